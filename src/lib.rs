@@ -1,0 +1,2 @@
+//! Ceremony: offline TUF key ceremonies.
+#![forbid(unsafe_code)]
