@@ -1,0 +1,46 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The repository's root directory.
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Python interpreter of the virtual environment that holds python-tuf, created on
+/// first use by `scripts/python-env.sh`. python-tuf is the independent judge of what we
+/// write and read, so a missing interpreter fails the test instead of skipping it.
+pub fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(repo_root().join("scripts/python-env.sh"))
+            .output()
+            .expect("run scripts/python-env.sh");
+        assert!(
+            out.status.success(),
+            "scripts/python-env.sh failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    })
+}
+
+/// Runs `tests/python/SCRIPT` with the python-tuf interpreter; panics with its stderr on failure.
+pub fn run_python(script: &str, args: &[&std::ffi::OsStr]) -> Vec<u8> {
+    let out = Command::new(python())
+        .arg(repo_root().join("tests/python").join(script))
+        .args(args)
+        .output()
+        .expect("start python");
+    assert!(
+        out.status.success(),
+        "{script} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
