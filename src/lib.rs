@@ -1,2 +1,26 @@
-//! Ceremony: offline TUF key ceremonies.
+//! Ceremony: offline TUF key ceremonies for PyPI (PEP 458 / PEP 480) and any TUF
+//! repository with offline keys.
+//!
+//! The library holds every rule; the `ceremony` binary only parses arguments, prompts and
+//! prints. Where a rule lives:
+//! - [`canonical`]: the canonical JSON that signatures are made over.
+//! - [`datetime`]: metadata times and durations.
+//! - [`key`]: key objects, keyids, signature verification per scheme.
+//! - [`metadata`]: the signed envelope and typed views of root, targets, snapshot, timestamp.
+//! - [`verify`]: threshold counting (distinct keys, placeholders, duplicates).
+//! - [`chain`]: the root-chain rules (version + 1, old and new thresholds).
+//! - [`signer`]: things that make signatures.
 #![forbid(unsafe_code)]
+
+pub mod build;
+pub mod canonical;
+pub mod chain;
+pub mod cli;
+pub mod demo;
+pub mod datetime;
+pub mod fsio;
+pub mod key;
+pub mod metadata;
+pub mod signer;
+pub mod verify;
+pub mod wire;

@@ -1,0 +1,263 @@
+//! The `ceremony` command line: argument parsing, prompts and printing only. Every rule
+//! lives in the library modules this calls.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use time::OffsetDateTime;
+
+use crate::chain::{verify_root_chain, ChainReport, Step};
+use crate::key::short_keyid;
+use crate::metadata::Metadata;
+use crate::verify::{KeyState, ThresholdReport};
+
+/// Offline TUF key ceremonies: stage, review, sign at threshold, export.
+#[derive(Parser, Debug)]
+#[command(name = "ceremony", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted before or after the subcommand.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// The ceremony workspace directory.
+    #[arg(long, global = true, env = "CEREMONY_WORKSPACE", value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Answer every confirmation with yes (for scripts).
+    #[arg(long, global = true)]
+    pub yes: bool,
+    /// Print one JSON document on stdout and nothing else there.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Verify metadata without a workspace.
+    #[command(subcommand)]
+    Verify(VerifyCommand),
+    /// Run a simulated ceremony with throw-away keys and narrate it.
+    Demo {
+        /// Where to write the demo's files (default: a new directory ./ceremony-demo-TIME).
+        #[arg(long, value_name = "D")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VerifyCommand {
+    /// Check a root history: the first file is trusted, each next must be its successor.
+    RootChain {
+        /// Root files in order, e.g. 1.root.json 2.root.json 3.root.json.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// A refusal: the exit status and one plain sentence for stderr.
+pub struct Refusal {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Refusal {
+    /// 1: a check found a problem.
+    pub fn failed(message: impl Into<String>) -> Refusal {
+        Refusal { code: 1, message: message.into() }
+    }
+    /// 2: bad usage or unreadable input.
+    pub fn unusable(message: impl Into<String>) -> Refusal {
+        Refusal { code: 2, message: message.into() }
+    }
+}
+
+/// Parses the command line and runs it.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(refusal) => {
+            eprintln!("ceremony: {}", refusal.message);
+            ExitCode::from(refusal.code)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<(), Refusal> {
+    match cli.command {
+        Command::Verify(VerifyCommand::RootChain { files }) => verify_root_chain_cmd(&files, cli.global.json),
+        Command::Demo { dir } => demo_cmd(dir, cli.global.json),
+    }
+}
+
+fn read_metadata(files: &[PathBuf]) -> Result<Vec<Metadata>, Refusal> {
+    files
+        .iter()
+        .map(|f| {
+            Metadata::from_file(f).map_err(|e| Refusal::unusable(format!("{e}; give TUF root metadata files")))
+        })
+        .collect()
+}
+
+fn verify_root_chain_cmd(files: &[PathBuf], json: bool) -> Result<(), Refusal> {
+    let roots = read_metadata(files)?;
+    let report = verify_root_chain(&roots, OffsetDateTime::now_utc());
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    if json {
+        print_json(&chain_json(&report, &names));
+    } else {
+        print!("{}", chain_text(&report, &names));
+    }
+    if report.ok {
+        return Ok(());
+    }
+    let failed = report.steps.iter().find(|s| !s.holds());
+    let message = match failed {
+        Some(step) => format!(
+            "the root chain breaks at {} (version {}): {}; do not trust it or any root after it",
+            names[step.index],
+            step.version,
+            step.problems.join("; ")
+        ),
+        None => "the root chain could not be checked to the end".to_string(),
+    };
+    Err(Refusal::failed(message))
+}
+
+fn print_json(value: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer_pretty(&mut out, value);
+    let _ = writeln!(out);
+}
+
+fn chain_json(report: &ChainReport, names: &[String]) -> serde_json::Value {
+    let steps: Vec<serde_json::Value> = report
+        .steps
+        .iter()
+        .map(|s| {
+            let mut thresholds = Vec::new();
+            if let Some(p) = &s.previous {
+                thresholds.push(threshold_json("previous root", p));
+            }
+            if let Some(o) = &s.own {
+                thresholds.push(threshold_json("this root", o));
+            }
+            serde_json::json!({
+                "file": names[s.index],
+                "version": s.version,
+                "expires": s.expires,
+                "ok": s.holds(),
+                "thresholds": thresholds,
+                "problems": s.problems,
+                "warnings": s.warnings,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "ok": report.ok,
+        "trusted": names.first(),
+        "newest_trusted_version": report.newest_trusted_version,
+        "newest_expired": report.newest_expired,
+        "steps": steps,
+    })
+}
+
+fn threshold_json(by: &str, r: &ThresholdReport) -> serde_json::Value {
+    serde_json::json!({
+        "keys_of": by,
+        "role": r.role,
+        "have": r.have,
+        "need": r.threshold,
+        "of": r.keys.len(),
+        "met": r.is_met(),
+        "signed": r.signed().collect::<Vec<_>>(),
+        "missing": r.missing().collect::<Vec<_>>(),
+        "keys": r.keys.iter().map(|(id, st)| serde_json::json!({"keyid": id, "result": st})).collect::<Vec<_>>(),
+        "duplicate_keyids": r.duplicate_keyids,
+    })
+}
+
+fn chain_text(report: &ChainReport, names: &[String]) -> String {
+    let mut out = String::new();
+    for step in &report.steps {
+        out.push_str(&step_text(step, &names[step.index]));
+    }
+    for (i, name) in names.iter().enumerate().skip(report.steps.len()) {
+        out.push_str(&format!("{name}: not checked, an earlier step failed\n"));
+        let _ = i;
+    }
+    match (report.ok, report.newest_trusted_version) {
+        (true, Some(v)) => {
+            out.push_str(&format!("The chain holds: root version {v} is trusted.\n"));
+            if report.newest_expired {
+                out.push_str("Note: that root has expired; clients will refuse it until a newer root is published.\n");
+            }
+        }
+        _ => out.push_str("The chain does NOT hold.\n"),
+    }
+    out
+}
+
+fn step_text(step: &Step, name: &str) -> String {
+    let verdict = match (step.index, step.holds()) {
+        (0, true) => "trusted",
+        (_, true) => "valid successor",
+        (_, false) => "REFUSED",
+    };
+    let mut out = format!("{name}: root version {}, expires {}: {verdict}\n", step.version, step.expires);
+    if let Some(p) = &step.previous {
+        out.push_str(&threshold_line("signed by the previous root's keys", p));
+    }
+    if let Some(o) = &step.own {
+        out.push_str(&threshold_line("signed by its own root keys", o));
+    }
+    for p in &step.problems {
+        out.push_str(&format!("    problem: {p}\n"));
+    }
+    for w in &step.warnings {
+        out.push_str(&format!("    warning: {w}\n"));
+    }
+    out
+}
+
+fn threshold_line(what: &str, r: &ThresholdReport) -> String {
+    let mark = if r.is_met() { "ok" } else { "NOT MET" };
+    let mut out = format!("    {what}: {} of {} needed, {} keys listed: {mark}\n", r.have, r.threshold, r.keys.len());
+    for (id, state) in &r.keys {
+        let text = match state {
+            KeyState::Signed => "signed".to_string(),
+            KeyState::SameKeyAsOther { keyid } => {
+                format!("signed, but it is the same key as {} and counts once", short_keyid(keyid))
+            }
+            KeyState::Missing { placeholder: true } => "not signed (empty placeholder)".to_string(),
+            KeyState::Missing { placeholder: false } => "not signed".to_string(),
+            KeyState::Invalid { reason } => format!("INVALID signature: {reason}"),
+            KeyState::Unusable { reason } => format!("unusable key: {reason}"),
+        };
+        out.push_str(&format!("      {}  {text}\n", short_keyid(id)));
+    }
+    out
+}
+
+fn demo_cmd(dir: Option<PathBuf>, json: bool) -> Result<(), Refusal> {
+    let now = OffsetDateTime::now_utc();
+    let dir = dir.unwrap_or_else(|| PathBuf::from(format!("ceremony-demo-{}", now.unix_timestamp())));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Refusal::unusable(format!("cannot create {}: {e}; choose another --dir", dir.display())))?;
+    let roots = crate::demo::write_sample_root_chain(&dir, now).map_err(|e| Refusal::failed(e.to_string()))?;
+    if !json {
+        println!("Ceremony demo: a root history built with throw-away keys in {}\n", dir.display());
+        for r in &roots {
+            println!("  version {}: {} (signed by {})", r.version, r.change, r.signed_by.join(", "));
+        }
+        println!("\nNow checking the chain as a client would, trusting only version 1:\n");
+    }
+    let files: Vec<PathBuf> = roots.iter().map(|r| r.path.clone()).collect();
+    verify_root_chain_cmd(&files, json)
+}

@@ -1,0 +1,614 @@
+//! The signed envelope and typed views of the four top-level role types.
+//!
+//! A [`Metadata`] keeps the canonical bytes of `signed` exactly as received or built;
+//! signatures are made and checked over those bytes and writing puts them back unchanged,
+//! so fields Ceremony does not know (`x-...` extensions) survive load, sign and write.
+//! The typed views ([`Root`], [`Targets`], ...) are read from those bytes and never
+//! serialized back.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::canonical::{self, CanonicalError};
+use crate::datetime::{MetaTime, TimeError};
+use crate::key::Key;
+use crate::verify::Delegation;
+use crate::wire;
+
+/// The role names that only root may define.
+pub const TOP_LEVEL_ROLES: [&str; 4] = ["root", "snapshot", "targets", "timestamp"];
+
+/// The specification major version Ceremony reads and writes.
+pub const SPEC_VERSION: &str = "1.0.31";
+
+/// What a metadata file is: its `signed._type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleType {
+    Root,
+    Targets,
+    Snapshot,
+    Timestamp,
+}
+
+impl RoleType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleType::Root => "root",
+            RoleType::Targets => "targets",
+            RoleType::Snapshot => "snapshot",
+            RoleType::Timestamp => "timestamp",
+        }
+    }
+
+    fn parse(text: &str) -> Option<RoleType> {
+        match text {
+            "root" => Some(RoleType::Root),
+            "targets" => Some(RoleType::Targets),
+            "snapshot" => Some(RoleType::Snapshot),
+            "timestamp" => Some(RoleType::Timestamp),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RoleType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why metadata could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetadataError {
+    #[error("{0}")]
+    Json(#[from] CanonicalError),
+    #[error("the file is not TUF metadata: {0}")]
+    Shape(String),
+    #[error("the metadata is of type {found:?}, but {expected} metadata was expected")]
+    WrongType { expected: RoleType, found: String },
+    #[error("the metadata's spec_version {0:?} is not a TUF 1.x version")]
+    SpecVersion(String),
+    #[error("the metadata breaks a TUF rule: {0}")]
+    Rule(String),
+    #[error("the metadata's expires field: {0}")]
+    Time(#[from] TimeError),
+}
+
+fn shape(e: serde_json::Error) -> MetadataError {
+    MetadataError::Shape(e.to_string())
+}
+
+/// One entry of the envelope's `signatures` list. `sig` is hex; `""` is a placeholder
+/// some tools write for a signature not yet made.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Signature {
+    pub keyid: String,
+    pub sig: String,
+}
+
+/// The fields every `signed` object has, read without looking at the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub role_type: RoleType,
+    pub version: u64,
+    pub expires: MetaTime,
+    pub spec_version: String,
+}
+
+#[derive(Deserialize)]
+struct RawHeader<'a> {
+    #[serde(rename = "_type", borrow)]
+    type_: Cow<'a, str>,
+    #[serde(borrow)]
+    spec_version: Cow<'a, str>,
+    version: u64,
+    #[serde(borrow)]
+    expires: Cow<'a, str>,
+}
+
+/// A metadata file: `{"signatures": [...], "signed": {...}}`.
+#[derive(Clone)]
+pub struct Metadata {
+    /// The envelope in file form (see [`crate::wire`]); `signed` is a range of it.
+    text: Vec<u8>,
+    signed: Range<usize>,
+    /// True when `signed`'s canonical bytes differ from its text (escaped control characters).
+    signed_has_controls: bool,
+    signatures: Vec<Signature>,
+    /// Envelope members other than signatures and signed, as canonical bytes.
+    extra: Vec<(String, Vec<u8>)>,
+    header: Header,
+}
+
+impl fmt::Debug for Metadata {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Metadata")
+            .field("header", &self.header)
+            .field("signatures", &self.signatures)
+            .finish()
+    }
+}
+
+impl Metadata {
+    /// Reads metadata from JSON text in any formatting.
+    pub fn from_slice(input: &[u8]) -> Result<Metadata, MetadataError> {
+        Metadata::from_text(wire::canonical_to_text(canonical::canonicalize(input)?))
+    }
+
+    /// Reads a metadata file.
+    pub fn from_file(path: &Path) -> Result<Metadata, ReadError> {
+        let input = std::fs::read(path).map_err(|e| ReadError::Io(path.display().to_string(), e.to_string()))?;
+        Metadata::from_slice(&input).map_err(|e| ReadError::Metadata(path.display().to_string(), e))
+    }
+
+    fn from_text(text: Vec<u8>) -> Result<Metadata, MetadataError> {
+        let members: BTreeMap<Cow<'_, str>, &RawValue> = serde_json::from_slice(&text).map_err(shape)?;
+        let signed = members
+            .get("signed")
+            .ok_or_else(|| MetadataError::Shape("it has no \"signed\" object".into()))?;
+        let signatures: Vec<Signature> = match members.get("signatures") {
+            Some(raw) => serde_json::from_str(raw.get()).map_err(shape)?,
+            None => return Err(MetadataError::Shape("it has no \"signatures\" list".into())),
+        };
+        let start = signed.get().as_ptr() as usize - text.as_ptr() as usize;
+        let range = start..start + signed.get().len();
+        let signed_has_controls = wire::text_has_escaped_controls(signed.get().as_bytes());
+        let extra = members
+            .iter()
+            .filter(|(k, _)| *k != "signed" && *k != "signatures")
+            .map(|(k, v)| (k.to_string(), v.get().as_bytes().to_vec()))
+            .collect();
+        let header = read_header(signed.get().as_bytes())?;
+        Ok(Metadata { signed: range, signed_has_controls, signatures, extra, header, text })
+    }
+
+    /// Unsigned metadata around canonical `signed` bytes that Ceremony built.
+    pub fn from_signed(signed: Vec<u8>) -> Result<Metadata, MetadataError> {
+        let text = wire::canonical_to_text(signed.clone());
+        if canonical::canonicalize(&text)? != signed {
+            return Err(MetadataError::Shape("the signed bytes are not canonical JSON".into()));
+        }
+        let header = read_header(&text)?;
+        let range = 0..text.len();
+        let signed_has_controls = text.len() != signed.len();
+        Ok(Metadata { text, signed: range, signed_has_controls, signatures: Vec::new(), extra: Vec::new(), header })
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub fn role_type(&self) -> RoleType {
+        self.header.role_type
+    }
+
+    pub fn version(&self) -> u64 {
+        self.header.version
+    }
+
+    pub fn expires(&self) -> MetaTime {
+        self.header.expires
+    }
+
+    /// The exact bytes every signature is over: the canonical JSON of `signed`.
+    pub fn signed_bytes(&self) -> Cow<'_, [u8]> {
+        let text = self.signed_text();
+        if self.signed_has_controls {
+            wire::text_to_canonical(text)
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+
+    /// `signed` in file form: valid JSON whose canonical form is [`Metadata::signed_bytes`].
+    pub fn signed_text(&self) -> &[u8] {
+        &self.text[self.signed.clone()]
+    }
+
+    pub fn signatures(&self) -> &[Signature] {
+        &self.signatures
+    }
+
+    /// Adds a signature, replacing any entry (a placeholder included) under the same keyid.
+    pub fn set_signature(&mut self, signature: Signature) {
+        self.signatures.retain(|s| s.keyid != signature.keyid);
+        self.signatures.push(signature);
+        self.signatures.sort_by(|a, b| a.keyid.cmp(&b.keyid));
+    }
+
+    /// The whole file: compact JSON with sorted keys whose `signed` has, byte for byte,
+    /// the canonical form it was received or built with.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut sigs = Vec::new();
+        sigs.push(b'[');
+        for (i, s) in self.signatures.iter().enumerate() {
+            if i > 0 {
+                sigs.push(b',');
+            }
+            sigs.extend_from_slice(b"{\"keyid\":");
+            canonical::encode_string(&s.keyid, &mut sigs);
+            sigs.extend_from_slice(b",\"sig\":");
+            canonical::encode_string(&s.sig, &mut sigs);
+            sigs.push(b'}');
+        }
+        sigs.push(b']');
+        let mut members: Vec<(&str, &[u8])> = vec![("signatures", &sigs), ("signed", self.signed_text())];
+        members.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_slice())));
+        members.sort_by(|a, b| a.0.cmp(b.0));
+        let mut out = Vec::with_capacity(self.signed.len() + sigs.len() + 32);
+        out.push(b'{');
+        for (i, (name, value)) in members.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            canonical::encode_string(name, &mut out);
+            out.push(b':');
+            out.extend_from_slice(value);
+        }
+        out.push(b'}');
+        out
+    }
+
+    fn expect(&self, expected: RoleType) -> Result<(), MetadataError> {
+        if self.header.role_type != expected {
+            return Err(MetadataError::WrongType { expected, found: self.header.role_type.to_string() });
+        }
+        Ok(())
+    }
+
+    /// The typed view of root metadata.
+    pub fn root(&self) -> Result<Root, MetadataError> {
+        self.expect(RoleType::Root)?;
+        Root::parse(self.signed_text(), &self.header)
+    }
+
+    /// The typed view of targets metadata (top-level or delegated), borrowing its strings.
+    pub fn targets(&self) -> Result<Targets<'_>, MetadataError> {
+        self.expect(RoleType::Targets)?;
+        Targets::parse(self.signed_text(), &self.header)
+    }
+
+    pub fn snapshot(&self) -> Result<Snapshot, MetadataError> {
+        self.expect(RoleType::Snapshot)?;
+        Snapshot::parse(self.signed_text(), &self.header)
+    }
+
+    pub fn timestamp(&self) -> Result<Timestamp, MetadataError> {
+        self.expect(RoleType::Timestamp)?;
+        let snapshot = Snapshot::parse(self.signed_text(), &self.header)?;
+        if snapshot.meta.len() != 1 || !snapshot.meta.contains_key("snapshot.json") {
+            return Err(MetadataError::Rule("timestamp meta must list exactly snapshot.json".into()));
+        }
+        Ok(Timestamp { snapshot: snapshot.meta["snapshot.json"].clone() })
+    }
+}
+
+/// A file that could not be read, with its path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read {0}: {1}")]
+    Io(String, String),
+    #[error("{0}: {1}")]
+    Metadata(String, MetadataError),
+}
+
+fn read_header(signed: &[u8]) -> Result<Header, MetadataError> {
+    let raw: RawHeader<'_> = serde_json::from_slice(signed).map_err(shape)?;
+    let role_type = RoleType::parse(&raw.type_)
+        .ok_or_else(|| MetadataError::Shape(format!("_type {:?} is not a TUF role type", raw.type_)))?;
+    check_spec_version(&raw.spec_version)?;
+    if raw.version == 0 {
+        return Err(MetadataError::Rule("version must be at least 1".into()));
+    }
+    Ok(Header {
+        role_type,
+        version: raw.version,
+        expires: MetaTime::parse(&raw.expires)?,
+        spec_version: raw.spec_version.into_owned(),
+    })
+}
+
+/// Accepts `1.X` and `1.X.Y`, as python-tuf does.
+fn check_spec_version(text: &str) -> Result<(), MetadataError> {
+    let parts: Vec<&str> = text.split('.').collect();
+    let numeric = parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if !(2..=3).contains(&parts.len()) || !numeric || parts[0] != "1" {
+        return Err(MetadataError::SpecVersion(text.to_string()));
+    }
+    Ok(())
+}
+
+/// A role's keyids and threshold, as root and delegations list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleKeys {
+    pub keyids: Vec<String>,
+    pub threshold: u64,
+}
+
+fn check_role_keys(name: &str, keyids: &[impl AsRef<str>], threshold: u64) -> Result<(), MetadataError> {
+    if threshold < 1 {
+        return Err(MetadataError::Rule(format!("role {name:?} has threshold {threshold}; it must be at least 1")));
+    }
+    let unique: BTreeSet<&str> = keyids.iter().map(|k| k.as_ref()).collect();
+    if unique.len() != keyids.len() {
+        return Err(MetadataError::Rule(format!("role {name:?} lists a keyid more than once")));
+    }
+    Ok(())
+}
+
+/// Root metadata: the keys and thresholds of the four top-level roles.
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub header: Header,
+    pub consistent_snapshot: Option<bool>,
+    pub keys: BTreeMap<String, Key>,
+    pub roles: BTreeMap<String, RoleKeys>,
+}
+
+#[derive(Deserialize)]
+struct RawRoot<'a> {
+    #[serde(borrow)]
+    keys: BTreeMap<Cow<'a, str>, &'a RawValue>,
+    roles: BTreeMap<String, RoleKeys>,
+    consistent_snapshot: Option<bool>,
+}
+
+impl Root {
+    fn parse(signed: &[u8], header: &Header) -> Result<Root, MetadataError> {
+        let raw: RawRoot<'_> = serde_json::from_slice(signed).map_err(shape)?;
+        let names: Vec<&str> = raw.roles.keys().map(String::as_str).collect();
+        if names != TOP_LEVEL_ROLES {
+            return Err(MetadataError::Rule(format!(
+                "root must define exactly the roles root, snapshot, targets and timestamp, not {names:?}"
+            )));
+        }
+        for (name, role) in &raw.roles {
+            check_role_keys(name, &role.keyids, role.threshold)?;
+        }
+        let mut keys = BTreeMap::new();
+        for (keyid, raw_key) in raw.keys {
+            let key = Key::from_json(raw_key.get().as_bytes())
+                .map_err(|e| MetadataError::Rule(format!("key {keyid}: {e}")))?;
+            keys.insert(keyid.into_owned(), key);
+        }
+        Ok(Root { header: header.clone(), consistent_snapshot: raw.consistent_snapshot, keys, roles: raw.roles })
+    }
+
+    /// The delegation to a top-level role: its keys and threshold.
+    pub fn delegation(&self, role: &str) -> Option<Delegation> {
+        let r = self.roles.get(role)?;
+        Some(Delegation::new(role, r.threshold, r.keyids.iter().map(|id| (id.clone(), self.keys.get(id).cloned()))))
+    }
+
+    /// Keys listed under a keyid that is not the SHA-256 of the key object: (listed, computed).
+    pub fn keyid_mismatches(&self) -> Vec<(String, String)> {
+        keyid_mismatches(self.keys.iter().map(|(id, k)| (id.as_str(), k)))
+    }
+}
+
+fn keyid_mismatches<'k>(keys: impl Iterator<Item = (&'k str, &'k Key)>) -> Vec<(String, String)> {
+    keys.filter(|(id, k)| *id != k.keyid()).map(|(id, k)| (id.to_string(), k.keyid().to_string())).collect()
+}
+
+/// A target file entry: length and hashes (custom fields stay in the signed bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TargetFile<'a> {
+    pub length: u64,
+    #[serde(borrow)]
+    pub hashes: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+}
+
+/// Targets metadata: target files and delegations. Borrows from the metadata's bytes, so a
+/// file with 100,000 delegations is read without copying its strings.
+#[derive(Debug, Clone)]
+pub struct Targets<'a> {
+    pub header: Header,
+    pub targets: BTreeMap<Cow<'a, str>, TargetFile<'a>>,
+    pub delegations: Option<Delegations<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawTargets<'a> {
+    #[serde(borrow)]
+    targets: BTreeMap<Cow<'a, str>, TargetFile<'a>>,
+    #[serde(borrow)]
+    delegations: Option<Delegations<'a>>,
+}
+
+/// The `delegations` object: keys, and either ordered roles or succinct roles.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Delegations<'a> {
+    #[serde(borrow)]
+    pub keys: BTreeMap<Cow<'a, str>, &'a RawValue>,
+    #[serde(borrow)]
+    pub roles: Option<Vec<DelegatedRole<'a>>>,
+    #[serde(borrow)]
+    pub succinct_roles: Option<SuccinctRoles<'a>>,
+}
+
+/// One ordered delegation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DelegatedRole<'a> {
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(borrow)]
+    pub keyids: Vec<Cow<'a, str>>,
+    pub threshold: u64,
+    pub terminating: bool,
+    #[serde(borrow)]
+    pub paths: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow)]
+    pub path_hash_prefixes: Option<Vec<Cow<'a, str>>>,
+}
+
+/// TAP 15 succinct hash-bin delegation: `2^bit_length` roles named `PREFIX-HEX` sharing keys.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SuccinctRoles<'a> {
+    #[serde(borrow)]
+    pub keyids: Vec<Cow<'a, str>>,
+    pub threshold: u64,
+    pub bit_length: u32,
+    #[serde(borrow)]
+    pub name_prefix: Cow<'a, str>,
+}
+
+impl<'a> Targets<'a> {
+    fn parse(signed: &'a [u8], header: &Header) -> Result<Targets<'a>, MetadataError> {
+        let raw: RawTargets<'a> = serde_json::from_slice(signed).map_err(shape)?;
+        if let Some(d) = &raw.delegations {
+            d.check()?;
+        }
+        Ok(Targets { header: header.clone(), targets: raw.targets, delegations: raw.delegations })
+    }
+
+    /// The delegation to `role`: by name among ordered roles, or as one of the succinct bins.
+    pub fn delegation(&self, role: &str) -> Option<Delegation> {
+        let d = self.delegations.as_ref()?;
+        let (keyids, threshold) = if let Some(r) = d.roles.iter().flatten().find(|r| r.name == role) {
+            (&r.keyids, r.threshold)
+        } else {
+            let s = d.succinct_roles.as_ref().filter(|s| s.is_role(role))?;
+            (&s.keyids, s.threshold)
+        };
+        Some(Delegation::new(role, threshold, keyids.iter().map(|id| (id.to_string(), d.key(id)))))
+    }
+}
+
+impl<'a> Delegations<'a> {
+    fn check(&self) -> Result<(), MetadataError> {
+        match (&self.roles, &self.succinct_roles) {
+            (Some(roles), None) => {
+                let mut seen = BTreeSet::new();
+                for role in roles {
+                    role.check()?;
+                    if !seen.insert(role.name.as_ref()) {
+                        return Err(MetadataError::Rule(format!("delegated role {:?} appears twice", role.name)));
+                    }
+                }
+            }
+            (None, Some(s)) => s.check()?,
+            _ => return Err(MetadataError::Rule("delegations must have exactly one of roles and succinct_roles".into())),
+        }
+        Ok(())
+    }
+
+    /// The key listed under `keyid`, if it is listed and well formed.
+    pub fn key(&self, keyid: &str) -> Option<Key> {
+        self.keys.get(keyid).and_then(|raw| Key::from_json(raw.get().as_bytes()).ok())
+    }
+
+    /// Keys listed under a keyid that is not the SHA-256 of the key object: (listed, computed).
+    pub fn keyid_mismatches(&self) -> Result<Vec<(String, String)>, MetadataError> {
+        let mut keys = Vec::with_capacity(self.keys.len());
+        for (id, raw) in &self.keys {
+            let key = Key::from_json(raw.get().as_bytes())
+                .map_err(|e| MetadataError::Rule(format!("delegated key {id}: {e}")))?;
+            keys.push((id.as_ref(), key));
+        }
+        Ok(keyid_mismatches(keys.iter().map(|(id, k)| (*id, k))))
+    }
+}
+
+impl DelegatedRole<'_> {
+    fn check(&self) -> Result<(), MetadataError> {
+        if self.name.is_empty() || TOP_LEVEL_ROLES.contains(&self.name.as_ref()) {
+            return Err(MetadataError::Rule(format!("a delegated role may not be empty or named {:?}", self.name)));
+        }
+        check_role_keys(&self.name, &self.keyids, self.threshold)?;
+        if self.paths.is_some() == self.path_hash_prefixes.is_some() {
+            return Err(MetadataError::Rule(format!(
+                "delegated role {:?} must have exactly one of paths and path_hash_prefixes",
+                self.name
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl SuccinctRoles<'_> {
+    fn check(&self) -> Result<(), MetadataError> {
+        if !(1..=32).contains(&self.bit_length) {
+            return Err(MetadataError::Rule(format!("succinct_roles bit_length {} is not in 1..=32", self.bit_length)));
+        }
+        check_role_keys(&self.name_prefix, &self.keyids, self.threshold)
+    }
+
+    fn suffix_len(&self) -> usize {
+        self.bit_length.div_ceil(4) as usize
+    }
+
+    /// How many bins there are.
+    pub fn bin_count(&self) -> u64 {
+        1u64 << self.bit_length
+    }
+
+    /// The name of bin `n`: `PREFIX-` and `n` in zero-padded lower-case hex.
+    pub fn role_name(&self, n: u64) -> String {
+        format!("{}-{:0width$x}", self.name_prefix, n, width = self.suffix_len())
+    }
+
+    /// The bin a target path falls in: the first `bit_length` bits of SHA-256(path).
+    pub fn role_for_target(&self, path: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(path.as_bytes());
+        let first = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+        let n = u64::from(first) >> (32 - self.bit_length);
+        self.role_name(n)
+    }
+
+    /// True when `name` is one of the bins this delegation defines.
+    pub fn is_role(&self, name: &str) -> bool {
+        let Some(suffix) = name.strip_prefix(self.name_prefix.as_ref()).and_then(|s| s.strip_prefix('-')) else {
+            return false;
+        };
+        if suffix.len() != self.suffix_len() || !suffix.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return false;
+        }
+        u64::from_str_radix(suffix, 16).is_ok_and(|n| n < self.bin_count())
+    }
+}
+
+/// One entry of snapshot or timestamp `meta`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MetaFile {
+    pub version: u64,
+    pub length: Option<u64>,
+    pub hashes: Option<BTreeMap<String, String>>,
+}
+
+/// Snapshot metadata: the version (and optionally length and hashes) of every targets file.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub header: Header,
+    pub meta: BTreeMap<String, MetaFile>,
+}
+
+#[derive(Deserialize)]
+struct RawSnapshot {
+    meta: BTreeMap<String, MetaFile>,
+}
+
+impl Snapshot {
+    fn parse(signed: &[u8], header: &Header) -> Result<Snapshot, MetadataError> {
+        let raw: RawSnapshot = serde_json::from_slice(signed).map_err(shape)?;
+        for (name, m) in &raw.meta {
+            if m.version == 0 {
+                return Err(MetadataError::Rule(format!("meta entry {name:?} has version 0")));
+            }
+        }
+        Ok(Snapshot { header: header.clone(), meta: raw.meta })
+    }
+}
+
+/// Timestamp metadata: the snapshot it vouches for.
+#[derive(Debug, Clone)]
+pub struct Timestamp {
+    pub snapshot: MetaFile,
+}

@@ -1,0 +1,213 @@
+//! Threshold verification: which keys signed, and does that meet the threshold?
+//!
+//! The count is of distinct keys. An empty `"sig": ""` placeholder never counts; a
+//! signature by a key the role does not list never counts; one public key listed under
+//! two keyids counts once; and a keyid that appears twice in `signatures` makes the
+//! metadata invalid outright, as python-tuf refuses such files too.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::key::{Key, KeyError};
+use crate::metadata::Signature;
+
+/// A delegation: the keys a role's delegator lists for it, and its threshold.
+#[derive(Debug, Clone)]
+pub struct Delegation {
+    pub role: String,
+    pub threshold: u64,
+    /// Each keyid the delegator lists for the role, with its key if the delegator has it.
+    pub keys: Vec<(String, Option<Key>)>,
+}
+
+impl Delegation {
+    pub fn new(role: &str, threshold: u64, keys: impl Iterator<Item = (String, Option<Key>)>) -> Delegation {
+        Delegation { role: role.to_string(), threshold, keys: keys.collect() }
+    }
+}
+
+/// What was found for one listed keyid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum KeyState {
+    /// A valid signature by this key counts toward the threshold.
+    Signed,
+    /// A valid signature, but by a key already counted under another keyid.
+    SameKeyAsOther { keyid: String },
+    /// No signature entry, or only a `""` placeholder.
+    Missing { placeholder: bool },
+    /// A signature entry that does not verify.
+    Invalid { reason: String },
+    /// The delegator lists the keyid but has no such key (or it cannot be read).
+    Unusable { reason: String },
+}
+
+/// The outcome of checking one threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThresholdReport {
+    pub role: String,
+    pub threshold: u64,
+    /// How many distinct valid keys signed.
+    pub have: u64,
+    /// Per listed keyid, in the delegator's order.
+    pub keys: Vec<(String, KeyState)>,
+    /// Keyids that appear more than once in `signatures`.
+    pub duplicate_keyids: Vec<String>,
+}
+
+impl ThresholdReport {
+    /// True when enough distinct keys signed and no keyid appears twice in `signatures`.
+    pub fn is_met(&self) -> bool {
+        self.have >= self.threshold && self.duplicate_keyids.is_empty()
+    }
+
+    /// Keyids whose signatures counted.
+    pub fn signed(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().filter(|(_, s)| matches!(s, KeyState::Signed)).map(|(id, _)| id.as_str())
+    }
+
+    /// Listed keyids with no signature yet.
+    pub fn missing(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().filter(|(_, s)| matches!(s, KeyState::Missing { .. })).map(|(id, _)| id.as_str())
+    }
+
+    /// One plain sentence saying why the threshold is not met, if it is not.
+    pub fn failure(&self) -> Option<String> {
+        if let Some(id) = self.duplicate_keyids.first() {
+            return Some(format!("keyid {} appears more than once in the signatures", crate::key::short_keyid(id)));
+        }
+        (self.have < self.threshold).then(|| {
+            format!(
+                "{} of the {} {} keys needed signed validly",
+                self.have, self.threshold, self.role
+            )
+        })
+    }
+}
+
+/// Checks `signatures` over `signed` against a delegation.
+pub fn check_threshold(signed: &[u8], signatures: &[Signature], delegation: &Delegation) -> ThresholdReport {
+    let mut by_keyid: BTreeMap<&str, Vec<&Signature>> = BTreeMap::new();
+    for s in signatures {
+        by_keyid.entry(s.keyid.as_str()).or_default().push(s);
+    }
+    let duplicate_keyids = by_keyid.iter().filter(|(_, v)| v.len() > 1).map(|(k, _)| k.to_string()).collect();
+    let mut counted: BTreeMap<Vec<u8>, String> = BTreeMap::new();
+    let mut listed = BTreeSet::new();
+    let mut keys = Vec::with_capacity(delegation.keys.len());
+    for (keyid, key) in &delegation.keys {
+        if !listed.insert(keyid.as_str()) {
+            continue;
+        }
+        let entries = by_keyid.get(keyid.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let state = key_state(signed, entries, key.as_ref(), &mut counted, keyid);
+        keys.push((keyid.clone(), state));
+    }
+    ThresholdReport {
+        role: delegation.role.clone(),
+        threshold: delegation.threshold,
+        have: counted.len() as u64,
+        keys,
+        duplicate_keyids,
+    }
+}
+
+fn key_state(
+    signed: &[u8],
+    entries: &[&Signature],
+    key: Option<&Key>,
+    counted: &mut BTreeMap<Vec<u8>, String>,
+    keyid: &str,
+) -> KeyState {
+    let real: Vec<&&Signature> = entries.iter().filter(|s| !s.sig.is_empty()).collect();
+    if real.is_empty() {
+        return KeyState::Missing { placeholder: !entries.is_empty() };
+    }
+    let Some(key) = key else {
+        return KeyState::Unusable { reason: "the delegator lists this keyid but has no key for it".into() };
+    };
+    let public = match key.public_key() {
+        Ok(p) => p,
+        Err(e) => return KeyState::Unusable { reason: e.to_string() },
+    };
+    // With duplicates the metadata is refused anyway; every entry must still verify so
+    // the report does not call a bad one good.
+    for s in &real {
+        if let Err(e) = public.verify(signed, &s.sig) {
+            return KeyState::Invalid { reason: describe(&e) };
+        }
+    }
+    match counted.get(&public.identity()) {
+        Some(other) => KeyState::SameKeyAsOther { keyid: other.clone() },
+        None => {
+            counted.insert(public.identity(), keyid.to_string());
+            KeyState::Signed
+        }
+    }
+}
+
+fn describe(e: &KeyError) -> String {
+    e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signer::{Signer, SoftwareSigner};
+    use crate::key::Algorithm;
+
+    fn delegation(threshold: u64, keys: &[&Key]) -> Delegation {
+        Delegation::new("root", threshold, keys.iter().map(|k| (k.keyid().to_string(), Some((*k).clone()))))
+    }
+
+    #[test]
+    fn counts_valid_signatures() {
+        let a = SoftwareSigner::generate(Algorithm::Ed25519);
+        let b = SoftwareSigner::generate(Algorithm::EcdsaP256);
+        let msg = b"{\"x\":1}";
+        let sigs = vec![a.sign(msg).unwrap(), b.sign(msg).unwrap()];
+        let r = check_threshold(msg, &sigs, &delegation(2, &[a.public_key(), b.public_key()]));
+        assert!(r.is_met(), "{r:?}");
+        assert_eq!(r.have, 2);
+    }
+
+    #[test]
+    fn placeholder_never_counts() {
+        let a = SoftwareSigner::generate(Algorithm::Ed25519);
+        let msg = b"{}";
+        let sigs = vec![Signature { keyid: a.public_key().keyid().into(), sig: String::new() }];
+        let r = check_threshold(msg, &sigs, &delegation(1, &[a.public_key()]));
+        assert!(!r.is_met());
+        assert_eq!(r.keys[0].1, KeyState::Missing { placeholder: true });
+    }
+
+    #[test]
+    fn duplicate_keyid_fails() {
+        let a = SoftwareSigner::generate(Algorithm::Ed25519);
+        let msg = b"{}";
+        let s = a.sign(msg).unwrap();
+        let r = check_threshold(msg, &[s.clone(), s], &delegation(1, &[a.public_key()]));
+        assert_eq!(r.have, 1);
+        assert!(!r.is_met());
+        assert!(r.failure().unwrap().contains("more than once"));
+    }
+
+    #[test]
+    fn signature_over_other_bytes_is_invalid() {
+        let a = SoftwareSigner::generate(Algorithm::EcdsaP384);
+        let s = a.sign(b"{\"a\":1}").unwrap();
+        let r = check_threshold(b"{\"a\":2}", &[s], &delegation(1, &[a.public_key()]));
+        assert!(matches!(r.keys[0].1, KeyState::Invalid { .. }));
+        assert!(!r.is_met());
+    }
+
+    #[test]
+    fn unlisted_signer_does_not_count() {
+        let a = SoftwareSigner::generate(Algorithm::Ed25519);
+        let stranger = SoftwareSigner::generate(Algorithm::Ed25519);
+        let msg = b"{}";
+        let r = check_threshold(msg, &[stranger.sign(msg).unwrap()], &delegation(1, &[a.public_key()]));
+        assert_eq!(r.have, 0);
+    }
+}
