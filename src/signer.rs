@@ -75,6 +75,16 @@ impl SoftwareSigner {
         SoftwareSigner::from_secret(SecretKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(seed)), label)
     }
 
+    /// Uses `key` (as metadata lists it, custom fields and all) as this signer's key
+    /// object, so signatures carry its keyid. Refused unless it is this very key.
+    pub fn with_key_object(mut self, key: Key) -> Result<SoftwareSigner, KeyError> {
+        if key.public_key()?.identity() != self.key.public_key()?.identity() {
+            return Err(KeyError::Malformed("the key object is not this signer's public key".into()));
+        }
+        self.key = key;
+        Ok(self)
+    }
+
     fn from_secret(secret: SecretKey, label: &str) -> SoftwareSigner {
         use p256::pkcs8::{EncodePublicKey, LineEnding};
         let key = match &secret {

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::key::{Key, KeyError};
-use crate::metadata::Signature;
+use crate::metadata::{Metadata, MetadataError, RoleType, Signature, TOP_LEVEL_ROLES};
 
 /// A delegation: the keys a role's delegator lists for it, and its threshold.
 #[derive(Debug, Clone)]
@@ -145,6 +145,46 @@ fn key_state(
             KeyState::Signed
         }
     }
+}
+
+/// Why a role could not be checked under its delegator at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DelegateError {
+    #[error("{0}")]
+    Metadata(#[from] MetadataError),
+    #[error("{delegator} metadata does not delegate to a role named {role:?}")]
+    NotDelegated { delegator: RoleType, role: String },
+    #[error("the {role} role must be {expected} metadata, but this file is {found} metadata")]
+    WrongType { role: String, expected: RoleType, found: RoleType },
+}
+
+/// Checks `delegate` as role `role` under `delegator` (root for the top-level roles,
+/// targets-type metadata for delegated roles), as a TUF client does: the delegate must
+/// be of the role's type and carry a threshold of the delegated keys' signatures.
+pub fn verify_delegate(delegator: &Metadata, role: &str, delegate: &Metadata) -> Result<ThresholdReport, DelegateError> {
+    let (delegation, expected) = match delegator.role_type() {
+        RoleType::Root => {
+            let root = delegator.root()?;
+            let expected = match role {
+                "root" => RoleType::Root,
+                "targets" => RoleType::Targets,
+                "snapshot" => RoleType::Snapshot,
+                "timestamp" => RoleType::Timestamp,
+                _ => return Err(DelegateError::NotDelegated { delegator: RoleType::Root, role: role.into() }),
+            };
+            (root.delegation(role), expected)
+        }
+        RoleType::Targets if !TOP_LEVEL_ROLES.contains(&role) => {
+            (delegator.targets()?.delegation(role), RoleType::Targets)
+        }
+        other => return Err(DelegateError::NotDelegated { delegator: other, role: role.into() }),
+    };
+    let delegation =
+        delegation.ok_or_else(|| DelegateError::NotDelegated { delegator: delegator.role_type(), role: role.into() })?;
+    if delegate.role_type() != expected {
+        return Err(DelegateError::WrongType { role: role.into(), expected, found: delegate.role_type() });
+    }
+    Ok(check_threshold(&delegate.signed_bytes(), delegate.signatures(), &delegation))
 }
 
 fn describe(e: &KeyError) -> String {
