@@ -112,7 +112,7 @@ fn verify_root_chain_cmd(files: &[PathBuf], json: bool) -> Result<(), Refusal> {
     if json {
         print_json(&chain_json(&report, &names));
     } else {
-        print!("{}", chain_text(&report, &names));
+        print!("{}", chain_text(&report, &names, &key_labels(&roots)));
     }
     if report.ok {
         return Ok(());
@@ -183,14 +183,30 @@ fn threshold_json(by: &str, r: &ThresholdReport) -> serde_json::Value {
     })
 }
 
-fn chain_text(report: &ChainReport, names: &[String]) -> String {
+/// keyid -> "ECDSA P-256" (or the keytype as written, for keys Ceremony cannot use).
+type KeyLabels = std::collections::BTreeMap<String, String>;
+
+fn key_labels(roots: &[Metadata]) -> KeyLabels {
+    let mut labels = KeyLabels::new();
+    for root in roots.iter().filter_map(|md| md.root().ok()) {
+        for (keyid, key) in root.keys {
+            let label = match key.public_key() {
+                Ok(p) => p.algorithm().label().to_string(),
+                Err(_) => format!("{} (unusable)", key.keytype()),
+            };
+            labels.insert(keyid, label);
+        }
+    }
+    labels
+}
+
+fn chain_text(report: &ChainReport, names: &[String], labels: &KeyLabels) -> String {
     let mut out = String::new();
     for step in &report.steps {
-        out.push_str(&step_text(step, &names[step.index]));
+        out.push_str(&step_text(step, &names[step.index], labels));
     }
-    for (i, name) in names.iter().enumerate().skip(report.steps.len()) {
+    for name in names.iter().skip(report.steps.len()) {
         out.push_str(&format!("{name}: not checked, an earlier step failed\n"));
-        let _ = i;
     }
     match (report.ok, report.newest_trusted_version) {
         (true, Some(v)) => {
@@ -204,7 +220,7 @@ fn chain_text(report: &ChainReport, names: &[String]) -> String {
     out
 }
 
-fn step_text(step: &Step, name: &str) -> String {
+fn step_text(step: &Step, name: &str, labels: &KeyLabels) -> String {
     let verdict = match (step.index, step.holds()) {
         (0, true) => "trusted",
         (_, true) => "valid successor",
@@ -212,10 +228,10 @@ fn step_text(step: &Step, name: &str) -> String {
     };
     let mut out = format!("{name}: root version {}, expires {}: {verdict}\n", step.version, step.expires);
     if let Some(p) = &step.previous {
-        out.push_str(&threshold_line("signed by the previous root's keys", p));
+        out.push_str(&threshold_lines("the previous root's root keys", p, labels));
     }
     if let Some(o) = &step.own {
-        out.push_str(&threshold_line("signed by its own root keys", o));
+        out.push_str(&threshold_lines("its own root keys", o, labels));
     }
     for p in &step.problems {
         out.push_str(&format!("    problem: {p}\n"));
@@ -226,9 +242,14 @@ fn step_text(step: &Step, name: &str) -> String {
     out
 }
 
-fn threshold_line(what: &str, r: &ThresholdReport) -> String {
-    let mark = if r.is_met() { "ok" } else { "NOT MET" };
-    let mut out = format!("    {what}: {} of {} needed, {} keys listed: {mark}\n", r.have, r.threshold, r.keys.len());
+fn threshold_lines(whose: &str, r: &ThresholdReport, labels: &KeyLabels) -> String {
+    let mark = if r.is_met() { "met" } else { "NOT MET" };
+    let mut out = format!(
+        "    {whose}: {} signed, {} needed (of {} keys): {mark}\n",
+        r.have,
+        r.threshold,
+        r.keys.len()
+    );
     for (id, state) in &r.keys {
         let text = match state {
             KeyState::Signed => "signed".to_string(),
@@ -240,7 +261,8 @@ fn threshold_line(what: &str, r: &ThresholdReport) -> String {
             KeyState::Invalid { reason } => format!("INVALID signature: {reason}"),
             KeyState::Unusable { reason } => format!("unusable key: {reason}"),
         };
-        out.push_str(&format!("      {}  {text}\n", short_keyid(id)));
+        let label = labels.get(id).map(String::as_str).unwrap_or("unknown key");
+        out.push_str(&format!("      {}  {label:<12} {text}\n", short_keyid(id)));
     }
     out
 }
