@@ -1,0 +1,140 @@
+//! Benchmark: load, canonicalize and verify two Ed25519 signatures over a targets-type
+//! file with 100,000 delegations (about 40 MB), as python-tuf writes it (indent 1, sorted
+//! keys). Target (issue "TUF core"): under 0.3 s and under 2.5x the file's size in memory.
+//!
+//! Each measurement runs in a fresh child process so its peak resident memory (VmHWM) is
+//! its own. Run with `cargo bench --bench load_verify`; figures go to docs/performance.md.
+//! `DELEGATIONS=N` changes the size.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use ceremony::key::Algorithm;
+use ceremony::metadata::Metadata;
+use ceremony::signer::{Signer, SoftwareSigner};
+use ceremony::verify::{check_threshold, Delegation};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+const RUNS: usize = 5;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--measure") {
+        measure(Path::new(&args[pos + 1]), Path::new(&args[pos + 2]));
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    let count: usize = std::env::var("DELEGATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (file, keys) = generate(dir.path(), count);
+    let size = std::fs::metadata(&file).expect("stat").len();
+    println!("load_verify: {count} delegations, file {:.1} MB", size as f64 / 1e6);
+    let mut times = Vec::new();
+    let mut peaks = Vec::new();
+    for _ in 0..RUNS {
+        let out = Command::new(std::env::current_exe().expect("exe"))
+            .args(["--measure".as_ref(), file.as_os_str(), keys.as_os_str()])
+            .output()
+            .expect("run child");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let line = String::from_utf8_lossy(&out.stdout);
+        let mut parts = line.split_whitespace();
+        times.push(parts.next().and_then(|t| t.parse::<f64>().ok()).expect("time"));
+        peaks.push(parts.next().and_then(|t| t.parse::<f64>().ok()).expect("peak"));
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let peak = peaks.iter().cloned().fold(0.0, f64::max);
+    println!(
+        "load+canonicalize+verify 2 sigs: best {:.3} s, median {:.3} s; peak memory growth {:.1} MB = {:.2}x the file",
+        times[0],
+        times[RUNS / 2],
+        peak / 1e6,
+        peak / size as f64
+    );
+}
+
+/// In a fresh process: read, canonicalize, parse the delegations, verify both signatures.
+fn measure(file: &Path, keys: &Path) {
+    let keys: Vec<ceremony::key::Key> = serde_json::from_slice::<Vec<Value>>(&std::fs::read(keys).expect("keys"))
+        .expect("keys json")
+        .iter()
+        .map(|k| ceremony::key::Key::from_json(&serde_json::to_vec(k).expect("key")).expect("key"))
+        .collect();
+    let delegation = Delegation {
+        role: "claimed".into(),
+        threshold: 2,
+        keys: keys.iter().map(|k| (k.keyid().to_string(), Some(k.clone()))).collect(),
+    };
+    let baseline = vm_kb("VmRSS:");
+    let start = Instant::now();
+    let input = std::fs::read(file).expect("read");
+    let md = Metadata::from_slice(&input).expect("load");
+    drop(input);
+    let targets = md.targets().expect("targets");
+    let roles = targets.delegations.as_ref().and_then(|d| d.roles.as_ref()).map_or(0, Vec::len);
+    let report = check_threshold(&md.signed_bytes(), md.signatures(), &delegation);
+    let elapsed = start.elapsed().as_secs_f64();
+    assert!(report.is_met(), "{report:?}");
+    assert!(roles > 0);
+    let peak = (vm_kb("VmHWM:") - baseline) * 1024.0;
+    println!("{elapsed} {peak}");
+}
+
+fn vm_kb(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// A claimed-like targets file: one developer key and one delegation per project.
+fn generate(dir: &Path, count: usize) -> (PathBuf, PathBuf) {
+    let signers = [SoftwareSigner::generate(Algorithm::Ed25519), SoftwareSigner::generate(Algorithm::Ed25519)];
+    let mut keys = Map::new();
+    let mut roles = Vec::with_capacity(count);
+    for i in 0..count {
+        let public = hex::encode(sha2_of(&i.to_le_bytes()));
+        let key = ceremony::key::Key::new(Algorithm::Ed25519, public);
+        let name = format!("project-{i:06}");
+        roles.push(json!({
+            "name": name,
+            "keyids": [key.keyid()],
+            "threshold": 1,
+            "terminating": true,
+            "paths": [format!("packages/*/*/*/project_{i:06}-*"), format!("simple/{name}/*")],
+        }));
+        keys.insert(key.keyid().to_string(), serde_json::from_slice(&key.to_json_text()).expect("key"));
+    }
+    let signed = json!({
+        "_type": "targets", "spec_version": "1.0.31", "version": 1, "expires": "2099-01-01T00:00:00Z",
+        "targets": {}, "delegations": {"keys": keys, "roles": roles},
+    });
+    let mut md = Metadata::from_signed(ceremony::canonical::to_canonical(&signed).expect("canonical")).expect("md");
+    for s in &signers {
+        md.set_signature(s.sign(&md.signed_bytes()).expect("sign"));
+    }
+    // Write it the way python-tuf does: indent 1, sorted keys.
+    let value: Value = serde_json::from_slice(&md.to_bytes()).expect("reparse");
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, serde_json::ser::PrettyFormatter::with_indent(b" "));
+    value.serialize(&mut ser).expect("pretty");
+    let file = dir.join("claimed.json");
+    std::fs::write(&file, out).expect("write");
+    let key_list: Vec<Value> =
+        signers.iter().map(|s| serde_json::from_slice(&s.public_key().to_json_text()).expect("key")).collect();
+    let keys_file = dir.join("keys.json");
+    std::fs::write(&keys_file, serde_json::to_vec(&key_list).expect("keys")).expect("write keys");
+    (file, keys_file)
+}
+
+fn sha2_of(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
