@@ -1,2 +1,4 @@
 //! Ceremony: offline TUF key ceremonies.
 #![forbid(unsafe_code)]
+
+pub mod canonical;
