@@ -30,7 +30,9 @@ fn main() {
     }
     let count: usize = std::env::var("DELEGATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let (file, keys) = generate(dir.path(), count);
+    // KEEP=DIR leaves the generated file there for profiling.
+    let keep = std::env::var_os("KEEP").map(PathBuf::from);
+    let (file, keys) = generate(keep.as_deref().unwrap_or(dir.path()), count);
     let size = std::fs::metadata(&file).expect("stat").len();
     println!("load_verify: {count} delegations, file {:.1} MB", size as f64 / 1e6);
     let mut times = Vec::new();
@@ -41,6 +43,7 @@ fn main() {
             .output()
             .expect("run child");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
         let line = String::from_utf8_lossy(&out.stdout);
         let mut parts = line.split_whitespace();
         times.push(parts.next().and_then(|t| t.parse::<f64>().ok()).expect("time"));
@@ -69,19 +72,50 @@ fn measure(file: &Path, keys: &Path) {
         threshold: 2,
         keys: keys.iter().map(|k| (k.keyid().to_string(), Some(k.clone()))).collect(),
     };
+    if std::env::var_os("BREAKDOWN").is_some() {
+        breakdown(file, &delegation);
+    }
     let baseline = vm_kb("VmRSS:");
     let start = Instant::now();
     let input = std::fs::read(file).expect("read");
     let md = Metadata::from_slice(&input).expect("load");
     drop(input);
-    let targets = md.targets().expect("targets");
-    let roles = targets.delegations.as_ref().and_then(|d| d.roles.as_ref()).map_or(0, Vec::len);
-    let report = check_threshold(&md.signed_bytes(), md.signatures(), &delegation);
+    // The typed view and the signature checks are independent: run them side by side.
+    let (report, roles) = std::thread::scope(|scope| {
+        let check = scope.spawn(|| check_threshold(&md.signed_bytes(), md.signatures(), &delegation));
+        let targets = md.targets().expect("targets");
+        let roles = targets.delegations.as_ref().and_then(|d| d.roles.as_ref()).map_or(0, Vec::len);
+        (check.join().expect("check"), roles)
+    });
     let elapsed = start.elapsed().as_secs_f64();
     assert!(report.is_met(), "{report:?}");
     assert!(roles > 0);
     let peak = (vm_kb("VmHWM:") - baseline) * 1024.0;
     println!("{elapsed} {peak}");
+}
+
+/// Where the time goes, step by step (BREAKDOWN=1).
+fn breakdown(file: &Path, delegation: &Delegation) {
+    let t = Instant::now();
+    let input = std::fs::read(file).expect("read");
+    eprintln!("read            {:.3}", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let canonical = ceremony::canonical::canonicalize(&input).expect("canonical");
+    eprintln!("canonicalize    {:.3}", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let md = Metadata::from_slice(&input).expect("load");
+    eprintln!("from_slice      {:.3}", t.elapsed().as_secs_f64());
+    drop(canonical);
+    let t = Instant::now();
+    let targets = md.targets().expect("targets");
+    eprintln!("targets view    {:.3}", t.elapsed().as_secs_f64());
+    drop(targets);
+    let t = Instant::now();
+    let signed = md.signed_bytes();
+    eprintln!("signed bytes    {:.3}", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let report = check_threshold(&signed, md.signatures(), delegation);
+    eprintln!("verify 2 sigs   {:.3} {}", t.elapsed().as_secs_f64(), report.is_met());
 }
 
 fn vm_kb(field: &str) -> f64 {

@@ -31,7 +31,7 @@ pub struct RootSpec {
 
 fn key_value(key: &Key) -> Result<Value, CanonicalError> {
     serde_json::from_slice(&key.to_json_text())
-        .map_err(|e| CanonicalError::InvalidJson { offset: 0, what: e.to_string() })
+        .map_err(|e| CanonicalError::Serialize { message: e.to_string() })
 }
 
 impl RootSpec {

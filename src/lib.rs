@@ -19,6 +19,7 @@ pub mod cli;
 pub mod demo;
 pub mod datetime;
 pub mod fsio;
+pub mod jsonview;
 pub mod key;
 pub mod metadata;
 pub mod signer;

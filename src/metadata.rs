@@ -17,6 +17,7 @@ use serde_json::value::RawValue;
 
 use crate::canonical::{self, CanonicalError};
 use crate::datetime::{MetaTime, TimeError};
+use crate::jsonview::{JsonStr, SortedMap};
 use crate::key::Key;
 use crate::verify::Delegation;
 use crate::wire;
@@ -402,7 +403,7 @@ fn keyid_mismatches<'k>(keys: impl Iterator<Item = (&'k str, &'k Key)>) -> Vec<(
 pub struct TargetFile<'a> {
     pub length: u64,
     #[serde(borrow)]
-    pub hashes: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    pub hashes: SortedMap<'a, JsonStr<'a>>,
 }
 
 /// Targets metadata: target files and delegations. Borrows from the metadata's bytes, so a
@@ -410,14 +411,14 @@ pub struct TargetFile<'a> {
 #[derive(Debug, Clone)]
 pub struct Targets<'a> {
     pub header: Header,
-    pub targets: BTreeMap<Cow<'a, str>, TargetFile<'a>>,
+    pub targets: SortedMap<'a, TargetFile<'a>>,
     pub delegations: Option<Delegations<'a>>,
 }
 
 #[derive(Deserialize)]
 struct RawTargets<'a> {
     #[serde(borrow)]
-    targets: BTreeMap<Cow<'a, str>, TargetFile<'a>>,
+    targets: SortedMap<'a, TargetFile<'a>>,
     #[serde(borrow)]
     delegations: Option<Delegations<'a>>,
 }
@@ -426,7 +427,7 @@ struct RawTargets<'a> {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Delegations<'a> {
     #[serde(borrow)]
-    pub keys: BTreeMap<Cow<'a, str>, &'a RawValue>,
+    pub keys: SortedMap<'a, &'a RawValue>,
     #[serde(borrow)]
     pub roles: Option<Vec<DelegatedRole<'a>>>,
     #[serde(borrow)]
@@ -437,26 +438,26 @@ pub struct Delegations<'a> {
 #[derive(Debug, Clone, Deserialize)]
 pub struct DelegatedRole<'a> {
     #[serde(borrow)]
-    pub name: Cow<'a, str>,
+    pub name: JsonStr<'a>,
     #[serde(borrow)]
-    pub keyids: Vec<Cow<'a, str>>,
+    pub keyids: Vec<JsonStr<'a>>,
     pub threshold: u64,
     pub terminating: bool,
     #[serde(borrow)]
-    pub paths: Option<Vec<Cow<'a, str>>>,
+    pub paths: Option<Vec<JsonStr<'a>>>,
     #[serde(borrow)]
-    pub path_hash_prefixes: Option<Vec<Cow<'a, str>>>,
+    pub path_hash_prefixes: Option<Vec<JsonStr<'a>>>,
 }
 
 /// TAP 15 succinct hash-bin delegation: `2^bit_length` roles named `PREFIX-HEX` sharing keys.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SuccinctRoles<'a> {
     #[serde(borrow)]
-    pub keyids: Vec<Cow<'a, str>>,
+    pub keyids: Vec<JsonStr<'a>>,
     pub threshold: u64,
     pub bit_length: u32,
     #[serde(borrow)]
-    pub name_prefix: Cow<'a, str>,
+    pub name_prefix: JsonStr<'a>,
 }
 
 impl<'a> Targets<'a> {
@@ -507,10 +508,10 @@ impl<'a> Delegations<'a> {
     /// Keys listed under a keyid that is not the SHA-256 of the key object: (listed, computed).
     pub fn keyid_mismatches(&self) -> Result<Vec<(String, String)>, MetadataError> {
         let mut keys = Vec::with_capacity(self.keys.len());
-        for (id, raw) in &self.keys {
+        for (id, raw) in self.keys.iter() {
             let key = Key::from_json(raw.get().as_bytes())
                 .map_err(|e| MetadataError::Rule(format!("delegated key {id}: {e}")))?;
-            keys.push((id.as_ref(), key));
+            keys.push((id, key));
         }
         Ok(keyid_mismatches(keys.iter().map(|(id, k)| (*id, k))))
     }

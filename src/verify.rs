@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::key::{Key, KeyError};
+use crate::key::{Key, PublicKey};
 use crate::metadata::{Metadata, MetadataError, RoleType, Signature, TOP_LEVEL_ROLES};
 
 /// A delegation: the keys a role's delegator lists for it, and its threshold.
@@ -86,6 +86,10 @@ impl ThresholdReport {
     }
 }
 
+/// Above this size, signatures are checked in parallel: each Ed25519 check hashes the
+/// whole message, about 0.07 s for a 35 MB targets file.
+const PARALLEL_FROM_BYTES: usize = 1 << 20;
+
 /// Checks `signatures` over `signed` against a delegation.
 pub fn check_threshold(signed: &[u8], signatures: &[Signature], delegation: &Delegation) -> ThresholdReport {
     let mut by_keyid: BTreeMap<&str, Vec<&Signature>> = BTreeMap::new();
@@ -93,16 +97,31 @@ pub fn check_threshold(signed: &[u8], signatures: &[Signature], delegation: &Del
         by_keyid.entry(s.keyid.as_str()).or_default().push(s);
     }
     let duplicate_keyids = by_keyid.iter().filter(|(_, v)| v.len() > 1).map(|(k, _)| k.to_string()).collect();
-    let mut counted: BTreeMap<Vec<u8>, String> = BTreeMap::new();
     let mut listed = BTreeSet::new();
-    let mut keys = Vec::with_capacity(delegation.keys.len());
-    for (keyid, key) in &delegation.keys {
-        if !listed.insert(keyid.as_str()) {
-            continue;
-        }
-        let entries = by_keyid.get(keyid.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-        let state = key_state(signed, entries, key.as_ref(), &mut counted, keyid);
-        keys.push((keyid.clone(), state));
+    let checks: Vec<(&str, Check)> = delegation
+        .keys
+        .iter()
+        .filter(|(keyid, _)| listed.insert(keyid.as_str()))
+        .map(|(keyid, key)| {
+            let entries = by_keyid.get(keyid.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            (keyid.as_str(), Check::prepare(entries, key.as_ref()))
+        })
+        .collect();
+    let outcomes = run_checks(signed, &checks);
+    let mut counted: BTreeMap<Vec<u8>, String> = BTreeMap::new();
+    let mut keys = Vec::with_capacity(checks.len());
+    for ((keyid, _), outcome) in checks.iter().zip(outcomes) {
+        let state = match outcome {
+            Outcome::State(state) => state,
+            Outcome::Valid(identity) => match counted.get(&identity) {
+                Some(other) => KeyState::SameKeyAsOther { keyid: other.clone() },
+                None => {
+                    counted.insert(identity, keyid.to_string());
+                    KeyState::Signed
+                }
+            },
+        };
+        keys.push((keyid.to_string(), state));
     }
     ThresholdReport {
         role: delegation.role.clone(),
@@ -113,38 +132,68 @@ pub fn check_threshold(signed: &[u8], signatures: &[Signature], delegation: &Del
     }
 }
 
-fn key_state(
-    signed: &[u8],
-    entries: &[&Signature],
-    key: Option<&Key>,
-    counted: &mut BTreeMap<Vec<u8>, String>,
-    keyid: &str,
-) -> KeyState {
-    let real: Vec<&&Signature> = entries.iter().filter(|s| !s.sig.is_empty()).collect();
-    if real.is_empty() {
-        return KeyState::Missing { placeholder: !entries.is_empty() };
-    }
-    let Some(key) = key else {
-        return KeyState::Unusable { reason: "the delegator lists this keyid but has no key for it".into() };
-    };
-    let public = match key.public_key() {
-        Ok(p) => p,
-        Err(e) => return KeyState::Unusable { reason: e.to_string() },
-    };
-    // With duplicates the metadata is refused anyway; every entry must still verify so
-    // the report does not call a bad one good.
-    for s in &real {
-        if let Err(e) = public.verify(signed, &s.sig) {
-            return KeyState::Invalid { reason: describe(&e) };
+/// What has to be verified for one listed keyid.
+enum Check<'s> {
+    Done(KeyState),
+    Verify(PublicKey, Vec<&'s str>),
+}
+
+enum Outcome {
+    State(KeyState),
+    /// Every signature entry verified; the key's identity, for counting distinct keys.
+    Valid(Vec<u8>),
+}
+
+impl<'s> Check<'s> {
+    fn prepare(entries: &[&'s Signature], key: Option<&Key>) -> Check<'s> {
+        let real: Vec<&str> = entries.iter().filter(|s| !s.sig.is_empty()).map(|s| s.sig.as_str()).collect();
+        if real.is_empty() {
+            return Check::Done(KeyState::Missing { placeholder: !entries.is_empty() });
+        }
+        let Some(key) = key else {
+            return Check::Done(KeyState::Unusable {
+                reason: "the delegator lists this keyid but has no key for it".into(),
+            });
+        };
+        match key.public_key() {
+            Ok(public) => Check::Verify(public, real),
+            Err(e) => Check::Done(KeyState::Unusable { reason: e.to_string() }),
         }
     }
-    match counted.get(&public.identity()) {
-        Some(other) => KeyState::SameKeyAsOther { keyid: other.clone() },
-        None => {
-            counted.insert(public.identity(), keyid.to_string());
-            KeyState::Signed
+
+    fn run(&self, signed: &[u8]) -> Outcome {
+        match self {
+            Check::Done(state) => Outcome::State(state.clone()),
+            Check::Verify(public, sigs) => {
+                // With duplicates the metadata is refused anyway; every entry must still
+                // verify so the report never calls a bad one good.
+                for sig in sigs {
+                    if let Err(e) = public.verify(signed, sig) {
+                        return Outcome::State(KeyState::Invalid { reason: e.to_string() });
+                    }
+                }
+                Outcome::Valid(public.identity())
+            }
         }
     }
+}
+
+fn run_checks(signed: &[u8], checks: &[(&str, Check)]) -> Vec<Outcome> {
+    let work = checks.iter().filter(|(_, c)| matches!(c, Check::Verify(..))).count();
+    if signed.len() < PARALLEL_FROM_BYTES || work < 2 {
+        return checks.iter().map(|(_, c)| c.run(signed)).collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = checks.iter().map(|(_, c)| scope.spawn(move || c.run(signed))).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Outcome::State(KeyState::Invalid { reason: "the signature check failed unexpectedly".into() })
+                })
+            })
+            .collect()
+    })
 }
 
 /// Why a role could not be checked under its delegator at all.
@@ -185,10 +234,6 @@ pub fn verify_delegate(delegator: &Metadata, role: &str, delegate: &Metadata) ->
         return Err(DelegateError::WrongType { role: role.into(), expected, found: delegate.role_type() });
     }
     Ok(check_threshold(&delegate.signed_bytes(), delegate.signatures(), &delegation))
-}
-
-fn describe(e: &KeyError) -> String {
-    e.to_string()
 }
 
 #[cfg(test)]
