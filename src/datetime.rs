@@ -33,6 +33,10 @@ impl MetaTime {
                 return Ok(MetaTime { at: t.assume_utc(), legacy: false });
             }
         }
+        // RFC 3339 also allows a space or a lower-case `t`; no TUF implementation writes those.
+        if text.as_bytes().get(10) != Some(&b'T') {
+            return Err(TimeError { text: text.to_string() });
+        }
         match OffsetDateTime::parse(text, &Rfc3339) {
             Ok(t) => Ok(MetaTime { at: t.to_offset(UtcOffset::UTC), legacy: true }),
             Err(_) => Err(TimeError { text: text.to_string() }),
