@@ -256,6 +256,23 @@ impl PublicKey {
         id
     }
 
+    /// The key object Ceremony writes for this key: standard keytype and scheme, PEM for
+    /// ECDSA and RSA, no custom fields.
+    pub fn to_standard_key(&self) -> Result<Key, KeyError> {
+        use elliptic_curve::pkcs8::{EncodePublicKey, LineEnding};
+        let pem_error = |e: elliptic_curve::pkcs8::spki::Error| KeyError::BadPublicKey {
+            algorithm: self.algorithm.label(),
+            reason: e.to_string(),
+        };
+        let public = match &self.material {
+            Material::Ed25519(k) => hex::encode(k.as_bytes()),
+            Material::P256(k) => k.to_public_key_pem(LineEnding::LF).map_err(pem_error)?,
+            Material::P384(k) => k.to_public_key_pem(LineEnding::LF).map_err(pem_error)?,
+            Material::Rsa(k) => rsa::pkcs8::EncodePublicKey::to_public_key_pem(k, LineEnding::LF).map_err(pem_error)?,
+        };
+        Ok(Key::new(self.algorithm, public))
+    }
+
     /// Verifies a TUF signature (`sig`, hex as in metadata) over `message`.
     pub fn verify(&self, message: &[u8], sig_hex: &str) -> Result<(), KeyError> {
         if sig_hex.is_empty() {

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+
+mod keys;
 use time::OffsetDateTime;
 
 use crate::chain::{verify_root_chain, ChainReport, Step};
@@ -39,6 +41,11 @@ pub struct Global {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Create an empty workspace in the selected directory.
+    Init,
+    /// Register keyholders and list them.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Verify metadata without a workspace.
     #[command(subcommand)]
     Verify(VerifyCommand),
@@ -48,6 +55,19 @@ pub enum Command {
         #[arg(long, value_name = "D")]
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Register a holder with a public key only (a TUF key object in FILE), e.g. the online key.
+    Import {
+        #[arg(long, value_name = "H")]
+        holder: String,
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// List holders, key ids, key types and where each private key lives.
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -90,9 +110,13 @@ pub fn run() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> Result<(), Refusal> {
+    let global = cli.global;
     match cli.command {
-        Command::Verify(VerifyCommand::RootChain { files }) => verify_root_chain_cmd(&files, cli.global.json),
-        Command::Demo { dir } => demo_cmd(dir, cli.global.json),
+        Command::Init => keys::init(&global),
+        Command::Key(KeyCommand::Import { holder, file }) => keys::import(&global, &holder, &file),
+        Command::Key(KeyCommand::List) => keys::list(&global),
+        Command::Verify(VerifyCommand::RootChain { files }) => verify_root_chain_cmd(&files, global.json),
+        Command::Demo { dir } => demo_cmd(dir, global.json),
     }
 }
 
@@ -130,7 +154,7 @@ fn verify_root_chain_cmd(files: &[PathBuf], json: bool) -> Result<(), Refusal> {
     Err(Refusal::failed(message))
 }
 
-fn print_json(value: &serde_json::Value) {
+pub(crate) fn print_json(value: &serde_json::Value) {
     let mut out = std::io::stdout().lock();
     let _ = serde_json::to_writer_pretty(&mut out, value);
     let _ = writeln!(out);

@@ -1,0 +1,121 @@
+//! `ceremony init`, `ceremony key ...`.
+
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+
+use super::{print_json, Global, Refusal};
+use crate::datetime::format_expires;
+use crate::holder::{Holder, KeySource};
+use crate::key::{short_keyid, Key};
+use crate::workspace::{Workspace, WorkspaceError};
+
+pub(crate) fn workspace_dir(global: &Global) -> PathBuf {
+    global.workspace.clone().unwrap_or_else(|| PathBuf::from("."))
+}
+
+pub(crate) fn refuse(e: WorkspaceError) -> Refusal {
+    match e {
+        WorkspaceError::Io(..) | WorkspaceError::NotAWorkspace(_) | WorkspaceError::Holder { .. } => {
+            Refusal::unusable(e.to_string())
+        }
+        _ => Refusal::failed(e.to_string()),
+    }
+}
+
+pub(crate) fn open(global: &Global) -> Result<Workspace, Refusal> {
+    Workspace::open(&workspace_dir(global)).map_err(refuse)
+}
+
+pub(super) fn init(global: &Global) -> Result<(), Refusal> {
+    let dir = workspace_dir(global);
+    Workspace::init(&dir).map_err(refuse)?;
+    if global.json {
+        print_json(&serde_json::json!({"workspace": dir}));
+    } else {
+        println!("Created an empty ceremony workspace in {}.", dir.display());
+    }
+    Ok(())
+}
+
+/// The registered key for an imported key object: standard form, no custom fields.
+fn standard_key(file: &Path) -> Result<(Key, Vec<String>), Refusal> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", file.display())))?;
+    let given = Key::from_json(&bytes).map_err(|e| {
+        Refusal::unusable(format!(
+            "{} is not a TUF key object ({e}); give {{\"keytype\", \"scheme\", \"keyval\": {{\"public\"}}}}",
+            file.display()
+        ))
+    })?;
+    let public = given
+        .public_key()
+        .map_err(|e| Refusal::unusable(format!("{}: {e}", file.display())))?;
+    let key = public
+        .to_standard_key()
+        .map_err(|e| Refusal::unusable(format!("{}: {e}", file.display())))?;
+    let mut notes = Vec::new();
+    if key.keyid() != given.keyid() {
+        notes.push(format!(
+            "the key was rewritten in the standard form without custom fields, so its keyid is {} (it was {})",
+            short_keyid(key.keyid()),
+            short_keyid(given.keyid())
+        ));
+    }
+    Ok((key, notes))
+}
+
+pub(super) fn import(global: &Global, name: &str, file: &Path) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let (key, notes) = standard_key(file)?;
+    let holder = Holder {
+        name: name.to_string(),
+        key,
+        source: KeySource::PublicOnly,
+        registered: format_expires(OffsetDateTime::now_utc()),
+    };
+    let lock = ws.lock().map_err(refuse)?;
+    ws.add_holder(&lock, &holder).map_err(refuse)?;
+    if global.json {
+        print_json(&holder_json(&holder));
+    } else {
+        for n in notes {
+            println!("Note: {n}.");
+        }
+        println!("Registered {name} with key {} ({}).", holder.key.keyid(), holder.describe());
+    }
+    Ok(())
+}
+
+fn holder_json(h: &Holder) -> serde_json::Value {
+    serde_json::json!({
+        "holder": h.name,
+        "keyid": h.key.keyid(),
+        "keytype": h.key.keytype(),
+        "scheme": h.key.scheme(),
+        "location": h.describe(),
+        "source": h.source,
+        "unsafe": h.source.is_unsafe(),
+        "registered": h.registered,
+    })
+}
+
+pub(super) fn list(global: &Global) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let holders = ws.holders().map_err(refuse)?;
+    if global.json {
+        print_json(&serde_json::Value::Array(holders.iter().map(holder_json).collect()));
+        return Ok(());
+    }
+    if holders.is_empty() {
+        println!("No keyholders are registered yet; `ceremony key new ...` registers one.");
+        return Ok(());
+    }
+    let width = holders.iter().map(|h| h.name.len()).max().unwrap_or(6).max(6);
+    println!("{:<width$}  {:<8}  {:<12}  where the private key lives", "holder", "keyid", "key type");
+    for h in &holders {
+        let kind = h.key.public_key().map(|p| p.algorithm().label()).unwrap_or("unusable");
+        println!("{:<width$}  {:<8}  {:<12}  {}", h.name, short_keyid(h.key.keyid()), kind, h.describe());
+    }
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! Keyholders: who holds which key, and where its private half lives.
+//!
+//! A holder's descriptor is public: the TUF key object and how to reach the private key
+//! (a YubiKey's serial and slot, a PKCS#11 token and key label, the KDF parameters of a
+//! passphrase key). It never holds a secret.
+
+use serde::{Deserialize, Serialize};
+
+use crate::key::{Key, KeyError};
+
+/// Where a holder's private key lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum KeySource {
+    /// Ed25519 derived from a passphrase with Argon2id; nothing secret is stored.
+    Passphrase {
+        /// `ceremony` (strong) or `test` (fast, unsafe, marked everywhere it is shown).
+        profile: String,
+        /// Argon2id memory in KiB, iterations, lanes.
+        memory_kib: u32,
+        iterations: u32,
+        lanes: u32,
+    },
+    /// ECDSA P-256 in a YubiKey PIV slot.
+    Yubikey {
+        serial: u32,
+        slot: String,
+        /// PEM certificates proving the key was generated on the device, if it offers them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attestation: Option<Attestation>,
+    },
+    /// A key in a PKCS#11 token.
+    Pkcs11 { module: String, token: String, key_label: String },
+    /// Only the public key is known here (for example the online key).
+    PublicOnly,
+}
+
+/// PIV attestation as recorded at registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attestation {
+    /// The slot's attestation certificate (PEM), certifying the slot's public key.
+    pub slot_certificate: String,
+    /// The device's attestation certificate (PEM), which signed the slot certificate.
+    pub device_certificate: String,
+    /// What was checked at registration, in plain words.
+    pub verified: String,
+}
+
+impl KeySource {
+    /// Where the private key lives, for people.
+    pub fn describe(&self, holder: &str) -> String {
+        match self {
+            KeySource::Passphrase { profile, .. } if profile == "test" => {
+                format!("passphrase key of {holder} (TEST KDF PROFILE: UNSAFE for real keys)")
+            }
+            KeySource::Passphrase { .. } => format!("passphrase key of {holder}"),
+            KeySource::Yubikey { serial, slot, .. } => format!("YubiKey serial {serial}, slot {slot}"),
+            KeySource::Pkcs11 { token, key_label, .. } => format!("PKCS#11 token {token:?}, key {key_label:?}"),
+            KeySource::PublicOnly => "public key only (private key elsewhere)".to_string(),
+        }
+    }
+
+    /// True for keys made with the fast test KDF profile.
+    pub fn is_unsafe(&self) -> bool {
+        matches!(self, KeySource::Passphrase { profile, .. } if profile == "test")
+    }
+}
+
+/// A registered keyholder.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    pub name: String,
+    pub key: Key,
+    pub source: KeySource,
+    /// When the holder was registered (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub registered: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct HolderFile {
+    holder: String,
+    keyid: String,
+    key: Box<serde_json::value::RawValue>,
+    source: KeySource,
+    registered: String,
+}
+
+/// Why a holder descriptor cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HolderError {
+    #[error("{0:?} is not a usable holder name; use 1 to 64 letters, digits, '@', '.', '_' or '-', starting with a letter, digit or '@'")]
+    BadName(String),
+    #[error("the holder file is not valid: {0}")]
+    Malformed(String),
+    #[error("the holder file's keyid {listed} does not match its key ({computed}); the file was altered")]
+    KeyidMismatch { listed: String, computed: String },
+    #[error("the holder's key: {0}")]
+    Key(#[from] KeyError),
+}
+
+/// Checks a holder name: it becomes a file name, so no separators or dot-names.
+pub fn check_name(name: &str) -> Result<(), HolderError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'@' | b'.' | b'_' | b'-'))
+        && name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'@');
+    if ok {
+        Ok(())
+    } else {
+        Err(HolderError::BadName(name.to_string()))
+    }
+}
+
+impl Holder {
+    /// The descriptor file's JSON.
+    pub fn to_json(&self) -> Vec<u8> {
+        let key_text = String::from_utf8_lossy(&self.key.to_json_text()).into_owned();
+        let file = HolderFile {
+            holder: self.name.clone(),
+            keyid: self.key.keyid().to_string(),
+            key: serde_json::value::RawValue::from_string(key_text).unwrap_or_else(|_| {
+                serde_json::value::RawValue::from_string("null".into()).unwrap_or_default()
+            }),
+            source: self.source.clone(),
+            registered: self.registered.clone(),
+        };
+        let mut out = serde_json::to_vec_pretty(&file).unwrap_or_default();
+        out.push(b'\n');
+        out
+    }
+
+    /// Reads a descriptor file's JSON.
+    pub fn from_json(bytes: &[u8]) -> Result<Holder, HolderError> {
+        let file: HolderFile = serde_json::from_slice(bytes).map_err(|e| HolderError::Malformed(e.to_string()))?;
+        check_name(&file.holder)?;
+        let key = Key::from_json(file.key.get().as_bytes())?;
+        key.public_key()?;
+        if key.keyid() != file.keyid {
+            return Err(HolderError::KeyidMismatch { listed: file.keyid, computed: key.keyid().to_string() });
+        }
+        Ok(Holder { name: file.holder, key, source: file.source, registered: file.registered })
+    }
+
+    /// "ed25519 3f2a9c01 (YubiKey serial 123, slot 9c)" and the like.
+    pub fn describe(&self) -> String {
+        self.source.describe(&self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::Algorithm;
+    use crate::signer::{Signer, SoftwareSigner};
+
+    #[test]
+    fn names() {
+        for good in ["alice", "@alice", "bob.smith", "key_2", "A-1"] {
+            check_name(good).unwrap();
+        }
+        for bad in ["", ".", "..", "-x", "a/b", "a b", "ä", &"x".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn round_trip_and_tamper() {
+        let s = SoftwareSigner::generate(Algorithm::EcdsaP256);
+        let h = Holder {
+            name: "alice".into(),
+            key: s.public_key().clone(),
+            source: KeySource::Yubikey { serial: 123, slot: "9c".into(), attestation: None },
+            registered: "2026-01-01T00:00:00Z".into(),
+        };
+        let json = h.to_json();
+        let back = Holder::from_json(&json).unwrap();
+        assert_eq!(back.key, h.key);
+        assert_eq!(back.source, h.source);
+        let other = SoftwareSigner::generate(Algorithm::EcdsaP256);
+        let text = String::from_utf8(json).unwrap().replace(h.key.keyid(), other.public_key().keyid());
+        assert!(matches!(Holder::from_json(text.as_bytes()), Err(HolderError::KeyidMismatch { .. })));
+    }
+}
