@@ -35,7 +35,8 @@ fn corpus(dir: &Path, seed: &str, count: &str) -> BTreeMap<String, (Want, Vec<St
         let name = entry.unwrap().file_name().into_string().unwrap();
         let path = dir.join(&name);
         if let Some(case) = name.strip_suffix(".expected") {
-            cases.entry(case.into()).or_default().0 = Some(Want::Bytes(std::fs::read(path).unwrap()));
+            cases.entry(case.into()).or_default().0 =
+                Some(Want::Bytes(std::fs::read(path).unwrap()));
         } else if let Some(case) = name.strip_suffix(".refused") {
             let why = std::fs::read_to_string(path).unwrap().trim().to_string();
             cases.entry(case.into()).or_default().0 = Some(Want::Refused(why));
@@ -100,7 +101,12 @@ fn matches_securesystemslib() {
         failures.is_empty(),
         "{} of {inputs_checked} inputs differ from securesystemslib:\n{}",
         failures.len(),
-        failures.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     assert!(accepted >= 2000, "too few accepted cases: {accepted}");
     assert!(refused >= 100, "too few refused cases: {refused}");

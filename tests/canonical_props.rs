@@ -1,6 +1,8 @@
 //! Property tests of canonical JSON (src/canonical.rs) against a small tree-based model.
 
-use ceremony::canonical::{canonicalize, encode_string, is_canonical, to_canonical, CanonicalError};
+use ceremony::canonical::{
+    canonicalize, encode_string, is_canonical, to_canonical, CanonicalError,
+};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -69,9 +71,8 @@ fn arb_int_text() -> impl Strategy<Value = String> {
         any::<i128>().prop_map(|i| i.to_string()),
         Just("-0".to_string()),
         "-?(0|[1-9][0-9]{0,80})",
-        (any::<bool>(), 100usize..400).prop_map(|(neg, n)| {
-            format!("{}1{}", if neg { "-" } else { "" }, "0".repeat(n))
-        }),
+        (any::<bool>(), 100usize..400)
+            .prop_map(|(neg, n)| { format!("{}1{}", if neg { "-" } else { "" }, "0".repeat(n)) }),
     ]
 }
 
@@ -87,7 +88,12 @@ fn arb_j() -> impl Strategy<Value = J> {
             prop::collection::vec(inner.clone(), 0..8).prop_map(J::Arr),
             prop::collection::vec((arb_key(), inner), 0..8).prop_map(|members| {
                 let mut seen = std::collections::HashSet::new();
-                J::Obj(members.into_iter().filter(|(k, _)| seen.insert(k.clone())).collect())
+                J::Obj(
+                    members
+                        .into_iter()
+                        .filter(|(k, _)| seen.insert(k.clone()))
+                        .collect(),
+                )
             }),
         ]
     })
@@ -214,7 +220,11 @@ fn render_string(s: &str, st: Style, out: &mut String) {
     out.push('"');
 }
 
-const COMPACT: Style = Style { ws: "", escape_all: false, upper_hex: false };
+const COMPACT: Style = Style {
+    ws: "",
+    escape_all: false,
+    upper_hex: false,
+};
 
 fn arb_style() -> impl Strategy<Value = Style> {
     (
@@ -222,7 +232,11 @@ fn arb_style() -> impl Strategy<Value = Style> {
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(ws, escape_all, upper_hex)| Style { ws, escape_all, upper_hex })
+        .prop_map(|(ws, escape_all, upper_hex)| Style {
+            ws,
+            escape_all,
+            upper_hex,
+        })
 }
 
 fn rendered(j: &J, st: Style) -> Vec<u8> {
@@ -274,7 +288,8 @@ fn keys_sorted_in(text: &[u8]) -> bool {
     impl Walker<'_> {
         fn string(&mut self) -> String {
             let start = self.i;
-            let mut de = serde_json::Deserializer::from_slice(&self.b[start..]).into_iter::<String>();
+            let mut de =
+                serde_json::Deserializer::from_slice(&self.b[start..]).into_iter::<String>();
             let s = de.next().unwrap().unwrap();
             self.i = start + de.byte_offset();
             s
@@ -516,7 +531,10 @@ fn throughput() {
         rev(&v, &mut s);
         s.into_bytes()
     };
-    for (name, text) in [("pretty, sorted", &input), ("compact, keys reversed", &unsorted)] {
+    for (name, text) in [
+        ("pretty, sorted", &input),
+        ("compact, keys reversed", &unsorted),
+    ] {
         let mb = text.len() as f64 / 1e6;
         let mut best = f64::MAX;
         let mut out_len = 0;
