@@ -240,6 +240,8 @@ impl Metadata {
             sigs.push(b'}');
         }
         sigs.push(b']');
+        // Signatures come from files too; whatever they hold must stay valid JSON.
+        let sigs = wire::canonical_to_text(sigs);
         let mut members: Vec<(&str, &[u8])> = vec![("signatures", &sigs), ("signed", self.signed_text())];
         members.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_slice())));
         members.sort_by(|a, b| a.0.cmp(b.0));
