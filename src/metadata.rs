@@ -103,17 +103,6 @@ pub struct Header {
     pub spec_version: String,
 }
 
-#[derive(Deserialize)]
-struct RawHeader<'a> {
-    #[serde(rename = "_type", borrow)]
-    type_: Cow<'a, str>,
-    #[serde(borrow)]
-    spec_version: Cow<'a, str>,
-    version: u64,
-    #[serde(borrow)]
-    expires: Cow<'a, str>,
-}
-
 /// A metadata file: `{"signatures": [...], "signed": {...}}`.
 #[derive(Clone)]
 pub struct Metadata {
@@ -150,24 +139,26 @@ impl Metadata {
     }
 
     fn from_text(text: Vec<u8>) -> Result<Metadata, MetadataError> {
-        let members: BTreeMap<Cow<'_, str>, &RawValue> = serde_json::from_slice(&text).map_err(shape)?;
-        let signed = members
-            .get("signed")
-            .ok_or_else(|| MetadataError::Shape("it has no \"signed\" object".into()))?;
-        let signatures: Vec<Signature> = match members.get("signatures") {
-            Some(raw) => serde_json::from_str(raw.get()).map_err(shape)?,
-            None => return Err(MetadataError::Shape("it has no \"signatures\" list".into())),
-        };
-        let start = signed.get().as_ptr() as usize - text.as_ptr() as usize;
-        let range = start..start + signed.get().len();
-        let signed_has_controls = wire::text_has_escaped_controls(signed.get().as_bytes());
-        let extra = members
-            .iter()
-            .filter(|(k, _)| *k != "signed" && *k != "signatures")
-            .map(|(k, v)| (k.to_string(), v.get().as_bytes().to_vec()))
-            .collect();
-        let header = read_header(signed.get().as_bytes())?;
-        Ok(Metadata { signed: range, signed_has_controls, signatures, extra, header, text })
+        let not_object = || MetadataError::Shape("it is not a JSON object".into());
+        let envelope = wire::outline(&text, 0).ok_or_else(not_object)?;
+        let mut signed = None;
+        let mut signatures = None;
+        let mut extra = Vec::new();
+        for m in &envelope.members {
+            let key: String = serde_json::from_slice(&text[m.key.clone()]).map_err(shape)?;
+            match key.as_str() {
+                "signed" => signed = Some(m.value.clone()),
+                "signatures" => signatures = Some(m.value.clone()),
+                _ => extra.push((key, text[m.value.clone()].to_vec())),
+            }
+        }
+        let range = signed.ok_or_else(|| MetadataError::Shape("it has no \"signed\" object".into()))?;
+        let signatures = signatures.ok_or_else(|| MetadataError::Shape("it has no \"signatures\" list".into()))?;
+        let signatures: Vec<Signature> = serde_json::from_slice(&text[signatures]).map_err(shape)?;
+        let outline = wire::outline(&text, range.start)
+            .ok_or_else(|| MetadataError::Shape("\"signed\" is not an object".into()))?;
+        let header = read_header(&text, &outline)?;
+        Ok(Metadata { signed: range, signed_has_controls: outline.escaped_controls, signatures, extra, header, text })
     }
 
     /// Unsigned metadata around canonical `signed` bytes that Ceremony built.
@@ -176,7 +167,9 @@ impl Metadata {
         if canonical::canonicalize(&text)? != signed {
             return Err(MetadataError::Shape("the signed bytes are not canonical JSON".into()));
         }
-        let header = read_header(&text)?;
+        let outline = wire::outline(&text, 0)
+            .ok_or_else(|| MetadataError::Shape("the signed bytes are not an object".into()))?;
+        let header = read_header(&text, &outline)?;
         let range = 0..text.len();
         let signed_has_controls = text.len() != signed.len();
         Ok(Metadata { text, signed: range, signed_has_controls, signatures: Vec::new(), extra: Vec::new(), header })
@@ -302,20 +295,32 @@ pub enum ReadError {
     Metadata(String, MetadataError),
 }
 
-fn read_header(signed: &[u8]) -> Result<Header, MetadataError> {
-    let raw: RawHeader<'_> = serde_json::from_slice(signed).map_err(shape)?;
-    let role_type = RoleType::parse(&raw.type_)
-        .ok_or_else(|| MetadataError::Shape(format!("_type {:?} is not a TUF role type", raw.type_)))?;
-    check_spec_version(&raw.spec_version)?;
-    if raw.version == 0 {
+/// Reads `_type`, `version`, `expires` and `spec_version` from the outline of `signed`,
+/// parsing only those four small values.
+fn read_header(text: &[u8], signed: &wire::Outline) -> Result<Header, MetadataError> {
+    let field = |name: &str| -> Result<&[u8], MetadataError> {
+        let quoted = format!("\"{name}\"");
+        signed
+            .members
+            .iter()
+            .find(|m| &text[m.key.clone()] == quoted.as_bytes())
+            .map(|m| &text[m.value.clone()])
+            .ok_or_else(|| MetadataError::Shape(format!("\"signed\" has no {name:?} field")))
+    };
+    let string = |name: &str| -> Result<String, MetadataError> {
+        serde_json::from_slice(field(name)?).map_err(|_| MetadataError::Shape(format!("{name:?} must be a string")))
+    };
+    let type_ = string("_type")?;
+    let role_type =
+        RoleType::parse(&type_).ok_or_else(|| MetadataError::Shape(format!("_type {type_:?} is not a TUF role type")))?;
+    let spec_version = string("spec_version")?;
+    check_spec_version(&spec_version)?;
+    let version: u64 = serde_json::from_slice(field("version")?)
+        .map_err(|_| MetadataError::Shape("\"version\" must be a whole number".into()))?;
+    if version == 0 {
         return Err(MetadataError::Rule("version must be at least 1".into()));
     }
-    Ok(Header {
-        role_type,
-        version: raw.version,
-        expires: MetaTime::parse(&raw.expires)?,
-        spec_version: raw.spec_version.into_owned(),
-    })
+    Ok(Header { role_type, version, expires: MetaTime::parse(&string("expires")?)?, spec_version })
 }
 
 /// Accepts `1.X` and `1.X.Y`, as python-tuf does.

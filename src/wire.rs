@@ -7,6 +7,7 @@
 //! convert into each other in one pass.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// Escapes the control characters of canonical bytes. Returns the input unchanged (no
 /// copy) when it has none, which is the common case for large targets files.
@@ -86,6 +87,107 @@ fn hex_byte(digits: Option<&[u8]>) -> u8 {
         .unwrap_or(0)
 }
 
+/// One member of a JSON object in file-form text: where its key and its value are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The key, quotes included.
+    pub key: Range<usize>,
+    pub value: Range<usize>,
+}
+
+/// The outline of an object: its members, where it ends, and whether any string in it
+/// holds an escaped control character (then its canonical bytes differ from its text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outline {
+    pub members: Vec<Member>,
+    pub end: usize,
+    pub escaped_controls: bool,
+}
+
+/// Reads the members of the object at `start` in compact text made by
+/// [`canonical_to_text`], skipping over values without parsing them. One pass with SIMD
+/// string search: this is how a 40 MB file's envelope and header are found without
+/// running a JSON parser over it twice. `None` when the text is not such an object.
+pub fn outline(text: &[u8], start: usize) -> Option<Outline> {
+    let mut scan = Scan { text, pos: start, escaped_controls: false };
+    scan.expect(b'{')?;
+    let mut members = Vec::new();
+    if scan.peek()? != b'}' {
+        loop {
+            let key_start = scan.pos;
+            scan.string()?;
+            let key = key_start..scan.pos;
+            scan.expect(b':')?;
+            let value_start = scan.pos;
+            scan.value()?;
+            members.push(Member { key, value: value_start..scan.pos });
+            if scan.peek()? == b',' {
+                scan.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    scan.expect(b'}')?;
+    Some(Outline { members, end: scan.pos, escaped_controls: scan.escaped_controls })
+}
+
+struct Scan<'t> {
+    text: &'t [u8],
+    pos: usize,
+    escaped_controls: bool,
+}
+
+impl Scan<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.pos).copied()
+    }
+
+    fn expect(&mut self, b: u8) -> Option<()> {
+        (self.peek()? == b).then(|| self.pos += 1)
+    }
+
+    fn string(&mut self) -> Option<()> {
+        self.expect(b'"')?;
+        loop {
+            let at = self.pos + memchr::memchr2(b'"', b'\\', &self.text[self.pos..])?;
+            if self.text[at] == b'"' {
+                self.pos = at + 1;
+                return Some(());
+            }
+            let escaped = *self.text.get(at + 1)?;
+            if escaped != b'"' && escaped != b'\\' {
+                self.escaped_controls = true;
+            }
+            self.pos = at + 2;
+        }
+    }
+
+    /// Skips one value; nesting is tracked by depth alone, strings by [`Scan::string`].
+    fn value(&mut self) -> Option<()> {
+        let mut depth = 0usize;
+        loop {
+            match self.peek()? {
+                b'"' => self.string()?,
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1)?;
+                    self.pos += 1;
+                }
+                b',' | b':' if depth > 0 => self.pos += 1,
+                b',' | b':' => return None,
+                _ => self.pos += 1 + self.text[self.pos + 1..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'-').count(),
+            }
+            if depth == 0 {
+                return Some(());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +200,21 @@ mod tests {
         let parsed: serde_json::Value = serde_json::from_slice(&text).unwrap();
         assert_eq!(parsed["a"], "x\ny\t\u{1}\u{1f}\\n\"\u{7f}");
         assert_eq!(text_to_canonical(&text).as_ref(), canonical.as_slice());
+    }
+
+    #[test]
+    fn outline_finds_members_and_controls() {
+        let text = canonical_to_text(b"{\"a\":[1,{\"b\":\"x\\\"}\"}],\"c\":{\"d\":\"e\nf\"},\"g\":-12,\"h\":true}".to_vec());
+        let o = outline(&text, 0).unwrap();
+        assert_eq!(o.end, text.len());
+        let keys: Vec<&[u8]> = o.members.iter().map(|m| &text[m.key.clone()]).collect();
+        assert_eq!(keys, [&b"\"a\""[..], b"\"c\"", b"\"g\"", b"\"h\""]);
+        assert_eq!(&text[o.members[2].value.clone()], b"-12");
+        assert!(o.escaped_controls);
+        let inner = outline(&text, o.members[1].value.start).unwrap();
+        assert_eq!(inner.end, o.members[1].value.end);
+        assert!(outline(b"{\"a\":1", 0).is_none());
+        assert!(outline(b"{}", 0).unwrap().members.is_empty());
     }
 
     #[test]
