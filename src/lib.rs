@@ -24,6 +24,7 @@ pub mod jsonview;
 pub mod key;
 pub mod metadata;
 pub mod signer;
+pub mod transcript;
 pub mod verify;
 pub mod wire;
 pub mod workspace;
