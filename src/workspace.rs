@@ -5,6 +5,7 @@
 //!   ceremony-workspace.json   marker: format name and version
 //!   .lock                     held (flock) by the one ceremony process changing the workspace
 //!   holders/HOLDER.json       each keyholder's public descriptor (see `holder`)
+//!   transcript.jsonl          the hash-chained record of every action (see `transcript`)
 //! ```
 //!
 //! Every file is written atomically (see `fsio`), so after a crash the workspace is as it
@@ -13,8 +14,10 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use crate::datetime::format_expires;
 use crate::fsio::write_atomic;
 use crate::holder::{check_name, Holder, HolderError};
+use crate::transcript::{self, Action, Head, Record, TranscriptError};
 
 const MARKER: &str = "ceremony-workspace.json";
 const MARKER_TEXT: &str = "{\"format\": \"ceremony-workspace\", \"version\": 1}\n";
@@ -38,6 +41,8 @@ pub enum WorkspaceError {
     KeyAlreadyRegistered { holder: String, keyid: String },
     #[error("{path}: {source}")]
     Holder { path: String, source: HolderError },
+    #[error("{0}")]
+    Transcript(#[from] TranscriptError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WorkspaceError + '_ {
@@ -67,7 +72,28 @@ impl Workspace {
         let _lock = ws.lock()?;
         std::fs::create_dir_all(ws.holders_dir()).map_err(io(dir))?;
         write_atomic(&marker, MARKER_TEXT.as_bytes()).map_err(io(&marker))?;
+        ws.record(&_lock, Action { action: "init".into(), ..Action::default() })?;
         Ok(ws)
+    }
+
+    fn transcript_path(&self) -> PathBuf {
+        self.dir.join("transcript.jsonl")
+    }
+
+    /// Appends an action to the transcript. The caller holds the lock.
+    pub fn record(&self, _lock: &WorkspaceLock, action: Action) -> Result<Record, WorkspaceError> {
+        let now = format_expires(time::OffsetDateTime::now_utc());
+        Ok(transcript::append(&self.transcript_path(), action, &now)?)
+    }
+
+    /// The transcript's records, after checking the whole chain.
+    pub fn transcript(&self) -> Result<Vec<Record>, WorkspaceError> {
+        Ok(transcript::read(&self.transcript_path())?)
+    }
+
+    /// Checks the transcript's chain (and that it reaches `expected`, if given).
+    pub fn verify_transcript(&self, expected: Option<&Head>) -> Result<Head, WorkspaceError> {
+        Ok(transcript::verify(&self.transcript_path(), expected)?)
     }
 
     /// Opens the workspace in `dir`.
@@ -133,7 +159,18 @@ impl Workspace {
         if let Some(other) = self.holders()?.into_iter().find(|h| h.key.keyid() == holder.key.keyid()) {
             return Err(WorkspaceError::KeyAlreadyRegistered { holder: other.name, keyid: holder.key.keyid().into() });
         }
-        write_atomic(&path, &holder.to_json()).map_err(io(&path))
+        write_atomic(&path, &holder.to_json()).map_err(io(&path))?;
+        self.record(
+            _lock,
+            Action {
+                action: "key-new".into(),
+                holder: Some(holder.name.clone()),
+                keyid: Some(holder.key.keyid().to_string()),
+                device: Some(holder.describe()),
+                ..Action::default()
+            },
+        )?;
+        Ok(())
     }
 }
 

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod keys;
+mod log;
 use time::OffsetDateTime;
 
 use crate::chain::{verify_root_chain, ChainReport, Step};
@@ -46,6 +47,9 @@ pub enum Command {
     /// Register keyholders and list them.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// The workspace's hash-chained transcript of every action.
+    #[command(subcommand)]
+    Log(LogCommand),
     /// Verify metadata without a workspace.
     #[command(subcommand)]
     Verify(VerifyCommand),
@@ -68,6 +72,14 @@ pub enum KeyCommand {
     },
     /// List holders, key ids, key types and where each private key lives.
     List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LogCommand {
+    /// Print every record.
+    Show,
+    /// Check that no record was altered, removed or reordered.
+    Verify,
 }
 
 #[derive(Subcommand, Debug)]
@@ -115,6 +127,8 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Init => keys::init(&global),
         Command::Key(KeyCommand::Import { holder, file }) => keys::import(&global, &holder, &file),
         Command::Key(KeyCommand::List) => keys::list(&global),
+        Command::Log(LogCommand::Show) => log::show(&global),
+        Command::Log(LogCommand::Verify) => log::verify(&global),
         Command::Verify(VerifyCommand::RootChain { files }) => verify_root_chain_cmd(&files, global.json),
         Command::Demo { dir } => demo_cmd(dir, global.json),
     }

@@ -1,0 +1,69 @@
+//! `ceremony log show`, `ceremony log verify`.
+
+use super::keys::{open, refuse};
+use super::{print_json, Global, Refusal};
+use crate::key::short_keyid;
+use crate::transcript::Record;
+use crate::workspace::WorkspaceError;
+
+fn refuse_log(e: WorkspaceError) -> Refusal {
+    match e {
+        WorkspaceError::Transcript(t) => {
+            Refusal::failed(format!("{t}; the transcript cannot be trusted, compare it with a printed report or a bundle"))
+        }
+        other => refuse(other),
+    }
+}
+
+pub(super) fn show(global: &Global) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let records = ws.transcript().map_err(refuse_log)?;
+    if global.json {
+        print_json(&serde_json::to_value(&records).unwrap_or_default());
+        return Ok(());
+    }
+    for r in &records {
+        println!("{}", line(r));
+    }
+    if let Some(last) = records.last() {
+        println!("{} records; head {}", records.len(), last.hash);
+    } else {
+        println!("The transcript is empty.");
+    }
+    Ok(())
+}
+
+fn line(r: &Record) -> String {
+    let a = &r.action;
+    let mut parts = vec![format!("#{} {} {}", r.seq, r.time, a.action)];
+    if let Some(h) = &a.holder {
+        parts.push(format!("holder {h}"));
+    }
+    if let (Some(role), Some(v)) = (&a.role, a.version) {
+        parts.push(format!("{role} v{v}"));
+    }
+    if let Some(d) = &a.digest {
+        parts.push(format!("sha256 {}", short_keyid(d)));
+    }
+    if let Some(k) = &a.keyid {
+        parts.push(format!("key {}", short_keyid(k)));
+    }
+    if let Some(d) = &a.device {
+        parts.push(format!("on {d}"));
+    }
+    if let Some(d) = &a.detail {
+        parts.push(d.clone());
+    }
+    parts.join(", ")
+}
+
+pub(super) fn verify(global: &Global) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let head = ws.verify_transcript(None).map_err(refuse_log)?;
+    if global.json {
+        print_json(&serde_json::json!({"ok": true, "records": head.records, "head": head.hash}));
+    } else {
+        println!("The transcript is intact: {} records, head {}.", head.records, head.hash);
+    }
+    Ok(())
+}
