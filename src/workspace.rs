@@ -4,23 +4,32 @@
 //! WORKSPACE/
 //!   ceremony-workspace.json   marker: format name and version
 //!   .lock                     held (flock) by the one ceremony process changing the workspace
-//!   holders/HOLDER.json       each keyholder's public descriptor (see `holder`)
-//!   transcript.jsonl          the hash-chained record of every action (see `transcript`)
+//!   current -> states/000007  the workspace's state; replaced by one atomic rename
+//!   states/000007/
+//!     holders/HOLDER.json     each keyholder's public descriptor (see `holder`)
+//!     trusted/root/N.root.json every trusted root version
+//!     trusted/ROLE.json       the current trusted version of every other offline role
+//!     staged/ROLE.json        the proposed next version, with the signatures collected so far
+//!     transcript.jsonl        the hash-chained record of every action (see `transcript`)
 //! ```
 //!
-//! Every file is written atomically (see `fsio`), so after a crash the workspace is as it
-//! was before the command or as it is after it.
+//! A command that changes anything works in a [`Transaction`]: a new state directory made
+//! of hard links to the current one's files, where every write replaces a link by a new
+//! file (never writing into a shared one); `commit` fsyncs it and swings the `current`
+//! link over with a rename. So after a crash or power loss at any instant the workspace is
+//! exactly as before the command or exactly as after it, however many files it touched.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use crate::datetime::format_expires;
-use crate::fsio::write_atomic;
+use crate::fsio::{fsync_dir, write_atomic};
 use crate::holder::{check_name, Holder, HolderError};
 use crate::transcript::{self, Action, Head, Record, TranscriptError};
 
 const MARKER: &str = "ceremony-workspace.json";
-const MARKER_TEXT: &str = "{\"format\": \"ceremony-workspace\", \"version\": 1}\n";
+const MARKER_TEXT: &str = "{\"format\": \"ceremony-workspace\", \"version\": 2}\n";
+const TRANSCRIPT: &str = "transcript.jsonl";
 
 /// Why the workspace could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -43,13 +52,15 @@ pub enum WorkspaceError {
     Holder { path: String, source: HolderError },
     #[error("{0}")]
     Transcript(#[from] TranscriptError),
+    #[error("the workspace file {0} is not valid: {1}; the workspace was altered outside ceremony")]
+    Corrupt(String, String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WorkspaceError + '_ {
     move |e| WorkspaceError::Io(path.display().to_string(), e)
 }
 
-/// An open workspace. Changing it requires [`Workspace::lock`].
+/// An open workspace. Changing it requires [`Workspace::lock`] and a [`Transaction`].
 pub struct Workspace {
     dir: PathBuf,
 }
@@ -69,36 +80,19 @@ impl Workspace {
             return Err(WorkspaceError::AlreadyExists(dir.display().to_string()));
         }
         let ws = Workspace { dir: dir.to_path_buf() };
-        let _lock = ws.lock()?;
-        std::fs::create_dir_all(ws.holders_dir()).map_err(io(dir))?;
+        let lock = ws.lock()?;
+        let states = dir.join("states");
+        std::fs::create_dir_all(&states).map_err(io(&states))?;
+        let mut tx = ws.begin(&lock)?;
+        tx.record(Action { action: "init".into(), ..Action::default() })?;
+        tx.commit()?;
         write_atomic(&marker, MARKER_TEXT.as_bytes()).map_err(io(&marker))?;
-        ws.record(&_lock, Action { action: "init".into(), ..Action::default() })?;
         Ok(ws)
-    }
-
-    fn transcript_path(&self) -> PathBuf {
-        self.dir.join("transcript.jsonl")
-    }
-
-    /// Appends an action to the transcript. The caller holds the lock.
-    pub fn record(&self, _lock: &WorkspaceLock, action: Action) -> Result<Record, WorkspaceError> {
-        let now = format_expires(time::OffsetDateTime::now_utc());
-        Ok(transcript::append(&self.transcript_path(), action, &now)?)
-    }
-
-    /// The transcript's records, after checking the whole chain.
-    pub fn transcript(&self) -> Result<Vec<Record>, WorkspaceError> {
-        Ok(transcript::read(&self.transcript_path())?)
-    }
-
-    /// Checks the transcript's chain (and that it reaches `expected`, if given).
-    pub fn verify_transcript(&self, expected: Option<&Head>) -> Result<Head, WorkspaceError> {
-        Ok(transcript::verify(&self.transcript_path(), expected)?)
     }
 
     /// Opens the workspace in `dir`.
     pub fn open(dir: &Path) -> Result<Workspace, WorkspaceError> {
-        if !dir.join(MARKER).is_file() {
+        if !dir.join(MARKER).is_file() || !dir.join("current").is_dir() {
             return Err(WorkspaceError::NotAWorkspace(dir.display().to_string()));
         }
         Ok(Workspace { dir: dir.to_path_buf() })
@@ -119,22 +113,48 @@ impl Workspace {
         }
     }
 
-    fn holders_dir(&self) -> PathBuf {
-        self.dir.join("holders")
+    /// The directory of the current state (read through the `current` link).
+    pub fn state(&self) -> PathBuf {
+        self.dir.join("current")
     }
 
-    fn holder_path(&self, name: &str) -> PathBuf {
-        self.holders_dir().join(format!("{name}.json"))
+    /// Starts a change: a new state made of hard links to the current one's files.
+    pub fn begin<'l>(&self, lock: &'l WorkspaceLock) -> Result<Transaction<'l>, WorkspaceError> {
+        let states = self.dir.join("states");
+        let current = std::fs::read_link(self.dir.join("current")).ok();
+        let number = current
+            .as_ref()
+            .and_then(|c| c.file_name()?.to_str()?.parse::<u64>().ok())
+            .unwrap_or(0)
+            + 1;
+        let name = format!("{number:06}");
+        let new = states.join(&name);
+        // Leftovers of a transaction that crashed before its commit are never current.
+        if new.exists() {
+            std::fs::remove_dir_all(&new).map_err(io(&new))?;
+        }
+        std::fs::create_dir_all(&new).map_err(io(&new))?;
+        if current.is_some() {
+            link_tree(&self.state(), &new)?;
+        }
+        Ok(Transaction { ws_dir: self.dir.clone(), dir: new, link_target: PathBuf::from("states").join(name), _lock: lock })
+    }
+
+    fn holders_dir(&self) -> PathBuf {
+        self.state().join("holders")
     }
 
     /// Every registered holder, by name.
     pub fn holders(&self) -> Result<Vec<Holder>, WorkspaceError> {
         let dir = self.holders_dir();
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map_err(io(&dir))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
+        let mut paths: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(WorkspaceError::Io(dir.display().to_string(), e)),
+        };
         paths.sort();
         paths.iter().map(|p| read_holder(p)).collect()
     }
@@ -142,36 +162,161 @@ impl Workspace {
     /// The holder named `name`.
     pub fn holder(&self, name: &str) -> Result<Holder, WorkspaceError> {
         check_name(name).map_err(|source| WorkspaceError::Holder { path: name.to_string(), source })?;
-        let path = self.holder_path(name);
+        let path = self.holders_dir().join(format!("{name}.json"));
         if !path.is_file() {
             return Err(WorkspaceError::NoSuchHolder(name.to_string()));
         }
         read_holder(&path)
     }
 
-    /// Registers a new holder. The caller holds the lock.
-    pub fn add_holder(&self, _lock: &WorkspaceLock, holder: &Holder) -> Result<(), WorkspaceError> {
+    /// Registers a new holder in its own transaction.
+    pub fn add_holder(&self, lock: &WorkspaceLock, holder: &Holder) -> Result<(), WorkspaceError> {
+        let mut tx = self.begin(lock)?;
+        tx.add_holder(self, holder)?;
+        tx.commit()
+    }
+
+    /// The transcript's records, after checking the whole chain.
+    pub fn transcript(&self) -> Result<Vec<Record>, WorkspaceError> {
+        Ok(transcript::read(&self.state().join(TRANSCRIPT))?)
+    }
+
+    /// The transcript file's bytes, as a bundle ships them.
+    pub fn transcript_bytes(&self) -> Result<Vec<u8>, WorkspaceError> {
+        let path = self.state().join(TRANSCRIPT);
+        std::fs::read(&path).map_err(io(&path))
+    }
+
+    /// Checks the transcript's chain (and that it reaches `expected`, if given).
+    pub fn verify_transcript(&self, expected: Option<&Head>) -> Result<Head, WorkspaceError> {
+        Ok(transcript::verify(&self.state().join(TRANSCRIPT), expected)?)
+    }
+
+    /// Reads a file of the current state, `None` when it does not exist.
+    pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, WorkspaceError> {
+        let path = self.state().join(rel);
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(WorkspaceError::Io(path.display().to_string(), e)),
+        }
+    }
+
+    /// The names of the files in a directory of the current state, sorted.
+    pub fn list(&self, rel: &str) -> Result<Vec<String>, WorkspaceError> {
+        let dir = self.state().join(rel);
+        let mut names: Vec<String> = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(WorkspaceError::Io(dir.display().to_string(), e)),
+        };
+        names.retain(|n| !n.starts_with('.'));
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// A change to the workspace, invisible until [`Transaction::commit`].
+pub struct Transaction<'l> {
+    ws_dir: PathBuf,
+    dir: PathBuf,
+    link_target: PathBuf,
+    _lock: &'l WorkspaceLock,
+}
+
+impl Transaction<'_> {
+    /// Writes (or replaces) a file of the new state. Never writes into a linked file.
+    pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), WorkspaceError> {
+        let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        write_atomic(&path, bytes).map_err(io(&path))
+    }
+
+    /// Removes a file of the new state, if present.
+    pub fn remove(&mut self, rel: &str) -> Result<(), WorkspaceError> {
+        let path = self.dir.join(rel);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(WorkspaceError::Io(path.display().to_string(), e)),
+        }
+    }
+
+    /// Appends an action to the new state's transcript.
+    pub fn record(&mut self, action: Action) -> Result<Record, WorkspaceError> {
+        let now = format_expires(time::OffsetDateTime::now_utc());
+        Ok(transcript::append(&self.dir.join(TRANSCRIPT), action, &now)?)
+    }
+
+    /// Registers a new holder, refusing a taken name or an already registered key.
+    pub fn add_holder(&mut self, ws: &Workspace, holder: &Holder) -> Result<(), WorkspaceError> {
         check_name(&holder.name).map_err(|source| WorkspaceError::Holder { path: holder.name.clone(), source })?;
-        let path = self.holder_path(&holder.name);
-        if path.exists() {
+        let rel = format!("holders/{}.json", holder.name);
+        if self.dir.join(&rel).exists() {
             return Err(WorkspaceError::HolderExists(holder.name.clone()));
         }
-        if let Some(other) = self.holders()?.into_iter().find(|h| h.key.keyid() == holder.key.keyid()) {
+        if let Some(other) = ws.holders()?.into_iter().find(|h| h.key.keyid() == holder.key.keyid()) {
             return Err(WorkspaceError::KeyAlreadyRegistered { holder: other.name, keyid: holder.key.keyid().into() });
         }
-        write_atomic(&path, &holder.to_json()).map_err(io(&path))?;
-        self.record(
-            _lock,
-            Action {
-                action: "key-new".into(),
-                holder: Some(holder.name.clone()),
-                keyid: Some(holder.key.keyid().to_string()),
-                device: Some(holder.describe()),
-                ..Action::default()
-            },
-        )?;
+        self.write(&rel, &holder.to_json())?;
+        self.record(Action {
+            action: "key-new".into(),
+            holder: Some(holder.name.clone()),
+            keyid: Some(holder.key.keyid().to_string()),
+            device: Some(holder.describe()),
+            ..Action::default()
+        })?;
         Ok(())
     }
+
+    /// Makes the new state current with one atomic rename, then drops the old state.
+    pub fn commit(self) -> Result<(), WorkspaceError> {
+        fsync_tree(&self.dir)?;
+        let link = self.ws_dir.join("current");
+        let old = std::fs::read_link(&link).ok();
+        let tmp = self.ws_dir.join(".current.new");
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(&self.link_target, &tmp).map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &link).map_err(io(&link))?;
+        fsync_dir(&self.ws_dir).map_err(io(&self.ws_dir))?;
+        if let Some(old) = old.filter(|o| *o != self.link_target) {
+            // Only space is at stake now; a failure here leaves an unused directory behind.
+            let _ = std::fs::remove_dir_all(self.ws_dir.join(old));
+        }
+        Ok(())
+    }
+}
+
+/// Recreates `from`'s tree under `to` with hard links to its files.
+fn link_tree(from: &Path, to: &Path) -> Result<(), WorkspaceError> {
+    for entry in std::fs::read_dir(from).map_err(io(from))? {
+        let entry = entry.map_err(io(from))?;
+        let src = entry.path();
+        let dst = to.join(entry.file_name());
+        let kind = entry.file_type().map_err(io(&src))?;
+        if kind.is_dir() {
+            std::fs::create_dir_all(&dst).map_err(io(&dst))?;
+            link_tree(&src, &dst)?;
+        } else if kind.is_file() {
+            std::fs::hard_link(&src, &dst).map_err(io(&dst))?;
+        } else {
+            return Err(WorkspaceError::Corrupt(src.display().to_string(), "not a regular file".into()));
+        }
+    }
+    Ok(())
+}
+
+/// fsyncs every directory of a tree (files were fsynced when written).
+fn fsync_tree(dir: &Path) -> Result<(), WorkspaceError> {
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let entry = entry.map_err(io(dir))?;
+        if entry.file_type().map_err(io(dir))?.is_dir() {
+            fsync_tree(&entry.path())?;
+        }
+    }
+    fsync_dir(dir).map_err(io(dir))
 }
 
 fn read_holder(path: &Path) -> Result<Holder, WorkspaceError> {
