@@ -1,0 +1,154 @@
+//! The rules staged metadata must keep before it counts as signable and again before
+//! export. Each problem is one sentence naming the rule.
+//!
+//! - the version is exactly the trusted version + 1 (1 for a role's first version);
+//! - `expires` is in the future, in the strict `Z` form, and no later than the maximum
+//!   (`max_expiry_days` in the workspace's `policy.json`, default 1095 days);
+//! - every threshold is at least 1 and at most the number of keys listed for the role;
+//! - every threshold can be reached by registered holders' keys;
+//! - every key is listed under its own keyid, so no key's content can change under an
+//!   existing keyid.
+//!
+//! The thresholds themselves (root N's and root N+1's for a rotation) are checked by
+//! `staging::status`.
+
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
+
+use crate::holder::Holder;
+use crate::metadata::Metadata;
+use crate::staging::{role_type_of, trusted, StageError};
+use crate::workspace::Workspace;
+
+/// The default longest time from now to `expires`.
+pub const DEFAULT_MAX_EXPIRY_DAYS: i64 = 1095;
+
+#[derive(Deserialize, Default)]
+struct PolicyFile {
+    max_expiry_days: Option<i64>,
+}
+
+/// The longest allowed validity, from the workspace's `policy.json` if present.
+pub fn max_expiry(ws: &Workspace) -> Result<Duration, StageError> {
+    let days = match ws.read("policy.json")? {
+        None => DEFAULT_MAX_EXPIRY_DAYS,
+        Some(bytes) => serde_json::from_slice::<PolicyFile>(&bytes)
+            .map_err(|e| StageError::Missing(format!("policy.json is not valid ({e}); fix or remove it")))?
+            .max_expiry_days
+            .unwrap_or(DEFAULT_MAX_EXPIRY_DAYS),
+    };
+    Ok(Duration::days(days))
+}
+
+/// Every rule `md`, staged as `role`, breaks.
+pub fn check(
+    ws: &Workspace,
+    role: &str,
+    md: &Metadata,
+    holders: &[Holder],
+    now: OffsetDateTime,
+) -> Result<Vec<String>, StageError> {
+    let mut problems = Vec::new();
+    if md.role_type() != role_type_of(role) {
+        problems.push(format!("{role} must be {} metadata, not {}", role_type_of(role), md.role_type()));
+        return Ok(problems);
+    }
+    let expected = trusted(ws, role)?.map_or(1, |t| t.version() + 1);
+    if md.version() != expected {
+        problems.push(format!(
+            "version rule: {role} version {} is staged, but the next version after the trusted one is {expected}",
+            md.version()
+        ));
+    }
+    problems.extend(expiry_problems(role, md, now, max_expiry(ws)?));
+    let registered: Vec<&str> = holders.iter().map(|h| h.key.keyid()).collect();
+    match role {
+        "root" => problems.extend(root_problems(md, &registered)),
+        "targets" => problems.extend(targets_problems(md, &registered, true)),
+        _ => problems.extend(targets_problems(md, &registered, false)),
+    }
+    Ok(problems)
+}
+
+fn expiry_problems(role: &str, md: &Metadata, now: OffsetDateTime, max: Duration) -> Vec<String> {
+    let expires = md.expires();
+    let mut out = Vec::new();
+    if expires.legacy {
+        out.push(format!("expiry rule: {role}'s expires is not in the YYYY-MM-DDTHH:MM:SSZ form"));
+    }
+    if expires.is_expired(now) {
+        out.push(format!("expiry rule: {role} would already be expired; stage it with a later --expires"));
+    } else if expires.at > now + max {
+        out.push(format!(
+            "expiry rule: {role} expires more than {} days from now; choose a shorter --expires or raise max_expiry_days in policy.json",
+            max.whole_days()
+        ));
+    }
+    out
+}
+
+fn threshold_problems(what: &str, keyids: &[&str], threshold: u64, registered: Option<&[&str]>) -> Vec<String> {
+    let mut out = Vec::new();
+    if threshold < 1 || threshold > keyids.len() as u64 {
+        out.push(format!(
+            "threshold rule: {what} has threshold {threshold} with {} keys; it must be between 1 and the number of keys",
+            keyids.len()
+        ));
+    }
+    if let Some(registered) = registered {
+        let reachable = keyids.iter().filter(|k| registered.contains(k)).count() as u64;
+        if reachable < threshold {
+            out.push(format!(
+                "reachability rule: only {reachable} of {what}'s keys belong to registered holders but {threshold} must sign; register the missing holders"
+            ));
+        }
+    }
+    out
+}
+
+fn mismatch_problems(what: &str, mismatches: Vec<(String, String)>) -> Vec<String> {
+    mismatches
+        .into_iter()
+        .map(|(listed, computed)| {
+            format!("keyid rule: {what} lists a key under keyid {listed}, but that key's keyid is {computed}")
+        })
+        .collect()
+}
+
+fn root_problems(md: &Metadata, registered: &[&str]) -> Vec<String> {
+    let root = match md.root() {
+        Ok(r) => r,
+        Err(e) => return vec![e.to_string()],
+    };
+    let mut out = mismatch_problems("root", root.keyid_mismatches());
+    for (name, role) in &root.roles {
+        let ids: Vec<&str> = role.keyids.iter().map(String::as_str).collect();
+        out.extend(threshold_problems(&format!("the {name} role"), &ids, role.threshold, Some(registered)));
+        for id in &ids {
+            if !root.keys.contains_key(*id) {
+                out.push(format!("key rule: the {name} role lists keyid {id}, which root does not define"));
+            }
+        }
+    }
+    out
+}
+
+/// For top-level targets, delegated roles must be reachable by registered holders; for
+/// delegated roles, their delegations (developer keys) are not holders of this ceremony.
+fn targets_problems(md: &Metadata, registered: &[&str], top_level: bool) -> Vec<String> {
+    let targets = match md.targets() {
+        Ok(t) => t,
+        Err(e) => return vec![e.to_string()],
+    };
+    let Some(d) = &targets.delegations else { return Vec::new() };
+    let mut out = match d.keyid_mismatches() {
+        Ok(m) => mismatch_problems("targets' delegations", m),
+        Err(e) => vec![e.to_string()],
+    };
+    for role in d.roles.iter().flatten() {
+        let ids: Vec<&str> = role.keyids.iter().map(|k| &**k).collect();
+        let reg = top_level.then_some(registered);
+        out.extend(threshold_problems(&format!("the delegation to {}", role.name), &ids, role.threshold, reg));
+    }
+    out
+}

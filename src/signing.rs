@@ -1,0 +1,228 @@
+//! Adding signatures to staged roles: from a signer in the room, or from a file a keyholder
+//! made on another machine. Every signature is checked against the staged bytes and a
+//! governing delegation before it is kept; nothing is kept when any check fails.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::holder::Holder;
+use crate::key::short_keyid;
+use crate::metadata::{Metadata, Signature};
+use crate::signer::Signer;
+use crate::staging::{self, digest, governing, staged_path, Governing, StageError};
+use crate::transcript::Action;
+use crate::verify::{check_threshold, KeyState};
+use crate::workspace::{Workspace, WorkspaceLock};
+
+/// Why signing or a signature was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SignRefusal {
+    #[error(transparent)]
+    Stage(#[from] StageError),
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<crate::workspace::WorkspaceError> for SignRefusal {
+    fn from(e: crate::workspace::WorkspaceError) -> Self {
+        SignRefusal::Stage(StageError::Workspace(e))
+    }
+}
+
+fn refused(msg: impl Into<String>) -> SignRefusal {
+    SignRefusal::Refused(msg.into())
+}
+
+/// A staged role a holder's key is needed for.
+pub struct Signable {
+    pub role: String,
+    pub metadata: Metadata,
+    pub governing: Vec<Governing>,
+}
+
+/// The staged roles (all, or those named) whose governing thresholds list `holder`'s key.
+/// Refuses a role that breaks a policy rule: nothing counts as signable until it keeps them.
+pub fn signable(ws: &Workspace, holder: &Holder, only: &[String], now: OffsetDateTime) -> Result<Vec<Signable>, SignRefusal> {
+    let staged = staging::staged_roles(ws)?;
+    for name in only {
+        if !staged.contains(name) {
+            return Err(refused(format!("nothing is staged for {name}; `ceremony status` shows what is")));
+        }
+    }
+    let holders = ws.holders()?;
+    let mut out = Vec::new();
+    for role in staged.into_iter().filter(|r| only.is_empty() || only.contains(r)) {
+        let md = staging::staged(ws, &role)?.ok_or_else(|| StageError::NotStaged(role.clone()))?;
+        let gov = governing(ws, &role, &md)?;
+        let needed = gov.iter().any(|g| g.delegation.keys.iter().any(|(id, _)| id == holder.key.keyid()));
+        if !needed {
+            if only.contains(&role) {
+                return Err(refused(format!("{}'s key is not one of the keys that sign {role}", holder.name)));
+            }
+            continue;
+        }
+        let problems = crate::policy::check(ws, &role, &md, &holders, now)?;
+        if let Some(p) = problems.first() {
+            return Err(refused(format!("{role} cannot be signed: {p}")));
+        }
+        out.push(Signable { role, metadata: md, governing: gov });
+    }
+    if out.is_empty() {
+        return Err(refused(format!("no staged role needs {}'s key", holder.name)));
+    }
+    Ok(out)
+}
+
+/// True when `sig` counts in at least one of the governing thresholds.
+fn counts(md: &Metadata, sig: &Signature, gov: &[Governing]) -> bool {
+    let signed = md.signed_bytes();
+    gov.iter().any(|g| {
+        let report = check_threshold(&signed, std::slice::from_ref(sig), &g.delegation);
+        report.keys.iter().any(|(id, s)| id == &sig.keyid && *s == KeyState::Signed)
+    })
+}
+
+/// Signs each role with `signer` and keeps the signatures, in one transaction.
+pub fn sign_roles(
+    ws: &Workspace,
+    lock: &WorkspaceLock,
+    holder: &Holder,
+    signer: &dyn Signer,
+    roles: Vec<Signable>,
+) -> Result<Vec<(String, u64)>, SignRefusal> {
+    if signer.public_key().keyid() != holder.key.keyid() {
+        return Err(refused(format!("this signer's key is not {}'s registered key; nothing was signed", holder.name)));
+    }
+    let mut tx = ws.begin(lock)?;
+    let mut done = Vec::new();
+    for mut s in roles {
+        let sig = signer
+            .sign(&s.metadata.signed_bytes())
+            .map_err(|e| refused(format!("{e}; nothing was signed")))?;
+        if !counts(&s.metadata, &sig, &s.governing) {
+            return Err(refused(format!("the signature over {} does not count for any of its thresholds; nothing was signed", s.role)));
+        }
+        s.metadata.set_signature(sig);
+        tx.write(&staged_path(&s.role), &s.metadata.to_bytes())?;
+        tx.record(Action {
+            action: "sign".into(),
+            holder: Some(holder.name.clone()),
+            role: Some(s.role.clone()),
+            version: Some(s.metadata.version()),
+            digest: Some(hex::encode(digest(&s.metadata))),
+            keyid: Some(holder.key.keyid().to_string()),
+            device: Some(signer.describe()),
+            ..Action::default()
+        })?;
+        done.push((s.role, s.metadata.version()));
+    }
+    tx.commit()?;
+    Ok(done)
+}
+
+/// A signatures file: only signatures and what identifies the bytes they are over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureFile {
+    pub format: String,
+    pub holder: String,
+    pub signatures: Vec<SignatureEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureEntry {
+    pub role: String,
+    pub version: u64,
+    /// SHA-256 of the staged bytes, hex.
+    pub digest: String,
+    pub keyid: String,
+    pub sig: String,
+}
+
+pub const SIGNATURE_FORMAT: &str = "ceremony-signatures-v1";
+
+/// `holder`'s signatures over the staged roles.
+pub fn export_signatures(ws: &Workspace, holder: &Holder) -> Result<SignatureFile, SignRefusal> {
+    let mut signatures = Vec::new();
+    for role in staging::staged_roles(ws)? {
+        let md = staging::staged(ws, &role)?.ok_or_else(|| StageError::NotStaged(role.clone()))?;
+        for s in md.signatures().iter().filter(|s| s.keyid == holder.key.keyid() && !s.sig.is_empty()) {
+            signatures.push(SignatureEntry {
+                role: role.clone(),
+                version: md.version(),
+                digest: hex::encode(digest(&md)),
+                keyid: s.keyid.clone(),
+                sig: s.sig.clone(),
+            });
+        }
+    }
+    if signatures.is_empty() {
+        return Err(refused(format!("{} has not signed any staged role here; sign first", holder.name)));
+    }
+    Ok(SignatureFile { format: SIGNATURE_FORMAT.into(), holder: holder.name.clone(), signatures })
+}
+
+/// Checks every entry of every file and keeps them all, or keeps nothing. Returns how
+/// many signatures were new.
+pub fn import_signatures(ws: &Workspace, lock: &WorkspaceLock, files: &[SignatureFile]) -> Result<usize, SignRefusal> {
+    let mut staged: Vec<(String, Metadata, Vec<Governing>, bool)> = Vec::new();
+    for role in staging::staged_roles(ws)? {
+        let md = staging::staged(ws, &role)?.ok_or_else(|| StageError::NotStaged(role.clone()))?;
+        let gov = governing(ws, &role, &md)?;
+        staged.push((role, md, gov, false));
+    }
+    let mut added = Vec::new();
+    for file in files {
+        if file.format != SIGNATURE_FORMAT {
+            return Err(refused(format!("a file is not a Ceremony signatures file (format {:?}); nothing was imported", file.format)));
+        }
+        for e in &file.signatures {
+            let Some((_, md, gov, changed)) = staged.iter_mut().find(|(r, ..)| *r == e.role) else {
+                return Err(refused(format!("{}'s signature is for {}, which is not staged here; nothing was imported", file.holder, e.role)));
+            };
+            let here = hex::encode(digest(md));
+            if e.digest != here || e.version != md.version() {
+                return Err(refused(format!(
+                    "{}'s signature over {} version {} is over other bytes (digest {}) than the staged {} version {} (digest {}); the two workspaces differ, nothing was imported",
+                    file.holder, e.role, e.version, short_keyid(&e.digest), e.role, md.version(), short_keyid(&here)
+                )));
+            }
+            let sig = Signature { keyid: e.keyid.clone(), sig: e.sig.clone() };
+            if md.signatures().contains(&sig) {
+                continue;
+            }
+            if !counts(md, &sig, gov) {
+                return Err(refused(format!(
+                    "{}'s signature by key {} over {} does not verify against a key that signs {}; nothing was imported",
+                    file.holder, short_keyid(&e.keyid), e.role, e.role
+                )));
+            }
+            md.set_signature(sig);
+            *changed = true;
+            added.push((file.holder.clone(), e.clone()));
+        }
+    }
+    if added.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = ws.begin(lock)?;
+    for (role, md, _, changed) in &staged {
+        if *changed {
+            tx.write(&staged_path(role), &md.to_bytes())?;
+        }
+    }
+    for (holder, e) in &added {
+        tx.record(Action {
+            action: "signature-import".into(),
+            holder: Some(holder.clone()),
+            role: Some(e.role.clone()),
+            version: Some(e.version),
+            digest: Some(e.digest.clone()),
+            keyid: Some(e.keyid.clone()),
+            ..Action::default()
+        })?;
+    }
+    tx.commit()?;
+    Ok(added.len())
+}

@@ -1,0 +1,212 @@
+//! What is trusted, what is staged, and which thresholds govern each staged role.
+//!
+//! Trusted metadata is what the last export (or `root import`) left: every root version
+//! and the current version of each other offline role. Staged metadata is the proposed next
+//! version of a role, with the signatures collected so far in its envelope.
+
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::metadata::{Metadata, MetadataError, RoleType};
+use crate::verify::{check_threshold, Delegation, ThresholdReport};
+use crate::workspace::{Workspace, WorkspaceError};
+
+/// Why staging information could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error("the workspace file {path} is not valid metadata: {source}; the workspace was altered outside ceremony")]
+    Corrupt { path: String, source: MetadataError },
+    #[error("nothing is staged for {0}; stage it first (`ceremony root init`, `root rotate`, `renew ...`)")]
+    NotStaged(String),
+    #[error("{0}")]
+    Missing(String),
+}
+
+/// Roles in the order people think about them: root, targets, then delegated roles.
+fn role_order(role: &str) -> (u8, &str) {
+    match role {
+        "root" => (0, role),
+        "targets" => (1, role),
+        _ => (2, role),
+    }
+}
+
+fn parse(ws: &Workspace, rel: &str) -> Result<Option<Metadata>, StageError> {
+    match ws.read(rel)? {
+        None => Ok(None),
+        Some(bytes) => Metadata::from_slice(&bytes)
+            .map(Some)
+            .map_err(|source| StageError::Corrupt { path: rel.to_string(), source }),
+    }
+}
+
+/// Every trusted root, oldest first.
+pub fn trusted_roots(ws: &Workspace) -> Result<Vec<Metadata>, StageError> {
+    let mut versions: Vec<u64> = ws
+        .list("trusted/root")?
+        .iter()
+        .filter_map(|n| n.strip_suffix(".root.json")?.parse().ok())
+        .collect();
+    versions.sort_unstable();
+    let mut roots = Vec::with_capacity(versions.len());
+    for v in versions {
+        if let Some(md) = parse(ws, &format!("trusted/root/{v}.root.json"))? {
+            roots.push(md);
+        }
+    }
+    Ok(roots)
+}
+
+/// The newest trusted root.
+pub fn trusted_root(ws: &Workspace) -> Result<Option<Metadata>, StageError> {
+    Ok(trusted_roots(ws)?.pop())
+}
+
+/// The trusted version of a role (for root: the newest trusted root).
+pub fn trusted(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageError> {
+    if role == "root" {
+        return trusted_root(ws);
+    }
+    parse(ws, &format!("trusted/{role}.json"))
+}
+
+/// The staged version of a role.
+pub fn staged(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageError> {
+    parse(ws, &staged_path(role))
+}
+
+pub fn staged_path(role: &str) -> String {
+    format!("staged/{role}.json")
+}
+
+/// The names of the roles with a staged version, root first.
+pub fn staged_roles(ws: &Workspace) -> Result<Vec<String>, StageError> {
+    let mut roles: Vec<String> =
+        ws.list("staged")?.iter().filter_map(|n| n.strip_suffix(".json").map(str::to_string)).collect();
+    roles.sort_by(|a, b| role_order(a).cmp(&role_order(b)));
+    Ok(roles)
+}
+
+/// The names of trusted non-root roles.
+pub fn trusted_roles(ws: &Workspace) -> Result<Vec<String>, StageError> {
+    let mut roles: Vec<String> = ws
+        .list("trusted")?
+        .iter()
+        .filter_map(|n| n.strip_suffix(".json").map(str::to_string))
+        .collect();
+    roles.sort_by(|a, b| role_order(a).cmp(&role_order(b)));
+    Ok(roles)
+}
+
+/// The metadata a role's delegation is read from once staged roles are taken into
+/// account: the staged version if there is one, else the trusted one.
+pub fn effective(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageError> {
+    match staged(ws, role)? {
+        Some(md) => Ok(Some(md)),
+        None => trusted(ws, role),
+    }
+}
+
+/// One threshold that a staged role must meet, named for people.
+#[derive(Debug, Clone)]
+pub struct Governing {
+    /// "the previous root (version 3)", "this root (version 4)", "root version 4".
+    pub label: String,
+    pub delegation: Delegation,
+}
+
+/// The thresholds that govern `md` as role `role`: for root N+1, root N's root keys and
+/// its own; for targets, the root's; for a delegated role, its delegator's.
+pub fn governing(ws: &Workspace, role: &str, md: &Metadata) -> Result<Vec<Governing>, StageError> {
+    let missing = |what: String| StageError::Missing(what);
+    let bad = |source| StageError::Corrupt { path: staged_path(role), source };
+    match role {
+        "root" => {
+            let own = md.root().map_err(bad)?;
+            let mut out = Vec::new();
+            if let Some(prev) = trusted_root(ws)? {
+                let prev_root = prev.root().map_err(|source| StageError::Corrupt { path: "trusted root".into(), source })?;
+                if let Some(d) = prev_root.delegation("root") {
+                    out.push(Governing { label: format!("previous root (version {})", prev.version()), delegation: d });
+                }
+            }
+            if let Some(d) = own.delegation("root") {
+                out.push(Governing { label: format!("this root (version {})", md.version()), delegation: d });
+            }
+            Ok(out)
+        }
+        "targets" | "snapshot" | "timestamp" => {
+            let root = effective(ws, "root")?.ok_or_else(|| missing("there is no root to delegate to it; stage or import a root first".into()))?;
+            let view = root.root().map_err(bad)?;
+            let d = view.delegation(role).ok_or_else(|| missing(format!("root defines no {role} role")))?;
+            Ok(vec![Governing { label: format!("root version {}", root.version()), delegation: d }])
+        }
+        _ => {
+            let parent = effective(ws, "targets")?
+                .ok_or_else(|| missing(format!("there is no targets metadata delegating to {role}; stage targets first")))?;
+            let view = parent.targets().map_err(bad)?;
+            let d = view
+                .delegation(role)
+                .ok_or_else(|| missing(format!("targets version {} does not delegate to {role}", parent.version())))?;
+            Ok(vec![Governing { label: format!("targets version {}", parent.version()), delegation: d }])
+        }
+    }
+}
+
+/// SHA-256 of the exact bytes signed.
+pub fn digest(md: &Metadata) -> [u8; 32] {
+    Sha256::digest(md.signed_bytes()).into()
+}
+
+/// One staged role's state.
+#[derive(Debug, Clone)]
+pub struct RoleStatus {
+    pub role: String,
+    pub version: u64,
+    pub digest: [u8; 32],
+    pub thresholds: Vec<(String, ThresholdReport)>,
+    /// Policy rules the staged metadata breaks (see `policy`).
+    pub problems: Vec<String>,
+}
+
+impl RoleStatus {
+    /// Every governing threshold met and no rule broken.
+    pub fn complete(&self) -> bool {
+        !self.thresholds.is_empty() && self.thresholds.iter().all(|(_, r)| r.is_met()) && self.problems.is_empty()
+    }
+}
+
+/// The state of every staged role.
+pub fn status(ws: &Workspace, now: OffsetDateTime) -> Result<Vec<RoleStatus>, StageError> {
+    let holders = ws.holders()?;
+    let mut out = Vec::new();
+    for role in staged_roles(ws)? {
+        let md = staged(ws, &role)?.ok_or_else(|| StageError::NotStaged(role.clone()))?;
+        let mut problems = crate::policy::check(ws, &role, &md, &holders, now)?;
+        let thresholds = match governing(ws, &role, &md) {
+            Ok(g) => g
+                .into_iter()
+                .map(|g| (g.label, check_threshold(&md.signed_bytes(), md.signatures(), &g.delegation)))
+                .collect(),
+            Err(StageError::Missing(why)) => {
+                problems.push(why);
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        out.push(RoleStatus { role, version: md.version(), digest: digest(&md), thresholds, problems });
+    }
+    Ok(out)
+}
+
+/// The role type a role name must have.
+pub fn role_type_of(role: &str) -> RoleType {
+    match role {
+        "root" => RoleType::Root,
+        "snapshot" => RoleType::Snapshot,
+        "timestamp" => RoleType::Timestamp,
+        _ => RoleType::Targets,
+    }
+}
