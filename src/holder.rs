@@ -12,8 +12,13 @@ use crate::key::{Key, KeyError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum KeySource {
-    /// Ed25519 derived from a passphrase with Argon2id; nothing secret is stored.
+    /// Ed25519 derived from a passphrase with Argon2id; nothing secret is stored. See
+    /// `signer::passphrase` and docs/passphrase-keys.md.
     Passphrase {
+        /// How the key is derived: `ceremony-passphrase-v1` (salt from the holder name,
+        /// Argon2id v1.3, 32-byte output as the Ed25519 seed).
+        #[serde(default = "passphrase_construction_v1")]
+        construction: String,
         /// `ceremony` (strong) or `test` (fast, unsafe, marked everywhere it is shown).
         profile: String,
         /// Argon2id memory in KiB, iterations, lanes.
@@ -35,6 +40,10 @@ pub enum KeySource {
     PublicOnly,
 }
 
+fn passphrase_construction_v1() -> String {
+    crate::signer::passphrase::CONSTRUCTION.to_string()
+}
+
 /// PIV attestation as recorded at registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attestation {
@@ -50,8 +59,8 @@ impl KeySource {
     /// Where the private key lives, for people.
     pub fn describe(&self, holder: &str) -> String {
         match self {
-            KeySource::Passphrase { profile, .. } if profile == "test" => {
-                format!("passphrase key of {holder} (TEST KDF PROFILE: UNSAFE for real keys)")
+            KeySource::Passphrase { profile, .. } if self.is_unsafe() => {
+                format!("passphrase key of {holder} ({} KDF PROFILE: UNSAFE for real keys)", profile.to_uppercase())
             }
             KeySource::Passphrase { .. } => format!("passphrase key of {holder}"),
             KeySource::Yubikey { serial, slot, .. } => format!("YubiKey serial {serial}, slot {slot}"),
@@ -60,9 +69,11 @@ impl KeySource {
         }
     }
 
-    /// True for keys made with the fast test KDF profile.
+    /// True for keys made with the fast test KDF profile, or with less Argon2 memory than
+    /// the strong profile's floor whatever the profile is called.
     pub fn is_unsafe(&self) -> bool {
-        matches!(self, KeySource::Passphrase { profile, .. } if profile == "test")
+        matches!(self, KeySource::Passphrase { profile, memory_kib, .. }
+            if profile == "test" || *memory_kib < crate::signer::passphrase::MIN_SAFE_MEMORY_KIB)
     }
 }
 

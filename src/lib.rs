@@ -9,7 +9,8 @@
 //! - [`metadata`]: the signed envelope and typed views of root, targets, snapshot, timestamp.
 //! - [`verify`]: threshold counting (distinct keys, placeholders, duplicates).
 //! - [`chain`]: the root-chain rules (version + 1, old and new thresholds).
-//! - [`signer`]: things that make signatures.
+//! - [`signer`]: things that make signatures (in-memory keys, passphrase-derived keys).
+//! - [`secret`]: passphrases and PINs in memory (zeroized, redacted) and from files.
 #![forbid(unsafe_code)]
 
 pub mod build;
@@ -26,6 +27,7 @@ pub mod metadata;
 pub mod policy;
 pub mod propose;
 pub mod review;
+pub mod secret;
 pub mod signer;
 pub mod signing;
 pub mod staging;

@@ -4,8 +4,10 @@
 //! signature and verifies it against the registered public key before returning it, so a
 //! token that signs with the wrong key or garbles a signature is caught at once.
 
+pub mod passphrase;
 mod software;
 
+pub use passphrase::PassphraseSigner;
 pub use software::SoftwareSigner;
 
 use crate::key::{Key, KeyError};
