@@ -66,7 +66,7 @@ impl fmt::Debug for SecretBytes {
 /// Why a secret file could not be used. Never carries the file's content.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretFileError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {source}; give a readable file whose first line is the secret")]
     Unreadable { path: String, source: std::io::Error },
     #[error("{path} is empty; its first line must hold the secret")]
     Empty { path: String },

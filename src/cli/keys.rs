@@ -4,9 +4,13 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
+use super::secrets::{choose_new_passphrase, derive_with_progress, have_terminal, no_terminal, weak_refusal, Terminal};
 use super::{print_json, Global, Refusal};
 use crate::datetime::format_expires;
-use crate::holder::{Holder, KeySource};
+use crate::holder::{check_name, Holder, KeySource};
+use crate::secret::read_secret_file;
+use crate::signer::passphrase::{check_strength, PassphraseError, Profile};
+use crate::signer::Signer;
 use crate::key::{short_keyid, Key};
 use crate::workspace::{Workspace, WorkspaceError};
 
@@ -83,6 +87,67 @@ pub(super) fn import(global: &Global, name: &str, file: &Path) -> Result<(), Ref
             println!("Note: {n}.");
         }
         println!("Registered {name} with key {} ({}).", holder.key.keyid(), holder.describe());
+    }
+    Ok(())
+}
+
+/// `ceremony key new passphrase`: choose (or read) a passphrase, derive the key, register
+/// the holder with its public key and KDF parameters.
+pub(super) fn new_passphrase(
+    global: &Global,
+    name: &str,
+    passphrase_file: Option<&Path>,
+    profile: Profile,
+) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    check_name(name).map_err(|e| Refusal::unusable(e.to_string()))?;
+    // Refuse a taken name before asking anything; `add_holder` checks again under the lock.
+    match ws.holder(name) {
+        Ok(_) => return Err(refuse(WorkspaceError::HolderExists(name.to_string()))),
+        Err(WorkspaceError::NoSuchHolder(_)) => {}
+        Err(e) => return Err(refuse(e)),
+    }
+    let passphrase = match passphrase_file {
+        Some(file) => {
+            let p = read_secret_file(file).map_err(|e| Refusal::unusable(e.to_string()))?;
+            check_strength(&p, name).map_err(|w| weak_refusal(&w, true))?;
+            p
+        }
+        None if have_terminal() => choose_new_passphrase(&mut Terminal, name)?,
+        None => return Err(no_terminal("passphrase", "--passphrase-file")),
+    };
+    let params = profile.params();
+    let signer = derive_with_progress(&passphrase, name, &params).map_err(|e| match e {
+        PassphraseError::OutOfMemory { .. } => Refusal::unusable(e.to_string()),
+        _ => Refusal::failed(e.to_string()),
+    })?;
+    drop(passphrase);
+    let holder = Holder {
+        name: name.to_string(),
+        key: signer.public_key().clone(),
+        source: signer.key_source().clone(),
+        registered: format_expires(OffsetDateTime::now_utc()),
+    };
+    drop(signer);
+    let lock = ws.lock().map_err(refuse)?;
+    ws.add_holder(&lock, &holder).map_err(refuse)?;
+    drop(lock);
+    if holder.source.is_unsafe() {
+        eprintln!(
+            "WARNING: {name}'s key was derived with the UNSAFE `{}` KDF profile ({}): a passphrase behind it can be guessed \
+             quickly by anyone who has the public key; use it for tests only, never for real metadata.",
+            params.profile,
+            params.describe()
+        );
+    }
+    if global.json {
+        print_json(&holder_json(&holder));
+    } else {
+        println!("Registered {name} with key {} ({}).", holder.key.keyid(), holder.describe());
+        println!(
+            "To sign with this key, {name} needs the passphrase and the holder name \"{name}\" exactly; \
+             nothing else is needed, and nothing secret was stored."
+        );
     }
     Ok(())
 }

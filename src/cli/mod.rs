@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod keys;
 mod log;
+pub(crate) mod secrets;
 use time::OffsetDateTime;
 
 use crate::chain::{verify_root_chain, ChainReport, Step};
@@ -63,6 +64,9 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum KeyCommand {
+    /// Register a holder with a new key.
+    #[command(subcommand)]
+    New(NewKeyCommand),
     /// Register a holder with a public key only (a TUF key object in FILE), e.g. the online key.
     Import {
         #[arg(long, value_name = "H")]
@@ -80,6 +84,37 @@ pub enum LogCommand {
     Show,
     /// Check that no record was altered, removed or reordered.
     Verify,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NewKeyCommand {
+    /// An Ed25519 key derived from a passphrase (Argon2id); nothing secret is stored.
+    Passphrase {
+        #[arg(long, value_name = "H")]
+        holder: String,
+        /// Read the passphrase from the first line of F instead of the terminal.
+        #[arg(long, value_name = "F")]
+        passphrase_file: Option<PathBuf>,
+        /// `ceremony`: strong (2 GiB, seconds); `test`: fast and UNSAFE, for tests only.
+        #[arg(long, value_enum, default_value_t = KdfProfile::Ceremony)]
+        kdf_profile: KdfProfile,
+    },
+}
+
+/// Argon2id parameter sets for passphrase keys.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KdfProfile {
+    Ceremony,
+    Test,
+}
+
+impl KdfProfile {
+    pub fn profile(self) -> crate::signer::passphrase::Profile {
+        match self {
+            KdfProfile::Ceremony => crate::signer::passphrase::Profile::Ceremony,
+            KdfProfile::Test => crate::signer::passphrase::Profile::Test,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -125,6 +160,9 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
     let global = cli.global;
     match cli.command {
         Command::Init => keys::init(&global),
+        Command::Key(KeyCommand::New(NewKeyCommand::Passphrase { holder, passphrase_file, kdf_profile })) => {
+            keys::new_passphrase(&global, &holder, passphrase_file.as_deref(), kdf_profile.profile())
+        }
         Command::Key(KeyCommand::Import { holder, file }) => keys::import(&global, &holder, &file),
         Command::Key(KeyCommand::List) => keys::list(&global),
         Command::Log(LogCommand::Show) => log::show(&global),
