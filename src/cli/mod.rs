@@ -127,7 +127,8 @@ pub enum VerifyCommand {
     },
 }
 
-/// A refusal: the exit status and one plain sentence for stderr.
+/// A refusal: the exit status and one plain sentence for stderr (never a secret).
+#[derive(Debug)]
 pub struct Refusal {
     pub code: u8,
     pub message: String,

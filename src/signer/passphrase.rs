@@ -138,7 +138,7 @@ impl KdfParams {
 
     /// "2048 MiB, 3 passes, 4 lanes".
     pub fn describe(&self) -> String {
-        let memory = if self.memory_kib % 1024 == 0 {
+        let memory = if self.memory_kib.is_multiple_of(1024) {
             format!("{} MiB", self.memory_kib / 1024)
         } else {
             format!("{} KiB", self.memory_kib)
