@@ -8,6 +8,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod keys;
+mod sign;
+mod stage;
+mod status;
+mod tokens;
 mod log;
 pub(crate) mod secrets;
 use time::OffsetDateTime;
@@ -48,6 +52,40 @@ pub enum Command {
     /// Register keyholders and list them.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Stage root metadata: version 1, an imported history, or the next version.
+    #[command(subcommand)]
+    Root(RootCommand),
+    /// Stage the next version of an offline role with a new expiry and no other change.
+    Renew {
+        #[arg(value_name = "ROLE")]
+        role: String,
+        /// How long the new version is valid, e.g. 365d.
+        #[arg(long, value_name = "D")]
+        expires: Option<String>,
+    },
+    /// Drop a staged role and the signatures collected for it.
+    Discard {
+        #[arg(value_name = "ROLE")]
+        role: String,
+    },
+    /// Each staged role: version, signatures, every threshold that governs it.
+    Status,
+    /// Review and sign every staged role (or those named) that the holder's key is needed for.
+    Sign {
+        #[arg(long, value_name = "H")]
+        holder: String,
+        #[arg(value_name = "ROLE")]
+        roles: Vec<String>,
+        /// Read the passphrase from the first line of F instead of the terminal.
+        #[arg(long, value_name = "F", conflicts_with = "pin_file")]
+        passphrase_file: Option<PathBuf>,
+        /// Read the token PIN from the first line of F instead of the terminal.
+        #[arg(long, value_name = "F")]
+        pin_file: Option<PathBuf>,
+    },
+    /// Move signatures between machines.
+    #[command(subcommand)]
+    Signature(SignatureCommand),
     /// The workspace's hash-chained transcript of every action.
     #[command(subcommand)]
     Log(LogCommand),
@@ -76,6 +114,72 @@ pub enum KeyCommand {
     },
     /// List holders, key ids, key types and where each private key lives.
     List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RootCommand {
+    /// Stage root version 1.
+    Init {
+        /// The root keyholders, comma-separated.
+        #[arg(long, value_name = "H,H,H", value_delimiter = ',', required = true)]
+        root: Vec<String>,
+        #[arg(long, value_name = "N")]
+        root_threshold: u64,
+        /// The top-level targets keyholders, comma-separated.
+        #[arg(long, value_name = "H,..", value_delimiter = ',', required = true)]
+        targets: Vec<String>,
+        #[arg(long, value_name = "N")]
+        targets_threshold: u64,
+        /// The holder of the online snapshot key.
+        #[arg(long, value_name = "H")]
+        snapshot: String,
+        /// The holder of the online timestamp key.
+        #[arg(long, value_name = "H")]
+        timestamp: String,
+        /// How long root version 1 is valid (default 365d).
+        #[arg(long, value_name = "D")]
+        expires: Option<String>,
+    },
+    /// Adopt an existing root history (1.root.json ... N.root.json, in order) after verifying it.
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Stage the next root version from the current trusted root.
+    Rotate {
+        #[arg(long, value_name = "H")]
+        add_root: Vec<String>,
+        #[arg(long, value_name = "H")]
+        remove_root: Vec<String>,
+        #[arg(long, value_name = "N")]
+        root_threshold: Option<u64>,
+        #[arg(long, value_name = "H,..", value_delimiter = ',')]
+        targets: Option<Vec<String>>,
+        #[arg(long, value_name = "N")]
+        targets_threshold: Option<u64>,
+        #[arg(long, value_name = "H")]
+        snapshot: Option<String>,
+        #[arg(long, value_name = "H")]
+        timestamp: Option<String>,
+        #[arg(long, value_name = "D")]
+        expires: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SignatureCommand {
+    /// Write H's signatures over the staged roles, for a keyholder who signs on another machine.
+    Export {
+        #[arg(long, value_name = "H")]
+        holder: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Merge signatures from other machines; each is checked against the staged bytes.
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -166,6 +270,49 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         }
         Command::Key(KeyCommand::Import { holder, file }) => keys::import(&global, &holder, &file),
         Command::Key(KeyCommand::List) => keys::list(&global),
+        Command::Root(RootCommand::Init {
+            root,
+            root_threshold,
+            targets,
+            targets_threshold,
+            snapshot,
+            timestamp,
+            expires,
+        }) => stage::root_init(
+            &global,
+            stage::RootInitArgs { root, root_threshold, targets, targets_threshold, snapshot, timestamp, expires },
+        ),
+        Command::Root(RootCommand::Import { files }) => stage::root_import(&global, &files),
+        Command::Root(RootCommand::Rotate {
+            add_root,
+            remove_root,
+            root_threshold,
+            targets,
+            targets_threshold,
+            snapshot,
+            timestamp,
+            expires,
+        }) => stage::root_rotate(
+            &global,
+            stage::RotateArgs {
+                add_root,
+                remove_root,
+                root_threshold,
+                targets,
+                targets_threshold,
+                snapshot,
+                timestamp,
+                expires,
+            },
+        ),
+        Command::Renew { role, expires } => stage::renew(&global, &role, &expires),
+        Command::Discard { role } => stage::discard(&global, &role),
+        Command::Status => status::status(&global),
+        Command::Sign { holder, roles, passphrase_file, pin_file } => {
+            sign::sign(&global, sign::SignArgs { holder, roles, passphrase_file, pin_file })
+        }
+        Command::Signature(SignatureCommand::Export { holder, out }) => sign::export(&global, &holder, &out),
+        Command::Signature(SignatureCommand::Import { files }) => sign::import(&global, &files),
         Command::Log(LogCommand::Show) => log::show(&global),
         Command::Log(LogCommand::Verify) => log::verify(&global),
         Command::Verify(VerifyCommand::RootChain { files }) => verify_root_chain_cmd(&files, global.json),

@@ -1,0 +1,158 @@
+//! `ceremony root init|import|rotate`, `ceremony renew`, `ceremony discard`.
+
+use std::path::PathBuf;
+
+use time::OffsetDateTime;
+
+use super::keys::{open, refuse};
+use super::{print_json, Global, Refusal};
+use crate::datetime::parse_duration;
+use crate::holder::Holder;
+use crate::key::Key;
+use crate::metadata::Metadata;
+use crate::propose::{self, ProposeError, RolePlan, RootPlan, Rotation};
+use crate::staging::{self, digest, StageError};
+use crate::workspace::Workspace;
+
+pub(crate) fn refuse_stage(e: StageError) -> Refusal {
+    match e {
+        StageError::Workspace(w) => refuse(w),
+        StageError::Corrupt { .. } => Refusal::unusable(e.to_string()),
+        other => Refusal::failed(other.to_string()),
+    }
+}
+
+fn refuse_propose(e: ProposeError) -> Refusal {
+    match e {
+        ProposeError::Stage(s) => refuse_stage(s),
+        ProposeError::Refused(m) => Refusal::failed(m),
+    }
+}
+
+fn holder_keys(ws: &Workspace, names: &[String]) -> Result<Vec<Key>, Refusal> {
+    names.iter().map(|n| ws.holder(n.trim()).map(|h: Holder| h.key).map_err(refuse)).collect()
+}
+
+fn expiry(text: &Option<String>) -> Result<OffsetDateTime, Refusal> {
+    let now = OffsetDateTime::now_utc();
+    match text {
+        None => Ok(propose::default_expiry(now)),
+        Some(t) => parse_duration(t).map(|d| now + d).map_err(Refusal::unusable),
+    }
+}
+
+fn staged_message(global: &Global, role: &str, md: &Metadata) {
+    let d = digest(md);
+    if global.json {
+        print_json(&serde_json::json!({"role": role, "version": md.version(), "digest": hex::encode(d)}));
+    } else {
+        println!(
+            "Staged {role} version {} (sha256 {}, words: {}). `ceremony status` shows who must sign.",
+            md.version(),
+            hex::encode(d),
+            crate::review::digest_words(&d).join(" ")
+        );
+    }
+}
+
+pub(super) struct RootInitArgs {
+    pub root: Vec<String>,
+    pub root_threshold: u64,
+    pub targets: Vec<String>,
+    pub targets_threshold: u64,
+    pub snapshot: String,
+    pub timestamp: String,
+    pub expires: Option<String>,
+}
+
+pub(super) fn root_init(global: &Global, a: RootInitArgs) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let plan = RootPlan {
+        root: RolePlan { keys: holder_keys(&ws, &a.root)?, threshold: a.root_threshold },
+        targets: RolePlan { keys: holder_keys(&ws, &a.targets)?, threshold: a.targets_threshold },
+        snapshot: RolePlan { keys: holder_keys(&ws, &[a.snapshot])?, threshold: 1 },
+        timestamp: RolePlan { keys: holder_keys(&ws, &[a.timestamp])?, threshold: 1 },
+        expires: expiry(&a.expires)?,
+    };
+    let lock = ws.lock().map_err(refuse)?;
+    let md = propose::root_init(&ws, &lock, &plan).map_err(refuse_propose)?;
+    staged_message(global, "root", &md);
+    Ok(())
+}
+
+pub(super) fn root_import(global: &Global, files: &[PathBuf]) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let roots = super::read_metadata(files)?;
+    let lock = ws.lock().map_err(refuse)?;
+    let newest = propose::root_import(&ws, &lock, &roots).map_err(refuse_propose)?;
+    if global.json {
+        print_json(&serde_json::json!({"trusted_root_version": newest}));
+    } else {
+        println!("The root history verifies; root version {newest} is now the workspace's trusted root.");
+    }
+    Ok(())
+}
+
+pub(super) struct RotateArgs {
+    pub add_root: Vec<String>,
+    pub remove_root: Vec<String>,
+    pub root_threshold: Option<u64>,
+    pub targets: Option<Vec<String>>,
+    pub targets_threshold: Option<u64>,
+    pub snapshot: Option<String>,
+    pub timestamp: Option<String>,
+    pub expires: Option<String>,
+}
+
+pub(super) fn root_rotate(global: &Global, a: RotateArgs) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let one = |name: &Option<String>| -> Result<Option<Key>, Refusal> {
+        name.as_ref().map(|n| ws.holder(n).map(|h| h.key).map_err(refuse)).transpose()
+    };
+    let rotation = Rotation {
+        add_root: holder_keys(&ws, &a.add_root)?,
+        remove_root: holder_keys(&ws, &a.remove_root)?,
+        root_threshold: a.root_threshold,
+        targets: a.targets.as_ref().map(|t| holder_keys(&ws, t)).transpose()?,
+        targets_threshold: a.targets_threshold,
+        snapshot: one(&a.snapshot)?,
+        timestamp: one(&a.timestamp)?,
+        expires: expiry(&a.expires)?,
+    };
+    let lock = ws.lock().map_err(refuse)?;
+    let md = propose::root_rotate(&ws, &lock, &rotation).map_err(refuse_propose)?;
+    staged_message(global, "root", &md);
+    Ok(())
+}
+
+pub(super) fn renew(global: &Global, role: &str, expires: &Option<String>) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let at = expiry(expires)?;
+    let lock = ws.lock().map_err(refuse)?;
+    let md = propose::renew(&ws, &lock, role, at).map_err(refuse_propose)?;
+    staged_message(global, role, &md);
+    Ok(())
+}
+
+pub(super) fn discard(global: &Global, role: &str) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let lock = ws.lock().map_err(refuse)?;
+    let md = staging::staged(&ws, role)
+        .map_err(refuse_stage)?
+        .ok_or_else(|| Refusal::failed(format!("nothing is staged for {role}")))?;
+    let mut tx = ws.begin(&lock).map_err(refuse)?;
+    tx.remove(&staging::staged_path(role)).map_err(refuse)?;
+    tx.record(crate::transcript::Action {
+        action: "discard".into(),
+        role: Some(role.to_string()),
+        version: Some(md.version()),
+        digest: Some(hex::encode(digest(&md))),
+        ..Default::default()
+    })
+    .map_err(refuse)?;
+    tx.commit().map_err(refuse)?;
+    if !global.json {
+        println!("Discarded staged {role} version {} and the signatures it had.", md.version());
+    }
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! `ceremony status`.
+
+use time::OffsetDateTime;
+
+use super::keys::{open, refuse};
+use super::stage::refuse_stage;
+use super::{print_json, Global, Refusal};
+use crate::holder::Holder;
+use crate::key::short_keyid;
+use crate::review::digest_words;
+use crate::staging::{self, RoleStatus};
+use crate::verify::ThresholdReport;
+
+fn who(keyid: &str, holders: &[Holder]) -> String {
+    holders
+        .iter()
+        .find(|h| h.key.keyid() == keyid)
+        .map_or_else(|| format!("key {}", short_keyid(keyid)), |h| h.name.clone())
+}
+
+fn threshold_json(label: &str, r: &ThresholdReport, holders: &[Holder]) -> serde_json::Value {
+    let names = |ids: Vec<&str>| -> Vec<serde_json::Value> {
+        ids.into_iter().map(|id| serde_json::json!({"keyid": id, "holder": who(id, holders)})).collect()
+    };
+    serde_json::json!({
+        "threshold_of": label,
+        "have": r.have,
+        "need": r.threshold,
+        "met": r.is_met(),
+        "signed": names(r.signed().collect()),
+        "missing": names(r.missing().collect()),
+    })
+}
+
+fn role_json(s: &RoleStatus, holders: &[Holder]) -> serde_json::Value {
+    serde_json::json!({
+        "role": s.role,
+        "version": s.version,
+        "complete": s.complete(),
+        "digest": hex::encode(s.digest),
+        "words": digest_words(&s.digest),
+        "thresholds": s.thresholds.iter().map(|(l, r)| threshold_json(l, r, holders)).collect::<Vec<_>>(),
+        "problems": s.problems,
+    })
+}
+
+pub(super) fn status(global: &Global) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let holders = ws.holders().map_err(refuse)?;
+    let roles = staging::status(&ws, OffsetDateTime::now_utc()).map_err(refuse_stage)?;
+    let head = ws.verify_transcript(None).map_err(refuse)?;
+    let ready = !roles.is_empty() && roles.iter().all(RoleStatus::complete);
+    if global.json {
+        print_json(&serde_json::json!({
+            "ready": ready,
+            "staged": roles.iter().map(|s| role_json(s, &holders)).collect::<Vec<_>>(),
+            "transcript": {"records": head.records, "head": head.hash},
+        }));
+        return Ok(());
+    }
+    if roles.is_empty() {
+        println!("Nothing is staged.");
+    }
+    for s in &roles {
+        println!(
+            "{} version {}: {}",
+            s.role,
+            s.version,
+            if s.complete() { "complete" } else { "NOT complete" }
+        );
+        println!("  sha256 {}  ({})", hex::encode(s.digest), digest_words(&s.digest).join(" "));
+        for (label, r) in &s.thresholds {
+            let signed: Vec<String> = r.signed().map(|id| who(id, &holders)).collect();
+            let missing: Vec<String> = r.missing().map(|id| who(id, &holders)).collect();
+            let state = if r.is_met() { "met" } else { "not met" };
+            println!("  threshold of {label}: have {} of {} needed, {state}", r.have, r.threshold);
+            if !signed.is_empty() {
+                println!("    signed: {}", signed.join(", "));
+            }
+            if !r.is_met() && !missing.is_empty() {
+                println!("    still missing (any {} of): {}", r.threshold - r.have.min(r.threshold), missing.join(", "));
+            }
+        }
+        for p in &s.problems {
+            println!("  problem: {p}");
+        }
+    }
+    println!(
+        "Ready to export: {}. Transcript: {} records, head {}.",
+        if ready { "yes" } else { "no" },
+        head.records,
+        short_keyid(&head.hash)
+    );
+    Ok(())
+}
