@@ -10,9 +10,11 @@
 //! - [`verify`]: threshold counting (distinct keys, placeholders, duplicates).
 //! - [`chain`]: the root-chain rules (version + 1, old and new thresholds).
 //! - [`signer`]: things that make signatures.
+//! - [`bundle`]: the tar archive a ceremony exports: writing, hostile reading, verifying.
 #![forbid(unsafe_code)]
 
 pub mod build;
+pub mod bundle;
 pub mod canonical;
 pub mod chain;
 pub mod cli;

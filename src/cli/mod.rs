@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod bundle;
 mod keys;
 mod log;
 use time::OffsetDateTime;
@@ -53,6 +54,9 @@ pub enum Command {
     /// Verify metadata without a workspace.
     #[command(subcommand)]
     Verify(VerifyCommand),
+    /// The tar archive a ceremony hands to the online repository.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
     /// Run a simulated ceremony with throw-away keys and narrate it.
     Demo {
         /// Where to write the demo's files (default: a new directory ./ceremony-demo-TIME).
@@ -89,6 +93,19 @@ pub enum VerifyCommand {
         /// Root files in order, e.g. 1.root.json 2.root.json 3.root.json.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BundleCommand {
+    /// Verify a bundle trusting only ROOT: the root chain from ROOT, then every other role
+    /// under its delegator, the manifest and the transcript.
+    Verify {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// A root metadata file you trust (any version of the root history).
+        #[arg(long, value_name = "ROOT")]
+        trusted_root: PathBuf,
     },
 }
 
@@ -130,6 +147,9 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Log(LogCommand::Show) => log::show(&global),
         Command::Log(LogCommand::Verify) => log::verify(&global),
         Command::Verify(VerifyCommand::RootChain { files }) => verify_root_chain_cmd(&files, global.json),
+        Command::Bundle(BundleCommand::Verify { file, trusted_root }) => {
+            bundle::verify(&file, &trusted_root, global.json)
+        }
         Command::Demo { dir } => demo_cmd(dir, global.json),
     }
 }
