@@ -11,14 +11,17 @@
 //! - [`chain`]: the root-chain rules (version + 1, old and new thresholds).
 //! - [`signer`]: things that make signatures (in-memory keys, passphrase-derived keys).
 //! - [`secret`]: passphrases and PINs in memory (zeroized, redacted) and from files.
+//! - [`bundle`]: the tar archive a ceremony exports: writing, hostile reading, verifying.
 #![forbid(unsafe_code)]
 
 pub mod build;
+pub mod bundle;
 pub mod canonical;
 pub mod chain;
 pub mod cli;
 pub mod demo;
 pub mod datetime;
+pub mod export;
 pub mod fsio;
 pub mod holder;
 pub mod jsonview;

@@ -97,6 +97,20 @@ pub fn read(path: &Path) -> Result<Vec<Record>, TranscriptError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(TranscriptError::Io(e.to_string())),
     };
+    parse(&text)
+}
+
+/// Reads and checks a whole chain held in memory (a bundle's `transcript.jsonl`), exactly
+/// as [`read`] checks a file; bytes that are not UTF-8 make the first line they break unreadable.
+pub fn read_bytes(bytes: &[u8]) -> Result<Vec<Record>, TranscriptError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| TranscriptError::Unreadable {
+        line: bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1,
+        reason: "it is not UTF-8 text".into(),
+    })?;
+    parse(text)
+}
+
+fn parse(text: &str) -> Result<Vec<Record>, TranscriptError> {
     let mut records: Vec<Record> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let r: Record = serde_json::from_str(line)

@@ -234,6 +234,16 @@ impl Transaction<'_> {
         write_atomic(&path, bytes).map_err(io(&path))
     }
 
+    /// Reads a file of the new state, `None` when it does not exist.
+    pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, WorkspaceError> {
+        let path = self.dir.join(rel);
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(WorkspaceError::Io(path.display().to_string(), e)),
+        }
+    }
+
     /// Removes a file of the new state, if present.
     pub fn remove(&mut self, rel: &str) -> Result<(), WorkspaceError> {
         let path = self.dir.join(rel);

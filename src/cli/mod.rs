@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod bundle;
 mod keys;
 mod sign;
 mod stage;
@@ -92,6 +93,9 @@ pub enum Command {
     /// Verify metadata without a workspace.
     #[command(subcommand)]
     Verify(VerifyCommand),
+    /// The tar archive a ceremony hands to the online repository.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
     /// Run a simulated ceremony with throw-away keys and narrate it.
     Demo {
         /// Where to write the demo's files (default: a new directory ./ceremony-demo-TIME).
@@ -231,6 +235,24 @@ pub enum VerifyCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum BundleCommand {
+    /// Refuse unless every staged role meets every threshold; write the bundle; trust the staged versions.
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Verify a bundle trusting only ROOT: the root chain from ROOT, then every other role
+    /// under its delegator, the manifest and the transcript.
+    Verify {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// A root metadata file you trust (any version of the root history).
+        #[arg(long, value_name = "ROOT")]
+        trusted_root: PathBuf,
+    },
+}
+
 /// A refusal: the exit status and one plain sentence for stderr (never a secret).
 #[derive(Debug)]
 pub struct Refusal {
@@ -316,6 +338,10 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Log(LogCommand::Show) => log::show(&global),
         Command::Log(LogCommand::Verify) => log::verify(&global),
         Command::Verify(VerifyCommand::RootChain { files }) => verify_root_chain_cmd(&files, global.json),
+        Command::Bundle(BundleCommand::Export { out }) => bundle::export(&global, &out),
+        Command::Bundle(BundleCommand::Verify { file, trusted_root }) => {
+            bundle::verify(&file, &trusted_root, global.json)
+        }
         Command::Demo { dir } => demo_cmd(dir, global.json),
     }
 }

@@ -1,0 +1,106 @@
+//! `bundle export`: the staged versions, every one meeting every threshold that governs
+//! it, become trusted, and a bundle carries them (with the whole root history and the
+//! current version of every other offline role) to the online repository.
+//!
+//! The bundle is written before the workspace changes, and the workspace changes in one
+//! transaction: a crash leaves either no bundle and the workspace as before, a bundle and
+//! the workspace as before (export again), or both done.
+
+use std::path::Path;
+
+use time::OffsetDateTime;
+
+use crate::bundle::{write_bundle, BundleFile};
+use crate::fsio::write_atomic;
+use crate::staging::{self, digest, RoleStatus, StageError};
+use crate::transcript::Action;
+use crate::workspace::{Workspace, WorkspaceLock};
+
+/// Why an export was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Stage(#[from] StageError),
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<crate::workspace::WorkspaceError> for ExportError {
+    fn from(e: crate::workspace::WorkspaceError) -> Self {
+        ExportError::Stage(StageError::Workspace(e))
+    }
+}
+
+/// What was exported.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    pub files: Vec<(String, bool)>,
+    pub sha256: String,
+}
+
+fn incomplete(s: &RoleStatus) -> String {
+    if let Some(p) = s.problems.first() {
+        return format!("{} version {} breaks a rule: {p}", s.role, s.version);
+    }
+    match s.thresholds.iter().find(|(_, r)| !r.is_met()) {
+        Some((label, r)) => format!(
+            "{} version {} has {} of the {} signatures needed from the keys of {label}",
+            s.role, s.version, r.have, r.threshold
+        ),
+        None => format!("{} version {} is not complete", s.role, s.version),
+    }
+}
+
+/// Refuses unless every staged role is complete; writes the bundle to `out`; makes the
+/// staged versions trusted.
+pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: OffsetDateTime) -> Result<Exported, ExportError> {
+    let status = staging::status(ws, now)?;
+    if status.is_empty() {
+        return Err(ExportError::Refused("nothing is staged, so there is nothing to export".into()));
+    }
+    if let Some(s) = status.iter().find(|s| !s.complete()) {
+        return Err(ExportError::Refused(format!("{}; collect the missing signatures before exporting", incomplete(s))));
+    }
+    let mut files = Vec::new();
+    for root in staging::trusted_roots(ws)? {
+        files.push(BundleFile::metadata("root", root.version(), root.to_bytes(), false));
+    }
+    let mut tx = ws.begin(lock)?;
+    let staged = staging::staged_roles(ws)?;
+    for role in &staged {
+        let md = staging::staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.clone()))?;
+        let bytes = md.to_bytes();
+        files.push(BundleFile::metadata(role, md.version(), bytes.clone(), true));
+        let trusted_path =
+            if role == "root" { format!("trusted/root/{}.root.json", md.version()) } else { format!("trusted/{role}.json") };
+        tx.write(&trusted_path, &bytes)?;
+        tx.remove(&staging::staged_path(role))?;
+        tx.record(Action {
+            action: "trust".into(),
+            role: Some(role.clone()),
+            version: Some(md.version()),
+            digest: Some(hex::encode(digest(&md))),
+            ..Action::default()
+        })?;
+    }
+    for role in staging::trusted_roles(ws)?.into_iter().filter(|r| !staged.contains(r)) {
+        if let Some(md) = staging::trusted(ws, &role)? {
+            files.push(BundleFile::metadata(&role, md.version(), md.to_bytes(), false));
+        }
+    }
+    tx.record(Action {
+        action: "bundle-export".into(),
+        detail: Some(format!("{} files to {}", files.len(), out.display())),
+        ..Action::default()
+    })?;
+    let transcript = tx.read("transcript.jsonl")?.unwrap_or_default();
+    let bytes = write_bundle(&files, &transcript).map_err(|e| ExportError::Refused(format!("the bundle cannot be written: {e}")))?;
+    write_atomic(out, &bytes)
+        .map_err(|e| ExportError::Refused(format!("cannot write {}: {e}; nothing was exported", out.display())))?;
+    tx.commit()?;
+    use sha2::Digest;
+    Ok(Exported {
+        files: files.iter().map(|f| (f.path.clone(), f.new)).collect(),
+        sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+    })
+}
