@@ -94,6 +94,9 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         ..Action::default()
     })?;
     let transcript = tx.read("transcript.jsonl")?.unwrap_or_default();
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::fsio::sweep_temporaries(dir);
+    }
     let bytes = write_bundle(&files, &transcript).map_err(|e| ExportError::Refused(format!("the bundle cannot be written: {e}")))?;
     write_atomic(out, &bytes)
         .map_err(|e| ExportError::Refused(format!("cannot write {}: {e}; nothing was exported", out.display())))?;

@@ -3,6 +3,9 @@
 use std::io::Write;
 use std::path::Path;
 
+/// The name prefix of the temporary files atomic writes use.
+pub const TEMP_PREFIX: &str = ".ceremony-tmp-";
+
 /// Writes `bytes` to `path` atomically and durably: a temporary file beside it, fsync,
 /// rename over the target, fsync of the directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -12,13 +15,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     };
     // Everything Ceremony writes is public (metadata, descriptors, the transcript).
     let mut tmp = tempfile::Builder::new()
-        .prefix(".ceremony-tmp-")
+        .prefix(TEMP_PREFIX)
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     fsync_dir(dir)
+}
+
+/// Removes temporary files an interrupted [`write_atomic`] left in `dir` (a killed process
+/// cannot delete its own). Only names with Ceremony's temporary prefix are touched; callers
+/// hold the workspace lock, so no other Ceremony write into `dir` is in flight.
+pub fn sweep_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// fsyncs a directory, so renames and new entries in it survive a power loss.
