@@ -152,3 +152,103 @@ fn targets_problems(md: &Metadata, registered: &[&str], top_level: bool) -> Vec<
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::holder::KeySource;
+    use crate::key::{Algorithm, Key};
+    use crate::signer::{Signer, SoftwareSigner};
+    use serde_json::{json, Value};
+
+    fn key_value(k: &Key) -> Value {
+        serde_json::from_slice(&k.to_json_text()).unwrap()
+    }
+
+    fn root(version: u64, keys: &[(String, &Key)], threshold: u64, expires: &str) -> Metadata {
+        let ids: Vec<&String> = keys.iter().map(|(id, _)| id).collect();
+        let key_map: serde_json::Map<String, Value> = keys.iter().map(|(id, k)| (id.clone(), key_value(k))).collect();
+        let role = json!({"keyids": ids, "threshold": threshold});
+        let signed = json!({"_type": "root", "spec_version": "1.0.31", "version": version, "expires": expires,
+            "consistent_snapshot": true, "keys": key_map,
+            "roles": {"root": role, "targets": role, "snapshot": role, "timestamp": role}});
+        Metadata::from_signed(crate::canonical::to_canonical(&signed).unwrap()).unwrap()
+    }
+
+    fn workspace_with(keys: &[&Key]) -> (tempfile::TempDir, Workspace, Vec<Holder>) {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::init(&dir.path().join("ws")).unwrap();
+        let lock = ws.lock().unwrap();
+        for (i, k) in keys.iter().enumerate() {
+            let h = Holder { name: format!("h{i}"), key: (*k).clone(), source: KeySource::PublicOnly, registered: String::new() };
+            ws.add_holder(&lock, &h).unwrap();
+        }
+        let holders = ws.holders().unwrap();
+        (dir, ws, holders)
+    }
+
+    const LATER: &str = "2030-01-01T00:00:00Z";
+
+    fn now() -> OffsetDateTime {
+        time::macros::datetime!(2029-06-01 00:00 UTC)
+    }
+
+    #[test]
+    fn a_good_root_breaks_no_rule() {
+        let a = SoftwareSigner::generate(Algorithm::Ed25519);
+        let (_d, ws, holders) = workspace_with(&[a.public_key()]);
+        let md = root(1, &[(a.public_key().keyid().into(), a.public_key())], 1, LATER);
+        assert_eq!(check(&ws, "root", &md, &holders, now()).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn version_rule() {
+        let a = SoftwareSigner::generate(Algorithm::Ed25519);
+        let (_d, ws, holders) = workspace_with(&[a.public_key()]);
+        let md = root(3, &[(a.public_key().keyid().into(), a.public_key())], 1, LATER);
+        let p = check(&ws, "root", &md, &holders, now()).unwrap();
+        assert!(p.iter().any(|p| p.starts_with("version rule") && p.contains("is 1")), "{p:?}");
+    }
+
+    #[test]
+    fn keyid_rule() {
+        let a = SoftwareSigner::generate(Algorithm::Ed25519);
+        let b = SoftwareSigner::generate(Algorithm::Ed25519);
+        let (_d, ws, holders) = workspace_with(&[a.public_key(), b.public_key()]);
+        // b's key content under a's keyid: a key changed under an existing keyid.
+        let md = root(1, &[(a.public_key().keyid().into(), b.public_key())], 1, LATER);
+        let p = check(&ws, "root", &md, &holders, now()).unwrap();
+        assert!(p.iter().any(|p| p.starts_with("keyid rule")), "{p:?}");
+    }
+
+    #[test]
+    fn reachability_rule() {
+        let a = SoftwareSigner::generate(Algorithm::Ed25519);
+        let stranger = SoftwareSigner::generate(Algorithm::Ed25519);
+        let (_d, ws, holders) = workspace_with(&[a.public_key()]);
+        let keys = [(a.public_key().keyid().to_string(), a.public_key()), (stranger.public_key().keyid().to_string(), stranger.public_key())];
+        let md = root(1, &keys, 2, LATER);
+        let p = check(&ws, "root", &md, &holders, now()).unwrap();
+        assert!(p.iter().any(|p| p.starts_with("reachability rule")), "{p:?}");
+    }
+
+    #[test]
+    fn expiry_rules() {
+        let a = SoftwareSigner::generate(Algorithm::Ed25519);
+        let (_d, ws, holders) = workspace_with(&[a.public_key()]);
+        let keys = [(a.public_key().keyid().to_string(), a.public_key())];
+        let past = root(1, &keys, 1, "2029-01-01T00:00:00Z");
+        assert!(check(&ws, "root", &past, &holders, now()).unwrap().iter().any(|p| p.contains("already be expired")));
+        let far = root(1, &keys, 1, "2099-01-01T00:00:00Z");
+        assert!(check(&ws, "root", &far, &holders, now()).unwrap().iter().any(|p| p.contains("more than 1095 days")));
+    }
+
+    #[test]
+    fn wrong_type_for_role() {
+        let a = SoftwareSigner::generate(Algorithm::Ed25519);
+        let (_d, ws, holders) = workspace_with(&[a.public_key()]);
+        let md = root(1, &[(a.public_key().keyid().into(), a.public_key())], 1, LATER);
+        let p = check(&ws, "targets", &md, &holders, now()).unwrap();
+        assert!(p[0].contains("must be targets metadata"), "{p:?}");
+    }
+}
