@@ -12,24 +12,12 @@ use time::OffsetDateTime;
 
 use crate::bundle::{write_bundle, BundleFile};
 use crate::fsio::write_atomic;
-use crate::staging::{self, digest, RoleStatus, StageError};
+use crate::staging::{self, digest, refused, RoleStatus, StageError};
 use crate::transcript::Action;
 use crate::workspace::{Workspace, WorkspaceLock};
 
 /// Why an export was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    #[error(transparent)]
-    Stage(#[from] StageError),
-    #[error("{0}")]
-    Refused(String),
-}
-
-impl From<crate::workspace::WorkspaceError> for ExportError {
-    fn from(e: crate::workspace::WorkspaceError) -> Self {
-        ExportError::Stage(StageError::Workspace(e))
-    }
-}
+pub type ExportError = StageError;
 
 /// What was exported.
 #[derive(Debug, Clone)]
@@ -56,10 +44,10 @@ fn incomplete(s: &RoleStatus) -> String {
 pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: OffsetDateTime) -> Result<Exported, ExportError> {
     let status = staging::status(ws, now)?;
     if status.is_empty() {
-        return Err(ExportError::Refused("nothing is staged, so there is nothing to export".into()));
+        return Err(refused("nothing is staged, so there is nothing to export"));
     }
     if let Some(s) = status.iter().find(|s| !s.complete()) {
-        return Err(ExportError::Refused(format!("{}; collect the missing signatures before exporting", incomplete(s))));
+        return Err(refused(format!("{}; collect the missing signatures before exporting", incomplete(s))));
     }
     let mut files = Vec::new();
     for root in staging::trusted_roots(ws)? {
@@ -97,9 +85,9 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         crate::fsio::sweep_temporaries(dir);
     }
-    let bytes = write_bundle(&files, &transcript).map_err(|e| ExportError::Refused(format!("the bundle cannot be written: {e}")))?;
+    let bytes = write_bundle(&files, &transcript).map_err(|e| refused(format!("the bundle cannot be written: {e}")))?;
     write_atomic(out, &bytes)
-        .map_err(|e| ExportError::Refused(format!("cannot write {}: {e}; nothing was exported", out.display())))?;
+        .map_err(|e| refused(format!("cannot write {}: {e}; nothing was exported", out.display())))?;
     tx.commit()?;
     use sha2::Digest;
     Ok(Exported {

@@ -15,28 +15,12 @@ use crate::datetime::format_expires;
 use crate::holder::Holder;
 use crate::key::Key;
 use crate::metadata::{Metadata, SPEC_VERSION};
-use crate::staging::{self, digest, StageError};
+use crate::staging::{self, digest, refused, StageError};
 use crate::transcript::Action;
 use crate::workspace::{Workspace, WorkspaceLock};
 
 /// Why a proposal was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum ProposeError {
-    #[error(transparent)]
-    Stage(#[from] StageError),
-    #[error("{0}")]
-    Refused(String),
-}
-
-impl From<crate::workspace::WorkspaceError> for ProposeError {
-    fn from(e: crate::workspace::WorkspaceError) -> Self {
-        ProposeError::Stage(StageError::Workspace(e))
-    }
-}
-
-fn refused(msg: impl Into<String>) -> ProposeError {
-    ProposeError::Refused(msg.into())
-}
+pub type ProposeError = StageError;
 
 /// The keys and threshold of one top-level role, as holders chose them.
 #[derive(Debug, Clone)]
@@ -59,7 +43,10 @@ fn key_value(key: &Key) -> Result<Value, ProposeError> {
     serde_json::from_slice(&key.to_json_text()).map_err(|e| refused(format!("a key could not be written: {e}")))
 }
 
-fn roles_value(roles: &[(&str, &RolePlan)]) -> Result<(Map<String, Value>, Map<String, Value>), ProposeError> {
+/// `keys` and `roles` of a root's `signed` object.
+type KeysAndRoles = (Map<String, Value>, Map<String, Value>);
+
+fn roles_value(roles: &[(&str, &RolePlan)]) -> Result<KeysAndRoles, ProposeError> {
     let mut keys = Map::new();
     let mut out = Map::new();
     for (name, plan) in roles {

@@ -9,29 +9,13 @@ use crate::holder::Holder;
 use crate::key::short_keyid;
 use crate::metadata::{Metadata, Signature};
 use crate::signer::Signer;
-use crate::staging::{self, digest, governing, staged_path, Governing, StageError};
+use crate::staging::{self, digest, governing, refused, staged_path, Governing, StageError};
 use crate::transcript::Action;
 use crate::verify::{check_threshold, KeyState};
 use crate::workspace::{Workspace, WorkspaceLock};
 
 /// Why signing or a signature was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum SignRefusal {
-    #[error(transparent)]
-    Stage(#[from] StageError),
-    #[error("{0}")]
-    Refused(String),
-}
-
-impl From<crate::workspace::WorkspaceError> for SignRefusal {
-    fn from(e: crate::workspace::WorkspaceError) -> Self {
-        SignRefusal::Stage(StageError::Workspace(e))
-    }
-}
-
-fn refused(msg: impl Into<String>) -> SignRefusal {
-    SignRefusal::Refused(msg.into())
-}
+pub type SignRefusal = StageError;
 
 /// A staged role a holder's key is needed for.
 pub struct Signable {

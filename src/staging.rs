@@ -22,6 +22,14 @@ pub enum StageError {
     NotStaged(String),
     #[error("{0}")]
     Missing(String),
+    /// A proposal, signature or export refused by a rule; the sentence says which and why.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// A refusal with its reason.
+pub fn refused(msg: impl Into<String>) -> StageError {
+    StageError::Refused(msg.into())
 }
 
 /// Roles in the order people think about them: root, targets, then delegated roles.

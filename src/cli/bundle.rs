@@ -105,10 +105,7 @@ fn report_text(r: &BundleReport) -> String {
 pub(super) fn export(global: &super::Global, out: &Path) -> Result<(), Refusal> {
     let ws = super::keys::open(global)?;
     let lock = ws.lock().map_err(super::keys::refuse)?;
-    let done = crate::export::export_bundle(&ws, &lock, out, time::OffsetDateTime::now_utc()).map_err(|e| match e {
-        crate::export::ExportError::Stage(s) => super::stage::refuse_stage(s),
-        crate::export::ExportError::Refused(m) => Refusal::failed(m),
-    })?;
+    let done = crate::export::export_bundle(&ws, &lock, out, time::OffsetDateTime::now_utc()).map_err(super::stage::refuse_stage)?;
     if global.json {
         super::print_json(&serde_json::json!({
             "bundle": out,

@@ -12,15 +12,9 @@ use crate::fsio::write_atomic;
 use crate::holder::{Holder, KeySource};
 use crate::review::review;
 use crate::signer::Signer;
-use crate::signing::{self, SignRefusal, SignatureFile};
+use crate::signing::{self, SignatureFile};
 use crate::staging;
 
-fn refuse_sign(e: SignRefusal) -> Refusal {
-    match e {
-        SignRefusal::Stage(s) => refuse_stage(s),
-        SignRefusal::Refused(m) => Refusal::failed(m),
-    }
-}
 
 pub(super) struct SignArgs {
     pub holder: String,
@@ -79,7 +73,7 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
     let lock = ws.lock().map_err(refuse)?;
     let holder = ws.holder(&a.holder).map_err(refuse)?;
     let now = OffsetDateTime::now_utc();
-    let roles = signing::signable(&ws, &holder, &a.roles, now).map_err(refuse_sign)?;
+    let roles = signing::signable(&ws, &holder, &a.roles, now).map_err(refuse_stage)?;
     let holders = ws.holders().map_err(refuse)?;
     let mut out = String::new();
     for s in &roles {
@@ -105,7 +99,7 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
     }
     confirm(global, roles.len(), &holder.name)?;
     let signer = unlock(&holder, &a)?;
-    let done = signing::sign_roles(&ws, &lock, &holder, signer.as_ref(), roles).map_err(refuse_sign)?;
+    let done = signing::sign_roles(&ws, &lock, &holder, signer.as_ref(), roles).map_err(refuse_stage)?;
     if global.json {
         print_json(&serde_json::json!({"holder": holder.name, "signed": done.iter().map(|(r, v)| serde_json::json!({"role": r, "version": v})).collect::<Vec<_>>()}));
     } else {
@@ -119,7 +113,7 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
 pub(super) fn export(global: &Global, holder: &str, out: &Path) -> Result<(), Refusal> {
     let ws = open(global)?;
     let holder = ws.holder(holder).map_err(refuse)?;
-    let file = signing::export_signatures(&ws, &holder).map_err(refuse_sign)?;
+    let file = signing::export_signatures(&ws, &holder).map_err(refuse_stage)?;
     let mut bytes = serde_json::to_vec_pretty(&file).map_err(|e| Refusal::failed(e.to_string()))?;
     bytes.push(b'\n');
     write_atomic(out, &bytes).map_err(|e| Refusal::unusable(format!("cannot write {}: {e}", out.display())))?;
@@ -140,7 +134,7 @@ pub(super) fn import(global: &Global, files: &[PathBuf]) -> Result<(), Refusal> 
         parsed.push(file);
     }
     let lock = ws.lock().map_err(refuse)?;
-    let added = signing::import_signatures(&ws, &lock, &parsed).map_err(refuse_sign)?;
+    let added = signing::import_signatures(&ws, &lock, &parsed).map_err(refuse_stage)?;
     if global.json {
         print_json(&serde_json::json!({"imported": added}));
     } else {

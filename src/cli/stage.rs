@@ -10,7 +10,7 @@ use crate::datetime::parse_duration;
 use crate::holder::Holder;
 use crate::key::Key;
 use crate::metadata::Metadata;
-use crate::propose::{self, ProposeError, RolePlan, RootPlan, Rotation};
+use crate::propose::{self, RolePlan, RootPlan, Rotation};
 use crate::staging::{self, digest, StageError};
 use crate::workspace::Workspace;
 
@@ -22,12 +22,6 @@ pub(crate) fn refuse_stage(e: StageError) -> Refusal {
     }
 }
 
-fn refuse_propose(e: ProposeError) -> Refusal {
-    match e {
-        ProposeError::Stage(s) => refuse_stage(s),
-        ProposeError::Refused(m) => Refusal::failed(m),
-    }
-}
 
 fn holder_keys(ws: &Workspace, names: &[String]) -> Result<Vec<Key>, Refusal> {
     names.iter().map(|n| ws.holder(n.trim()).map(|h: Holder| h.key).map_err(refuse)).collect()
@@ -75,7 +69,7 @@ pub(super) fn root_init(global: &Global, a: RootInitArgs) -> Result<(), Refusal>
         expires: expiry(&a.expires)?,
     };
     let lock = ws.lock().map_err(refuse)?;
-    let md = propose::root_init(&ws, &lock, &plan).map_err(refuse_propose)?;
+    let md = propose::root_init(&ws, &lock, &plan).map_err(refuse_stage)?;
     staged_message(global, "root", &md);
     Ok(())
 }
@@ -84,7 +78,7 @@ pub(super) fn root_import(global: &Global, files: &[PathBuf]) -> Result<(), Refu
     let ws = open(global)?;
     let roots = super::read_metadata(files)?;
     let lock = ws.lock().map_err(refuse)?;
-    let newest = propose::root_import(&ws, &lock, &roots).map_err(refuse_propose)?;
+    let newest = propose::root_import(&ws, &lock, &roots).map_err(refuse_stage)?;
     if global.json {
         print_json(&serde_json::json!({"trusted_root_version": newest}));
     } else {
@@ -120,7 +114,7 @@ pub(super) fn root_rotate(global: &Global, a: RotateArgs) -> Result<(), Refusal>
         expires: expiry(&a.expires)?,
     };
     let lock = ws.lock().map_err(refuse)?;
-    let md = propose::root_rotate(&ws, &lock, &rotation).map_err(refuse_propose)?;
+    let md = propose::root_rotate(&ws, &lock, &rotation).map_err(refuse_stage)?;
     staged_message(global, "root", &md);
     Ok(())
 }
@@ -129,7 +123,7 @@ pub(super) fn renew(global: &Global, role: &str, expires: &Option<String>) -> Re
     let ws = open(global)?;
     let at = expiry(expires)?;
     let lock = ws.lock().map_err(refuse)?;
-    let md = propose::renew(&ws, &lock, role, at).map_err(refuse_propose)?;
+    let md = propose::renew(&ws, &lock, role, at).map_err(refuse_stage)?;
     staged_message(global, role, &md);
     Ok(())
 }
