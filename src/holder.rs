@@ -125,16 +125,15 @@ pub fn check_name(name: &str) -> Result<(), HolderError> {
 impl Holder {
     /// The descriptor file's JSON.
     pub fn to_json(&self) -> Vec<u8> {
-        let key_text = String::from_utf8_lossy(&self.key.to_json_text()).into_owned();
-        let file = HolderFile {
-            holder: self.name.clone(),
-            keyid: self.key.keyid().to_string(),
-            key: serde_json::value::RawValue::from_string(key_text).unwrap_or_else(|_| {
-                serde_json::value::RawValue::from_string("null".into()).unwrap_or_default()
-            }),
-            source: self.source.clone(),
-            registered: self.registered.clone(),
-        };
+        // The key object is Ceremony's own standard form, always valid JSON.
+        let key: serde_json::Value = serde_json::from_slice(&self.key.to_json_text()).unwrap_or_default();
+        let file = serde_json::json!({
+            "holder": self.name,
+            "keyid": self.key.keyid(),
+            "key": key,
+            "source": self.source,
+            "registered": self.registered,
+        });
         let mut out = serde_json::to_vec_pretty(&file).unwrap_or_default();
         out.push(b'\n');
         out
