@@ -233,8 +233,6 @@ impl Metadata {
             sigs.push(b'}');
         }
         sigs.push(b']');
-        // Signatures come from files too; whatever they hold must stay valid JSON.
-        let sigs = wire::canonical_to_text(sigs);
         let mut members: Vec<(&str, &[u8])> = vec![("signatures", &sigs), ("signed", self.signed_text())];
         members.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_slice())));
         members.sort_by(|a, b| a.0.cmp(b.0));
@@ -249,7 +247,9 @@ impl Metadata {
             out.extend_from_slice(value);
         }
         out.push(b'}');
-        out
+        // Signatures and envelope members come from files too, and may hold control
+        // characters: escape them so the file stays valid JSON (`signed` never has raw ones).
+        wire::canonical_to_text(out)
     }
 
     fn expect(&self, expected: RoleType) -> Result<(), MetadataError> {
