@@ -45,7 +45,8 @@ fn mgm_key() -> MgmKey {
 
 /// Generates a P-256 key in `slot` (needs the management key) and returns its public key.
 fn generate_p256(yk: &mut YubiKey, slot: SlotId) -> p256::ecdsa::VerifyingKey {
-    yk.authenticate(mgm_key()).expect("authenticate with the default management key");
+    yk.authenticate(mgm_key())
+        .expect("authenticate with the default management key");
     let spki = piv::generate(
         yk,
         slot,
@@ -79,7 +80,8 @@ fn sign_and_check(
 
 fn verify_pin(yk: &mut YubiKey) {
     let pin = tokens::env("CEREMONY_TEST_PIV_PIN");
-    yk.verify_pin(pin.as_bytes()).expect("verify the default PIN");
+    yk.verify_pin(pin.as_bytes())
+        .expect("verify the default PIN");
 }
 
 #[test]
@@ -96,7 +98,12 @@ fn piv_generate_sign_verify() {
 
     let public = generate_p256(&mut yk, SlotId::Signature);
     verify_pin(&mut yk);
-    sign_and_check(&mut yk, SlotId::Signature, &public, b"ceremony token stack smoke test");
+    sign_and_check(
+        &mut yk,
+        SlotId::Signature,
+        &public,
+        b"ceremony token stack smoke test",
+    );
 
     // A wrong PIN is refused and counted, and the right one resets the counter.
     assert!(matches!(
@@ -120,7 +127,9 @@ fn piv_key_persists_across_restarts() {
         Ok(pem) => p256::ecdsa::VerifyingKey::from_public_key_pem(&pem).expect("recorded key"),
         Err(_) => {
             let public = generate_p256(&mut yk, SlotId::Authentication);
-            let pem = public.to_public_key_pem(LineEnding::LF).expect("encode PEM");
+            let pem = public
+                .to_public_key_pem(LineEnding::LF)
+                .expect("encode PEM");
             std::fs::write(&record, pem).expect("record the public key");
             public
         }
@@ -166,7 +175,10 @@ fn softhsm_session() -> Session {
                 .unwrap_or(false)
         })
         .unwrap_or_else(|| {
-            panic!("no PKCS#11 token labelled {label:?}: {}", tokens::HOW_TO_START)
+            panic!(
+                "no PKCS#11 token labelled {label:?}: {}",
+                tokens::HOW_TO_START
+            )
         });
     let session = pkcs11.open_rw_session(slot).expect("open a session");
     session
@@ -242,7 +254,9 @@ fn pkcs11_ed25519_sign_verify() {
     let key = ed25519_dalek::VerifyingKey::from_bytes(&point).expect("an Ed25519 key");
     let message = b"ceremony pkcs11 ed25519";
     let eddsa = Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure));
-    let raw = session.sign(&eddsa, private, message).expect("CKM_EDDSA sign");
+    let raw = session
+        .sign(&eddsa, private, message)
+        .expect("CKM_EDDSA sign");
     let sig = ed25519_dalek::Signature::from_slice(&raw).expect("a 64-byte signature");
     key.verify(message, &sig)
         .expect("SoftHSM's Ed25519 signature verifies");
@@ -263,8 +277,13 @@ fn measure_signature_times() {
         verify_pin(&mut yk);
         let start = Instant::now();
         for _ in 0..PIV_N {
-            let der = piv::sign_data(&mut yk, &digest, AlgorithmId::EccP256, SlotId::KeyManagement)
-                .expect("sign");
+            let der = piv::sign_data(
+                &mut yk,
+                &digest,
+                AlgorithmId::EccP256,
+                SlotId::KeyManagement,
+            )
+            .expect("sign");
             let sig = p256::ecdsa::Signature::from_der(&der).expect("DER");
             public.verify_prehash(&digest, &sig).expect("verifies");
         }
@@ -274,14 +293,22 @@ fn measure_signature_times() {
     let (_, private) = generate_pair(&session, &Mechanism::EccKeyPairGen, P256_PARAMS);
     let start = Instant::now();
     for _ in 0..HSM_N {
-        session.sign(&Mechanism::Ecdsa, private, &digest).expect("sign");
+        session
+            .sign(&Mechanism::Ecdsa, private, &digest)
+            .expect("sign");
     }
-    eprintln!("SoftHSM P-256 signature: {:?} each", start.elapsed() / HSM_N);
+    eprintln!(
+        "SoftHSM P-256 signature: {:?} each",
+        start.elapsed() / HSM_N
+    );
     let (_, private) = generate_pair(&session, &Mechanism::EccEdwardsKeyPairGen, ED25519_PARAMS);
     let eddsa = Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure));
     let start = Instant::now();
     for _ in 0..HSM_N {
         session.sign(&eddsa, private, b"timing").expect("sign");
     }
-    eprintln!("SoftHSM Ed25519 signature: {:?} each", start.elapsed() / HSM_N);
+    eprintln!(
+        "SoftHSM Ed25519 signature: {:?} each",
+        start.elapsed() / HSM_N
+    );
 }

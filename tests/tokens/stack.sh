@@ -86,7 +86,7 @@ EOF
 }
 
 build_card() {
-  log "building the software PIV card (release; first build takes a few minutes)"
+  log "building the software PIV card if needed (release; the first build takes a few minutes)"
   CARGO_TARGET_DIR=$CARD_TARGET cargo build --release --locked -q \
     --manifest-path "$HERE/piv-card/Cargo.toml" >&2
 }

@@ -9,14 +9,14 @@ use trussed::{
     types::Context,
     Platform,
 };
+use trussed_auth::AuthExtension;
+use trussed_auth_backend::{AuthBackend, AuthContext, FilesystemLayout};
+use trussed_chunked::ChunkedExtension;
 use trussed_core::{
     api::{reply, request, Reply, Request},
     types::Location,
     Error,
 };
-use trussed_auth::AuthExtension;
-use trussed_auth_backend::{AuthBackend, AuthContext, FilesystemLayout};
-use trussed_chunked::ChunkedExtension;
 use trussed_hpke::HpkeExtension;
 use trussed_staging::{StagingBackend, StagingContext};
 use trussed_wrap_key_to_file::WrapKeyToFileExtension;
@@ -111,12 +111,10 @@ impl ExtensionDispatch for Dispatcher {
     ) -> Result<Reply, Error> {
         match backend {
             BackendIds::Auth => Err(Error::RequestNotAvailable),
-            BackendIds::Staging => self.staging.request(
-                &mut ctx.core,
-                &mut ctx.backends.staging,
-                request,
-                resources,
-            ),
+            BackendIds::Staging => {
+                self.staging
+                    .request(&mut ctx.core, &mut ctx.backends.staging, request, resources)
+            }
         }
     }
 

@@ -166,7 +166,10 @@ impl<C: piv_authenticator::Client> Card<C> {
         };
         // Quirk 7: selecting PIV (again) drops the PIN verification, as on a YubiKey (the
         // yubikey crate's get_pin_retries relies on it).
-        if ins == INS_SELECT && p1 == 0x04 && full_data.len() >= 9 && PIV_AID.starts_with(&full_data)
+        if ins == INS_SELECT
+            && p1 == 0x04
+            && full_data.len() >= 9
+            && PIV_AID.starts_with(&full_data)
         {
             let _ = self.call_applet(&LOGOUT_PIN);
         }

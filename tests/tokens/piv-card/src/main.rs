@@ -106,7 +106,10 @@ impl<'a> trussed::Platform for CardPlatform<'a> {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,piv_card=info")).init();
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("warn,piv_card=info"),
+    )
+    .init();
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
