@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use common::tokens;
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::error::RvError;
 use cryptoki::mechanism::eddsa::{EddsaParams, EddsaSignatureScheme};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, AttributeType, ObjectHandle};
@@ -181,9 +182,12 @@ fn softhsm_session() -> Session {
             )
         });
     let session = pkcs11.open_rw_session(slot).expect("open a session");
-    session
-        .login(UserType::User, Some(&AuthPin::new(pin.into())))
-        .expect("log in with the user PIN");
+    // Login state is per token and process in PKCS#11: a test running in parallel may have
+    // logged in already, which makes this session logged in too.
+    match session.login(UserType::User, Some(&AuthPin::new(pin.into()))) {
+        Ok(()) | Err(cryptoki::error::Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
+        Err(e) => panic!("log in to {label:?} with the user PIN: {e}"),
+    }
     session
 }
 

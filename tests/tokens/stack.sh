@@ -57,6 +57,13 @@ pid_alive() {
   [ "$(basename "$exe")" = "$2" ]
 }
 
+# running PID: the process exists and is not a zombie (whatever it has exec'd yet).
+running() {
+  local state
+  state=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null || true)
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # Is something listening on TCP port $1 (localhost or any)? Read /proc, not connect: a connect
 # to vpcd's port would look like a card arriving.
 tcp_listening() {
@@ -97,8 +104,10 @@ start_pcscd() {
     return 0
   fi
   rm -f "$STATE/pcscd.pid"
-  local other
-  other=$(pgrep -x pcscd || true)
+  local other="" p
+  for p in $(pgrep -x pcscd || true); do
+    running "$p" && other+="${other:+ }$p"  # zombies (an unreaped old pcscd) do not count
+  done
   if [ -n "$other" ]; then
     # There is only one pcscd per machine (its socket path is fixed).
     if tcp_listening "$VPCD_PORT"; then
@@ -127,7 +136,7 @@ EOF
   local i
   for ((i = 0; i < 100; i++)); do
     tcp_listening "$VPCD_PORT" && return 0
-    pid_alive "$STATE/pcscd.pid" pcscd || { tail -n 20 "$STATE/pcscd.log" >&2; die "pcscd exited"; }
+    running "$(cat "$STATE/pcscd.pid")" || { tail -n 20 "$STATE/pcscd.log" >&2; die "pcscd exited"; }
     sleep 0.1
   done
   tail -n 20 "$STATE/pcscd.log" >&2
@@ -152,7 +161,8 @@ start_card() {
 wait_for_card() {
   local deadline=$((SECONDS + WAIT_SECONDS)) reader out
   while ((SECONDS < deadline)); do
-    pid_alive "$STATE/piv-card.pid" piv-card || { tail -n 20 "$STATE/piv-card.log" >&2; die "the PIV card exited"; }
+    # (Not pid_alive: right after the start the child may not have exec'd piv-card yet.)
+    running "$(cat "$STATE/piv-card.pid")" || { tail -n 20 "$STATE/piv-card.log" >&2; die "the PIV card exited"; }
     reader=$(opensc-tool -l 2>/dev/null | awk '$2=="Yes" && /Virtual PCD/ {print $1; exit}' || true)
     if [ -n "$reader" ]; then
       # SELECT PIV, then YubiKey GET SERIAL.
@@ -199,10 +209,10 @@ stop_pid() {
     log "stopping $2 (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 50; i++)); do
-      [ -d "/proc/$pid" ] || break
+      running "$pid" || break
       sleep 0.1
     done
-    if [ -d "/proc/$pid" ]; then
+    if running "$pid"; then
       log "$2 (pid $pid) ignored SIGTERM; killing"
       kill -KILL "$pid" 2>/dev/null || true
     fi
