@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The test command: sets up what the tests need (python-tuf in a virtual environment) and
-# runs every test. Safe to run on a fresh machine and again on a used one.
+# runs every test. Safe to run on a fresh machine and again on a used one. Runs as root: the
+# software token stack (tests/tokens/stack.sh) installs Debian packages and starts pcscd.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 command -v cargo >/dev/null || { echo "test.sh: cargo is not installed; install Rust (rustup) first" >&2; exit 2; }
 echo "== python-tuf environment: $(bash scripts/python-env.sh)"
+echo "== software token stack: SoftHSM2 + PIV card (tests/tokens/README.md)"
+eval "$(bash tests/tokens/stack.sh up)"
+trap 'bash tests/tokens/stack.sh down' EXIT
 echo "== cargo test"
 cargo test --locked --all-targets --no-fail-fast 2>&1
 echo "== demo, verified by python-tuf"

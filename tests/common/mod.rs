@@ -44,3 +44,6 @@ pub fn run_python(script: &str, args: &[&std::ffi::OsStr]) -> Vec<u8> {
     );
     out.stdout
 }
+
+/// The software token stack (SoftHSM2 + software PIV card): environment and card lock.
+pub mod tokens;

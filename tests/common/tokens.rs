@@ -1,0 +1,72 @@
+//! Access to the software token stack started by `tests/tokens/stack.sh up`
+//! (see tests/tokens/README.md). Tests that need it FAIL, never skip, when it is not running.
+
+use std::fs::{File, OpenOptions};
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use fs4::FileExt;
+
+/// How to bring the stack up; part of every "missing" failure message.
+pub const HOW_TO_START: &str =
+    "start the software token stack first:\n    eval \"$(bash tests/tokens/stack.sh up)\"\n(see tests/tokens/README.md)";
+
+/// The value of environment variable `name`, exported by `stack.sh up`; panics with the way to
+/// start the stack when it is absent.
+pub fn env(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => v,
+        _ => panic!("{name} is not set: {HOW_TO_START}"),
+    }
+}
+
+/// State directory of the running stack (`TOKEN_STACK_DIR`).
+pub fn stack_dir() -> PathBuf {
+    PathBuf::from(env("TOKEN_STACK_DIR"))
+}
+
+/// The software PIV card's serial number (`CEREMONY_TEST_PIV_SERIAL`).
+pub fn piv_serial() -> u32 {
+    let s = env("CEREMONY_TEST_PIV_SERIAL");
+    s.parse()
+        .unwrap_or_else(|e| panic!("CEREMONY_TEST_PIV_SERIAL={s:?} is not a number: {e}"))
+}
+
+/// PKCS#11 module, token label and user PIN of the SoftHSM2 token.
+pub fn pkcs11() -> (PathBuf, String, String) {
+    (
+        PathBuf::from(env("CEREMONY_TEST_PKCS11_MODULE")),
+        env("CEREMONY_TEST_PKCS11_TOKEN"),
+        env("CEREMONY_TEST_PKCS11_PIN"),
+    )
+}
+
+/// Exclusive use of the one software PIV card, held until dropped.
+///
+/// The card has one set of slots and one security state (PIN verified, management key
+/// authenticated), so tests that use it must not interleave. Within a test binary a static mutex
+/// serialises them; across processes (several test binaries run at once, e.g. by nextest) an
+/// exclusive `flock` on `$TOKEN_STACK_DIR/piv-card.lock` does.
+pub struct CardLock {
+    _file: File,
+    _guard: MutexGuard<'static, ()>,
+}
+
+pub fn lock_card() -> CardLock {
+    static IN_PROCESS: Mutex<()> = Mutex::new(());
+    // A test that panicked while holding the card leaves it usable: its session is gone.
+    let guard = IN_PROCESS.lock().unwrap_or_else(|e| e.into_inner());
+    let path = stack_dir().join("piv-card.lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    // fs4's flock; spelled out because Rust 1.89+ has an inherent `File::lock` of its own.
+    FileExt::lock(&file).unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
+    CardLock {
+        _file: file,
+        _guard: guard,
+    }
+}
