@@ -207,6 +207,23 @@ pub enum NewKeyCommand {
         #[arg(long, value_enum, default_value_t = KdfProfile::Ceremony)]
         kdf_profile: KdfProfile,
     },
+    /// A key held in a PKCS#11 token (SoftHSM2, OpenSC for PIV cards and Nitrokey HSMs, YubiHSM 2).
+    Pkcs11 {
+        #[arg(long, value_name = "H")]
+        holder: String,
+        /// The PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so.
+        #[arg(long, value_name = "LIB")]
+        module: String,
+        /// The token's label.
+        #[arg(long, value_name = "LABEL")]
+        token: String,
+        /// The key pair's label (CKA_LABEL).
+        #[arg(long, value_name = "L")]
+        key_label: String,
+        /// Read the token's user PIN from the first line of F instead of the terminal.
+        #[arg(long, value_name = "F")]
+        pin_file: Option<PathBuf>,
+    },
 }
 
 /// Argon2id parameter sets for passphrase keys.
@@ -289,6 +306,9 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Init => keys::init(&global),
         Command::Key(KeyCommand::New(NewKeyCommand::Passphrase { holder, passphrase_file, kdf_profile })) => {
             keys::new_passphrase(&global, &holder, passphrase_file.as_deref(), kdf_profile.profile())
+        }
+        Command::Key(KeyCommand::New(NewKeyCommand::Pkcs11 { holder, module, token, key_label, pin_file })) => {
+            tokens::new_pkcs11(&global, &holder, &module, &token, &key_label, pin_file.as_deref())
         }
         Command::Key(KeyCommand::Import { holder, file }) => keys::import(&global, &holder, &file),
         Command::Key(KeyCommand::List) => keys::list(&global),

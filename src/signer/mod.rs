@@ -5,6 +5,7 @@
 //! token that signs with the wrong key or garbles a signature is caught at once.
 
 pub mod passphrase;
+pub mod pkcs11;
 mod software;
 
 pub use passphrase::PassphraseSigner;

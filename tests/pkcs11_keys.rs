@@ -1,0 +1,116 @@
+//! PKCS#11 key sources end to end through SoftHSM2 (the software token stack): key pairs made
+//! by OpenSC's pkcs11-tool, registered and used by the real binary, judged by python-tuf.
+//! Needs `eval "$(bash tests/tokens/stack.sh up)"`; fails, never skips, without it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::tokens;
+use serde_json::Value;
+
+fn ceremony(ws: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ceremony"))
+        .arg("--workspace")
+        .arg(ws)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ok(ws: &Path, args: &[&str]) -> String {
+    let out = ceremony(ws, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A fresh key pair on the SoftHSM token, made by an independent tool.
+fn keypair(key_type: &str) -> String {
+    let (module, token, pin) = tokens::pkcs11();
+    let label = format!("ceremony-test-{}-{}", key_type.replace(':', "-"), std::process::id());
+    let out = Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(&module)
+        .args(["--token-label", &token, "--login", "--pin", &pin, "--keypairgen", "--key-type", key_type, "--label", &label])
+        .output()
+        .expect("pkcs11-tool (Debian opensc) is installed by tests/tokens/stack.sh");
+    assert!(out.status.success(), "pkcs11-tool: {}", String::from_utf8_lossy(&out.stderr));
+    label
+}
+
+fn pin_file(dir: &Path, pin: &str) -> PathBuf {
+    let p = dir.join(format!("pin-{pin}"));
+    std::fs::write(&p, format!("{pin}\n")).unwrap();
+    p
+}
+
+fn register(ws: &Path, holder: &str, label: &str, pin: &Path) -> Output {
+    let (module, token, _) = tokens::pkcs11();
+    ceremony(ws, &[
+        "key", "new", "pkcs11", "--holder", holder, "--module", module.to_str().unwrap(), "--token", &token,
+        "--key-label", label, "--pin-file", pin.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn a_mixed_root_of_token_and_passphrase_keys_meets_its_threshold_in_python_tuf() {
+    let (_, _, pin) = tokens::pkcs11();
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let pin = pin_file(tmp.path(), &pin);
+    ok(&ws, &["init"]);
+    let labels = [("hsm-p256", keypair("EC:prime256v1")), ("hsm-p384", keypair("EC:secp384r1")), ("hsm-ed25519", keypair("EC:edwards25519"))];
+    for (holder, label) in &labels {
+        let out = register(&ws, holder, label, &pin);
+        assert!(out.status.success(), "{holder}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let pass = tmp.path().join("alice.pass");
+    std::fs::write(&pass, "alice keeps nine copper kettles 77\n").unwrap();
+    ok(&ws, &["key", "new", "passphrase", "--holder", "alice", "--passphrase-file", pass.to_str().unwrap(), "--kdf-profile", "test"]);
+    let list: Value = serde_json::from_str(&ok(&ws, &["key", "list", "--json"])).unwrap();
+    let types: Vec<&str> = list.as_array().unwrap().iter().map(|h| h["scheme"].as_str().unwrap()).collect();
+    assert!(types.contains(&"ecdsa-sha2-nistp256") && types.contains(&"ecdsa-sha2-nistp384") && types.contains(&"ed25519"), "{types:?}");
+
+    ok(&ws, &[
+        "root", "init", "--root", "hsm-p256,hsm-p384,hsm-ed25519,alice", "--root-threshold", "4", "--targets", "alice",
+        "--targets-threshold", "1", "--snapshot", "hsm-ed25519", "--timestamp", "hsm-ed25519",
+    ]);
+    for (holder, _) in &labels {
+        ok(&ws, &["sign", "--holder", holder, "--pin-file", pin.to_str().unwrap(), "--yes"]);
+    }
+    ok(&ws, &["sign", "--holder", "alice", "--passphrase-file", pass.to_str().unwrap(), "--yes"]);
+    let bundle = tmp.path().join("b.tar");
+    ok(&ws, &["bundle", "export", "--out", bundle.to_str().unwrap()]);
+    let root = ws.join("current/trusted/root/1.root.json");
+    let verdict: Value = serde_json::from_slice(&common::run_python(
+        "judge.py",
+        &["verify-delegate".as_ref(), "--delegator".as_ref(), root.as_os_str(), "--role".as_ref(), "root".as_ref(), "--delegate".as_ref(), root.as_os_str()],
+    ))
+    .unwrap();
+    assert_eq!(verdict["ok"], true, "{verdict}");
+    let log = ok(&ws, &["log", "show"]);
+    assert!(log.contains("on PKCS#11 token"), "{log}");
+}
+
+#[test]
+fn a_wrong_pin_or_label_registers_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    ok(&ws, &["init"]);
+    let before = std::fs::read_link(ws.join("current")).unwrap();
+    let label = keypair("EC:prime256v1");
+    let out = register(&ws, "bob", &label, &pin_file(tmp.path(), "999999"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("PIN") && err.contains("wrong") && err.lines().count() == 1, "{err}");
+    let (_, _, pin) = tokens::pkcs11();
+    let out = register(&ws, "bob", "no-such-key-label", &pin_file(tmp.path(), &pin));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no public key labelled"));
+    let out = ceremony(&ws, &["key", "new", "pkcs11", "--holder", "bob", "--module", "/no/such/module.so", "--token", "x", "--key-label", "y", "--pin-file", pin_file(tmp.path(), &pin).to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_link(ws.join("current")).unwrap(), before, "nothing may be stored");
+    assert!(ok(&ws, &["key", "list"]).contains("No keyholders"));
+}
