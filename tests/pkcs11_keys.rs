@@ -29,7 +29,9 @@ fn ok(ws: &Path, args: &[&str]) -> String {
 /// A fresh key pair on the SoftHSM token, made by an independent tool.
 fn keypair(key_type: &str) -> String {
     let (module, token, pin) = tokens::pkcs11();
-    let label = format!("ceremony-test-{}-{}", key_type.replace(':', "-"), std::process::id());
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let label = format!("ceremony-test-{}-{}-{n}", key_type.replace(':', "-"), std::process::id());
     let out = Command::new("pkcs11-tool")
         .arg("--module")
         .arg(&module)
@@ -109,6 +111,18 @@ fn a_wrong_pin_or_label_registers_nothing() {
     let out = register(&ws, "bob", "no-such-key-label", &pin_file(tmp.path(), &pin));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no public key labelled"));
+    // Two key pairs under one label: ambiguous, refused.
+    let (module, token, pin_text) = tokens::pkcs11();
+    let twice = Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(&module)
+        .args(["--token-label", &token, "--login", "--pin", &pin_text, "--keypairgen", "--key-type", "EC:prime256v1", "--label", &label])
+        .output()
+        .unwrap();
+    assert!(twice.status.success());
+    let out = register(&ws, "bob", &label, &pin_file(tmp.path(), &pin));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("keys labelled"), "{}", String::from_utf8_lossy(&out.stderr));
     let out = ceremony(&ws, &["key", "new", "pkcs11", "--holder", "bob", "--module", "/no/such/module.so", "--token", "x", "--key-label", "y", "--pin-file", pin_file(tmp.path(), &pin).to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read_link(ws.join("current")).unwrap(), before, "nothing may be stored");

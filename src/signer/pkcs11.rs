@@ -21,6 +21,8 @@ use crate::secret::SecretBytes;
 const P256_OID: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 const P384_OID: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
 const ED25519_OID: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x70];
+/// PKCS#11 3.0 also allows the curve's name as a PrintableString (OpenSC's pkcs11-tool writes it).
+const ED25519_NAME: &[u8] = b"\x13\x0cedwards25519";
 
 /// Why a token could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +37,8 @@ pub enum Pkcs11Error {
     PinLocked(String),
     #[error("token {token:?} has no {what} labelled {label:?}; check --key-label")]
     NoKey { token: String, what: &'static str, label: String },
+    #[error("token {token:?} has {count} keys labelled {label:?}; give each key pair its own label")]
+    Ambiguous { token: String, label: String, count: usize },
     #[error("key {label:?} on token {token:?} is not an ECDSA P-256/P-384 or Ed25519 key")]
     UnsupportedKey { token: String, label: String },
     #[error("token {token:?} failed: {reason}")]
@@ -70,8 +74,16 @@ fn session(module: &str, token: &str) -> Result<Session, Pkcs11Error> {
     ctx.open_rw_session(slot).map_err(token_error(token))
 }
 
-fn find(session: &Session, class: ObjectClass, label: &str) -> Result<Option<ObjectHandle>, CkError> {
-    Ok(session.find_objects(&[Attribute::Class(class), Attribute::Label(label.as_bytes().to_vec())])?.into_iter().next())
+/// The one object of `class` labelled `label`. Two would make "the key labelled L"
+/// ambiguous (a public key from one pair, a private key from another), so that is refused.
+fn find(session: &Session, token: &str, class: ObjectClass, label: &str) -> Result<Option<ObjectHandle>, Pkcs11Error> {
+    let found = session
+        .find_objects(&[Attribute::Class(class), Attribute::Label(label.as_bytes().to_vec())])
+        .map_err(token_error(token))?;
+    if found.len() > 1 {
+        return Err(Pkcs11Error::Ambiguous { token: token.into(), label: label.into(), count: found.len() });
+    }
+    Ok(found.into_iter().next())
 }
 
 /// `CKA_EC_POINT` is a DER OCTET STRING around the point (PKCS#11 2.40); some modules give it bare.
@@ -85,8 +97,7 @@ fn unwrap_octet_string(der: Vec<u8>) -> Vec<u8> {
 
 /// The TUF key object of the public key labelled `label`.
 fn public_key(session: &Session, token: &str, label: &str) -> Result<(Algorithm, Key), Pkcs11Error> {
-    let handle = find(session, ObjectClass::PUBLIC_KEY, label)
-        .map_err(token_error(token))?
+    let handle = find(session, token, ObjectClass::PUBLIC_KEY, label)?
         .ok_or_else(|| Pkcs11Error::NoKey { token: token.into(), what: "public key", label: label.into() })?;
     let attrs = session
         .get_attributes(handle, &[AttributeType::KeyType, AttributeType::EcParams, AttributeType::EcPoint])
@@ -105,7 +116,7 @@ fn public_key(session: &Session, token: &str, label: &str) -> Result<(Algorithm,
     let (algorithm, keytype, scheme, public) = match (kind, params.as_slice()) {
         (KeyType::EC, P256_OID) => (Algorithm::EcdsaP256, "ecdsa", "ecdsa-sha2-nistp256", hex::encode(&point)),
         (KeyType::EC, P384_OID) => (Algorithm::EcdsaP384, "ecdsa", "ecdsa-sha2-nistp384", hex::encode(&point)),
-        (KeyType::EC_EDWARDS, ED25519_OID) if point.len() == 32 => {
+        (KeyType::EC_EDWARDS, ED25519_OID | ED25519_NAME) if point.len() == 32 => {
             (Algorithm::Ed25519, "ed25519", "ed25519", hex::encode(&point))
         }
         _ => return Err(unsupported()),
@@ -134,8 +145,7 @@ impl Pkcs11Signer {
             Err(CkError::Pkcs11(RvError::PinLocked, _)) => return Err(Pkcs11Error::PinLocked(token.into())),
             Err(e) => return Err(token_error(token)(e)),
         }
-        let private = find(&session, ObjectClass::PRIVATE_KEY, label)
-            .map_err(token_error(token))?
+        let private = find(&session, token, ObjectClass::PRIVATE_KEY, label)?
             .ok_or_else(|| Pkcs11Error::NoKey { token: token.into(), what: "private key", label: label.into() })?;
         Ok(Pkcs11Signer { session, private, algorithm, key, token: token.into(), label: label.into() })
     }
