@@ -207,6 +207,30 @@ pub enum NewKeyCommand {
         #[arg(long, value_enum, default_value_t = KdfProfile::Ceremony)]
         kdf_profile: KdfProfile,
     },
+    /// The ECDSA P-256 key in a YubiKey PIV slot: read the existing key (from the slot's
+    /// certificate where the device has no GET METADATA), or generate one on the device.
+    Yubikey {
+        #[arg(long, value_name = "H")]
+        holder: String,
+        /// The PIV slot: 9a, 9c (digital signature), 9d or 9e.
+        #[arg(long, value_name = "SLOT", default_value = "9c")]
+        slot: String,
+        /// The YubiKey's serial number (`ykman list --serials`); required when several are connected.
+        #[arg(long, value_name = "N")]
+        serial: Option<u32>,
+        /// Read the PIV PIN from the first line of F instead of the terminal.
+        #[arg(long, value_name = "F")]
+        pin_file: Option<PathBuf>,
+        /// Generate a new key in the slot (replacing any key there), PIN policy once, touch
+        /// policy always, and store a self-signed certificate for it in the slot.
+        #[arg(long)]
+        generate: bool,
+        /// With --generate: the PIV management key, hex, on the first line of F. Without it the
+        /// PIV default (010203…08 ×3) is used, which a YubiKey prepared for ceremonies should no
+        /// longer have.
+        #[arg(long, value_name = "F", requires = "generate")]
+        mgmt_key_file: Option<PathBuf>,
+    },
     /// A key held in a PKCS#11 token (SoftHSM2, OpenSC for PIV cards and Nitrokey HSMs, YubiHSM 2).
     Pkcs11 {
         #[arg(long, value_name = "H")]
@@ -310,6 +334,24 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Key(KeyCommand::New(NewKeyCommand::Pkcs11 { holder, module, token, key_label, pin_file })) => {
             tokens::new_pkcs11(&global, &holder, &module, &token, &key_label, pin_file.as_deref())
         }
+        Command::Key(KeyCommand::New(NewKeyCommand::Yubikey {
+            holder,
+            slot,
+            serial,
+            pin_file,
+            generate,
+            mgmt_key_file,
+        })) => tokens::new_yubikey(
+            &global,
+            &holder,
+            tokens::YubikeyArgs {
+                slot,
+                serial,
+                pin_file,
+                generate,
+                mgmt_key_file,
+            },
+        ),
         Command::Key(KeyCommand::Import { holder, file }) => keys::import(&global, &holder, &file),
         Command::Key(KeyCommand::List) => keys::list(&global),
         Command::Root(RootCommand::Init {

@@ -1,6 +1,6 @@
 //! Keys held in hardware tokens: registering them and unlocking them to sign.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
@@ -9,7 +9,9 @@ use super::secrets::read_passphrase;
 use super::{print_json, Global, Refusal};
 use crate::datetime::format_expires;
 use crate::holder::{check_name, Holder, KeySource};
+use crate::secret::read_secret_file;
 use crate::signer::pkcs11::{Pkcs11Error, Pkcs11Signer};
+use crate::signer::yubikey::{management_key, parse_slot, YubikeyError, YubikeySigner};
 use crate::signer::Signer;
 
 fn refuse_pkcs11(e: Pkcs11Error) -> Refusal {
@@ -56,6 +58,80 @@ pub(super) fn new_pkcs11(
     Ok(())
 }
 
+fn refuse_yubikey(e: YubikeyError) -> Refusal {
+    match e {
+        YubikeyError::Pcsc(_) | YubikeyError::BadSlot(_) | YubikeyError::BadMgmtKey => Refusal::unusable(e.to_string()),
+        _ => Refusal::failed(e.to_string()),
+    }
+}
+
+fn yubikey_pin(serial: Option<u32>, pin_file: Option<&Path>) -> Result<crate::secret::SecretBytes, Refusal> {
+    let device = serial.map_or_else(|| "the YubiKey".to_string(), |s| format!("YubiKey serial {s}"));
+    read_passphrase(pin_file, &format!("PIV PIN of {device}"), false)
+}
+
+/// Asks for the touch a YubiKey with touch policy "always" waits for.
+fn touch_prompt() {
+    eprintln!("touch the YubiKey now");
+}
+
+/// Options of `ceremony key new yubikey`.
+pub(super) struct YubikeyArgs {
+    pub slot: String,
+    pub serial: Option<u32>,
+    pub pin_file: Option<PathBuf>,
+    pub generate: bool,
+    pub mgmt_key_file: Option<PathBuf>,
+}
+
+/// `ceremony key new yubikey`: read (or generate) the slot's key, prove it signs, record any
+/// PIV attestation, register the public key.
+pub(super) fn new_yubikey(global: &Global, name: &str, a: YubikeyArgs) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    check_name(name).map_err(|e| Refusal::unusable(e.to_string()))?;
+    let (_, slot) = parse_slot(&a.slot).map_err(refuse_yubikey)?;
+    // Refuse a taken name before --generate replaces the slot's key.
+    if ws.holder(name).is_ok() {
+        return Err(Refusal::failed(format!("holder {name:?} is already registered; choose another name")));
+    }
+    let mgm_key = match &a.mgmt_key_file {
+        Some(f) => Some(read_secret_file(f).map_err(|e| Refusal::unusable(e.to_string()))?),
+        None => None,
+    };
+    let mgm_key = management_key(mgm_key.as_ref()).map_err(refuse_yubikey)?;
+    let pin = yubikey_pin(a.serial, a.pin_file.as_deref())?;
+    let signer = if a.generate {
+        YubikeySigner::generate(a.serial, &slot, &pin, mgm_key, &format!("ceremony key of {name}"), &touch_prompt)
+    } else {
+        YubikeySigner::open(a.serial, &slot, &pin)
+    }
+    .map_err(refuse_yubikey)?
+    .before_each_signature(touch_prompt);
+    drop(pin);
+    // A test signature, verified by `sign`, proves the private key belongs to this public key.
+    signer
+        .sign(b"ceremony: proof that this YubiKey key signs")
+        .map_err(|e| Refusal::failed(format!("{e}; nothing was registered")))?;
+    let attestation = signer.attestation().map_err(refuse_yubikey)?;
+    if attestation.is_none() {
+        eprintln!("this device offers no PIV attestation");
+    }
+    let holder = Holder {
+        name: name.to_string(),
+        key: signer.public_key().clone(),
+        source: KeySource::Yubikey { serial: signer.serial(), slot, attestation },
+        registered: format_expires(OffsetDateTime::now_utc()),
+    };
+    let lock = ws.lock().map_err(refuse)?;
+    ws.add_holder(&lock, &holder).map_err(refuse)?;
+    if global.json {
+        print_json(&serde_json::json!({"holder": name, "keyid": holder.key.keyid(), "location": holder.describe()}));
+    } else {
+        println!("Registered {name} with key {} ({}).", holder.key.keyid(), holder.describe());
+    }
+    Ok(())
+}
+
 /// The signer for a token-held key, after asking for its PIN; refuses a token whose key is
 /// not the registered one.
 pub(super) fn unlock(holder: &Holder, source: &KeySource, pin_file: Option<&Path>) -> Result<Box<dyn Signer>, Refusal> {
@@ -70,8 +146,19 @@ pub(super) fn unlock(holder: &Holder, source: &KeySource, pin_file: Option<&Path
             }
             Ok(Box::new(signer))
         }
+        KeySource::Yubikey { serial, slot, .. } => {
+            let pin = yubikey_pin(Some(*serial), pin_file)?;
+            let signer = YubikeySigner::open(Some(*serial), slot, &pin).map_err(refuse_yubikey)?;
+            if signer.public_key().keyid() != holder.key.keyid() {
+                return Err(Refusal::failed(format!(
+                    "the key in slot {slot} of YubiKey serial {serial} is not {}'s registered key; nothing was signed",
+                    holder.name
+                )));
+            }
+            Ok(Box::new(signer.before_each_signature(touch_prompt)))
+        }
         other => Err(Refusal::failed(format!(
-            "{} ({}) cannot sign in this build: YubiKey signing is not available yet",
+            "{} ({}) has no private key here",
             holder.name,
             other.describe(&holder.name)
         ))),

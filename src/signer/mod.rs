@@ -6,6 +6,7 @@
 
 pub mod passphrase;
 pub mod pkcs11;
+pub mod yubikey;
 mod software;
 
 pub use passphrase::PassphraseSigner;

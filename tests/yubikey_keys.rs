@@ -1,0 +1,151 @@
+//! YubiKey PIV key sources end to end through the software PIV card (pcscd + vpcd, the real
+//! `yubikey` crate): a key generated on the card, registered and used by the real binary,
+//! judged by python-tuf. Needs `eval "$(bash tests/tokens/stack.sh up)"`; fails, never skips,
+//! without it.
+//!
+//! Slot use on the shared card: this test regenerates 9e (tests/token_stack.rs regenerates 9c,
+//! keeps 9a across restarts, and its ignored timing measurement regenerates 9d). It holds
+//! `tokens::lock_card()` throughout.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::tokens;
+use serde_json::Value;
+
+/// The slot this test generates its key in.
+const SLOT: &str = "9e";
+
+fn ceremony(ws: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ceremony"))
+        .arg("--workspace")
+        .arg(ws)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ok(ws: &Path, args: &[&str]) -> Output {
+    let out = ceremony(ws, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn pin_file(dir: &Path, pin: &str) -> PathBuf {
+    let p = dir.join(format!("pin-{pin}"));
+    std::fs::write(&p, format!("{pin}\n")).unwrap();
+    p
+}
+
+fn register(ws: &Path, holder: &str, serial: &str, pin: &Path) -> Output {
+    ceremony(ws, &[
+        "key", "new", "yubikey", "--holder", holder, "--slot", SLOT, "--serial", serial, "--pin-file",
+        pin.to_str().unwrap(), "--generate",
+    ])
+}
+
+/// Verifies the right PIN on the card, which resets its retry counter to 3; on drop too, so a
+/// failed run does not leave the shared card closer to a blocked PIN.
+struct PinCounterReset;
+
+impl PinCounterReset {
+    fn now() -> PinCounterReset {
+        let serial = tokens::piv_serial();
+        let mut yk = yubikey::YubiKey::open_by_serial(yubikey::Serial(serial))
+            .unwrap_or_else(|e| panic!("no PIV card with serial {serial} ({e}): {}", tokens::HOW_TO_START));
+        yk.verify_pin(tokens::env("CEREMONY_TEST_PIV_PIN").as_bytes())
+            .expect("the card's PIN is the test PIN and not blocked (unblock: tests/tokens/README.md)");
+        PinCounterReset
+    }
+}
+
+impl Drop for PinCounterReset {
+    fn drop(&mut self) {
+        if let Ok(mut yk) = yubikey::YubiKey::open_by_serial(yubikey::Serial(tokens::piv_serial())) {
+            let _ = yk.verify_pin(tokens::env("CEREMONY_TEST_PIV_PIN").as_bytes());
+        }
+    }
+}
+
+#[test]
+fn a_yubikey_and_a_passphrase_key_sign_a_root_python_tuf_accepts() {
+    let _card = tokens::lock_card();
+    let _pin_counter = PinCounterReset::now();
+    let serial = tokens::piv_serial().to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let pin = pin_file(tmp.path(), &tokens::env("CEREMONY_TEST_PIV_PIN"));
+    ok(&ws, &["init"]);
+    let before = std::fs::read_link(ws.join("current")).unwrap();
+
+    // The wrong device: nothing is touched, nothing stored.
+    let other = (tokens::piv_serial() ^ 1).to_string();
+    let out = register(&ws, "yk", &other, &pin);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("insert the YubiKey with serial {other}")) && err.contains(&serial), "{err}");
+
+    // A wrong PIN: refused with the tries left, nothing stored, the slot's key not replaced.
+    let out = register(&ws, "yk", &serial, &pin_file(tmp.path(), "000000"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("PIN") && err.contains("wrong") && err.contains("2 tries left"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(std::fs::read_link(ws.join("current")).unwrap(), before, "nothing may be stored");
+
+    // The right PIN (which resets the retry counter): a key is generated and registered.
+    let out = register(&ws, "yk", &serial, &pin);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("this device offers no PIV attestation"), "{err}");
+    assert!(err.contains("touch the YubiKey now"), "{err}");
+    assert!(stdout(&out).contains(&format!("YubiKey serial {serial}, slot {SLOT}")), "{}", stdout(&out));
+    let list: Value = serde_json::from_str(&stdout(&ok(&ws, &["key", "list", "--json"]))).unwrap();
+    let yk = list.as_array().unwrap().iter().find(|h| h["holder"] == "yk").expect("yk is listed");
+    assert_eq!(yk["scheme"], "ecdsa-sha2-nistp256", "{yk}");
+    let desc: Value = serde_json::from_slice(&std::fs::read(ws.join("current/holders/yk.json")).unwrap()).unwrap();
+    assert_eq!(desc["source"]["kind"], "yubikey", "{desc}");
+    assert_eq!(desc["source"]["serial"], tokens::piv_serial(), "{desc}");
+    assert_eq!(desc["source"]["slot"], SLOT, "{desc}");
+    assert!(desc["source"].get("attestation").is_none(), "the software card offers no attestation: {desc}");
+
+    // Registering the slot again without --generate reads the key from the slot's certificate.
+    let out = ceremony(&ws, &[
+        "key", "new", "yubikey", "--holder", "yk-again", "--slot", SLOT, "--pin-file", pin.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "the same key cannot belong to two holders: {}", stderr(&out));
+    assert!(stderr(&out).contains("already has this key"), "{}", stderr(&out));
+
+    let pass = tmp.path().join("alice.pass");
+    std::fs::write(&pass, "alice keeps nine copper kettles 77\n").unwrap();
+    ok(&ws, &["key", "new", "passphrase", "--holder", "alice", "--passphrase-file", pass.to_str().unwrap(), "--kdf-profile", "test"]);
+    ok(&ws, &[
+        "root", "init", "--root", "yk,alice", "--root-threshold", "2", "--targets", "alice", "--targets-threshold", "1",
+        "--snapshot", "alice", "--timestamp", "alice",
+    ]);
+    let out = ok(&ws, &["sign", "--holder", "yk", "--pin-file", pin.to_str().unwrap(), "--yes"]);
+    assert!(stderr(&out).contains("touch the YubiKey now"), "{}", stderr(&out));
+    ok(&ws, &["sign", "--holder", "alice", "--passphrase-file", pass.to_str().unwrap(), "--yes"]);
+    let bundle = tmp.path().join("b.tar");
+    ok(&ws, &["bundle", "export", "--out", bundle.to_str().unwrap()]);
+    let root = ws.join("current/trusted/root/1.root.json");
+    let verdict: Value = serde_json::from_slice(&common::run_python(
+        "judge.py",
+        &["verify-delegate".as_ref(), "--delegator".as_ref(), root.as_os_str(), "--role".as_ref(), "root".as_ref(), "--delegate".as_ref(), root.as_os_str()],
+    ))
+    .unwrap();
+    assert_eq!(verdict["ok"], true, "{verdict}");
+    let log = stdout(&ok(&ws, &["log", "show"]));
+    assert!(log.contains("YubiKey serial"), "{log}");
+}
