@@ -180,6 +180,22 @@ pub enum BundleError {
     Transcript(transcript::TranscriptError),
 }
 
+/// A reader's error, which may quote bytes from the hostile archive: only printable ASCII
+/// reaches the terminal, and not much of it.
+fn malformed(e: &dyn std::fmt::Display) -> BundleError {
+    let full = e.to_string();
+    // The tar reader quotes the offending bytes after a colon; the words before it suffice.
+    let text: String = full
+        .split(": ")
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+        .take(160)
+        .collect();
+    BundleError::Malformed(text)
+}
+
 fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -365,10 +381,10 @@ pub fn read_bundle(reader: impl Read, limits: &Limits) -> Result<Bundle, BundleE
     let mut total: u64 = 0;
     let mut count: usize = 0;
     {
-        let entries = archive.entries().map_err(|e| BundleError::Malformed(e.to_string()))?;
+        let entries = archive.entries().map_err(|e| malformed(&e))?;
         // Raw: every header is seen as it is, no PAX or GNU extension is applied.
         for entry in entries.raw(true) {
-            let mut entry = entry.map_err(|e| BundleError::Malformed(e.to_string()))?;
+            let mut entry = entry.map_err(|e| malformed(&e))?;
             count += 1;
             if count > limits.max_members {
                 return Err(BundleError::TooManyMembers { limit: limits.max_members });
@@ -386,7 +402,7 @@ pub fn read_bundle(reader: impl Read, limits: &Limits) -> Result<Bundle, BundleE
             if members.contains_key(&lossy) {
                 return Err(BundleError::Duplicate(lossy));
             }
-            let size = entry.header().entry_size().map_err(|e| BundleError::Malformed(e.to_string()))?;
+            let size = entry.header().entry_size().map_err(|e| malformed(&e))?;
             if size > limits.max_member_bytes {
                 return Err(BundleError::MemberTooLarge { name: lossy, size, limit: limits.max_member_bytes });
             }
@@ -395,7 +411,7 @@ pub fn read_bundle(reader: impl Read, limits: &Limits) -> Result<Bundle, BundleE
                 return Err(BundleError::TooLarge { limit: limits.max_total_bytes });
             }
             let mut bytes = Vec::with_capacity(size.min(1 << 20) as usize);
-            (&mut entry).take(size).read_to_end(&mut bytes).map_err(|e| BundleError::Malformed(e.to_string()))?;
+            (&mut entry).take(size).read_to_end(&mut bytes).map_err(|e| malformed(&e))?;
             if bytes.len() as u64 != size {
                 return Err(BundleError::Malformed(format!("the member {lossy:?} is cut short")));
             }
