@@ -121,6 +121,14 @@ fn root_problems(md: &Metadata, registered: &[&str]) -> Vec<String> {
         Err(e) => return vec![e.to_string()],
     };
     let mut out = mismatch_problems("root", root.keyid_mismatches());
+    for (id, key) in &root.keys {
+        if key.public_key().is_ok_and(|p| p.legacy().is_some()) {
+            out.push(format!(
+                "legacy rule: key {id} is written in a legacy form (keytype {:?} or a hex ECDSA point), which Ceremony reads but never writes; register the holder's key again and rotate to it",
+                key.keytype()
+            ));
+        }
+    }
     for (name, role) in &root.roles {
         let ids: Vec<&str> = role.keyids.iter().map(String::as_str).collect();
         out.extend(threshold_problems(&format!("the {name} role"), &ids, role.threshold, Some(registered)));
@@ -241,6 +249,18 @@ mod tests {
         assert!(check(&ws, "root", &past, &holders, now()).unwrap().iter().any(|p| p.contains("already be expired")));
         let far = root(1, &keys, 1, "2099-01-01T00:00:00Z");
         assert!(check(&ws, "root", &far, &holders, now()).unwrap().iter().any(|p| p.contains("more than 1095 days")));
+    }
+
+    #[test]
+    fn legacy_rule() {
+        let a = SoftwareSigner::generate(Algorithm::EcdsaP256);
+        let (_d, ws, holders) = workspace_with(&[a.public_key()]);
+        let mut legacy: Value = key_value(a.public_key());
+        legacy["keytype"] = json!("ecdsa-sha2-nistp256");
+        let legacy = Key::from_json(&serde_json::to_vec(&legacy).unwrap()).unwrap();
+        let md = root(1, &[(legacy.keyid().into(), &legacy)], 1, LATER);
+        let p = check(&ws, "root", &md, &holders, now()).unwrap();
+        assert!(p.iter().any(|p| p.starts_with("legacy rule")), "{p:?}");
     }
 
     #[test]
