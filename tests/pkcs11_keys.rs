@@ -10,15 +10,7 @@ use std::process::{Command, Output};
 use common::tokens;
 use serde_json::Value;
 
-fn ceremony(ws: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ceremony"))
-        .arg("--workspace")
-        .arg(ws)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap()
-}
+use common::ceremony;
 
 fn ok(ws: &Path, args: &[&str]) -> String {
     let out = ceremony(ws, args);

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use ceremony::key::Algorithm;
 use ceremony::signer::{Signer, SoftwareSigner};
@@ -19,15 +19,7 @@ struct Ws {
     files: PathBuf,
 }
 
-fn ceremony(ws: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ceremony"))
-        .arg("--workspace")
-        .arg(ws)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap()
-}
+use common::ceremony;
 
 fn ok(ws: &Path, args: &[&str]) -> String {
     let out = ceremony(ws, args);

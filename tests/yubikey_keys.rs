@@ -10,7 +10,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::tokens;
 use serde_json::Value;
@@ -18,15 +18,7 @@ use serde_json::Value;
 /// The slot this test generates its key in.
 const SLOT: &str = "9e";
 
-fn ceremony(ws: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ceremony"))
-        .arg("--workspace")
-        .arg(ws)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap()
-}
+use common::ceremony;
 
 fn ok(ws: &Path, args: &[&str]) -> Output {
     let out = ceremony(ws, args);

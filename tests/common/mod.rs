@@ -47,3 +47,14 @@ pub fn run_python(script: &str, args: &[&std::ffi::OsStr]) -> Vec<u8> {
 
 /// The software token stack (SoftHSM2 + software PIV card): environment and card lock.
 pub mod tokens;
+
+/// Runs the `ceremony` binary on workspace `ws` with no standard input, as CI does.
+pub fn ceremony(ws: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ceremony"))
+        .arg("--workspace")
+        .arg(ws)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the ceremony binary")
+}
