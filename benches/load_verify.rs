@@ -6,6 +6,9 @@
 //! its own. Run with `cargo bench --bench load_verify`; figures go to docs/performance.md.
 //! `DELEGATIONS=N` changes the size.
 
+mod support;
+
+use support::vm_kb;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -122,15 +125,6 @@ fn breakdown(file: &Path, delegation: &Delegation) {
     eprintln!("verify 2 sigs   {:.3} {}", t.elapsed().as_secs_f64(), report.is_met());
 }
 
-fn vm_kb(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
-}
 
 /// A claimed-like targets file: one developer key and one delegation per project.
 fn generate(dir: &Path, count: usize) -> (PathBuf, PathBuf) {

@@ -8,6 +8,9 @@
 //! other parameter sets the `ceremony` profile was chosen from; `RUNS=N` changes the number
 //! of runs of the `ceremony` profile (default 3).
 
+mod support;
+
+use support::vm_kb;
 use std::process::Command;
 use std::time::Instant;
 
@@ -85,15 +88,6 @@ fn measure(params: &KdfParams) {
     println!("{wall} {cpu} {}", vm_kb("VmHWM:"));
 }
 
-fn vm_kb(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
-}
 
 /// User + system CPU time of this process (utime and stime from /proc/self/stat, in clock
 /// ticks of 1/100 s).

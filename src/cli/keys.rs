@@ -72,23 +72,27 @@ fn standard_key(file: &Path) -> Result<(Key, Vec<String>), Refusal> {
 pub(super) fn import(global: &Global, name: &str, file: &Path) -> Result<(), Refusal> {
     let ws = open(global)?;
     let (key, notes) = standard_key(file)?;
-    let holder = Holder {
-        name: name.to_string(),
-        key,
-        source: KeySource::PublicOnly,
-        registered: format_expires(OffsetDateTime::now_utc()),
-    };
+    register(global, &ws, name, key, KeySource::PublicOnly)?;
+    if !global.json {
+        for n in notes {
+            println!("Note: {n}.");
+        }
+    }
+    Ok(())
+}
+
+/// Registers a holder under the workspace lock and says so: one line, or with `--json`
+/// the holder's descriptor.
+pub(crate) fn register(global: &Global, ws: &Workspace, name: &str, key: Key, source: KeySource) -> Result<Holder, Refusal> {
+    let holder = Holder { name: name.to_string(), key, source, registered: format_expires(OffsetDateTime::now_utc()) };
     let lock = ws.lock().map_err(refuse)?;
     ws.add_holder(&lock, &holder).map_err(refuse)?;
     if global.json {
         print_json(&holder_json(&holder));
     } else {
-        for n in notes {
-            println!("Note: {n}.");
-        }
         println!("Registered {name} with key {} ({}).", holder.key.keyid(), holder.describe());
     }
-    Ok(())
+    Ok(holder)
 }
 
 /// `ceremony key new passphrase`: choose (or read) a passphrase, derive the key, register
@@ -122,16 +126,9 @@ pub(super) fn new_passphrase(
         _ => Refusal::failed(e.to_string()),
     })?;
     drop(passphrase);
-    let holder = Holder {
-        name: name.to_string(),
-        key: signer.public_key().clone(),
-        source: signer.key_source().clone(),
-        registered: format_expires(OffsetDateTime::now_utc()),
-    };
+    let (key, source) = (signer.public_key().clone(), signer.key_source().clone());
     drop(signer);
-    let lock = ws.lock().map_err(refuse)?;
-    ws.add_holder(&lock, &holder).map_err(refuse)?;
-    drop(lock);
+    let holder = register(global, &ws, name, key, source)?;
     if holder.source.is_unsafe() {
         eprintln!(
             "WARNING: {name}'s key was derived with the UNSAFE `{}` KDF profile ({}): a passphrase behind it can be guessed \
@@ -140,10 +137,7 @@ pub(super) fn new_passphrase(
             params.describe()
         );
     }
-    if global.json {
-        print_json(&holder_json(&holder));
-    } else {
-        println!("Registered {name} with key {} ({}).", holder.key.keyid(), holder.describe());
+    if !global.json {
         println!(
             "To sign with this key, {name} needs the passphrase and the holder name \"{name}\" exactly; \
              nothing else is needed, and nothing secret was stored."

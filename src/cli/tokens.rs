@@ -2,12 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use time::OffsetDateTime;
 
-use super::keys::{open, refuse};
+use super::keys::{open, register};
 use super::secrets::read_passphrase;
-use super::{print_json, Global, Refusal};
-use crate::datetime::format_expires;
+use super::{Global, Refusal};
 use crate::holder::{check_name, Holder, KeySource};
 use crate::secret::read_secret_file;
 use crate::signer::pkcs11::{Pkcs11Error, Pkcs11Signer};
@@ -42,19 +40,7 @@ pub(super) fn new_pkcs11(
     signer
         .sign(b"ceremony: proof that this token key signs")
         .map_err(|e| Refusal::failed(format!("{e}; nothing was registered")))?;
-    let holder = Holder {
-        name: name.to_string(),
-        key: signer.public_key().clone(),
-        source: KeySource::Pkcs11 { module: module.into(), token: token.into(), key_label: label.into() },
-        registered: format_expires(OffsetDateTime::now_utc()),
-    };
-    let lock = ws.lock().map_err(refuse)?;
-    ws.add_holder(&lock, &holder).map_err(refuse)?;
-    if global.json {
-        print_json(&serde_json::json!({"holder": name, "keyid": holder.key.keyid(), "location": holder.describe()}));
-    } else {
-        println!("Registered {name} with key {} ({}).", holder.key.keyid(), holder.describe());
-    }
+    register(global, &ws, name, signer.public_key().clone(), KeySource::Pkcs11 { module: module.into(), token: token.into(), key_label: label.into() })?;
     Ok(())
 }
 
@@ -116,19 +102,7 @@ pub(super) fn new_yubikey(global: &Global, name: &str, a: YubikeyArgs) -> Result
     if attestation.is_none() {
         eprintln!("this device offers no PIV attestation");
     }
-    let holder = Holder {
-        name: name.to_string(),
-        key: signer.public_key().clone(),
-        source: KeySource::Yubikey { serial: signer.serial(), slot, attestation },
-        registered: format_expires(OffsetDateTime::now_utc()),
-    };
-    let lock = ws.lock().map_err(refuse)?;
-    ws.add_holder(&lock, &holder).map_err(refuse)?;
-    if global.json {
-        print_json(&serde_json::json!({"holder": name, "keyid": holder.key.keyid(), "location": holder.describe()}));
-    } else {
-        println!("Registered {name} with key {} ({}).", holder.key.keyid(), holder.describe());
-    }
+    register(global, &ws, name, signer.public_key().clone(), KeySource::Yubikey { serial: signer.serial(), slot, attestation })?;
     Ok(())
 }
 
