@@ -28,6 +28,7 @@ pub mod jsonview;
 pub mod key;
 pub mod metadata;
 pub mod policy;
+pub mod project;
 pub mod propose;
 pub mod review;
 pub mod secret;
