@@ -71,6 +71,11 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
             ..Action::default()
         })?;
     }
+    // The recently-claimed a staged promotion came from: later promotions may not roll back.
+    if let Some(record) = tx.read(crate::pep480::STAGED_PROMOTION_RECORD)? {
+        tx.write(crate::pep480::PROMOTION_RECORD, &record)?;
+        tx.remove(crate::pep480::STAGED_PROMOTION_RECORD)?;
+    }
     for role in staging::trusted_roles(ws)?.into_iter().filter(|r| !staged.contains(r)) {
         if let Some(md) = staging::trusted(ws, &role)? {
             files.push(BundleFile::metadata(&role, md.version(), md.to_bytes(), false));

@@ -64,9 +64,11 @@ pub fn check(
     let registered: Vec<&str> = holders.iter().map(|h| h.key.keyid()).collect();
     match role {
         "root" => problems.extend(root_problems(md, &registered)),
-        "targets" => problems.extend(targets_problems(md, &registered, true)),
+        // Their delegations are signed by this ceremony's holders (claimed's shards).
+        "targets" | crate::pep480::CLAIMED => problems.extend(targets_problems(md, &registered, true)),
         _ => problems.extend(targets_problems(md, &registered, false)),
     }
+    problems.extend(crate::claimed::layout_problems(role, md));
     Ok(problems)
 }
 

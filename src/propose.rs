@@ -68,7 +68,7 @@ fn to_metadata(value: &Value) -> Result<Metadata, ProposeError> {
 }
 
 /// Checks the policy rules and stages `md` as `role` in one transaction.
-fn stage(ws: &Workspace, lock: &WorkspaceLock, role: &str, md: &Metadata, what: &str) -> Result<(), ProposeError> {
+pub(crate) fn stage(ws: &Workspace, lock: &WorkspaceLock, role: &str, md: &Metadata, what: &str) -> Result<(), ProposeError> {
     let problems = crate::policy::check(ws, role, md, &ws.holders()?, OffsetDateTime::now_utc())?;
     if let Some(first) = problems.first() {
         return Err(refused(format!("{first}; nothing was staged")));

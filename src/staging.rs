@@ -152,13 +152,14 @@ pub fn governing(ws: &Workspace, role: &str, md: &Metadata) -> Result<Vec<Govern
             Ok(vec![Governing { label: format!("root version {}", root.version()), delegation: d }])
         }
         _ => {
-            let parent = effective(ws, "targets")?
-                .ok_or_else(|| missing(format!("there is no targets metadata delegating to {role}; stage targets first")))?;
+            let delegator = crate::claimed::delegator_of(role);
+            let parent = effective(ws, delegator)?
+                .ok_or_else(|| missing(format!("there is no {delegator} metadata delegating to {role}; stage {delegator} first")))?;
             let view = parent.targets().map_err(bad)?;
             let d = view
                 .delegation(role)
-                .ok_or_else(|| missing(format!("targets version {} does not delegate to {role}", parent.version())))?;
-            Ok(vec![Governing { label: format!("targets version {}", parent.version()), delegation: d }])
+                .ok_or_else(|| missing(format!("{delegator} version {} does not delegate to {role}", parent.version())))?;
+            Ok(vec![Governing { label: format!("{delegator} version {}", parent.version()), delegation: d }])
         }
     }
 }

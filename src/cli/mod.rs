@@ -14,6 +14,7 @@ mod stage;
 mod status;
 mod tokens;
 mod log;
+mod pep480;
 pub(crate) mod secrets;
 use time::OffsetDateTime;
 
@@ -56,6 +57,15 @@ pub enum Command {
     /// Stage root metadata: version 1, an imported history, or the next version.
     #[command(subcommand)]
     Root(RootCommand),
+    /// Stage top-level targets delegating to claimed, recently-claimed and unclaimed (PEP 480).
+    #[command(subcommand)]
+    Targets(TargetsCommand),
+    /// Promote projects from the online recently-claimed role into the offline claimed role.
+    #[command(subcommand)]
+    Claimed(ClaimedCommand),
+    /// The delegation path patterns Ceremony gives PyPI projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
     /// Stage the next version of an offline role with a new expiry and no other change.
     Renew {
         #[arg(value_name = "ROLE")]
@@ -167,6 +177,55 @@ pub enum RootCommand {
         timestamp: Option<String>,
         #[arg(long, value_name = "D")]
         expires: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TargetsCommand {
+    /// Stage top-level targets that delegates, in this order, to claimed (offline keys),
+    /// recently-claimed and unclaimed (the online key).
+    Init {
+        /// The holders of the offline claimed keys, comma-separated.
+        #[arg(long, value_name = "H,..", value_delimiter = ',', required = true)]
+        claimed: Vec<String>,
+        #[arg(long, value_name = "N")]
+        claimed_threshold: u64,
+        /// The holder of the online key (recently-claimed and unclaimed).
+        #[arg(long, value_name = "H")]
+        online: String,
+        /// How long this targets version is valid (default 365d).
+        #[arg(long, value_name = "D")]
+        expires: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClaimedCommand {
+    /// Stage the next claimed metadata from the online repository's recently-claimed.json:
+    /// every project it delegates (or only those named) moves into claimed with the same
+    /// developer keys, threshold and paths.
+    Promote {
+        /// The online repository's recently-claimed.json.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Only these projects, comma-separated.
+        #[arg(long, value_name = "NAME,..", value_delimiter = ',')]
+        projects: Vec<String>,
+        /// Leave out invalid project delegations (listed) instead of refusing the batch.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// How long the new claimed files are valid (default 365d).
+        #[arg(long, value_name = "D")]
+        expires: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProjectCommand {
+    /// The path patterns of each named project, as JSON: {"NAME": [patterns]}.
+    Paths {
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
     },
 }
 
@@ -389,6 +448,13 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
                 expires,
             },
         ),
+        Command::Targets(TargetsCommand::Init { claimed, claimed_threshold, online, expires }) => {
+            pep480::targets_init(&global, &claimed, claimed_threshold, &online, &expires)
+        }
+        Command::Claimed(ClaimedCommand::Promote { file, projects, skip_invalid, expires }) => {
+            pep480::promote(&global, pep480::PromoteArgs { file, projects, skip_invalid, expires })
+        }
+        Command::Project(ProjectCommand::Paths { names }) => pep480::project_paths(&names),
         Command::Renew { role, expires } => stage::renew(&global, &role, &expires),
         Command::Discard { role } => stage::discard(&global, &role),
         Command::Status => status::status(&global),

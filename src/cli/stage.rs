@@ -23,11 +23,11 @@ pub(crate) fn refuse_stage(e: StageError) -> Refusal {
 }
 
 
-fn holder_keys(ws: &Workspace, names: &[String]) -> Result<Vec<Key>, Refusal> {
+pub(super) fn holder_keys(ws: &Workspace, names: &[String]) -> Result<Vec<Key>, Refusal> {
     names.iter().map(|n| ws.holder(n.trim()).map(|h: Holder| h.key).map_err(refuse)).collect()
 }
 
-fn expiry(text: &Option<String>) -> Result<OffsetDateTime, Refusal> {
+pub(super) fn expiry(text: &Option<String>) -> Result<OffsetDateTime, Refusal> {
     let now = OffsetDateTime::now_utc();
     match text {
         None => Ok(propose::default_expiry(now)),
@@ -35,7 +35,7 @@ fn expiry(text: &Option<String>) -> Result<OffsetDateTime, Refusal> {
     }
 }
 
-fn staged_message(global: &Global, role: &str, md: &Metadata) {
+pub(super) fn staged_message(global: &Global, role: &str, md: &Metadata) {
     let d = digest(md);
     if global.json {
         print_json(&serde_json::json!({"role": role, "version": md.version(), "digest": hex::encode(d)}));
@@ -131,6 +131,13 @@ pub(super) fn renew(global: &Global, role: &str, expires: &Option<String>) -> Re
 pub(super) fn discard(global: &Global, role: &str) -> Result<(), Refusal> {
     let ws = open(global)?;
     let lock = ws.lock().map_err(refuse)?;
+    if role == crate::pep480::CLAIMED || crate::claimed::shard_key_of(role).is_some() {
+        let n = crate::claimed::discard_promotion(&ws, &lock).map_err(refuse_stage)?;
+        if !global.json {
+            println!("Discarded the staged promotion ({n} claimed files) and the signatures it had.");
+        }
+        return Ok(());
+    }
     let md = staging::staged(&ws, role)
         .map_err(refuse_stage)?
         .ok_or_else(|| Refusal::failed(format!("nothing is staged for {role}")))?;

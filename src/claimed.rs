@@ -1,0 +1,573 @@
+//! The offline `claimed` role, split so it stays small as PyPI grows (docs/claimed-layout.md).
+//!
+//! `claimed` is an index: it delegates (non-terminating) to shard roles named
+//! `claimed.KEY`, and each shard delegates (terminating) to the projects whose
+//! [`project::shard_key`] starts with KEY. The shard keys are the leaves of a trie over
+//! those keys: no key is a prefix of another, so every project has exactly one shard.
+//! A shard whose file would grow past the size limit is split into its children by the
+//! next character; nothing is ever merged, so a role name, once split, never returns.
+//!
+//! A batch re-signs only the shards its projects fall in, plus the index when a shard is
+//! created or split.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::canonical;
+use crate::datetime::format_expires;
+use crate::jsonview::{JsonStr, SortedMap};
+use crate::metadata::{Metadata, SPEC_VERSION};
+use crate::pep480::{self, Project, CLAIMED};
+use crate::project::{self, shard_key};
+use crate::staging::{self, refused, StageError};
+use crate::workspace::Workspace;
+
+/// The default largest size of a shard's signed bytes (policy.json `claimed_shard_max_bytes`).
+/// A client fetches one shard per claimed project it installs, and python-tuf refuses a
+/// targets file over 5 MB unless snapshot lists its length: 256 KiB keeps both far away.
+pub const DEFAULT_SHARD_MAX_BYTES: usize = 256 * 1024;
+
+/// The shard role for a key.
+pub fn shard_role(key: &str) -> String {
+    format!("{CLAIMED}.{key}")
+}
+
+/// The key of a shard role name, if it is one.
+pub fn shard_key_of(role: &str) -> Option<&str> {
+    role.strip_prefix("claimed.").filter(|k| !k.is_empty())
+}
+
+/// The role whose delegation governs `role` among the offline targets-type roles.
+pub fn delegator_of(role: &str) -> &'static str {
+    if shard_key_of(role).is_some() {
+        CLAIMED
+    } else {
+        "targets"
+    }
+}
+
+/// The keys that sign claimed and its shards: keyids, threshold, canonical key objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedKeys {
+    pub keyids: Vec<String>,
+    pub threshold: u64,
+    pub keys: Vec<(String, Vec<u8>)>,
+}
+
+/// The index: which shards exist and the keys that sign them.
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub version: Option<u64>,
+    pub keys: ClaimedKeys,
+    pub leaves: BTreeSet<String>,
+}
+
+#[derive(Deserialize)]
+struct RawIndexRole<'a> {
+    #[serde(borrow)]
+    name: JsonStr<'a>,
+    #[serde(borrow)]
+    keyids: Vec<JsonStr<'a>>,
+    threshold: u64,
+    #[serde(default)]
+    terminating: bool,
+    #[serde(borrow, default)]
+    paths: Vec<JsonStr<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawIndexDelegations<'a> {
+    #[serde(borrow)]
+    keys: SortedMap<'a, &'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    roles: Vec<RawIndexRole<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawIndex<'a> {
+    #[serde(borrow)]
+    delegations: RawIndexDelegations<'a>,
+}
+
+fn canonical_key(raw: &serde_json::value::RawValue) -> Vec<u8> {
+    crate::wire::text_to_canonical(raw.get().as_bytes()).into_owned()
+}
+
+impl Index {
+    /// The effective index (staged, else trusted), or a new empty one signed by the keys
+    /// top-level targets delegates `claimed` to.
+    pub fn load(ws: &Workspace) -> Result<Index, StageError> {
+        if let Some(md) = staging::effective(ws, CLAIMED)? {
+            return Index::parse(&md);
+        }
+        let targets = staging::effective(ws, "targets")?
+            .ok_or_else(|| refused("the workspace has no top-level targets; run `ceremony targets init` first"))?;
+        let view = targets.targets().map_err(|e| refused(format!("targets cannot be read: {e}")))?;
+        let d = view.delegations.as_ref().and_then(|d| d.roles.as_ref().and_then(|r| r.iter().find(|r| r.name == CLAIMED)));
+        let (Some(role), Some(delegations)) = (d, view.delegations.as_ref()) else {
+            return Err(refused(format!("targets version {} does not delegate to claimed; run `ceremony targets init`", targets.version())));
+        };
+        let mut keys = Vec::new();
+        for id in &role.keyids {
+            let raw = delegations.keys.get(id).ok_or_else(|| refused(format!("targets lists claimed key {id} but not the key itself")))?;
+            keys.push((id.to_string(), canonical_key(raw)));
+        }
+        let keyids = role.keyids.iter().map(|k| k.to_string()).collect();
+        Ok(Index { version: None, keys: ClaimedKeys { keyids, threshold: role.threshold, keys }, leaves: BTreeSet::new() })
+    }
+
+    fn parse(md: &Metadata) -> Result<Index, StageError> {
+        let raw: RawIndex = serde_json::from_slice(md.signed_text())
+            .map_err(|e| refused(format!("claimed version {} is not a claimed index: {e}", md.version())))?;
+        let first = raw.delegations.roles.first();
+        let keyids: Vec<String> = first.map(|r| r.keyids.iter().map(|k| k.to_string()).collect()).unwrap_or_default();
+        let threshold = first.map_or(1, |r| r.threshold);
+        let mut leaves = BTreeSet::new();
+        for r in &raw.delegations.roles {
+            let key = shard_key_of(&r.name).ok_or_else(|| refused(format!("claimed delegates to {:?}, which is not a shard", r.name)))?;
+            leaves.insert(key.to_string());
+        }
+        let keys = raw.delegations.keys.iter().map(|(id, raw)| (id.to_string(), canonical_key(raw))).collect();
+        Ok(Index { version: Some(md.version()), keys: ClaimedKeys { keyids, threshold, keys }, leaves })
+    }
+
+    /// The shard holding `key`: the leaf that is a prefix of it.
+    pub fn leaf_for(&self, key: &str) -> Option<&str> {
+        (1..=key.len()).filter(|&n| key.is_char_boundary(n)).map(|n| &key[..n]).find_map(|p| self.leaves.get(p).map(String::as_str))
+    }
+
+    /// Where a key with no shard goes: one character deeper than its longest common prefix
+    /// with any leaf, so the new leaf is a prefix of no leaf and has none as its prefix.
+    fn new_leaf(&self, key: &str) -> String {
+        let lcp = |other: &String| key.bytes().zip(other.bytes()).take_while(|(a, b)| a == b).count();
+        let before = self.leaves.range::<str, _>((Bound::Unbounded, Bound::Excluded(key))).next_back().map(lcp).unwrap_or(0);
+        let after = self.leaves.range::<str, _>((Bound::Included(key), Bound::Unbounded)).next().map(lcp).unwrap_or(0);
+        key[..before.max(after) + 1].to_string()
+    }
+
+    /// The leaf for `key`, created when missing.
+    pub fn place(&mut self, key: &str) -> String {
+        if let Some(leaf) = self.leaf_for(key) {
+            return leaf.to_string();
+        }
+        let leaf = self.new_leaf(key);
+        self.leaves.insert(leaf.clone());
+        leaf
+    }
+
+    /// The index as canonical signed bytes.
+    pub fn to_signed(&self, version: u64, expires: OffsetDateTime) -> Vec<u8> {
+        let mut roles = Vec::with_capacity(self.leaves.len() * 200);
+        for (i, leaf) in self.leaves.iter().enumerate() {
+            if i > 0 {
+                roles.push(b',');
+            }
+            let paths: Vec<serde_json::Value> = project::shard_paths(leaf).into_iter().map(Into::into).collect();
+            let role = serde_json::json!({"keyids": self.keys.keyids, "name": shard_role(leaf), "paths": paths,
+                "terminating": false, "threshold": self.keys.threshold});
+            // Values built here are plain strings and integers; encoding cannot fail.
+            roles.extend_from_slice(&canonical::to_canonical(&role).unwrap_or_default());
+        }
+        targets_signed(&self.keys.keys, &roles, version, expires)
+    }
+}
+
+/// `{"_type":"targets","delegations":{"keys":…,"roles":[…]},…}` in canonical form.
+fn targets_signed(keys: &[(String, Vec<u8>)], roles: &[u8], version: u64, expires: OffsetDateTime) -> Vec<u8> {
+    let mut out = Vec::with_capacity(roles.len() + keys.len() * 200 + 200);
+    out.extend_from_slice(b"{\"_type\":\"targets\",\"delegations\":{\"keys\":{");
+    for (i, (id, key)) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        canonical::encode_string(id, &mut out);
+        out.push(b':');
+        out.extend_from_slice(key);
+    }
+    out.extend_from_slice(b"},\"roles\":[");
+    out.extend_from_slice(roles);
+    out.extend_from_slice(b"]},\"expires\":");
+    canonical::encode_string(&format_expires(expires), &mut out);
+    out.extend_from_slice(b",\"spec_version\":");
+    canonical::encode_string(SPEC_VERSION, &mut out);
+    out.extend_from_slice(b",\"targets\":{},\"version\":");
+    out.extend_from_slice(version.to_string().as_bytes());
+    out.push(b'}');
+    out
+}
+
+/// The projects of one shard, by name.
+pub type ShardProjects = BTreeMap<String, Project>;
+
+/// A shard's signed bytes: every project's role, sorted by name, and the keys they use.
+pub fn shard_signed(projects: &ShardProjects, version: u64, expires: OffsetDateTime) -> Vec<u8> {
+    let mut keys: BTreeMap<&str, &[u8]> = BTreeMap::new();
+    let mut roles = Vec::with_capacity(projects.len() * 300);
+    for (i, p) in projects.values().enumerate() {
+        if i > 0 {
+            roles.push(b',');
+        }
+        roles.extend_from_slice(&p.role_bytes());
+        for (id, key) in &p.keys {
+            keys.insert(id, key);
+        }
+    }
+    let keys: Vec<(String, Vec<u8>)> = keys.into_iter().map(|(id, k)| (id.to_string(), k.to_vec())).collect();
+    targets_signed(&keys, &roles, version, expires)
+}
+
+/// About how many signed bytes a shard with these projects takes.
+fn shard_size(projects: &ShardProjects) -> usize {
+    let mut keys: BTreeSet<&str> = BTreeSet::new();
+    let mut size = 200;
+    for p in projects.values() {
+        size += p.role_bytes().len() + 1;
+        for (id, key) in &p.keys {
+            if keys.insert(id) {
+                size += id.len() + key.len() + 4;
+            }
+        }
+    }
+    size
+}
+
+/// Splits `projects` (all under `leaf`) into leaves no bigger than `max` bytes, one more
+/// character at a time. A leaf that is a whole name (ends in `-`) holds one project and
+/// cannot split.
+pub fn split(leaf: &str, projects: ShardProjects, max: usize) -> Vec<(String, ShardProjects)> {
+    if leaf.ends_with('-') || shard_size(&projects) <= max {
+        return vec![(leaf.to_string(), projects)];
+    }
+    let mut children: BTreeMap<String, ShardProjects> = BTreeMap::new();
+    for (name, p) in projects {
+        let key = shard_key(&name);
+        children.entry(key[..leaf.len() + 1].to_string()).or_default().insert(name, p);
+    }
+    children.into_iter().flat_map(|(child, ps)| split(&child, ps, max)).collect()
+}
+
+/// The projects of a shard file Ceremony wrote (its trusted or staged version).
+pub fn read_shard(md: &Metadata) -> Result<ShardProjects, StageError> {
+    let list = pep480::read_projects(md)?;
+    if let Some((name, problems)) = list.invalid.first() {
+        return Err(refused(format!("the claimed shard holds an invalid delegation for {name}: {}", problems.join("; "))));
+    }
+    Ok(list.valid.into_iter().map(|p| (p.name.clone(), p)).collect())
+}
+
+/// The largest shard size from policy.json, or the default.
+pub fn shard_max_bytes(ws: &Workspace) -> Result<usize, StageError> {
+    #[derive(Deserialize)]
+    struct Policy {
+        claimed_shard_max_bytes: Option<usize>,
+    }
+    let Some(bytes) = ws.read("policy.json")? else { return Ok(DEFAULT_SHARD_MAX_BYTES) };
+    let p: Policy = serde_json::from_slice(&bytes)
+        .map_err(|e| StageError::Missing(format!("policy.json is not valid ({e}); fix or remove it")))?;
+    Ok(p.claimed_shard_max_bytes.unwrap_or(DEFAULT_SHARD_MAX_BYTES).clamp(16 * 1024, 4 * 1024 * 1024))
+}
+
+/// Rules a staged claimed index or shard must keep beyond the generic ones: the layout is
+/// a prefix-free set of shards with their own patterns and the claimed keys; every project
+/// in a shard belongs there and carries exactly its own patterns, terminating.
+pub fn layout_problems(role: &str, md: &Metadata) -> Vec<String> {
+    if role == CLAIMED {
+        return index_problems(md);
+    }
+    let Some(leaf) = shard_key_of(role) else { return Vec::new() };
+    let list = match pep480::read_projects(md) {
+        Ok(l) => l,
+        Err(e) => return vec![format!("layout rule: {role}: {e}")],
+    };
+    let mut out: Vec<String> =
+        list.invalid.iter().map(|(n, p)| format!("layout rule: {role} delegates to {n}: {}", p.join("; "))).collect();
+    for p in &list.valid {
+        if !shard_key(&p.name).starts_with(leaf) {
+            out.push(format!("layout rule: {role} holds {}, whose files clients look for in another shard", p.name));
+        }
+    }
+    out
+}
+
+fn index_problems(md: &Metadata) -> Vec<String> {
+    let raw: RawIndex = match serde_json::from_slice(md.signed_text()) {
+        Ok(r) => r,
+        Err(e) => return vec![format!("layout rule: claimed is not a shard index: {e}")],
+    };
+    let mut out = Vec::new();
+    let mut leaves: Vec<&str> = Vec::new();
+    let first = raw.delegations.roles.first().map(|r| (&r.keyids, r.threshold));
+    for r in &raw.delegations.roles {
+        let Some(k) = shard_key_of(&r.name).filter(|k| k.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'))) else {
+            out.push(format!("layout rule: claimed delegates to {:?}, which is not a shard name", r.name));
+            continue;
+        };
+        leaves.push(k);
+        let given: Vec<&str> = r.paths.iter().map(|p| &**p).collect();
+        if given != project::shard_paths(k) || r.terminating {
+            out.push(format!("layout rule: claimed's delegation to {} does not have the shard's own patterns, non-terminating", r.name));
+        }
+        if first.is_some_and(|(ids, t)| *ids != r.keyids || t != r.threshold) {
+            out.push(format!("layout rule: claimed's delegation to {} has other keys than the other shards", r.name));
+        }
+    }
+    leaves.sort_unstable();
+    for pair in leaves.windows(2) {
+        if pair[1].starts_with(pair[0]) {
+            out.push(format!("layout rule: shards claimed.{} and claimed.{} overlap", pair[0], pair[1]));
+        }
+    }
+    let sorted_by_name = raw.delegations.roles.windows(2).all(|w| *w[0].name < *w[1].name);
+    if !sorted_by_name {
+        out.push("layout rule: claimed's shards are not in order".into());
+    }
+    out
+}
+
+/// What a promotion staged.
+#[derive(Debug, Clone, Default)]
+pub struct Promotion {
+    pub source_version: u64,
+    /// Projects claimed for the first time.
+    pub new: Vec<String>,
+    /// Projects already claimed whose developer keys or threshold change.
+    pub rotated: Vec<String>,
+    /// Projects already claimed with the same keys: nothing to do.
+    pub unchanged: Vec<String>,
+    /// Invalid delegations left out (`--skip-invalid`), with their problems.
+    pub skipped: Vec<(String, Vec<String>)>,
+    /// Every file staged: (role, version, first version of a new role).
+    pub files: Vec<(String, u64, bool)>,
+    /// Pairs (A, B) of claimed projects where A's patterns also match B's older file names.
+    pub overlaps: Vec<(String, String)>,
+    /// Shards replaced by their children.
+    pub split: Vec<String>,
+}
+
+/// What to promote.
+pub struct PromoteRequest<'a> {
+    pub source: &'a Metadata,
+    /// Only these projects (normalized names); all when empty.
+    pub only: &'a [String],
+    pub skip_invalid: bool,
+    pub expires: OffsetDateTime,
+    pub now: OffsetDateTime,
+}
+
+/// Loads shards on demand, the staged-in-this-batch versions first.
+struct Shards<'w> {
+    ws: &'w Workspace,
+    loaded: BTreeMap<String, (Option<u64>, ShardProjects)>,
+}
+
+impl Shards<'_> {
+    fn get(&mut self, leaf: &str) -> Result<&mut (Option<u64>, ShardProjects), StageError> {
+        if !self.loaded.contains_key(leaf) {
+            let role = shard_role(leaf);
+            let entry = match staging::trusted(self.ws, &role)? {
+                Some(md) => (Some(md.version()), read_shard(&md)?),
+                None => (None, ShardProjects::new()),
+            };
+            self.loaded.insert(leaf.to_string(), entry);
+        }
+        // Inserted just above when missing.
+        self.loaded.get_mut(leaf).ok_or_else(|| refused("internal error: a shard vanished"))
+    }
+}
+
+fn summarize_invalid(invalid: &[(String, Vec<String>)]) -> String {
+    let shown: Vec<String> = invalid.iter().take(10).map(|(n, p)| format!("{n} ({})", p.join("; "))).collect();
+    let more = invalid.len().saturating_sub(10);
+    let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+    format!("{}{tail}", shown.join(", "))
+}
+
+/// Plans a promotion: which projects are new, rotated or unchanged, and the new versions of
+/// the index and the shards they fall in. Nothing is written.
+pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion, Vec<(String, Metadata)>), StageError> {
+    if let Some(role) = staging::staged_roles(ws)?.into_iter().find(|r| r == CLAIMED || shard_key_of(r).is_some()) {
+        return Err(refused(format!(
+            "a promotion is already staged ({role}); export it with `bundle export` or drop it with `ceremony discard claimed`"
+        )));
+    }
+    let record = pep480::verify_recently_claimed(ws, req.source, req.now)?;
+    let mut list = pep480::read_projects(req.source)?;
+    if !req.only.is_empty() {
+        let known: BTreeSet<&str> = list.valid.iter().map(|p| p.name.as_str()).chain(list.invalid.iter().map(|(n, _)| n.as_str())).collect();
+        if let Some(missing) = req.only.iter().find(|n| !known.contains(n.as_str())) {
+            return Err(refused(format!("recently-claimed version {} does not delegate to {missing}", req.source.version())));
+        }
+        list.valid.retain(|p| req.only.contains(&p.name));
+        list.invalid.retain(|(n, _)| req.only.contains(n));
+    }
+    if !list.invalid.is_empty() && !req.skip_invalid {
+        return Err(refused(format!(
+            "{} project delegation(s) in recently-claimed are invalid, so the whole batch is refused: {}; fix them online or pass --skip-invalid",
+            list.invalid.len(),
+            summarize_invalid(&list.invalid)
+        )));
+    }
+    let mut promotion = Promotion { source_version: record.version, skipped: list.invalid, ..Promotion::default() };
+    let mut index = Index::load(ws)?;
+    let old_leaves = index.leaves.clone();
+    let mut shards = Shards { ws, loaded: BTreeMap::new() };
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    for p in list.valid {
+        let leaf = index.place(&shard_key(&p.name));
+        let (_, projects) = shards.get(&leaf)?;
+        match projects.get(&p.name) {
+            Some(old) if old.same_keys(&p) => promotion.unchanged.push(p.name),
+            Some(_) => {
+                promotion.rotated.push(p.name.clone());
+                projects.insert(p.name.clone(), p);
+                touched.insert(leaf);
+            }
+            None => {
+                promotion.new.push(p.name.clone());
+                projects.insert(p.name.clone(), p);
+                touched.insert(leaf);
+            }
+        }
+    }
+    let max = shard_max_bytes(ws)?;
+    let mut staged = Vec::new();
+    for leaf in &touched {
+        let (version, projects) = shards.loaded.remove(leaf).ok_or_else(|| refused("internal error: a shard vanished"))?;
+        let parts = split(leaf, projects, max);
+        if parts.len() > 1 || parts[0].0 != *leaf {
+            index.leaves.remove(leaf);
+            promotion.split.push(leaf.clone());
+        }
+        for (key, projects) in parts {
+            index.leaves.insert(key.clone());
+            let v = if key == *leaf { version.map_or(1, |v| v + 1) } else { 1 };
+            let md = metadata(shard_signed(&projects, v, req.expires))?;
+            promotion.files.push((shard_role(&key), v, v == 1));
+            shards.loaded.insert(key.clone(), (Some(v), projects));
+            staged.push((shard_role(&key), md));
+        }
+    }
+    if index.leaves != old_leaves {
+        let v = staging::trusted(ws, CLAIMED)?.map_or(1, |t| t.version() + 1);
+        let md = metadata(index.to_signed(v, req.expires))?;
+        promotion.files.insert(0, (CLAIMED.to_string(), v, v == 1));
+        staged.insert(0, (CLAIMED.to_string(), md));
+    }
+    promotion.overlaps = overlaps(&index, &mut shards, &promotion)?;
+    Ok((promotion, staged))
+}
+
+fn metadata(signed: Vec<u8>) -> Result<Metadata, StageError> {
+    Metadata::from_signed(signed).map_err(|e| refused(format!("internal error: a claimed file is not valid metadata: {e}")))
+}
+
+/// Pairs of claimed projects where the first's patterns reach the second's older file
+/// names, among pairs involving a project of this batch.
+fn overlaps(index: &Index, shards: &mut Shards, promotion: &Promotion) -> Result<Vec<(String, String)>, StageError> {
+    let mut out = Vec::new();
+    for name in promotion.new.iter().chain(&promotion.rotated) {
+        // Claimed projects whose name is a `-`-prefix of this one.
+        for (i, _) in name.match_indices('-') {
+            let outer = &name[..i];
+            if let Some(leaf) = index.leaf_for(&shard_key(outer)).map(str::to_string) {
+                if shards.get(&leaf)?.1.contains_key(outer) {
+                    out.push((outer.to_string(), name.clone()));
+                }
+            }
+        }
+        // Claimed projects named `this-...`: their keys start with this key's `_` form.
+        let inner_prefix = format!("{}_", &shard_key(name)[..name.len()]);
+        let leaves: Vec<String> = index
+            .leaves
+            .iter()
+            .filter(|l| l.starts_with(&inner_prefix) || inner_prefix.starts_with(l.as_str()))
+            .cloned()
+            .collect();
+        for leaf in leaves {
+            let projects = &shards.get(&leaf)?.1;
+            for inner in projects.range::<str, _>((Bound::Included(format!("{name}-").as_str()), Bound::Unbounded)).map(|(n, _)| n) {
+                if !project::legacy_overlap(name, inner) {
+                    break;
+                }
+                out.push((name.clone(), inner.clone()));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Stages a planned promotion in one transaction, after the policy rules hold for every
+/// file; records which recently-claimed it came from.
+pub fn stage_promotion(
+    ws: &Workspace,
+    lock: &crate::workspace::WorkspaceLock,
+    promotion: &Promotion,
+    staged: &[(String, Metadata)],
+    source: &Metadata,
+) -> Result<(), StageError> {
+    if staged.is_empty() {
+        return Err(refused(format!(
+            "recently-claimed version {} brings nothing new to claim ({} already claimed with the same keys); nothing was staged",
+            source.version(),
+            promotion.unchanged.len()
+        )));
+    }
+    let holders = ws.holders()?;
+    let now = OffsetDateTime::now_utc();
+    let mut tx = ws.begin(lock)?;
+    for (role, md) in staged {
+        let problems = crate::policy::check(ws, role, md, &holders, now)?;
+        if let Some(first) = problems.first() {
+            return Err(refused(format!("{role}: {first}; nothing was staged")));
+        }
+        tx.write(&staging::staged_path(role), &md.to_bytes())?;
+    }
+    let record = pep480::SourceRecord { version: source.version(), sha256: hex::encode(staging::digest(source)) };
+    let record = serde_json::to_vec(&record).map_err(|e| refused(format!("the promotion record cannot be written: {e}")))?;
+    tx.write(pep480::STAGED_PROMOTION_RECORD, &record)?;
+    tx.record(crate::transcript::Action {
+        action: "stage".into(),
+        role: Some(CLAIMED.into()),
+        digest: Some(hex::encode(staging::digest(source))),
+        detail: Some(format!(
+            "claimed promote from recently-claimed version {}: {} new, {} key rotations, {} files",
+            source.version(),
+            promotion.new.len(),
+            promotion.rotated.len(),
+            staged.len()
+        )),
+        ..Default::default()
+    })?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Drops a staged promotion: the index, every shard and the source record, in one
+/// transaction. Returns how many files were dropped.
+pub fn discard_promotion(ws: &Workspace, lock: &crate::workspace::WorkspaceLock) -> Result<usize, StageError> {
+    let roles: Vec<String> =
+        staging::staged_roles(ws)?.into_iter().filter(|r| r == CLAIMED || shard_key_of(r).is_some()).collect();
+    if roles.is_empty() {
+        return Err(refused("no promotion is staged, so there is nothing to discard"));
+    }
+    let mut tx = ws.begin(lock)?;
+    for role in &roles {
+        tx.remove(&staging::staged_path(role))?;
+    }
+    if tx.read(pep480::STAGED_PROMOTION_RECORD)?.is_some() {
+        tx.remove(pep480::STAGED_PROMOTION_RECORD)?;
+    }
+    tx.record(crate::transcript::Action {
+        action: "discard".into(),
+        role: Some(CLAIMED.into()),
+        detail: Some(format!("the staged promotion: {} files", roles.len())),
+        ..Default::default()
+    })?;
+    tx.commit()?;
+    Ok(roles.len())
+}

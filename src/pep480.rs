@@ -1,0 +1,327 @@
+//! PEP 480's top-level targets and the online `recently-claimed` role it is fed from.
+//!
+//! Top-level targets delegates, in this order, to `claimed` (offline keys: projects whose
+//! developers sign their own releases), `recently-claimed` (the online key: projects that
+//! registered developer keys since the last promotion) and `unclaimed` (the online key:
+//! PEP 458 hash bins for everything else). None is terminating, so a project that is not
+//! in `claimed` is looked for in `recently-claimed`, then `unclaimed`; a project role
+//! inside `claimed` is terminating, so once claimed nothing online can sign its files.
+
+use std::collections::BTreeSet;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use time::OffsetDateTime;
+
+use crate::canonical;
+use crate::datetime::format_expires;
+use crate::jsonview::{JsonStr, SortedMap};
+use crate::key::Key;
+use crate::metadata::{Metadata, SPEC_VERSION};
+use crate::project;
+use crate::staging::{self, refused, StageError};
+use crate::verify::check_threshold;
+use crate::workspace::{Workspace, WorkspaceLock};
+
+pub const CLAIMED: &str = "claimed";
+pub const RECENTLY_CLAIMED: &str = "recently-claimed";
+pub const UNCLAIMED: &str = "unclaimed";
+
+/// Every Warehouse project target path: `packages/XX/YY/REST/FILENAME`, `simple/NAME/FILE`.
+pub const PROJECT_PATHS: [&str; 2] = ["packages/*/*/*/*", "simple/*/*"];
+
+/// Role names no project may take: the top-level roles, PEP 480's three, and the names of
+/// hash bins (`bins-HEX`, as PEP 458 and Warehouse name them), whose files share the
+/// repository's metadata directory with project roles.
+pub fn is_structural_name(name: &str) -> bool {
+    const FIXED: [&str; 7] = ["root", "targets", "snapshot", "timestamp", CLAIMED, RECENTLY_CLAIMED, UNCLAIMED];
+    let bin = name
+        .strip_prefix("bins-")
+        .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    FIXED.contains(&name) || bin || name.starts_with("claimed.")
+}
+
+/// The offline claimed keys and the online key for `targets init`.
+pub struct TargetsPlan {
+    pub claimed: Vec<Key>,
+    pub claimed_threshold: u64,
+    pub online: Key,
+    pub expires: OffsetDateTime,
+}
+
+fn role_object(name: &str, keys: &[&Key], threshold: u64, paths: &[&str]) -> serde_json::Value {
+    let mut ids: Vec<&str> = Vec::new();
+    for k in keys {
+        if !ids.contains(&k.keyid()) {
+            ids.push(k.keyid());
+        }
+    }
+    serde_json::json!({"name": name, "keyids": ids, "threshold": threshold, "terminating": false, "paths": paths})
+}
+
+/// Stages top-level targets version 1 (or the next version) delegating as PEP 480 describes.
+pub fn targets_init(ws: &Workspace, lock: &WorkspaceLock, plan: &TargetsPlan) -> Result<Metadata, StageError> {
+    if let Some(md) = staging::staged(ws, "targets")? {
+        return Err(refused(format!(
+            "targets version {} is already staged; finish it with `bundle export` or discard it with `ceremony discard targets`",
+            md.version()
+        )));
+    }
+    let version = staging::trusted(ws, "targets")?.map_or(1, |t| t.version() + 1);
+    let mut keys = serde_json::Map::new();
+    for k in plan.claimed.iter().chain([&plan.online]) {
+        let value: serde_json::Value = serde_json::from_slice(&k.to_json_text())
+            .map_err(|e| refused(format!("a key could not be written: {e}")))?;
+        keys.insert(k.keyid().to_string(), value);
+    }
+    let claimed: Vec<&Key> = plan.claimed.iter().collect();
+    let mut unclaimed_paths = PROJECT_PATHS.to_vec();
+    unclaimed_paths.push("simple/*");
+    let signed = serde_json::json!({
+        "_type": "targets",
+        "spec_version": SPEC_VERSION,
+        "version": version,
+        "expires": format_expires(plan.expires),
+        "targets": {},
+        "delegations": {
+            "keys": keys,
+            "roles": [
+                role_object(CLAIMED, &claimed, plan.claimed_threshold, &PROJECT_PATHS),
+                role_object(RECENTLY_CLAIMED, &[&plan.online], 1, &PROJECT_PATHS),
+                role_object(UNCLAIMED, &[&plan.online], 1, &unclaimed_paths),
+            ],
+        },
+    });
+    let bytes = canonical::to_canonical(&signed).map_err(|e| refused(format!("targets cannot be encoded: {e}")))?;
+    let md = Metadata::from_signed(bytes).map_err(|e| refused(format!("targets is not valid: {e}")))?;
+    crate::propose::stage(ws, lock, "targets", &md, "targets init")?;
+    Ok(md)
+}
+
+/// One project delegation, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub name: String,
+    pub keyids: Vec<String>,
+    pub threshold: u64,
+    /// (keyid, canonical key object), one per keyid.
+    pub keys: Vec<(String, Vec<u8>)>,
+}
+
+impl Project {
+    /// The role object as canonical JSON.
+    pub fn role_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + self.name.len() * 6 + self.keyids.len() * 67);
+        out.extend_from_slice(b"{\"keyids\":[");
+        for (i, id) in self.keyids.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            canonical::encode_string(id, &mut out);
+        }
+        out.extend_from_slice(b"],\"name\":");
+        canonical::encode_string(&self.name, &mut out);
+        out.extend_from_slice(b",\"paths\":[");
+        // Valid names always have patterns; the list is empty only for a name that
+        // validation would have refused.
+        for (i, p) in project::project_paths(&self.name).unwrap_or_default().iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            canonical::encode_string(p, &mut out);
+        }
+        out.extend_from_slice(b"],\"terminating\":true,\"threshold\":");
+        out.extend_from_slice(self.threshold.to_string().as_bytes());
+        out.push(b'}');
+        out
+    }
+
+    /// The same keys and threshold as `other` (the order keyids are listed in aside).
+    pub fn same_keys(&self, other: &Project) -> bool {
+        let a: BTreeSet<&String> = self.keyids.iter().collect();
+        let b: BTreeSet<&String> = other.keyids.iter().collect();
+        a == b && self.threshold == other.threshold
+    }
+}
+
+/// A project delegation as written by the online repository (or an earlier promotion).
+#[derive(Deserialize)]
+struct RawRole<'a> {
+    #[serde(borrow)]
+    name: JsonStr<'a>,
+    #[serde(borrow)]
+    keyids: Vec<JsonStr<'a>>,
+    threshold: u64,
+    terminating: bool,
+    #[serde(borrow)]
+    paths: Option<Vec<JsonStr<'a>>>,
+    path_hash_prefixes: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct RawDelegations<'a> {
+    #[serde(borrow)]
+    keys: SortedMap<'a, &'a RawValue>,
+    #[serde(borrow)]
+    roles: Option<Vec<&'a RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct RawTargetsDelegations<'a> {
+    #[serde(borrow)]
+    delegations: Option<RawDelegations<'a>>,
+}
+
+/// The project delegations of a targets-type file, each validated on its own: the valid
+/// ones, and for each invalid one its name (or position) and every problem found.
+pub struct ProjectList {
+    pub valid: Vec<Project>,
+    pub invalid: Vec<(String, Vec<String>)>,
+}
+
+/// Reads and validates every project delegation `md` carries.
+pub fn read_projects(md: &Metadata) -> Result<ProjectList, StageError> {
+    let raw: RawTargetsDelegations = serde_json::from_slice(md.signed_text())
+        .map_err(|e| refused(format!("its delegations cannot be read: {e}")))?;
+    let Some(d) = raw.delegations else { return Ok(ProjectList { valid: Vec::new(), invalid: Vec::new() }) };
+    let roles = d.roles.ok_or_else(|| refused("it delegates with succinct hash bins, not project roles"))?;
+    let mut seen = BTreeSet::new();
+    let mut list = ProjectList { valid: Vec::with_capacity(roles.len()), invalid: Vec::new() };
+    for (i, raw) in roles.iter().enumerate() {
+        match validate_role(raw, &d.keys) {
+            Ok(p) if !seen.insert(p.name.clone()) => {
+                list.invalid.push((p.name, vec!["the project is delegated more than once".into()]))
+            }
+            Ok(p) => list.valid.push(p),
+            Err((name, problems)) => list.invalid.push((name.unwrap_or_else(|| format!("delegation #{}", i + 1)), problems)),
+        }
+    }
+    // A duplicate refuses every copy: which one the online side meant is unknown.
+    let dup: BTreeSet<String> = list.invalid.iter().filter(|(_, p)| p[0].contains("more than once")).map(|(n, _)| n.clone()).collect();
+    if !dup.is_empty() {
+        list.valid.retain(|p| !dup.contains(&p.name));
+    }
+    Ok(list)
+}
+
+type RoleProblems = (Option<String>, Vec<String>);
+
+fn validate_role(raw: &RawValue, keys: &SortedMap<'_, &RawValue>) -> Result<Project, RoleProblems> {
+    let role: RawRole = serde_json::from_str(raw.get()).map_err(|e| (None, vec![format!("it is not a delegation: {e}")]))?;
+    let name = role.name.to_string();
+    let mut problems = Vec::new();
+    if let Err(e) = project::check_normalized(&name) {
+        problems.push(e.to_string());
+    } else if is_structural_name(&name) {
+        problems.push(format!("{name:?} is the name of a structural role, not a project"));
+    } else {
+        let expected = project::project_paths(&name).unwrap_or_default();
+        let given: Vec<&str> = role.paths.iter().flatten().map(|p| &**p).collect();
+        if role.path_hash_prefixes.is_some() || given != expected {
+            problems.push(format!(
+                "its paths {given:?} are not the project's own patterns {expected:?} (`ceremony project paths {name}`)"
+            ));
+        }
+    }
+    if !role.terminating {
+        problems.push("it is not terminating, so the online roles could still sign its files".into());
+    }
+    let unique: BTreeSet<&str> = role.keyids.iter().map(|k| &**k).collect();
+    if unique.len() != role.keyids.len() {
+        problems.push("it lists a keyid more than once".into());
+    }
+    if role.threshold < 1 || role.threshold > unique.len() as u64 {
+        problems.push(format!(
+            "its threshold {} is not between 1 and its {} key(s)",
+            role.threshold,
+            unique.len()
+        ));
+    }
+    let mut project_keys = Vec::with_capacity(role.keyids.len());
+    for id in &role.keyids {
+        match check_key(id, keys) {
+            Ok(canonical) => project_keys.push((id.to_string(), canonical)),
+            Err(p) => problems.push(p),
+        }
+    }
+    if !problems.is_empty() {
+        return Err((Some(name), problems));
+    }
+    let keyids = role.keyids.iter().map(|k| k.to_string()).collect();
+    Ok(Project { name, keyids, threshold: role.threshold, keys: project_keys })
+}
+
+/// A developer key must be listed, well formed, usable, under its own keyid, in the
+/// standard form (no custom fields, no legacy encoding).
+fn check_key(id: &str, keys: &SortedMap<'_, &RawValue>) -> Result<Vec<u8>, String> {
+    let raw = keys.get(id).ok_or_else(|| format!("key {id} is not listed in the delegations' keys"))?;
+    let key = Key::from_json(raw.get().as_bytes()).map_err(|e| format!("key {id} is malformed: {e}"))?;
+    if key.keyid() != id {
+        return Err(format!("key {id} is listed under the wrong keyid (its keyid is {})", key.keyid()));
+    }
+    let public = key.public_key().map_err(|e| format!("key {id} cannot be used: {e}"))?;
+    if public.legacy().is_some() || key.has_custom_fields() {
+        return Err(format!("key {id} is not in the standard form (legacy encoding or custom fields)"));
+    }
+    Ok(key.canonical_bytes().to_vec())
+}
+
+/// The last `recently-claimed` a promotion used: its version and the SHA-256 of its
+/// signed bytes (workspace file `promotion.json`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct SourceRecord {
+    pub version: u64,
+    pub sha256: String,
+}
+
+pub const PROMOTION_RECORD: &str = "promotion.json";
+pub const STAGED_PROMOTION_RECORD: &str = "staged/promotion.record";
+
+/// The promotion record the last export trusted.
+pub fn last_source(ws: &Workspace) -> Result<Option<SourceRecord>, StageError> {
+    match ws.read(PROMOTION_RECORD)? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StageError::Missing(format!("{PROMOTION_RECORD} is not valid ({e}); the workspace was altered outside ceremony"))),
+    }
+}
+
+/// Verifies `md` as `recently-claimed` under the effective top-level targets: type,
+/// signatures at threshold, expiry, and no rollback behind the last promotion's source.
+pub fn verify_recently_claimed(ws: &Workspace, md: &Metadata, now: OffsetDateTime) -> Result<SourceRecord, StageError> {
+    if md.role_type() != crate::metadata::RoleType::Targets {
+        return Err(refused(format!("the file is {} metadata, not recently-claimed's targets metadata", md.role_type())));
+    }
+    let targets = staging::effective(ws, "targets")?
+        .ok_or_else(|| refused("the workspace has no top-level targets; run `ceremony targets init` first"))?;
+    let view = targets.targets().map_err(|e| refused(format!("targets cannot be read: {e}")))?;
+    let delegation = view
+        .delegation(RECENTLY_CLAIMED)
+        .ok_or_else(|| refused(format!("targets version {} does not delegate to recently-claimed", targets.version())))?;
+    let report = check_threshold(&md.signed_bytes(), md.signatures(), &delegation);
+    if !report.is_met() {
+        let why = report.failure().unwrap_or_else(|| "its signatures do not meet the threshold".into());
+        return Err(refused(format!(
+            "recently-claimed is not signed by the key targets version {} delegates it to ({why}); get the file from the online repository again",
+            targets.version()
+        )));
+    }
+    if md.expires().is_expired(now) {
+        return Err(refused(format!(
+            "recently-claimed version {} expired at {}; get a current one from the online repository",
+            md.version(),
+            format_expires(md.expires().at)
+        )));
+    }
+    let record = SourceRecord { version: md.version(), sha256: hex::encode(staging::digest(md)) };
+    if let Some(last) = last_source(ws)? {
+        if record.version < last.version || (record.version == last.version && record.sha256 != last.sha256) {
+            return Err(refused(format!(
+                "recently-claimed version {} is a rollback: the last promotion used version {}; get the current file from the online repository",
+                record.version, last.version
+            )));
+        }
+    }
+    Ok(record)
+}
