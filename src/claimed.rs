@@ -179,7 +179,8 @@ impl Index {
 fn targets_signed(keys: &[(String, Vec<u8>)], roles: &[u8], version: u64, expires: OffsetDateTime) -> Vec<u8> {
     let mut out = Vec::with_capacity(roles.len() + keys.len() * 200 + 200);
     out.extend_from_slice(b"{\"_type\":\"targets\",\"delegations\":{\"keys\":{");
-    for (i, (id, key)) in keys.iter().enumerate() {
+    let sorted: BTreeMap<&str, &[u8]> = keys.iter().map(|(id, k)| (id.as_str(), k.as_slice())).collect();
+    for (i, (id, key)) in sorted.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
