@@ -252,7 +252,7 @@ pub fn split(leaf: &str, projects: ShardProjects, max: usize) -> Vec<(String, Sh
 
 /// The projects of a shard file Ceremony wrote (its trusted or staged version).
 pub fn read_shard(md: &Metadata) -> Result<ShardProjects, StageError> {
-    let list = pep480::read_projects(md)?;
+    let list = pep480::read_projects_with(md, pep480::KeyCheck::Form)?;
     if let Some((name, problems)) = list.invalid.first() {
         return Err(refused(format!("the claimed shard holds an invalid delegation for {name}: {}", problems.join("; "))));
     }
@@ -279,7 +279,7 @@ pub fn layout_problems(role: &str, md: &Metadata) -> Vec<String> {
         return index_problems(md);
     }
     let Some(leaf) = shard_key_of(role) else { return Vec::new() };
-    let list = match pep480::read_projects(md) {
+    let list = match pep480::read_projects_with(md, pep480::KeyCheck::Form) {
         Ok(l) => l,
         Err(e) => return vec![format!("layout rule: {role}: {e}")],
     };

@@ -66,6 +66,11 @@ fn counts(md: &Metadata, sig: &Signature, gov: &[Governing]) -> bool {
     })
 }
 
+/// True when a governing delegation lists `key` under its keyid.
+fn listed(key: &crate::key::Key, gov: &[Governing]) -> bool {
+    gov.iter().any(|g| g.delegation.keys.iter().any(|(id, k)| id == key.keyid() && k.as_ref().is_some_and(|k| k.canonical_bytes() == key.canonical_bytes())))
+}
+
 /// Signs each role with `signer` and keeps the signatures, in one transaction.
 pub fn sign_roles(
     ws: &Workspace,
@@ -80,10 +85,12 @@ pub fn sign_roles(
     let mut tx = ws.begin(lock)?;
     let mut done = Vec::new();
     for mut s in roles {
+        // `sign` verified the signature against the signer's key, which is the holder's
+        // (checked above); what is left is that the key is one the role's delegations list.
         let sig = signer
             .sign(&s.metadata.signed_bytes())
             .map_err(|e| refused(format!("{e}; nothing was signed")))?;
-        if !counts(&s.metadata, &sig, &s.governing) {
+        if !listed(&holder.key, &s.governing) {
             return Err(refused(format!("the signature over {} does not count for any of its thresholds; nothing was signed", s.role)));
         }
         s.metadata.set_signature(sig);

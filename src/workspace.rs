@@ -225,13 +225,16 @@ pub struct Transaction<'l> {
 }
 
 impl Transaction<'_> {
-    /// Writes (or replaces) a file of the new state. Never writes into a linked file.
+    /// Writes (or replaces) a file of the new state. Never writes into a linked file: the
+    /// old link is removed and a new file made. The new state is invisible until commit,
+    /// which makes it durable with one `syncfs`, so no write needs its own fsync.
     pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), WorkspaceError> {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
-        write_atomic(&path, bytes).map_err(io(&path))
+        self.remove(rel)?;
+        std::fs::write(&path, bytes).map_err(io(&path))
     }
 
     /// Reads a file of the new state, `None` when it does not exist.
@@ -283,6 +286,8 @@ impl Transaction<'_> {
 
     /// Makes the new state current with one atomic rename, then drops the old state.
     pub fn commit(self) -> Result<(), WorkspaceError> {
+        let dir = std::fs::File::open(&self.dir).map_err(io(&self.dir))?;
+        rustix::fs::syncfs(&dir).map_err(|e| WorkspaceError::Io(self.dir.display().to_string(), e.into()))?;
         fsync_tree(&self.dir)?;
         let link = self.ws_dir.join("current");
         let old = std::fs::read_link(&link).ok();
@@ -318,7 +323,7 @@ fn link_tree(from: &Path, to: &Path) -> Result<(), WorkspaceError> {
     Ok(())
 }
 
-/// fsyncs every directory of a tree (files were fsynced when written).
+/// fsyncs every directory of a tree (files were flushed by `syncfs`).
 fn fsync_tree(dir: &Path) -> Result<(), WorkspaceError> {
     for entry in std::fs::read_dir(dir).map_err(io(dir))? {
         let entry = entry.map_err(io(dir))?;

@@ -1,0 +1,249 @@
+//! Promotion at PyPI scale (figures in docs/performance.md):
+//!
+//! 1. 100,000 projects promoted into an empty claimed, signed by 2 of 3 passphrase
+//!    holders (test KDF profile), exported. Target: 10× python-tuf's 7.3 s, < 250 MiB.
+//! 2. A batch of 1,000 promoted into a claimed that already holds 1,000,000 projects,
+//!    signed at 2 of 3 and exported. Target: < 10 s, < 1 GiB.
+//!
+//! Set-up (keys, recently-claimed, the 1,000,000 existing projects) is not timed. The
+//! timed part runs in a child process, so its peak memory (VmHWM) is its own.
+//! `CEREMONY_BENCH_SCALES=100k` runs only the first scenario.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ceremony::claimed::{self, Index, ShardProjects};
+use ceremony::holder::{Holder, KeySource};
+use ceremony::key::{Algorithm, Key};
+use ceremony::metadata::Metadata;
+use ceremony::pep480::{self, Project, TargetsPlan};
+use ceremony::propose::{self, RolePlan, RootPlan};
+use ceremony::secret::SecretBytes;
+use ceremony::signer::passphrase::{PassphraseSigner, Profile};
+use ceremony::signer::{Signer, SoftwareSigner};
+use ceremony::workspace::Workspace;
+use time::{Duration, OffsetDateTime};
+
+const HOLDERS: [&str; 3] = ["alice", "bob", "carol"];
+
+fn passphrase(h: &str) -> SecretBytes {
+    SecretBytes::new(format!("{h} keeps seven quiet granite teapots").into_bytes())
+}
+
+fn holder_signer(h: &str) -> PassphraseSigner {
+    PassphraseSigner::derive(&passphrase(h), h, &Profile::Test.params()).expect("derive")
+}
+
+/// A small deterministic generator: names are reproducible across runs.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+}
+
+/// Names shaped like PyPI's: many `py…` and `django-…`, dashes, digits.
+fn names(n: usize, seed: u64) -> Vec<String> {
+    let mut rng = Rng(seed | 1);
+    let heads = ["py", "py", "django-", "flask-", "", "", "", "", "", "", "aws-", "test", "open", "data"];
+    let sylls = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "zen", "tor", "lib", "net", "ix", "ber", "qua", "sol"];
+    let mut out = Vec::with_capacity(n);
+    let mut seen = std::collections::HashSet::with_capacity(n);
+    while out.len() < n {
+        let mut name = rng.pick(&heads).to_string();
+        for _ in 0..(2 + rng.next() % 3) {
+            name.push_str(rng.pick(&sylls));
+        }
+        if rng.next() % 4 == 0 {
+            name.push('-');
+            name.push_str(rng.pick(&sylls));
+        }
+        name.push_str(&(rng.next() % 1000).to_string());
+        if seen.insert(name.clone()) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+fn dev_keys(n: usize) -> Vec<Key> {
+    (0..n).map(|_| SoftwareSigner::generate(Algorithm::Ed25519).public_key().clone()).collect()
+}
+
+fn project(name: &str, key: &Key) -> Project {
+    Project {
+        name: name.to_string(),
+        keyids: vec![key.keyid().to_string()],
+        threshold: 1,
+        keys: vec![(key.keyid().to_string(), key.canonical_bytes().to_vec())],
+    }
+}
+
+fn sign_md(md: &mut Metadata, signers: &[&dyn Signer]) {
+    for s in signers {
+        let sig = s.sign(&md.signed_bytes()).expect("sign");
+        md.set_signature(sig);
+    }
+}
+
+/// Root v1 and targets v1 trusted, alice/bob/carol and the online key registered.
+fn bootstrap(dir: &Path, online: &SoftwareSigner) -> Workspace {
+    let ws = Workspace::init(dir).expect("init");
+    let lock = ws.lock().expect("lock");
+    let mut keys = Vec::new();
+    for h in HOLDERS {
+        let s = holder_signer(h);
+        keys.push(s.public_key().clone());
+        let holder = Holder { name: h.into(), key: s.public_key().clone(), source: s.key_source().clone(), registered: String::new() };
+        ws.add_holder(&lock, &holder).expect("holder");
+    }
+    let on = Holder { name: "online".into(), key: online.public_key().clone(), source: KeySource::PublicOnly, registered: String::new() };
+    ws.add_holder(&lock, &on).expect("online");
+    let expires = OffsetDateTime::now_utc() + Duration::days(300);
+    let plan = RootPlan {
+        root: RolePlan { keys: keys.clone(), threshold: 2 },
+        targets: RolePlan { keys: keys.clone(), threshold: 2 },
+        snapshot: RolePlan { keys: vec![online.public_key().clone()], threshold: 1 },
+        timestamp: RolePlan { keys: vec![online.public_key().clone()], threshold: 1 },
+        expires,
+    };
+    propose::root_init(&ws, &lock, &plan).expect("root");
+    let tp = TargetsPlan { claimed: keys, claimed_threshold: 2, online: online.public_key().clone(), expires };
+    pep480::targets_init(&ws, &lock, &tp).expect("targets");
+    drop(lock);
+    sign_and_export(&ws, &dir.with_extension("bootstrap.tar"));
+    ws
+}
+
+fn sign_and_export(ws: &Workspace, out: &Path) {
+    let lock = ws.lock().expect("lock");
+    let now = OffsetDateTime::now_utc();
+    for h in ["alice", "bob"] {
+        let holder = ws.holder(h).expect("holder");
+        let signer = holder_signer(h);
+        let roles = ceremony::signing::signable(ws, &holder, &[], now).expect("signable");
+        ceremony::signing::sign_roles(ws, &lock, &holder, &signer, roles).expect("sign");
+    }
+    ceremony::export::export_bundle(ws, &lock, out, now).expect("export");
+}
+
+/// recently-claimed delegating to `names`, signed by the online key.
+fn recently_claimed(names: &[String], keys: &[Key], online: &SoftwareSigner, version: u64) -> Metadata {
+    let projects: ShardProjects =
+        names.iter().enumerate().map(|(i, n)| (n.clone(), project(n, &keys[i % keys.len()]))).collect();
+    let expires = OffsetDateTime::now_utc() + Duration::days(7);
+    let mut md = Metadata::from_signed(claimed::shard_signed(&projects, version, expires)).expect("rc");
+    sign_md(&mut md, &[online]);
+    md
+}
+
+/// Writes 1,000,000 projects straight into the trusted claimed index and shards, signed by
+/// alice and bob, as earlier promotions would have left them.
+fn seed_claimed(ws: &Workspace, n: usize) {
+    let keys = dev_keys(20_000);
+    let all = names(n, 7);
+    let mut index = Index::load(ws).expect("index");
+    let mut by_leaf: std::collections::BTreeMap<String, ShardProjects> = Default::default();
+    for (i, name) in all.iter().enumerate() {
+        let key = ceremony::project::shard_key(name);
+        by_leaf.entry(key[..1].to_string()).or_default().insert(name.clone(), project(name, &keys[i % keys.len()]));
+    }
+    let expires = OffsetDateTime::now_utc() + Duration::days(300);
+    let signers: Vec<PassphraseSigner> = ["alice", "bob"].iter().map(|h| holder_signer(h)).collect();
+    let refs: Vec<&dyn Signer> = signers.iter().map(|s| s as &dyn Signer).collect();
+    let max = claimed::DEFAULT_SHARD_MAX_BYTES;
+    let lock = ws.lock().expect("lock");
+    let mut tx = ws.begin(&lock).expect("tx");
+    for (leaf, projects) in by_leaf {
+        for (key, ps) in claimed::split(&leaf, projects, max) {
+            index.leaves.insert(key.clone());
+            let mut md = Metadata::from_signed(claimed::shard_signed(&ps, 1, expires)).expect("shard");
+            sign_md(&mut md, &refs);
+            tx.write(&format!("trusted/{}.json", claimed::shard_role(&key)), &md.to_bytes()).expect("write");
+        }
+    }
+    let mut md = Metadata::from_signed(index.to_signed(1, expires)).expect("index");
+    sign_md(&mut md, &refs);
+    tx.write("trusted/claimed.json", &md.to_bytes()).expect("write");
+    tx.commit().expect("commit");
+    eprintln!("  seeded {} projects in {} shards", n, index.leaves.len());
+}
+
+/// The timed part, in the child: promote, two holders sign, export.
+fn run(dir: &Path) {
+    let ws = Workspace::open(dir).expect("open");
+    let source = Metadata::from_file(&dir.with_extension("rc.json")).expect("rc");
+    let start = Instant::now();
+    let now = OffsetDateTime::now_utc();
+    let req = claimed::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
+    let (promotion, staged) = claimed::plan_promotion(&ws, &req).expect("plan");
+    {
+        let lock = ws.lock().expect("lock");
+        claimed::stage_promotion(&ws, &lock, &promotion, &staged, &source).expect("stage");
+    }
+    drop(staged);
+    let promoted = start.elapsed().as_secs_f64();
+    sign_and_export(&ws, &dir.with_extension("out.tar"));
+    let total = start.elapsed().as_secs_f64();
+    println!(
+        "{{\"promote_s\": {promoted:.3}, \"total_s\": {total:.3}, \"peak_mib\": {:.1}, \"files\": {}}}",
+        support::vm_kb("VmHWM:") / 1024.0,
+        promotion.files.len()
+    );
+}
+
+fn child(dir: &Path) -> String {
+    let out = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .arg("--child-run")
+        .arg(dir)
+        .output()
+        .expect("child");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn scenario(name: &str, existing: usize, batch: usize) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir: PathBuf = tmp.path().join("ws");
+    let online = SoftwareSigner::generate(Algorithm::Ed25519);
+    let ws = bootstrap(&dir, &online);
+    if existing > 0 {
+        seed_claimed(&ws, existing);
+    }
+    let batch_names = names(batch, 99);
+    let rc = recently_claimed(&batch_names, &dev_keys(batch.min(100_000)), &online, 2);
+    std::fs::write(dir.with_extension("rc.json"), rc.to_bytes()).expect("write rc");
+    eprintln!("  recently-claimed: {} projects, {:.1} MB", batch, rc.to_bytes().len() as f64 / 1e6);
+    for run in 0..2 {
+        // Each run starts from the same workspace copy.
+        let copy = tmp.path().join(format!("run{run}"));
+        let st = std::process::Command::new("cp").arg("-a").arg(&dir).arg(&copy).status().expect("cp");
+        assert!(st.success());
+        std::fs::copy(dir.with_extension("rc.json"), copy.with_extension("rc.json")).expect("rc copy");
+        println!("{name} run {run}: {}", child(&copy));
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child-run") {
+        run(Path::new(&args[i + 1]));
+        return;
+    }
+    let scales = std::env::var("CEREMONY_BENCH_SCALES").unwrap_or_else(|_| "100k,1m".into());
+    if scales.contains("100k") {
+        scenario("promote 100,000 into an empty claimed", 0, 100_000);
+    }
+    if scales.contains("1m") {
+        scenario("promote 1,000 into 1,000,000 claimed", 1_000_000, 1_000);
+    }
+}
