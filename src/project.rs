@@ -106,8 +106,11 @@ pub fn project_paths(name: &str) -> Result<Vec<String>, NameError> {
     Ok(vec![file, format!("simple/{name}/*")])
 }
 
-/// True when project `inner`'s older file names (`inner` with `-` separators, then `-`
-/// and a version) also match project `outer`'s patterns: `inner` is `outer-...`.
+/// True when some older file name of project `inner` (`inner` in any letter case with `-`,
+/// `_` or `.` at each separator, then `-` and a version) also matches project `outer`'s
+/// patterns: exactly when `inner` is `outer-...`. The name with `-` at every separator is
+/// one of them unless `outer` has a separator before a digit: `foo-1` reaches
+/// `foo_1-x-1.0.tar.gz` of project `foo-1-x`, not `foo-1-x-1.0.tar.gz`.
 pub fn legacy_overlap(outer: &str, inner: &str) -> bool {
     inner.len() > outer.len() + 1 && inner.starts_with(outer) && inner.as_bytes()[outer.len()] == b'-'
 }
