@@ -106,8 +106,11 @@ pub fn project_paths(name: &str) -> Result<Vec<String>, NameError> {
     Ok(vec![file, format!("simple/{name}/*")])
 }
 
-/// True when project `inner`'s older file names (`inner` with `-` separators, then `-`
-/// and a version) also match project `outer`'s patterns: `inner` is `outer-...`.
+/// True when some older file name of project `inner` (`inner` in any letter case with `-`,
+/// `_` or `.` at each separator, then `-` and a version) also matches project `outer`'s
+/// patterns: exactly when `inner` is `outer-...`. The name with `-` at every separator is
+/// one of them unless `outer` has a separator before a digit: `foo-1` reaches
+/// `foo_1-x-1.0.tar.gz` of project `foo-1-x`, not `foo-1-x-1.0.tar.gz`.
 pub fn legacy_overlap(outer: &str, inner: &str) -> bool {
     inner.len() > outer.len() + 1 && inner.starts_with(outer) && inner.as_bytes()[outer.len()] == b'-'
 }
@@ -156,7 +159,9 @@ pub fn pattern_matches(pattern: &str, path: &str) -> bool {
 }
 
 /// Python's `fnmatch.fnmatchcase`: `*`, `?`, `[seq]`, `[!seq]` (ranges allowed); a `[`
-/// without a closing `]` is literal.
+/// without a closing `]` is literal. Classes follow Python's translation exactly, its
+/// quirks with empty ranges included (see [`python_class`]): a client decides with
+/// Python's answer, so ours must be the same.
 pub fn fnmatch(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
@@ -212,24 +217,110 @@ pub fn fnmatch(pattern: &str, text: &str) -> bool {
 /// Matches `c` against the class starting at `p[start] == '['`: (matched, index after `]`),
 /// or None when the class has no closing `]` (then `[` is literal).
 fn class_match(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
-    let mut i = start + 1;
-    let negate = matches!(p.get(i), Some('!'));
-    if negate {
-        i += 1;
+    let (class, next) = python_class(p, start)?;
+    let member = class.members.iter().any(|&(lo, hi)| lo <= c && c <= hi);
+    Some((!class.refused && member != class.negate, next))
+}
+
+/// A `[...]` class as Python's regular expression engine sees it after `fnmatch.translate`.
+struct Class {
+    negate: bool,
+    /// Inclusive ranges; a single character is `(c, c)`.
+    members: Vec<(char, char)>,
+    /// Python's `re` refuses the translation ("bad character range"); fnmatch raises, so
+    /// nothing matches here.
+    refused: bool,
+}
+
+/// Python's (3.11) `fnmatch.translate` of the class at `p[start] == '['`, quirks included,
+/// and the index after its `]`; None when there is no closing `]`. Python ends the class at
+/// the first `]` after an optional `!` and an optional leading `]`. With a `-` inside, it
+/// cuts the body into chunks at each `-` that can make a range (never the first character
+/// after `[` or `[!`, never the character right after a range), drops every empty range
+/// (`z-a`) by joining its neighbours, and only then looks at the first character: so in
+/// `[]-!!_]` dropping the empty range `]-!` leaves `!_`, the class `[^_]`, and `[z-a!]`
+/// matches any character. A bare `-` before the `]` is literal.
+fn python_class(p: &[char], start: usize) -> Option<(Class, usize)> {
+    let first = start + 1;
+    let mut j = first;
+    if p.get(j) == Some(&'!') {
+        j += 1;
     }
-    // A `]` right after `[` or `[!` is a member, as in Python.
-    let first = i;
-    let mut matched = false;
-    while i < p.len() && (p[i] != ']' || i == first) {
-        if i + 2 < p.len() && p[i + 1] == '-' && p[i + 2] != ']' {
-            matched |= p[i] <= c && c <= p[i + 2];
-            i += 3;
-        } else {
-            matched |= p[i] == c;
-            i += 1;
+    if p.get(j) == Some(&']') {
+        j += 1;
+    }
+    while j < p.len() && p[j] != ']' {
+        j += 1;
+    }
+    if j >= p.len() {
+        return None;
+    }
+    let stuff = &p[first..j];
+    // The body as (character, is the range operator): characters of chunks are literal
+    // (Python escapes `\`, `-` and set operators in them); chunks are joined by `-`.
+    let mut body: Vec<(char, bool)> = Vec::with_capacity(stuff.len());
+    if !stuff.contains(&'-') {
+        body.extend(stuff.iter().map(|&c| (c, false)));
+    } else {
+        let mut chunks: Vec<Vec<char>> = Vec::new();
+        let mut i = first;
+        let mut k = if p[first] == '!' { first + 2 } else { first + 1 };
+        while let Some(dash) = (k..j).find(|&x| p[x] == '-') {
+            chunks.push(p[i..dash].to_vec());
+            i = dash + 1;
+            k = dash + 3;
+        }
+        if i < j {
+            chunks.push(p[i..j].to_vec());
+        } else if let Some(last) = chunks.last_mut() {
+            last.push('-');
+        }
+        // Remove empty ranges, right to left, as Python does.
+        for k in (1..chunks.len()).rev() {
+            if let (Some(&end), Some(&begin)) = (chunks[k - 1].last(), chunks[k].first()) {
+                if end > begin {
+                    let next = chunks.remove(k);
+                    chunks[k - 1].pop();
+                    chunks[k - 1].extend_from_slice(&next[1..]);
+                }
+            }
+        }
+        for (n, chunk) in chunks.iter().enumerate() {
+            if n > 0 {
+                body.push(('-', true));
+            }
+            body.extend(chunk.iter().map(|&c| (c, false)));
         }
     }
-    (i < p.len()).then_some((matched != negate, i + 1))
+    let mut class = Class { negate: false, members: Vec::new(), refused: false };
+    // `[^...]`; `!` alone becomes `.` (any character), an empty body `(?!)` (none).
+    if body.first().is_some_and(|&(c, _)| c == '!') {
+        class.negate = true;
+        body.remove(0);
+    }
+    // The regular expression's class: an item, then `-` and an item make a range, a `-`
+    // before the closing `]` is literal.
+    let mut k = 0;
+    while k < body.len() {
+        let lo = body[k].0;
+        k += 1;
+        if body.get(k).is_some_and(|&(_, op)| op) {
+            k += 1;
+            match body.get(k) {
+                None => class.members.extend([(lo, lo), ('-', '-')]),
+                Some(&(hi, _)) => {
+                    k += 1;
+                    if hi < lo {
+                        class.refused = true;
+                    }
+                    class.members.push((lo, hi));
+                }
+            }
+        } else {
+            class.members.push((lo, lo));
+        }
+    }
+    Some((class, j + 1))
 }
 
 #[cfg(test)]
@@ -292,6 +383,26 @@ mod tests {
         assert!(fnmatch("[-_.]", "-"));
         assert!(fnmatch("[]]", "]"));
         assert!(fnmatch("[ab", "[ab"));
+        assert!(fnmatch("[a-]", "-") && fnmatch("[!-a]", "b") && !fnmatch("[!-a]", "-"));
+    }
+
+    /// Found by the differential test against Python (tests/project_paths_props.rs):
+    /// Python drops an empty range (`z-a`) before it looks for the `!` of a negation.
+    #[test]
+    fn fnmatch_empty_ranges_like_python() {
+        // `[]-!!_]` is `[^_]` to Python: the empty range `]-!` goes, `!_` remains.
+        assert!(fnmatch("[]-!!_]", "["));
+        assert!(fnmatch("[]-!!_]", "!"));
+        assert!(!fnmatch("[]-!!_]", "_"));
+        assert!(pattern_matches("[]-!!_]?***", "[]-!!_]9]"));
+        // `[z-a!]` is `.`, `[z-a!-xy]` is `[^-xy]`, `[z-a]` matches nothing.
+        assert!(fnmatch("[z-a!]", "q"));
+        assert!(fnmatch("[z-a!-xy]", "b"));
+        assert!(!fnmatch("[z-a!-xy]", "-"));
+        assert!(!fnmatch("[z-a!-xy]", "x"));
+        assert!(!fnmatch("[z-a]", "z") && !fnmatch("[z-a]", "-"));
+        // `[c-ab-d]`: the empty range goes, `b-d` stays.
+        assert!(fnmatch("[c-ab-d]", "c") && !fnmatch("[c-ab-d]", "a"));
         assert!(!pattern_matches("simple/*/*", "simple/a/b/c"));
         assert!(pattern_matches("simple/*/*", "simple/a/index.html"));
     }
