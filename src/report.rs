@@ -556,6 +556,24 @@ fn is_hidden(c: char) -> bool {
             0x061C | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x2069 | 0xFEFF | 0xFFF9..=0xFFFB)
 }
 
+/// A 64-hex keyid or digest as two lines of 32 (the columns are sized for that), so people
+/// read it in two halves; anything else is escaped whole and breaks where it must.
+fn hex_id(text: &str) -> String {
+    if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        format!("<span class=\"id\">{}<wbr>{}</span>", &text[..32], &text[32..])
+    } else {
+        format!("<span class=\"id\">{}</span>", escape(text))
+    }
+}
+
+/// A metadata time, allowed to wrap between the date and the time of day.
+fn time_cell(text: &str) -> String {
+    match text.split_once('T') {
+        Some((date, rest)) => format!("{}T<wbr>{}", escape(date), escape(rest)),
+        None => escape(text),
+    }
+}
+
 const CSS: &str = r#"
 @page { size: A4; margin: 15mm }
 * { box-sizing: border-box }
@@ -616,14 +634,14 @@ fn summary(h: &mut String, r: &Report) {
         h,
         "Tool binary SHA-256",
         match &r.binary_sha256 {
-            Some(s) => format!("<span class=\"id\">{}</span>", escape(s)),
+            Some(s) => hex_id(s),
             None => "could not be read".into(),
         },
     );
     row(
         h,
         "Transcript head",
-        format!("{} records, last hash <span class=\"id\">{}</span>", r.head.records, escape(&r.head.hash)),
+        format!("{} records, last hash {}", r.head.records, hex_id(&r.head.hash)),
     );
     let staged = r.roles.iter().filter(|e| e.state == RoleState::Staged).count();
     row(
@@ -650,25 +668,28 @@ fn holders_section(h: &mut String, r: &Report) {
         return;
     }
     h.push_str(
-        "<table>\n<colgroup><col style=\"width:15%\"><col style=\"width:27%\"><col style=\"width:11%\">\
-         <col style=\"width:23%\"><col style=\"width:14%\"><col style=\"width:10%\"></colgroup>\n\
+        "<table>\n<colgroup><col style=\"width:13%\"><col style=\"width:30%\"><col style=\"width:10%\">\
+         <col style=\"width:25%\"><col style=\"width:11%\"><col style=\"width:11%\"></colgroup>\n\
          <thead><tr><th>holder</th><th>keyid</th><th>key type</th><th>where the private key lives</th>\
          <th>attestation</th><th>registered</th></tr></thead>\n<tbody>\n",
     );
     for e in &r.holders {
-        let warn = if e.unsafe_key { "<br><span class=\"bad\">UNSAFE test KDF profile: not for real keys</span>" } else { "" };
+        let location = if e.unsafe_key {
+            format!("<span class=\"bad\">{}</span>", escape(&e.location))
+        } else {
+            escape(&e.location)
+        };
         let details: Vec<String> = e.details.iter().map(|d| escape(d)).collect();
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td><span class=\"id\">{}</span></td><td>{}</td><td>{}<br><span class=\"small\">{}</span>{warn}</td>\
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{location}<br><span class=\"small\">{}</span></td>\
              <td class=\"small\">{}</td><td class=\"small\">{}</td></tr>",
             escape(&e.name),
-            escape(&e.keyid),
+            hex_id(&e.keyid),
             escape(&e.key_type),
-            escape(&e.location),
             details.join("; "),
             escape(&e.attestation),
-            escape(&e.registered),
+            time_cell(&e.registered),
         );
     }
     h.push_str("</tbody>\n</table>\n");
@@ -759,9 +780,9 @@ fn roles_section(h: &mut String, r: &Report) {
         return;
     }
     h.push_str(
-        "<table>\n<colgroup><col style=\"width:13%\"><col style=\"width:9%\"><col style=\"width:7%\">\
-         <col style=\"width:14%\"><col style=\"width:32%\"><col style=\"width:25%\"></colgroup>\n\
-         <thead><tr><th>role</th><th>state</th><th>version</th><th>expires</th><th>thresholds</th>\
+        "<table>\n<colgroup><col style=\"width:12%\"><col style=\"width:9%\"><col style=\"width:6%\">\
+         <col style=\"width:12%\"><col style=\"width:31%\"><col style=\"width:30%\"></colgroup>\n\
+         <thead><tr><th>role</th><th>state</th><th>ver&shy;sion</th><th>expires</th><th>thresholds</th>\
          <th>SHA-256 of the signed bytes</th></tr></thead>\n<tbody>\n",
     );
     for e in &r.roles {
@@ -790,12 +811,12 @@ fn roles_section(h: &mut String, r: &Report) {
         };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{state}</td><td>{}</td><td>{}</td><td>{th}</td>\
-             <td><span class=\"id\">{}</span><br><span class=\"words\">{}</span></td></tr>",
+            "<tr><td>{}</td><td>{state}</td><td>{}</td><td class=\"small\">{}</td><td>{th}</td>\
+             <td>{}<br><span class=\"words\">{}</span></td></tr>",
             escape(&e.role),
             e.version,
-            escape(&e.expires),
-            escape(&e.digest),
+            time_cell(&e.expires),
+            hex_id(&e.digest),
             escape(&e.words.join(" ")),
         );
     }
@@ -811,8 +832,8 @@ fn signed_section(h: &mut String, r: &Report) {
     h.push_str(
         "<p class=\"small\">Each signer read these words aloud before confirming; \
          the same role version must show the same digest and words for every signer.</p>\n\
-         <table>\n<colgroup><col style=\"width:5%\"><col style=\"width:15%\"><col style=\"width:14%\">\
-         <col style=\"width:13%\"><col style=\"width:28%\"><col style=\"width:25%\"></colgroup>\n\
+         <table>\n<colgroup><col style=\"width:5%\"><col style=\"width:14%\"><col style=\"width:15%\">\
+         <col style=\"width:11%\"><col style=\"width:30%\"><col style=\"width:25%\"></colgroup>\n\
          <thead><tr><th>#</th><th>time</th><th>holder</th><th>role</th><th>SHA-256</th><th>words</th></tr></thead>\n<tbody>\n",
     );
     for s in &r.signed {
@@ -825,12 +846,12 @@ fn signed_section(h: &mut String, r: &Report) {
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=\"small\">{}</td><td>{}{how}</td><td>{}{version}</td>\
-             <td><span class=\"id\">{}</span></td><td class=\"words\">{}</td></tr>",
+             <td>{}</td><td class=\"words\">{}</td></tr>",
             s.seq,
-            escape(&s.time),
+            time_cell(&s.time),
             escape(&s.holder),
             escape(&s.role),
-            escape(&s.digest),
+            hex_id(&s.digest),
             escape(&s.words.join(" ")),
         );
     }
@@ -842,13 +863,13 @@ fn transcript_section(h: &mut String, r: &Report) {
     let _ = writeln!(
         h,
         "<p class=\"small\">{} records, hash-chained: each record's hash covers the one before it. \
-         Last hash: <span class=\"id\">{}</span></p>",
+         Last hash: {}</p>",
         r.head.records,
-        escape(&r.head.hash)
+        hex_id(&r.head.hash)
     );
     h.push_str(
-        "<table>\n<colgroup><col style=\"width:5%\"><col style=\"width:15%\"><col style=\"width:12%\">\
-         <col style=\"width:44%\"><col style=\"width:24%\"></colgroup>\n\
+        "<table>\n<colgroup><col style=\"width:5%\"><col style=\"width:14%\"><col style=\"width:11%\">\
+         <col style=\"width:40%\"><col style=\"width:30%\"></colgroup>\n\
          <thead><tr><th>#</th><th>time</th><th>action</th><th>what</th><th>record hash</th></tr></thead>\n<tbody>\n",
     );
     for rec in &r.transcript {
@@ -874,12 +895,12 @@ fn transcript_section(h: &mut String, r: &Report) {
         }
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td class=\"small\">{}</td><td>{}</td><td>{}</td><td><span class=\"id\">{}</span></td></tr>",
+            "<tr><td>{}</td><td class=\"small\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             rec.seq,
-            escape(&rec.time),
+            time_cell(&rec.time),
             escape(&a.action),
             what.join(", "),
-            escape(&rec.hash),
+            hex_id(&rec.hash),
         );
     }
     h.push_str("</tbody>\n</table>\n");
