@@ -1,6 +1,7 @@
 //! `ceremony generate man --out DIR`, `ceremony generate completions SHELL` (hidden: for
 //! packagers and for `docs/man/`), and `ceremony --version [--verbose]`.
 
+use std::io::Write;
 use std::path::Path;
 
 use clap::{CommandFactory, Subcommand};
@@ -12,6 +13,7 @@ use crate::buildinfo;
 pub enum GenerateCommand {
     /// Write one man page per command and subcommand (ceremony.1, ceremony-key-new.1, ...) to DIR.
     Man {
+        /// The directory to write the pages to (created if missing), e.g. docs/man.
         #[arg(long, value_name = "DIR")]
         out: std::path::PathBuf,
     },
@@ -47,8 +49,13 @@ pub(super) fn generate(global: &Global, what: GenerateCommand) -> Result<(), Ref
     match what {
         GenerateCommand::Man { out } => write_man(global, &out),
         GenerateCommand::Completions { shell } => {
+            // Rendered into memory first: clap_complete panics on a write error (a closed pipe).
             let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "ceremony", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "ceremony", &mut script);
+            let mut out = std::io::stdout().lock();
+            // A reader that went away (`| head`) is not an error worth a message.
+            let _ = out.write_all(&script).and_then(|()| out.flush());
             Ok(())
         }
     }

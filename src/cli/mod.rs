@@ -110,6 +110,7 @@ pub enum Command {
     /// Holders and keys, the delegation tree, each role's version, expiry and thresholds, the
     /// digests signed with their words, and the transcript.
     Report {
+        /// Where to write the HTML page (replaced atomically if it exists).
         #[arg(long, value_name = "FILE.html")]
         out: PathBuf,
     },
