@@ -17,6 +17,7 @@ mod log;
 mod generate;
 mod preflight;
 mod report;
+pub mod progress;
 pub(crate) mod secrets;
 use time::OffsetDateTime;
 
