@@ -780,8 +780,8 @@ fn roles_section(h: &mut String, r: &Report) {
         return;
     }
     h.push_str(
-        "<table>\n<colgroup><col style=\"width:12%\"><col style=\"width:9%\"><col style=\"width:6%\">\
-         <col style=\"width:12%\"><col style=\"width:31%\"><col style=\"width:30%\"></colgroup>\n\
+        "<table>\n<colgroup><col style=\"width:12%\"><col style=\"width:11%\"><col style=\"width:6%\">\
+         <col style=\"width:12%\"><col style=\"width:29%\"><col style=\"width:30%\"></colgroup>\n\
          <thead><tr><th>role</th><th>state</th><th>ver&shy;sion</th><th>expires</th><th>thresholds</th>\
          <th>SHA-256 of the signed bytes</th></tr></thead>\n<tbody>\n",
     );
