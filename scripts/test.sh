@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 command -v cargo >/dev/null || { echo "test.sh: cargo is not installed; install Rust (rustup) first" >&2; exit 2; }
 echo "== python-tuf environment: $(bash scripts/python-env.sh)"
+echo "== headless browser for the report test: $(bash scripts/browser-env.sh)"
 echo "== software token stack: SoftHSM2 + PIV card (tests/tokens/README.md)"
 eval "$(bash tests/tokens/stack.sh up)"
 trap 'bash tests/tokens/stack.sh down' EXIT

@@ -12,9 +12,13 @@
 //! - [`signer`]: things that make signatures (in-memory keys, passphrase-derived keys).
 //! - [`secret`]: passphrases and PINs in memory (zeroized, redacted) and from files.
 //! - [`bundle`]: the tar archive a ceremony exports: writing, hostile reading, verifying.
+//! - [`report`]: the printable ceremony record (HTML for A4).
+//! - [`preflight`]: checks of the machine and the workspace before a ceremony.
+//! - [`buildinfo`]: version, target, profile and the running binary's SHA-256.
 #![forbid(unsafe_code)]
 
 pub mod build;
+pub mod buildinfo;
 pub mod bundle;
 pub mod canonical;
 pub mod chain;
@@ -31,7 +35,9 @@ pub mod metadata;
 pub mod pep480;
 pub mod policy;
 pub mod project;
+pub mod preflight;
 pub mod propose;
+pub mod report;
 pub mod review;
 pub mod secret;
 pub mod signer;

@@ -15,6 +15,10 @@ mod status;
 mod tokens;
 mod log;
 mod pep480;
+mod generate;
+mod preflight;
+mod report;
+pub mod progress;
 pub(crate) mod secrets;
 use time::OffsetDateTime;
 
@@ -25,12 +29,18 @@ use crate::verify::{KeyState, ThresholdReport};
 
 /// Offline TUF key ceremonies: stage, review, sign at threshold, export.
 #[derive(Parser, Debug)]
-#[command(name = "ceremony", version, about, long_about = None)]
+#[command(name = "ceremony", version, about, long_about = None, disable_version_flag = true, arg_required_else_help = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Print the version and exit; with --verbose also the binary's SHA-256, target and profile.
+    #[arg(long, short = 'V')]
+    pub version: bool,
+    /// With --version: also print the running binary's SHA-256, target triple and build profile.
+    #[arg(long, requires = "version")]
+    pub verbose: bool,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Flags accepted before or after the subcommand.
@@ -106,6 +116,32 @@ pub enum Command {
     /// The tar archive a ceremony hands to the online repository.
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// Write the printable ceremony record as one self-contained HTML page for A4.
+    ///
+    /// Holders and keys, the delegation tree, each role's version, expiry and thresholds, the
+    /// digests signed with their words, and the transcript.
+    Report {
+        /// Where to write the HTML page (replaced atomically if it exists).
+        #[arg(long, value_name = "FILE.html")]
+        out: PathBuf,
+    },
+    /// Check the machine and the workspace before a ceremony.
+    ///
+    /// Network and wireless hardware, the clock against the trusted metadata, the tool's own
+    /// SHA-256 and the workspace's integrity, one pass/warn/fail line each; exit 1 on a fail.
+    Preflight {
+        /// Where sysfs is mounted (for tests).
+        #[arg(long, value_name = "DIR", default_value = "/sys", hide = true)]
+        sys_root: PathBuf,
+    },
+    /// Print the version; with --verbose also the binary's SHA-256, target and profile.
+    Version {
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Generate man pages or shell completions from the command-line definitions.
+    #[command(subcommand, hide = true)]
+    Generate(generate::GenerateCommand),
     /// Run a simulated ceremony with throw-away keys and narrate it.
     Demo {
         /// Where to write the demo's files (default: a new directory ./ceremony-demo-TIME).
@@ -385,7 +421,13 @@ pub fn run() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<(), Refusal> {
     let global = cli.global;
-    match cli.command {
+    if cli.version {
+        return generate::version(cli.verbose, global.json);
+    }
+    let Some(command) = cli.command else {
+        return Err(Refusal::unusable("no command was given; `ceremony --help` lists them"));
+    };
+    match command {
         Command::Init => keys::init(&global),
         Command::Key(KeyCommand::New(NewKeyCommand::Passphrase { holder, passphrase_file, kdf_profile })) => {
             keys::new_passphrase(&global, &holder, passphrase_file.as_deref(), kdf_profile.profile())
@@ -471,6 +513,10 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
             bundle::verify(&file, &trusted_root, global.json)
         }
         Command::Demo { dir } => demo_cmd(dir, global.json),
+        Command::Report { out } => report::report(&global, &out),
+        Command::Preflight { sys_root } => preflight::preflight(&global, &sys_root),
+        Command::Version { verbose } => generate::version(verbose, global.json),
+        Command::Generate(what) => generate::generate(&global, what),
     }
 }
 

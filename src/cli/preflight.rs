@@ -1,0 +1,31 @@
+//! `ceremony preflight [--json]`.
+
+use std::path::Path;
+
+use time::OffsetDateTime;
+
+use super::keys::workspace_dir;
+use super::{print_json, Global, Refusal};
+use crate::preflight::{self, Level};
+
+pub(super) fn preflight(global: &Global, sys_root: &Path) -> Result<(), Refusal> {
+    let checks = preflight::run(sys_root, &workspace_dir(global), OffsetDateTime::now_utc());
+    let ok = preflight::passed(&checks);
+    if global.json {
+        print_json(&serde_json::json!({"ok": ok, "checks": checks}));
+    } else {
+        for c in &checks {
+            println!("{}", c.line());
+        }
+    }
+    let fails = checks.iter().filter(|c| c.result == Level::Fail).count();
+    if ok {
+        Ok(())
+    } else {
+        Err(Refusal::failed(format!(
+            "preflight found {fails} problem{} (the fail lines); fix {} before the ceremony",
+            if fails == 1 { "" } else { "s" },
+            if fails == 1 { "it" } else { "them" }
+        )))
+    }
+}

@@ -1,0 +1,343 @@
+//! `ceremony report` rendered in a real headless Chromium: the PDF it prints on A4 holds
+//! the holders, keyids, role names, versions, digest words and transcript head; nothing
+//! overflows the A4 printable width; hostile strings from metadata and the transcript stay
+//! text. The workspace comes from the CLI (init, passphrase keys, key import, root init,
+//! sign, bundle export), plus PEP 480 metadata (targets → claimed → claimed-N shards →
+//! project roles) written through the workspace API as a later ceremony would leave it.
+//!
+//! Chromium and poppler-utils are installed by `scripts/browser-env.sh` when missing.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use ceremony::key::{Algorithm, Key};
+use ceremony::metadata::Metadata;
+use ceremony::signer::{Signer, SoftwareSigner};
+use ceremony::workspace::Workspace;
+use common::{ceremony, repo_root};
+use serde_json::{json, Value};
+
+/// A holder name of the maximum length, without a break opportunity, to stress wrapping.
+const LONG_HOLDER: &str = "h234567890123456789012345678901234567890123456789012345678901234";
+/// A project role name that tries to inject markup and reverse the text after it.
+const HOSTILE_ROLE: &str = "<script>alert(1)</script>\u{202E}evil";
+/// A bundle file name that tries to inject markup into the transcript's detail.
+const HOSTILE_BUNDLE: &str = "x\"><img src=x onerror=alert(1)>.tar";
+/// Project roles delegated by the big shard: far more than the tree draws.
+const BIG_SHARD: usize = 1000;
+
+fn ok(ws: &Path, args: &[&str]) -> String {
+    let out = ceremony(ws, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn chromium_path() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(repo_root().join("scripts/browser-env.sh"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run scripts/browser-env.sh");
+        assert!(out.status.success(), "scripts/browser-env.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    })
+}
+
+/// Runs headless Chromium with the flags an offline machine needs, a fresh profile, and a
+/// time limit (a stalled browser fails the test instead of hanging it).
+fn chromium(args: &[String]) -> Output {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new("timeout")
+        .arg("180")
+        .arg(chromium_path())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("start chromium");
+    assert!(out.status.success(), "chromium {args:?} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn tool(name: &str, args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(name).args(args).output().unwrap_or_else(|e| panic!("run {name}: {e}"));
+    assert!(out.status.success(), "{name} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn passphrase_file(dir: &Path, holder: &str) -> String {
+    let path = dir.join(format!("{holder}.pass"));
+    std::fs::write(&path, format!("{holder} likes quiet granite teapots 42\n")).unwrap();
+    path.display().to_string()
+}
+
+fn key_json(key: &Key) -> Value {
+    serde_json::from_slice(&key.to_json_text()).unwrap()
+}
+
+/// The file bytes of unsigned targets metadata delegating to `roles` (name, keys, threshold, paths).
+fn targets_file(version: u64, keys: &[&Key], roles: &[(String, Vec<&Key>, u64, Vec<String>)]) -> Vec<u8> {
+    let mut key_map = serde_json::Map::new();
+    for k in keys {
+        key_map.insert(k.keyid().to_string(), key_json(k));
+    }
+    let roles: Vec<Value> = roles
+        .iter()
+        .map(|(name, ks, threshold, paths)| {
+            json!({
+                "name": name,
+                "keyids": ks.iter().map(|k| k.keyid()).collect::<Vec<_>>(),
+                "threshold": threshold,
+                "terminating": true,
+                "paths": paths,
+            })
+        })
+        .collect();
+    let signed = json!({
+        "_type": "targets",
+        "spec_version": "1.0.31",
+        "version": version,
+        "expires": "2030-01-01T00:00:00Z",
+        "targets": {},
+        "delegations": {"keys": key_map, "roles": roles},
+    });
+    let bytes = ceremony::canonical::to_canonical(&signed).unwrap();
+    Metadata::from_signed(bytes).unwrap().to_bytes()
+}
+
+fn project_paths(name: &str) -> Vec<String> {
+    vec![format!("packages/*/*/*/{name}-*"), format!("simple/{name}/*")]
+}
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    ws: PathBuf,
+    files: PathBuf,
+    /// The words each signer read aloud for root version 1.
+    root_words: Vec<String>,
+}
+
+fn fixture() -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let files = tmp.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    ok(&ws, &["init"]);
+    for h in ["alice", "bob", "carol", LONG_HOLDER] {
+        let pf = passphrase_file(&files, h);
+        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", &pf, "--kdf-profile", "test"]);
+    }
+    let online = SoftwareSigner::generate(Algorithm::Ed25519);
+    let key_file = files.join("online.json");
+    std::fs::write(&key_file, online.public_key().to_json_text()).unwrap();
+    ok(&ws, &["key", "import", "--holder", "online", key_file.to_str().unwrap()]);
+    let roots = format!("alice,bob,carol,{LONG_HOLDER}");
+    ok(&ws, &[
+        "root", "init", "--root", &roots, "--root-threshold", "2", "--targets", "alice,bob",
+        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
+    ]);
+    let status: Value = serde_json::from_str(&ok(&ws, &["status", "--json"])).unwrap();
+    let root_words: Vec<String> =
+        status["staged"][0]["words"].as_array().unwrap().iter().map(|w| w.as_str().unwrap().to_string()).collect();
+    assert_eq!(root_words.len(), 6);
+    for h in ["alice", LONG_HOLDER] {
+        let pf = passphrase_file(&files, h);
+        ok(&ws, &["sign", "--holder", h, "--passphrase-file", &pf, "--yes"]);
+    }
+    ok(&ws, &["bundle", "export", "--out", files.join(HOSTILE_BUNDLE).to_str().unwrap()]);
+
+    // PEP 480 metadata as a later ceremony leaves it: targets → claimed → shards → projects.
+    let w = Workspace::open(&ws).unwrap();
+    let holder = |n: &str| w.holder(n).unwrap().key;
+    let (alice, bob) = (holder("alice"), holder("bob"));
+    let online_key = online.public_key().clone();
+    let developers: Vec<Key> = (0..3).map(|_| SoftwareSigner::generate(Algorithm::EcdsaP256).public_key().clone()).collect();
+    let dev: Vec<&Key> = developers.iter().collect();
+    let targets = targets_file(1, &[&alice, &bob, &online_key], &[
+        ("claimed".into(), vec![&alice, &bob], 2, vec!["packages/*/*/*/*".into(), "simple/*/*".into()]),
+        ("recently-claimed".into(), vec![&online_key], 1, vec!["packages/*/*/*/*".into()]),
+        ("unclaimed".into(), vec![&online_key], 1, vec!["packages/*/*/*/*".into()]),
+    ]);
+    let shards = |n: usize| -> Vec<(String, Vec<&Key>, u64, Vec<String>)> {
+        (0..n).map(|i| (format!("claimed-{i}"), vec![&alice, &bob], 2, vec![format!("packages/*/*/*/{i}*")])).collect()
+    };
+    let claimed_v1 = targets_file(1, &[&alice, &bob], &shards(4));
+    let claimed_v2 = targets_file(2, &[&alice, &bob], &shards(5));
+    let mut big: Vec<(String, Vec<&Key>, u64, Vec<String>)> = vec![(HOSTILE_ROLE.into(), vec![dev[0]], 1, project_paths("evil"))];
+    big.extend((1..BIG_SHARD).map(|i| {
+        let name = format!("proj-{i:04}");
+        (name.clone(), vec![dev[i % 3]], 1, project_paths(&name))
+    }));
+    let shard0 = targets_file(1, &dev, &big);
+    let small: Vec<(String, Vec<&Key>, u64, Vec<String>)> =
+        (0..5).map(|i| (format!("small-{i}"), vec![dev[0], dev[1]], 2, project_paths(&format!("small-{i}")))).collect();
+    let shard1 = targets_file(1, &dev, &small);
+    let lock = w.lock().unwrap();
+    let mut tx = w.begin(&lock).unwrap();
+    tx.write("trusted/targets.json", &targets).unwrap();
+    tx.write("trusted/claimed.json", &claimed_v1).unwrap();
+    tx.write("trusted/claimed-0.json", &shard0).unwrap();
+    tx.write("trusted/claimed-1.json", &shard1).unwrap();
+    tx.write("staged/claimed.json", &claimed_v2).unwrap();
+    tx.commit().unwrap();
+    drop(lock);
+    Fixture { _tmp: tmp, ws, files, root_words }
+}
+
+/// Text with every whitespace character removed, so words and keyids wrapped across lines
+/// by the layout still match.
+fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// A script the test adds to a copy of the page (the report itself has none): it writes into
+/// the DOM whether anything sticks out of the viewport or scrolls inside a table cell.
+const OVERFLOW_PROBE: &str = r#"<script>
+(function () {
+  var vw = document.documentElement.clientWidth, bad = [];
+  var all = document.body.getElementsByTagName('*');
+  for (var i = 0; i < all.length; i++) {
+    var e = all[i], r = e.getBoundingClientRect();
+    if (r.width > 0 && r.right > vw + 0.5) bad.push(e.tagName + '.' + e.className + ' right ' + r.right);
+    if (/^(TABLE|TD|TH|PRE|UL|LI)$/.test(e.tagName) && e.scrollWidth > e.clientWidth + 1)
+      bad.push(e.tagName + ' scrolls ' + e.scrollWidth + '>' + e.clientWidth);
+  }
+  if (document.documentElement.scrollWidth > vw) bad.push('page ' + document.documentElement.scrollWidth + '>' + vw);
+  var d = document.createElement('div');
+  d.id = 'overflow-probe';
+  d.textContent = 'width=' + vw + ' ' + (bad.length ? 'OVERFLOW ' + bad.slice(0, 10).join(' | ') : 'FITS');
+  document.body.appendChild(d);
+})();
+</script>"#;
+
+fn probe_at(html: &str, dir: &Path, width: u32) -> String {
+    // The page's policy forbids scripts; the probe copy drops that one line.
+    let start = html.find("<meta http-equiv=\"Content-Security-Policy\"").expect("the report sets a CSP");
+    let end = start + html[start..].find('>').unwrap() + 1;
+    let probed = format!("{}{}", &html[..start], &html[end..]).replace("</body>", &format!("{OVERFLOW_PROBE}</body>"));
+    let path = dir.join(format!("probe-{width}.html"));
+    std::fs::write(&path, probed).unwrap();
+    let out = chromium(&[format!("--window-size={width},1000"), "--dump-dom".into(), format!("file://{}", path.display())]);
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let at = dom.find("id=\"overflow-probe\">").unwrap_or_else(|| panic!("the probe did not run: {dom}"));
+    let rest = &dom[at + "id=\"overflow-probe\">".len()..];
+    rest[..rest.find("</div>").unwrap()].to_string()
+}
+
+#[test]
+fn report_prints_on_a4_with_everything_in_it() {
+    let f = fixture();
+    let out_path = f.files.join("record.html");
+    let said = ok(&f.ws, &["report", "--out", out_path.to_str().unwrap()]);
+    assert!(said.contains("Wrote the ceremony record"), "{said}");
+    let html = std::fs::read_to_string(&out_path).unwrap();
+
+    // Self-contained and inert: no script, no external resource, hostile strings escaped.
+    for banned in ["<script", "<img", "<link", "<iframe", "url(", "@import", "http://", "https://", "\u{202E}"] {
+        assert!(!html.contains(banned), "the report contains {banned:?}");
+    }
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;[U+202E]evil"));
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(html.contains("@page { size: A4; margin: 15mm }"));
+    // The big shard is counted, not drawn in full.
+    assert!(html.contains(&format!("… and {} more delegations not drawn ({BIG_SHARD} in all)", BIG_SHARD - 20)), "cap");
+    assert!(html.contains("proj-0019") && !html.contains("proj-0020"), "the first 20 project roles are named");
+
+    // (a) Printed to PDF on A4 with everything a record must show.
+    let pdf = f.files.join("record.pdf");
+    chromium(&["--no-pdf-header-footer".into(), format!("--print-to-pdf={}", pdf.display()), format!("file://{}", out_path.display())]);
+    if let Some(keep) = std::env::var_os("CEREMONY_KEEP_REPORT") {
+        // For looking at the result by eye: CEREMONY_KEEP_REPORT=/tmp/record cargo test --test report_browser
+        std::fs::copy(&pdf, PathBuf::from(&keep).with_extension("pdf")).unwrap();
+        std::fs::copy(&out_path, PathBuf::from(&keep).with_extension("html")).unwrap();
+    }
+    let info = tool("pdfinfo", &[pdf.as_os_str()]);
+    let pages: u32 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("pdfinfo: {info}"));
+    assert!(pages >= 1, "{info}");
+    assert!(info.contains("(A4)"), "not A4: {info}");
+    // -raw keeps the text in the order it was drawn, cell by cell, so a keyid wrapped inside
+    // its cell is not interleaved with the cells beside it.
+    let text = tool("pdftotext", &[std::ffi::OsStr::new("-raw"), pdf.as_os_str(), std::ffi::OsStr::new("-")]);
+    let flat = compact(&text);
+    let w = Workspace::open(&f.ws).unwrap();
+    let holders = w.holders().unwrap();
+    assert_eq!(holders.len(), 5);
+    for h in &holders {
+        assert!(flat.contains(&h.name), "holder {} missing from the PDF", h.name);
+        assert!(flat.contains(h.key.keyid()), "keyid of {} missing from the PDF", h.name);
+    }
+    for role in [
+        "root", "targets", "snapshot", "timestamp", "claimed", "recently-claimed", "unclaimed", "claimed-0",
+        "claimed-1", "claimed-4", "small-4", "proj-0001", "proj-0019",
+    ] {
+        assert!(flat.contains(role), "role {role} missing from the PDF");
+    }
+    for held in ["trustedv1", "stagedv2"] {
+        assert!(flat.contains(held), "{held} missing from the PDF");
+    }
+    assert!(flat.contains("[U+202E]evil"), "the hostile role name is shown, neutralised");
+    // The signed digest's words, once per signer, and in the roles table.
+    let words = f.root_words.join("");
+    assert!(flat.matches(&words).count() >= 3, "digest words {words} missing from the PDF");
+    let head: Value = serde_json::from_str(&ok(&f.ws, &["log", "verify", "--json"])).unwrap();
+    assert!(flat.contains(head["head"].as_str().unwrap()), "transcript head missing from the PDF");
+    assert!(flat.contains("bundle-export") && flat.contains("stage"), "transcript actions missing");
+
+    // (b) Nothing is cut: the page fits A4's printable width (180 mm = 680 px at 96 dpi with
+    // 15 mm margins; 718 px is 190 mm) with no table cell scrolling.
+    for width in [680, 718] {
+        let verdict = probe_at(&html, &f.files, width);
+        assert!(verdict.ends_with("FITS"), "at {width} px: {verdict}");
+        let seen: u32 = verdict.trim_start_matches("width=").split(' ').next().unwrap().parse().unwrap();
+        assert!(seen <= width && seen > width - 40, "the probe ran at {seen} px, not about {width}: {verdict}");
+    }
+}
+
+#[test]
+fn report_refuses_an_altered_transcript_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    ok(&ws, &["init"]);
+    let transcript = ws.join("current/transcript.jsonl");
+    let text = std::fs::read_to_string(&transcript).unwrap().replace("\"init\"", "\"tini\"");
+    std::fs::write(&transcript, text).unwrap();
+    let out_path = tmp.path().join("r.html");
+    let out = ceremony(&ws, &["report", "--out", out_path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(!out_path.exists());
+}
+
+/// The probe itself must see a cut table, or a passing check above would mean nothing.
+#[test]
+fn overflow_probe_sees_a_table_wider_than_the_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cut = format!(
+        "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\">\
+         </head><body><table><tr><td>{}</td></tr></table></body></html>",
+        "0123456789abcdef".repeat(12)
+    );
+    let verdict = probe_at(&cut, tmp.path(), 680);
+    assert!(verdict.contains("OVERFLOW"), "{verdict}");
+}
