@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 
 use super::keys::{open, register};
-use super::secrets::read_passphrase;
+use super::secrets::read_pin;
 use super::{Global, Refusal};
 use crate::holder::{check_name, Holder, KeySource};
 use crate::secret::read_secret_file;
@@ -20,7 +20,7 @@ fn refuse_pkcs11(e: Pkcs11Error) -> Refusal {
 }
 
 fn pkcs11_signer(module: &str, token: &str, label: &str, pin_file: Option<&Path>) -> Result<Pkcs11Signer, Refusal> {
-    let pin = read_passphrase(pin_file, &format!("User PIN of token {token:?}"), false)?;
+    let pin = read_pin(pin_file, &format!("User PIN of token {token:?}"))?;
     Pkcs11Signer::open(module, token, label, &pin).map_err(refuse_pkcs11)
 }
 
@@ -53,7 +53,7 @@ fn refuse_yubikey(e: YubikeyError) -> Refusal {
 
 fn yubikey_pin(serial: Option<u32>, pin_file: Option<&Path>) -> Result<crate::secret::SecretBytes, Refusal> {
     let device = serial.map_or_else(|| "the YubiKey".to_string(), |s| format!("YubiKey serial {s}"));
-    read_passphrase(pin_file, &format!("PIV PIN of {device}"), false)
+    read_pin(pin_file, &format!("PIV PIN of {device}"))
 }
 
 /// Asks for the touch a YubiKey with touch policy "always" waits for.

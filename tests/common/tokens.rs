@@ -70,3 +70,21 @@ pub fn lock_card() -> CardLock {
         _guard: guard,
     }
 }
+
+/// A fresh key pair on the SoftHSM token, made by an independent tool (OpenSC's pkcs11-tool),
+/// under a label unique to this process; returns the label.
+pub fn softhsm_keypair(key_type: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let (module, token, pin) = pkcs11();
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let label = format!("ceremony-test-{}-{}-{n}", key_type.replace(':', "-"), std::process::id());
+    let out = std::process::Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(&module)
+        .args(["--token-label", &token, "--login", "--pin", &pin, "--keypairgen", "--key-type", key_type, "--label", &label])
+        .output()
+        .expect("pkcs11-tool (Debian opensc) is installed by tests/tokens/stack.sh");
+    assert!(out.status.success(), "pkcs11-tool: {}", String::from_utf8_lossy(&out.stderr));
+    label
+}
