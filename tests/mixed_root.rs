@@ -136,3 +136,70 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     assert_eq!(python_tuf_accepts_root(&tmp.path().join("ws-broken"))["ok"], false);
     assert!(path.exists());
 }
+
+/// OpenSC's PKCS#11 module (Debian `opensc`, installed by tests/tokens/stack.sh).
+fn opensc_module() -> PathBuf {
+    let found = std::fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("opensc-pkcs11.so"))
+        .chain([PathBuf::from("/usr/lib/opensc-pkcs11.so")])
+        .find(|p| p.exists());
+    found.unwrap_or_else(|| panic!("opensc-pkcs11.so not found under /usr/lib: {}", tokens::HOW_TO_START))
+}
+
+/// The label OpenSC gives the software PIV card's token (`pkcs11-tool -L`): OpenSC names a PIV
+/// token after the subject of a certificate on the card, so it changes with the certificates.
+fn opensc_token_label(module: &Path) -> String {
+    let out = std::process::Command::new("pkcs11-tool").arg("--module").arg(module).arg("-L").output().expect("pkcs11-tool");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let card = text.split("\nSlot ").find(|slot| slot.contains("Virtual PCD 00 00")).unwrap_or_else(|| panic!("no card slot: {text}"));
+    let line = card.lines().find(|l| l.trim_start().starts_with("token label")).unwrap_or_else(|| panic!("no label: {text}"));
+    line.split_once(':').map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+}
+
+#[test]
+fn opensc_signs_a_root_with_the_piv_cards_9c_key_through_pkcs11() {
+    let _card = tokens::lock_card();
+    let tmp = tempfile::tempdir().unwrap();
+    let piv_pin = secret_file(tmp.path(), "piv.pin", &tokens::env("CEREMONY_TEST_PIV_PIN"));
+    // A fresh 9c key with its certificate, made through the YubiKey path in a scratch workspace.
+    let scratch = tmp.path().join("scratch");
+    ok(&scratch, &["init"]);
+    let serial = tokens::piv_serial().to_string();
+    ok(&scratch, &["key", "new", "yubikey", "--holder", "yk", "--slot", "9c", "--serial", &serial, "--pin-file", s(&piv_pin), "--generate"]);
+    let yk: Value = serde_json::from_slice(&std::fs::read(scratch.join("current/holders/yk.json")).unwrap()).unwrap();
+    let module = opensc_module();
+    let token = opensc_token_label(&module);
+
+    // The same key through OpenSC, named by its private key's label or by its public key's.
+    let ws = tmp.path().join("ws");
+    ok(&ws, &["init"]);
+    let register = |ws: &Path, holder: &str, label: &str| {
+        ok(ws, &["key", "new", "pkcs11", "--holder", holder, "--module", s(&module), "--token", &token, "--key-label", label, "--pin-file", s(&piv_pin), "--json"])
+    };
+    let by_pubkey_label = tmp.path().join("ws2");
+    ok(&by_pubkey_label, &["init"]);
+    let second: Value = serde_json::from_str(&stdout(&register(&by_pubkey_label, "card", "SIGN pubkey"))).unwrap();
+    let card: Value = serde_json::from_str(&stdout(&register(&ws, "card", "SIGN key"))).unwrap();
+    assert_eq!(card["keyid"], yk["keyid"], "OpenSC finds the key the YubiKey path generated: {card}");
+    assert_eq!(second["keyid"], yk["keyid"], "{second}");
+    assert_eq!(card["source"]["kind"], "pkcs11", "{card}");
+
+    // A wrong PIN through OpenSC is the token's wrong PIN, and nothing is stored.
+    let wrong = secret_file(tmp.path(), "wrong.pin", "000000");
+    let out = ceremony(&ws, &["key", "new", "pkcs11", "--holder", "x", "--module", s(&module), "--token", &token, "--key-label", "SIGN key", "--pin-file", s(&wrong)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("PIN") && stderr(&out).contains("wrong"), "{}", stderr(&out));
+    ok(&scratch, &["key", "list"]); // (the right PIN below resets the card's retry counter)
+
+    ok(&ws, &["root", "init", "--root", "card", "--root-threshold", "1", "--targets", "card", "--targets-threshold", "1", "--snapshot", "card", "--timestamp", "card"]);
+    // Root and targets: two signatures in one run, each with its own context-specific login.
+    ok(&ws, &["sign", "--holder", "card", "--pin-file", s(&piv_pin), "--yes"]);
+    ok(&ws, &["bundle", "export", "--out", s(&tmp.path().join("b.tar"))]);
+    let verdict = python_tuf_accepts_root(&ws);
+    assert_eq!(verdict["ok"], true, "{verdict}");
+    let log = stdout(&ok(&ws, &["log", "show"]));
+    assert!(log.contains("SIGN key"), "{log}");
+}

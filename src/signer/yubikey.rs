@@ -189,6 +189,10 @@ pub struct YubikeySigner {
     serial: u32,
     key: Key,
     before_sign: Option<Box<dyn Fn()>>,
+    /// Kept (zeroized on drop) for slots whose PIN policy is "always" (9c by default on a
+    /// YubiKey made with ykman, always on the software card): the device then wants the PIN
+    /// again before each signature.
+    pin: SecretBytes,
 }
 
 impl YubikeySigner {
@@ -200,7 +204,7 @@ impl YubikeySigner {
         let key = read_slot_key(&mut yk, slot, &slot_name)?;
         verify_pin(&mut yk, pin)?;
         let serial = yk.serial().0;
-        Ok(YubikeySigner { yk: RefCell::new(yk), slot, slot_name, serial, key, before_sign: None })
+        Ok(YubikeySigner { yk: RefCell::new(yk), slot, slot_name, serial, key, before_sign: None, pin: pin.clone() })
     }
 
     /// Opens the YubiKey, verifies `pin`, generates a new P-256 key in `slot` (PIN policy once,
@@ -245,7 +249,7 @@ impl YubikeySigner {
             serial,
             reason: format!("the key was generated but its certificate could not be stored: {e}"),
         })?;
-        Ok(YubikeySigner { yk: RefCell::new(yk), slot, slot_name, serial, key, before_sign: None })
+        Ok(YubikeySigner { yk: RefCell::new(yk), slot, slot_name, serial, key, before_sign: None, pin: pin.clone() })
     }
 
     /// Calls `f` before each signature (to ask for a touch).
@@ -317,8 +321,17 @@ impl Signer for YubikeySigner {
             f();
         }
         let digest = Sha256::digest(message);
-        let der = piv::sign_data(&mut self.yk.borrow_mut(), &digest, AlgorithmId::EccP256, self.slot)
-            .map_err(|e| SignError::Device { device: self.describe(), reason: e.to_string() })?;
+        let fail = |reason: String| SignError::Device { device: self.describe(), reason };
+        let yk = &mut *self.yk.borrow_mut();
+        let der = match piv::sign_data(yk, &digest, AlgorithmId::EccP256, self.slot) {
+            // "Security status not satisfied": a PIN-always slot; verify the PIN and sign once more.
+            Err(YkError::AuthenticationError) => {
+                verify_pin(yk, &self.pin).map_err(|e| fail(e.to_string()))?;
+                piv::sign_data(yk, &digest, AlgorithmId::EccP256, self.slot)
+            }
+            other => other,
+        }
+        .map_err(|e| fail(e.to_string()))?;
         Ok(der.to_vec())
     }
 }

@@ -79,12 +79,21 @@ pub fn softhsm_keypair(key_type: &str) -> String {
     let (module, token, pin) = pkcs11();
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let label = format!("ceremony-test-{}-{}-{n}", key_type.replace(':', "-"), std::process::id());
-    let out = std::process::Command::new("pkcs11-tool")
-        .arg("--module")
-        .arg(&module)
-        .args(["--token-label", &token, "--login", "--pin", &pin, "--keypairgen", "--key-type", key_type, "--label", &label])
-        .output()
-        .expect("pkcs11-tool (Debian opensc) is installed by tests/tokens/stack.sh");
-    assert!(out.status.success(), "pkcs11-tool: {}", String::from_utf8_lossy(&out.stderr));
-    label
+    // SoftHSM's file-backed token now and then answers a process that opens it while another
+    // writes it with CKR_GENERAL_ERROR; that is the test tool racing, so try again.
+    for attempt in 1..=3 {
+        let out = std::process::Command::new("pkcs11-tool")
+            .arg("--module")
+            .arg(&module)
+            .args(["--token-label", &token, "--login", "--pin", &pin, "--keypairgen", "--key-type", key_type, "--label", &label])
+            .output()
+            .expect("pkcs11-tool (Debian opensc) is installed by tests/tokens/stack.sh");
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            return label;
+        }
+        assert!(attempt < 3 && err.contains("CKR_GENERAL_ERROR"), "pkcs11-tool: {err}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    unreachable!("the loop returns or panics")
 }
