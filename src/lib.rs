@@ -14,6 +14,7 @@
 //! - [`bundle`]: the tar archive a ceremony exports: writing, hostile reading, verifying.
 #![forbid(unsafe_code)]
 
+pub mod attestation;
 pub mod build;
 pub mod bundle;
 pub mod canonical;

@@ -60,6 +60,34 @@ fn root_role(ws: &Path) -> (Vec<String>, u64, Value) {
     (ids, role["threshold"].as_u64().unwrap(), root)
 }
 
+/// `--attestation-root` demands a verified chain: an unreadable PEM is bad input (exit 2, before
+/// the device is touched), and a device without attestation (the software card) is refused
+/// (exit 1); nothing is registered either way.
+fn attestation_root_is_refused_without_attestation(ws: &Path, dir: &Path, serial: &str, pin: &Path) {
+    let before = std::fs::read_link(ws.join("current")).unwrap();
+    let bad = secret_file(dir, "bad.pem", "not a certificate");
+    let register = |root: &Path| {
+        ceremony(ws, &["key", "new", "yubikey", "--holder", "attested", "--slot", "9d", "--serial", serial, "--pin-file", s(pin), "--attestation-root", s(root)])
+    };
+    let out = register(&bad);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("PEM"), "{}", stderr(&out));
+    let root = dir.join("root.pem");
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout"])
+        .arg(dir.join("root.key"))
+        .arg("-out")
+        .arg(&root)
+        .args(["-subj", "/CN=Test PIV Root CA", "-days", "2"])
+        .output()
+        .expect("openssl");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let out = register(&root);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("offers no PIV attestation") && stderr(&out).contains("nothing was registered"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_link(ws.join("current")).unwrap(), before, "nothing may be stored");
+}
+
 #[test]
 fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     let _card = tokens::lock_card();
@@ -74,6 +102,7 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
 
     let out = ok(&ws, &["key", "new", "yubikey", "--holder", "piv", "--slot", "9d", "--serial", &serial, "--pin-file", s(&piv_pin), "--generate"]);
     assert!(stdout(&out).contains(&format!("YubiKey serial {serial}, slot 9d")), "{}", stdout(&out));
+    attestation_root_is_refused_without_attestation(&ws, tmp.path(), &serial, &piv_pin);
     for (holder, key_type) in [("hsm-p256", "EC:prime256v1"), ("hsm-ed25519", "EC:edwards25519")] {
         let label = tokens::softhsm_keypair(key_type);
         ok(&ws, &["key", "new", "pkcs11", "--holder", holder, "--module", s(&module), "--token", &token, "--key-label", &label, "--pin-file", s(&hsm_pin)]);
@@ -83,6 +112,8 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     let by_holder = |h: &str| list.as_array().unwrap().iter().find(|e| e["holder"] == h).unwrap_or_else(|| panic!("{h} listed: {list}")).clone();
     assert_eq!(by_holder("piv")["scheme"], "ecdsa-sha2-nistp256");
     assert_eq!(by_holder("piv")["source"]["kind"], "yubikey");
+    assert_eq!(by_holder("piv")["attestation"], "none", "the software card offers no attestation");
+    assert!(stdout(&ok(&ws, &["key", "list"])).contains("slot 9d (attestation: none)"));
     assert_eq!(by_holder("hsm-p256")["scheme"], "ecdsa-sha2-nistp256");
     assert_eq!(by_holder("hsm-p256")["source"]["kind"], "pkcs11");
     assert_eq!(by_holder("hsm-ed25519")["scheme"], "ed25519");

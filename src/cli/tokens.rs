@@ -68,6 +68,16 @@ pub(super) struct YubikeyArgs {
     pub pin_file: Option<PathBuf>,
     pub generate: bool,
     pub mgmt_key_file: Option<PathBuf>,
+    pub attestation_root: Option<PathBuf>,
+}
+
+/// The vendor certificates of `--attestation-root`, read before the device is touched.
+fn attestation_roots(file: Option<&Path>) -> Result<Option<Vec<x509_cert::Certificate>>, Refusal> {
+    let Some(file) = file else { return Ok(None) };
+    let pem = std::fs::read(file).map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", file.display())))?;
+    let roots = crate::attestation::parse_roots(&pem)
+        .map_err(|e| Refusal::unusable(format!("{}: {e}; give the vendor's PEM certificate", file.display())))?;
+    Ok(Some(roots))
 }
 
 /// `ceremony key new yubikey`: read (or generate) the slot's key, prove it signs, record any
@@ -80,6 +90,7 @@ pub(super) fn new_yubikey(global: &Global, name: &str, a: YubikeyArgs) -> Result
     if ws.holder(name).is_ok() {
         return Err(Refusal::failed(format!("holder {name:?} is already registered; choose another name")));
     }
+    let roots = attestation_roots(a.attestation_root.as_deref())?;
     let mgm_key = match &a.mgmt_key_file {
         Some(f) => Some(read_secret_file(f).map_err(|e| Refusal::unusable(e.to_string()))?),
         None => None,
@@ -98,9 +109,10 @@ pub(super) fn new_yubikey(global: &Global, name: &str, a: YubikeyArgs) -> Result
     signer
         .sign(b"ceremony: proof that this YubiKey key signs")
         .map_err(|e| Refusal::failed(format!("{e}; nothing was registered")))?;
-    let attestation = signer.attestation().map_err(refuse_yubikey)?;
-    if attestation.is_none() {
-        eprintln!("this device offers no PIV attestation");
+    let attestation = signer.attestation(roots.as_deref()).map_err(refuse_yubikey)?;
+    match &attestation {
+        None => eprintln!("this device offers no PIV attestation"),
+        Some(a) => eprintln!("attestation ({}): {}", a.state.as_str(), a.verified),
     }
     register(global, &ws, name, signer.public_key().clone(), KeySource::Yubikey { serial: signer.serial(), slot, attestation })?;
     Ok(())

@@ -58,8 +58,10 @@ pub enum YubikeyError {
     NoCertificate { serial: u32, slot: String },
     #[error("the key in slot {slot} of YubiKey serial {serial} is not an ECDSA P-256 key")]
     NotP256 { serial: u32, slot: String },
-    #[error("the attestation certificate of slot {slot} of YubiKey serial {serial} certifies a different key than the slot's; nothing was registered")]
-    AttestationMismatch { serial: u32, slot: String },
+    #[error("YubiKey serial {serial}: {reason}; nothing was registered")]
+    Attestation { serial: u32, reason: String },
+    #[error("YubiKey serial {serial} offers no PIV attestation, so --attestation-root cannot be checked; nothing was registered")]
+    NoAttestation { serial: u32 },
     #[error("YubiKey serial {serial} failed: {reason}")]
     Device { serial: u32, reason: String },
 }
@@ -267,43 +269,31 @@ impl YubikeySigner {
     }
 
     /// PIV attestation of the slot's key, if the device offers it: the slot's attestation
-    /// certificate and the device's attestation certificate (slot F9). Checked: the attestation
-    /// certificate certifies this signer's public key, and names the device certificate's
-    /// subject as its issuer. Not checked here: the signatures up to Yubico's root CA (do that
-    /// with `ykman piv keys attest` and Yubico's published root).
-    pub fn attestation(&self) -> Result<Option<Attestation>, YubikeyError> {
+    /// certificate and the device's attestation certificate (slot F9), checked by
+    /// [`crate::attestation::check`]: the slot certificate certifies this signer's public key and
+    /// is signed by the F9 certificate, which (given `roots`, the vendor's certificates) is
+    /// signed by one of them. With `roots`, a device without attestation or a broken chain is an
+    /// error.
+    pub fn attestation(&self, roots: Option<&[x509_cert::Certificate]>) -> Result<Option<Attestation>, YubikeyError> {
         let serial = self.serial;
         let yk = &mut *self.yk.borrow_mut();
-        let Ok(raw) = piv::attest(yk, self.slot) else { return Ok(None) };
-        let fail = |reason: String| YubikeyError::Device { serial, reason };
-        let cert = Certificate::from_bytes(raw.to_vec())
-            .map_err(|e| fail(format!("unreadable attestation certificate: {e}")))?;
-        let spki = cert.cert.tbs_certificate.subject_public_key_info.to_der().map_err(|e| fail(e.to_string()))?;
-        if key_from_spki(&spki).as_ref() != Some(&self.key) {
-            return Err(YubikeyError::AttestationMismatch { serial, slot: self.slot_name.clone() });
-        }
-        let pem = |c: &x509_cert::Certificate| c.to_pem(p256::pkcs8::LineEnding::LF).map_err(|e| fail(e.to_string()));
-        let slot_certificate = pem(&cert.cert)?;
-        let mut verified = format!(
-            "the attestation certificate for slot {} certifies the registered public key",
-            self.slot_name
-        );
-        let device_certificate = match Certificate::read(yk, SlotId::Attestation) {
-            Ok(device) => {
-                if device.cert.tbs_certificate.subject == cert.cert.tbs_certificate.issuer {
-                    verified.push_str("; its issuer is the subject of the device attestation certificate (slot f9)");
-                } else {
-                    verified.push_str("; its issuer is NOT the subject of the device attestation certificate (slot f9)");
-                }
-                pem(&device.cert)?
-            }
-            Err(_) => {
-                verified.push_str("; the device attestation certificate (slot f9) could not be read");
-                String::new()
-            }
+        let Ok(raw) = piv::attest(yk, self.slot) else {
+            return match roots {
+                Some(_) => Err(YubikeyError::NoAttestation { serial }),
+                None => Ok(None),
+            };
         };
-        verified.push_str("; signatures up to Yubico's root CA were not checked");
-        Ok(Some(Attestation { slot_certificate, device_certificate, verified }))
+        let fail = |reason: String| YubikeyError::Device { serial, reason };
+        let slot_cert = crate::attestation::from_der(&raw).ok_or_else(|| fail("unreadable attestation certificate".into()))?;
+        let device = Certificate::read(yk, SlotId::Attestation).ok().map(|c| c.cert);
+        let checked = crate::attestation::check(&self.slot_name, &slot_cert, &self.key, device.as_ref(), roots)
+            .map_err(|e| YubikeyError::Attestation { serial, reason: e.to_string() })?;
+        let pem = |c: &x509_cert::Certificate| c.to_pem(p256::pkcs8::LineEnding::LF).map_err(|e| fail(e.to_string()));
+        let device_certificate = match &device {
+            Some(d) => pem(d)?,
+            None => String::new(),
+        };
+        Ok(Some(Attestation { slot_certificate: pem(&slot_cert)?, device_certificate, verified: checked.verified, state: checked.state }))
     }
 }
 
