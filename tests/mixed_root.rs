@@ -91,6 +91,7 @@ fn attestation_root_is_refused_without_attestation(ws: &Path, dir: &Path, serial
 #[test]
 fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     let _card = tokens::lock_card();
+    let _softhsm = tokens::lock_softhsm();
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
     let (module, token, hsm_pin) = tokens::pkcs11();

@@ -39,6 +39,7 @@ fn register(ws: &Path, holder: &str, label: &str, pin: &Path) -> Output {
 
 #[test]
 fn a_mixed_root_of_token_and_passphrase_keys_meets_its_threshold_in_python_tuf() {
+    let _softhsm = tokens::lock_softhsm();
     let (_, _, pin) = tokens::pkcs11();
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
@@ -79,6 +80,7 @@ fn a_mixed_root_of_token_and_passphrase_keys_meets_its_threshold_in_python_tuf()
 
 #[test]
 fn a_wrong_pin_or_label_registers_nothing() {
+    let _softhsm = tokens::lock_softhsm();
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
     ok(&ws, &["init"]);

@@ -181,6 +181,7 @@ impl Drop for PivPin {
 #[test]
 fn no_secret_appears_in_the_workspace_the_bundle_or_any_output() {
     let _card = tokens::lock_card();
+    let _softhsm = tokens::lock_softhsm();
     let _pin = PivPin::change();
     let token = OwnToken::new();
     let tmp = tempfile::tempdir().unwrap();

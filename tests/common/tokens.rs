@@ -54,9 +54,22 @@ pub struct CardLock {
 
 pub fn lock_card() -> CardLock {
     static IN_PROCESS: Mutex<()> = Mutex::new(());
+    lock(&IN_PROCESS, "piv-card.lock")
+}
+
+/// Exclusive use of the SoftHSM2 token directory, for tests that write to it (make key pairs)
+/// while others read it: SoftHSM reads the token files when a process starts using it, and one
+/// half-written by another process can make the token invisible ("no token labelled ...").
+pub fn lock_softhsm() -> CardLock {
+    static IN_PROCESS: Mutex<()> = Mutex::new(());
+    lock(&IN_PROCESS, "softhsm.lock")
+}
+
+fn lock(in_process: &'static Mutex<()>, file_name: &str) -> CardLock {
+    let guard_source = in_process;
     // A test that panicked while holding the card leaves it usable: its session is gone.
-    let guard = IN_PROCESS.lock().unwrap_or_else(|e| e.into_inner());
-    let path = stack_dir().join("piv-card.lock");
+    let guard = guard_source.lock().unwrap_or_else(|e| e.into_inner());
+    let path = stack_dir().join(file_name);
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -80,7 +93,8 @@ pub fn softhsm_keypair(key_type: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let label = format!("ceremony-test-{}-{}-{n}", key_type.replace(':', "-"), std::process::id());
     // SoftHSM's file-backed token now and then answers a process that opens it while another
-    // writes it with CKR_GENERAL_ERROR; that is the test tool racing, so try again.
+    // writes it with CKR_GENERAL_ERROR, or does not show the token at all; both happen before
+    // anything is created, so try again.
     for attempt in 1..=3 {
         let out = std::process::Command::new("pkcs11-tool")
             .arg("--module")
@@ -92,7 +106,8 @@ pub fn softhsm_keypair(key_type: &str) -> String {
         if out.status.success() {
             return label;
         }
-        assert!(attempt < 3 && err.contains("CKR_GENERAL_ERROR"), "pkcs11-tool: {err}");
+        let racing = err.contains("CKR_GENERAL_ERROR") || err.contains("No slot with token named");
+        assert!(attempt < 3 && racing, "pkcs11-tool: {err}");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     unreachable!("the loop returns or panics")
