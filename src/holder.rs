@@ -53,6 +53,37 @@ pub struct Attestation {
     pub device_certificate: String,
     /// What was checked at registration, in plain words.
     pub verified: String,
+    /// How far the check went, for machines. Descriptors written before the state existed
+    /// recorded only the key check, hence the default.
+    #[serde(default)]
+    pub state: AttestationState,
+}
+
+/// How far a PIV attestation was verified at registration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttestationState {
+    /// Slot certificate → device (F9) certificate → the vendor root given with --attestation-root,
+    /// every signature verified, and the slot certificate certifies the registered key.
+    ChainVerified,
+    /// The slot certificate certifies the key and is signed by the device certificate; no root given.
+    DeviceVerified,
+    /// Only that the slot certificate certifies the registered key.
+    #[default]
+    KeyOnly,
+    /// The device offered no attestation.
+    None,
+}
+
+impl AttestationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttestationState::ChainVerified => "chain-verified",
+            AttestationState::DeviceVerified => "device-verified",
+            AttestationState::KeyOnly => "key-only",
+            AttestationState::None => "none",
+        }
+    }
 }
 
 impl KeySource {
@@ -66,6 +97,15 @@ impl KeySource {
             KeySource::Yubikey { serial, slot, .. } => format!("YubiKey serial {serial}, slot {slot}"),
             KeySource::Pkcs11 { token, key_label, .. } => format!("PKCS#11 token {token:?}, key {key_label:?}"),
             KeySource::PublicOnly => "public key only (private key elsewhere)".to_string(),
+        }
+    }
+
+    /// The attestation state of a YubiKey key; None for other sources.
+    pub fn attestation_state(&self) -> Option<AttestationState> {
+        match self {
+            KeySource::Yubikey { attestation: Some(a), .. } => Some(a.state),
+            KeySource::Yubikey { attestation: None, .. } => Some(AttestationState::None),
+            _ => None,
         }
     }
 

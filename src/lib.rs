@@ -17,6 +17,7 @@
 //! - [`buildinfo`]: version, target, profile and the running binary's SHA-256.
 #![forbid(unsafe_code)]
 
+pub mod attestation;
 pub mod build;
 pub mod buildinfo;
 pub mod bundle;

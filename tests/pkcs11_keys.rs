@@ -20,18 +20,7 @@ fn ok(ws: &Path, args: &[&str]) -> String {
 
 /// A fresh key pair on the SoftHSM token, made by an independent tool.
 fn keypair(key_type: &str) -> String {
-    let (module, token, pin) = tokens::pkcs11();
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let label = format!("ceremony-test-{}-{}-{n}", key_type.replace(':', "-"), std::process::id());
-    let out = Command::new("pkcs11-tool")
-        .arg("--module")
-        .arg(&module)
-        .args(["--token-label", &token, "--login", "--pin", &pin, "--keypairgen", "--key-type", key_type, "--label", &label])
-        .output()
-        .expect("pkcs11-tool (Debian opensc) is installed by tests/tokens/stack.sh");
-    assert!(out.status.success(), "pkcs11-tool: {}", String::from_utf8_lossy(&out.stderr));
-    label
+    tokens::softhsm_keypair(key_type)
 }
 
 fn pin_file(dir: &Path, pin: &str) -> PathBuf {
@@ -50,6 +39,7 @@ fn register(ws: &Path, holder: &str, label: &str, pin: &Path) -> Output {
 
 #[test]
 fn a_mixed_root_of_token_and_passphrase_keys_meets_its_threshold_in_python_tuf() {
+    let _softhsm = tokens::lock_softhsm();
     let (_, _, pin) = tokens::pkcs11();
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
@@ -90,6 +80,7 @@ fn a_mixed_root_of_token_and_passphrase_keys_meets_its_threshold_in_python_tuf()
 
 #[test]
 fn a_wrong_pin_or_label_registers_nothing() {
+    let _softhsm = tokens::lock_softhsm();
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
     ok(&ws, &["init"]);
@@ -102,7 +93,7 @@ fn a_wrong_pin_or_label_registers_nothing() {
     let (_, _, pin) = tokens::pkcs11();
     let out = register(&ws, "bob", "no-such-key-label", &pin_file(tmp.path(), &pin));
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no public key labelled"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no key labelled"));
     // Two key pairs under one label: ambiguous, refused.
     let (module, token, pin_text) = tokens::pkcs11();
     let twice = Command::new("pkcs11-tool")

@@ -155,6 +155,7 @@ fn holder_json(h: &Holder) -> serde_json::Value {
         "location": h.describe(),
         "source": h.source,
         "unsafe": h.source.is_unsafe(),
+        "attestation": h.source.attestation_state().map(|s| s.as_str()),
         "registered": h.registered,
     })
 }
@@ -174,7 +175,8 @@ pub(super) fn list(global: &Global) -> Result<(), Refusal> {
     println!("{:<width$}  {:<8}  {:<12}  where the private key lives", "holder", "keyid", "key type");
     for h in &holders {
         let kind = h.key.public_key().map(|p| p.algorithm().label()).unwrap_or("unusable");
-        println!("{:<width$}  {:<8}  {:<12}  {}", h.name, short_keyid(h.key.keyid()), kind, h.describe());
+        let attested = h.source.attestation_state().map(|s| format!(" (attestation: {})", s.as_str())).unwrap_or_default();
+        println!("{:<width$}  {:<8}  {:<12}  {}{attested}", h.name, short_keyid(h.key.keyid()), kind, h.describe());
     }
     Ok(())
 }

@@ -325,6 +325,11 @@ pub enum NewKeyCommand {
         /// longer have.
         #[arg(long, value_name = "F", requires = "generate")]
         mgmt_key_file: Option<PathBuf>,
+        /// The vendor's attestation CA certificate(s), PEM (Yubico's PIV root, and the
+        /// intermediate for firmware 5.7.4+): the slot's attestation must chain to one of them,
+        /// or nothing is registered.
+        #[arg(long, value_name = "PEM")]
+        attestation_root: Option<PathBuf>,
     },
     /// A key held in a PKCS#11 token (SoftHSM2, OpenSC for PIV cards and Nitrokey HSMs, YubiHSM 2).
     Pkcs11 {
@@ -442,6 +447,7 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
             pin_file,
             generate,
             mgmt_key_file,
+            attestation_root,
         })) => tokens::new_yubikey(
             &global,
             &holder,
@@ -451,6 +457,7 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
                 pin_file,
                 generate,
                 mgmt_key_file,
+                attestation_root,
             },
         ),
         Command::Key(KeyCommand::Import { holder, file }) => keys::import(&global, &holder, &file),

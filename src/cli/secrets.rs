@@ -64,36 +64,86 @@ pub(crate) fn no_terminal(what: &str, flag: &str) -> Refusal {
 }
 
 fn terminal_failed(e: std::io::Error) -> Refusal {
-    Refusal::unusable(format!("cannot read from the terminal: {e}; pass --passphrase-file F instead"))
+    terminal_failed_for(SecretKind::Passphrase, e)
+}
+
+fn terminal_failed_for(kind: SecretKind, e: std::io::Error) -> Refusal {
+    Refusal::unusable(format!("cannot read from the terminal: {e}; pass {} F instead", kind.flag()))
+}
+
+/// Which secret is asked for: it decides the words and the flag a refusal names, so a
+/// holder asked for a PIN is never told to pass a passphrase file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SecretKind {
+    Passphrase,
+    Pin,
+}
+
+impl SecretKind {
+    fn noun(self) -> &'static str {
+        match self {
+            SecretKind::Passphrase => "passphrase",
+            SecretKind::Pin => "PIN",
+        }
+    }
+
+    fn flag(self) -> &'static str {
+        match self {
+            SecretKind::Passphrase => "--passphrase-file",
+            SecretKind::Pin => "--pin-file",
+        }
+    }
 }
 
 /// The passphrase of an existing key: the first line of `file`, or typed on the terminal
 /// after `prompt` (twice when `confirm`). Refused (exit 2) without a terminal and a file.
-#[allow(dead_code)] // for `ceremony sign` (the next part of issue 3)
 pub(crate) fn read_passphrase(file: Option<&Path>, prompt: &str, confirm: bool) -> Result<SecretBytes, Refusal> {
+    read_secret(SecretKind::Passphrase, file, prompt, confirm)
+}
+
+/// A token's PIN: the first line of `file` (`--pin-file`), or typed on the terminal.
+pub(crate) fn read_pin(file: Option<&Path>, prompt: &str) -> Result<SecretBytes, Refusal> {
+    read_secret(SecretKind::Pin, file, prompt, false)
+}
+
+fn read_secret(kind: SecretKind, file: Option<&Path>, prompt: &str, confirm: bool) -> Result<SecretBytes, Refusal> {
     if let Some(file) = file {
         return read_secret_file(file).map_err(|e| Refusal::unusable(e.to_string()));
     }
     if !have_terminal() {
-        return Err(no_terminal("passphrase", "--passphrase-file"));
+        return Err(no_terminal(kind.noun(), kind.flag()));
     }
-    read_passphrase_from(&mut Terminal, prompt, confirm)
+    let prompt = format!("{prompt}: ");
+    read_secret_from(kind, &mut Terminal, &prompt, confirm)
 }
 
-#[allow(dead_code)] // through `read_passphrase`
+#[cfg(test)]
 pub(crate) fn read_passphrase_from(
     console: &mut dyn Console,
     prompt: &str,
     confirm: bool,
 ) -> Result<SecretBytes, Refusal> {
-    let first = SecretBytes::from_string(console.ask_hidden(prompt).map_err(terminal_failed)?);
+    read_secret_from(SecretKind::Passphrase, console, prompt, confirm)
+}
+
+fn read_secret_from(
+    kind: SecretKind,
+    console: &mut dyn Console,
+    prompt: &str,
+    confirm: bool,
+) -> Result<SecretBytes, Refusal> {
+    let failed = |e| terminal_failed_for(kind, e);
+    let first = SecretBytes::from_string(console.ask_hidden(prompt).map_err(failed)?);
     if first.is_empty() {
-        return Err(Refusal::unusable("no passphrase was typed; nothing was done"));
+        return Err(Refusal::unusable(format!("no {} was typed; nothing was done", kind.noun())));
     }
     if confirm {
-        let again = SecretBytes::from_string(console.ask_hidden("Type it again: ").map_err(terminal_failed)?);
+        let again = SecretBytes::from_string(console.ask_hidden("Type it again: ").map_err(failed)?);
         if again != first {
-            return Err(Refusal::failed("the two passphrases typed differ; nothing was done; run the command again"));
+            return Err(Refusal::failed(format!(
+                "the two {}s typed differ; nothing was done; run the command again",
+                kind.noun()
+            )));
         }
     }
     Ok(first)
@@ -273,6 +323,16 @@ mod tests {
         assert_eq!(p.expose(), c.1.unwrap().as_bytes());
         assert_eq!(std::str::from_utf8(p.expose()).unwrap().split(' ').count(), GENERATED_WORDS);
         assert!(c.0.said.iter().all(|s| !s.contains(std::str::from_utf8(p.expose()).unwrap())));
+    }
+
+    #[test]
+    fn a_pin_refusal_names_the_pin_file() {
+        let e = read_secret_from(SecretKind::Pin, &mut Script::new(&[]), "PIN: ", false).unwrap_err();
+        assert!(e.message.contains("--pin-file") && !e.message.contains("passphrase"), "{}", e.message);
+        let e = read_secret_from(SecretKind::Pin, &mut Script::new(&[""]), "PIN: ", false).unwrap_err();
+        assert!(e.message.contains("no PIN was typed"), "{}", e.message);
+        let e = no_terminal(SecretKind::Pin.noun(), SecretKind::Pin.flag());
+        assert!(e.message.contains("pass --pin-file F") && !e.message.contains("passphrase"), "{}", e.message);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 
 use super::keys::{open, register};
-use super::secrets::read_passphrase;
+use super::secrets::read_pin;
 use super::{Global, Refusal};
 use crate::holder::{check_name, Holder, KeySource};
 use crate::secret::read_secret_file;
@@ -20,7 +20,7 @@ fn refuse_pkcs11(e: Pkcs11Error) -> Refusal {
 }
 
 fn pkcs11_signer(module: &str, token: &str, label: &str, pin_file: Option<&Path>) -> Result<Pkcs11Signer, Refusal> {
-    let pin = read_passphrase(pin_file, &format!("User PIN of token {token:?}"), false)?;
+    let pin = read_pin(pin_file, &format!("User PIN of token {token:?}"))?;
     Pkcs11Signer::open(module, token, label, &pin).map_err(refuse_pkcs11)
 }
 
@@ -53,7 +53,7 @@ fn refuse_yubikey(e: YubikeyError) -> Refusal {
 
 fn yubikey_pin(serial: Option<u32>, pin_file: Option<&Path>) -> Result<crate::secret::SecretBytes, Refusal> {
     let device = serial.map_or_else(|| "the YubiKey".to_string(), |s| format!("YubiKey serial {s}"));
-    read_passphrase(pin_file, &format!("PIV PIN of {device}"), false)
+    read_pin(pin_file, &format!("PIV PIN of {device}"))
 }
 
 /// Asks for the touch a YubiKey with touch policy "always" waits for.
@@ -68,6 +68,16 @@ pub(super) struct YubikeyArgs {
     pub pin_file: Option<PathBuf>,
     pub generate: bool,
     pub mgmt_key_file: Option<PathBuf>,
+    pub attestation_root: Option<PathBuf>,
+}
+
+/// The vendor certificates of `--attestation-root`, read before the device is touched.
+fn attestation_roots(file: Option<&Path>) -> Result<Option<Vec<x509_cert::Certificate>>, Refusal> {
+    let Some(file) = file else { return Ok(None) };
+    let pem = std::fs::read(file).map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", file.display())))?;
+    let roots = crate::attestation::parse_roots(&pem)
+        .map_err(|e| Refusal::unusable(format!("{}: {e}; give the vendor's PEM certificate", file.display())))?;
+    Ok(Some(roots))
 }
 
 /// `ceremony key new yubikey`: read (or generate) the slot's key, prove it signs, record any
@@ -80,6 +90,7 @@ pub(super) fn new_yubikey(global: &Global, name: &str, a: YubikeyArgs) -> Result
     if ws.holder(name).is_ok() {
         return Err(Refusal::failed(format!("holder {name:?} is already registered; choose another name")));
     }
+    let roots = attestation_roots(a.attestation_root.as_deref())?;
     let mgm_key = match &a.mgmt_key_file {
         Some(f) => Some(read_secret_file(f).map_err(|e| Refusal::unusable(e.to_string()))?),
         None => None,
@@ -98,9 +109,10 @@ pub(super) fn new_yubikey(global: &Global, name: &str, a: YubikeyArgs) -> Result
     signer
         .sign(b"ceremony: proof that this YubiKey key signs")
         .map_err(|e| Refusal::failed(format!("{e}; nothing was registered")))?;
-    let attestation = signer.attestation().map_err(refuse_yubikey)?;
-    if attestation.is_none() {
-        eprintln!("this device offers no PIV attestation");
+    let attestation = signer.attestation(roots.as_deref()).map_err(refuse_yubikey)?;
+    match &attestation {
+        None => eprintln!("this device offers no PIV attestation"),
+        Some(a) => eprintln!("attestation ({}): {}", a.state.as_str(), a.verified),
     }
     register(global, &ws, name, signer.public_key().clone(), KeySource::Yubikey { serial: signer.serial(), slot, attestation })?;
     Ok(())

@@ -53,6 +53,10 @@ pub struct Pkcs11Signer {
     key: Key,
     token: String,
     label: String,
+    /// The PIN again, kept (zeroized on drop) only for a key flagged `CKA_ALWAYS_AUTHENTICATE`
+    /// (a PIV card's 9c key through OpenSC): such a key needs a context-specific login right
+    /// before every signature.
+    context_pin: Option<AuthPin>,
 }
 
 fn token_error(token: &str) -> impl Fn(CkError) -> Pkcs11Error + '_ {
@@ -77,13 +81,49 @@ fn session(module: &str, token: &str) -> Result<Session, Pkcs11Error> {
 /// The one object of `class` labelled `label`. Two would make "the key labelled L"
 /// ambiguous (a public key from one pair, a private key from another), so that is refused.
 fn find(session: &Session, token: &str, class: ObjectClass, label: &str) -> Result<Option<ObjectHandle>, Pkcs11Error> {
-    let found = session
-        .find_objects(&[Attribute::Class(class), Attribute::Label(label.as_bytes().to_vec())])
-        .map_err(token_error(token))?;
+    find_one(session, token, label, &[Attribute::Class(class), Attribute::Label(label.as_bytes().to_vec())])
+}
+
+/// The one object matching `template`; `label` names what was asked for in a refusal.
+fn find_one(session: &Session, token: &str, label: &str, template: &[Attribute]) -> Result<Option<ObjectHandle>, Pkcs11Error> {
+    let found = session.find_objects(template).map_err(token_error(token))?;
     if found.len() > 1 {
         return Err(Pkcs11Error::Ambiguous { token: token.into(), label: label.into(), count: found.len() });
     }
     Ok(found.into_iter().next())
+}
+
+/// The other half of a key pair: the one object of `class` with `half`'s `CKA_ID`. Modules that
+/// emulate a card (OpenSC) label the halves differently ("SIGN key", "SIGN pubkey") and pair them
+/// by ID; an empty ID pairs nothing.
+fn partner(session: &Session, token: &str, label: &str, half: ObjectHandle, class: ObjectClass) -> Result<Option<ObjectHandle>, Pkcs11Error> {
+    let attrs = session.get_attributes(half, &[AttributeType::Id]).map_err(token_error(token))?;
+    let Some(Attribute::Id(id)) = attrs.into_iter().next() else { return Ok(None) };
+    if id.is_empty() {
+        return Ok(None);
+    }
+    find_one(session, token, label, &[Attribute::Class(class), Attribute::Id(id)])
+}
+
+/// The key pair `label` names: public and private key labelled alike (SoftHSM, keys made by
+/// pkcs11-tool), or either half labelled `label` and the other found by `CKA_ID` (OpenSC's PIV
+/// card: "SIGN key" / "SIGN pubkey"). Private keys are visible only after login.
+fn key_pair(session: &Session, token: &str, label: &str) -> Result<(ObjectHandle, ObjectHandle), Pkcs11Error> {
+    let no_key = |what| Pkcs11Error::NoKey { token: token.into(), what, label: label.into() };
+    let public = find(session, token, ObjectClass::PUBLIC_KEY, label)?;
+    let private = find(session, token, ObjectClass::PRIVATE_KEY, label)?;
+    match (public, private) {
+        (Some(public), Some(private)) => Ok((public, private)),
+        (Some(public), None) => {
+            let private = partner(session, token, label, public, ObjectClass::PRIVATE_KEY)?;
+            Ok((public, private.ok_or_else(|| no_key("private key"))?))
+        }
+        (None, Some(private)) => {
+            let public = partner(session, token, label, private, ObjectClass::PUBLIC_KEY)?;
+            Ok((public.ok_or_else(|| no_key("public key"))?, private))
+        }
+        (None, None) => Err(no_key("key")),
+    }
 }
 
 /// `CKA_EC_POINT` is a DER OCTET STRING around the point (PKCS#11 2.40); some modules give it bare.
@@ -95,10 +135,8 @@ fn unwrap_octet_string(der: Vec<u8>) -> Vec<u8> {
     }
 }
 
-/// The TUF key object of the public key labelled `label`.
-fn public_key(session: &Session, token: &str, label: &str) -> Result<(Algorithm, Key), Pkcs11Error> {
-    let handle = find(session, token, ObjectClass::PUBLIC_KEY, label)?
-        .ok_or_else(|| Pkcs11Error::NoKey { token: token.into(), what: "public key", label: label.into() })?;
+/// The TUF key object of the public key `handle` (of the pair `label` names).
+fn public_key(session: &Session, token: &str, label: &str, handle: ObjectHandle) -> Result<(Algorithm, Key), Pkcs11Error> {
     let attrs = session
         .get_attributes(handle, &[AttributeType::KeyType, AttributeType::EcParams, AttributeType::EcPoint])
         .map_err(token_error(token))?;
@@ -130,24 +168,52 @@ fn public_key(session: &Session, token: &str, label: &str) -> Result<(Algorithm,
 /// Reads the public key labelled `label` without logging in (public objects are public).
 pub fn read_public_key(module: &str, token: &str, label: &str) -> Result<Key, Pkcs11Error> {
     let s = session(module, token)?;
-    public_key(&s, token, label).map(|(_, k)| k)
+    let handle = match find(&s, token, ObjectClass::PUBLIC_KEY, label)? {
+        Some(h) => h,
+        None => key_pair(&s, token, label)?.0,
+    };
+    public_key(&s, token, label, handle).map(|(_, k)| k)
+}
+
+fn login(session: &Session, token: &str, user: UserType, pin: &AuthPin) -> Result<(), Pkcs11Error> {
+    match session.login(user, Some(pin)) {
+        Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(()),
+        Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => Err(Pkcs11Error::WrongPin(token.into())),
+        Err(CkError::Pkcs11(RvError::PinLocked, _)) => Err(Pkcs11Error::PinLocked(token.into())),
+        Err(e) => Err(token_error(token)(e)),
+    }
+}
+
+/// True when the private key wants the PIN again before each signature.
+fn always_authenticate(session: &Session, token: &str, private: ObjectHandle) -> Result<bool, Pkcs11Error> {
+    let attrs = session.get_attributes(private, &[AttributeType::AlwaysAuthenticate]).map_err(token_error(token))?;
+    Ok(attrs.into_iter().any(|a| matches!(a, Attribute::AlwaysAuthenticate(true))))
 }
 
 impl Pkcs11Signer {
     /// Opens the token, logs in with `pin` and finds the key pair labelled `label`.
     pub fn open(module: &str, token: &str, label: &str, pin: &SecretBytes) -> Result<Pkcs11Signer, Pkcs11Error> {
         let session = session(module, token)?;
-        let (algorithm, key) = public_key(&session, token, label)?;
         let pin_text = String::from_utf8(pin.expose().to_vec()).map_err(|_| Pkcs11Error::WrongPin(token.into()))?;
-        match session.login(UserType::User, Some(&AuthPin::new(pin_text.into()))) {
-            Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
-            Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => return Err(Pkcs11Error::WrongPin(token.into())),
-            Err(CkError::Pkcs11(RvError::PinLocked, _)) => return Err(Pkcs11Error::PinLocked(token.into())),
-            Err(e) => return Err(token_error(token)(e)),
-        }
-        let private = find(&session, token, ObjectClass::PRIVATE_KEY, label)?
-            .ok_or_else(|| Pkcs11Error::NoKey { token: token.into(), what: "private key", label: label.into() })?;
-        Ok(Pkcs11Signer { session, private, algorithm, key, token: token.into(), label: label.into() })
+        let pin = AuthPin::new(pin_text.into());
+        login(&session, token, UserType::User, &pin)?;
+        let (public, private) = key_pair(&session, token, label)?;
+        let (algorithm, key) = public_key(&session, token, label, public)?;
+        let context_pin = always_authenticate(&session, token, private)?.then_some(pin);
+        Ok(Pkcs11Signer { session, private, algorithm, key, token: token.into(), label: label.into(), context_pin })
+    }
+
+    /// Signs `data` with `mechanism`; for an always-authenticate key, logs in for this one
+    /// operation between C_SignInit and the signature, as PKCS#11 requires. cryptoki offers no
+    /// single-part C_Sign after a separate C_SignInit, so that path signs in parts.
+    fn token_sign(&self, mechanism: &Mechanism, data: &[u8]) -> Result<Vec<u8>, SignError> {
+        let fail = |e: CkError| SignError::Device { device: self.describe(), reason: e.to_string() };
+        let Some(pin) = &self.context_pin else { return self.session.sign(mechanism, self.private, data).map_err(fail) };
+        self.session.sign_init(mechanism, self.private).map_err(fail)?;
+        login(&self.session, &self.token, UserType::ContextSpecific, pin)
+            .map_err(|e| SignError::Device { device: self.describe(), reason: e.to_string() })?;
+        self.session.sign_update(data).map_err(fail)?;
+        self.session.sign_final().map_err(fail)
     }
 }
 
@@ -161,21 +227,20 @@ impl Signer for Pkcs11Signer {
     }
 
     fn sign_raw(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
-        let fail = |e: CkError| SignError::Device { device: self.describe(), reason: e.to_string() };
         let malformed =
             || SignError::Device { device: self.describe(), reason: "the token returned a malformed signature".into() };
         match self.algorithm {
             Algorithm::Ed25519 => {
                 let mechanism = Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure));
-                self.session.sign(&mechanism, self.private, message).map_err(fail)
+                self.token_sign(&mechanism, message)
             }
             Algorithm::EcdsaP256 => {
-                let raw = self.session.sign(&Mechanism::Ecdsa, self.private, &Sha256::digest(message)).map_err(fail)?;
+                let raw = self.token_sign(&Mechanism::Ecdsa, &Sha256::digest(message))?;
                 let sig = p256::ecdsa::Signature::from_slice(&raw).map_err(|_| malformed())?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }
             Algorithm::EcdsaP384 => {
-                let raw = self.session.sign(&Mechanism::Ecdsa, self.private, &Sha384::digest(message)).map_err(fail)?;
+                let raw = self.token_sign(&Mechanism::Ecdsa, &Sha384::digest(message))?;
                 let sig = p384::ecdsa::Signature::from_slice(&raw).map_err(|_| malformed())?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }

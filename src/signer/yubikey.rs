@@ -58,8 +58,10 @@ pub enum YubikeyError {
     NoCertificate { serial: u32, slot: String },
     #[error("the key in slot {slot} of YubiKey serial {serial} is not an ECDSA P-256 key")]
     NotP256 { serial: u32, slot: String },
-    #[error("the attestation certificate of slot {slot} of YubiKey serial {serial} certifies a different key than the slot's; nothing was registered")]
-    AttestationMismatch { serial: u32, slot: String },
+    #[error("YubiKey serial {serial}: {reason}; nothing was registered")]
+    Attestation { serial: u32, reason: String },
+    #[error("YubiKey serial {serial} offers no PIV attestation, so --attestation-root cannot be checked; nothing was registered")]
+    NoAttestation { serial: u32 },
     #[error("YubiKey serial {serial} failed: {reason}")]
     Device { serial: u32, reason: String },
 }
@@ -189,6 +191,10 @@ pub struct YubikeySigner {
     serial: u32,
     key: Key,
     before_sign: Option<Box<dyn Fn()>>,
+    /// Kept (zeroized on drop) for slots whose PIN policy is "always" (9c by default on a
+    /// YubiKey made with ykman, always on the software card): the device then wants the PIN
+    /// again before each signature.
+    pin: SecretBytes,
 }
 
 impl YubikeySigner {
@@ -200,7 +206,7 @@ impl YubikeySigner {
         let key = read_slot_key(&mut yk, slot, &slot_name)?;
         verify_pin(&mut yk, pin)?;
         let serial = yk.serial().0;
-        Ok(YubikeySigner { yk: RefCell::new(yk), slot, slot_name, serial, key, before_sign: None })
+        Ok(YubikeySigner { yk: RefCell::new(yk), slot, slot_name, serial, key, before_sign: None, pin: pin.clone() })
     }
 
     /// Opens the YubiKey, verifies `pin`, generates a new P-256 key in `slot` (PIN policy once,
@@ -245,7 +251,7 @@ impl YubikeySigner {
             serial,
             reason: format!("the key was generated but its certificate could not be stored: {e}"),
         })?;
-        Ok(YubikeySigner { yk: RefCell::new(yk), slot, slot_name, serial, key, before_sign: None })
+        Ok(YubikeySigner { yk: RefCell::new(yk), slot, slot_name, serial, key, before_sign: None, pin: pin.clone() })
     }
 
     /// Calls `f` before each signature (to ask for a touch).
@@ -263,43 +269,31 @@ impl YubikeySigner {
     }
 
     /// PIV attestation of the slot's key, if the device offers it: the slot's attestation
-    /// certificate and the device's attestation certificate (slot F9). Checked: the attestation
-    /// certificate certifies this signer's public key, and names the device certificate's
-    /// subject as its issuer. Not checked here: the signatures up to Yubico's root CA (do that
-    /// with `ykman piv keys attest` and Yubico's published root).
-    pub fn attestation(&self) -> Result<Option<Attestation>, YubikeyError> {
+    /// certificate and the device's attestation certificate (slot F9), checked by
+    /// [`crate::attestation::check`]: the slot certificate certifies this signer's public key and
+    /// is signed by the F9 certificate, which (given `roots`, the vendor's certificates) is
+    /// signed by one of them. With `roots`, a device without attestation or a broken chain is an
+    /// error.
+    pub fn attestation(&self, roots: Option<&[x509_cert::Certificate]>) -> Result<Option<Attestation>, YubikeyError> {
         let serial = self.serial;
         let yk = &mut *self.yk.borrow_mut();
-        let Ok(raw) = piv::attest(yk, self.slot) else { return Ok(None) };
-        let fail = |reason: String| YubikeyError::Device { serial, reason };
-        let cert = Certificate::from_bytes(raw.to_vec())
-            .map_err(|e| fail(format!("unreadable attestation certificate: {e}")))?;
-        let spki = cert.cert.tbs_certificate.subject_public_key_info.to_der().map_err(|e| fail(e.to_string()))?;
-        if key_from_spki(&spki).as_ref() != Some(&self.key) {
-            return Err(YubikeyError::AttestationMismatch { serial, slot: self.slot_name.clone() });
-        }
-        let pem = |c: &x509_cert::Certificate| c.to_pem(p256::pkcs8::LineEnding::LF).map_err(|e| fail(e.to_string()));
-        let slot_certificate = pem(&cert.cert)?;
-        let mut verified = format!(
-            "the attestation certificate for slot {} certifies the registered public key",
-            self.slot_name
-        );
-        let device_certificate = match Certificate::read(yk, SlotId::Attestation) {
-            Ok(device) => {
-                if device.cert.tbs_certificate.subject == cert.cert.tbs_certificate.issuer {
-                    verified.push_str("; its issuer is the subject of the device attestation certificate (slot f9)");
-                } else {
-                    verified.push_str("; its issuer is NOT the subject of the device attestation certificate (slot f9)");
-                }
-                pem(&device.cert)?
-            }
-            Err(_) => {
-                verified.push_str("; the device attestation certificate (slot f9) could not be read");
-                String::new()
-            }
+        let Ok(raw) = piv::attest(yk, self.slot) else {
+            return match roots {
+                Some(_) => Err(YubikeyError::NoAttestation { serial }),
+                None => Ok(None),
+            };
         };
-        verified.push_str("; signatures up to Yubico's root CA were not checked");
-        Ok(Some(Attestation { slot_certificate, device_certificate, verified }))
+        let fail = |reason: String| YubikeyError::Device { serial, reason };
+        let slot_cert = crate::attestation::from_der(&raw).ok_or_else(|| fail("unreadable attestation certificate".into()))?;
+        let device = Certificate::read(yk, SlotId::Attestation).ok().map(|c| c.cert);
+        let checked = crate::attestation::check(&self.slot_name, &slot_cert, &self.key, device.as_ref(), roots)
+            .map_err(|e| YubikeyError::Attestation { serial, reason: e.to_string() })?;
+        let pem = |c: &x509_cert::Certificate| c.to_pem(p256::pkcs8::LineEnding::LF).map_err(|e| fail(e.to_string()));
+        let device_certificate = match &device {
+            Some(d) => pem(d)?,
+            None => String::new(),
+        };
+        Ok(Some(Attestation { slot_certificate: pem(&slot_cert)?, device_certificate, verified: checked.verified, state: checked.state }))
     }
 }
 
@@ -317,8 +311,17 @@ impl Signer for YubikeySigner {
             f();
         }
         let digest = Sha256::digest(message);
-        let der = piv::sign_data(&mut self.yk.borrow_mut(), &digest, AlgorithmId::EccP256, self.slot)
-            .map_err(|e| SignError::Device { device: self.describe(), reason: e.to_string() })?;
+        let fail = |reason: String| SignError::Device { device: self.describe(), reason };
+        let yk = &mut *self.yk.borrow_mut();
+        let der = match piv::sign_data(yk, &digest, AlgorithmId::EccP256, self.slot) {
+            // "Security status not satisfied": a PIN-always slot; verify the PIN and sign once more.
+            Err(YkError::AuthenticationError) => {
+                verify_pin(yk, &self.pin).map_err(|e| fail(e.to_string()))?;
+                piv::sign_data(yk, &digest, AlgorithmId::EccP256, self.slot)
+            }
+            other => other,
+        }
+        .map_err(|e| fail(e.to_string()))?;
         Ok(der.to_vec())
     }
 }

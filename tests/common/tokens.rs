@@ -54,9 +54,22 @@ pub struct CardLock {
 
 pub fn lock_card() -> CardLock {
     static IN_PROCESS: Mutex<()> = Mutex::new(());
+    lock(&IN_PROCESS, "piv-card.lock")
+}
+
+/// Exclusive use of the SoftHSM2 token directory, for tests that write to it (make key pairs)
+/// while others read it: SoftHSM reads the token files when a process starts using it, and one
+/// half-written by another process can make the token invisible ("no token labelled ...").
+pub fn lock_softhsm() -> CardLock {
+    static IN_PROCESS: Mutex<()> = Mutex::new(());
+    lock(&IN_PROCESS, "softhsm.lock")
+}
+
+fn lock(in_process: &'static Mutex<()>, file_name: &str) -> CardLock {
+    let guard_source = in_process;
     // A test that panicked while holding the card leaves it usable: its session is gone.
-    let guard = IN_PROCESS.lock().unwrap_or_else(|e| e.into_inner());
-    let path = stack_dir().join("piv-card.lock");
+    let guard = guard_source.lock().unwrap_or_else(|e| e.into_inner());
+    let path = stack_dir().join(file_name);
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -69,4 +82,33 @@ pub fn lock_card() -> CardLock {
         _file: file,
         _guard: guard,
     }
+}
+
+/// A fresh key pair on the SoftHSM token, made by an independent tool (OpenSC's pkcs11-tool),
+/// under a label unique to this process; returns the label.
+pub fn softhsm_keypair(key_type: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let (module, token, pin) = pkcs11();
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let label = format!("ceremony-test-{}-{}-{n}", key_type.replace(':', "-"), std::process::id());
+    // SoftHSM's file-backed token now and then answers a process that opens it while another
+    // writes it with CKR_GENERAL_ERROR, or does not show the token at all; both happen before
+    // anything is created, so try again.
+    for attempt in 1..=3 {
+        let out = std::process::Command::new("pkcs11-tool")
+            .arg("--module")
+            .arg(&module)
+            .args(["--token-label", &token, "--login", "--pin", &pin, "--keypairgen", "--key-type", key_type, "--label", &label])
+            .output()
+            .expect("pkcs11-tool (Debian opensc) is installed by tests/tokens/stack.sh");
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            return label;
+        }
+        let racing = err.contains("CKR_GENERAL_ERROR") || err.contains("No slot with token named");
+        assert!(attempt < 3 && racing, "pkcs11-tool: {err}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    unreachable!("the loop returns or panics")
 }
