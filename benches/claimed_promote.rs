@@ -127,13 +127,17 @@ fn bootstrap(dir: &Path, online: &SoftwareSigner) -> Workspace {
 fn sign_and_export(ws: &Workspace, out: &Path) {
     let lock = ws.lock().expect("lock");
     let now = OffsetDateTime::now_utc();
+    let t = Instant::now();
     for h in ["alice", "bob"] {
         let holder = ws.holder(h).expect("holder");
         let signer = holder_signer(h);
         let roles = ceremony::signing::signable(ws, &holder, &[], now).expect("signable");
+        eprintln!("    {h}: signable after {:.2}s", t.elapsed().as_secs_f64());
         ceremony::signing::sign_roles(ws, &lock, &holder, &signer, roles).expect("sign");
+        eprintln!("    {h}: signed after {:.2}s", t.elapsed().as_secs_f64());
     }
     ceremony::export::export_bundle(ws, &lock, out, now).expect("export");
+    eprintln!("    exported after {:.2}s", t.elapsed().as_secs_f64());
 }
 
 /// recently-claimed delegating to `names`, signed by the online key.
@@ -186,6 +190,7 @@ fn run(dir: &Path) {
     let now = OffsetDateTime::now_utc();
     let req = claimed::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
     let (promotion, staged) = claimed::plan_promotion(&ws, &req).expect("plan");
+    eprintln!("    planned after {:.2}s", start.elapsed().as_secs_f64());
     {
         let lock = ws.lock().expect("lock");
         claimed::stage_promotion(&ws, &lock, &promotion, &staged, &source).expect("stage");
@@ -208,6 +213,7 @@ fn child(dir: &Path) -> String {
         .output()
         .expect("child");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 

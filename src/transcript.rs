@@ -150,26 +150,55 @@ pub fn verify(path: &Path, expected: Option<&Head>) -> Result<Head, TranscriptEr
 
 /// Appends one record and rewrites the file atomically. The caller holds the workspace lock.
 pub fn append(path: &Path, action: Action, time: &str) -> Result<Record, TranscriptError> {
-    let records = read(path)?;
-    let prev = records.last().map_or(GENESIS.to_string(), |r| r.hash.clone());
-    let mut record = Record {
-        seq: records.len() as u64 + 1,
-        time: time.to_string(),
-        tool: format!("ceremony {}", env!("CARGO_PKG_VERSION")),
-        action,
-        prev,
-        hash: String::new(),
-    };
-    record.hash = record_hash(&record);
-    let mut text = std::fs::read(path).unwrap_or_default();
-    if !text.is_empty() && !text.ends_with(b"\n") {
-        text.push(b'\n');
-    }
-    let line = serde_json::to_vec(&record).map_err(|e| TranscriptError::Io(e.to_string()))?;
-    text.extend_from_slice(&line);
-    text.push(b'\n');
-    write_atomic(path, &text).map_err(|e| TranscriptError::Io(e.to_string()))?;
+    let mut appender = Appender::open(path)?;
+    let record = appender.push(action, time)?;
+    write_atomic(path, appender.text()).map_err(|e| TranscriptError::Io(e.to_string()))?;
     Ok(record)
+}
+
+/// A transcript being extended in memory: the chain is read and checked once, however
+/// many records a transaction appends (signing 500 claimed shards appends 500).
+pub struct Appender {
+    text: Vec<u8>,
+    seq: u64,
+    prev: String,
+}
+
+impl Appender {
+    /// Reads and checks the transcript at `path` (absent: empty).
+    pub fn open(path: &Path) -> Result<Appender, TranscriptError> {
+        let records = read(path)?;
+        let mut text = std::fs::read(path).unwrap_or_default();
+        if !text.is_empty() && !text.ends_with(b"\n") {
+            text.push(b'\n');
+        }
+        let prev = records.last().map_or(GENESIS.to_string(), |r| r.hash.clone());
+        Ok(Appender { text, seq: records.len() as u64, prev })
+    }
+
+    /// Chains one more record onto the text.
+    pub fn push(&mut self, action: Action, time: &str) -> Result<Record, TranscriptError> {
+        let mut record = Record {
+            seq: self.seq + 1,
+            time: time.to_string(),
+            tool: format!("ceremony {}", env!("CARGO_PKG_VERSION")),
+            action,
+            prev: self.prev.clone(),
+            hash: String::new(),
+        };
+        record.hash = record_hash(&record);
+        let line = serde_json::to_vec(&record).map_err(|e| TranscriptError::Io(e.to_string()))?;
+        self.text.extend_from_slice(&line);
+        self.text.push(b'\n');
+        self.seq += 1;
+        self.prev = record.hash.clone();
+        Ok(record)
+    }
+
+    /// The whole transcript file.
+    pub fn text(&self) -> &[u8] {
+        &self.text
+    }
 }
 
 #[cfg(test)]

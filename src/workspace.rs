@@ -137,7 +137,13 @@ impl Workspace {
         if current.is_some() {
             link_tree(&self.state(), &new)?;
         }
-        Ok(Transaction { ws_dir: self.dir.clone(), dir: new, link_target: PathBuf::from("states").join(name), _lock: lock })
+        Ok(Transaction {
+            ws_dir: self.dir.clone(),
+            dir: new,
+            link_target: PathBuf::from("states").join(name),
+            transcript: None,
+            _lock: lock,
+        })
     }
 
     fn holders_dir(&self) -> PathBuf {
@@ -221,6 +227,8 @@ pub struct Transaction<'l> {
     ws_dir: PathBuf,
     dir: PathBuf,
     link_target: PathBuf,
+    /// Records appended so far, written once at commit.
+    transcript: Option<transcript::Appender>,
     _lock: &'l WorkspaceLock,
 }
 
@@ -239,6 +247,9 @@ impl Transaction<'_> {
 
     /// Reads a file of the new state, `None` when it does not exist.
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, WorkspaceError> {
+        if let (TRANSCRIPT, Some(t)) = (rel, &self.transcript) {
+            return Ok(Some(t.text().to_vec()));
+        }
         let path = self.dir.join(rel);
         match std::fs::read(&path) {
             Ok(b) => Ok(Some(b)),
@@ -260,7 +271,13 @@ impl Transaction<'_> {
     /// Appends an action to the new state's transcript.
     pub fn record(&mut self, action: Action) -> Result<Record, WorkspaceError> {
         let now = format_expires(time::OffsetDateTime::now_utc());
-        Ok(transcript::append(&self.dir.join(TRANSCRIPT), action, &now)?)
+        if self.transcript.is_none() {
+            self.transcript = Some(transcript::Appender::open(&self.dir.join(TRANSCRIPT))?);
+        }
+        match self.transcript.as_mut() {
+            Some(t) => Ok(t.push(action, &now)?),
+            None => Err(WorkspaceError::Corrupt(TRANSCRIPT.into(), "the transcript could not be opened".into())),
+        }
     }
 
     /// Registers a new holder, refusing a taken name or an already registered key.
@@ -285,7 +302,10 @@ impl Transaction<'_> {
     }
 
     /// Makes the new state current with one atomic rename, then drops the old state.
-    pub fn commit(self) -> Result<(), WorkspaceError> {
+    pub fn commit(mut self) -> Result<(), WorkspaceError> {
+        if let Some(t) = self.transcript.take() {
+            self.write(TRANSCRIPT, t.text())?;
+        }
         let dir = std::fs::File::open(&self.dir).map_err(io(&self.dir))?;
         rustix::fs::syncfs(&dir).map_err(|e| WorkspaceError::Io(self.dir.display().to_string(), e.into()))?;
         fsync_tree(&self.dir)?;
