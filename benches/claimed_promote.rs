@@ -80,12 +80,12 @@ fn dev_keys(n: usize) -> Vec<Key> {
 }
 
 fn project(name: &str, key: &Key) -> Project {
-    Project {
-        name: name.to_string(),
-        keyids: vec![key.keyid().to_string()],
-        threshold: 1,
-        keys: vec![(key.keyid().to_string(), key.canonical_bytes().to_vec())],
-    }
+    Project::new(
+        name.to_string(),
+        vec![key.keyid().to_string()],
+        1,
+        vec![(key.keyid().to_string(), key.canonical_bytes().to_vec())],
+    )
 }
 
 fn sign_md(md: &mut Metadata, signers: &[&dyn Signer]) {

@@ -211,7 +211,7 @@ pub fn shard_signed(projects: &ShardProjects, version: u64, expires: OffsetDateT
         if i > 0 {
             roles.push(b',');
         }
-        roles.extend_from_slice(&p.role_bytes());
+        roles.extend_from_slice(p.role_bytes());
         for (id, key) in &p.keys {
             keys.insert(id, key);
         }
@@ -434,7 +434,7 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
         }
     }
     let max = shard_max_bytes(ws)?;
-    let mut staged = Vec::new();
+    let mut planned: Vec<(String, u64, ShardProjects)> = Vec::new();
     for leaf in &touched {
         let (version, projects) = shards.loaded.remove(leaf).ok_or_else(|| refused("internal error: a shard vanished"))?;
         let parts = split(leaf, projects, max);
@@ -445,11 +445,15 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
         for (key, projects) in parts {
             index.leaves.insert(key.clone());
             let v = if key == *leaf { version.map_or(1, |v| v + 1) } else { 1 };
-            let md = metadata(shard_signed(&projects, v, req.expires))?;
             promotion.files.push((shard_role(&key), v, v == 1));
-            shards.loaded.insert(key.clone(), (Some(v), projects));
-            staged.push((shard_role(&key), md));
+            planned.push((key, v, projects));
         }
+    }
+    let built = build_shards(&planned, req.expires)?;
+    let mut staged = Vec::with_capacity(built.len() + 1);
+    for ((key, v, projects), md) in planned.into_iter().zip(built) {
+        staged.push((shard_role(&key), md));
+        shards.loaded.insert(key, (Some(v), projects));
     }
     if index.leaves != old_leaves {
         let v = staging::trusted(ws, CLAIMED)?.map_or(1, |t| t.version() + 1);
@@ -459,6 +463,11 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
     }
     promotion.overlaps = overlaps(&index, &mut shards, &promotion)?;
     Ok((promotion, staged))
+}
+
+/// Encodes and checks every planned shard, on every core.
+fn build_shards(planned: &[(String, u64, ShardProjects)], expires: OffsetDateTime) -> Result<Vec<Metadata>, StageError> {
+    crate::par::map(planned, |(_, v, ps)| metadata(shard_signed(ps, *v, expires))).into_iter().collect()
 }
 
 fn metadata(signed: Vec<u8>) -> Result<Metadata, StageError> {
@@ -481,12 +490,13 @@ fn overlaps(index: &Index, shards: &mut Shards, promotion: &Promotion) -> Result
         }
         // Claimed projects named `this-...`: their keys start with this key's `_` form.
         let inner_prefix = format!("{}_", &shard_key(name)[..name.len()]);
-        let leaves: Vec<String> = index
+        let mut leaves: Vec<String> = index
             .leaves
-            .iter()
-            .filter(|l| l.starts_with(&inner_prefix) || inner_prefix.starts_with(l.as_str()))
+            .range::<str, _>((Bound::Included(inner_prefix.as_str()), Bound::Unbounded))
+            .take_while(|l| l.starts_with(&inner_prefix))
             .cloned()
             .collect();
+        leaves.extend(index.leaf_for(&inner_prefix).map(str::to_string));
         for leaf in leaves {
             let projects = &shards.get(&leaf)?.1;
             for inner in projects.range::<str, _>((Bound::Included(format!("{name}-").as_str()), Bound::Unbounded)).map(|(n, _)| n) {

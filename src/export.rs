@@ -76,7 +76,10 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         tx.write(crate::pep480::PROMOTION_RECORD, &record)?;
         tx.remove(crate::pep480::STAGED_PROMOTION_RECORD)?;
     }
-    for role in staging::trusted_roles(ws)?.into_iter().filter(|r| !staged.contains(r)) {
+    // Unchanged claimed shards stay out: the online repository has them from earlier
+    // bundles, and at PyPI scale they are hundreds of megabytes (docs/claimed-layout.md).
+    let unchanged = |r: &String| !staged.contains(r) && crate::claimed::shard_key_of(r).is_none();
+    for role in staging::trusted_roles(ws)?.into_iter().filter(unchanged) {
         if let Some(md) = staging::trusted(ws, &role)? {
             files.push(BundleFile::metadata(&role, md.version(), md.to_bytes(), false));
         }

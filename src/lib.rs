@@ -33,6 +33,7 @@ pub mod holder;
 pub mod jsonview;
 pub mod key;
 pub mod metadata;
+pub mod par;
 pub mod pep480;
 pub mod policy;
 pub mod project;

@@ -34,27 +34,40 @@ pub fn signable(ws: &Workspace, holder: &Holder, only: &[String], now: OffsetDat
         }
     }
     let holders = ws.holders()?;
+    let wanted: Vec<String> = staged.into_iter().filter(|r| only.is_empty() || only.contains(r)).collect();
+    let checked = crate::par::map(&wanted, |role| signable_role(ws, role, holder, &holders, only, now));
     let mut out = Vec::new();
-    for role in staged.into_iter().filter(|r| only.is_empty() || only.contains(r)) {
-        let md = staging::staged(ws, &role)?.ok_or_else(|| StageError::NotStaged(role.clone()))?;
-        let gov = governing(ws, &role, &md)?;
-        let needed = gov.iter().any(|g| g.delegation.keys.iter().any(|(id, _)| id == holder.key.keyid()));
-        if !needed {
-            if only.contains(&role) {
-                return Err(refused(format!("{}'s key is not one of the keys that sign {role}", holder.name)));
-            }
-            continue;
-        }
-        let problems = crate::policy::check(ws, &role, &md, &holders, now)?;
-        if let Some(p) = problems.first() {
-            return Err(refused(format!("{role} cannot be signed: {p}")));
-        }
-        out.push(Signable { role, metadata: md, governing: gov });
+    for s in checked {
+        out.extend(s?);
     }
     if out.is_empty() {
         return Err(refused(format!("no staged role needs {}'s key", holder.name)));
     }
     Ok(out)
+}
+
+fn signable_role(
+    ws: &Workspace,
+    role: &str,
+    holder: &Holder,
+    holders: &[Holder],
+    only: &[String],
+    now: OffsetDateTime,
+) -> Result<Option<Signable>, SignRefusal> {
+    let md = staging::staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.to_string()))?;
+    let gov = governing(ws, role, &md)?;
+    let needed = gov.iter().any(|g| g.delegation.keys.iter().any(|(id, _)| id == holder.key.keyid()));
+    if !needed {
+        if only.iter().any(|r| r == role) {
+            return Err(refused(format!("{}'s key is not one of the keys that sign {role}", holder.name)));
+        }
+        return Ok(None);
+    }
+    let problems = crate::policy::check(ws, role, &md, holders, now)?;
+    if let Some(p) = problems.first() {
+        return Err(refused(format!("{role} cannot be signed: {p}")));
+    }
+    Ok(Some(Signable { role: role.to_string(), metadata: md, governing: gov }))
 }
 
 /// True when `sig` counts in at least one of the governing thresholds.
@@ -82,14 +95,18 @@ pub fn sign_roles(
     if signer.public_key().keyid() != holder.key.keyid() {
         return Err(refused(format!("this signer's key is not {}'s registered key; nothing was signed", holder.name)));
     }
+    // Sign first (on every core when the key is in memory), then write in one transaction.
+    let sign = |s: &Signable| signer_sign(signer, s);
+    let signatures = match signer.concurrent() {
+        Some(shared) => crate::par::map(&roles, |s| signer_sign(shared, s)),
+        None => roles.iter().map(sign).collect(),
+    };
     let mut tx = ws.begin(lock)?;
     let mut done = Vec::new();
-    for mut s in roles {
+    for (mut s, sig) in roles.into_iter().zip(signatures) {
+        let sig = sig?;
         // `sign` verified the signature against the signer's key, which is the holder's
         // (checked above); what is left is that the key is one the role's delegations list.
-        let sig = signer
-            .sign(&s.metadata.signed_bytes())
-            .map_err(|e| refused(format!("{e}; nothing was signed")))?;
         if !listed(&holder.key, &s.governing) {
             return Err(refused(format!("the signature over {} does not count for any of its thresholds; nothing was signed", s.role)));
         }
@@ -109,6 +126,10 @@ pub fn sign_roles(
     }
     tx.commit()?;
     Ok(done)
+}
+
+fn signer_sign(signer: &dyn Signer, s: &Signable) -> Result<Signature, SignRefusal> {
+    signer.sign(&s.metadata.signed_bytes()).map_err(|e| refused(format!("{e}; nothing was signed")))
 }
 
 /// A signatures file: only signatures and what identifies the bytes they are over.

@@ -187,27 +187,28 @@ impl RoleStatus {
     }
 }
 
-/// The state of every staged role.
+/// The state of every staged role (each checked on its own core where there are many).
 pub fn status(ws: &Workspace, now: OffsetDateTime) -> Result<Vec<RoleStatus>, StageError> {
     let holders = ws.holders()?;
-    let mut out = Vec::new();
-    for role in staged_roles(ws)? {
-        let md = staged(ws, &role)?.ok_or_else(|| StageError::NotStaged(role.clone()))?;
-        let mut problems = crate::policy::check(ws, &role, &md, &holders, now)?;
-        let thresholds = match governing(ws, &role, &md) {
-            Ok(g) => g
-                .into_iter()
-                .map(|g| (g.label, check_threshold(&md.signed_bytes(), md.signatures(), &g.delegation)))
-                .collect(),
-            Err(StageError::Missing(why)) => {
-                problems.push(why);
-                Vec::new()
-            }
-            Err(e) => return Err(e),
-        };
-        out.push(RoleStatus { role, version: md.version(), digest: digest(&md), thresholds, problems });
-    }
-    Ok(out)
+    let roles = staged_roles(ws)?;
+    crate::par::map(&roles, |role| role_status(ws, role, &holders, now)).into_iter().collect()
+}
+
+fn role_status(ws: &Workspace, role: &str, holders: &[crate::holder::Holder], now: OffsetDateTime) -> Result<RoleStatus, StageError> {
+    let md = staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.to_string()))?;
+    let mut problems = crate::policy::check(ws, role, &md, holders, now)?;
+    let thresholds = match governing(ws, role, &md) {
+        Ok(g) => g
+            .into_iter()
+            .map(|g| (g.label, check_threshold(&md.signed_bytes(), md.signatures(), &g.delegation)))
+            .collect(),
+        Err(StageError::Missing(why)) => {
+            problems.push(why);
+            Vec::new()
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(RoleStatus { role: role.to_string(), version: md.version(), digest: digest(&md), thresholds, problems })
 }
 
 /// The role type a role name must have.

@@ -35,6 +35,12 @@ pub trait Signer {
     /// Signs `message` and returns the raw signature bytes (Ed25519: 64 bytes; ECDSA: DER).
     fn sign_raw(&self, message: &[u8]) -> Result<Vec<u8>, SignError>;
 
+    /// This signer, when it may sign from several threads at once (a key in memory).
+    /// Devices sign one message at a time and keep the default.
+    fn concurrent(&self) -> Option<&(dyn Signer + Sync)> {
+        None
+    }
+
     /// Signs `message` (the canonical bytes of `signed`) and checks the signature.
     fn sign(&self, message: &[u8]) -> Result<Signature, SignError> {
         let raw = self.sign_raw(message)?;

@@ -245,6 +245,10 @@ impl Signer for PassphraseSigner {
         self.source.describe(&self.holder)
     }
 
+    fn concurrent(&self) -> Option<&(dyn Signer + Sync)> {
+        Some(self)
+    }
+
     fn sign_raw(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
         use ed25519_dalek::Signer as _;
         Ok(self.secret.sign(message).to_bytes().to_vec())

@@ -73,6 +73,10 @@ impl Signer for SoftwareSigner {
         self.label.clone()
     }
 
+    fn concurrent(&self) -> Option<&(dyn Signer + Sync)> {
+        Some(self)
+    }
+
     fn sign_raw(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
         use signature::Signer as _;
         Ok(match &self.secret {
