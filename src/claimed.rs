@@ -530,12 +530,14 @@ pub fn stage_promotion(
     }
     let holders = ws.holders()?;
     let now = OffsetDateTime::now_utc();
-    let mut tx = ws.begin(lock)?;
-    for (role, md) in staged {
-        let problems = crate::policy::check(ws, role, md, &holders, now)?;
-        if let Some(first) = problems.first() {
+    let checks = crate::par::map(staged, |(role, md)| crate::policy::check(ws, role, md, &holders, now));
+    for ((role, _), problems) in staged.iter().zip(checks) {
+        if let Some(first) = problems?.first() {
             return Err(refused(format!("{role}: {first}; nothing was staged")));
         }
+    }
+    let mut tx = ws.begin(lock)?;
+    for (role, md) in staged {
         tx.write(&staging::staged_path(role), &md.to_bytes())?;
     }
     let record = pep480::SourceRecord { version: source.version(), sha256: hex::encode(staging::digest(source)) };

@@ -35,7 +35,8 @@ pub fn signable(ws: &Workspace, holder: &Holder, only: &[String], now: OffsetDat
     }
     let holders = ws.holders()?;
     let wanted: Vec<String> = staged.into_iter().filter(|r| only.is_empty() || only.contains(r)).collect();
-    let checked = crate::par::map(&wanted, |role| signable_role(ws, role, holder, &holders, only, now));
+    let delegators = staging::Delegators::load(ws)?;
+    let checked = crate::par::map(&wanted, |role| signable_role(ws, role, holder, &holders, &delegators, only, now));
     let mut out = Vec::new();
     for s in checked {
         out.extend(s?);
@@ -51,11 +52,12 @@ fn signable_role(
     role: &str,
     holder: &Holder,
     holders: &[Holder],
+    delegators: &staging::Delegators,
     only: &[String],
     now: OffsetDateTime,
 ) -> Result<Option<Signable>, SignRefusal> {
     let md = staging::staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.to_string()))?;
-    let gov = governing(ws, role, &md)?;
+    let gov = staging::governing_with(ws, role, &md, Some(delegators))?;
     let needed = gov.iter().any(|g| g.delegation.keys.iter().any(|(id, _)| id == holder.key.keyid()));
     if !needed {
         if only.iter().any(|r| r == role) {

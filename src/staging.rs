@@ -125,9 +125,52 @@ pub struct Governing {
     pub delegation: Delegation,
 }
 
+/// The delegations of the offline delegators (`targets`, `claimed`), read once per command
+/// rather than once per staged role: a promotion stages hundreds of shards under `claimed`.
+#[derive(Debug, Default)]
+pub struct Delegators {
+    /// delegator -> (its effective version, delegated role -> delegation).
+    read: std::collections::HashMap<&'static str, Option<(u64, std::collections::HashMap<String, Delegation>)>>,
+}
+
+impl Delegators {
+    /// Reads the effective `targets` and `claimed` delegations.
+    pub fn load(ws: &Workspace) -> Result<Delegators, StageError> {
+        let mut read = std::collections::HashMap::new();
+        for delegator in ["targets", crate::pep480::CLAIMED] {
+            let entry = match effective(ws, delegator)? {
+                None => None,
+                Some(md) => {
+                    let view = md.targets().map_err(|source| StageError::Corrupt { path: staged_path(delegator), source })?;
+                    let mut map = std::collections::HashMap::new();
+                    for d in view.delegations.iter() {
+                        // Each delegation's keys, parsed once per key rather than once per role.
+                        let mut keys: std::collections::HashMap<&str, Option<crate::key::Key>> = Default::default();
+                        for r in d.roles.iter().flatten() {
+                            let ids = r.keyids.iter().map(|id| {
+                                let key = keys.entry(id).or_insert_with(|| d.key(id)).clone();
+                                (id.to_string(), key)
+                            });
+                            map.insert(r.name.to_string(), Delegation::new(&r.name, r.threshold, ids.collect::<Vec<_>>().into_iter()));
+                        }
+                    }
+                    Some((md.version(), map))
+                }
+            };
+            read.insert(delegator, entry);
+        }
+        Ok(Delegators { read })
+    }
+}
+
 /// The thresholds that govern `md` as role `role`: for root N+1, root N's root keys and
 /// its own; for targets, the root's; for a delegated role, its delegator's.
 pub fn governing(ws: &Workspace, role: &str, md: &Metadata) -> Result<Vec<Governing>, StageError> {
+    governing_with(ws, role, md, None)
+}
+
+/// [`governing`], with the delegators' delegations read beforehand.
+pub fn governing_with(ws: &Workspace, role: &str, md: &Metadata, cache: Option<&Delegators>) -> Result<Vec<Governing>, StageError> {
     let missing = |what: String| StageError::Missing(what);
     let bad = |source| StageError::Corrupt { path: staged_path(role), source };
     match role {
@@ -150,6 +193,17 @@ pub fn governing(ws: &Workspace, role: &str, md: &Metadata) -> Result<Vec<Govern
             let view = root.root().map_err(bad)?;
             let d = view.delegation(role).ok_or_else(|| missing(format!("root defines no {role} role")))?;
             Ok(vec![Governing { label: format!("root version {}", root.version()), delegation: d }])
+        }
+        _ if cache.is_some_and(|c| c.read.contains_key(crate::claimed::delegator_of(role))) => {
+            let delegator = crate::claimed::delegator_of(role);
+            let entry = cache.and_then(|c| c.read.get(delegator)).and_then(|e| e.as_ref());
+            let (version, map) = entry
+                .ok_or_else(|| missing(format!("there is no {delegator} metadata delegating to {role}; stage {delegator} first")))?;
+            let d = map
+                .get(role)
+                .cloned()
+                .ok_or_else(|| missing(format!("{delegator} version {version} does not delegate to {role}")))?;
+            Ok(vec![Governing { label: format!("{delegator} version {version}"), delegation: d }])
         }
         _ => {
             let delegator = crate::claimed::delegator_of(role);
@@ -191,13 +245,20 @@ impl RoleStatus {
 pub fn status(ws: &Workspace, now: OffsetDateTime) -> Result<Vec<RoleStatus>, StageError> {
     let holders = ws.holders()?;
     let roles = staged_roles(ws)?;
-    crate::par::map(&roles, |role| role_status(ws, role, &holders, now)).into_iter().collect()
+    let delegators = Delegators::load(ws)?;
+    crate::par::map(&roles, |role| role_status(ws, role, &holders, &delegators, now)).into_iter().collect()
 }
 
-fn role_status(ws: &Workspace, role: &str, holders: &[crate::holder::Holder], now: OffsetDateTime) -> Result<RoleStatus, StageError> {
+fn role_status(
+    ws: &Workspace,
+    role: &str,
+    holders: &[crate::holder::Holder],
+    delegators: &Delegators,
+    now: OffsetDateTime,
+) -> Result<RoleStatus, StageError> {
     let md = staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.to_string()))?;
     let mut problems = crate::policy::check(ws, role, &md, holders, now)?;
-    let thresholds = match governing(ws, role, &md) {
+    let thresholds = match governing_with(ws, role, &md, Some(delegators)) {
         Ok(g) => g
             .into_iter()
             .map(|g| (g.label, check_threshold(&md.signed_bytes(), md.signatures(), &g.delegation)))
