@@ -1,0 +1,42 @@
+//! Process hygiene: what the `ceremony` process does for itself before and after any
+//! command. Two things live here:
+//!
+//! - [`refusal_line`]: a refusal reaches the terminal as exactly one short line of plain
+//!   text, whatever bytes a hostile file made its way into the message (parser errors quote
+//!   the offending value; a 50 MB string or an escape sequence must not reach the screen);
+//! - [`harden_process`] (see `docs/secret-hygiene.md`): core dumps off and the process not
+//!   dumpable, so a crash or a debugger attach cannot copy a passphrase out of memory.
+
+/// The longest refusal line printed (in characters, after `ceremony: `). A sentence that
+/// says what is wrong and what to do fits easily; quoted hostile input does not.
+pub const MAX_REFUSAL_CHARS: usize = 600;
+
+/// One printable line: control characters (newlines and terminal escapes included) become
+/// `?`, and an over-long message keeps its beginning and its end (which says what to do)
+/// around a `[...]` marker.
+pub fn refusal_line(message: &str) -> String {
+    let clean: Vec<char> = message.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    if clean.len() <= MAX_REFUSAL_CHARS {
+        return clean.into_iter().collect::<String>().trim().to_string();
+    }
+    let head: String = clean[..MAX_REFUSAL_CHARS / 2].iter().collect();
+    let tail: String = clean[clean.len() - MAX_REFUSAL_CHARS / 3..].iter().collect();
+    format!("{} [...] {}", head.trim_end(), tail.trim_start())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_lines_are_short_plain_and_keep_their_advice() {
+        assert_eq!(refusal_line("plain sentence; do this"), "plain sentence; do this");
+        assert_eq!(refusal_line("a\nb\u{1b}[31mc\r\u{7f}"), "a?b?[31mc??");
+        let long = format!("the file holds \"{}\"; give a TUF root metadata file", "A".repeat(50_000));
+        let line = refusal_line(&long);
+        assert!(line.chars().count() <= MAX_REFUSAL_CHARS + 10, "{}", line.len());
+        assert!(line.starts_with("the file holds"));
+        assert!(line.ends_with("give a TUF root metadata file"));
+        assert!(line.contains("[...]"));
+    }
+}
