@@ -23,21 +23,37 @@ use crate::workspace::Workspace;
 /// The default longest time from now to `expires`.
 pub const DEFAULT_MAX_EXPIRY_DAYS: i64 = 1095;
 
-#[derive(Deserialize, Default)]
+/// The longest `max_expiry_days` a policy may set: 100 years. Beyond it the value is a
+/// mistake (and far enough beyond it, `now + max` leaves the range of dates).
+pub const MAX_EXPIRY_DAYS_LIMIT: i64 = 36_500;
+
+/// `policy.json`: `{"max_expiry_days": N}` and nothing else.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PolicyFile {
-    max_expiry_days: Option<i64>,
+    max_expiry_days: i64,
 }
 
 /// The longest allowed validity, from the workspace's `policy.json` if present.
+///
+/// The file is read as strictly as metadata: through the canonical JSON reader (no floats,
+/// duplicate keys, deep nesting or invalid UTF-8), with no field but `max_expiry_days`,
+/// which must be a whole number of days from 1 to [`MAX_EXPIRY_DAYS_LIMIT`].
 pub fn max_expiry(ws: &Workspace) -> Result<Duration, StageError> {
-    let days = match ws.read("policy.json")? {
-        None => DEFAULT_MAX_EXPIRY_DAYS,
-        Some(bytes) => serde_json::from_slice::<PolicyFile>(&bytes)
-            .map_err(|e| StageError::Missing(format!("policy.json is not valid ({e}); fix or remove it")))?
-            .max_expiry_days
-            .unwrap_or(DEFAULT_MAX_EXPIRY_DAYS),
+    let Some(bytes) = ws.read("policy.json")? else {
+        return Ok(Duration::days(DEFAULT_MAX_EXPIRY_DAYS));
     };
-    Ok(Duration::days(days))
+    let invalid = |why: String| {
+        StageError::Missing(format!(
+            "policy.json is not valid ({why}); it must be {{\"max_expiry_days\": N}} with N from 1 to {MAX_EXPIRY_DAYS_LIMIT}: fix or remove it"
+        ))
+    };
+    crate::canonical::canonicalize(&bytes).map_err(|e| invalid(e.to_string()))?;
+    let file: PolicyFile = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
+    if !(1..=MAX_EXPIRY_DAYS_LIMIT).contains(&file.max_expiry_days) {
+        return Err(invalid(format!("max_expiry_days is {}", file.max_expiry_days)));
+    }
+    Ok(Duration::days(file.max_expiry_days))
 }
 
 /// Every rule `md`, staged as `role`, breaks.
