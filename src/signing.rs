@@ -38,6 +38,7 @@ pub fn signable(ws: &Workspace, holder: &Holder, only: &[String], now: OffsetDat
     for role in staged.into_iter().filter(|r| only.is_empty() || only.contains(r)) {
         let md = staging::staged(ws, &role)?.ok_or_else(|| StageError::NotStaged(role.clone()))?;
         let gov = governing(ws, &role, &md)?;
+        staging::check_intact_under(&role, &md, &gov)?;
         let needed = gov.iter().any(|g| g.delegation.keys.iter().any(|(id, _)| id == holder.key.keyid()));
         if !needed {
             if only.contains(&role) {
@@ -154,6 +155,7 @@ pub fn import_signatures(ws: &Workspace, lock: &WorkspaceLock, files: &[Signatur
     for role in staging::staged_roles(ws)? {
         let md = staging::staged(ws, &role)?.ok_or_else(|| StageError::NotStaged(role.clone()))?;
         let gov = governing(ws, &role, &md)?;
+        staging::check_intact_under(&role, &md, &gov)?;
         staged.push((role, md, gov, false));
     }
     let mut added = Vec::new();
@@ -161,6 +163,9 @@ pub fn import_signatures(ws: &Workspace, lock: &WorkspaceLock, files: &[Signatur
         if file.format != SIGNATURE_FORMAT {
             return Err(refused(format!("a file is not a Ceremony signatures file (format {:?}); nothing was imported", file.format)));
         }
+        // The holder name goes into messages and the transcript: it must be a holder name.
+        crate::holder::check_name(&file.holder)
+            .map_err(|e| refused(format!("a signatures file names no usable holder: {e}; nothing was imported")))?;
         for e in &file.signatures {
             let Some((_, md, gov, changed)) = staged.iter_mut().find(|(r, ..)| *r == e.role) else {
                 return Err(refused(format!("{}'s signature is for {}, which is not staged here; nothing was imported", file.holder, e.role)));
