@@ -310,7 +310,14 @@ fn parse_ed25519(public: &str) -> Result<ed25519_dalek::VerifyingKey, KeyError> 
     let bad = |reason: &str| KeyError::BadPublicKey { algorithm: "Ed25519", reason: reason.to_string() };
     let bytes = hex::decode(public).map_err(|_| bad("keyval.public is not hex"))?;
     let bytes: [u8; 32] = bytes.try_into().map_err(|_| bad("keyval.public must be 64 hex characters"))?;
-    ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| bad("not a point on the curve"))
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| bad("not a point on the curve"))?;
+    // A point has one canonical encoding; a y coordinate at or above the field prime (e.g.
+    // 32 bytes of FF) decodes to the same point as its reduction. Two spellings of one key
+    // would get two keyids and two identities, so only the canonical one is accepted.
+    if key.to_edwards().compress().as_bytes() != &bytes {
+        return Err(bad("not the canonical encoding of a curve point"));
+    }
+    Ok(key)
 }
 
 /// Reads a PEM SubjectPublicKeyInfo or (legacy) a hex SEC1 point. Returns whether it was hex.
