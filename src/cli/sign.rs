@@ -127,7 +127,8 @@ pub(super) fn import(global: &Global, files: &[PathBuf]) -> Result<(), Refusal> 
     let ws = open(global)?;
     let mut parsed = Vec::new();
     for f in files {
-        let bytes = std::fs::read(f).map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", f.display())))?;
+        let bytes = crate::fsio::read_limited(f, crate::fsio::MAX_SIGNATURE_FILE)
+            .map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", f.display())))?;
         let file: SignatureFile = serde_json::from_slice(&bytes).map_err(|e| {
             Refusal::unusable(format!("{} is not a signatures file ({e}); it comes from `ceremony signature export`", f.display()))
         })?;
