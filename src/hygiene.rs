@@ -24,6 +24,41 @@ pub fn refusal_line(message: &str) -> String {
     format!("{} [...] {}", head.trim_end(), tail.trim_start())
 }
 
+/// What [`harden_process`] achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hardening {
+    /// RLIMIT_CORE is 0 (soft and hard): no core file, whatever the system's core pattern.
+    pub core_dumps_off: bool,
+    /// PR_SET_DUMPABLE is 0: no core dump through a pipe handler either, no ptrace attach by
+    /// other processes of the same user, /proc/PID/mem and friends owned by root.
+    pub not_dumpable: bool,
+}
+
+/// Turns core dumps off for this process for good (the hard limit too, so nothing later in
+/// the process can turn them back on) and makes it not dumpable. Called first thing in
+/// `main`, before any secret exists. Best effort: each step reports whether it worked.
+pub fn harden_process() -> Hardening {
+    use rustix::process::{setrlimit, Resource, Rlimit};
+    let core_dumps_off = setrlimit(Resource::Core, Rlimit { current: Some(0), maximum: Some(0) }).is_ok();
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let not_dumpable =
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable).is_ok();
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let not_dumpable = false;
+    Hardening { core_dumps_off, not_dumpable }
+}
+
+/// The process's current state, as [`harden_process`] leaves it (for tests and diagnostics).
+pub fn current() -> Hardening {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Core);
+    let core_dumps_off = limit.current == Some(0) && limit.maximum == Some(0);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let not_dumpable = matches!(rustix::process::dumpable_behavior(), Ok(rustix::process::DumpableBehavior::NotDumpable));
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let not_dumpable = false;
+    Hardening { core_dumps_off, not_dumpable }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

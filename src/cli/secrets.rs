@@ -33,7 +33,7 @@ pub(crate) struct Terminal;
 
 impl Console for Terminal {
     fn ask_hidden(&mut self, prompt: &str) -> std::io::Result<Zeroizing<String>> {
-        rpassword::prompt_password(prompt).map(Zeroizing::new)
+        crate::secret::read_hidden_line(prompt)
     }
 
     fn say(&mut self, text: &str) {
@@ -64,6 +64,9 @@ pub(crate) fn no_terminal(what: &str, flag: &str) -> Refusal {
 }
 
 fn terminal_failed(e: std::io::Error) -> Refusal {
+    if e.kind() == std::io::ErrorKind::Interrupted {
+        return Refusal::failed("interrupted at the prompt; nothing was done");
+    }
     Refusal::unusable(format!("cannot read from the terminal: {e}; pass --passphrase-file F instead"))
 }
 
