@@ -231,6 +231,18 @@ fn set(doc: &mut Value, pointer: &str, value: Value) {
 
 const SENTINEL: &str = "@@HOSTILE@@";
 
+/// Content written as a sparse 300 MiB file of zeros instead (over the 256 MiB metadata cap).
+const SPARSE: &[u8] = b"@@SPARSE-300-MIB@@";
+
+fn write_input(path: &Path, bytes: &[u8]) {
+    if bytes == SPARSE {
+        let f = std::fs::File::create(path).unwrap();
+        f.set_len(300 << 20).unwrap();
+    } else {
+        std::fs::write(path, bytes).unwrap();
+    }
+}
+
 fn with(doc: &Value, pointer: &str, put: Put) -> Vec<u8> {
     let mut d = doc.clone();
     match put {
@@ -268,6 +280,7 @@ fn json_variants(base: &[u8], points: &Points, keyid_for_mismatch: &str) -> Vec<
     add("nesting", "100,000 objects", ["{\"a\":".repeat(DEPTH), "1".into(), "}".repeat(DEPTH)].concat().into_bytes());
     add("nesting", "100,000 unclosed", "[{\"a\":".repeat(DEPTH).into_bytes());
     add("50 MB string", "top level", [&b"\""[..], &vec![b'A'; FIFTY_MB], b"\""].concat());
+    add("file size", "300 MiB (sparse), over every cap", SPARSE.to_vec());
 
     let doc: Value = serde_json::from_slice(base).unwrap();
     if let Value::Object(map) = &doc {
@@ -486,7 +499,7 @@ fn run_slot(fx: &Fixture, slot: &Slot, scratch: &Path) -> (Vec<String>, usize) {
     for (class, name, bytes) in &slot.variants {
         for cmd in commands {
             fresh();
-            std::fs::write(&target, bytes).unwrap();
+            write_input(&target, bytes);
             let before = tree(&ws);
             let cmd = expand(cmd);
             let argv: Vec<&str> = cmd.iter().map(String::as_str).collect();
