@@ -21,9 +21,11 @@ work="$(cd "$work" && pwd)"
 command -v cargo >/dev/null || { echo "reproducible-build.sh: cargo is not installed" >&2; exit 2; }
 git -C "$repo" diff --quiet HEAD -- . ':!target' 2>/dev/null || echo "note: uncommitted changes are not part of the build (it builds HEAD)" >&2
 
+# The commit is fixed once: both builds use exactly this tree, whatever happens to HEAD meanwhile.
+commit="$(git -C "$repo" rev-parse HEAD)"
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
 sysroot="$(rustc --print sysroot)"
-export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct HEAD)}"
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct "$commit")}"
 # Nothing from the caller's environment that changes code generation.
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_RUSTFLAGS RUSTC_WRAPPER CARGO_BUILD_TARGET
 
@@ -31,7 +33,7 @@ build() {
     local name="$1" src="$work/$1/src" target="$work/$1/target"
     rm -rf "$src"
     mkdir -p "$src"
-    git -C "$repo" archive --format=tar HEAD | tar -x -C "$src"
+    git -C "$repo" archive --format=tar "$commit" | tar -x -C "$src"
     echo "== build $name: $src (target $target)" >&2
     (
         cd "$src"
@@ -51,7 +53,7 @@ b="$(build b)"
 echo "build a: $a"
 echo "build b: $b"
 if [ "$a" = "$b" ]; then
-    echo "reproducible: sha256 $a (ceremony $(git -C "$repo" describe --always --dirty=-dirty), $(rustc --version))"
+    echo "reproducible: sha256 $a (commit $commit, $(rustc --version), $(rustc -vV | sed -n 's/^host: //p'))"
     exit 0
 fi
 echo "NOT reproducible: the two release binaries differ (kept in $work/a and $work/b; compare with diffoscope)" >&2
