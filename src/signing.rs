@@ -128,7 +128,7 @@ pub struct SignatureEntry {
 pub const SIGNATURE_FORMAT: &str = "ceremony-signatures-v1";
 
 fn is_lower_hex(s: &str) -> bool {
-    !s.is_empty() && s.len() % 2 == 0 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Reads a signatures file as `signature import` does, as strictly as metadata: canonical

@@ -84,7 +84,7 @@ fn corrupt(rel: &str, why: String) -> StageError {
 }
 
 fn is_lower_hex(s: &str) -> bool {
-    !s.is_empty() && s.len() % 2 == 0 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Refuses a staged file that holds what Ceremony never writes there: Ceremony keeps only

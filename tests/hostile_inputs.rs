@@ -646,6 +646,7 @@ fn bundle_level_variants(valid: &[u8]) -> Vec<(&'static str, String, Vec<u8>)> {
 // ------------------------------------------------------------------------------------
 
 #[test]
+#[allow(clippy::vec_init_then_push)] // one push per table row reads best
 fn every_command_refuses_hostile_files_plainly_without_changing_the_workspace() {
     let fx = fixture();
     let root_doc_points = root_points(&fx.alice_keyid);
