@@ -375,3 +375,19 @@ fn verify_rsa_pss(key: &rsa::RsaPublicKey, message: &[u8], sig: &[u8]) -> Result
 pub fn short_keyid(keyid: &str) -> &str {
     keyid.get(..8).unwrap_or(keyid)
 }
+
+#[cfg(test)]
+mod encoding_tests {
+    use super::*;
+
+    #[test]
+    fn ed25519_keys_only_in_canonical_encoding() {
+        // y = 2^255 - 1 (>= p) is accepted by decompression as y mod p; refuse that spelling.
+        let err = PublicKey::from_tuf("ed25519", "ed25519", &"ff".repeat(32)).unwrap_err();
+        assert!(err.to_string().contains("canonical"), "{err}");
+        // A real key's encoding is canonical.
+        let seed = [9u8; 32];
+        let public = hex::encode(ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().as_bytes());
+        PublicKey::from_tuf("ed25519", "ed25519", &public).unwrap();
+    }
+}

@@ -268,6 +268,29 @@ mod tests {
     }
 
     #[test]
+    fn policy_file_is_read_strictly() {
+        let (_d, ws, _) = workspace_with(&[]);
+        let policy = ws.state().join("policy.json");
+        std::fs::write(&policy, b"{\"max_expiry_days\": 30}").unwrap();
+        assert_eq!(max_expiry(&ws).unwrap(), Duration::days(30));
+        // i64::MAX and i64::MIN panicked in Duration::days before the range check.
+        for bad in [
+            "{\"max_expiry_days\": 9223372036854775807}",
+            "{\"max_expiry_days\": -9223372036854775808}",
+            "{\"max_expiry_days\": 0}",
+            "{\"max_expiry_days\": 36501}",
+            "{\"max_expiry_days\": null}",
+            "{\"max_expiry_days\": 30.0}",
+            "{\"max_expiry_days\": 30, \"max_expiry_days\": 40}",
+            "{\"max_expiry_days\": 30, \"x\": 1}",
+            "{}",
+        ] {
+            std::fs::write(&policy, bad).unwrap();
+            assert!(max_expiry(&ws).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn legacy_rule() {
         let a = SoftwareSigner::generate(Algorithm::EcdsaP256);
         let (_d, ws, holders) = workspace_with(&[a.public_key()]);
