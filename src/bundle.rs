@@ -441,7 +441,13 @@ fn check_trailing(reader: impl Read) -> Result<(), BundleError> {
     }
 }
 
+/// The longest `tool` a manifest may name.
+const MAX_TOOL_LEN: usize = 128;
+
 fn parse_manifest(bytes: &[u8]) -> Result<Manifest, BundleError> {
+    // As strict as metadata: duplicate keys (which JSON parsers resolve differently), floats,
+    // deep nesting and invalid UTF-8 are refused before anything is read from it.
+    canonical::canonicalize(bytes).map_err(|e| BundleError::BadManifest(e.to_string()))?;
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| BundleError::BadManifest(e.to_string()))?;
     let object = value.as_object().ok_or_else(|| BundleError::BadManifest("it is not a JSON object".into()))?;
@@ -456,6 +462,15 @@ fn parse_manifest(bytes: &[u8]) -> Result<Manifest, BundleError> {
         return Err(BundleError::UnknownFormatVersion(version));
     }
     let manifest: Manifest = serde_json::from_value(value).map_err(|e| BundleError::BadManifest(e.to_string()))?;
+    // `tool` is shown to people: printable ASCII only, and short.
+    if manifest.tool.is_empty()
+        || manifest.tool.len() > MAX_TOOL_LEN
+        || !manifest.tool.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+    {
+        return Err(BundleError::BadManifest(format!(
+            "its \"tool\" is not 1 to {MAX_TOOL_LEN} printable ASCII characters"
+        )));
+    }
     let mut listed = BTreeSet::new();
     for f in &manifest.files {
         match parse_member_name(f.path.as_bytes()) {

@@ -259,18 +259,6 @@ pub fn read_shard(md: &Metadata) -> Result<ShardProjects, StageError> {
     Ok(list.valid.into_iter().map(|p| (p.name.clone(), p)).collect())
 }
 
-/// The largest shard size from policy.json, or the default.
-pub fn shard_max_bytes(ws: &Workspace) -> Result<usize, StageError> {
-    #[derive(Deserialize)]
-    struct Policy {
-        claimed_shard_max_bytes: Option<usize>,
-    }
-    let Some(bytes) = ws.read("policy.json")? else { return Ok(DEFAULT_SHARD_MAX_BYTES) };
-    let p: Policy = serde_json::from_slice(&bytes)
-        .map_err(|e| StageError::Missing(format!("policy.json is not valid ({e}); fix or remove it")))?;
-    Ok(p.claimed_shard_max_bytes.unwrap_or(DEFAULT_SHARD_MAX_BYTES).clamp(16 * 1024, 4 * 1024 * 1024))
-}
-
 /// Rules a staged claimed index or shard must keep beyond the generic ones: the layout is
 /// a prefix-free set of shards with their own patterns and the claimed keys; every project
 /// in a shard belongs there and carries exactly its own patterns, terminating.
@@ -433,7 +421,7 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
             }
         }
     }
-    let max = shard_max_bytes(ws)?;
+    let max = crate::policy::claimed_shard_max_bytes(ws)?;
     let mut planned: Vec<(String, u64, ShardProjects)> = Vec::new();
     for leaf in &touched {
         let (version, projects) = shards.loaded.remove(leaf).ok_or_else(|| refused("internal error: a shard vanished"))?;

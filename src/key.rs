@@ -310,7 +310,14 @@ fn parse_ed25519(public: &str) -> Result<ed25519_dalek::VerifyingKey, KeyError> 
     let bad = |reason: &str| KeyError::BadPublicKey { algorithm: "Ed25519", reason: reason.to_string() };
     let bytes = hex::decode(public).map_err(|_| bad("keyval.public is not hex"))?;
     let bytes: [u8; 32] = bytes.try_into().map_err(|_| bad("keyval.public must be 64 hex characters"))?;
-    ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| bad("not a point on the curve"))
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| bad("not a point on the curve"))?;
+    // A point has one canonical encoding; a y coordinate at or above the field prime (e.g.
+    // 32 bytes of FF) decodes to the same point as its reduction. Two spellings of one key
+    // would get two keyids and two identities, so only the canonical one is accepted.
+    if key.to_edwards().compress().as_bytes() != &bytes {
+        return Err(bad("not the canonical encoding of a curve point"));
+    }
+    Ok(key)
 }
 
 /// Reads a PEM SubjectPublicKeyInfo or (legacy) a hex SEC1 point. Returns whether it was hex.
@@ -367,4 +374,20 @@ fn verify_rsa_pss(key: &rsa::RsaPublicKey, message: &[u8], sig: &[u8]) -> Result
 /// The first eight hex characters of a keyid, as people read them aloud.
 pub fn short_keyid(keyid: &str) -> &str {
     keyid.get(..8).unwrap_or(keyid)
+}
+
+#[cfg(test)]
+mod encoding_tests {
+    use super::*;
+
+    #[test]
+    fn ed25519_keys_only_in_canonical_encoding() {
+        // y = 2^255 - 1 (>= p) is accepted by decompression as y mod p; refuse that spelling.
+        let err = PublicKey::from_tuf("ed25519", "ed25519", &"ff".repeat(32)).unwrap_err();
+        assert!(err.to_string().contains("canonical"), "{err}");
+        // A real key's encoding is canonical.
+        let seed = [9u8; 32];
+        let public = hex::encode(ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().as_bytes());
+        PublicKey::from_tuf("ed25519", "ed25519", &public).unwrap();
+    }
 }

@@ -30,6 +30,7 @@ pub mod datetime;
 pub mod export;
 pub mod fsio;
 pub mod holder;
+pub mod hygiene;
 pub mod jsonview;
 pub mod key;
 pub mod metadata;

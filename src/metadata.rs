@@ -134,7 +134,8 @@ impl Metadata {
 
     /// Reads a metadata file.
     pub fn from_file(path: &Path) -> Result<Metadata, ReadError> {
-        let input = std::fs::read(path).map_err(|e| ReadError::Io(path.display().to_string(), e.to_string()))?;
+        let input = crate::fsio::read_limited(path, crate::fsio::MAX_METADATA_FILE)
+            .map_err(|e| ReadError::Io(path.display().to_string(), e.to_string()))?;
         Metadata::from_slice(&input).map_err(|e| ReadError::Metadata(path.display().to_string(), e))
     }
 

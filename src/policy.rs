@@ -23,21 +23,59 @@ use crate::workspace::Workspace;
 /// The default longest time from now to `expires`.
 pub const DEFAULT_MAX_EXPIRY_DAYS: i64 = 1095;
 
+/// The longest `max_expiry_days` a policy may set: 100 years. Beyond it the value is a
+/// mistake (and far enough beyond it, `now + max` leaves the range of dates).
+pub const MAX_EXPIRY_DAYS_LIMIT: i64 = 36_500;
+
+/// `policy.json`: `{"max_expiry_days": N, "claimed_shard_max_bytes": B}`, both optional,
+/// nothing else.
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct PolicyFile {
     max_expiry_days: Option<i64>,
+    claimed_shard_max_bytes: Option<u64>,
+}
+
+/// The smallest and largest claimed shard limits a policy may set: below 16 KiB a shard
+/// holds a few dozen projects; above 4 MiB it nears python-tuf's 5 MB limit.
+pub const SHARD_MAX_BYTES_RANGE: (u64, u64) = (16 * 1024, 4 * 1024 * 1024);
+
+/// Reads the workspace's `policy.json` as strictly as metadata: through the canonical JSON
+/// reader (no floats, duplicate keys, deep nesting or invalid UTF-8), known fields only,
+/// each in its range.
+fn read_policy(ws: &Workspace) -> Result<PolicyFile, StageError> {
+    let Some(bytes) = ws.read("policy.json")? else { return Ok(PolicyFile::default()) };
+    let (lo, hi) = SHARD_MAX_BYTES_RANGE;
+    let invalid = |why: String| {
+        StageError::Missing(format!(
+            "policy.json is not valid ({why}); it may set \"max_expiry_days\" (1 to {MAX_EXPIRY_DAYS_LIMIT}) and \"claimed_shard_max_bytes\" ({lo} to {hi}): fix or remove it"
+        ))
+    };
+    crate::canonical::canonicalize(&bytes).map_err(|e| invalid(e.to_string()))?;
+    let fields: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
+    if let Some((name, _)) = fields.iter().find(|(_, v)| v.is_null()) {
+        return Err(invalid(format!("{name} is null")));
+    }
+    let file: PolicyFile = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
+    if let Some(days) = file.max_expiry_days.filter(|d| !(1..=MAX_EXPIRY_DAYS_LIMIT).contains(d)) {
+        return Err(invalid(format!("max_expiry_days is {days}")));
+    }
+    if let Some(b) = file.claimed_shard_max_bytes.filter(|b| !(lo..=hi).contains(b)) {
+        return Err(invalid(format!("claimed_shard_max_bytes is {b}")));
+    }
+    Ok(file)
 }
 
 /// The longest allowed validity, from the workspace's `policy.json` if present.
 pub fn max_expiry(ws: &Workspace) -> Result<Duration, StageError> {
-    let days = match ws.read("policy.json")? {
-        None => DEFAULT_MAX_EXPIRY_DAYS,
-        Some(bytes) => serde_json::from_slice::<PolicyFile>(&bytes)
-            .map_err(|e| StageError::Missing(format!("policy.json is not valid ({e}); fix or remove it")))?
-            .max_expiry_days
-            .unwrap_or(DEFAULT_MAX_EXPIRY_DAYS),
-    };
-    Ok(Duration::days(days))
+    Ok(Duration::days(read_policy(ws)?.max_expiry_days.unwrap_or(DEFAULT_MAX_EXPIRY_DAYS)))
+}
+
+/// The largest signed size of a claimed shard (docs/claimed-layout.md).
+pub fn claimed_shard_max_bytes(ws: &Workspace) -> Result<usize, StageError> {
+    let b = read_policy(ws)?.claimed_shard_max_bytes.map_or(crate::claimed::DEFAULT_SHARD_MAX_BYTES, |b| b as usize);
+    Ok(b)
 }
 
 /// Every rule `md`, staged as `role`, breaks.
@@ -253,6 +291,29 @@ mod tests {
         assert!(check(&ws, "root", &past, &holders, now()).unwrap().iter().any(|p| p.contains("already be expired")));
         let far = root(1, &keys, 1, "2099-01-01T00:00:00Z");
         assert!(check(&ws, "root", &far, &holders, now()).unwrap().iter().any(|p| p.contains("more than 1095 days")));
+    }
+
+    #[test]
+    fn policy_file_is_read_strictly() {
+        let (_d, ws, _) = workspace_with(&[]);
+        let policy = ws.state().join("policy.json");
+        std::fs::write(&policy, b"{\"max_expiry_days\": 30}").unwrap();
+        assert_eq!(max_expiry(&ws).unwrap(), Duration::days(30));
+        // i64::MAX and i64::MIN panicked in Duration::days before the range check.
+        for bad in [
+            "{\"max_expiry_days\": 9223372036854775807}",
+            "{\"max_expiry_days\": -9223372036854775808}",
+            "{\"max_expiry_days\": 0}",
+            "{\"max_expiry_days\": 36501}",
+            "{\"max_expiry_days\": null}",
+            "{\"max_expiry_days\": 30.0}",
+            "{\"max_expiry_days\": 30, \"max_expiry_days\": 40}",
+            "{\"max_expiry_days\": 30, \"x\": 1}",
+            "{}",
+        ] {
+            std::fs::write(&policy, bad).unwrap();
+            assert!(max_expiry(&ws).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -11,14 +11,25 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-/// Bytes that must not outlive their use: zeroized on drop, redacted in `Debug`.
-#[derive(Clone)]
-pub struct SecretBytes(Zeroizing<Vec<u8>>);
+/// Bytes that must not outlive their use: zeroized on drop, redacted in `Debug`, and kept in
+/// locked memory (never written to swap) where the platform allows it.
+///
+/// Locking is best effort (see docs/secret-hygiene.md): `mlock` fails when the process is over
+/// its RLIMIT_MEMLOCK, and locks do not nest, so unlocking one secret unlocks its whole page
+/// even when another secret shares it. Core dumps are off for the whole process
+/// ([`crate::hygiene::harden_process`]), which does not depend on either.
+pub struct SecretBytes {
+    bytes: Zeroizing<Vec<u8>>,
+    /// The lock on `bytes`' pages, released (after zeroizing) on drop.
+    lock: Option<region::LockGuard>,
+}
 
 impl SecretBytes {
     /// Takes ownership of `bytes`; they are zeroized when this value is dropped.
     pub fn new(bytes: Vec<u8>) -> SecretBytes {
-        SecretBytes(Zeroizing::new(bytes))
+        let bytes = Zeroizing::new(bytes);
+        let lock = lock_pages(&bytes);
+        SecretBytes { bytes, lock }
     }
 
     /// Moves a zeroizing string's bytes in without copying them.
@@ -29,15 +40,42 @@ impl SecretBytes {
 
     /// The secret itself. Keep the borrow short.
     pub fn expose(&self) -> &[u8] {
-        &self.0
+        &self.bytes
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.bytes.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.bytes.is_empty()
+    }
+
+    /// True when the secret's pages are locked in memory.
+    pub fn is_locked(&self) -> bool {
+        self.lock.is_some()
+    }
+}
+
+/// Locks the pages of a buffer's allocation, if it has one and the platform allows it.
+fn lock_pages(bytes: &[u8]) -> Option<region::LockGuard> {
+    if bytes.is_empty() {
+        return None;
+    }
+    region::lock(bytes.as_ptr(), bytes.len()).ok()
+}
+
+impl Clone for SecretBytes {
+    fn clone(&self) -> SecretBytes {
+        SecretBytes::new(self.bytes.to_vec())
+    }
+}
+
+impl Drop for SecretBytes {
+    fn drop(&mut self) {
+        // Zeroize while the pages are still locked, then unlock; the buffer is freed after.
+        zeroize::Zeroize::zeroize(&mut *self.bytes);
+        self.lock.take();
     }
 }
 
@@ -59,7 +97,82 @@ impl Eq for SecretBytes {}
 
 impl fmt::Debug for SecretBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SecretBytes(<{} bytes, redacted>)", self.0.len())
+        write!(f, "SecretBytes(<{} bytes, redacted>)", self.bytes.len())
+    }
+}
+
+/// Reads one line from the controlling terminal (`/dev/tty`) without echo, after writing
+/// `prompt` there.
+///
+/// The terminal is put in a mode without echo, line editing or signal keys, and a guard puts
+/// the original mode back on every way out (the line read, an error, Ctrl-C, Ctrl-D, a
+/// panic). Ctrl-C arrives as a byte rather than SIGINT, so it cannot kill the process
+/// between "echo off" and "echo on": it ends the prompt with an `Interrupted` error and the
+/// typed bytes are zeroized. Backspace, Ctrl-U (erase the line) and Ctrl-D (end, on an empty
+/// line) work as usual; other control bytes are ignored. The bytes are read into a buffer
+/// sized up front ([`SECRET_FILE_LIMIT`]), so no reallocation leaves a copy behind.
+#[cfg(unix)]
+pub fn read_hidden_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
+    use std::io::{ErrorKind, Write};
+    use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions, SpecialCodeIndex};
+
+    struct Restore<'a> {
+        tty: &'a std::fs::File,
+        original: rustix::termios::Termios,
+    }
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            let _ = tcsetattr(self.tty, OptionalActions::Now, &self.original);
+        }
+    }
+
+    let mut tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty")?;
+    let original = tcgetattr(&tty)?;
+    let mut quiet = original.clone();
+    quiet.local_modes.remove(LocalModes::ECHO | LocalModes::ECHONL | LocalModes::ICANON | LocalModes::ISIG);
+    quiet.special_codes[SpecialCodeIndex::VMIN] = 1;
+    quiet.special_codes[SpecialCodeIndex::VTIME] = 0;
+    tty.write_all(prompt.as_bytes())?;
+    tty.flush()?;
+    tcsetattr(&tty, OptionalActions::Now, &quiet)?;
+    let restore = Restore { tty: &tty, original };
+    let mut line = Zeroizing::new(Vec::with_capacity(SECRET_FILE_LIMIT));
+    let mut byte = Zeroizing::new([0u8; 1]);
+    let result = loop {
+        match (&*restore.tty).read(&mut *byte) {
+            Ok(0) => break Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => break Err(e),
+        }
+        match byte[0] {
+            b'\n' | b'\r' => break Ok(()),
+            0x03 => break Err(std::io::Error::new(ErrorKind::Interrupted, "interrupted with Ctrl-C")),
+            0x04 if line.is_empty() => break Err(std::io::Error::new(ErrorKind::UnexpectedEof, "ended with Ctrl-D")),
+            0x7f | 0x08 => {
+                // Remove one UTF-8 character.
+                while let Some(b) = line.pop() {
+                    if b & 0xC0 != 0x80 {
+                        break;
+                    }
+                }
+            }
+            0x15 => zeroize::Zeroize::zeroize(&mut *line),
+            b if b < 0x20 => {}
+            b if line.len() < SECRET_FILE_LIMIT => line.push(b),
+            _ => break Err(std::io::Error::new(ErrorKind::InvalidInput, "the line is too long")),
+        }
+    };
+    drop(restore);
+    let _ = tty.write_all(b"\n");
+    result?;
+    match String::from_utf8(std::mem::take(&mut *line)) {
+        Ok(text) => Ok(Zeroizing::new(text)),
+        Err(e) => {
+            let mut bytes = e.into_bytes();
+            zeroize::Zeroize::zeroize(&mut bytes);
+            Err(std::io::Error::new(ErrorKind::InvalidData, "the typed text is not UTF-8"))
+        }
     }
 }
 

@@ -58,6 +58,7 @@ fn signable_role(
 ) -> Result<Option<Signable>, SignRefusal> {
     let md = staging::staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.to_string()))?;
     let gov = staging::governing_with(ws, role, &md, Some(delegators))?;
+    staging::check_intact_under(role, &md, &gov)?;
     let needed = gov.iter().any(|g| g.delegation.keys.iter().any(|(id, _)| id == holder.key.keyid()));
     if !needed {
         if only.iter().any(|r| r == role) {
@@ -156,6 +157,39 @@ pub struct SignatureEntry {
 
 pub const SIGNATURE_FORMAT: &str = "ceremony-signatures-v1";
 
+fn is_lower_hex(s: &str) -> bool {
+    !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Reads a signatures file as `signature import` does, as strictly as metadata: canonical
+/// JSON (no duplicate keys, floats, deep nesting, invalid UTF-8), no unknown fields, the
+/// Ceremony format, a usable holder name, and in each entry a sane role name, a version of
+/// at least 1, a 64-hex-digit digest and keyid and a lower-case hex signature. The message
+/// of an error is one clause (the caller names the file).
+pub fn parse_signature_file(bytes: &[u8]) -> Result<SignatureFile, String> {
+    crate::canonical::canonicalize(bytes).map_err(|e| e.to_string())?;
+    let file: SignatureFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if file.format != SIGNATURE_FORMAT {
+        return Err(format!("its format is not {SIGNATURE_FORMAT:?}"));
+    }
+    crate::holder::check_name(&file.holder).map_err(|e| format!("it names no usable holder: {e}"))?;
+    for e in &file.signatures {
+        if !crate::bundle::is_sane_role_name(&e.role) {
+            return Err("an entry's role is not a role name".into());
+        }
+        if e.version == 0 {
+            return Err(format!("the entry for {} has version 0", e.role));
+        }
+        if e.digest.len() != 64 || !is_lower_hex(&e.digest) || e.keyid.len() != 64 || !is_lower_hex(&e.keyid) {
+            return Err(format!("the entry for {} has a digest or keyid that is not 64 lower-case hex digits", e.role));
+        }
+        if !is_lower_hex(&e.sig) {
+            return Err(format!("the entry for {} has a signature that is not lower-case hex", e.role));
+        }
+    }
+    Ok(file)
+}
+
 /// `holder`'s signatures over the staged roles.
 pub fn export_signatures(ws: &Workspace, holder: &Holder) -> Result<SignatureFile, SignRefusal> {
     let mut signatures = Vec::new();
@@ -184,6 +218,7 @@ pub fn import_signatures(ws: &Workspace, lock: &WorkspaceLock, files: &[Signatur
     for role in staging::staged_roles(ws)? {
         let md = staging::staged(ws, &role)?.ok_or_else(|| StageError::NotStaged(role.clone()))?;
         let gov = governing(ws, &role, &md)?;
+        staging::check_intact_under(&role, &md, &gov)?;
         staged.push((role, md, gov, false));
     }
     let mut added = Vec::new();
@@ -191,6 +226,9 @@ pub fn import_signatures(ws: &Workspace, lock: &WorkspaceLock, files: &[Signatur
         if file.format != SIGNATURE_FORMAT {
             return Err(refused(format!("a file is not a Ceremony signatures file (format {:?}); nothing was imported", file.format)));
         }
+        // The holder name goes into messages and the transcript: it must be a holder name.
+        crate::holder::check_name(&file.holder)
+            .map_err(|e| refused(format!("a signatures file names no usable holder: {e}; nothing was imported")))?;
         for e in &file.signatures {
             let Some((_, md, gov, changed)) = staged.iter_mut().find(|(r, ..)| *r == e.role) else {
                 return Err(refused(format!("{}'s signature is for {}, which is not staged here; nothing was imported", file.holder, e.role)));

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::metadata::{Metadata, MetadataError, RoleType};
-use crate::verify::{check_threshold, Delegation, ThresholdReport};
+use crate::verify::{check_threshold, Delegation, KeyState, ThresholdReport};
 use crate::workspace::{Workspace, WorkspaceError};
 
 /// Why staging information could not be read.
@@ -60,11 +60,69 @@ pub fn trusted_roots(ws: &Workspace) -> Result<Vec<Metadata>, StageError> {
     versions.sort_unstable();
     let mut roots = Vec::with_capacity(versions.len());
     for v in versions {
-        if let Some(md) = parse(ws, &format!("trusted/root/{v}.root.json"))? {
+        let rel = format!("trusted/root/{v}.root.json");
+        if let Some(md) = parse(ws, &rel)? {
+            if md.version() != v {
+                return Err(corrupt(&rel, format!("it holds root version {}, not {v}", md.version())));
+            }
             roots.push(md);
         }
     }
+    // Only `root import` (after checking the chain) and `bundle export` (after checking every
+    // threshold) make a root trusted, so the trusted roots always form a chain. Checking it
+    // again on every read costs a few signature checks and catches a file changed since.
+    let report = crate::chain::verify_root_chain(&roots, OffsetDateTime::now_utc());
+    if let Some(step) = report.steps.iter().find(|s| !s.holds()) {
+        let rel = format!("trusted/root/{}.root.json", step.version);
+        return Err(corrupt(&rel, format!("the trusted roots no longer form a chain there: {}", step.problems.join("; "))));
+    }
     Ok(roots)
+}
+
+fn corrupt(rel: &str, why: String) -> StageError {
+    StageError::Workspace(WorkspaceError::Corrupt(rel.to_string(), why))
+}
+
+fn is_lower_hex(s: &str) -> bool {
+    !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Refuses a staged file that holds what Ceremony never writes there: Ceremony keeps only
+/// signatures it verified (under 64-hex-digit keyids, as lower-case hex, each keyid once),
+/// so a malformed entry, a repeated keyid or a signature that no longer verifies under a
+/// key that governs the role means the file was changed outside Ceremony. A signature by a
+/// key that no longer governs the role (its delegator was re-staged since) is kept and does
+/// not count.
+pub fn check_intact(role: &str, md: &Metadata, reports: &[&ThresholdReport]) -> Result<(), StageError> {
+    let rel = staged_path(role);
+    let mut seen = std::collections::BTreeSet::new();
+    for s in md.signatures() {
+        if s.keyid.len() != 64 || !is_lower_hex(&s.keyid) {
+            return Err(corrupt(&rel, "a signature's keyid is not 64 lower-case hex digits".into()));
+        }
+        if !is_lower_hex(&s.sig) {
+            return Err(corrupt(&rel, format!("the signature by key {} is not lower-case hex", crate::key::short_keyid(&s.keyid))));
+        }
+        if !seen.insert(s.keyid.as_str()) {
+            return Err(corrupt(&rel, format!("key {} signs it twice", crate::key::short_keyid(&s.keyid))));
+        }
+    }
+    for r in reports {
+        if let Some((id, KeyState::Invalid { reason })) = r.keys.iter().find(|(_, st)| matches!(st, KeyState::Invalid { .. })) {
+            return Err(corrupt(
+                &rel,
+                format!("the signature by key {} does not verify ({reason}), and Ceremony keeps only signatures it verified", crate::key::short_keyid(id)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// [`check_intact`] against the governing thresholds, checking the signatures here.
+pub fn check_intact_under(role: &str, md: &Metadata, gov: &[Governing]) -> Result<(), StageError> {
+    let signed = md.signed_bytes();
+    let reports: Vec<ThresholdReport> = gov.iter().map(|g| check_threshold(&signed, md.signatures(), &g.delegation)).collect();
+    check_intact(role, md, &reports.iter().collect::<Vec<_>>())
 }
 
 /// The newest trusted root.
@@ -258,7 +316,7 @@ fn role_status(
 ) -> Result<RoleStatus, StageError> {
     let md = staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.to_string()))?;
     let mut problems = crate::policy::check(ws, role, &md, holders, now)?;
-    let thresholds = match governing_with(ws, role, &md, Some(delegators)) {
+    let thresholds: Vec<(String, ThresholdReport)> = match governing_with(ws, role, &md, Some(delegators)) {
         Ok(g) => g
             .into_iter()
             .map(|g| (g.label, check_threshold(&md.signed_bytes(), md.signatures(), &g.delegation)))
@@ -269,6 +327,7 @@ fn role_status(
         }
         Err(e) => return Err(e),
     };
+    check_intact(role, &md, &thresholds.iter().map(|(_, r)| r).collect::<Vec<_>>())?;
     Ok(RoleStatus { role: role.to_string(), version: md.version(), digest: digest(&md), thresholds, problems })
 }
 

@@ -79,6 +79,8 @@ pub enum TranscriptError {
     WrongHead,
     #[error("cannot access the transcript: {0}")]
     Io(String),
+    #[error("the transcript has no records, but a workspace's transcript begins with its init record: it was emptied or removed")]
+    Empty,
 }
 
 fn record_hash(r: &Record) -> String {

@@ -143,6 +143,7 @@ impl Workspace {
             link_target: PathBuf::from("states").join(name),
             transcript: None,
             _lock: lock,
+            committed: false,
         })
     }
 
@@ -184,7 +185,11 @@ impl Workspace {
 
     /// The transcript's records, after checking the whole chain.
     pub fn transcript(&self) -> Result<Vec<Record>, WorkspaceError> {
-        Ok(transcript::read(&self.state().join(TRANSCRIPT))?)
+        let records = transcript::read(&self.state().join(TRANSCRIPT))?;
+        if records.is_empty() {
+            return Err(TranscriptError::Empty.into());
+        }
+        Ok(records)
     }
 
     /// The transcript file's bytes, as a bundle ships them.
@@ -195,13 +200,17 @@ impl Workspace {
 
     /// Checks the transcript's chain (and that it reaches `expected`, if given).
     pub fn verify_transcript(&self, expected: Option<&Head>) -> Result<Head, WorkspaceError> {
-        Ok(transcript::verify(&self.state().join(TRANSCRIPT), expected)?)
+        let head = transcript::verify(&self.state().join(TRANSCRIPT), expected)?;
+        if head.records == 0 {
+            return Err(TranscriptError::Empty.into());
+        }
+        Ok(head)
     }
 
     /// Reads a file of the current state, `None` when it does not exist.
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, WorkspaceError> {
         let path = self.state().join(rel);
-        match std::fs::read(&path) {
+        match crate::fsio::read_limited(&path, crate::fsio::MAX_METADATA_FILE) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(WorkspaceError::Io(path.display().to_string(), e)),
@@ -230,6 +239,18 @@ pub struct Transaction<'l> {
     /// Records appended so far, written once at commit.
     transcript: Option<transcript::Appender>,
     _lock: &'l WorkspaceLock,
+    committed: bool,
+}
+
+impl Drop for Transaction<'_> {
+    /// A transaction dropped without [`Transaction::commit`] (a refusal half-way through a
+    /// command) removes its new state directory, so a refused command leaves the workspace
+    /// byte for byte as it was. (After a crash, [`Workspace::begin`] removes the leftovers.)
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 impl Transaction<'_> {
@@ -270,6 +291,10 @@ impl Transaction<'_> {
 
     /// Appends an action to the new state's transcript.
     pub fn record(&mut self, action: Action) -> Result<Record, WorkspaceError> {
+        // Only `init` starts a transcript; any other first record means it was emptied.
+        if action.action != "init" && transcript::read(&self.dir.join(TRANSCRIPT))?.is_empty() {
+            return Err(TranscriptError::Empty.into());
+        }
         let now = format_expires(time::OffsetDateTime::now_utc());
         if self.transcript.is_none() {
             self.transcript = Some(transcript::Appender::open(&self.dir.join(TRANSCRIPT))?);
@@ -315,6 +340,8 @@ impl Transaction<'_> {
         let _ = std::fs::remove_file(&tmp);
         std::os::unix::fs::symlink(&self.link_target, &tmp).map_err(io(&tmp))?;
         std::fs::rename(&tmp, &link).map_err(io(&link))?;
+        // From here on the new state is current: never remove it.
+        self.committed = true;
         fsync_dir(&self.ws_dir).map_err(io(&self.ws_dir))?;
         if let Some(old) = old.filter(|o| *o != self.link_target) {
             // Only space is at stake now; a failure here leaves an unused directory behind.
@@ -355,6 +382,6 @@ fn fsync_tree(dir: &Path) -> Result<(), WorkspaceError> {
 }
 
 fn read_holder(path: &Path) -> Result<Holder, WorkspaceError> {
-    let bytes = std::fs::read(path).map_err(io(path))?;
+    let bytes = crate::fsio::read_limited(path, crate::fsio::MAX_KEY_FILE).map_err(io(path))?;
     Holder::from_json(&bytes).map_err(|source| WorkspaceError::Holder { path: path.display().to_string(), source })
 }

@@ -44,7 +44,7 @@ pub(super) fn init(global: &Global) -> Result<(), Refusal> {
 
 /// The registered key for an imported key object: standard form, no custom fields.
 fn standard_key(file: &Path) -> Result<(Key, Vec<String>), Refusal> {
-    let bytes = std::fs::read(file)
+    let bytes = crate::fsio::read_limited(file, crate::fsio::MAX_KEY_FILE)
         .map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", file.display())))?;
     let given = Key::from_json(&bytes).map_err(|e| {
         Refusal::unusable(format!(
@@ -58,6 +58,20 @@ fn standard_key(file: &Path) -> Result<(Key, Vec<String>), Refusal> {
     let key = public
         .to_standard_key()
         .map_err(|e| Refusal::unusable(format!("{}: {e}", file.display())))?;
+    // Some tools write the keyid into the key file. The key registered here is the standard
+    // form, so a keyid the file states must be that form's: anything else means the file
+    // does not describe the key its sender thinks it does.
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        if let Some(stated) = fields.get("keyid") {
+            if stated.as_str() != Some(key.keyid()) {
+                return Err(Refusal::unusable(format!(
+                    "{} states a keyid that is not its key's ({}); ask its sender for the key file again",
+                    file.display(),
+                    key.keyid()
+                )));
+            }
+        }
+    }
     let mut notes = Vec::new();
     if key.keyid() != given.keyid() {
         notes.push(format!(

@@ -418,7 +418,7 @@ pub fn run() -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(refusal) => {
-            eprintln!("ceremony: {}", refusal.message);
+            eprintln!("ceremony: {}", crate::hygiene::refusal_line(&refusal.message));
             ExitCode::from(refusal.code)
         }
     }

@@ -33,7 +33,7 @@ pub(crate) struct Terminal;
 
 impl Console for Terminal {
     fn ask_hidden(&mut self, prompt: &str) -> std::io::Result<Zeroizing<String>> {
-        rpassword::prompt_password(prompt).map(Zeroizing::new)
+        crate::secret::read_hidden_line(prompt)
     }
 
     fn say(&mut self, text: &str) {
@@ -68,6 +68,9 @@ fn terminal_failed(e: std::io::Error) -> Refusal {
 }
 
 fn terminal_failed_for(kind: SecretKind, e: std::io::Error) -> Refusal {
+    if e.kind() == std::io::ErrorKind::Interrupted {
+        return Refusal::failed("interrupted at the prompt; nothing was done");
+    }
     Refusal::unusable(format!("cannot read from the terminal: {e}; pass {} F instead", kind.flag()))
 }
 

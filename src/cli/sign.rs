@@ -127,8 +127,9 @@ pub(super) fn import(global: &Global, files: &[PathBuf]) -> Result<(), Refusal> 
     let ws = open(global)?;
     let mut parsed = Vec::new();
     for f in files {
-        let bytes = std::fs::read(f).map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", f.display())))?;
-        let file: SignatureFile = serde_json::from_slice(&bytes).map_err(|e| {
+        let bytes = crate::fsio::read_limited(f, crate::fsio::MAX_SIGNATURE_FILE)
+            .map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", f.display())))?;
+        let file: SignatureFile = signing::parse_signature_file(&bytes).map_err(|e| {
             Refusal::unusable(format!("{} is not a signatures file ({e}); it comes from `ceremony signature export`", f.display()))
         })?;
         parsed.push(file);
