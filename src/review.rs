@@ -159,3 +159,42 @@ mod tests {
         assert_eq!(digest_words(&one), digest_words(&one));
     }
 }
+
+/// The claimed shards of one promotion, reviewed as one set: a holder signs hundreds of
+/// them and cannot read each aloud. The set digest is SHA-256 over one line per shard,
+/// `ROLE VERSION SHA256-HEX`, in role order; every holder sees the same words for the same set.
+#[derive(Debug, Clone)]
+pub struct ShardSet {
+    pub count: usize,
+    pub new_roles: usize,
+    pub projects: usize,
+    pub bytes: usize,
+    pub lines: Vec<String>,
+    pub digest_hex: String,
+    pub words: Vec<&'static str>,
+}
+
+/// Summarizes `shards` (role, staged metadata, is a first version).
+pub fn shard_set(shards: &[(&str, &Metadata)]) -> ShardSet {
+    let mut sorted: Vec<&(&str, &Metadata)> = shards.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let mut lines = Vec::with_capacity(sorted.len());
+    let (mut projects, mut bytes, mut new_roles) = (0, 0, 0);
+    for (role, md) in sorted {
+        let d = digest(md);
+        lines.push(format!("{role} {} {}", md.version(), hex::encode(d)));
+        bytes += md.signed_bytes().len();
+        new_roles += usize::from(md.version() == 1);
+        projects += md.targets().ok().and_then(|t| t.delegations.and_then(|d| d.roles.map(|r| r.len()))).unwrap_or(0);
+    }
+    let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest((lines.join("\n") + "\n").as_bytes()).into();
+    ShardSet {
+        count: lines.len(),
+        new_roles,
+        projects,
+        bytes,
+        lines,
+        digest_hex: hex::encode(digest),
+        words: digest_words(&digest),
+    }
+}
