@@ -5,8 +5,14 @@
 
 /// `f` applied to every item, in order, on up to `available_parallelism` threads.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    map_from(items, 2, f)
+}
+
+/// [`map`], but on one thread below `min` items, where starting threads costs more than
+/// the work (and inside work that already runs in parallel).
+pub fn map_from<T: Sync, R: Send>(items: &[T], min: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    if threads == 1 || items.len() < 2 {
+    if threads == 1 || items.len() < min.max(2) {
         return items.iter().map(f).collect();
     }
     let chunk = items.len().div_ceil(threads);

@@ -215,7 +215,7 @@ pub fn read_projects(md: &Metadata) -> Result<ProjectList, StageError> {
 
 /// Validates delegations on every core: 100,000 of them take a noticeable time alone.
 fn validate_all(roles: &[&RawValue], keys: &SortedMap<'_, &RawValue>, check: KeyCheck) -> Vec<Result<Project, RoleProblems>> {
-    crate::par::map(roles, |r| validate_role(r, keys, check))
+    crate::par::map_from(roles, 4096, |r| validate_role(r, keys, check))
 }
 
 /// Reads and validates every project delegation `md` carries, checking keys as `check` says.
