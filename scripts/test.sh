@@ -12,6 +12,8 @@ eval "$(bash tests/tokens/stack.sh up)"
 trap 'bash tests/tokens/stack.sh down' EXIT
 echo "== cargo test"
 cargo test --locked --all-targets --no-fail-fast 2>&1
+echo "== supply chain: cargo-deny licenses, bans (no network clients), sources"
+bash scripts/supply-chain.sh
 echo "== demo, verified by python-tuf"
 bash scripts/demo.sh "$(mktemp -d)/demo" >/dev/null
 echo "demo ok"
