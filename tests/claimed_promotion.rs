@@ -267,14 +267,44 @@ fn refusals() {
     let expired = s.recently_claimed("expired.json", &["foo"], 2, &["--expires", "2020-01-01T00:00:00Z"]);
     let msg = refused(&s.ws, &["claimed", "promote", path_str(&expired)], 1);
     assert!(msg.contains("expired"), "{msg}");
-    // Not metadata at all.
-    let junk = s.files.join("junk.json");
-    std::fs::write(&junk, b"{\"signed\": [").unwrap();
-    refused(&s.ws, &["claimed", "promote", path_str(&junk)], 2);
+    // Hostile files: each refused plainly, nothing staged.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let huge = format!("{{\"signed\": \"{}\", \"signatures\": []}}", "a".repeat(50 << 20));
+    let good_text = std::fs::read_to_string(&good).unwrap();
+    let hostile: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("truncated", good_text.as_bytes()[..good_text.len() / 2].to_vec()),
+        ("not JSON", b"{\"signed\": [".to_vec()),
+        ("deep", deep.into_bytes()),
+        ("huge string", huge.into_bytes()),
+        ("float", changed(&good_text, "\"threshold\": 1", "\"threshold\": 1.0")),
+        ("duplicate key", changed(&good_text, "{\"signatures\"", "{\"signed\": {}, \"signatures\"")),
+        ("zero threshold", changed(&good_text, "\"threshold\": 1", "\"threshold\": 0")),
+        ("negative version", changed(&good_text, "\"version\": 2", "\"version\": -2")),
+        ("control character", changed(&good_text, "\"name\": \"foo\"", "\"name\": \"fo\\u0007o\"")),
+    ];
+    for (what, bytes) in hostile {
+        let f = s.files.join(format!("hostile-{}.json", what.replace(' ', "-")));
+        std::fs::write(&f, bytes).unwrap();
+        let before = snapshot(&s.ws);
+        let out = ceremony(&s.ws, &["claimed", "promote", path_str(&f)]);
+        let code = out.status.code();
+        assert!(matches!(code, Some(1) | Some(2)), "{what}: {code:?} {}", String::from_utf8_lossy(&out.stderr));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr}");
+        assert!(stderr.len() < 2048, "{what}: a long refusal");
+        assert_eq!(snapshot(&s.ws), before, "{what} changed the workspace");
+    }
     // A promotion already staged refuses a second one.
     ok(&s.ws, &["claimed", "promote", path_str(&good)]);
     let msg = refused(&s.ws, &["claimed", "promote", path_str(&good)], 1);
     assert!(msg.contains("already staged"), "{msg}");
+}
+
+/// `text` with the first `from` replaced; the replacement must happen.
+fn changed(text: &str, from: &str, to: &str) -> Vec<u8> {
+    assert!(text.contains(from), "{from} not in the file");
+    text.replacen(from, to, 1).into_bytes()
 }
 
 #[test]
