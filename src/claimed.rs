@@ -572,3 +572,73 @@ pub fn discard_promotion(ws: &Workspace, lock: &crate::workspace::WorkspaceLock)
     tx.commit()?;
     Ok(roles.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(leaves: &[&str]) -> Index {
+        let keys = ClaimedKeys { keyids: vec!["a".repeat(64)], threshold: 1, keys: Vec::new() };
+        Index { version: None, keys, leaves: leaves.iter().map(|s| s.to_string()).collect() }
+    }
+
+    fn project(name: &str) -> Project {
+        let key = crate::key::Key::new(crate::key::Algorithm::Ed25519, "ab".repeat(32));
+        Project::new(name.into(), vec![key.keyid().into()], 1, vec![(key.keyid().into(), key.canonical_bytes().to_vec())])
+    }
+
+    #[test]
+    fn every_key_finds_exactly_one_leaf_and_new_leaves_stay_prefix_free() {
+        let mut idx = index(&["pya", "pyb", "q"]);
+        assert_eq!(idx.leaf_for("pyalpha-"), Some("pya"));
+        assert_eq!(idx.leaf_for("qux-"), Some("q"));
+        assert_eq!(idx.leaf_for("pyc-"), None);
+        // One character past the longest common prefix with any leaf.
+        assert_eq!(idx.place("pyc-"), "pyc");
+        assert_eq!(idx.place("zeta-"), "z");
+        assert_eq!(idx.place("pyz_x-"), "pyz");
+        let leaves: Vec<&String> = idx.leaves.iter().collect();
+        for a in &leaves {
+            for b in &leaves {
+                assert!(a == b || !b.starts_with(a.as_str()), "{a} is a prefix of {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn first_promotion_makes_one_shard_per_first_character() {
+        let mut idx = index(&[]);
+        assert_eq!(idx.place("foo-"), "f");
+        assert_eq!(idx.place("foo_bar-"), "f");
+        assert_eq!(idx.place("bar-"), "b");
+    }
+
+    #[test]
+    fn split_keeps_every_shard_under_the_limit_and_every_project_reachable() {
+        let names: Vec<String> = (0..400).map(|i| format!("py{}-x{i}", ["a", "b", "thon", ""][i % 4])).collect();
+        let projects: ShardProjects = names.iter().map(|n| (n.clone(), project(n))).collect();
+        let parts = split("p", projects, 16 * 1024);
+        assert!(parts.len() > 1);
+        let mut seen = 0;
+        for (leaf, ps) in &parts {
+            assert!(leaf.ends_with('-') || shard_size(ps) <= 16 * 1024, "{leaf} too big");
+            for name in ps.keys() {
+                assert!(shard_key(name).starts_with(leaf.as_str()), "{name} not under {leaf}");
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, names.len());
+    }
+
+    #[test]
+    fn shard_files_are_canonical_and_sorted() {
+        let projects: ShardProjects = ["b", "a-b", "a"].iter().map(|n| (n.to_string(), project(n))).collect();
+        let expires = time::macros::datetime!(2030-01-01 00:00 UTC);
+        let signed = shard_signed(&projects, 3, expires);
+        let md = Metadata::from_signed(signed).unwrap();
+        assert_eq!(md.version(), 3);
+        let names: Vec<String> = read_shard(&md).unwrap().into_keys().collect();
+        assert_eq!(names, vec!["a", "a-b", "b"]);
+        assert!(layout_problems("claimed.a", &md).iter().any(|p| p.contains("holds b")));
+    }
+}
