@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod bundle;
+mod demo;
 mod keys;
 mod sign;
 mod stage;
@@ -519,7 +520,7 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Bundle(BundleCommand::Verify { file, trusted_root }) => {
             bundle::verify(&file, &trusted_root, global.json)
         }
-        Command::Demo { dir } => demo_cmd(dir, global.json),
+        Command::Demo { dir } => demo::demo(dir, global.json),
         Command::Report { out } => report::report(&global, &out),
         Command::Preflight { sys_root } => preflight::preflight(&global, &sys_root),
         Command::Version { verbose } => generate::version(verbose, global.json),
@@ -696,21 +697,4 @@ fn threshold_lines(whose: &str, r: &ThresholdReport, labels: &KeyLabels) -> Stri
         out.push_str(&format!("      {}  {label:<12} {text}\n", short_keyid(id)));
     }
     out
-}
-
-fn demo_cmd(dir: Option<PathBuf>, json: bool) -> Result<(), Refusal> {
-    let now = OffsetDateTime::now_utc();
-    let dir = dir.unwrap_or_else(|| PathBuf::from(format!("ceremony-demo-{}", now.unix_timestamp())));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Refusal::unusable(format!("cannot create {}: {e}; choose another --dir", dir.display())))?;
-    let roots = crate::demo::write_sample_root_chain(&dir, now).map_err(|e| Refusal::failed(e.to_string()))?;
-    if !json {
-        println!("Ceremony demo: a root history built with throw-away keys in {}\n", dir.display());
-        for r in &roots {
-            println!("  version {}: {} (signed by {})", r.version, r.change, r.signed_by.join(", "));
-        }
-        println!("\nNow checking the chain as a client would, trusting only version 1:\n");
-    }
-    let files: Vec<PathBuf> = roots.iter().map(|r| r.path.clone()).collect();
-    verify_root_chain_cmd(&files, json)
 }

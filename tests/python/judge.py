@@ -31,6 +31,13 @@ the verdict is negative; a non-zero exit means a usage error (or a bug here).
                         DIR/1.root.json if present, else DIR/root.json. Downloads PATH
                         into a temporary directory ("path" is where it landed; the
                         directory is left behind for the caller to inspect).
+  judge.py bundle-dir DIR [--trusted-root FILE]
+      {"ok", "files", "checked", "error"}  every VERSION.ROLE.json in DIR (a bundle's
+                        metadata/ directory) loads; the root chain from FILE (default:
+                        DIR's lowest root version) through every root in DIR holds
+                        (ngclient's update_root); every other role verifies under its
+                        delegator found in DIR: the newest root for top-level roles,
+                        else the targets-type file whose delegations name it.
 """
 
 from __future__ import annotations
@@ -227,6 +234,55 @@ def cmd_updater(a) -> int:
         return out({"ok": False, "error": err(e), "path": path})
 
 
+def _bundle_files(d: str) -> dict:
+    """role -> (version, path) for the newest version of each role; roots listed apart."""
+    newest, roots = {}, []
+    for f in sorted(os.listdir(d)):
+        version, role = f[: -len(".json")].split(".", 1)
+        path = os.path.join(d, f)
+        if role == "root":
+            roots.append((int(version), path))
+        elif role not in newest or newest[role][0] < int(version):
+            newest[role] = (int(version), path)
+    return {"roles": newest, "roots": [p for _, p in sorted(roots)]}
+
+
+def _delegator_of(role: str, loaded: dict, root: Metadata):
+    if role in TOP_LEVEL:
+        return root
+    for md in loaded.values():
+        dl = getattr(md.signed, "delegations", None) if md.signed.type == "targets" else None
+        if dl is not None and dl.roles and role in dl.roles:
+            return md
+    raise ValueError(f"no file in the bundle delegates to {role}")
+
+
+def cmd_bundle_dir(a) -> int:
+    checked = []
+    try:
+        found = _bundle_files(a.dir)
+        names = [os.path.join(a.dir, f) for f in sorted(os.listdir(a.dir))]
+        for f in names:
+            Metadata.from_file(f)
+        chain = ([a.trusted_root] if a.trusted_root else []) + found["roots"]
+        tms = TrustedMetadataSet(read(chain[0]), EnvelopeType.METADATA)
+        trusted_version = Metadata.from_file(chain[0]).signed.version
+        for f in chain[1:]:
+            # The trusted root itself (or an older one) is in the history too: skip it.
+            if Metadata.from_file(f).signed.version > trusted_version:
+                tms.update_root(read(f))
+        checked.append("root chain to " + os.path.basename(chain[-1]))
+        root = Metadata.from_file(chain[-1])
+        loaded = {r: Metadata.from_file(p) for r, (_, p) in found["roles"].items()}
+        for role, md in loaded.items():
+            delegator = _delegator_of(role, loaded, root)
+            delegator.signed.verify_delegate(role, md.signed_bytes, md.signatures)
+            checked.append(role)
+        return out({"ok": True, "files": len(names), "checked": checked, "error": None})
+    except Exception as e:  # noqa: BLE001
+        return out({"ok": False, "files": None, "checked": checked, "error": err(e)})
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -258,6 +314,11 @@ def main(argv) -> int:
     s.add_argument("--targets-dir", required=True)
     s.add_argument("--target", required=True)
     s.set_defaults(fn=cmd_updater)
+
+    s = sub.add_parser("bundle-dir")
+    s.add_argument("dir")
+    s.add_argument("--trusted-root")
+    s.set_defaults(fn=cmd_bundle_dir)
 
     a = p.parse_args(argv[1:])  # argparse exits 2 on usage errors
     return a.fn(a)

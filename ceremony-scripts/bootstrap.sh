@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runbook: bootstrap. The keyholders meet, register their keys, and sign root version 1
+# and the top-level targets that delegate to claimed, recently-claimed and unclaimed (PEP 480).
+#
+# Settings (environment):
+#   CEREMONY_WORKSPACE          a new, empty directory for the workspace (kept, sealed, for later ceremonies)
+#   CEREMONY_RUNBOOK_USB        the mounted USB stick's directory: the bundle, report and root go there
+#   CEREMONY_RUNBOOK_HOLDERS    space-separated holder specs (ceremony-scripts/lib.sh rb_register):
+#                               "alice:yubikey:12345678:9c bob:pkcs11:/usr/lib/...so:TOKEN:LABEL carol:passphrase"
+#   CEREMONY_RUNBOOK_ONLINE_KEY the online key's public TUF key file, brought from the online side
+#   CEREMONY_RUNBOOK_THRESHOLD  signatures needed for root, targets and claimed (default 2)
+#   CEREMONY_RUNBOOK_SIGNERS    who signs today (default: every holder)
+#   CEREMONY_RUNBOOK_EXPIRES    how long root and targets are valid (default 365d)
+#   secrets: CEREMONY_RUNBOOK_SECRET_<HOLDER> (see lib.sh); non-interactive: CEREMONY_RUNBOOK_NONINTERACTIVE=1
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+rb_need CEREMONY_WORKSPACE "a new directory for the ceremony workspace"
+rb_need CEREMONY_RUNBOOK_USB "the directory of the mounted USB stick"
+rb_need CEREMONY_RUNBOOK_HOLDERS "the holder specs, e.g. \"alice:yubikey:12345678 bob:passphrase carol:passphrase\""
+rb_need CEREMONY_RUNBOOK_ONLINE_KEY "the online key's public key file (TUF key JSON)"
+threshold="${CEREMONY_RUNBOOK_THRESHOLD:-2}"
+expires="${CEREMONY_RUNBOOK_EXPIRES:-365d}"
+read -r -a specs <<<"$CEREMONY_RUNBOOK_HOLDERS"
+names=()
+for spec in "${specs[@]}"; do names+=("${spec%%:*}"); done
+read -r -a signers <<<"${CEREMONY_RUNBOOK_SIGNERS:-${names[*]}}"
+list="$(IFS=,; echo "${names[*]}")"
+
+rb_title "Bootstrap ceremony: keys, root version 1, top-level targets"
+rb_say "Holders: ${names[*]}; $threshold of ${#names[@]} must sign root, targets and claimed."
+rb_room_checks
+
+rb_step "a new workspace"
+rb_ceremony init
+
+rb_step "each holder registers their key"
+for spec in "${specs[@]}"; do rb_register "$spec"; done
+rb_check "the online key file's SHA-256 ($(sha256sum "$CEREMONY_RUNBOOK_ONLINE_KEY" | cut -c1-16)…) was read out by the online side's operator and matches"
+rb_ceremony key import --holder online "$CEREMONY_RUNBOOK_ONLINE_KEY"
+rb_ceremony key list
+rb_check "every holder sees their own name, key type and token serial in the list above"
+
+rb_step "stage root version 1 and the top-level targets"
+rb_ceremony root init --root "$list" --root-threshold "$threshold" --targets "$list" --targets-threshold "$threshold" \
+    --snapshot online --timestamp online --expires "$expires"
+rb_ceremony targets init --claimed "$list" --claimed-threshold "$threshold" --online online --expires "$expires"
+rb_check "the roles, keys and thresholds on screen are the ones agreed in the ceremony plan"
+
+rb_step "the holders sign"
+rb_sign_round "${signers[@]}"
+
+rb_export "bootstrap-$(date -u +%Y%m%d)"
+rb_say "Done. Hand the USB stick to the online side: ceremony-scripts/online-import.sh imports it, trusting 1.root.json."

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Shared helpers of the ceremony runbooks (sourced, never run).
+#
+# Every runbook walks the administrators through one job: it prints each checklist item
+# people tick, shows each exact `ceremony` command before running it, and pauses for a
+# confirmation when run on a terminal. With CEREMONY_RUNBOOK_NONINTERACTIVE=1 it answers
+# yes everywhere (for CI and rehearsals) and takes every secret from a file named in an
+# environment variable, never from argv:
+#
+#   CEREMONY_RUNBOOK_SECRET_<HOLDER>   file whose first line is HOLDER's passphrase or
+#                                      token PIN (HOLDER upper-cased, non-alphanumerics
+#                                      as _: holder "carol-b" -> CEREMONY_RUNBOOK_SECRET_CAROL_B)
+#
+# Common settings:
+#   CEREMONY            the ceremony binary (default: `ceremony` on PATH)
+#   CEREMONY_WORKSPACE  the ceremony workspace (required)
+#   CEREMONY_RUNBOOK_USB  the directory of the USB stick the results go to (required
+#                         where a runbook writes results)
+set -euo pipefail
+
+CEREMONY="${CEREMONY:-ceremony}"
+RB_NONINTERACTIVE="${CEREMONY_RUNBOOK_NONINTERACTIVE:-0}"
+RB_STEP=0
+
+rb_noninteractive() { [[ "$RB_NONINTERACTIVE" == 1 ]]; }
+
+# Refuses with one plain sentence, exit 2 (bad usage), like the ceremony tool.
+rb_die() {
+    echo "runbook: $*" >&2
+    exit 2
+}
+
+# Requires an environment variable; names what to set.
+rb_need() {
+    local name="$1" what="$2"
+    [[ -n "${!name:-}" ]] || rb_die "set $name to $what"
+}
+
+rb_title() {
+    echo "================================================================"
+    echo " $*"
+    echo "================================================================"
+    if rb_noninteractive; then
+        echo "(non-interactive: every question is answered yes; a real ceremony is run on a terminal)"
+    fi
+}
+
+rb_step() {
+    RB_STEP=$((RB_STEP + 1))
+    echo
+    echo "---- Step $RB_STEP: $* ----"
+}
+
+rb_say() { echo "$*"; }
+
+# Asks a yes/no question on the terminal; non-interactive: yes.
+rb_confirm() {
+    local question="$1" answer
+    if rb_noninteractive; then
+        echo "$question yes (non-interactive)"
+        return 0
+    fi
+    [[ -t 0 ]] || rb_die "no terminal to ask \"$question\" on; run on a terminal or set CEREMONY_RUNBOOK_NONINTERACTIVE=1"
+    while true; do
+        read -r -p "$question [yes/no] " answer
+        case "$answer" in
+            yes | y) return 0 ;;
+            no | n) return 1 ;;
+        esac
+    done
+}
+
+# A checklist item people tick; the runbook stops when it is not done.
+rb_check() {
+    local item="$1"
+    if rb_noninteractive; then
+        echo "  [x] $item (non-interactive: assumed done)"
+        return 0
+    fi
+    echo "  [ ] $item"
+    rb_confirm "      Done?" || rb_die "stopped: \"$item\" is not done; a ceremony goes on only when every item is ticked"
+}
+
+# Shows the exact command, then runs it. The tool's own refusal (one sentence) stops the
+# runbook with the tool's exit status.
+rb_run() {
+    echo "\$ $*"
+    local status=0
+    "$@" || status=$?
+    if [[ $status -ne 0 ]]; then
+        echo "runbook: the command above was refused (exit $status); the ceremony stops here until it is fixed" >&2
+        exit "$status"
+    fi
+}
+
+# `ceremony` with the flags a runbook always passes (--yes when non-interactive).
+rb_ceremony() {
+    if rb_noninteractive; then
+        rb_run "$CEREMONY" --yes "$@"
+    else
+        rb_run "$CEREMONY" "$@"
+    fi
+}
+
+# The environment variable naming HOLDER's secret file.
+rb_secret_var() {
+    local upper
+    upper="$(tr '[:lower:]' '[:upper:]' <<<"$1" | tr -c 'A-Z0-9\n' '_')"
+    echo "CEREMONY_RUNBOOK_SECRET_${upper}"
+}
+
+# The file holding HOLDER's secret, or nothing (then the tool asks on the terminal).
+# Non-interactive runs need the file.
+rb_secret_file() {
+    local var
+    var="$(rb_secret_var "$1")"
+    if [[ -n "${!var:-}" ]]; then
+        [[ -r "${!var}" ]] || rb_die "$var names ${!var}, which cannot be read"
+        echo "${!var}"
+    elif rb_noninteractive; then
+        rb_die "set $var to a file holding $1's passphrase or PIN (non-interactive runs never prompt)"
+    fi
+}
+
+# The flag that hands HOLDER's secret file to the tool: --pin-file for tokens,
+# --passphrase-file for passphrase keys (from where `key list` says the key lives).
+rb_secret_flag() {
+    local holder="$1" file line
+    file="$(rb_secret_file "$holder")"
+    [[ -n "$file" ]] || return 0
+    line="$("$CEREMONY" key list | awk -v h="$holder" '$1 == h')"
+    case "$line" in
+        *YubiKey* | *PKCS#11*) printf '%s\n%s\n' --pin-file "$file" ;;
+        *) printf '%s\n%s\n' --passphrase-file "$file" ;;
+    esac
+}
+
+# The room: bags, image, network, then the tool's own preflight checks.
+rb_room_checks() {
+    rb_step "the room and the machine"
+    rb_check "the tamper-evident bags of the laptop, the tokens and the USB stick are intact and their numbers match the last record"
+    rb_check "the laptop was booted from the verified live image (its SHA-256 compared with the published one)"
+    rb_check "the laptop has no network hardware: Wi-Fi and Bluetooth removed, no cable connected"
+    rb_run_preflight
+}
+
+# `ceremony preflight`: shows what it found. A real ceremony stops on a fail; a
+# non-interactive rehearsal (CI machines have network interfaces up) notes it and goes on.
+rb_run_preflight() {
+    echo "\$ $CEREMONY preflight"
+    local status=0
+    "$CEREMONY" preflight || status=$?
+    if [[ $status -eq 0 ]]; then
+        echo "preflight: every check passed or warned."
+        return 0
+    fi
+    echo "preflight found a FAIL above. A real ceremony STOPS here until the machine is fixed."
+    if rb_noninteractive; then
+        echo "(non-interactive rehearsal: noted, going on)"
+        return 0
+    fi
+    rb_confirm "Is this a rehearsal that may go on despite the fail?" || rb_die "stopped at preflight; fix the machine and start again"
+}
+
+# Registers one holder from a spec:
+#   NAME:passphrase
+#   NAME:yubikey:SERIAL[:SLOT[:generate]]
+#   NAME:pkcs11:MODULE:TOKEN:KEY-LABEL
+# CEREMONY_RUNBOOK_KDF_PROFILE=test derives passphrase keys with the fast, UNSAFE profile
+# (rehearsals and tests only).
+rb_register() {
+    local spec="$1" name kind a b c d
+    IFS=: read -r name kind a b c d <<<"$spec"
+    [[ -n "$name" && -n "$kind" ]] || rb_die "holder spec \"$spec\" is not NAME:KIND[:...]"
+    local file
+    file="$(rb_secret_file "$name")"
+    case "$kind" in
+        passphrase)
+            rb_check "$name is alone at the keyboard to choose the passphrase (or has it written in the sealed envelope)"
+            local args=(key new passphrase --holder "$name")
+            [[ -n "$file" ]] && args+=(--passphrase-file "$file")
+            [[ -n "${CEREMONY_RUNBOOK_KDF_PROFILE:-}" ]] && args+=(--kdf-profile "$CEREMONY_RUNBOOK_KDF_PROFILE")
+            rb_ceremony "${args[@]}"
+            ;;
+        yubikey)
+            [[ -n "$a" ]] || rb_die "holder spec \"$spec\" needs the YubiKey's serial: NAME:yubikey:SERIAL"
+            rb_check "$name's YubiKey came out of its sealed bag and the serial printed on it is $a"
+            local args=(key new yubikey --holder "$name" --serial "$a" --slot "${b:-9c}")
+            [[ "$c" == generate ]] && args+=(--generate)
+            [[ -n "$file" ]] && args+=(--pin-file "$file")
+            rb_ceremony "${args[@]}"
+            ;;
+        pkcs11)
+            [[ -n "$a" && -n "$b" && -n "$c" ]] || rb_die "holder spec \"$spec\" needs NAME:pkcs11:MODULE:TOKEN:KEY-LABEL"
+            rb_check "$name's token \"$b\" came out of its sealed bag and its serial matches the record"
+            local args=(key new pkcs11 --holder "$name" --module "$a" --token "$b" --key-label "$c")
+            [[ -n "$file" ]] && args+=(--pin-file "$file")
+            rb_ceremony "${args[@]}"
+            ;;
+        *) rb_die "holder spec \"$spec\": the key kind must be passphrase, yubikey or pkcs11" ;;
+    esac
+}
+
+# Each named holder reviews and signs what needs their key.
+rb_sign_round() {
+    local holder
+    for holder in "$@"; do
+        rb_say "$holder signs. Everyone watches the screen:"
+        rb_check "$holder's token serial (or, for a passphrase key, $holder's name) is the one on the screen"
+        local flags=()
+        mapfile -t flags < <(rb_secret_flag "$holder")
+        rb_ceremony sign --holder "$holder" "${flags[@]}"
+        rb_check "$holder read the six digest words aloud and every other holder compared them with their own screen or the record"
+    done
+    rb_ceremony status
+}
+
+# Exports the bundle and the record onto the USB stick; prints their SHA-256 to write down.
+rb_export() {
+    local name="$1"
+    rb_need CEREMONY_RUNBOOK_USB "the directory of the mounted USB stick"
+    mkdir -p "$CEREMONY_RUNBOOK_USB"
+    rb_step "export onto the USB stick"
+    local bundle="$CEREMONY_RUNBOOK_USB/$name.tar"
+    rb_ceremony bundle export --out "$bundle"
+    rb_ceremony report --out "$CEREMONY_RUNBOOK_USB/$name-report.html"
+    rb_ceremony log verify
+    # The online side needs a root it already trusts; after a bootstrap that is root v1.
+    local root
+    for root in "$CEREMONY_WORKSPACE"/current/trusted/root/*.root.json; do
+        cp "$root" "$CEREMONY_RUNBOOK_USB/"
+    done
+    rb_say "SHA-256 of the bundle (write it in the ceremony record; the online side compares it):"
+    sha256sum "$bundle"
+    rb_check "the bundle, the report and the root files are on the USB stick (ls $CEREMONY_RUNBOOK_USB)"
+    rb_check "the report is printed and signed by everyone present; the USB stick and the tokens are back in new tamper-evident bags, numbers written down"
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runbook: periodic promotion (every two to four weeks). The projects in the online
+# repository's recently-claimed role move, in one batch, into the offline claimed role,
+# so a compromise of the online server can no longer forge them (PEP 480).
+#
+# Settings (environment):
+#   CEREMONY_WORKSPACE                 the workspace from the last ceremony (out of its sealed bag)
+#   CEREMONY_RUNBOOK_USB               the USB stick's directory: results go there
+#   CEREMONY_RUNBOOK_RECENTLY_CLAIMED  the online repository's recently-claimed.json, brought on the USB stick
+#   CEREMONY_RUNBOOK_SIGNERS           who signs today (space-separated; at least the claimed threshold)
+#   secrets: CEREMONY_RUNBOOK_SECRET_<HOLDER>; non-interactive: CEREMONY_RUNBOOK_NONINTERACTIVE=1
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+rb_need CEREMONY_WORKSPACE "the workspace of the last ceremony"
+rb_need CEREMONY_RUNBOOK_USB "the directory of the mounted USB stick"
+rb_need CEREMONY_RUNBOOK_RECENTLY_CLAIMED "the online repository's recently-claimed.json"
+rb_need CEREMONY_RUNBOOK_SIGNERS "the holders who sign today, e.g. \"alice carol\""
+read -r -a signers <<<"$CEREMONY_RUNBOOK_SIGNERS"
+
+rb_title "Promotion ceremony: recently-claimed into claimed"
+rb_room_checks
+
+rb_step "the workspace is the one sealed after the last ceremony"
+rb_ceremony log verify
+rb_check "the transcript head above matches the one printed in the last ceremony's report"
+
+rb_step "stage the promotion"
+rb_check "the SHA-256 of recently-claimed.json ($(sha256sum "$CEREMONY_RUNBOOK_RECENTLY_CLAIMED" | cut -c1-16)…) matches the one the online side's operator sent"
+# The tool checks recently-claimed against the online key the trusted targets delegates
+# it to, its expiry and version, and every project's paths, keys and threshold.
+rb_ceremony claimed promote "$CEREMONY_RUNBOOK_RECENTLY_CLAIMED"
+rb_check "the batch summary above (new projects, developer key changes, anything skipped) is what the online side announced"
+
+rb_step "the holders sign every claimed file"
+rb_sign_round "${signers[@]}"
+
+rb_export "promotion-$(date -u +%Y%m%d)"
+rb_say "Done. The online side imports the bundle and then removes the promoted projects from recently-claimed (docs/online-import.md)."

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runbook: renewal before expiry. Offline roles (root, targets, claimed) get a new version
+# with a later expiry and no other change; clients refuse expired metadata (the
+# indefinite-freeze defence), so this is done well before `expires`.
+#
+# Settings (environment):
+#   CEREMONY_WORKSPACE        the workspace from the last ceremony
+#   CEREMONY_RUNBOOK_USB      the USB stick's directory
+#   CEREMONY_RUNBOOK_ROLES    the roles to renew, space-separated (default: "root targets")
+#   CEREMONY_RUNBOOK_EXPIRES  the new validity (default 365d)
+#   CEREMONY_RUNBOOK_SIGNERS  who signs (enough for every renewed role's thresholds)
+#   secrets: CEREMONY_RUNBOOK_SECRET_<HOLDER>; non-interactive: CEREMONY_RUNBOOK_NONINTERACTIVE=1
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+rb_need CEREMONY_WORKSPACE "the workspace of the last ceremony"
+rb_need CEREMONY_RUNBOOK_USB "the directory of the mounted USB stick"
+rb_need CEREMONY_RUNBOOK_SIGNERS "the holders who sign today"
+read -r -a roles <<<"${CEREMONY_RUNBOOK_ROLES:-root targets}"
+read -r -a signers <<<"$CEREMONY_RUNBOOK_SIGNERS"
+expires="${CEREMONY_RUNBOOK_EXPIRES:-365d}"
+
+rb_title "Renewal: ${roles[*]} valid for $expires more"
+rb_room_checks
+
+rb_step "the workspace is the one sealed after the last ceremony"
+rb_ceremony log verify
+rb_check "the transcript head above matches the one printed in the last ceremony's report"
+
+rb_step "stage the renewals"
+for role in "${roles[@]}"; do rb_ceremony renew "$role" --expires "$expires"; done
+rb_check "each change on screen is the expiry (and version) only"
+
+rb_step "the holders sign"
+rb_sign_round "${signers[@]}"
+
+rb_export "renewal-$(date -u +%Y%m%d)"
+rb_say "Done. Put the next renewal in the calendar, well before the new expiry."

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runbook: planned root rotation (a holder leaves, a token ages out). Root N+1 must be
+# signed by a threshold of root N's keys AND of its own: old and new holders both sign.
+#
+# Settings (environment):
+#   CEREMONY_WORKSPACE         the workspace from the last ceremony
+#   CEREMONY_RUNBOOK_USB       the USB stick's directory
+#   CEREMONY_RUNBOOK_ADD       holder specs of the new root holders (lib.sh rb_register), may be empty
+#   CEREMONY_RUNBOOK_REMOVE    names of the root holders who leave, may be empty
+#   CEREMONY_RUNBOOK_THRESHOLD the new root threshold (default: unchanged)
+#   CEREMONY_RUNBOOK_SIGNERS   who signs: enough of the old holders and enough of the new
+#   secrets: CEREMONY_RUNBOOK_SECRET_<HOLDER>; non-interactive: CEREMONY_RUNBOOK_NONINTERACTIVE=1
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+rb_need CEREMONY_WORKSPACE "the workspace of the last ceremony"
+rb_need CEREMONY_RUNBOOK_USB "the directory of the mounted USB stick"
+rb_need CEREMONY_RUNBOOK_SIGNERS "the holders who sign today"
+read -r -a adds <<<"${CEREMONY_RUNBOOK_ADD:-}"
+read -r -a removes <<<"${CEREMONY_RUNBOOK_REMOVE:-}"
+read -r -a signers <<<"$CEREMONY_RUNBOOK_SIGNERS"
+[[ ${#adds[@]} -gt 0 || ${#removes[@]} -gt 0 || -n "${CEREMONY_RUNBOOK_THRESHOLD:-}" ]] ||
+    rb_die "set CEREMONY_RUNBOOK_ADD, CEREMONY_RUNBOOK_REMOVE or CEREMONY_RUNBOOK_THRESHOLD: a rotation changes something"
+
+rb_title "Planned root rotation"
+rb_room_checks
+
+rb_step "the workspace is the one sealed after the last ceremony"
+rb_ceremony log verify
+rb_check "the transcript head above matches the one printed in the last ceremony's report"
+
+args=(root rotate)
+if [[ ${#adds[@]} -gt 0 ]]; then
+    rb_step "the new holders register their keys"
+    for spec in "${adds[@]}"; do
+        rb_register "$spec"
+        args+=(--add-root "${spec%%:*}")
+    done
+fi
+for name in "${removes[@]}"; do args+=(--remove-root "$name"); done
+[[ -n "${CEREMONY_RUNBOOK_THRESHOLD:-}" ]] && args+=(--root-threshold "$CEREMONY_RUNBOOK_THRESHOLD")
+
+rb_step "stage the next root version"
+rb_ceremony "${args[@]}"
+rb_check "the change on screen adds and removes exactly the holders in the ceremony plan"
+
+rb_step "old and new holders sign"
+rb_say "Root N+1 needs the threshold of the previous root's keys and of its own; \`ceremony status\` shows both."
+rb_sign_round "${signers[@]}"
+
+rb_export "root-rotation-$(date -u +%Y%m%d)"
+rb_say "Done. The online side publishes the new N.root.json next to every older one (they stay forever)."
