@@ -95,15 +95,31 @@ pub fn sign_roles(
     signer: &dyn Signer,
     roles: Vec<Signable>,
 ) -> Result<Vec<(String, u64)>, SignRefusal> {
+    sign_roles_reporting(ws, lock, holder, signer, roles, &mut |_| {})
+}
+
+/// [`sign_roles`], calling `progress` with how many more roles are signed as it goes (a
+/// promotion signs hundreds of shards; a holder at a token wants to see it move).
+pub fn sign_roles_reporting(
+    ws: &Workspace,
+    lock: &WorkspaceLock,
+    holder: &Holder,
+    signer: &dyn Signer,
+    roles: Vec<Signable>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<(String, u64)>, SignRefusal> {
     if signer.public_key().keyid() != holder.key.keyid() {
         return Err(refused(format!("this signer's key is not {}'s registered key; nothing was signed", holder.name)));
     }
     // Sign first (on every core when the key is in memory), then write in one transaction.
-    let sign = |s: &Signable| signer_sign(signer, s);
-    let signatures = match signer.concurrent() {
-        Some(shared) => crate::par::map(&roles, |s| signer_sign(shared, s)),
-        None => roles.iter().map(sign).collect(),
-    };
+    let mut signatures = Vec::with_capacity(roles.len());
+    for chunk in roles.chunks(64) {
+        match signer.concurrent() {
+            Some(shared) => signatures.extend(crate::par::map(chunk, |s| signer_sign(shared, s))),
+            None => signatures.extend(chunk.iter().map(|s| signer_sign(signer, s))),
+        }
+        progress(chunk.len() as u64);
+    }
     let mut tx = ws.begin(lock)?;
     let mut done = Vec::new();
     for (mut s, sig) in roles.into_iter().zip(signatures) {

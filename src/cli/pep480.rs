@@ -63,6 +63,10 @@ pub(super) fn promote(global: &Global, a: PromoteArgs) -> Result<(), Refusal> {
         now: OffsetDateTime::now_utc(),
     };
     let lock = ws.lock().map_err(refuse)?;
+    // Only on a terminal: in scripts stderr carries nothing but a refusal's one sentence.
+    if !global.json && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!("Checking recently-claimed version {} and every project delegation it carries…", source.version());
+    }
     let (promotion, staged) = claimed::plan_promotion(&ws, &req).map_err(refuse_stage)?;
     claimed::stage_promotion(&ws, &lock, &promotion, &staged, &source).map_err(refuse_stage)?;
     let list = write_batch_list(ws.dir(), &promotion);

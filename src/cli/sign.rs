@@ -127,7 +127,10 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
     }
     confirm(global, roles.len(), &holder.name)?;
     let signer = unlock(&holder, &a)?;
-    let done = signing::sign_roles(&ws, &lock, &holder, signer.as_ref(), roles).map_err(refuse_stage)?;
+    let mut bar = super::progress::Progress::start(&format!("Signing with {}'s key", holder.name), roles.len() as u64);
+    let done = signing::sign_roles_reporting(&ws, &lock, &holder, signer.as_ref(), roles, &mut |n| bar.inc(n));
+    bar.finish();
+    let done = done.map_err(refuse_stage)?;
     if global.json {
         print_json(&serde_json::json!({"holder": holder.name, "signed": done.iter().map(|(r, v)| serde_json::json!({"role": r, "version": v})).collect::<Vec<_>>()}));
     } else {
