@@ -7,7 +7,8 @@
 //!
 //! Set-up (keys, recently-claimed, the 1,000,000 existing projects) is not timed. The
 //! timed part runs in a child process, so its peak memory (VmHWM) is its own.
-//! `CEREMONY_BENCH_SCALES=100k` runs only the first scenario.
+//! `CEREMONY_BENCH_SCALES=100k` runs only the first scenario. Under `cargo test` (no
+//! `--bench`) both run small, as a smoke test.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -243,6 +244,12 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child-run") {
         run(Path::new(&args[i + 1]));
+        return;
+    }
+    // `cargo bench` passes --bench; under `cargo test` this runs small as a smoke test.
+    if !args.iter().any(|a| a == "--bench") {
+        scenario("smoke: promote 2,000 into an empty claimed", 0, 2_000);
+        scenario("smoke: promote 200 into 5,000 claimed", 5_000, 200);
         return;
     }
     let scales = std::env::var("CEREMONY_BENCH_SCALES").unwrap_or_else(|_| "100k,1m".into());
