@@ -309,11 +309,19 @@ mod tests {
             "{\"max_expiry_days\": 30.0}",
             "{\"max_expiry_days\": 30, \"max_expiry_days\": 40}",
             "{\"max_expiry_days\": 30, \"x\": 1}",
-            "{}",
+            "{\"claimed_shard_max_bytes\": 1024}",
+            "{\"claimed_shard_max_bytes\": 99999999999}",
+            "{\"claimed_shard_max_bytes\": -1}",
         ] {
             std::fs::write(&policy, bad).unwrap();
             assert!(max_expiry(&ws).is_err(), "{bad}");
+            assert!(claimed_shard_max_bytes(&ws).is_err(), "{bad}");
         }
+        // Every field is optional: an empty policy means the defaults.
+        std::fs::write(&policy, b"{}").unwrap();
+        assert_eq!(max_expiry(&ws).unwrap(), Duration::days(DEFAULT_MAX_EXPIRY_DAYS));
+        std::fs::write(&policy, b"{\"claimed_shard_max_bytes\": 65536}").unwrap();
+        assert_eq!(claimed_shard_max_bytes(&ws).unwrap(), 65536);
     }
 
     #[test]
