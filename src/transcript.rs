@@ -197,6 +197,11 @@ impl Appender {
         Ok(record)
     }
 
+    /// True when the transcript has no record yet.
+    pub fn is_empty(&self) -> bool {
+        self.seq == 0
+    }
+
     /// The whole transcript file.
     pub fn text(&self) -> &[u8] {
         &self.text

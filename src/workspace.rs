@@ -291,13 +291,13 @@ impl Transaction<'_> {
 
     /// Appends an action to the new state's transcript.
     pub fn record(&mut self, action: Action) -> Result<Record, WorkspaceError> {
-        // Only `init` starts a transcript; any other first record means it was emptied.
-        if action.action != "init" && transcript::read(&self.dir.join(TRANSCRIPT))?.is_empty() {
-            return Err(TranscriptError::Empty.into());
-        }
         let now = format_expires(time::OffsetDateTime::now_utc());
         if self.transcript.is_none() {
             self.transcript = Some(transcript::Appender::open(&self.dir.join(TRANSCRIPT))?);
+        }
+        // Only `init` starts a transcript; any other first record means it was emptied.
+        if action.action != "init" && self.transcript.as_ref().is_some_and(|t| t.is_empty()) {
+            return Err(TranscriptError::Empty.into());
         }
         match self.transcript.as_mut() {
             Some(t) => Ok(t.push(action, &now)?),
