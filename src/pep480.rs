@@ -225,6 +225,7 @@ pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList,
     let Some(d) = raw.delegations else { return Ok(ProjectList { valid: Vec::new(), invalid: Vec::new() }) };
     let roles = d.roles.ok_or_else(|| refused("it delegates with succinct hash bins, not project roles"))?;
     let mut seen = BTreeSet::new();
+    let mut duplicated = BTreeSet::new();
     let mut list = ProjectList { valid: Vec::with_capacity(roles.len()), invalid: Vec::new() };
     let results = validate_all(&roles, &d.keys, check);
     if results.len() != roles.len() {
@@ -233,6 +234,7 @@ pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList,
     for (i, result) in results.into_iter().enumerate() {
         match result {
             Ok(p) if !seen.insert(p.name.clone()) => {
+                duplicated.insert(p.name.clone());
                 list.invalid.push((p.name, vec!["the project is delegated more than once".into()]))
             }
             Ok(p) => list.valid.push(p),
@@ -240,10 +242,7 @@ pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList,
         }
     }
     // A duplicate refuses every copy: which one the online side meant is unknown.
-    let dup: BTreeSet<String> = list.invalid.iter().filter(|(_, p)| p[0].contains("more than once")).map(|(n, _)| n.clone()).collect();
-    if !dup.is_empty() {
-        list.valid.retain(|p| !dup.contains(&p.name));
-    }
+    list.valid.retain(|p| !duplicated.contains(&p.name));
     Ok(list)
 }
 
