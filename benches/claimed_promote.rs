@@ -230,6 +230,15 @@ fn scenario(name: &str, existing: usize, batch: usize) {
     let rc = recently_claimed(&batch_names, &dev_keys(batch.min(100_000)), &online, 2);
     std::fs::write(dir.with_extension("rc.json"), rc.to_bytes()).expect("write rc");
     eprintln!("  recently-claimed: {} projects, {:.1} MB", batch, rc.to_bytes().len() as f64 / 1e6);
+    // For profiling: keep the prepared workspace, to run `--child-run DIR` under a profiler.
+    if let Some(keep) = std::env::var_os("CEREMONY_BENCH_KEEP") {
+        let keep = PathBuf::from(keep);
+        let st = std::process::Command::new("cp").arg("-a").arg(&dir).arg(&keep).status().expect("cp");
+        assert!(st.success());
+        std::fs::copy(dir.with_extension("rc.json"), keep.with_extension("rc.json")).expect("rc copy");
+        eprintln!("  kept the prepared workspace in {}", keep.display());
+        return;
+    }
     for run in 0..2 {
         // Each run starts from the same workspace copy.
         let copy = tmp.path().join(format!("run{run}"));

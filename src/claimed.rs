@@ -220,11 +220,11 @@ pub fn shard_signed(projects: &ShardProjects, version: u64, expires: OffsetDateT
     targets_signed(&keys, &roles, version, expires)
 }
 
-/// About how many signed bytes a shard with these projects takes.
-fn shard_size(projects: &ShardProjects) -> usize {
-    let mut keys: BTreeSet<&str> = BTreeSet::new();
+/// About how many signed bytes a shard with these projects takes (each key counted once).
+fn shard_size<'p>(projects: impl Iterator<Item = &'p Project>) -> usize {
+    let mut keys: std::collections::HashSet<&str> = Default::default();
     let mut size = 200;
-    for p in projects.values() {
+    for p in projects {
         size += p.role_bytes().len() + 1;
         for (id, key) in &p.keys {
             if keys.insert(id) {
@@ -239,15 +239,35 @@ fn shard_size(projects: &ShardProjects) -> usize {
 /// character at a time. A leaf that is a whole name (ends in `-`) holds one project and
 /// cannot split.
 pub fn split(leaf: &str, projects: ShardProjects, max: usize) -> Vec<(String, ShardProjects)> {
-    if leaf.ends_with('-') || shard_size(&projects) <= max {
-        return vec![(leaf.to_string(), projects)];
+    // Each project's key is made once and the projects sorted by it, so every shard is a
+    // run of neighbours and splitting is slicing.
+    let mut keyed: Vec<(String, Project)> = projects.into_values().map(|p| (shard_key(&p.name), p)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut leaves = Vec::new();
+    split_sorted(leaf, &keyed, max, &mut leaves);
+    let mut items = keyed.into_iter();
+    leaves
+        .into_iter()
+        .map(|(leaf, n)| (leaf, items.by_ref().take(n).map(|(_, p)| (p.name.clone(), p)).collect()))
+        .collect()
+}
+
+/// The leaves for `keyed` (sorted by key, all under `leaf`), each with its project count.
+fn split_sorted(leaf: &str, keyed: &[(String, Project)], max: usize, out: &mut Vec<(String, usize)>) {
+    let depth = leaf.len() + 1;
+    // Keys of valid names are ASCII and longer than any leaf above them.
+    let splittable = !leaf.ends_with('-') && keyed.iter().all(|(k, _)| k.is_char_boundary(depth) && k.len() >= depth);
+    if !splittable || shard_size(keyed.iter().map(|(_, p)| p)) <= max {
+        out.push((leaf.to_string(), keyed.len()));
+        return;
     }
-    let mut children: BTreeMap<String, ShardProjects> = BTreeMap::new();
-    for (name, p) in projects {
-        let key = shard_key(&name);
-        children.entry(key[..leaf.len() + 1].to_string()).or_default().insert(name, p);
+    let mut rest = keyed;
+    while let Some((first, _)) = rest.first() {
+        let child = &first[..depth];
+        let n = rest.iter().take_while(|(k, _)| k.as_bytes().get(..depth) == Some(child.as_bytes())).count();
+        split_sorted(child, &rest[..n], max, out);
+        rest = &rest[n..];
     }
-    children.into_iter().flat_map(|(child, ps)| split(&child, ps, max)).collect()
 }
 
 /// The projects of a shard file Ceremony wrote (its trusted or staged version).
@@ -377,13 +397,16 @@ fn summarize_invalid(invalid: &[(String, Vec<String>)]) -> String {
 /// Plans a promotion: which projects are new, rotated or unchanged, and the new versions of
 /// the index and the shards they fall in. Nothing is written.
 pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion, Vec<(String, Metadata)>), StageError> {
+    crate::lap::lap("plan start");
     if let Some(role) = staging::staged_roles(ws)?.into_iter().find(|r| r == CLAIMED || shard_key_of(r).is_some()) {
         return Err(refused(format!(
             "a promotion is already staged ({role}); export it with `bundle export` or drop it with `ceremony discard claimed`"
         )));
     }
     let record = pep480::verify_recently_claimed(ws, req.source, req.now)?;
+    crate::lap::lap("verified rc");
     let mut list = pep480::read_projects(req.source)?;
+    crate::lap::lap("read projects");
     if !req.only.is_empty() {
         let known: BTreeSet<&str> = list.valid.iter().map(|p| p.name.as_str()).chain(list.invalid.iter().map(|(n, _)| n.as_str())).collect();
         if let Some(missing) = req.only.iter().find(|n| !known.contains(n.as_str())) {
@@ -422,6 +445,7 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
         }
     }
     let max = crate::policy::claimed_shard_max_bytes(ws)?;
+    crate::lap::lap("placed");
     let mut planned: Vec<(String, u64, ShardProjects)> = Vec::new();
     for leaf in &touched {
         let (version, projects) = shards.loaded.remove(leaf).ok_or_else(|| refused("internal error: a shard vanished"))?;
@@ -438,6 +462,7 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
         }
     }
     let built = build_shards(&planned, req.expires)?;
+    crate::lap::lap("built");
     let mut staged = Vec::with_capacity(built.len() + 1);
     for ((key, v, projects), md) in planned.into_iter().zip(built) {
         staged.push((shard_role(&key), md));
@@ -450,6 +475,7 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
         staged.insert(0, (CLAIMED.to_string(), md));
     }
     promotion.overlaps = overlaps(&index, &mut shards, &promotion)?;
+    crate::lap::lap("overlaps");
     Ok((promotion, staged))
 }
 
@@ -518,6 +544,7 @@ pub fn stage_promotion(
     }
     let holders = ws.holders()?;
     let now = OffsetDateTime::now_utc();
+    crate::lap::lap("stage start");
     let checks = crate::par::map(staged, |(role, md)| crate::policy::check(ws, role, md, &holders, now));
     for ((role, _), problems) in staged.iter().zip(checks) {
         if let Some(first) = problems?.first() {
@@ -526,7 +553,8 @@ pub fn stage_promotion(
     }
     let mut tx = ws.begin(lock)?;
     for (role, md) in staged {
-        tx.write(&staging::staged_path(role), &md.to_bytes())?;
+    crate::lap::lap("policy checked + begun");
+        staging::write_staged(&mut tx, role, md)?;
     }
     let record = pep480::SourceRecord { version: source.version(), sha256: hex::encode(staging::digest(source)) };
     let record = serde_json::to_vec(&record).map_err(|e| refused(format!("the promotion record cannot be written: {e}")))?;
@@ -545,6 +573,7 @@ pub fn stage_promotion(
         ..Default::default()
     })?;
     tx.commit()?;
+    crate::lap::lap("committed");
     Ok(())
 }
 
@@ -558,7 +587,7 @@ pub fn discard_promotion(ws: &Workspace, lock: &crate::workspace::WorkspaceLock)
     }
     let mut tx = ws.begin(lock)?;
     for role in &roles {
-        tx.remove(&staging::staged_path(role))?;
+        staging::remove_staged(&mut tx, role)?;
     }
     if tx.read(pep480::STAGED_PROMOTION_RECORD)?.is_some() {
         tx.remove(pep480::STAGED_PROMOTION_RECORD)?;
@@ -621,7 +650,7 @@ mod tests {
         assert!(parts.len() > 1);
         let mut seen = 0;
         for (leaf, ps) in &parts {
-            assert!(leaf.ends_with('-') || shard_size(ps) <= 16 * 1024, "{leaf} too big");
+            assert!(leaf.ends_with('-') || shard_size(ps.values()) <= 16 * 1024, "{leaf} too big");
             for name in ps.keys() {
                 assert!(shard_key(name).starts_with(leaf.as_str()), "{name} not under {leaf}");
                 seen += 1;

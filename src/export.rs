@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::bundle::{write_bundle, BundleFile};
 use crate::fsio::write_atomic;
-use crate::staging::{self, digest, refused, RoleStatus, StageError};
+use crate::staging::{self, refused, RoleStatus, StageError};
 use crate::transcript::Action;
 use crate::workspace::{Workspace, WorkspaceLock};
 
@@ -42,11 +42,11 @@ fn incomplete(s: &RoleStatus) -> String {
 /// Refuses unless every staged role is complete; writes the bundle to `out`; makes the
 /// staged versions trusted.
 pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: OffsetDateTime) -> Result<Exported, ExportError> {
-    let status = staging::status(ws, now)?;
-    if status.is_empty() {
+    let staged = staging::status_with_metadata(ws, now)?;
+    if staged.is_empty() {
         return Err(refused("nothing is staged, so there is nothing to export"));
     }
-    if let Some(s) = status.iter().find(|s| !s.complete()) {
+    if let Some((s, _)) = staged.iter().find(|(s, _)| !s.complete()) {
         return Err(refused(format!("{}; collect the missing signatures before exporting", incomplete(s))));
     }
     let mut files = Vec::new();
@@ -54,22 +54,23 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         files.push(BundleFile::metadata("root", root.version(), root.to_bytes(), false));
     }
     let mut tx = ws.begin(lock)?;
-    let staged = staging::staged_roles(ws)?;
-    for role in &staged {
-        let md = staging::staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.clone()))?;
-        let bytes = md.to_bytes();
-        files.push(BundleFile::metadata(role, md.version(), bytes.clone(), true));
-        let trusted_path =
-            if role == "root" { format!("trusted/root/{}.root.json", md.version()) } else { format!("trusted/{role}.json") };
-        tx.write(&trusted_path, &bytes)?;
-        tx.remove(&staging::staged_path(role))?;
+    let names: Vec<String> = staged.iter().map(|(s, _)| s.role.clone()).collect();
+    for (status, md) in staged {
+        let role = status.role;
+        if role == "root" {
+            tx.write(&format!("trusted/root/{}.root.json", md.version()), &md.to_bytes())?;
+            staging::remove_staged(&mut tx, &role)?;
+        } else {
+            staging::trust_staged(&mut tx, &role)?;
+        }
         tx.record(Action {
             action: "trust".into(),
             role: Some(role.clone()),
             version: Some(md.version()),
-            digest: Some(hex::encode(digest(&md))),
+            digest: Some(hex::encode(status.digest)),
             ..Action::default()
         })?;
+        files.push(BundleFile::metadata(&role, md.version(), md.to_bytes(), true));
     }
     // The recently-claimed a staged promotion came from: later promotions may not roll back.
     if let Some(record) = tx.read(crate::pep480::STAGED_PROMOTION_RECORD)? {
@@ -78,7 +79,7 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
     }
     // Unchanged claimed shards stay out: the online repository has them from earlier
     // bundles, and at PyPI scale they are hundreds of megabytes (docs/claimed-layout.md).
-    let unchanged = |r: &String| !staged.contains(r) && crate::claimed::shard_key_of(r).is_none();
+    let unchanged = |r: &String| !names.contains(r) && crate::claimed::shard_key_of(r).is_none();
     for role in staging::trusted_roles(ws)?.into_iter().filter(unchanged) {
         if let Some(md) = staging::trusted(ws, &role)? {
             files.push(BundleFile::metadata(&role, md.version(), md.to_bytes(), false));
@@ -94,9 +95,12 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         crate::fsio::sweep_temporaries(dir);
     }
     let bytes = write_bundle(&files, &transcript).map_err(|e| refused(format!("the bundle cannot be written: {e}")))?;
+    crate::lap::lap("bundle built");
     write_atomic(out, &bytes)
         .map_err(|e| refused(format!("cannot write {}: {e}; nothing was exported", out.display())))?;
+    crate::lap::lap("bundle written");
     tx.commit()?;
+    crate::lap::lap("committed");
     use sha2::Digest;
     Ok(Exported {
         files: files.iter().map(|f| (f.path.clone(), f.new)).collect(),

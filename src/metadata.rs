@@ -82,6 +82,25 @@ pub enum MetadataError {
     Time(#[from] TimeError),
 }
 
+/// A signatures list as compact canonical JSON, control characters kept raw (the caller
+/// escapes them for a file).
+pub fn signatures_json(signatures: &[Signature]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(2 + signatures.len() * 220);
+    out.push(b'[');
+    for (i, s) in signatures.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"keyid\":");
+        canonical::encode_string(&s.keyid, &mut out);
+        out.extend_from_slice(b",\"sig\":");
+        canonical::encode_string(&s.sig, &mut out);
+        out.push(b'}');
+    }
+    out.push(b']');
+    out
+}
+
 fn shape(e: serde_json::Error) -> MetadataError {
     MetadataError::Shape(e.to_string())
 }
@@ -218,22 +237,28 @@ impl Metadata {
         self.signatures.sort_by(|a, b| a.keyid.cmp(&b.keyid));
     }
 
+    /// Adds signatures kept apart from the file (see `staging`), leaving out those the file
+    /// already has; a second, different signature under a keyid is kept, for the
+    /// integrity checks to refuse.
+    pub fn add_signatures(&mut self, more: Vec<Signature>) {
+        for s in more {
+            if !self.signatures.contains(&s) {
+                self.signatures.push(s);
+            }
+        }
+        self.signatures.sort_by(|a, b| a.keyid.cmp(&b.keyid));
+    }
+
     /// The whole file: compact JSON with sorted keys whose `signed` has, byte for byte,
     /// the canonical form it was received or built with.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut sigs = Vec::new();
-        sigs.push(b'[');
-        for (i, s) in self.signatures.iter().enumerate() {
-            if i > 0 {
-                sigs.push(b',');
-            }
-            sigs.extend_from_slice(b"{\"keyid\":");
-            canonical::encode_string(&s.keyid, &mut sigs);
-            sigs.extend_from_slice(b",\"sig\":");
-            canonical::encode_string(&s.sig, &mut sigs);
-            sigs.push(b'}');
-        }
-        sigs.push(b']');
+        self.to_bytes_with(&self.signatures)
+    }
+
+    /// [`Metadata::to_bytes`] with other signatures in the envelope (none, for a file whose
+    /// signatures are kept apart).
+    pub fn to_bytes_with(&self, signatures: &[Signature]) -> Vec<u8> {
+        let sigs = signatures_json(signatures);
         let mut members: Vec<(&str, &[u8])> = vec![("signatures", &sigs), ("signed", self.signed_text())];
         members.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_slice())));
         members.sort_by(|a, b| a.0.cmp(b.0));

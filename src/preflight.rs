@@ -340,7 +340,9 @@ pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
     for dir in ["trusted", "staged"] {
         for name in ws.list(dir).unwrap_or_default() {
             let Some(role) = name.strip_suffix(".json") else {
-                if !(dir == "trusted" && name == "root") {
+                // Signatures kept beside a role's file, and a staged promotion's source record.
+                let known = name.ends_with(".sigs") || (dir == "trusted" && name == "root") || (dir == "staged" && name == "promotion.record");
+                if !known {
                     problems.push(format!("{dir}/{name} is not a metadata file"));
                 }
                 continue;

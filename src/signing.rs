@@ -9,7 +9,7 @@ use crate::holder::Holder;
 use crate::key::short_keyid;
 use crate::metadata::{Metadata, Signature};
 use crate::signer::Signer;
-use crate::staging::{self, digest, governing, refused, staged_path, Governing, StageError};
+use crate::staging::{self, digest, governing, refused, Governing, StageError};
 use crate::transcript::Action;
 use crate::verify::{check_threshold, KeyState};
 use crate::workspace::{Workspace, WorkspaceLock};
@@ -36,11 +36,13 @@ pub fn signable(ws: &Workspace, holder: &Holder, only: &[String], now: OffsetDat
     let holders = ws.holders()?;
     let wanted: Vec<String> = staged.into_iter().filter(|r| only.is_empty() || only.contains(r)).collect();
     let delegators = staging::Delegators::load(ws)?;
+    crate::lap::lap("signable: delegators loaded");
     let checked = crate::par::map(&wanted, |role| signable_role(ws, role, holder, &holders, &delegators, only, now));
     let mut out = Vec::new();
     for s in checked {
         out.extend(s?);
     }
+    crate::lap::lap("signable: checked");
     if out.is_empty() {
         return Err(refused(format!("no staged role needs {}'s key", holder.name)));
     }
@@ -120,6 +122,7 @@ pub fn sign_roles_reporting(
         }
         progress(chunk.len() as u64);
     }
+    crate::lap::lap("signed");
     let mut tx = ws.begin(lock)?;
     let mut done = Vec::new();
     for (mut s, sig) in roles.into_iter().zip(signatures) {
@@ -130,7 +133,7 @@ pub fn sign_roles_reporting(
             return Err(refused(format!("the signature over {} does not count for any of its thresholds; nothing was signed", s.role)));
         }
         s.metadata.set_signature(sig);
-        tx.write(&staged_path(&s.role), &s.metadata.to_bytes())?;
+        staging::write_staged_signatures(&mut tx, &s.role, &s.metadata)?;
         tx.record(Action {
             action: "sign".into(),
             holder: Some(holder.name.clone()),
@@ -143,7 +146,9 @@ pub fn sign_roles_reporting(
         })?;
         done.push((s.role, s.metadata.version()));
     }
+    crate::lap::lap("written");
     tx.commit()?;
+    crate::lap::lap("committed");
     Ok(done)
 }
 
@@ -277,7 +282,7 @@ pub fn import_signatures(ws: &Workspace, lock: &WorkspaceLock, files: &[Signatur
     let mut tx = ws.begin(lock)?;
     for (role, md, _, changed) in &staged {
         if *changed {
-            tx.write(&staged_path(role), &md.to_bytes())?;
+            staging::write_staged_signatures(&mut tx, role, md)?;
         }
     }
     for (holder, e) in &added {

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::metadata::{Metadata, MetadataError, RoleType};
 use crate::verify::{check_threshold, Delegation, KeyState, ThresholdReport};
-use crate::workspace::{Workspace, WorkspaceError};
+use crate::workspace::{Transaction, Workspace, WorkspaceError};
 
 /// Why staging information could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +48,77 @@ fn parse(ws: &Workspace, rel: &str) -> Result<Option<Metadata>, StageError> {
             .map(Some)
             .map_err(|source| StageError::Corrupt { path: rel.to_string(), source }),
     }
+}
+
+// Signatures collected for a staged role are kept beside it, in `staged/ROLE.sigs`, not in
+// its file: adding one then rewrites a few hundred bytes rather than the role, and a
+// promotion stages hundreds of claimed shards of up to hundreds of KiB each, which every
+// holder signs. Export moves both files to `trusted/` as they are. A role's signatures are
+// those of its file and those of its `.sigs` file together.
+
+/// The path of the signatures kept beside a staged or trusted role's file.
+pub fn sigs_path(json_path: &str) -> String {
+    format!("{}.sigs", json_path.strip_suffix(".json").unwrap_or(json_path))
+}
+
+/// A role's metadata with the signatures kept beside its file.
+fn parse_role(ws: &Workspace, rel: &str) -> Result<Option<Metadata>, StageError> {
+    let Some(mut md) = parse(ws, rel)? else { return Ok(None) };
+    let side = sigs_path(rel);
+    if let Some(bytes) = ws.read(&side)? {
+        md.add_signatures(parse_sigs(&bytes).map_err(|why| corrupt(&side, why))?);
+    }
+    Ok(Some(md))
+}
+
+fn parse_sigs(bytes: &[u8]) -> Result<Vec<crate::metadata::Signature>, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Sig {
+        keyid: String,
+        sig: String,
+    }
+    if !crate::canonical::is_canonical(bytes) {
+        return Err("it is not a signatures list in canonical JSON".into());
+    }
+    let list: Vec<Sig> = serde_json::from_slice(bytes).map_err(|e| format!("it is not a signatures list: {e}"))?;
+    Ok(list.into_iter().map(|s| crate::metadata::Signature { keyid: s.keyid, sig: s.sig }).collect())
+}
+
+/// Stages `md` as `role`: its file without signatures, its signatures beside it.
+pub fn write_staged(tx: &mut Transaction, role: &str, md: &Metadata) -> Result<(), StageError> {
+    let rel = staged_path(role);
+    tx.write(&rel, &md.to_bytes_with(&[]))?;
+    write_staged_signatures(tx, role, md)
+}
+
+/// Keeps `md`'s signatures for the staged `role`, whose file is unchanged.
+pub fn write_staged_signatures(tx: &mut Transaction, role: &str, md: &Metadata) -> Result<(), StageError> {
+    let side = sigs_path(&staged_path(role));
+    if md.signatures().is_empty() {
+        tx.remove(&side)?;
+    } else {
+        tx.write(&side, &crate::wire::canonical_to_text(crate::metadata::signatures_json(md.signatures())))?;
+    }
+    Ok(())
+}
+
+/// Drops the staged `role` and its signatures.
+pub fn remove_staged(tx: &mut Transaction, role: &str) -> Result<(), StageError> {
+    let rel = staged_path(role);
+    tx.remove(&rel)?;
+    tx.remove(&sigs_path(&rel))?;
+    Ok(())
+}
+
+/// Makes the staged `role` (not root) trusted by moving its files, which are not rewritten.
+pub fn trust_staged(tx: &mut Transaction, role: &str) -> Result<(), StageError> {
+    let (from, to) = (staged_path(role), format!("trusted/{role}.json"));
+    tx.rename(&from, &to)?;
+    let (from, to) = (sigs_path(&from), sigs_path(&to));
+    tx.remove(&to)?;
+    tx.rename_if_present(&from, &to)?;
+    Ok(())
 }
 
 /// Every trusted root, oldest first.
@@ -135,12 +206,12 @@ pub fn trusted(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageErro
     if role == "root" {
         return trusted_root(ws);
     }
-    parse(ws, &format!("trusted/{role}.json"))
+    parse_role(ws, &format!("trusted/{role}.json"))
 }
 
 /// The staged version of a role.
 pub fn staged(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageError> {
-    parse(ws, &staged_path(role))
+    parse_role(ws, &staged_path(role))
 }
 
 pub fn staged_path(role: &str) -> String {
@@ -301,6 +372,11 @@ impl RoleStatus {
 
 /// The state of every staged role (each checked on its own core where there are many).
 pub fn status(ws: &Workspace, now: OffsetDateTime) -> Result<Vec<RoleStatus>, StageError> {
+    Ok(status_with_metadata(ws, now)?.into_iter().map(|(s, _)| s).collect())
+}
+
+/// [`status`], with the staged metadata each status was read from.
+pub fn status_with_metadata(ws: &Workspace, now: OffsetDateTime) -> Result<Vec<(RoleStatus, Metadata)>, StageError> {
     let holders = ws.holders()?;
     let roles = staged_roles(ws)?;
     let delegators = Delegators::load(ws)?;
@@ -313,7 +389,7 @@ fn role_status(
     holders: &[crate::holder::Holder],
     delegators: &Delegators,
     now: OffsetDateTime,
-) -> Result<RoleStatus, StageError> {
+) -> Result<(RoleStatus, Metadata), StageError> {
     let md = staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.to_string()))?;
     let mut problems = crate::policy::check(ws, role, &md, holders, now)?;
     let thresholds: Vec<(String, ThresholdReport)> = match governing_with(ws, role, &md, Some(delegators)) {
@@ -328,7 +404,8 @@ fn role_status(
         Err(e) => return Err(e),
     };
     check_intact(role, &md, &thresholds.iter().map(|(_, r)| r).collect::<Vec<_>>())?;
-    Ok(RoleStatus { role: role.to_string(), version: md.version(), digest: digest(&md), thresholds, problems })
+    let status = RoleStatus { role: role.to_string(), version: md.version(), digest: digest(&md), thresholds, problems };
+    Ok((status, md))
 }
 
 /// The role type a role name must have.

@@ -279,6 +279,23 @@ impl Transaction<'_> {
         }
     }
 
+    /// Moves a file of the new state (replacing any file at `to`).
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<(), WorkspaceError> {
+        let (src, dst) = (self.dir.join(from), self.dir.join(to));
+        if let Some(parent) = dst.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::rename(&src, &dst).map_err(io(&src))
+    }
+
+    /// [`Transaction::rename`] when `from` exists.
+    pub fn rename_if_present(&mut self, from: &str, to: &str) -> Result<(), WorkspaceError> {
+        if self.dir.join(from).exists() {
+            self.rename(from, to)?;
+        }
+        Ok(())
+    }
+
     /// Removes a file of the new state, if present.
     pub fn remove(&mut self, rel: &str) -> Result<(), WorkspaceError> {
         let path = self.dir.join(rel);

@@ -59,10 +59,15 @@ fn visible_temp_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Signatures on the staged root: in its file and in the list Ceremony keeps beside it.
 fn signatures_on_staged_root(ws: &Path) -> Option<usize> {
     let bytes = std::fs::read(ws.join("current/staged/root.json")).ok()?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    Some(v["signatures"].as_array().unwrap().len())
+    let beside = match std::fs::read(ws.join("current/staged/root.sigs")) {
+        Ok(b) => serde_json::from_slice::<serde_json::Value>(&b).unwrap().as_array().unwrap().len(),
+        Err(_) => 0,
+    };
+    Some(v["signatures"].as_array().unwrap().len() + beside)
 }
 
 /// Kills `args` after `delay`; returns whether it finished on its own first.
@@ -131,7 +136,10 @@ fn killing_export_leaves_before_or_after() {
     let base = pristine(dir.path());
     assert!(run(&base, &["sign", "--holder", "bob", "--passphrase-file", &passphrase(dir.path(), "bob"), "--yes"]));
     let staged_root = dir.path().join("v1.root.json");
-    std::fs::copy(base.join("current/staged/root.json"), &staged_root).unwrap();
+    // The staged root with the signatures Ceremony keeps beside it: the root to trust.
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(base.join("current/staged/root.json")).unwrap()).unwrap();
+    doc["signatures"] = serde_json::from_slice(&std::fs::read(base.join("current/staged/root.sigs")).unwrap()).unwrap();
+    std::fs::write(&staged_root, serde_json::to_vec(&doc).unwrap()).unwrap();
     let scratch = dir.path().join("scratch");
     let out = dir.path().join("out.tar");
     let args = ["bundle", "export", "--out", out.to_str().unwrap()];

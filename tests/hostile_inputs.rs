@@ -154,6 +154,20 @@ fn passphrase_file(dir: &Path, holder: &str) -> String {
     path.display().to_string()
 }
 
+/// Ceremony keeps a staged role's signatures beside its file (`staged/root.sigs`); its
+/// reader also takes them from the file itself. Moving them into the file makes the staged
+/// root a complete signed document, which the slots below both use as an input and corrupt.
+fn fold_signatures_into_staged_root(ws: &Path) {
+    let state = ws.join("current");
+    let (file, sigs) = (state.join("staged/root.json"), state.join("staged/root.sigs"));
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    doc["signatures"] = serde_json::from_slice(&std::fs::read(&sigs).unwrap()).unwrap();
+    // Replaced, not written through: the file is a hard link shared with earlier states.
+    std::fs::remove_file(&file).unwrap();
+    std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+    std::fs::remove_file(&sigs).unwrap();
+}
+
 fn fixture() -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
@@ -181,6 +195,7 @@ fn fixture() -> Fixture {
     sign("bob");
     let sigs = files.join("bob.sigs.json");
     ok(&ws, &["signature", "export", "--holder", "bob", "--out", sigs.to_str().unwrap()]);
+    fold_signatures_into_staged_root(&ws);
     let root1 = std::fs::read(ws.join("current/trusted/root/1.root.json")).unwrap();
     let holder: Value = serde_json::from_slice(&std::fs::read(ws.join("current/holders/alice.json")).unwrap()).unwrap();
     let key = SoftwareSigner::generate(Algorithm::EcdsaP256);
