@@ -183,15 +183,16 @@ impl Metadata {
 
     /// Unsigned metadata around canonical `signed` bytes that Ceremony built.
     pub fn from_signed(signed: Vec<u8>) -> Result<Metadata, MetadataError> {
-        let text = wire::canonical_to_text(signed.clone());
-        if canonical::canonicalize(&text)? != signed {
+        if !canonical::is_canonical(&signed) {
             return Err(MetadataError::Shape("the signed bytes are not canonical JSON".into()));
         }
+        let canonical_len = signed.len();
+        let text = wire::canonical_to_text(signed);
         let outline = wire::outline(&text, 0)
             .ok_or_else(|| MetadataError::Shape("the signed bytes are not an object".into()))?;
         let header = read_header(&text, &outline)?;
         let range = 0..text.len();
-        let signed_has_controls = text.len() != signed.len();
+        let signed_has_controls = text.len() != canonical_len;
         Ok(Metadata { text, signed: range, signed_has_controls, signatures: Vec::new(), extra: Vec::new(), header })
     }
 

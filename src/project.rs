@@ -62,8 +62,18 @@ pub fn normalize(name: &str) -> String {
     out
 }
 
+/// True for a valid name in normalized form, without making the normalized copy.
+pub fn is_normalized(name: &str) -> bool {
+    is_valid_name(name)
+        && name.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+        && !name.contains("--")
+}
+
 /// Accepts a valid name already in normalized form (as role names must be).
 pub fn check_normalized(name: &str) -> Result<(), NameError> {
+    if is_normalized(name) {
+        return Ok(());
+    }
     if !is_valid_name(name) {
         return Err(NameError::Invalid(name.to_string()));
     }
@@ -92,18 +102,36 @@ fn push_file_class(out: &mut String, c: char, next: Option<char>) {
 
 /// The delegation path patterns of a project, from its normalized name.
 pub fn project_paths(name: &str) -> Result<Vec<String>, NameError> {
+    if is_normalized(name) {
+        return Ok(normalized_project_paths(name).into());
+    }
     let name = &normalize(name);
     if !is_valid_name(name) {
         return Err(NameError::Invalid(name.to_string()));
     }
+    Ok(normalized_project_paths(name).into())
+}
+
+/// [`project_paths`] of a name known to be normalized (see [`is_normalized`]).
+pub fn normalized_project_paths(name: &str) -> [String; 2] {
     let mut file = String::with_capacity(name.len() * 4 + 20);
     file.push_str("packages/*/*/*/");
-    let chars: Vec<char> = name.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        push_file_class(&mut file, c, chars.get(i + 1).copied());
+    let bytes = name.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        push_file_class(&mut file, b as char, bytes.get(i + 1).map(|&n| n as char));
     }
     file.push_str("-*");
-    Ok(vec![file, format!("simple/{name}/*")])
+    let mut simple = String::with_capacity(name.len() + 9);
+    simple.push_str("simple/");
+    simple.push_str(name);
+    simple.push_str("/*");
+    [file, simple]
+}
+
+/// True when [`shard_key`]`(name)` starts with `prefix`, without making the key.
+pub fn shard_key_starts_with(name: &str, prefix: &str) -> bool {
+    let key = name.bytes().map(|b| if b == b'-' { b'_' } else { b }).chain(std::iter::once(b'-'));
+    prefix.len() <= name.len() + 1 && key.zip(prefix.bytes()).all(|(a, b)| a == b)
 }
 
 /// True when some older file name of project `inner` (`inner` in any letter case with `-`,
