@@ -198,39 +198,6 @@ fn run(dir: &Path) {
     }
     drop(staged);
     let promoted = start.elapsed().as_secs_f64();
-    if std::env::var_os("CEREMONY_PHASES").is_some() {
-        let t = Instant::now();
-        let roles = ceremony::staging::staged_roles(&ws).unwrap();
-        let mds: Vec<Metadata> = ceremony::par::map(&roles, |r| ceremony::staging::staged(&ws, r).unwrap().unwrap());
-        eprintln!("phase load {:.3}", t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        let raw: Vec<Vec<u8>> = ceremony::par::map(&roles, |r| ws.read(&ceremony::staging::staged_path(r)).unwrap().unwrap());
-        eprintln!("phase read {:.3}", t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        let _c: Vec<Vec<u8>> = ceremony::par::map(&raw, |r| ceremony::canonical::canonicalize(r).unwrap());
-        eprintln!("phase canonicalize {:.3}", t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        let holders = ws.holders().unwrap();
-        let pairs: Vec<(&String, &Metadata)> = roles.iter().zip(mds.iter()).collect();
-        let _p = ceremony::par::map(&pairs, |(r, md)| ceremony::policy::check(&ws, r, md, &holders, now).unwrap());
-        eprintln!("phase policy {:.3}", t.elapsed().as_secs_f64());
-        for _ in 0..std::env::var("CEREMONY_PHASES").unwrap().parse::<usize>().unwrap_or(1) {
-        let t = Instant::now();
-        let _p = ceremony::par::map(&pairs, |(r, md)| ceremony::claimed::layout_problems(r, md));
-        eprintln!("phase layout {:.3}", t.elapsed().as_secs_f64());
-        }
-        let t = Instant::now();
-        let _p = ceremony::par::map(&pairs, |(_, md)| ceremony::staging::digest(md));
-        eprintln!("phase sha256 {:.3}", t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        let signer = holder_signer("alice");
-        let _p = ceremony::par::map(&pairs, |(_, md)| signer.sign(&md.signed_bytes()).unwrap());
-        eprintln!("phase sign+verify {:.3}", t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        let _p = ceremony::par::map(&pairs, |(_, md)| md.to_bytes());
-        eprintln!("phase to_bytes {:.3}", t.elapsed().as_secs_f64());
-        return;
-    }
     sign_and_export(&ws, &dir.with_extension("out.tar"));
     let total = start.elapsed().as_secs_f64();
     println!(

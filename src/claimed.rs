@@ -397,16 +397,13 @@ fn summarize_invalid(invalid: &[(String, Vec<String>)]) -> String {
 /// Plans a promotion: which projects are new, rotated or unchanged, and the new versions of
 /// the index and the shards they fall in. Nothing is written.
 pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion, Vec<(String, Metadata)>), StageError> {
-    crate::lap::lap("plan start");
     if let Some(role) = staging::staged_roles(ws)?.into_iter().find(|r| r == CLAIMED || shard_key_of(r).is_some()) {
         return Err(refused(format!(
             "a promotion is already staged ({role}); export it with `bundle export` or drop it with `ceremony discard claimed`"
         )));
     }
     let record = pep480::verify_recently_claimed(ws, req.source, req.now)?;
-    crate::lap::lap("verified rc");
     let mut list = pep480::read_projects(req.source)?;
-    crate::lap::lap("read projects");
     if !req.only.is_empty() {
         let known: BTreeSet<&str> = list.valid.iter().map(|p| p.name.as_str()).chain(list.invalid.iter().map(|(n, _)| n.as_str())).collect();
         if let Some(missing) = req.only.iter().find(|n| !known.contains(n.as_str())) {
@@ -445,7 +442,6 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
         }
     }
     let max = crate::policy::claimed_shard_max_bytes(ws)?;
-    crate::lap::lap("placed");
     let mut planned: Vec<(String, u64, ShardProjects)> = Vec::new();
     for leaf in &touched {
         let (version, projects) = shards.loaded.remove(leaf).ok_or_else(|| refused("internal error: a shard vanished"))?;
@@ -462,7 +458,6 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
         }
     }
     let built = build_shards(&planned, req.expires)?;
-    crate::lap::lap("built");
     let mut staged = Vec::with_capacity(built.len() + 1);
     for ((key, v, projects), md) in planned.into_iter().zip(built) {
         staged.push((shard_role(&key), md));
@@ -475,7 +470,6 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
         staged.insert(0, (CLAIMED.to_string(), md));
     }
     promotion.overlaps = overlaps(&index, &mut shards, &promotion)?;
-    crate::lap::lap("overlaps");
     Ok((promotion, staged))
 }
 
@@ -544,7 +538,6 @@ pub fn stage_promotion(
     }
     let holders = ws.holders()?;
     let now = OffsetDateTime::now_utc();
-    crate::lap::lap("stage start");
     let checks = crate::par::map(staged, |(role, md)| crate::policy::check_except_shard_contents(ws, role, md, &holders, now));
     for ((role, _), problems) in staged.iter().zip(checks) {
         if let Some(first) = problems?.first() {
@@ -553,7 +546,6 @@ pub fn stage_promotion(
     }
     let mut tx = ws.begin(lock)?;
     for (role, md) in staged {
-    crate::lap::lap("policy checked + begun");
         staging::write_staged(&mut tx, role, md)?;
     }
     let record = pep480::SourceRecord { version: source.version(), sha256: hex::encode(staging::digest(source)) };
@@ -573,7 +565,6 @@ pub fn stage_promotion(
         ..Default::default()
     })?;
     tx.commit()?;
-    crate::lap::lap("committed");
     Ok(())
 }
 

@@ -95,12 +95,9 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         crate::fsio::sweep_temporaries(dir);
     }
     let bytes = write_bundle(&files, &transcript).map_err(|e| refused(format!("the bundle cannot be written: {e}")))?;
-    crate::lap::lap("bundle built");
     write_atomic(out, &bytes)
         .map_err(|e| refused(format!("cannot write {}: {e}; nothing was exported", out.display())))?;
-    crate::lap::lap("bundle written");
     tx.commit()?;
-    crate::lap::lap("committed");
     use sha2::Digest;
     Ok(Exported {
         files: files.iter().map(|f| (f.path.clone(), f.new)).collect(),

@@ -33,7 +33,6 @@ pub mod holder;
 pub mod hygiene;
 pub mod jsonview;
 pub mod key;
-pub mod lap;
 pub mod metadata;
 pub mod par;
 pub mod pep480;

@@ -36,13 +36,11 @@ pub fn signable(ws: &Workspace, holder: &Holder, only: &[String], now: OffsetDat
     let holders = ws.holders()?;
     let wanted: Vec<String> = staged.into_iter().filter(|r| only.is_empty() || only.contains(r)).collect();
     let delegators = staging::Delegators::load(ws)?;
-    crate::lap::lap("signable: delegators loaded");
     let checked = crate::par::map(&wanted, |role| signable_role(ws, role, holder, &holders, &delegators, only, now));
     let mut out = Vec::new();
     for s in checked {
         out.extend(s?);
     }
-    crate::lap::lap("signable: checked");
     if out.is_empty() {
         return Err(refused(format!("no staged role needs {}'s key", holder.name)));
     }
@@ -122,7 +120,6 @@ pub fn sign_roles_reporting(
         }
         progress(chunk.len() as u64);
     }
-    crate::lap::lap("signed");
     let mut tx = ws.begin(lock)?;
     let mut done = Vec::new();
     for (mut s, sig) in roles.into_iter().zip(signatures) {
@@ -146,9 +143,7 @@ pub fn sign_roles_reporting(
         })?;
         done.push((s.role, s.metadata.version()));
     }
-    crate::lap::lap("written");
     tx.commit()?;
-    crate::lap::lap("committed");
     Ok(done)
 }
 
