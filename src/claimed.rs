@@ -136,7 +136,10 @@ impl Index {
 
     /// The shard holding `key`: the leaf that is a prefix of it.
     pub fn leaf_for(&self, key: &str) -> Option<&str> {
-        (1..=key.len()).filter(|&n| key.is_char_boundary(n)).map(|n| &key[..n]).find_map(|p| self.leaves.get(p).map(String::as_str))
+        // Leaves are prefix-free, so a leaf that is a prefix of `key` is the greatest leaf
+        // not after it: any leaf between the two would start with the first.
+        let before = self.leaves.range::<str, _>((Bound::Unbounded, Bound::Included(key))).next_back()?;
+        key.starts_with(before.as_str()).then_some(before.as_str())
     }
 
     /// Where a key with no shard goes: one character deeper than its longest common prefix

@@ -417,3 +417,43 @@ pub fn role_type_of(role: &str) -> RoleType {
         _ => RoleType::Targets,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metadata::Signature;
+
+    fn sig(keyid: char, sig: &str) -> Signature {
+        Signature { keyid: keyid.to_string().repeat(64), sig: sig.into() }
+    }
+
+    #[test]
+    fn signatures_beside_a_file_are_read_strictly() {
+        let list = crate::metadata::signatures_json(&[sig('a', "01"), sig('b', "02")]);
+        assert_eq!(parse_sigs(&list).unwrap(), vec![sig('a', "01"), sig('b', "02")]);
+        for bad in [
+            &b"[{\"sig\":\"01\",\"keyid\":\"aa\"}]"[..],     // not canonical (key order)
+            b"[{\"keyid\":\"aa\",\"sig\":\"01\",\"x\":1}]",   // unknown field
+            b"{\"keyid\":\"aa\",\"sig\":\"01\"}",              // not a list
+            b"[{\"keyid\":\"aa\"}]",                           // no signature
+            b"[1.5]",
+        ] {
+            assert!(parse_sigs(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn a_file_and_its_sigs_merge_and_a_conflict_is_refused() {
+        let signed = br#"{"_type":"targets","expires":"2030-01-01T00:00:00Z","spec_version":"1.0.31","targets":{},"version":1}"#;
+        let mut md = Metadata::from_signed(signed.to_vec()).unwrap();
+        md.set_signature(sig('a', "01"));
+        // The same signature in both places counts once; a second one by that key is kept
+        // so that the integrity check refuses the pair.
+        md.add_signatures(vec![sig('a', "01"), sig('b', "02")]);
+        assert_eq!(md.signatures().len(), 2);
+        check_intact("targets", &md, &[]).unwrap();
+        md.add_signatures(vec![sig('a', "03")]);
+        let err = check_intact("targets", &md, &[]).unwrap_err().to_string();
+        assert!(err.contains("signs it twice"), "{err}");
+    }
+}
