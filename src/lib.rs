@@ -38,6 +38,7 @@ pub mod par;
 pub mod pep480;
 pub mod policy;
 pub mod project;
+pub mod project_scan;
 pub mod preflight;
 pub mod propose;
 pub mod report;

@@ -224,6 +224,16 @@ fn validate_all(roles: &[&RawValue], keys: &KeysById<'_>, check: KeyCheck) -> Ve
 
 /// Reads and validates every project delegation `md` carries, checking keys as `check` says.
 pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList, StageError> {
+    let signed = md.signed_bytes();
+    if let Some(scanned) = crate::project_scan::scan(&signed) {
+        return Ok(list_with_duplicates(crate::par::map_from(&scanned.roles, 4096, |r| scanned_project(r, &scanned))));
+    }
+    read_projects_general(md, check)
+}
+
+/// [`read_projects_with`] without the one-pass reader: every delegation parsed and checked
+/// field by field, each problem named.
+fn read_projects_general(md: &Metadata, check: KeyCheck) -> Result<ProjectList, StageError> {
     let raw: RawTargetsDelegations = serde_json::from_slice(md.signed_text())
         .map_err(|e| refused(format!("its delegations cannot be read: {e}")))?;
     let Some(d) = raw.delegations else { return Ok(ProjectList { valid: Vec::new(), invalid: Vec::new() }) };
@@ -233,8 +243,21 @@ pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList,
     if results.len() != roles.len() {
         return Err(refused("a validation thread failed; nothing was read"));
     }
+    Ok(list_with_duplicates(results))
+}
+
+/// A project from a delegation [`crate::project_scan`] has already checked in full.
+fn scanned_project(role: &crate::project_scan::ScannedRole, scanned: &crate::project_scan::Scanned) -> Result<Project, RoleProblems> {
+    let keys = role.keyids.iter().filter_map(|id| Some((id.to_string(), scanned.key(id)?.to_vec()))).collect();
+    let keyids = role.keyids.iter().map(|id| id.to_string()).collect();
+    Ok(Project { name: role.name.to_string(), keyids, threshold: role.threshold, keys, role: role.raw.to_vec() })
+}
+
+/// The valid projects and the problems of the others; a name delegated more than once
+/// makes every one of its delegations invalid.
+fn list_with_duplicates(results: Vec<Result<Project, RoleProblems>>) -> ProjectList {
     let duplicated = duplicated_names(&results);
-    let mut list = ProjectList { valid: Vec::with_capacity(roles.len()), invalid: Vec::new() };
+    let mut list = ProjectList { valid: Vec::with_capacity(results.len()), invalid: Vec::new() };
     for (i, result) in results.into_iter().enumerate() {
         match result {
             // A duplicate refuses every copy: which one the online side meant is unknown.
@@ -245,7 +268,7 @@ pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList,
             Err((name, problems)) => list.invalid.push((name.unwrap_or_else(|| format!("delegation #{}", i + 1)), problems)),
         }
     }
-    Ok(list)
+    list
 }
 
 /// The names of valid delegations that appear more than once.
@@ -407,4 +430,61 @@ pub fn verify_recently_claimed(ws: &Workspace, md: &Metadata, now: OffsetDateTim
         }
     }
     Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(list: &ProjectList) -> (Vec<(String, Vec<u8>)>, Vec<String>) {
+        let valid = list.valid.iter().map(|p| (p.name.clone(), p.role_bytes().to_vec())).collect();
+        (valid, list.invalid.iter().map(|(n, _)| n.clone()).collect())
+    }
+
+    /// The one-pass reader may only say "all valid" where the general reader says the same
+    /// and reads the same projects: checked on a shard and on thousands of one-byte changes
+    /// of it that are still canonical JSON.
+    #[test]
+    fn the_one_pass_reader_never_accepts_what_the_general_reader_refuses() {
+        let keys: Vec<crate::key::Key> =
+            (1..=3u8).map(|n| crate::key::Key::new(crate::key::Algorithm::Ed25519, hex::encode([n; 32]))).collect();
+        let projects: crate::claimed::ShardProjects = ["foo", "foo-bar", "foo1", "fo-o2"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let ks: Vec<&crate::key::Key> = keys.iter().skip(i % 2).take(1 + i % 2).collect();
+                let ids = ks.iter().map(|k| k.keyid().to_string()).collect();
+                let objs = ks.iter().map(|k| (k.keyid().to_string(), k.canonical_bytes().to_vec())).collect();
+                (n.to_string(), Project::new(n.to_string(), ids, 1, objs))
+            })
+            .collect();
+        let base = crate::claimed::shard_signed(&projects, 1, time::macros::datetime!(2030-01-01 00:00 UTC));
+        let alphabet = b"aAfF019-_.\"{}[],:*/x";
+        let mut seed = 0x9e3779b97f4a7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut compared, mut accepted) = (0, 0);
+        for i in 0..20_000 {
+            let mut bytes = base.clone();
+            if i > 0 {
+                let at = (next() % bytes.len() as u64) as usize;
+                bytes[at] = alphabet[(next() % alphabet.len() as u64) as usize];
+            }
+            let Ok(md) = Metadata::from_signed(bytes.clone()) else { continue };
+            compared += 1;
+            if crate::project_scan::scan(&bytes).is_none() {
+                continue;
+            }
+            accepted += 1;
+            let fast = read_projects_with(&md, KeyCheck::Form).unwrap();
+            let general = read_projects_general(&md, KeyCheck::Form).unwrap();
+            assert!(general.invalid.is_empty(), "accepted what the general reader refuses: {}", String::from_utf8_lossy(&bytes));
+            assert_eq!(summary(&fast), summary(&general));
+        }
+        assert!(accepted > 1 && compared > accepted, "{accepted} of {compared}");
+    }
 }
