@@ -548,9 +548,7 @@ pub fn stage_promotion(
         }
     }
     let mut tx = ws.begin(lock)?;
-    for (role, md) in staged {
-        staging::write_staged(&mut tx, role, md)?;
-    }
+    staging::write_staged(&mut tx, staged)?;
     let record = pep480::SourceRecord { version: source.version(), sha256: hex::encode(staging::digest(source)) };
     let record = serde_json::to_vec(&record).map_err(|e| refused(format!("the promotion record cannot be written: {e}")))?;
     tx.write(pep480::STAGED_PROMOTION_RECORD, &record)?;
@@ -580,9 +578,7 @@ pub fn discard_promotion(ws: &Workspace, lock: &crate::workspace::WorkspaceLock)
         return Err(refused("no promotion is staged, so there is nothing to discard"));
     }
     let mut tx = ws.begin(lock)?;
-    for role in &roles {
-        staging::remove_staged(&mut tx, role)?;
-    }
+    staging::remove_staged(&mut tx, &roles)?;
     if tx.read(pep480::STAGED_PROMOTION_RECORD)?.is_some() {
         tx.remove(pep480::STAGED_PROMOTION_RECORD)?;
     }

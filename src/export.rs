@@ -55,13 +55,14 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
     }
     let mut tx = ws.begin(lock)?;
     let names: Vec<String> = staged.iter().map(|(s, _)| s.role.clone()).collect();
+    // Roots are written whole under their version, kept forever; other roles' files move.
+    let (roots, others): (Vec<String>, Vec<String>) = names.iter().cloned().partition(|r| r == "root");
+    staging::trust_staged(&mut tx, &others)?;
+    staging::remove_staged(&mut tx, &roots)?;
     for (status, md) in staged {
         let role = status.role;
         if role == "root" {
             tx.write(&format!("trusted/root/{}.root.json", md.version()), &md.to_bytes())?;
-            staging::remove_staged(&mut tx, &role)?;
-        } else {
-            staging::trust_staged(&mut tx, &role)?;
         }
         tx.record(Action {
             action: "trust".into(),

@@ -24,6 +24,7 @@ pub mod bundle;
 pub mod canonical;
 pub mod chain;
 pub mod claimed;
+pub mod collected;
 pub mod cli;
 pub mod demo;
 pub mod datetime;

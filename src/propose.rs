@@ -74,7 +74,7 @@ pub(crate) fn stage(ws: &Workspace, lock: &WorkspaceLock, role: &str, md: &Metad
         return Err(refused(format!("{first}; nothing was staged")));
     }
     let mut tx = ws.begin(lock)?;
-    staging::write_staged(&mut tx, role, md)?;
+    staging::write_staged(&mut tx, &[(role.to_string(), md.clone())])?;
     tx.record(Action {
         action: "stage".into(),
         role: Some(role.to_string()),

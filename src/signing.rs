@@ -122,6 +122,7 @@ pub fn sign_roles_reporting(
     }
     let mut tx = ws.begin(lock)?;
     let mut done = Vec::new();
+    let mut signed = Vec::with_capacity(roles.len());
     for (mut s, sig) in roles.into_iter().zip(signatures) {
         let sig = sig?;
         // `sign` verified the signature against the signer's key, which is the holder's
@@ -130,7 +131,6 @@ pub fn sign_roles_reporting(
             return Err(refused(format!("the signature over {} does not count for any of its thresholds; nothing was signed", s.role)));
         }
         s.metadata.set_signature(sig);
-        staging::write_staged_signatures(&mut tx, &s.role, &s.metadata)?;
         tx.record(Action {
             action: "sign".into(),
             holder: Some(holder.name.clone()),
@@ -141,8 +141,10 @@ pub fn sign_roles_reporting(
             device: Some(signer.describe()),
             ..Action::default()
         })?;
-        done.push((s.role, s.metadata.version()));
+        done.push((s.role.clone(), s.metadata.version()));
+        signed.push(s);
     }
+    staging::write_staged_signatures(&mut tx, signed.iter().map(|s| (s.role.as_str(), &s.metadata)))?;
     tx.commit()?;
     Ok(done)
 }
@@ -275,11 +277,8 @@ pub fn import_signatures(ws: &Workspace, lock: &WorkspaceLock, files: &[Signatur
         return Ok(0);
     }
     let mut tx = ws.begin(lock)?;
-    for (role, md, _, changed) in &staged {
-        if *changed {
-            staging::write_staged_signatures(&mut tx, role, md)?;
-        }
-    }
+    let changed = staged.iter().filter(|(.., changed)| *changed).map(|(role, md, ..)| (role.as_str(), md));
+    staging::write_staged_signatures(&mut tx, changed)?;
     for (holder, e) in &added {
         tx.record(Action {
             action: "signature-import".into(),

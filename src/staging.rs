@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 use crate::metadata::{Metadata, MetadataError, RoleType};
 use crate::verify::{check_threshold, Delegation, KeyState, ThresholdReport};
+use crate::collected::Collected;
 use crate::workspace::{Transaction, Workspace, WorkspaceError};
 
 /// Why staging information could not be read.
@@ -50,74 +51,57 @@ fn parse(ws: &Workspace, rel: &str) -> Result<Option<Metadata>, StageError> {
     }
 }
 
-// Signatures collected for a staged role are kept beside it, in `staged/ROLE.sigs`, not in
-// its file: adding one then rewrites a few hundred bytes rather than the role, and a
-// promotion stages hundreds of claimed shards of up to hundreds of KiB each, which every
-// holder signs. Export moves both files to `trusted/` as they are. A role's signatures are
-// those of its file and those of its `.sigs` file together.
-
-/// The path of the signatures kept beside a staged or trusted role's file.
-pub fn sigs_path(json_path: &str) -> String {
-    format!("{}.sigs", json_path.strip_suffix(".json").unwrap_or(json_path))
-}
-
-/// A role's metadata with the signatures kept beside its file.
-fn parse_role(ws: &Workspace, rel: &str) -> Result<Option<Metadata>, StageError> {
-    let Some(mut md) = parse(ws, rel)? else { return Ok(None) };
-    let side = sigs_path(rel);
-    if let Some(bytes) = ws.read(&side)? {
-        md.add_signatures(parse_sigs(&bytes).map_err(|why| corrupt(&side, why))?);
-    }
+/// A role's metadata with the signatures collected for it in `dir` (see [`crate::collected`]).
+fn parse_role(ws: &Workspace, dir: &str, role: &str) -> Result<Option<Metadata>, StageError> {
+    let Some(mut md) = parse(ws, &format!("{dir}/{role}.json"))? else { return Ok(None) };
+    let collected = Collected::current(ws, dir)?;
+    md.add_signatures(collected.of(role).to_vec());
     Ok(Some(md))
 }
 
-fn parse_sigs(bytes: &[u8]) -> Result<Vec<crate::metadata::Signature>, String> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Sig {
-        keyid: String,
-        sig: String,
+/// Stages each `(role, md)`: the file without signatures, its signatures collected apart.
+pub fn write_staged(tx: &mut Transaction, roles: &[(String, Metadata)]) -> Result<(), StageError> {
+    let mut collected = Collected::in_transaction(tx, "staged")?;
+    for (role, md) in roles {
+        tx.write(&staged_path(role), &md.to_bytes_with(&[]))?;
+        collected.set(role, md.signatures());
     }
-    if !crate::canonical::is_canonical(bytes) {
-        return Err("it is not a signatures list in canonical JSON".into());
-    }
-    let list: Vec<Sig> = serde_json::from_slice(bytes).map_err(|e| format!("it is not a signatures list: {e}"))?;
-    Ok(list.into_iter().map(|s| crate::metadata::Signature { keyid: s.keyid, sig: s.sig }).collect())
-}
-
-/// Stages `md` as `role`: its file without signatures, its signatures beside it.
-pub fn write_staged(tx: &mut Transaction, role: &str, md: &Metadata) -> Result<(), StageError> {
-    let rel = staged_path(role);
-    tx.write(&rel, &md.to_bytes_with(&[]))?;
-    write_staged_signatures(tx, role, md)
-}
-
-/// Keeps `md`'s signatures for the staged `role`, whose file is unchanged.
-pub fn write_staged_signatures(tx: &mut Transaction, role: &str, md: &Metadata) -> Result<(), StageError> {
-    let side = sigs_path(&staged_path(role));
-    if md.signatures().is_empty() {
-        tx.remove(&side)?;
-    } else {
-        tx.write(&side, &crate::wire::canonical_to_text(crate::metadata::signatures_json(md.signatures())))?;
-    }
+    collected.write(tx, "staged")?;
     Ok(())
 }
 
-/// Drops the staged `role` and its signatures.
-pub fn remove_staged(tx: &mut Transaction, role: &str) -> Result<(), StageError> {
-    let rel = staged_path(role);
-    tx.remove(&rel)?;
-    tx.remove(&sigs_path(&rel))?;
+/// Keeps the signatures of each staged `(role, md)`, whose files are unchanged.
+pub fn write_staged_signatures<'m>(tx: &mut Transaction, roles: impl IntoIterator<Item = (&'m str, &'m Metadata)>) -> Result<(), StageError> {
+    let mut collected = Collected::in_transaction(tx, "staged")?;
+    for (role, md) in roles {
+        collected.set(role, md.signatures());
+    }
+    collected.write(tx, "staged")?;
     Ok(())
 }
 
-/// Makes the staged `role` (not root) trusted by moving its files, which are not rewritten.
-pub fn trust_staged(tx: &mut Transaction, role: &str) -> Result<(), StageError> {
-    let (from, to) = (staged_path(role), format!("trusted/{role}.json"));
-    tx.rename(&from, &to)?;
-    let (from, to) = (sigs_path(&from), sigs_path(&to));
-    tx.remove(&to)?;
-    tx.rename_if_present(&from, &to)?;
+/// Drops the staged `roles` and their signatures.
+pub fn remove_staged(tx: &mut Transaction, roles: &[String]) -> Result<(), StageError> {
+    let mut collected = Collected::in_transaction(tx, "staged")?;
+    for role in roles {
+        tx.remove(&staged_path(role))?;
+        collected.take(role);
+    }
+    collected.write(tx, "staged")?;
+    Ok(())
+}
+
+/// Makes the staged `roles` (not root) trusted: their files move, unchanged, and so do
+/// their signatures.
+pub fn trust_staged(tx: &mut Transaction, roles: &[String]) -> Result<(), StageError> {
+    let mut staged = Collected::in_transaction(tx, "staged")?;
+    let mut trusted = Collected::in_transaction(tx, "trusted")?;
+    for role in roles {
+        tx.rename(&staged_path(role), &format!("trusted/{role}.json"))?;
+        trusted.set(role, &staged.take(role));
+    }
+    staged.write(tx, "staged")?;
+    trusted.write(tx, "trusted")?;
     Ok(())
 }
 
@@ -206,12 +190,12 @@ pub fn trusted(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageErro
     if role == "root" {
         return trusted_root(ws);
     }
-    parse_role(ws, &format!("trusted/{role}.json"))
+    parse_role(ws, "trusted", role)
 }
 
 /// The staged version of a role.
 pub fn staged(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageError> {
-    parse_role(ws, &staged_path(role))
+    parse_role(ws, "staged", role)
 }
 
 pub fn staged_path(role: &str) -> String {
@@ -425,21 +409,6 @@ mod tests {
 
     fn sig(keyid: char, sig: &str) -> Signature {
         Signature { keyid: keyid.to_string().repeat(64), sig: sig.into() }
-    }
-
-    #[test]
-    fn signatures_beside_a_file_are_read_strictly() {
-        let list = crate::metadata::signatures_json(&[sig('a', "01"), sig('b', "02")]);
-        assert_eq!(parse_sigs(&list).unwrap(), vec![sig('a', "01"), sig('b', "02")]);
-        for bad in [
-            &b"[{\"sig\":\"01\",\"keyid\":\"aa\"}]"[..],     // not canonical (key order)
-            b"[{\"keyid\":\"aa\",\"sig\":\"01\",\"x\":1}]",   // unknown field
-            b"{\"keyid\":\"aa\",\"sig\":\"01\"}",              // not a list
-            b"[{\"keyid\":\"aa\"}]",                           // no signature
-            b"[1.5]",
-        ] {
-            assert!(parse_sigs(bad).is_err(), "{}", String::from_utf8_lossy(bad));
-        }
     }
 
     #[test]

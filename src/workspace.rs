@@ -63,6 +63,30 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WorkspaceError + '_ {
 /// An open workspace. Changing it requires [`Workspace::lock`] and a [`Transaction`].
 pub struct Workspace {
     dir: PathBuf,
+    /// Files parsed once per process (see [`Workspace::read_parsed`]).
+    parsed: std::sync::Mutex<std::collections::HashMap<String, (FileStamp, ParsedFile)>>,
+}
+
+type ParsedFile = std::sync::Arc<dyn std::any::Any + Send + Sync>;
+
+/// What identifies a file's content without reading it. A transaction never writes into an
+/// existing file (it replaces it with a new one), so while device, inode, size and time are
+/// the same, so is the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: i64,
+    mtime_nsec: i64,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> std::io::Result<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path)?;
+        Ok(FileStamp { dev: m.dev(), ino: m.ino(), len: m.len(), mtime: m.mtime(), mtime_nsec: m.mtime_nsec() })
+    }
 }
 
 /// Held while a command changes the workspace; released on drop (and by the kernel if the
@@ -79,7 +103,7 @@ impl Workspace {
         if marker.exists() {
             return Err(WorkspaceError::AlreadyExists(dir.display().to_string()));
         }
-        let ws = Workspace { dir: dir.to_path_buf() };
+        let ws = Workspace::at(dir);
         let lock = ws.lock()?;
         let states = dir.join("states");
         std::fs::create_dir_all(&states).map_err(io(&states))?;
@@ -95,7 +119,41 @@ impl Workspace {
         if !dir.join(MARKER).is_file() || !dir.join("current").is_dir() {
             return Err(WorkspaceError::NotAWorkspace(dir.display().to_string()));
         }
-        Ok(Workspace { dir: dir.to_path_buf() })
+        Ok(Workspace::at(dir))
+    }
+
+    fn at(dir: &Path) -> Workspace {
+        Workspace { dir: dir.to_path_buf(), parsed: Default::default() }
+    }
+
+    /// A file of the current state, parsed by `parse` once per process while the file is
+    /// unchanged: every staged role's signatures come from one file, read for each role.
+    /// `None` when the file does not exist.
+    pub fn read_parsed<T: std::any::Any + Send + Sync>(
+        &self,
+        rel: &str,
+        parse: impl FnOnce(&[u8]) -> Result<T, String>,
+    ) -> Result<Option<std::sync::Arc<T>>, WorkspaceError> {
+        let path = self.state().join(rel);
+        let stamp = match FileStamp::of(&path) {
+            Ok(s) => s,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(WorkspaceError::Io(path.display().to_string(), e)),
+        };
+        // Held while parsing, so threads asking at once parse the file once.
+        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((s, value)) = parsed.get(rel) {
+            if *s == stamp {
+                if let Ok(v) = value.clone().downcast::<T>() {
+                    return Ok(Some(v));
+                }
+            }
+        }
+        let Some(bytes) = self.read(rel)? else { return Ok(None) };
+        // Stamped before reading: a file replaced in between is read again next time.
+        let value = std::sync::Arc::new(parse(&bytes).map_err(|why| WorkspaceError::Corrupt(rel.to_string(), why))?);
+        parsed.insert(rel.to_string(), (stamp, value.clone()));
+        Ok(Some(value))
     }
 
     pub fn dir(&self) -> &Path {

@@ -59,12 +59,12 @@ fn visible_temp_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Signatures on the staged root: in its file and in the list Ceremony keeps beside it.
+/// Signatures on the staged root: in its file and among those Ceremony collects apart.
 fn signatures_on_staged_root(ws: &Path) -> Option<usize> {
     let bytes = std::fs::read(ws.join("current/staged/root.json")).ok()?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    let beside = match std::fs::read(ws.join("current/staged/root.sigs")) {
-        Ok(b) => serde_json::from_slice::<serde_json::Value>(&b).unwrap().as_array().unwrap().len(),
+    let beside = match std::fs::read(ws.join("current/staged/collected.sigs")) {
+        Ok(b) => serde_json::from_slice::<serde_json::Value>(&b).unwrap()["root"].as_array().map_or(0, |a| a.len()),
         Err(_) => 0,
     };
     Some(v["signatures"].as_array().unwrap().len() + beside)
@@ -138,7 +138,8 @@ fn killing_export_leaves_before_or_after() {
     let staged_root = dir.path().join("v1.root.json");
     // The staged root with the signatures Ceremony keeps beside it: the root to trust.
     let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(base.join("current/staged/root.json")).unwrap()).unwrap();
-    doc["signatures"] = serde_json::from_slice(&std::fs::read(base.join("current/staged/root.sigs")).unwrap()).unwrap();
+    let collected: serde_json::Value = serde_json::from_slice(&std::fs::read(base.join("current/staged/collected.sigs")).unwrap()).unwrap();
+    doc["signatures"] = collected["root"].clone();
     std::fs::write(&staged_root, serde_json::to_vec(&doc).unwrap()).unwrap();
     let scratch = dir.path().join("scratch");
     let out = dir.path().join("out.tar");

@@ -154,14 +154,17 @@ fn passphrase_file(dir: &Path, holder: &str) -> String {
     path.display().to_string()
 }
 
-/// Ceremony keeps a staged role's signatures beside its file (`staged/root.sigs`); its
-/// reader also takes them from the file itself. Moving them into the file makes the staged
-/// root a complete signed document, which the slots below both use as an input and corrupt.
+/// Ceremony keeps staged roles' signatures apart from their files (`staged/collected.sigs`);
+/// its reader also takes them from the file itself. Moving them into the file makes the
+/// staged root a complete signed document, which the slots below both use as an input and
+/// corrupt.
 fn fold_signatures_into_staged_root(ws: &Path) {
     let state = ws.join("current");
-    let (file, sigs) = (state.join("staged/root.json"), state.join("staged/root.sigs"));
+    let (file, sigs) = (state.join("staged/root.json"), state.join("staged/collected.sigs"));
     let mut doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-    doc["signatures"] = serde_json::from_slice(&std::fs::read(&sigs).unwrap()).unwrap();
+    let collected: Value = serde_json::from_slice(&std::fs::read(&sigs).unwrap()).unwrap();
+    assert_eq!(collected.as_object().unwrap().len(), 1, "only the root is staged");
+    doc["signatures"] = collected["root"].clone();
     // Replaced, not written through: the file is a hard link shared with earlier states.
     std::fs::remove_file(&file).unwrap();
     std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();

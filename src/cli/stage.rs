@@ -142,7 +142,7 @@ pub(super) fn discard(global: &Global, role: &str) -> Result<(), Refusal> {
         .map_err(refuse_stage)?
         .ok_or_else(|| Refusal::failed(format!("nothing is staged for {role}")))?;
     let mut tx = ws.begin(&lock).map_err(refuse)?;
-    staging::remove_staged(&mut tx, role).map_err(refuse_stage)?;
+    staging::remove_staged(&mut tx, &[role.to_string()]).map_err(refuse_stage)?;
     tx.record(crate::transcript::Action {
         action: "discard".into(),
         role: Some(role.to_string()),
