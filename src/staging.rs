@@ -61,9 +61,10 @@ fn parse_role(ws: &Workspace, dir: &str, role: &str) -> Result<Option<Metadata>,
 
 /// Stages each `(role, md)`: the file without signatures, its signatures collected apart.
 pub fn write_staged(tx: &mut Transaction, roles: &[(String, Metadata)]) -> Result<(), StageError> {
+    let files = crate::par::map(roles, |(role, md)| (staged_path(role), md.to_bytes_with(&[])));
+    tx.write_many(&files)?;
     let mut collected = Collected::in_transaction(tx, "staged")?;
     for (role, md) in roles {
-        tx.write(&staged_path(role), &md.to_bytes_with(&[]))?;
         collected.set(role, md.signatures());
     }
     collected.write(tx, "staged")?;
