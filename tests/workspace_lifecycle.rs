@@ -280,3 +280,46 @@ fn tampering_with_the_transcript_is_caught() {
     std::fs::write(&path, &original).unwrap();
     ok(&ws.dir, &["log", "verify"]);
 }
+
+/// The signatures Ceremony collects apart from the staged files (`staged/collected.sigs`)
+/// are checked like those in the files: a changed, doubled or malformed one is
+/// refused by every command that reads it, plainly and without changing the workspace.
+#[test]
+fn tampering_with_the_collected_signatures_is_caught() {
+    let ws = setup();
+    root_init(&ws.dir);
+    sign(&ws, &ws.dir, "alice");
+    let path = ws.dir.join("current/staged/collected.sigs");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let doc: Value = serde_json::from_str(&original).unwrap();
+    let alice = doc["root"][0].clone();
+    let keyid = alice["keyid"].as_str().unwrap();
+    let sig = alice["sig"].as_str().unwrap();
+    let flipped = format!("{}{}", if sig.starts_with('0') { '1' } else { '0' }, &sig[1..]);
+    let cases: Vec<(&str, String)> = vec![
+        ("changed signature", original.replace(sig, &flipped)),
+        ("a second signature by the same key", original.replace("}]", &format!("}},{{\"keyid\":\"{keyid}\",\"sig\":\"{flipped}\"}}]"))),
+        ("not canonical JSON", original.replace("{\"keyid\"", "{ \"keyid\"")),
+        ("not a signatures list", "[]".to_string()),
+    ];
+    let pf = passphrase_file(&ws.files, "bob");
+    let out = ws.files.join("b.tar");
+    for (what, text) in cases {
+        assert_ne!(text, original, "{what}: the case did not apply");
+        // Replace the file (not write into it: the previous state may share its inode).
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        for args in [
+            vec!["status"],
+            vec!["sign", "--holder", "bob", "--passphrase-file", pf.as_str(), "--yes"],
+            vec!["bundle", "export", "--out", out.to_str().unwrap()],
+        ] {
+            let stderr = refused(&ws.dir, &args, 1);
+            assert!(stderr.contains("staged") || stderr.contains("collected"), "{what}, {args:?}: {stderr}");
+        }
+        assert!(!out.exists(), "{what}: a bundle was written");
+    }
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, &original).unwrap();
+    sign(&ws, &ws.dir, "bob");
+}
