@@ -340,8 +340,14 @@ pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
     for dir in ["trusted", "staged"] {
         for name in ws.list(dir).unwrap_or_default() {
             let Some(role) = name.strip_suffix(".json") else {
-                // Signatures kept beside a role's file, and a staged promotion's source record.
-                let known = name.ends_with(".sigs") || (dir == "trusted" && name == "root") || (dir == "staged" && name == "promotion.record");
+                if name == crate::collected::FILE {
+                    if let Err(e) = crate::collected::Collected::current(&ws, dir) {
+                        problems.push(e.to_string());
+                    }
+                    continue;
+                }
+                // Also a staged promotion's source record.
+                let known = (dir == "trusted" && name == "root") || (dir == "staged" && name == "promotion.record");
                 if !known {
                     problems.push(format!("{dir}/{name} is not a metadata file"));
                 }
