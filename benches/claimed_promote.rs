@@ -68,7 +68,7 @@ fn names(n: usize, seed: u64) -> Vec<String> {
         for _ in 0..(2 + rng.next() % 3) {
             name.push_str(rng.pick(&sylls));
         }
-        if rng.next() % 4 == 0 {
+        if rng.next().is_multiple_of(4) {
             name.push('-');
             name.push_str(rng.pick(&sylls));
         }

@@ -249,7 +249,7 @@ mod tests {
     #[test]
     fn reads_what_ceremony_builds() {
         let (a, b) = (key(1), key(2));
-        let signed = shard(&[project("foo", &[a.clone()], 1), project("foo-bar", &[a.clone(), b.clone()], 2)]);
+        let signed = shard(&[project("foo", std::slice::from_ref(&a), 1), project("foo-bar", &[a.clone(), b.clone()], 2)]);
         let s = scan(&signed).expect("the form Ceremony builds");
         assert_eq!(s.roles.len(), 2);
         assert_eq!(s.roles[1].name, "foo-bar");

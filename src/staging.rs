@@ -239,12 +239,15 @@ pub struct Governing {
     pub delegation: Delegation,
 }
 
+/// A delegator's effective version and its delegations by delegated role.
+type DelegationsOf = (u64, std::collections::HashMap<String, Delegation>);
+
 /// The delegations of the offline delegators (`targets`, `claimed`), read once per command
 /// rather than once per staged role: a promotion stages hundreds of shards under `claimed`.
 #[derive(Debug, Default)]
 pub struct Delegators {
     /// delegator -> (its effective version, delegated role -> delegation).
-    read: std::collections::HashMap<&'static str, Option<(u64, std::collections::HashMap<String, Delegation>)>>,
+    read: std::collections::HashMap<&'static str, Option<DelegationsOf>>,
 }
 
 impl Delegators {

@@ -525,7 +525,7 @@ fn instantiate(pattern: &str, noise: &[u8]) -> String {
                 }
             }
             '?' => out.push(pick),
-            '[' | ']' | '!' if r % 3 == 0 => out.push(pick),
+            '[' | ']' | '!' if r.is_multiple_of(3) => out.push(pick),
             c => out.push(c),
         }
     }
