@@ -259,12 +259,13 @@ fn run_core(dir: &Path) {
         signers.iter().map(|s| s.sign(&md.signed_bytes()).expect("sign")).collect::<Vec<_>>()
     });
     let paths: Vec<PathBuf> = staged.iter().map(|(role, _)| out.join(format!("{role}.json"))).collect();
-    for (((_, md), sigs), path) in staged.iter_mut().zip(sigs).zip(&paths) {
+    for ((_, md), sigs) in staged.iter_mut().zip(sigs) {
         for s in sigs {
             md.set_signature(s);
         }
-        std::fs::write(path, md.to_bytes()).expect("write");
     }
+    let files: Vec<(&PathBuf, &Metadata)> = paths.iter().zip(staged.iter().map(|(_, md)| md)).collect();
+    ceremony::par::map(&files, |(path, md)| std::fs::write(path, md.to_bytes()).expect("write"));
     drop(staged);
     let reloaded = ceremony::par::map(&paths, |p| Metadata::from_file(p).expect("reload").version());
     println!(

@@ -238,6 +238,14 @@ fn shard_size<'p>(projects: impl Iterator<Item = &'p Project>) -> usize {
     size
 }
 
+/// Whether a shard with these projects stays within `max` bytes. Counting every key as if
+/// unshared is cheap and an upper bound, so only a shard near the limit has its shared keys
+/// counted once.
+fn fits(projects: &[(String, Project)], max: usize) -> bool {
+    let unshared = |p: &Project| p.role_bytes().len() + 1 + p.keys.iter().map(|(id, k)| id.len() + k.len() + 4).sum::<usize>();
+    200 + projects.iter().map(|(_, p)| unshared(p)).sum::<usize>() <= max || shard_size(projects.iter().map(|(_, p)| p)) <= max
+}
+
 /// Splits `projects` (all under `leaf`) into leaves no bigger than `max` bytes, one more
 /// character at a time. A leaf that is a whole name (ends in `-`) holds one project and
 /// cannot split.
@@ -260,7 +268,7 @@ fn split_sorted(leaf: &str, keyed: &[(String, Project)], max: usize, out: &mut V
     let depth = leaf.len() + 1;
     // Keys of valid names are ASCII and longer than any leaf above them.
     let splittable = !leaf.ends_with('-') && keyed.iter().all(|(k, _)| k.is_char_boundary(depth) && k.len() >= depth);
-    if !splittable || shard_size(keyed.iter().map(|(_, p)| p)) <= max {
+    if !splittable || fits(keyed, max) {
         out.push((leaf.to_string(), keyed.len()));
         return;
     }

@@ -82,6 +82,13 @@ pub enum MetadataError {
     Time(#[from] TimeError),
 }
 
+/// True when `input` is already what [`Metadata::from_slice`] would make of it: canonical
+/// JSON without control characters, which is the file form too (see `wire`). Every file
+/// Ceremony writes is, so loading one checks it without writing a canonical copy.
+fn is_file_form(input: &[u8]) -> bool {
+    !wire::has_control_bytes(input) && canonical::is_canonical(input)
+}
+
 /// A signatures list as compact canonical JSON, control characters kept raw (the caller
 /// escapes them for a file).
 pub fn signatures_json(signatures: &[Signature]) -> Vec<u8> {
@@ -148,14 +155,25 @@ impl fmt::Debug for Metadata {
 impl Metadata {
     /// Reads metadata from JSON text in any formatting.
     pub fn from_slice(input: &[u8]) -> Result<Metadata, MetadataError> {
+        if is_file_form(input) {
+            return Metadata::from_text(input.to_vec());
+        }
         Metadata::from_text(wire::canonical_to_text(canonical::canonicalize(input)?))
+    }
+
+    /// [`Metadata::from_slice`], keeping the buffer when it is already in file form.
+    pub fn from_vec(input: Vec<u8>) -> Result<Metadata, MetadataError> {
+        if is_file_form(&input) {
+            return Metadata::from_text(input);
+        }
+        Metadata::from_text(wire::canonical_to_text(canonical::canonicalize(&input)?))
     }
 
     /// Reads a metadata file.
     pub fn from_file(path: &Path) -> Result<Metadata, ReadError> {
         let input = crate::fsio::read_limited(path, crate::fsio::MAX_METADATA_FILE)
             .map_err(|e| ReadError::Io(path.display().to_string(), e.to_string()))?;
-        Metadata::from_slice(&input).map_err(|e| ReadError::Metadata(path.display().to_string(), e))
+        Metadata::from_vec(input).map_err(|e| ReadError::Metadata(path.display().to_string(), e))
     }
 
     fn from_text(text: Vec<u8>) -> Result<Metadata, MetadataError> {
@@ -646,4 +664,29 @@ impl Snapshot {
 #[derive(Debug, Clone)]
 pub struct Timestamp {
     pub snapshot: MetaFile,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_already_in_file_form_read_the_same_as_any_other_formatting() {
+        let pretty = "{\n \"signatures\": [{\"keyid\": \"ab\", \"sig\": \"cd\"}],\n \"signed\": {\"_type\": \"targets\", \"version\": 2,\n  \"spec_version\": \"1.0.31\", \"expires\": \"2030-01-01T00:00:00Z\", \"targets\": {}, \"x\": \"a\\nb\"}}";
+        let md = Metadata::from_slice(pretty.as_bytes()).unwrap();
+        // A control character (escaped in the file) takes the general path, the rest the fast one.
+        assert!(md.signed_bytes().contains(&b'\n') && !is_file_form(&md.to_bytes()));
+        let plain = Metadata::from_slice(pretty.replace("a\\nb", "ab").as_bytes()).unwrap();
+        assert!(is_file_form(&plain.to_bytes()));
+        for m in [&md, &plain] {
+            let again = Metadata::from_vec(m.to_bytes()).unwrap();
+            assert_eq!(again.signed_bytes(), m.signed_bytes());
+            assert_eq!(again.signatures(), m.signatures());
+            assert_eq!(again.to_bytes(), m.to_bytes());
+        }
+        // Not canonical (a space), so canonicalized rather than taken as it is.
+        let spaced = String::from_utf8(plain.to_bytes()).unwrap().replacen(':', ": ", 1);
+        assert!(!is_file_form(spaced.as_bytes()));
+        assert_eq!(Metadata::from_slice(spaced.as_bytes()).unwrap().to_bytes(), plain.to_bytes());
+    }
 }

@@ -45,7 +45,7 @@ fn role_order(role: &str) -> (u8, &str) {
 fn parse(ws: &Workspace, rel: &str) -> Result<Option<Metadata>, StageError> {
     match ws.read(rel)? {
         None => Ok(None),
-        Some(bytes) => Metadata::from_slice(&bytes)
+        Some(bytes) => Metadata::from_vec(bytes)
             .map(Some)
             .map_err(|source| StageError::Corrupt { path: rel.to_string(), source }),
     }

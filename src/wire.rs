@@ -34,7 +34,7 @@ pub fn canonical_to_text(canonical: Vec<u8>) -> Vec<u8> {
 /// True when `bytes` hold a byte below 0x20. Checked 64 bytes at a time without an early
 /// exit inside a block, which the compiler turns into vector instructions: this runs over
 /// every file Ceremony reads or writes, tens of megabytes in a promotion.
-fn has_control_bytes(bytes: &[u8]) -> bool {
+pub fn has_control_bytes(bytes: &[u8]) -> bool {
     let mut blocks = bytes.chunks_exact(64);
     let in_blocks = blocks.any(|block| block.iter().fold(false, |seen, &b| seen | (b < 0x20)));
     in_blocks || blocks.remainder().iter().any(|&b| b < 0x20)
