@@ -5,11 +5,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use common::{ceremony, run_python};
+use common::{ceremony, refused, run_python, workspace_snapshot as snapshot};
 use serde_json::Value;
 
 struct Setup {
@@ -24,34 +23,7 @@ fn ok(ws: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn snapshot(ws: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.insert(p.strip_prefix(base).unwrap().display().to_string(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(&ws.join("current"), &ws.join("current"), &mut out);
-    out.insert("current".into(), std::fs::read_link(ws.join("current")).unwrap().display().to_string().into_bytes());
-    out
-}
 
-/// A command that must be refused: exit code, one line on stderr, workspace unchanged.
-fn refused(ws: &Path, args: &[&str], code: i32) -> String {
-    let before = snapshot(ws);
-    let out = ceremony(ws, args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("WARNING")).collect();
-    assert_eq!(lines.len(), 1, "{args:?}: one sentence expected: {stderr}");
-    assert_eq!(snapshot(ws), before, "{args:?} changed the workspace");
-    lines[0].to_string()
-}
 
 fn py(args: &[&str]) -> Vec<u8> {
     let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,7 +18,7 @@ struct Ws {
     files: PathBuf,
 }
 
-use common::ceremony;
+use common::{ceremony, refused};
 
 fn ok(ws: &Path, args: &[&str]) -> String {
     let out = ceremony(ws, args);
@@ -27,37 +26,7 @@ fn ok(ws: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Runs a command that must be refused; returns its one-line stderr.
-fn refused(ws: &Path, args: &[&str], code: i32) -> String {
-    let before = snapshot(ws);
-    let out = ceremony(ws, args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: one sentence expected: {stderr}");
-    assert_eq!(snapshot(ws), before, "{args:?} changed the workspace");
-    stderr
-}
 
-/// Every file of the workspace's current state, with its content.
-fn snapshot(ws: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.insert(p.strip_prefix(base).unwrap().display().to_string(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    if !ws.join("current").exists() {
-        return out;
-    }
-    walk(&ws.join("current"), &ws.join("current"), &mut out);
-    out.insert("current ->".into(), std::fs::read_link(ws.join("current")).unwrap().display().to_string().into_bytes());
-    out
-}
 
 fn passphrase_file(dir: &Path, holder: &str) -> String {
     let path = dir.join(format!("{holder}.pass"));

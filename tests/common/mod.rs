@@ -58,3 +58,39 @@ pub fn ceremony(ws: &Path, args: &[&str]) -> std::process::Output {
         .output()
         .expect("run the ceremony binary")
 }
+
+/// Every file of a workspace's current state with its content, and where `current` points:
+/// what a refused command must leave exactly as it was.
+pub fn workspace_snapshot(ws: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.insert(p.strip_prefix(base).unwrap().display().to_string(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    let current = ws.join("current");
+    if !current.exists() {
+        return out;
+    }
+    walk(&current, &current, &mut out);
+    out.insert("current ->".into(), std::fs::read_link(&current).unwrap().display().to_string().into_bytes());
+    out
+}
+
+/// Runs a command that must be refused: exit code `code`, one sentence on stderr (warnings
+/// about test-only settings aside), the workspace unchanged. Returns the sentence.
+pub fn refused(ws: &Path, args: &[&str], code: i32) -> String {
+    let before = workspace_snapshot(ws);
+    let out = ceremony(ws, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("WARNING")).collect();
+    assert_eq!(lines.len(), 1, "{args:?}: one sentence expected: {stderr}");
+    assert_eq!(workspace_snapshot(ws), before, "{args:?} changed the workspace");
+    lines[0].to_string()
+}
