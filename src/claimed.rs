@@ -298,6 +298,18 @@ pub fn layout_problems(role: &str, md: &Metadata) -> Vec<String> {
         return index_problems(md);
     }
     let Some(leaf) = shard_key_of(role) else { return Vec::new() };
+    let misplaced = |name: &str| format!("layout rule: {role} holds {name}, whose files clients look for in another shard");
+    // Every delegation valid as it stands: only duplicates and placement are left to check.
+    if let Some(scanned) = crate::project_scan::scan(&md.signed_bytes()) {
+        let mut names: Vec<&str> = scanned.roles.iter().map(|r| r.name).collect();
+        names.sort_unstable();
+        let twice = names.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]);
+        let mut out: Vec<String> =
+            twice.map(|n| format!("layout rule: {role} delegates to {n}: the project is delegated more than once")).collect();
+        out.dedup();
+        out.extend(names.iter().filter(|n| !project::shard_key_starts_with(n, leaf)).map(|n| misplaced(n)));
+        return out;
+    }
     let list = match pep480::read_projects_with(md, pep480::KeyCheck::Form) {
         Ok(l) => l,
         Err(e) => return vec![format!("layout rule: {role}: {e}")],
@@ -306,7 +318,7 @@ pub fn layout_problems(role: &str, md: &Metadata) -> Vec<String> {
         list.invalid.iter().map(|(n, p)| format!("layout rule: {role} delegates to {n}: {}", p.join("; "))).collect();
     for p in &list.valid {
         if !project::shard_key_starts_with(&p.name, leaf) {
-            out.push(format!("layout rule: {role} holds {}, whose files clients look for in another shard", p.name));
+            out.push(misplaced(&p.name));
         }
     }
     out
@@ -557,13 +569,14 @@ pub fn stage_promotion(
     }
     let mut tx = ws.begin(lock)?;
     staging::write_staged(&mut tx, staged)?;
-    let record = pep480::SourceRecord { version: source.version(), sha256: hex::encode(staging::digest(source)) };
+    let source_sha256 = hex::encode(staging::digest(source));
+    let record = pep480::SourceRecord { version: source.version(), sha256: source_sha256.clone() };
     let record = serde_json::to_vec(&record).map_err(|e| refused(format!("the promotion record cannot be written: {e}")))?;
     tx.write(pep480::STAGED_PROMOTION_RECORD, &record)?;
     tx.record(crate::transcript::Action {
         action: "stage".into(),
         role: Some(CLAIMED.into()),
-        digest: Some(hex::encode(staging::digest(source))),
+        digest: Some(source_sha256),
         detail: Some(format!(
             "claimed promote from recently-claimed version {}: {} new, {} key rotations, {} files",
             source.version(),
@@ -655,6 +668,20 @@ mod tests {
             }
         }
         assert_eq!(seen, names.len());
+    }
+
+    #[test]
+    fn a_shard_delegating_to_a_project_twice_breaks_the_layout() {
+        let projects: ShardProjects = ["a", "a-b"].iter().map(|n| (n.to_string(), project(n))).collect();
+        let expires = time::macros::datetime!(2030-01-01 00:00 UTC);
+        let text = String::from_utf8(shard_signed(&projects, 1, expires)).unwrap();
+        let role = String::from_utf8(projects["a"].role_bytes().to_vec()).unwrap();
+        let doubled = text.replacen(&role, &format!("{role},{role}"), 1);
+        let md = Metadata::from_signed(doubled.into_bytes()).unwrap();
+        assert!(crate::project_scan::scan(&md.signed_bytes()).is_some(), "the fast reader reads it");
+        let problems = layout_problems("claimed.a", &md);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("delegated more than once"), "{problems:?}");
     }
 
     #[test]
