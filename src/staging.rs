@@ -150,7 +150,8 @@ fn is_lower_hex(s: &str) -> bool {
 /// key that no longer governs the role (its delegator was re-staged since) is kept and does
 /// not count.
 pub fn check_intact(role: &str, md: &Metadata, reports: &[&ThresholdReport]) -> Result<(), StageError> {
-    let rel = staged_path(role);
+    // The signatures may be in the file or among those collected apart from it.
+    let rel = format!("{} (with its signatures in staged/{})", staged_path(role), crate::collected::FILE);
     let mut seen = std::collections::BTreeSet::new();
     for s in md.signatures() {
         if s.keyid.len() != 64 || !is_lower_hex(&s.keyid) {
