@@ -155,16 +155,17 @@ impl fmt::Debug for Metadata {
 impl Metadata {
     /// Reads metadata from JSON text in any formatting.
     pub fn from_slice(input: &[u8]) -> Result<Metadata, MetadataError> {
-        if is_file_form(input) {
-            return Metadata::from_text(input.to_vec());
-        }
-        Metadata::from_text(wire::canonical_to_text(canonical::canonicalize(input)?))
+        Metadata::from_input(Cow::Borrowed(input))
     }
 
     /// [`Metadata::from_slice`], keeping the buffer when it is already in file form.
     pub fn from_vec(input: Vec<u8>) -> Result<Metadata, MetadataError> {
+        Metadata::from_input(Cow::Owned(input))
+    }
+
+    fn from_input(input: Cow<'_, [u8]>) -> Result<Metadata, MetadataError> {
         if is_file_form(&input) {
-            return Metadata::from_text(input);
+            return Metadata::from_text(input.into_owned());
         }
         Metadata::from_text(wire::canonical_to_text(canonical::canonicalize(&input)?))
     }

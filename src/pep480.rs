@@ -328,7 +328,7 @@ fn validate_role(raw: &RawValue, keys: &KeysById<'_>, check: KeyCheck) -> Result
 
 /// True when `id` is the lower-case hex of SHA-256 over `canonical`, compared without
 /// making the hex string (this runs for every key of every delegation).
-fn keyid_matches(id: &str, canonical: &[u8]) -> bool {
+pub(crate) fn keyid_matches(id: &str, canonical: &[u8]) -> bool {
     let mut want = [0u8; 32];
     id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         && hex::decode_to_slice(id, &mut want).is_ok()

@@ -17,8 +17,6 @@
 //! it may only ever be stricter than the general reader, never looser, and only speed
 //! depends on it.
 
-use sha2::Digest;
-
 /// One project delegation, read in place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScannedRole<'a> {
@@ -71,13 +69,16 @@ impl<'a> Cursor<'a> {
     /// `"` and 64 lower-case hex digits and `"`.
     fn hex64(&mut self) -> Option<&'a str> {
         self.eat(b"\"")?;
-        let s = self.bytes.get(self.pos..self.pos + 64)?;
-        if !s.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-            return None;
-        }
-        self.pos += 64;
+        let start = self.pos;
+        self.hex64_bare()?;
         self.eat(b"\"")?;
-        std::str::from_utf8(s).ok()
+        std::str::from_utf8(&self.bytes[start..start + 64]).ok()
+    }
+
+    /// 64 lower-case hex digits inside a string whose quotes the caller handles.
+    fn hex64_bare(&mut self) -> Option<()> {
+        let s = self.bytes.get(self.pos..self.pos + 64)?;
+        s.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')).then(|| self.pos += 64)
     }
 
     /// A string of plain characters (no escapes), without its quotes.
@@ -125,7 +126,7 @@ pub fn scan(signed: &[u8]) -> Option<Scanned<'_>> {
     // Nothing else in `delegations` (succinct roles sort after `roles`).
     c.eat(b"]},\"expires\":")?;
     // The reading above only finds where things are; what needs work is checked on every core.
-    let keys_hold = crate::par::map_from(&keys, 4096, |(id, key)| keyid_matches(id, key));
+    let keys_hold = crate::par::map_from(&keys, 4096, |(id, key)| crate::pep480::keyid_matches(id, key));
     if !keys_hold.into_iter().all(|ok| ok) {
         return None;
     }
@@ -135,9 +136,7 @@ pub fn scan(signed: &[u8]) -> Option<Scanned<'_>> {
     roles_hold.into_iter().all(|ok| ok).then_some(scanned)
 }
 
-fn keyid_matches(id: &str, key: &[u8]) -> bool {
-    decode_hex32(id).is_some_and(|want| <[u8; 32]>::from(sha2::Sha256::digest(key)) == want)
-}
+
 
 fn scan_keys<'a>(c: &mut Cursor<'a>) -> Option<Vec<(&'a str, &'a [u8])>> {
     let mut keys: Vec<(&str, &[u8])> = Vec::new();
@@ -163,19 +162,6 @@ fn scan_keys<'a>(c: &mut Cursor<'a>) -> Option<Vec<(&'a str, &'a [u8])>> {
     }
 }
 
-impl Cursor<'_> {
-    /// 64 lower-case hex digits inside a string whose quotes the caller handles.
-    fn hex64_bare(&mut self) -> Option<()> {
-        let s = self.bytes.get(self.pos..self.pos + 64)?;
-        s.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')).then(|| self.pos += 64)
-    }
-}
-
-fn decode_hex32(id: &str) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(id, &mut out).ok()?;
-    Some(out)
-}
 
 fn scan_role<'a>(c: &mut Cursor<'a>) -> Option<ScannedRole<'a>> {
     let start = c.pos;

@@ -63,12 +63,7 @@ fn parse_role(ws: &Workspace, dir: &str, role: &str) -> Result<Option<Metadata>,
 pub fn write_staged(tx: &mut Transaction, roles: &[(String, Metadata)]) -> Result<(), StageError> {
     let files = crate::par::map(roles, |(role, md)| (staged_path(role), md.to_bytes_with(&[])));
     tx.write_many(&files)?;
-    let mut collected = Collected::in_transaction(tx, "staged")?;
-    for (role, md) in roles {
-        collected.set(role, md.signatures());
-    }
-    collected.write(tx, "staged")?;
-    Ok(())
+    write_staged_signatures(tx, roles.iter().map(|(role, md)| (role.as_str(), md)))
 }
 
 /// Keeps the signatures of each staged `(role, md)`, whose files are unchanged.

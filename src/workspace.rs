@@ -316,23 +316,26 @@ impl Transaction<'_> {
     /// old link is removed and a new file made. The new state is invisible until commit,
     /// which makes it durable with one `syncfs`, so no write needs its own fsync.
     pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), WorkspaceError> {
+        let path = self.make_room(rel)?;
+        std::fs::write(&path, bytes).map_err(io(&path))
+    }
+
+    /// The path of `rel` in the new state, its directory made and any linked file there
+    /// removed, ready for a new file.
+    fn make_room(&mut self, rel: &str) -> Result<PathBuf, WorkspaceError> {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
         self.remove(rel)?;
-        std::fs::write(&path, bytes).map_err(io(&path))
+        Ok(path)
     }
 
     /// [`Transaction::write`] for many files, their bytes copied on every core: a promotion
     /// writes hundreds of claimed shards.
     pub fn write_many(&mut self, files: &[(String, Vec<u8>)]) -> Result<(), WorkspaceError> {
         for (rel, _) in files {
-            let path = self.dir.join(rel);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(io(parent))?;
-            }
-            self.remove(rel)?;
+            self.make_room(rel)?;
         }
         let dir = &self.dir;
         let written = crate::par::map(files, |(rel, bytes)| {
