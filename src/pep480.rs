@@ -329,10 +329,11 @@ fn validate_role(raw: &RawValue, keys: &KeysById<'_>, check: KeyCheck) -> Result
 /// True when `id` is the lower-case hex of SHA-256 over `canonical`, compared without
 /// making the hex string (this runs for every key of every delegation).
 pub(crate) fn keyid_matches(id: &str, canonical: &[u8]) -> bool {
-    let mut want = [0u8; 32];
-    id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        && hex::decode_to_slice(id, &mut want).is_ok()
-        && <[u8; 32]>::from(sha2::Sha256::digest(canonical)) == want
+    let mut hex = [0u8; 64];
+    // The digest is short and the output fixed; encoding cannot fail.
+    id.len() == 64
+        && hex::encode_to_slice(sha2::Sha256::digest(canonical), &mut hex).is_ok()
+        && hex == id.as_bytes()
 }
 
 /// A developer key must be listed, well formed, usable, under its own keyid, in the

@@ -179,7 +179,10 @@ fn scan_role<'a>(c: &mut Cursor<'a>) -> Option<ScannedRole<'a>> {
     // Patterns are strings without quotes, so the first `],"terminating"` ends the list;
     // what is inside is compared with the project's own patterns later.
     const AFTER_PATHS: &[u8] = b"],\"terminating\":true,\"threshold\":";
-    let len = memchr::memmem::find(c.bytes.get(c.pos..)?, AFTER_PATHS)?;
+    // Built once: making a searcher costs more than one role's search.
+    static AFTER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(AFTER_PATHS));
+    let len = AFTER.find(c.bytes.get(c.pos..)?)?;
     let paths = &c.bytes[c.pos..c.pos + len];
     c.pos += len;
     c.eat(AFTER_PATHS)?;
