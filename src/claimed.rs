@@ -10,6 +10,7 @@
 //! A batch re-signs only the shards its projects fall in, plus the index when a shard is
 //! created or split.
 
+use rayon::slice::ParallelSliceMut;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
@@ -241,15 +242,24 @@ fn shard_size<'p>(projects: impl Iterator<Item = &'p Project>) -> usize {
 /// Whether a shard with these projects stays within `max` bytes. Counting every key as if
 /// unshared is cheap and an upper bound, so only a shard near the limit has its shared keys
 /// counted once.
-fn fits(projects: &[(String, Project)], max: usize) -> bool {
+fn fits<'p>(projects: impl Iterator<Item = &'p Project> + Clone, max: usize) -> bool {
     let unshared = |p: &Project| p.role_bytes().len() + 1 + p.keys.iter().map(|(id, k)| id.len() + k.len() + 4).sum::<usize>();
-    200 + projects.iter().map(|(_, p)| unshared(p)).sum::<usize>() <= max || shard_size(projects.iter().map(|(_, p)| p)) <= max
+    let roles_only = 200 + projects.clone().map(|p| p.role_bytes().len() + 1).sum::<usize>();
+    // Keys shared between projects are written once, so the size lies between the roles
+    // alone and every key counted for every project; the exact count only in between.
+    if roles_only > max {
+        return false;
+    }
+    200 + projects.clone().map(unshared).sum::<usize>() <= max || shard_size(projects) <= max
 }
 
 /// Splits `projects` (all under `leaf`) into leaves no bigger than `max` bytes, one more
 /// character at a time. A leaf that is a whole name (ends in `-`) holds one project and
 /// cannot split.
 pub fn split(leaf: &str, projects: ShardProjects, max: usize) -> Vec<(String, ShardProjects)> {
+    if fits(projects.values(), max) {
+        return vec![(leaf.to_string(), projects)];
+    }
     // Each project's key is made once and the projects sorted by it, so every shard is a
     // run of neighbours and splitting is slicing.
     let mut keyed: Vec<(String, Project)> = projects.into_values().map(|p| (shard_key(&p.name), p)).collect();
@@ -268,7 +278,7 @@ fn split_sorted(leaf: &str, keyed: &[(String, Project)], max: usize, out: &mut V
     let depth = leaf.len() + 1;
     // Keys of valid names are ASCII and longer than any leaf above them.
     let splittable = !leaf.ends_with('-') && keyed.iter().all(|(k, _)| k.is_char_boundary(depth) && k.len() >= depth);
-    if !splittable || fits(keyed, max) {
+    if !splittable || fits(keyed.iter().map(|(_, p)| p), max) {
         out.push((leaf.to_string(), keyed.len()));
         return;
     }
@@ -447,35 +457,53 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
     let old_leaves = index.leaves.clone();
     let mut shards = Shards { ws, loaded: BTreeMap::new() };
     let mut touched: BTreeSet<String> = BTreeSet::new();
-    for p in list.valid {
-        let leaf = index.place(&shard_key(&p.name));
+    // Keys made on every core and sorted, so neighbours share a leaf and most projects
+    // need no search of the index. Leaves are prefix-free: a leaf that is a prefix of a key
+    // is that key's leaf, whatever leaves are added later.
+    let mut keyed = crate::par::map_owned(list.valid, |p| (shard_key(&p.name), p));
+    keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut leaf = String::new();
+    for (key, p) in keyed {
+        if leaf.is_empty() || !key.starts_with(leaf.as_str()) {
+            leaf = index.place(&key);
+        }
         let (_, projects) = shards.get(&leaf)?;
         match projects.get(&p.name) {
-            Some(old) if old.same_keys(&p) => promotion.unchanged.push(p.name),
-            Some(_) => {
-                promotion.rotated.push(p.name.clone());
-                projects.insert(p.name.clone(), p);
-                touched.insert(leaf);
+            Some(old) if old.same_keys(&p) => {
+                promotion.unchanged.push(p.name);
+                continue;
             }
-            None => {
-                promotion.new.push(p.name.clone());
-                projects.insert(p.name.clone(), p);
-                touched.insert(leaf);
-            }
+            Some(_) => promotion.rotated.push(p.name.clone()),
+            None => promotion.new.push(p.name.clone()),
+        }
+        projects.insert(p.name.clone(), p);
+        if !touched.contains(&leaf) {
+            touched.insert(leaf.clone());
         }
     }
+    // Reported in name order, as before the projects were sorted by key.
+    promotion.new.par_sort_unstable();
+    promotion.rotated.sort_unstable();
+    promotion.unchanged.sort_unstable();
     let max = crate::policy::claimed_shard_max_bytes(ws)?;
     let mut planned: Vec<(String, u64, ShardProjects)> = Vec::new();
-    for leaf in &touched {
-        let (version, projects) = shards.loaded.remove(leaf).ok_or_else(|| refused("internal error: a shard vanished"))?;
-        let parts = split(leaf, projects, max);
-        if parts.len() > 1 || parts[0].0 != *leaf {
-            index.leaves.remove(leaf);
+    let mut grown = Vec::with_capacity(touched.len());
+    for leaf in touched {
+        let (version, projects) = shards.loaded.remove(&leaf).ok_or_else(|| refused("internal error: a shard vanished"))?;
+        grown.push((leaf, version, projects));
+    }
+    let split_up = crate::par::map_owned(grown, |(leaf, version, projects)| {
+        let parts = split(&leaf, projects, max);
+        (leaf, version, parts)
+    });
+    for (leaf, version, parts) in split_up {
+        if parts.len() > 1 || parts[0].0 != leaf {
+            index.leaves.remove(&leaf);
             promotion.split.push(leaf.clone());
         }
         for (key, projects) in parts {
             index.leaves.insert(key.clone());
-            let v = if key == *leaf { version.map_or(1, |v| v + 1) } else { 1 };
+            let v = if key == leaf { version.map_or(1, |v| v + 1) } else { 1 };
             promotion.files.push((shard_role(&key), v, v == 1));
             planned.push((key, v, projects));
         }
@@ -509,28 +537,34 @@ fn metadata(signed: Vec<u8>) -> Result<Metadata, StageError> {
 /// names, among pairs involving a project of this batch.
 fn overlaps(index: &Index, shards: &mut Shards, promotion: &Promotion) -> Result<Vec<(String, String)>, StageError> {
     let mut out = Vec::new();
+    // Reused for every name: 100,000 names would otherwise make 500,000 small strings.
+    let mut probe = String::new();
     for name in promotion.new.iter().chain(&promotion.rotated) {
-        // Claimed projects whose name is a `-`-prefix of this one.
+        let key = shard_key(name);
+        // Claimed projects whose name is a `-`-prefix of this one: their key is this key's
+        // prefix up to that `-`, then `-`.
         for (i, _) in name.match_indices('-') {
             let outer = &name[..i];
-            if let Some(leaf) = index.leaf_for(&shard_key(outer)).map(str::to_string) {
-                if shards.get(&leaf)?.1.contains_key(outer) {
+            probe.clear();
+            probe.push_str(&key[..i]);
+            probe.push('-');
+            if let Some(leaf) = index.leaf_for(&probe) {
+                if shards.get(leaf)?.1.contains_key(outer) {
                     out.push((outer.to_string(), name.clone()));
                 }
             }
         }
-        // Claimed projects named `this-...`: their keys start with this key's `_` form.
-        let inner_prefix = format!("{}_", &shard_key(name)[..name.len()]);
-        let mut leaves: Vec<String> = index
-            .leaves
-            .range::<str, _>((Bound::Included(inner_prefix.as_str()), Bound::Unbounded))
-            .take_while(|l| l.starts_with(&inner_prefix))
-            .cloned()
-            .collect();
-        leaves.extend(index.leaf_for(&inner_prefix).map(str::to_string));
+        // Claimed projects named `this-...`: their keys start with this key's `_` form,
+        // in the leaves under that prefix or the one leaf above it.
+        probe.clear();
+        probe.push_str(&key[..name.len()]);
+        probe.push('_');
+        let below = index.leaves.range::<str, _>((Bound::Included(probe.as_str()), Bound::Unbounded));
+        let leaves = below.map(String::as_str).take_while(|l| l.starts_with(probe.as_str())).chain(index.leaf_for(&probe));
+        let first_inner = format!("{name}-");
         for leaf in leaves {
-            let projects = &shards.get(&leaf)?.1;
-            for inner in projects.range::<str, _>((Bound::Included(format!("{name}-").as_str()), Bound::Unbounded)).map(|(n, _)| n) {
+            let projects = &shards.get(leaf)?.1;
+            for inner in projects.range::<str, _>((Bound::Included(first_inner.as_str()), Bound::Unbounded)).map(|(n, _)| n) {
                 if !project::legacy_overlap(name, inner) {
                     break;
                 }
@@ -568,8 +602,10 @@ pub fn stage_promotion(
         }
     }
     let mut tx = ws.begin(lock)?;
-    staging::write_staged(&mut tx, staged)?;
-    let source_sha256 = hex::encode(staging::digest(source));
+    // Hashing the 40 MB source is independent of writing the shards.
+    let (written, digest) = rayon::join(|| staging::write_staged(&mut tx, staged), || staging::digest(source));
+    written?;
+    let source_sha256 = hex::encode(digest);
     let record = pep480::SourceRecord { version: source.version(), sha256: source_sha256.clone() };
     let record = serde_json::to_vec(&record).map_err(|e| refused(format!("the promotion record cannot be written: {e}")))?;
     tx.write(pep480::STAGED_PROMOTION_RECORD, &record)?;

@@ -21,6 +21,11 @@ pub fn map_from<T: Sync, R: Send>(items: &[T], min: usize, f: impl Fn(&T) -> R +
     items.par_iter().map(f).collect()
 }
 
+/// [`map`] over owned items, for work that takes its input apart.
+pub fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
+    items.into_par_iter().map(f).collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -29,5 +34,6 @@ mod tests {
         assert_eq!(super::map(&items, |x| x * 2), items.iter().map(|x| x * 2).collect::<Vec<_>>());
         assert_eq!(super::map_from(&items, 4096, |x| x + 1), items.iter().map(|x| x + 1).collect::<Vec<_>>());
         assert!(super::map(&[] as &[u32], |x| *x).is_empty());
+        assert_eq!(super::map_owned(items.clone(), |x| x * 3), items.iter().map(|x| x * 3).collect::<Vec<_>>());
     }
 }

@@ -146,7 +146,7 @@ pub fn legacy_overlap(outer: &str, inner: &str) -> bool {
 /// The key a project is filed under in the claimed layout: its modern file-name form
 /// (normalized, `_` for separators) and `-`, the character that ends the name in a file name.
 pub fn shard_key(name: &str) -> String {
-    let mut key: String = name.chars().map(|c| if c == '-' { '_' } else { c }).collect();
+    let mut key = name.replace('-', "_");
     key.push('-');
     key
 }
