@@ -85,12 +85,7 @@ fn dev_keys(n: usize) -> Vec<Key> {
 }
 
 fn project(name: &str, key: &Key) -> Project {
-    Project::new(
-        name.to_string(),
-        vec![key.keyid().to_string()],
-        1,
-        vec![(key.keyid().to_string(), key.canonical_bytes().to_vec())],
-    )
+    Project::new(name.to_string(), 1, &[(key.keyid().to_string(), key.canonical_bytes().to_vec())])
 }
 
 fn sign_md(md: &mut Metadata, signers: &[&dyn Signer]) {

@@ -216,7 +216,7 @@ pub fn shard_signed(projects: &ShardProjects, version: u64, expires: OffsetDateT
             roles.push(b',');
         }
         roles.extend_from_slice(p.role_bytes());
-        for (id, key) in &p.keys {
+        for (id, key) in p.keys() {
             keys.insert(id, key);
         }
     }
@@ -230,7 +230,7 @@ fn shard_size<'p>(projects: impl Iterator<Item = &'p Project>) -> usize {
     let mut size = 200;
     for p in projects {
         size += p.role_bytes().len() + 1;
-        for (id, key) in &p.keys {
+        for (id, key) in p.keys() {
             if keys.insert(id) {
                 size += id.len() + key.len() + 4;
             }
@@ -243,7 +243,7 @@ fn shard_size<'p>(projects: impl Iterator<Item = &'p Project>) -> usize {
 /// unshared is cheap and an upper bound, so only a shard near the limit has its shared keys
 /// counted once.
 fn fits<'p>(projects: impl Iterator<Item = &'p Project> + Clone, max: usize) -> bool {
-    let unshared = |p: &Project| p.role_bytes().len() + 1 + p.keys.iter().map(|(id, k)| id.len() + k.len() + 4).sum::<usize>();
+    let unshared = |p: &Project| p.role_bytes().len() + 1 + p.keys().map(|(id, k)| id.len() + k.len() + 4).sum::<usize>();
     let roles_only = 200 + projects.clone().map(|p| p.role_bytes().len() + 1).sum::<usize>();
     // Keys shared between projects are written once, so the size lies between the roles
     // alone and every key counted for every project; the exact count only in between.
@@ -660,7 +660,7 @@ mod tests {
 
     fn project(name: &str) -> Project {
         let key = crate::key::Key::new(crate::key::Algorithm::Ed25519, "ab".repeat(32));
-        Project::new(name.into(), vec![key.keyid().into()], 1, vec![(key.keyid().into(), key.canonical_bytes().to_vec())])
+        Project::new(name.into(), 1, &[(key.keyid().into(), key.canonical_bytes().to_vec())])
     }
 
     #[test]

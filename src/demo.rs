@@ -330,7 +330,7 @@ impl Demo<'_> {
                 let dev = SoftwareSigner::generate(Algorithm::Ed25519);
                 let key = dev.public_key();
                 let id = key.keyid().to_string();
-                let project = Project::new(name.clone(), vec![id.clone()], 1, vec![(id, key.canonical_bytes().to_vec())]);
+                let project = Project::new(name.clone(), 1, &[(id, key.canonical_bytes().to_vec())]);
                 (name, project)
             })
             .collect();

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use sha2::Digest;
 use serde_json::value::RawValue;
+use smallvec::SmallVec;
 use time::OffsetDateTime;
 
 use crate::canonical;
@@ -100,66 +101,101 @@ pub fn targets_init(ws: &Workspace, lock: &WorkspaceLock, plan: &TargetsPlan) ->
 }
 
 /// One project delegation, validated.
+///
+/// A promotion holds 100,000 of these at once, so each keeps its role object and its keys
+/// in one buffer rather than a string or vector apiece: `bytes` is the role object as
+/// canonical JSON, then for each key its keyid and its canonical key object, in the order
+/// the role lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
     pub name: String,
-    pub keyids: Vec<String>,
     pub threshold: u64,
-    /// (keyid, canonical key object), one per keyid.
-    pub keys: Vec<(String, Vec<u8>)>,
-    /// The role object as canonical JSON, made once.
-    role: Vec<u8>,
+    bytes: Vec<u8>,
+    role_len: usize,
+    /// For each key, where its keyid ends and where its object ends in `bytes`.
+    key_ends: SmallVec<[(usize, usize); 2]>,
 }
 
 impl Project {
-    /// A project delegation; `name` must be valid (see `project::check_normalized`).
-    pub fn new(name: String, keyids: Vec<String>, threshold: u64, keys: Vec<(String, Vec<u8>)>) -> Project {
+    /// A project delegation to `keys` (keyid, canonical key object), in that order; `name`
+    /// must be valid (see `project::check_normalized`).
+    pub fn new(name: String, threshold: u64, keys: &[(String, Vec<u8>)]) -> Project {
         let paths = project::project_paths(&name).unwrap_or_default();
-        Project::with_paths(name, keyids, threshold, keys, &paths)
+        let keys: Vec<(&str, &[u8])> = keys.iter().map(|(id, k)| (id.as_str(), k.as_slice())).collect();
+        Project::with_paths(name, threshold, &keys, &paths)
     }
 
     /// [`Project::new`] with the name's patterns already made.
-    fn with_paths(name: String, keyids: Vec<String>, threshold: u64, keys: Vec<(String, Vec<u8>)>, paths: &[String]) -> Project {
-        let mut p = Project { name, keyids, threshold, keys, role: Vec::new() };
-        p.role = p.encode_role(paths);
-        p
+    fn with_paths(name: String, threshold: u64, keys: &[(&str, &[u8])], paths: &[String]) -> Project {
+        let role = encode_role(&name, keys.iter().map(|(id, _)| *id), threshold, paths);
+        Project::from_parts(name, threshold, &role, keys)
+    }
+
+    /// A project from its role object (canonical) and the keys it lists, in its order.
+    fn from_parts(name: String, threshold: u64, role: &[u8], keys: &[(&str, &[u8])]) -> Project {
+        let size = role.len() + keys.iter().map(|(id, k)| id.len() + k.len()).sum::<usize>();
+        let mut bytes = Vec::with_capacity(size);
+        bytes.extend_from_slice(role);
+        let mut key_ends = SmallVec::new();
+        for (id, key) in keys {
+            bytes.extend_from_slice(id.as_bytes());
+            let id_end = bytes.len();
+            bytes.extend_from_slice(key);
+            key_ends.push((id_end, bytes.len()));
+        }
+        Project { name, threshold, bytes, role_len: role.len(), key_ends }
     }
 
     /// The role object as canonical JSON.
     pub fn role_bytes(&self) -> &[u8] {
-        &self.role
+        &self.bytes[..self.role_len]
     }
 
-    fn encode_role(&self, paths: &[String]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + self.name.len() * 6 + self.keyids.len() * 67);
-        out.extend_from_slice(b"{\"keyids\":[");
-        for (i, id) in self.keyids.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            canonical::encode_string(id, &mut out);
-        }
-        out.extend_from_slice(b"],\"name\":");
-        canonical::encode_string(&self.name, &mut out);
-        out.extend_from_slice(b",\"paths\":[");
-        for (i, p) in paths.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            canonical::encode_string(p, &mut out);
-        }
-        out.extend_from_slice(b"],\"terminating\":true,\"threshold\":");
-        out.extend_from_slice(self.threshold.to_string().as_bytes());
-        out.push(b'}');
-        out
+    /// Each key the role lists: (keyid, canonical key object).
+    pub fn keys(&self) -> impl Iterator<Item = (&str, &[u8])> + Clone + '_ {
+        let starts = std::iter::once(self.role_len).chain(self.key_ends.iter().map(|(_, end)| *end));
+        starts.zip(&self.key_ends).map(|(start, (id_end, end))| {
+            // Keyids were strings when they came in; the bytes are theirs, unchanged.
+            (std::str::from_utf8(&self.bytes[start..*id_end]).unwrap_or_default(), &self.bytes[*id_end..*end])
+        })
+    }
+
+    /// The keyids the role lists, in its order.
+    pub fn keyids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.keys().map(|(id, _)| id)
     }
 
     /// The same keys and threshold as `other` (the order keyids are listed in aside).
     pub fn same_keys(&self, other: &Project) -> bool {
-        let a: BTreeSet<&String> = self.keyids.iter().collect();
-        let b: BTreeSet<&String> = other.keyids.iter().collect();
+        let a: BTreeSet<&str> = self.keyids().collect();
+        let b: BTreeSet<&str> = other.keyids().collect();
         a == b && self.threshold == other.threshold
     }
+}
+
+/// A project's role object as canonical JSON.
+fn encode_role<'a>(name: &str, keyids: impl ExactSizeIterator<Item = &'a str>, threshold: u64, paths: &[String]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + name.len() * 6 + keyids.len() * 67);
+    out.extend_from_slice(b"{\"keyids\":[");
+    for (i, id) in keyids.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        canonical::encode_string(id, &mut out);
+    }
+    out.extend_from_slice(b"],\"name\":");
+    canonical::encode_string(name, &mut out);
+    out.extend_from_slice(b",\"paths\":[");
+    for (i, p) in paths.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        canonical::encode_string(p, &mut out);
+    }
+    out.extend_from_slice(b"],\"terminating\":true,\"threshold\":");
+    out.extend_from_slice(threshold.to_string().as_bytes());
+    out.push(b'}');
+    out
 }
 
 /// A project delegation as written by the online repository (or an earlier promotion).
@@ -248,9 +284,8 @@ fn read_projects_general(md: &Metadata, check: KeyCheck) -> Result<ProjectList, 
 
 /// A project from a delegation [`crate::project_scan`] has already checked in full.
 fn scanned_project(role: &crate::project_scan::ScannedRole, scanned: &crate::project_scan::Scanned) -> Result<Project, RoleProblems> {
-    let keys = role.keyids.iter().filter_map(|id| Some((id.to_string(), scanned.key(id)?.to_vec()))).collect();
-    let keyids = role.keyids.iter().map(|id| id.to_string()).collect();
-    Ok(Project { name: role.name.to_string(), keyids, threshold: role.threshold, keys, role: role.raw.to_vec() })
+    let keys: SmallVec<[(&str, &[u8]); 2]> = role.keyids.iter().filter_map(|id| Some((*id, scanned.key(id)?))).collect();
+    Ok(Project::from_parts(role.name.to_string(), role.threshold, role.raw, &keys))
 }
 
 /// The valid projects and the problems of the others; a name delegated more than once
@@ -315,15 +350,15 @@ fn validate_role(raw: &RawValue, keys: &KeysById<'_>, check: KeyCheck) -> Result
     let mut project_keys = Vec::with_capacity(ids.len());
     for id in ids {
         match check_key(id, keys, check) {
-            Ok(canonical) => project_keys.push((id.to_string(), canonical)),
+            Ok(canonical) => project_keys.push((&**id, canonical)),
             Err(p) => problems.push(p),
         }
     }
     if !problems.is_empty() {
         return Err((Some(name.to_string()), problems));
     }
-    let keyids = ids.iter().map(|k| k.to_string()).collect();
-    Ok(Project::with_paths(name.to_string(), keyids, role.threshold, project_keys, &expected))
+    let project_keys: Vec<(&str, &[u8])> = project_keys.iter().map(|(id, k)| (*id, k.as_slice())).collect();
+    Ok(Project::with_paths(name.to_string(), role.threshold, &project_keys, &expected))
 }
 
 /// True when `id` is the lower-case hex of SHA-256 over `canonical`, compared without
@@ -454,9 +489,8 @@ mod tests {
             .enumerate()
             .map(|(i, n)| {
                 let ks: Vec<&crate::key::Key> = keys.iter().skip(i % 2).take(1 + i % 2).collect();
-                let ids = ks.iter().map(|k| k.keyid().to_string()).collect();
-                let objs = ks.iter().map(|k| (k.keyid().to_string(), k.canonical_bytes().to_vec())).collect();
-                (n.to_string(), Project::new(n.to_string(), ids, 1, objs))
+                let objs: Vec<(String, Vec<u8>)> = ks.iter().map(|k| (k.keyid().to_string(), k.canonical_bytes().to_vec())).collect();
+                (n.to_string(), Project::new(n.to_string(), 1, &objs))
             })
             .collect();
         let base = crate::claimed::shard_signed(&projects, 1, time::macros::datetime!(2030-01-01 00:00 UTC));

@@ -227,7 +227,7 @@ mod tests {
     }
 
     fn project(name: &str, keys: &[(String, Vec<u8>)], threshold: u64) -> crate::pep480::Project {
-        crate::pep480::Project::new(name.into(), keys.iter().map(|k| k.0.clone()).collect(), threshold, keys.to_vec())
+        crate::pep480::Project::new(name.into(), threshold, keys)
     }
 
     fn shard(projects: &[crate::pep480::Project]) -> Vec<u8> {
