@@ -320,15 +320,13 @@ pub fn write_bundle(files: &[BundleFile], transcript: &[u8]) -> Result<Vec<u8>, 
     let records = transcript::read_bytes(transcript).map_err(BundleError::Transcript)?;
     let head = transcript::head(&records);
 
-    let mut listed: Vec<ManifestFile> = ordered
-        .iter()
-        .map(|(_, _, f)| ManifestFile {
-            path: f.path.clone(),
-            sha256: hex_sha256(&f.bytes),
-            length: f.bytes.len() as u64,
-            new: f.new,
-        })
-        .collect();
+    // Hashed on every core: a promotion's bundle carries hundreds of shards.
+    let mut listed: Vec<ManifestFile> = crate::par::map(&ordered, |(_, _, f)| ManifestFile {
+        path: f.path.clone(),
+        sha256: hex_sha256(&f.bytes),
+        length: f.bytes.len() as u64,
+        new: f.new,
+    });
     listed.push(ManifestFile {
         path: TRANSCRIPT.into(),
         sha256: hex_sha256(transcript),
@@ -345,7 +343,9 @@ pub fn write_bundle(files: &[BundleFile], transcript: &[u8]) -> Result<Vec<u8>, 
     let manifest_bytes = canonical::to_canonical(&manifest)
         .map_err(|e| BundleError::InvalidFile { path: MANIFEST.into(), reason: e.to_string() })?;
 
-    let mut builder = tar::Builder::new(Vec::new());
+    // Sized once: each member is a 512-byte header and its bytes padded to 512.
+    let capacity = total as usize + manifest_bytes.len() + (ordered.len() + 2) * 1024 + 1024;
+    let mut builder = tar::Builder::new(Vec::with_capacity(capacity));
     let mut append = |path: &str, bytes: &[u8]| -> Result<(), BundleError> {
         builder
             .append(&header(path, bytes.len() as u64)?, bytes)

@@ -373,6 +373,8 @@ fn index_problems(md: &Metadata) -> Vec<String> {
 #[derive(Debug, Clone, Default)]
 pub struct Promotion {
     pub source_version: u64,
+    /// SHA-256 of the recently-claimed file, hex: kept so later promotions cannot roll back.
+    pub source_sha256: String,
     /// Projects claimed for the first time.
     pub new: Vec<String>,
     /// Projects already claimed whose developer keys or threshold change.
@@ -452,7 +454,8 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
             summarize_invalid(&list.invalid)
         )));
     }
-    let mut promotion = Promotion { source_version: record.version, skipped: list.invalid, ..Promotion::default() };
+    let mut promotion =
+        Promotion { source_version: record.version, source_sha256: record.sha256, skipped: list.invalid, ..Promotion::default() };
     let mut index = Index::load(ws)?;
     let old_leaves = index.leaves.clone();
     let mut shards = Shards { ws, loaded: BTreeMap::new() };
@@ -602,11 +605,9 @@ pub fn stage_promotion(
         }
     }
     let mut tx = ws.begin(lock)?;
-    // Hashing the 40 MB source is independent of writing the shards.
-    let (written, digest) = rayon::join(|| staging::write_staged(&mut tx, staged), || staging::digest(source));
-    written?;
-    let source_sha256 = hex::encode(digest);
-    let record = pep480::SourceRecord { version: source.version(), sha256: source_sha256.clone() };
+    staging::write_staged(&mut tx, staged)?;
+    let source_sha256 = promotion.source_sha256.clone();
+    let record = pep480::SourceRecord { version: promotion.source_version, sha256: source_sha256.clone() };
     let record = serde_json::to_vec(&record).map_err(|e| refused(format!("the promotion record cannot be written: {e}")))?;
     tx.write(pep480::STAGED_PROMOTION_RECORD, &record)?;
     tx.record(crate::transcript::Action {

@@ -96,12 +96,9 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         crate::fsio::sweep_temporaries(dir);
     }
     let bytes = write_bundle(&files, &transcript).map_err(|e| refused(format!("the bundle cannot be written: {e}")))?;
-    write_atomic(out, &bytes)
-        .map_err(|e| refused(format!("cannot write {}: {e}; nothing was exported", out.display())))?;
+    // The digest people compare is hashed while the bundle is written and made durable.
+    let (written, sha256) = rayon::join(|| write_atomic(out, &bytes), || <sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    written.map_err(|e| refused(format!("cannot write {}: {e}; nothing was exported", out.display())))?;
     tx.commit()?;
-    use sha2::Digest;
-    Ok(Exported {
-        files: files.iter().map(|f| (f.path.clone(), f.new)).collect(),
-        sha256: hex::encode(sha2::Sha256::digest(&bytes)),
-    })
+    Ok(Exported { files: files.iter().map(|f| (f.path.clone(), f.new)).collect(), sha256: hex::encode(sha256) })
 }

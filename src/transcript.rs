@@ -113,11 +113,19 @@ pub fn read_bytes(bytes: &[u8]) -> Result<Vec<Record>, TranscriptError> {
 }
 
 fn parse(text: &str) -> Result<Vec<Record>, TranscriptError> {
-    let mut records: Vec<Record> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let r: Record = serde_json::from_str(line)
-            .map_err(|e| TranscriptError::Unreadable { line: i + 1, reason: e.to_string() })?;
-        if record_hash(&r) != r.hash {
+    // Each record is read and its hash checked on its own, on every core (a promotion adds
+    // a record per signed shard); the links are then followed in order, and the first
+    // problem in file order is the one reported, as it would be one line at a time.
+    let lines: Vec<&str> = text.lines().collect();
+    let checked = crate::par::map_from(&lines, 256, |line| {
+        let r: Record = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        let intact = record_hash(&r) == r.hash;
+        Ok::<_, String>((r, intact))
+    });
+    let mut records: Vec<Record> = Vec::with_capacity(checked.len());
+    for (i, result) in checked.into_iter().enumerate() {
+        let (r, intact) = result.map_err(|reason| TranscriptError::Unreadable { line: i + 1, reason })?;
+        if !intact {
             return Err(TranscriptError::Altered { seq: r.seq });
         }
         let prev = records.last().map_or(GENESIS, |p| p.hash.as_str());
