@@ -143,7 +143,7 @@ fn sign_and_export(ws: &Workspace, out: &Path) {
 /// recently-claimed delegating to `names`, signed by the online key.
 fn recently_claimed(names: &[String], keys: &[Key], online: &SoftwareSigner, version: u64) -> Metadata {
     let projects: ShardProjects =
-        names.iter().enumerate().map(|(i, n)| (n.clone(), project(n, &keys[i % keys.len()]))).collect();
+        names.iter().enumerate().map(|(i, n)| project(n, &keys[i % keys.len()])).collect();
     let expires = OffsetDateTime::now_utc() + Duration::days(7);
     let mut md = Metadata::from_signed(claimed::shard_signed(&projects, version, expires)).expect("rc");
     sign_md(&mut md, &[online]);
@@ -159,7 +159,7 @@ fn seed_claimed(ws: &Workspace, n: usize) {
     let mut by_leaf: std::collections::BTreeMap<String, ShardProjects> = Default::default();
     for (i, name) in all.iter().enumerate() {
         let key = ceremony::project::shard_key(name);
-        by_leaf.entry(key[..1].to_string()).or_default().insert(name.clone(), project(name, &keys[i % keys.len()]));
+        by_leaf.entry(key[..1].to_string()).or_default().insert(project(name, &keys[i % keys.len()]));
     }
     let expires = OffsetDateTime::now_utc() + Duration::days(300);
     let signers: Vec<PassphraseSigner> = ["alice", "bob"].iter().map(|h| holder_signer(h)).collect();

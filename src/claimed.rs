@@ -204,8 +204,52 @@ fn targets_signed(keys: &[(String, Vec<u8>)], roles: &[u8], version: u64, expire
     out
 }
 
-/// The projects of one shard, by name.
-pub type ShardProjects = BTreeMap<String, Project>;
+/// The projects of one shard, each under its [`shard_key`]. Keys sort the way clients'
+/// file names do, so the projects under any prefix are neighbours: a shard splits into runs,
+/// and a batch sorted by key fills each shard in order. Names map to keys one to one
+/// (normalized names have `-` where keys have `_`), and a name that is a `-`-prefix of
+/// another keeps its place before it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShardProjects(BTreeMap<String, Project>);
+
+impl ShardProjects {
+    pub fn new() -> ShardProjects {
+        ShardProjects::default()
+    }
+
+    /// Adds `p`, replacing a project of the same name.
+    pub fn insert(&mut self, p: Project) {
+        self.0.insert(shard_key(&p.name), p);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Project> {
+        self.0.get(&shard_key(name))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The projects, in key order.
+    pub fn values(&self) -> impl Iterator<Item = &Project> + Clone {
+        self.0.values()
+    }
+
+    /// The project names, in key order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.values().map(|p| p.name.as_str())
+    }
+}
+
+impl FromIterator<Project> for ShardProjects {
+    fn from_iter<I: IntoIterator<Item = Project>>(projects: I) -> ShardProjects {
+        ShardProjects(projects.into_iter().map(|p| (shard_key(&p.name), p)).collect())
+    }
+}
 
 /// A shard's signed bytes: every project's role, sorted by name, and the keys they use.
 pub fn shard_signed(projects: &ShardProjects, version: u64, expires: OffsetDateTime) -> Vec<u8> {
@@ -260,25 +304,21 @@ pub fn split(leaf: &str, projects: ShardProjects, max: usize) -> Vec<(String, Sh
     if fits(projects.values(), max) {
         return vec![(leaf.to_string(), projects)];
     }
-    // Each project's key is made once and the projects sorted by it, so every shard is a
-    // run of neighbours and splitting is slicing.
-    let mut keyed: Vec<(String, Project)> = projects.into_values().map(|p| (shard_key(&p.name), p)).collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // Projects are held in key order, so every shard is a run of neighbours.
     let mut leaves = Vec::new();
+    let keyed: Vec<(&str, &Project)> = projects.0.iter().map(|(k, p)| (k.as_str(), p)).collect();
     split_sorted(leaf, &keyed, max, &mut leaves);
-    let mut items = keyed.into_iter();
-    leaves
-        .into_iter()
-        .map(|(leaf, n)| (leaf, items.by_ref().take(n).map(|(_, p)| (p.name.clone(), p)).collect()))
-        .collect()
+    drop(keyed);
+    let mut items = projects.0.into_iter();
+    leaves.into_iter().map(|(leaf, n)| (leaf, ShardProjects(items.by_ref().take(n).collect()))).collect()
 }
 
 /// The leaves for `keyed` (sorted by key, all under `leaf`), each with its project count.
-fn split_sorted(leaf: &str, keyed: &[(String, Project)], max: usize, out: &mut Vec<(String, usize)>) {
+fn split_sorted(leaf: &str, keyed: &[(&str, &Project)], max: usize, out: &mut Vec<(String, usize)>) {
     let depth = leaf.len() + 1;
     // Keys of valid names are ASCII and longer than any leaf above them.
     let splittable = !leaf.ends_with('-') && keyed.iter().all(|(k, _)| k.is_char_boundary(depth) && k.len() >= depth);
-    if !splittable || fits(keyed.iter().map(|(_, p)| p), max) {
+    if !splittable || fits(keyed.iter().map(|(_, p)| *p), max) {
         out.push((leaf.to_string(), keyed.len()));
         return;
     }
@@ -297,7 +337,7 @@ pub fn read_shard(md: &Metadata) -> Result<ShardProjects, StageError> {
     if let Some((name, problems)) = list.invalid.first() {
         return Err(refused(format!("the claimed shard holds an invalid delegation for {name}: {}", problems.join("; "))));
     }
-    Ok(list.valid.into_iter().map(|p| (p.name.clone(), p)).collect())
+    Ok(list.valid.into_iter().collect())
 }
 
 /// Rules a staged claimed index or shard must keep beyond the generic ones: the layout is
@@ -471,7 +511,7 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
             leaf = index.place(&key);
         }
         let (_, projects) = shards.get(&leaf)?;
-        match projects.get(&p.name) {
+        match projects.0.get(&key) {
             Some(old) if old.same_keys(&p) => {
                 promotion.unchanged.push(p.name);
                 continue;
@@ -479,7 +519,7 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
             Some(_) => promotion.rotated.push(p.name.clone()),
             None => promotion.new.push(p.name.clone()),
         }
-        projects.insert(p.name.clone(), p);
+        projects.0.insert(key, p);
         if !touched.contains(&leaf) {
             touched.insert(leaf.clone());
         }
@@ -552,7 +592,7 @@ fn overlaps(index: &Index, shards: &mut Shards, promotion: &Promotion) -> Result
             probe.push_str(&key[..i]);
             probe.push('-');
             if let Some(leaf) = index.leaf_for(&probe) {
-                if shards.get(leaf)?.1.contains_key(outer) {
+                if shards.get(leaf)?.1 .0.contains_key(probe.as_str()) {
                     out.push((outer.to_string(), name.clone()));
                 }
             }
@@ -564,14 +604,13 @@ fn overlaps(index: &Index, shards: &mut Shards, promotion: &Promotion) -> Result
         probe.push('_');
         let below = index.leaves.range::<str, _>((Bound::Included(probe.as_str()), Bound::Unbounded));
         let leaves = below.map(String::as_str).take_while(|l| l.starts_with(probe.as_str())).chain(index.leaf_for(&probe));
-        let first_inner = format!("{name}-");
         for leaf in leaves {
-            let projects = &shards.get(leaf)?.1;
-            for inner in projects.range::<str, _>((Bound::Included(first_inner.as_str()), Bound::Unbounded)).map(|(n, _)| n) {
-                if !project::legacy_overlap(name, inner) {
-                    break;
+            let projects = &shards.get(leaf)?.1 .0;
+            let under = projects.range::<str, _>((Bound::Included(probe.as_str()), Bound::Unbounded));
+            for (_, inner) in under.take_while(|(k, _)| k.starts_with(probe.as_str())) {
+                if project::legacy_overlap(name, &inner.name) {
+                    out.push((name.clone(), inner.name.clone()));
                 }
-                out.push((name.clone(), inner.clone()));
             }
         }
     }
@@ -693,13 +732,13 @@ mod tests {
     #[test]
     fn split_keeps_every_shard_under_the_limit_and_every_project_reachable() {
         let names: Vec<String> = (0..400).map(|i| format!("py{}-x{i}", ["a", "b", "thon", ""][i % 4])).collect();
-        let projects: ShardProjects = names.iter().map(|n| (n.clone(), project(n))).collect();
+        let projects: ShardProjects = names.iter().map(|n| project(n)).collect();
         let parts = split("p", projects, 16 * 1024);
         assert!(parts.len() > 1);
         let mut seen = 0;
         for (leaf, ps) in &parts {
             assert!(leaf.ends_with('-') || shard_size(ps.values()) <= 16 * 1024, "{leaf} too big");
-            for name in ps.keys() {
+            for name in ps.names() {
                 assert!(shard_key(name).starts_with(leaf.as_str()), "{name} not under {leaf}");
                 seen += 1;
             }
@@ -709,10 +748,10 @@ mod tests {
 
     #[test]
     fn a_shard_delegating_to_a_project_twice_breaks_the_layout() {
-        let projects: ShardProjects = ["a", "a-b"].iter().map(|n| (n.to_string(), project(n))).collect();
+        let projects: ShardProjects = ["a", "a-b"].iter().map(|n| project(n)).collect();
         let expires = time::macros::datetime!(2030-01-01 00:00 UTC);
         let text = String::from_utf8(shard_signed(&projects, 1, expires)).unwrap();
-        let role = String::from_utf8(projects["a"].role_bytes().to_vec()).unwrap();
+        let role = String::from_utf8(projects.get("a").unwrap().role_bytes().to_vec()).unwrap();
         let doubled = text.replacen(&role, &format!("{role},{role}"), 1);
         let md = Metadata::from_signed(doubled.into_bytes()).unwrap();
         assert!(crate::project_scan::scan(&md.signed_bytes()).is_some(), "the fast reader reads it");
@@ -723,12 +762,13 @@ mod tests {
 
     #[test]
     fn shard_files_are_canonical_and_sorted() {
-        let projects: ShardProjects = ["b", "a-b", "a"].iter().map(|n| (n.to_string(), project(n))).collect();
+        let projects: ShardProjects = ["b", "a-b", "a"].iter().map(|n| project(n)).collect();
         let expires = time::macros::datetime!(2030-01-01 00:00 UTC);
         let signed = shard_signed(&projects, 3, expires);
         let md = Metadata::from_signed(signed).unwrap();
         assert_eq!(md.version(), 3);
-        let names: Vec<String> = read_shard(&md).unwrap().into_keys().collect();
+        let shard = read_shard(&md).unwrap();
+        let names: Vec<&str> = shard.names().collect();
         assert_eq!(names, vec!["a", "a-b", "b"]);
         assert!(layout_problems("claimed.a", &md).iter().any(|p| p.contains("holds b")));
     }

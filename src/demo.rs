@@ -330,8 +330,7 @@ impl Demo<'_> {
                 let dev = SoftwareSigner::generate(Algorithm::Ed25519);
                 let key = dev.public_key();
                 let id = key.keyid().to_string();
-                let project = Project::new(name.clone(), 1, &[(id, key.canonical_bytes().to_vec())]);
-                (name, project)
+                Project::new(name, 1, &[(id, key.canonical_bytes().to_vec())])
             })
             .collect();
         let signed = claimed::shard_signed(&projects, 1, self.now + Duration::days(7));

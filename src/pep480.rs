@@ -262,7 +262,8 @@ fn validate_all(roles: &[&RawValue], keys: &KeysById<'_>, check: KeyCheck) -> Ve
 pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList, StageError> {
     let signed = md.signed_bytes();
     if let Some(scanned) = crate::project_scan::scan(&signed) {
-        return Ok(list_with_duplicates(crate::par::map_from(&scanned.roles, 4096, |r| scanned_project(r, &scanned))));
+        let ps = crate::par::map_from(&scanned.roles, 4096, |r| scanned_project(r, &scanned));
+        return Ok(list_with_duplicates(ps));
     }
     read_projects_general(md, check)
 }
@@ -492,7 +493,7 @@ mod tests {
             .map(|(i, n)| {
                 let ks: Vec<&crate::key::Key> = keys.iter().skip(i % 2).take(1 + i % 2).collect();
                 let objs: Vec<(String, Vec<u8>)> = ks.iter().map(|k| (k.keyid().to_string(), k.canonical_bytes().to_vec())).collect();
-                (n.to_string(), Project::new(n.to_string(), 1, &objs))
+                Project::new(n.to_string(), 1, &objs)
             })
             .collect();
         let base = crate::claimed::shard_signed(&projects, 1, time::macros::datetime!(2030-01-01 00:00 UTC));

@@ -231,7 +231,7 @@ mod tests {
     }
 
     fn shard(projects: &[crate::pep480::Project]) -> Vec<u8> {
-        let map = projects.iter().map(|p| (p.name.clone(), p.clone())).collect();
+        let map = projects.iter().cloned().collect();
         crate::claimed::shard_signed(&map, 1, time::macros::datetime!(2030-01-01 00:00 UTC))
     }
 
