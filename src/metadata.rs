@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -132,8 +133,9 @@ pub struct Header {
 /// A metadata file: `{"signatures": [...], "signed": {...}}`.
 #[derive(Clone)]
 pub struct Metadata {
-    /// The envelope in file form (see [`crate::wire`]); `signed` is a range of it.
-    text: Vec<u8>,
+    /// The envelope in file form (see [`crate::wire`]); `signed` is a range of it. Shared,
+    /// so views into a 40 MB file (a promotion's 100,000 project delegations) need no copy.
+    text: Arc<Vec<u8>>,
     signed: Range<usize>,
     /// True when `signed`'s canonical bytes differ from its text (escaped control characters).
     signed_has_controls: bool,
@@ -197,7 +199,7 @@ impl Metadata {
         let outline = wire::outline(&text, range.start)
             .ok_or_else(|| MetadataError::Shape("\"signed\" is not an object".into()))?;
         let header = read_header(&text, &outline)?;
-        Ok(Metadata { signed: range, signed_has_controls: outline.escaped_controls, signatures, extra, header, text })
+        Ok(Metadata { signed: range, signed_has_controls: outline.escaped_controls, signatures, extra, header, text: Arc::new(text) })
     }
 
     /// Unsigned metadata around canonical `signed` bytes that Ceremony built.
@@ -212,7 +214,7 @@ impl Metadata {
         let header = read_header(&text, &outline)?;
         let range = 0..text.len();
         let signed_has_controls = text.len() != canonical_len;
-        Ok(Metadata { text, signed: range, signed_has_controls, signatures: Vec::new(), extra: Vec::new(), header })
+        Ok(Metadata { text: Arc::new(text), signed: range, signed_has_controls, signatures: Vec::new(), extra: Vec::new(), header })
     }
 
     pub fn header(&self) -> &Header {
@@ -239,6 +241,12 @@ impl Metadata {
         } else {
             Cow::Borrowed(text)
         }
+    }
+
+    /// The text, shared, and where [`Metadata::signed_bytes`] lie in it; `None` when the
+    /// canonical bytes are not the text's own (escaped control characters).
+    pub fn shared_signed(&self) -> Option<(Arc<Vec<u8>>, Range<usize>)> {
+        (!self.signed_has_controls).then(|| (Arc::clone(&self.text), self.signed.clone()))
     }
 
     /// `signed` in file form: valid JSON whose canonical form is [`Metadata::signed_bytes`].

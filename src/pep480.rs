@@ -13,6 +13,8 @@ use serde::Deserialize;
 use sha2::Digest;
 use serde_json::value::RawValue;
 use smallvec::SmallVec;
+use std::ops::Range;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 use crate::canonical;
@@ -102,19 +104,38 @@ pub fn targets_init(ws: &Workspace, lock: &WorkspaceLock, plan: &TargetsPlan) ->
 
 /// One project delegation, validated.
 ///
-/// A promotion holds 100,000 of these at once, so each keeps its role object and its keys
-/// in one buffer rather than a string or vector apiece: `bytes` is the role object as
-/// canonical JSON, then for each key its keyid and its canonical key object, in the order
-/// the role lists them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A promotion holds 100,000 of these at once. Each points into one shared buffer for its
+/// role object (canonical JSON) and the keys it lists: the recently-claimed or shard file
+/// it was read from, or a buffer of its own. Copying them out would touch 45 MB of fresh
+/// memory, which costs more than reading them.
+#[derive(Clone)]
 pub struct Project {
     pub name: String,
     pub threshold: u64,
-    bytes: Vec<u8>,
-    role_len: usize,
-    /// For each key, where its keyid ends and where its object ends in `bytes`.
-    key_ends: SmallVec<[(usize, usize); 2]>,
+    bytes: Arc<Vec<u8>>,
+    role: Range<usize>,
+    /// For each key, in the order the role lists them: its keyid and its canonical object.
+    keys: SmallVec<[(Range<usize>, Range<usize>); 2]>,
 }
+
+impl std::fmt::Debug for Project {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Project").field("name", &self.name).field("threshold", &self.threshold).finish()
+    }
+}
+
+/// Equal when the delegations are: name, threshold, role object and keys (not where their
+/// bytes are kept).
+impl PartialEq for Project {
+    fn eq(&self, other: &Project) -> bool {
+        self.name == other.name
+            && self.threshold == other.threshold
+            && self.role_bytes() == other.role_bytes()
+            && self.keys().eq(other.keys())
+    }
+}
+
+impl Eq for Project {}
 
 impl Project {
     /// A project delegation to `keys` (keyid, canonical key object), in that order; `name`
@@ -128,35 +149,50 @@ impl Project {
     /// [`Project::new`] with the name's patterns already made.
     fn with_paths(name: String, threshold: u64, keys: &[(&str, &[u8])], paths: &[String]) -> Project {
         let role = encode_role(&name, keys.iter().map(|(id, _)| *id), threshold, paths);
-        Project::from_parts(name, threshold, &role, keys)
+        Project::owning(name, threshold, &role, keys)
     }
 
-    /// A project from its role object (canonical) and the keys it lists, in its order.
-    fn from_parts(name: String, threshold: u64, role: &[u8], keys: &[(&str, &[u8])]) -> Project {
+    /// A project with its role object (canonical) and keys copied into a buffer of its own.
+    fn owning(name: String, threshold: u64, role: &[u8], keys: &[(&str, &[u8])]) -> Project {
         let size = role.len() + keys.iter().map(|(id, k)| id.len() + k.len()).sum::<usize>();
         let mut bytes = Vec::with_capacity(size);
         bytes.extend_from_slice(role);
-        let mut key_ends = SmallVec::new();
+        let mut spans = SmallVec::new();
         for (id, key) in keys {
+            let id_at = bytes.len();
             bytes.extend_from_slice(id.as_bytes());
-            let id_end = bytes.len();
+            let key_at = bytes.len();
             bytes.extend_from_slice(key);
-            key_ends.push((id_end, bytes.len()));
+            spans.push((id_at..key_at, key_at..bytes.len()));
         }
-        Project { name, threshold, bytes, role_len: role.len(), key_ends }
+        Project { name, threshold, bytes: Arc::new(bytes), role: 0..role.len(), keys: spans }
+    }
+
+    /// A project whose role object and keys lie in `shared`, given as slices of it; copied
+    /// out instead when any slice is not within it.
+    fn in_shared(name: String, threshold: u64, shared: &Arc<Vec<u8>>, role: &[u8], keys: &[(&str, &[u8])]) -> Project {
+        let span = |part: &[u8]| {
+            let start = (part.as_ptr() as usize).checked_sub(shared.as_ptr() as usize)?;
+            (start + part.len() <= shared.len()).then_some(start..start + part.len())
+        };
+        let spans: Option<SmallVec<[(Range<usize>, Range<usize>); 2]>> =
+            keys.iter().map(|(id, key)| Some((span(id.as_bytes())?, span(key)?))).collect();
+        match (span(role), spans) {
+            (Some(role), Some(keys)) => Project { name, threshold, bytes: Arc::clone(shared), role, keys },
+            _ => Project::owning(name, threshold, role, keys),
+        }
     }
 
     /// The role object as canonical JSON.
     pub fn role_bytes(&self) -> &[u8] {
-        &self.bytes[..self.role_len]
+        &self.bytes[self.role.clone()]
     }
 
     /// Each key the role lists: (keyid, canonical key object).
     pub fn keys(&self) -> impl Iterator<Item = (&str, &[u8])> + Clone + '_ {
-        let starts = std::iter::once(self.role_len).chain(self.key_ends.iter().map(|(_, end)| *end));
-        starts.zip(&self.key_ends).map(|(start, (id_end, end))| {
+        self.keys.iter().map(|(id, key)| {
             // Keyids were strings when they came in; the bytes are theirs, unchanged.
-            (std::str::from_utf8(&self.bytes[start..*id_end]).unwrap_or_default(), &self.bytes[*id_end..*end])
+            (std::str::from_utf8(&self.bytes[id.clone()]).unwrap_or_default(), &self.bytes[key.clone()])
         })
     }
 
@@ -262,7 +298,8 @@ fn validate_all(roles: &[&RawValue], keys: &KeysById<'_>, check: KeyCheck) -> Ve
 pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList, StageError> {
     let signed = md.signed_bytes();
     if let Some(scanned) = crate::project_scan::scan(&signed) {
-        let ps = crate::par::map_from(&scanned.roles, 4096, |r| scanned_project(r, &scanned));
+        let shared = md.shared_signed().map(|(text, _)| text);
+        let ps = crate::par::map_from(&scanned.roles, 4096, |r| scanned_project(r, &scanned, shared.as_ref()));
         return Ok(list_with_duplicates(ps));
     }
     read_projects_general(md, check)
@@ -284,9 +321,17 @@ fn read_projects_general(md: &Metadata, check: KeyCheck) -> Result<ProjectList, 
 }
 
 /// A project from a delegation [`crate::project_scan`] has already checked in full.
-fn scanned_project(role: &crate::project_scan::ScannedRole, scanned: &crate::project_scan::Scanned) -> Result<Project, RoleProblems> {
+fn scanned_project(
+    role: &crate::project_scan::ScannedRole,
+    scanned: &crate::project_scan::Scanned,
+    shared: Option<&Arc<Vec<u8>>>,
+) -> Result<Project, RoleProblems> {
     let keys: SmallVec<[(&str, &[u8]); 2]> = role.keyids.iter().filter_map(|id| Some((*id, scanned.key(id)?))).collect();
-    Ok(Project::from_parts(role.name.to_string(), role.threshold, role.raw, &keys))
+    let name = role.name.to_string();
+    Ok(match shared {
+        Some(shared) => Project::in_shared(name, role.threshold, shared, role.raw, &keys),
+        None => Project::owning(name, role.threshold, role.raw, &keys),
+    })
 }
 
 /// The valid projects and the problems of the others; a name delegated more than once
