@@ -114,9 +114,12 @@ pub struct Project {
     pub threshold: u64,
     bytes: Arc<Vec<u8>>,
     role: Range<usize>,
-    /// For each key, in the order the role lists them: its keyid and its canonical object.
-    keys: SmallVec<[(Range<usize>, Range<usize>); 2]>,
+    keys: KeySpans,
 }
+
+/// For each key of a project, in the order its role lists them: where its keyid and its
+/// canonical object lie (one or two keys each, so kept inline).
+type KeySpans = SmallVec<[(Range<usize>, Range<usize>); 2]>;
 
 impl std::fmt::Debug for Project {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -175,8 +178,7 @@ impl Project {
             let start = (part.as_ptr() as usize).checked_sub(shared.as_ptr() as usize)?;
             (start + part.len() <= shared.len()).then_some(start..start + part.len())
         };
-        let spans: Option<SmallVec<[(Range<usize>, Range<usize>); 2]>> =
-            keys.iter().map(|(id, key)| Some((span(id.as_bytes())?, span(key)?))).collect();
+        let spans: Option<KeySpans> = keys.iter().map(|(id, key)| Some((span(id.as_bytes())?, span(key)?))).collect();
         match (span(role), spans) {
             (Some(role), Some(keys)) => Project { name, threshold, bytes: Arc::clone(shared), role, keys },
             _ => Project::owning(name, threshold, role, keys),
