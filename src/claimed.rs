@@ -500,28 +500,39 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
     let old_leaves = index.leaves.clone();
     let mut shards = Shards { ws, loaded: BTreeMap::new() };
     let mut touched: BTreeSet<String> = BTreeSet::new();
-    // Keys made on every core and sorted, so neighbours share a leaf and most projects
-    // need no search of the index. Leaves are prefix-free: a leaf that is a prefix of a key
-    // is that key's leaf, whatever leaves are added later.
+    // Keys made on every core and sorted, so the projects of each shard come as one run and
+    // only the first of a run searches the index. Leaves are prefix-free: a leaf that is a
+    // prefix of a key is that key's leaf, whatever leaves are added later.
     let mut keyed = crate::par::map_owned(list.valid, |p| (shard_key(&p.name), p));
     keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut leaf = String::new();
-    for (key, p) in keyed {
-        if leaf.is_empty() || !key.starts_with(leaf.as_str()) {
-            leaf = index.place(&key);
+    let mut keyed = keyed.into_iter().peekable();
+    while let Some((key, p)) = keyed.next() {
+        let leaf = index.place(&key);
+        let mut run = vec![(key, p)];
+        while let Some(next) = keyed.next_if(|(k, _)| k.starts_with(leaf.as_str())) {
+            run.push(next);
         }
         let (_, projects) = shards.get(&leaf)?;
-        match projects.0.get(&key) {
-            Some(old) if old.same_keys(&p) => {
-                promotion.unchanged.push(p.name);
-                continue;
-            }
-            Some(_) => promotion.rotated.push(p.name.clone()),
-            None => promotion.new.push(p.name.clone()),
+        if projects.is_empty() {
+            // A new or empty shard: the run, already in key order, is built in one pass.
+            promotion.new.extend(run.iter().map(|(_, p)| p.name.clone()));
+            projects.0 = run.into_iter().collect();
+            touched.insert(leaf);
+            continue;
         }
-        projects.0.insert(key, p);
-        if !touched.contains(&leaf) {
-            touched.insert(leaf.clone());
+        for (key, p) in run {
+            match projects.0.get(&key) {
+                Some(old) if old.same_keys(&p) => {
+                    promotion.unchanged.push(p.name);
+                    continue;
+                }
+                Some(_) => promotion.rotated.push(p.name.clone()),
+                None => promotion.new.push(p.name.clone()),
+            }
+            projects.0.insert(key, p);
+            if !touched.contains(&leaf) {
+                touched.insert(leaf.clone());
+            }
         }
     }
     // Reported in name order, as before the projects were sorted by key.
