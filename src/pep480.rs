@@ -357,7 +357,7 @@ fn list_with_duplicates(results: Vec<Result<Project, RoleProblems>>) -> ProjectL
 /// The names of valid delegations that appear more than once.
 fn duplicated_names(results: &[Result<Project, RoleProblems>]) -> BTreeSet<String> {
     let mut names: Vec<&str> = results.iter().filter_map(|r| r.as_ref().ok()).map(|p| p.name.as_str()).collect();
-    names.sort_unstable();
+    rayon::slice::ParallelSliceMut::par_sort_unstable(&mut names[..]);
     names.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0].to_string()).collect()
 }
 

@@ -128,10 +128,12 @@ pub fn sign_roles_reporting(
     if signer.concurrent().is_some() {
         progress(roles.len() as u64);
     }
+    // The transcript names the bytes signed by their digest: 35 MB for a promotion.
+    let digests = crate::par::map(&roles, |s| hex::encode(digest(&s.metadata)));
     let mut tx = ws.begin(lock)?;
     let mut done = Vec::new();
     let mut signed = Vec::with_capacity(roles.len());
-    for (mut s, sig) in roles.into_iter().zip(signatures) {
+    for ((mut s, sig), digest) in roles.into_iter().zip(signatures).zip(digests) {
         let sig = sig?;
         // `sign` verified the signature against the signer's key, which is the holder's
         // (checked above); what is left is that the key is one the role's delegations list.
@@ -144,7 +146,7 @@ pub fn sign_roles_reporting(
             holder: Some(holder.name.clone()),
             role: Some(s.role.clone()),
             version: Some(s.metadata.version()),
-            digest: Some(hex::encode(digest(&s.metadata))),
+            digest: Some(digest),
             keyid: Some(holder.key.keyid().to_string()),
             device: Some(signer.describe()),
             ..Action::default()
