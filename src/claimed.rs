@@ -251,7 +251,7 @@ impl FromIterator<Project> for ShardProjects {
     }
 }
 
-/// A shard's signed bytes: every project's role, sorted by name, and the keys they use.
+/// A shard's signed bytes: every project's role, in key order, and the keys they use.
 pub fn shard_signed(projects: &ShardProjects, version: u64, expires: OffsetDateTime) -> Vec<u8> {
     let mut keys: BTreeMap<&str, &[u8]> = BTreeMap::new();
     let mut roles = Vec::with_capacity(projects.len() * 300);

@@ -522,8 +522,12 @@ pub fn verify_recently_claimed(ws: &Workspace, md: &Metadata, now: OffsetDateTim
 mod tests {
     use super::*;
 
-    fn summary(list: &ProjectList) -> (Vec<(String, Vec<u8>)>, Vec<String>) {
-        let valid = list.valid.iter().map(|p| (p.name.clone(), p.role_bytes().to_vec())).collect();
+    /// What a reader made of a file: each valid project (name, role object, keys; the fast
+    /// reader's point into the file, the general reader's are copies) and the invalid names.
+    #[allow(clippy::type_complexity)]
+    fn summary(list: &ProjectList) -> (Vec<(String, Vec<u8>, Vec<(String, Vec<u8>)>)>, Vec<String>) {
+        let keys = |p: &Project| p.keys().map(|(id, k)| (id.to_string(), k.to_vec())).collect();
+        let valid = list.valid.iter().map(|p| (p.name.clone(), p.role_bytes().to_vec(), keys(p))).collect();
         (valid, list.invalid.iter().map(|(n, _)| n.clone()).collect())
     }
 
