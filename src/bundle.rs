@@ -291,72 +291,98 @@ fn header(path: &str, length: u64) -> Result<tar::Header, BundleError> {
 /// Refuses a file whose name is not `metadata/VERSION.ROLE.json`, a name given twice, and
 /// anything [`read_bundle`] with default [`Limits`] would refuse, so what is written reads back.
 pub fn write_bundle(files: &[BundleFile], transcript: &[u8]) -> Result<Vec<u8>, BundleError> {
-    let limits = Limits::default();
-    let mut ordered: Vec<((u8, String), u64, &BundleFile)> = Vec::with_capacity(files.len());
-    let mut seen = BTreeSet::new();
-    for f in files {
-        let invalid = |reason: &str| BundleError::InvalidFile { path: f.path.clone(), reason: reason.into() };
-        let (version, role) = match parse_member_name(f.path.as_bytes()) {
-            Ok(MemberName::Metadata { version, role }) => (version, role),
-            _ => return Err(invalid("metadata must be named metadata/VERSION.ROLE.json with a plain role name")),
+    let bundle = PreparedBundle::new(files, transcript)?;
+    let mut out = Vec::with_capacity(bundle.size());
+    bundle.write_to(&mut out)?;
+    Ok(out)
+}
+
+/// A bundle checked and with its manifest made, ready to be written: everything that can
+/// refuse it happens before a byte is written.
+pub struct PreparedBundle<'a> {
+    ordered: Vec<&'a BundleFile>,
+    manifest: Vec<u8>,
+    transcript: &'a [u8],
+}
+
+impl<'a> PreparedBundle<'a> {
+    /// See [`write_bundle`] for what is refused.
+    pub fn new(files: &'a [BundleFile], transcript: &'a [u8]) -> Result<PreparedBundle<'a>, BundleError> {
+        let limits = Limits::default();
+        let mut ordered: Vec<((u8, String), u64, &BundleFile)> = Vec::with_capacity(files.len());
+        let mut seen = BTreeSet::new();
+        for f in files {
+            let invalid = |reason: &str| BundleError::InvalidFile { path: f.path.clone(), reason: reason.into() };
+            let (version, role) = match parse_member_name(f.path.as_bytes()) {
+                Ok(MemberName::Metadata { version, role }) => (version, role),
+                _ => return Err(invalid("metadata must be named metadata/VERSION.ROLE.json with a plain role name")),
+            };
+            if !seen.insert(f.path.as_str()) {
+                return Err(invalid("it is given twice"));
+            }
+            if f.bytes.len() as u64 > limits.max_member_bytes {
+                return Err(invalid("it is larger than a bundle member may be"));
+            }
+            let (rank, name) = role_rank(&role);
+            ordered.push(((rank, name.to_string()), version, f));
+        }
+        ordered.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        if ordered.len() + 2 > limits.max_members {
+            return Err(BundleError::TooManyMembers { limit: limits.max_members });
+        }
+        let total = files.iter().map(|f| f.bytes.len() as u64).sum::<u64>() + transcript.len() as u64;
+        if total > limits.max_total_bytes || transcript.len() as u64 > limits.max_member_bytes {
+            return Err(BundleError::TooLarge { limit: limits.max_total_bytes });
+        }
+        let records = transcript::read_bytes(transcript).map_err(BundleError::Transcript)?;
+        let head = transcript::head(&records);
+
+        // Hashed on every core: a promotion's bundle carries hundreds of shards.
+        let mut listed: Vec<ManifestFile> = crate::par::map(&ordered, |(_, _, f)| ManifestFile {
+            path: f.path.clone(),
+            sha256: hex_sha256(&f.bytes),
+            length: f.bytes.len() as u64,
+            new: f.new,
+        });
+        listed.push(ManifestFile {
+            path: TRANSCRIPT.into(),
+            sha256: hex_sha256(transcript),
+            length: transcript.len() as u64,
+            new: true,
+        });
+        let manifest = Manifest {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            tool: format!("ceremony {}", env!("CARGO_PKG_VERSION")),
+            files: listed,
+            transcript: TranscriptHead { records: head.records, head: head.hash },
         };
-        if !seen.insert(f.path.as_str()) {
-            return Err(invalid("it is given twice"));
-        }
-        if f.bytes.len() as u64 > limits.max_member_bytes {
-            return Err(invalid("it is larger than a bundle member may be"));
-        }
-        let (rank, name) = role_rank(&role);
-        ordered.push(((rank, name.to_string()), version, f));
+        let manifest = canonical::to_canonical(&manifest)
+            .map_err(|e| BundleError::InvalidFile { path: MANIFEST.into(), reason: e.to_string() })?;
+        Ok(PreparedBundle { ordered: ordered.into_iter().map(|(_, _, f)| f).collect(), manifest, transcript })
     }
-    ordered.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-    if ordered.len() + 2 > limits.max_members {
-        return Err(BundleError::TooManyMembers { limit: limits.max_members });
-    }
-    let total = files.iter().map(|f| f.bytes.len() as u64).sum::<u64>() + transcript.len() as u64;
-    if total > limits.max_total_bytes || transcript.len() as u64 > limits.max_member_bytes {
-        return Err(BundleError::TooLarge { limit: limits.max_total_bytes });
-    }
-    let records = transcript::read_bytes(transcript).map_err(BundleError::Transcript)?;
-    let head = transcript::head(&records);
 
-    // Hashed on every core: a promotion's bundle carries hundreds of shards.
-    let mut listed: Vec<ManifestFile> = crate::par::map(&ordered, |(_, _, f)| ManifestFile {
-        path: f.path.clone(),
-        sha256: hex_sha256(&f.bytes),
-        length: f.bytes.len() as u64,
-        new: f.new,
-    });
-    listed.push(ManifestFile {
-        path: TRANSCRIPT.into(),
-        sha256: hex_sha256(transcript),
-        length: transcript.len() as u64,
-        new: true,
-    });
-    let manifest = Manifest {
-        format: FORMAT.into(),
-        format_version: FORMAT_VERSION,
-        tool: format!("ceremony {}", env!("CARGO_PKG_VERSION")),
-        files: listed,
-        transcript: TranscriptHead { records: head.records, head: head.hash },
-    };
-    let manifest_bytes = canonical::to_canonical(&manifest)
-        .map_err(|e| BundleError::InvalidFile { path: MANIFEST.into(), reason: e.to_string() })?;
-
-    // Sized once: each member is a 512-byte header and its bytes padded to 512.
-    let capacity = total as usize + manifest_bytes.len() + (ordered.len() + 2) * 1024 + 1024;
-    let mut builder = tar::Builder::new(Vec::with_capacity(capacity));
-    let mut append = |path: &str, bytes: &[u8]| -> Result<(), BundleError> {
-        builder
-            .append(&header(path, bytes.len() as u64)?, bytes)
-            .map_err(|e| BundleError::InvalidFile { path: path.into(), reason: e.to_string() })
-    };
-    append(MANIFEST, &manifest_bytes)?;
-    for (_, _, f) in &ordered {
-        append(&f.path, &f.bytes)?;
+    /// About how many bytes the archive takes: each member is a 512-byte header and its
+    /// bytes padded to 512, then two empty blocks.
+    pub fn size(&self) -> usize {
+        let members = self.ordered.iter().map(|f| f.bytes.len()).sum::<usize>() + self.manifest.len() + self.transcript.len();
+        members + (self.ordered.len() + 2) * 1024 + 1024
     }
-    append(TRANSCRIPT, transcript)?;
-    builder.into_inner().map_err(|e| BundleError::Io(e.to_string()))
+
+    /// Writes the archive to `out` as it goes: a promotion's bundle is 35 MB, and building it
+    /// in memory first would hold it twice.
+    pub fn write_to(&self, out: impl std::io::Write) -> Result<(), BundleError> {
+        let mut builder = tar::Builder::new(out);
+        let mut append = |path: &str, bytes: &[u8]| -> Result<(), BundleError> {
+            builder.append(&header(path, bytes.len() as u64)?, bytes).map_err(|e| BundleError::Io(e.to_string()))
+        };
+        append(MANIFEST, &self.manifest)?;
+        for f in &self.ordered {
+            append(&f.path, &f.bytes)?;
+        }
+        append(TRANSCRIPT, self.transcript)?;
+        builder.into_inner().map(drop).map_err(|e| BundleError::Io(e.to_string()))
+    }
 }
 
 fn kind_of(t: tar::EntryType) -> String {

@@ -6,12 +6,14 @@
 //! transaction: a crash leaves either no bundle and the workspace as before, a bundle and
 //! the workspace as before (export again), or both done.
 
+use std::io::Write;
 use std::path::Path;
 
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::bundle::{write_bundle, BundleFile};
-use crate::fsio::write_atomic;
+use crate::bundle::{BundleFile, PreparedBundle};
+use crate::fsio::write_atomic_with;
 use crate::staging::{self, refused, RoleStatus, StageError};
 use crate::transcript::Action;
 use crate::workspace::{Workspace, WorkspaceLock};
@@ -95,10 +97,36 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         crate::fsio::sweep_temporaries(dir);
     }
-    let bytes = write_bundle(&files, &transcript).map_err(|e| refused(format!("the bundle cannot be written: {e}")))?;
-    // The digest people compare is hashed while the bundle is written and made durable.
-    let (written, sha256) = rayon::join(|| write_atomic(out, &bytes), || <sha2::Sha256 as sha2::Digest>::digest(&bytes));
-    written.map_err(|e| refused(format!("cannot write {}: {e}; nothing was exported", out.display())))?;
+    let bundle = PreparedBundle::new(&files, &transcript).map_err(|e| refused(format!("the bundle cannot be written: {e}")))?;
+    // Written as it is made, and hashed as it is written (the digest people compare): a
+    // promotion's bundle is 35 MB, and building it in memory first would hold it twice.
+    let mut sha256 = String::new();
+    write_atomic_with(out, |file| {
+        let mut hashing = Hashing { out: std::io::BufWriter::with_capacity(1 << 20, file), digest: Sha256::new() };
+        bundle.write_to(&mut hashing).map_err(|e| std::io::Error::other(e.to_string()))?;
+        hashing.out.flush()?;
+        sha256 = hex::encode(hashing.digest.finalize());
+        Ok::<(), std::io::Error>(())
+    })
+    .map_err(|e| refused(format!("cannot write {}: {e}; nothing was exported", out.display())))?;
     tx.commit()?;
-    Ok(Exported { files: files.iter().map(|f| (f.path.clone(), f.new)).collect(), sha256: hex::encode(sha256) })
+    Ok(Exported { files: files.iter().map(|f| (f.path.clone(), f.new)).collect(), sha256 })
+}
+
+/// A writer that hashes what it passes on.
+struct Hashing<W> {
+    out: W,
+    digest: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.digest.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
