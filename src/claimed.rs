@@ -351,12 +351,10 @@ pub fn layout_problems(role: &str, md: &Metadata) -> Vec<String> {
     let misplaced = |name: &str| format!("layout rule: {role} holds {name}, whose files clients look for in another shard");
     // Every delegation valid as it stands: only duplicates and placement are left to check.
     if let Some(scanned) = crate::project_scan::scan(&md.signed_bytes()) {
-        let mut names: Vec<&str> = scanned.roles.iter().map(|r| r.name).collect();
-        names.sort_unstable();
-        let twice = names.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]);
+        let names: Vec<&str> = scanned.roles.iter().map(|r| r.name).collect();
+        let twice = pep480::repeated(names.clone());
         let mut out: Vec<String> =
-            twice.map(|n| format!("layout rule: {role} delegates to {n}: the project is delegated more than once")).collect();
-        out.dedup();
+            twice.iter().map(|n| format!("layout rule: {role} delegates to {n}: the project is delegated more than once")).collect();
         out.extend(names.iter().filter(|n| !project::shard_key_starts_with(n, leaf)).map(|n| misplaced(n)));
         return out;
     }
@@ -520,6 +518,7 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
             touched.insert(leaf);
             continue;
         }
+        let mut changed = false;
         for (key, p) in run {
             match projects.0.get(&key) {
                 Some(old) if old.same_keys(&p) => {
@@ -530,9 +529,10 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
                 None => promotion.new.push(p.name.clone()),
             }
             projects.0.insert(key, p);
-            if !touched.contains(&leaf) {
-                touched.insert(leaf.clone());
-            }
+            changed = true;
+        }
+        if changed {
+            touched.insert(leaf);
         }
     }
     // Reported in name order, as before the projects were sorted by key.

@@ -243,10 +243,10 @@ impl Metadata {
         }
     }
 
-    /// The text, shared, and where [`Metadata::signed_bytes`] lie in it; `None` when the
-    /// canonical bytes are not the text's own (escaped control characters).
-    pub fn shared_signed(&self) -> Option<(Arc<Vec<u8>>, Range<usize>)> {
-        (!self.signed_has_controls).then(|| (Arc::clone(&self.text), self.signed.clone()))
+    /// The text, shared, when [`Metadata::signed_bytes`] are a slice of it; `None` when
+    /// they are not the text's own bytes (escaped control characters).
+    pub fn shared_text(&self) -> Option<Arc<Vec<u8>>> {
+        (!self.signed_has_controls).then(|| Arc::clone(&self.text))
     }
 
     /// `signed` in file form: valid JSON whose canonical form is [`Metadata::signed_bytes`].

@@ -300,7 +300,7 @@ fn validate_all(roles: &[&RawValue], keys: &KeysById<'_>, check: KeyCheck) -> Ve
 pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList, StageError> {
     let signed = md.signed_bytes();
     if let Some(scanned) = crate::project_scan::scan(&signed) {
-        let shared = md.shared_signed().map(|(text, _)| text);
+        let shared = md.shared_text();
         let ps = crate::par::map_from(&scanned.roles, 4096, |r| scanned_project(r, &scanned, shared.as_ref()));
         return Ok(list_with_duplicates(ps));
     }
@@ -356,9 +356,16 @@ fn list_with_duplicates(results: Vec<Result<Project, RoleProblems>>) -> ProjectL
 
 /// The names of valid delegations that appear more than once.
 fn duplicated_names(results: &[Result<Project, RoleProblems>]) -> BTreeSet<String> {
-    let mut names: Vec<&str> = results.iter().filter_map(|r| r.as_ref().ok()).map(|p| p.name.as_str()).collect();
+    let names = results.iter().filter_map(|r| r.as_ref().ok()).map(|p| p.name.as_str()).collect();
+    repeated(names).into_iter().map(str::to_string).collect()
+}
+
+/// The names that appear more than once, each once, in order.
+pub(crate) fn repeated(mut names: Vec<&str>) -> Vec<&str> {
     rayon::slice::ParallelSliceMut::par_sort_unstable(&mut names[..]);
-    names.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0].to_string()).collect()
+    let mut twice: Vec<&str> = names.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+    twice.dedup();
+    twice
 }
 
 type RoleProblems = (Option<String>, Vec<String>);
@@ -409,8 +416,8 @@ fn validate_role(raw: &RawValue, keys: &KeysById<'_>, check: KeyCheck) -> Result
     Ok(Project::with_paths(name.to_string(), role.threshold, &project_keys, &expected))
 }
 
-/// True when `id` is the lower-case hex of SHA-256 over `canonical`, compared without
-/// making the hex string (this runs for every key of every delegation).
+/// True when `id` is the lower-case hex of SHA-256 over `canonical`, compared as bytes
+/// with the digest's hex made on the stack (this runs for every key of every delegation).
 pub(crate) fn keyid_matches(id: &str, canonical: &[u8]) -> bool {
     let mut hex = [0u8; 64];
     // The digest is short and the output fixed; encoding cannot fail.

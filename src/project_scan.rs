@@ -136,8 +136,6 @@ pub fn scan(signed: &[u8]) -> Option<Scanned<'_>> {
     roles_hold.into_iter().all(|ok| ok).then_some(scanned)
 }
 
-
-
 fn scan_keys<'a>(c: &mut Cursor<'a>) -> Option<Vec<(&'a str, &'a [u8])>> {
     let mut keys: Vec<(&str, &[u8])> = Vec::new();
     if c.eat(b"}").is_some() {
@@ -161,7 +159,6 @@ fn scan_keys<'a>(c: &mut Cursor<'a>) -> Option<Vec<(&'a str, &'a [u8])>> {
         c.eat(b",")?;
     }
 }
-
 
 fn scan_role<'a>(c: &mut Cursor<'a>) -> Option<ScannedRole<'a>> {
     let start = c.pos;

@@ -115,7 +115,11 @@ pub fn sign_roles_reporting(
     // core at once (a fraction of a second); a token signs one file at a time, and the
     // holder sees it move.
     let signatures: Vec<_> = match signer.concurrent() {
-        Some(shared) => crate::par::map(&roles, |s| signer_sign(shared, s)),
+        Some(shared) => {
+            let all = crate::par::map(&roles, |s| signer_sign(shared, s));
+            progress(roles.len() as u64);
+            all
+        }
         None => roles
             .iter()
             .map(|s| {
@@ -125,9 +129,6 @@ pub fn sign_roles_reporting(
             })
             .collect(),
     };
-    if signer.concurrent().is_some() {
-        progress(roles.len() as u64);
-    }
     // The transcript names the bytes signed by their digest: 35 MB for a promotion.
     let digests = crate::par::map(&roles, |s| hex::encode(digest(&s.metadata)));
     let mut tx = ws.begin(lock)?;

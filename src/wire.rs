@@ -199,20 +199,20 @@ impl Scan<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn control_bytes_are_found_anywhere() {
         for len in [0usize, 1, 63, 64, 65, 200] {
             let clean = vec![b'a'; len];
-            assert!(!super::has_control_bytes(&clean));
+            assert!(!has_control_bytes(&clean));
             for at in 0..len {
                 let mut dirty = clean.clone();
                 dirty[at] = b'\n';
-                assert!(super::has_control_bytes(&dirty), "{len} {at}");
+                assert!(has_control_bytes(&dirty), "{len} {at}");
             }
         }
     }
-
-    use super::*;
 
     #[test]
     fn round_trip_with_controls() {
