@@ -192,10 +192,10 @@ fn run_step(dir: &Path, step: &str) {
     let mut files = 0;
     match step {
         "promote" => {
-            let source = Metadata::from_file(&dir.with_extension("rc.json")).expect("rc");
+            let source = pep480::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
             let req = claimed::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
             let (promotion, staged) = claimed::plan_promotion(&ws, &req).expect("plan");
-            claimed::stage_promotion(&ws, &lock, &promotion, &staged, &source).expect("stage");
+            claimed::stage_promotion(&ws, &lock, &promotion, &staged).expect("stage");
             files = promotion.files.len();
         }
         "export" => {
@@ -246,8 +246,8 @@ fn run_core(dir: &Path) {
     let out = dir.with_extension("core");
     std::fs::create_dir_all(&out).expect("out dir");
     let start = Instant::now();
-    let source = Metadata::from_file(&dir.with_extension("rc.json")).expect("rc");
     let now = OffsetDateTime::now_utc();
+    let source = pep480::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
     let req = claimed::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
     let (_, mut staged) = claimed::plan_promotion(&ws, &req).expect("plan");
     let sigs = ceremony::par::map(&staged, |(_, md)| {

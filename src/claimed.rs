@@ -431,7 +431,7 @@ pub struct Promotion {
 
 /// What to promote.
 pub struct PromoteRequest<'a> {
-    pub source: &'a Metadata,
+    pub source: &'a pep480::VerifiedSource,
     /// Only these projects (normalized names); all when empty.
     pub only: &'a [String],
     pub skip_invalid: bool,
@@ -475,12 +475,12 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
             "a promotion is already staged ({role}); export it with `bundle export` or drop it with `ceremony discard claimed`"
         )));
     }
-    let record = pep480::verify_recently_claimed(ws, req.source, req.now)?;
-    let mut list = pep480::read_projects(req.source)?;
+    let source = req.source.metadata();
+    let mut list = pep480::read_projects(source)?;
     if !req.only.is_empty() {
         let known: BTreeSet<&str> = list.valid.iter().map(|p| p.name.as_str()).chain(list.invalid.iter().map(|(n, _)| n.as_str())).collect();
         if let Some(missing) = req.only.iter().find(|n| !known.contains(n.as_str())) {
-            return Err(refused(format!("recently-claimed version {} does not delegate to {missing}", req.source.version())));
+            return Err(refused(format!("recently-claimed version {} does not delegate to {missing}", source.version())));
         }
         list.valid.retain(|p| req.only.contains(&p.name));
         list.invalid.retain(|(n, _)| req.only.contains(n));
@@ -492,8 +492,13 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
             summarize_invalid(&list.invalid)
         )));
     }
-    let mut promotion =
-        Promotion { source_version: record.version, source_sha256: record.sha256, skipped: list.invalid, ..Promotion::default() };
+    let record = req.source.record();
+    let mut promotion = Promotion {
+        source_version: record.version,
+        source_sha256: record.sha256.clone(),
+        skipped: list.invalid,
+        ..Promotion::default()
+    };
     let mut index = Index::load(ws)?;
     let old_leaves = index.leaves.clone();
     let mut shards = Shards { ws, loaded: BTreeMap::new() };
@@ -637,12 +642,11 @@ pub fn stage_promotion(
     lock: &crate::workspace::WorkspaceLock,
     promotion: &Promotion,
     staged: &[(String, Metadata)],
-    source: &Metadata,
 ) -> Result<(), StageError> {
     if staged.is_empty() {
         return Err(refused(format!(
             "recently-claimed version {} brings nothing new to claim ({} already claimed with the same keys); nothing was staged",
-            source.version(),
+            promotion.source_version,
             promotion.unchanged.len()
         )));
     }
@@ -666,7 +670,7 @@ pub fn stage_promotion(
         digest: Some(source_sha256),
         detail: Some(format!(
             "claimed promote from recently-claimed version {}: {} new, {} key rotations, {} files",
-            source.version(),
+            promotion.source_version,
             promotion.new.len(),
             promotion.rotated.len(),
             staged.len()

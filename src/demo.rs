@@ -340,6 +340,8 @@ impl Demo<'_> {
         let rc = self.dir.join("online").join("recently-claimed.json");
         write_atomic(&rc, &source.to_bytes()).map_err(|e| DemoError::Io(rc.display().to_string(), e))?;
         (self.emit)(Event::RecentlyClaimed { path: rc.clone(), version: 1, projects: projects.len() });
+        let lock = at("lock the workspace", self.ws.lock())?;
+        let source = at("verify recently-claimed", pep480::verify_recently_claimed(&self.ws, source, self.now))?;
         let req = PromoteRequest {
             source: &source,
             only: &[],
@@ -347,9 +349,8 @@ impl Demo<'_> {
             expires: propose::default_expiry(self.now),
             now: self.now,
         };
-        let lock = at("lock the workspace", self.ws.lock())?;
         let (promotion, staged) = at("plan the promotion", claimed::plan_promotion(&self.ws, &req))?;
-        at("stage the promotion", claimed::stage_promotion(&self.ws, &lock, &promotion, &staged, &source))?;
+        at("stage the promotion", claimed::stage_promotion(&self.ws, &lock, &promotion, &staged))?;
         drop(lock);
         (self.emit)(Event::Promoted { new: promotion.new.len(), files: promotion.files.len() });
         for (role, md) in &staged {

@@ -90,6 +90,11 @@ fn is_file_form(input: &[u8]) -> bool {
     !wire::has_control_bytes(input) && canonical::is_canonical(input)
 }
 
+/// A metadata file's bytes, refused above the size no metadata file reaches.
+fn read_file(path: &Path) -> Result<Vec<u8>, ReadError> {
+    crate::fsio::read_limited(path, crate::fsio::MAX_METADATA_FILE).map_err(|e| ReadError::Io(path.display().to_string(), e.to_string()))
+}
+
 /// A signatures list as compact canonical JSON, control characters kept raw (the caller
 /// escapes them for a file).
 pub fn signatures_json(signatures: &[Signature]) -> Vec<u8> {
@@ -166,40 +171,53 @@ impl Metadata {
     }
 
     fn from_input(input: Cow<'_, [u8]>) -> Result<Metadata, MetadataError> {
-        if is_file_form(&input) {
+        let file_form = is_file_form(&input);
+        Metadata::from_checked(input, file_form)
+    }
+
+    /// `input`, kept as the text when it is already in file form, re-encoded otherwise.
+    fn from_checked(input: Cow<'_, [u8]>, file_form: bool) -> Result<Metadata, MetadataError> {
+        if file_form {
             return Metadata::from_text(input.into_owned());
         }
         Metadata::from_text(wire::canonical_to_text(canonical::canonicalize(&input)?))
     }
 
+    /// Reads `input` as [`Metadata::from_input`] does, running `alongside` on the same bytes
+    /// while their form is checked: work that may start before the check ends. Its answer
+    /// is kept only when the input was in file form, so that the text `alongside` saw is
+    /// the metadata's own text.
+    fn from_input_alongside<T: Send>(
+        input: Cow<'_, [u8]>,
+        alongside: impl FnOnce(&[u8]) -> T + Send,
+    ) -> Result<(Metadata, Option<T>), MetadataError> {
+        let (envelope, early) = rayon::join(|| is_file_form(&input).then(|| read_envelope(&input)), || alongside(&input));
+        match envelope {
+            Some(envelope) => Ok((envelope?.around(input.into_owned()), Some(early))),
+            None => Ok((Metadata::from_checked(input, false)?, None)),
+        }
+    }
+
     /// Reads a metadata file.
     pub fn from_file(path: &Path) -> Result<Metadata, ReadError> {
-        let input = crate::fsio::read_limited(path, crate::fsio::MAX_METADATA_FILE)
-            .map_err(|e| ReadError::Io(path.display().to_string(), e.to_string()))?;
+        let input = read_file(path)?;
         Metadata::from_vec(input).map_err(|e| ReadError::Metadata(path.display().to_string(), e))
     }
 
+    /// [`Metadata::from_file`] with `alongside` run on the file's bytes while their form is
+    /// checked; its answer is `None` unless the file was in file form (see
+    /// [`Metadata::signed_span`]).
+    pub fn from_file_alongside<T: Send>(
+        path: &Path,
+        alongside: impl FnOnce(&[u8]) -> T + Send,
+    ) -> Result<(Metadata, Option<T>), ReadError> {
+        let input = read_file(path)?;
+        Metadata::from_input_alongside(Cow::Owned(input), alongside)
+            .map_err(|e| ReadError::Metadata(path.display().to_string(), e))
+    }
+
     fn from_text(text: Vec<u8>) -> Result<Metadata, MetadataError> {
-        let not_object = || MetadataError::Shape("it is not a JSON object".into());
-        let envelope = wire::outline(&text, 0).ok_or_else(not_object)?;
-        let mut signed = None;
-        let mut signatures = None;
-        let mut extra = Vec::new();
-        for m in &envelope.members {
-            let key: String = serde_json::from_slice(&text[m.key.clone()]).map_err(shape)?;
-            match key.as_str() {
-                "signed" => signed = Some(m.value.clone()),
-                "signatures" => signatures = Some(m.value.clone()),
-                _ => extra.push((key, text[m.value.clone()].to_vec())),
-            }
-        }
-        let range = signed.ok_or_else(|| MetadataError::Shape("it has no \"signed\" object".into()))?;
-        let signatures = signatures.ok_or_else(|| MetadataError::Shape("it has no \"signatures\" list".into()))?;
-        let signatures: Vec<Signature> = serde_json::from_slice(&text[signatures]).map_err(shape)?;
-        let outline = wire::outline(&text, range.start)
-            .ok_or_else(|| MetadataError::Shape("\"signed\" is not an object".into()))?;
-        let header = read_header(&text, &outline)?;
-        Ok(Metadata { signed: range, signed_has_controls: outline.escaped_controls, signatures, extra, header, text: Arc::new(text) })
+        Ok(read_envelope(&text)?.around(text))
     }
 
     /// Unsigned metadata around canonical `signed` bytes that Ceremony built.
@@ -241,6 +259,12 @@ impl Metadata {
         } else {
             Cow::Borrowed(text)
         }
+    }
+
+    /// Where in the text [`Metadata::signed_bytes`] lie, when they are the text's own bytes
+    /// (no escaped control characters).
+    pub fn signed_span(&self) -> Option<std::ops::Range<usize>> {
+        (!self.signed_has_controls).then(|| self.signed.clone())
     }
 
     /// The text, shared, when [`Metadata::signed_bytes`] are a slice of it; `None` when
@@ -347,6 +371,47 @@ pub enum ReadError {
     Io(String, String),
     #[error("{0}: {1}")]
     Metadata(String, MetadataError),
+}
+
+/// What [`read_envelope`] finds in a text: everything of [`Metadata`] but the text.
+struct Envelope {
+    signed: Range<usize>,
+    signed_has_controls: bool,
+    signatures: Vec<Signature>,
+    extra: Vec<(String, Vec<u8>)>,
+    header: Header,
+}
+
+impl Envelope {
+    fn around(self, text: Vec<u8>) -> Metadata {
+        let Envelope { signed, signed_has_controls, signatures, extra, header } = self;
+        Metadata { signed, signed_has_controls, signatures, extra, header, text: Arc::new(text) }
+    }
+}
+
+/// Reads the envelope of `text` (file form): where `signed` lies, its header, the
+/// signatures and any other members.
+fn read_envelope(text: &[u8]) -> Result<Envelope, MetadataError> {
+    let not_object = || MetadataError::Shape("it is not a JSON object".into());
+    let envelope = wire::outline(text, 0).ok_or_else(not_object)?;
+    let mut signed = None;
+    let mut signatures = None;
+    let mut extra = Vec::new();
+    for m in &envelope.members {
+        let key: String = serde_json::from_slice(&text[m.key.clone()]).map_err(shape)?;
+        match key.as_str() {
+            "signed" => signed = Some(m.value.clone()),
+            "signatures" => signatures = Some(m.value.clone()),
+            _ => extra.push((key, text[m.value.clone()].to_vec())),
+        }
+    }
+    let range = signed.ok_or_else(|| MetadataError::Shape("it has no \"signed\" object".into()))?;
+    let signatures = signatures.ok_or_else(|| MetadataError::Shape("it has no \"signatures\" list".into()))?;
+    let signatures: Vec<Signature> = serde_json::from_slice(&text[signatures]).map_err(shape)?;
+    let outline =
+        wire::outline(text, range.start).ok_or_else(|| MetadataError::Shape("\"signed\" is not an object".into()))?;
+    let header = read_header(text, &outline)?;
+    Ok(Envelope { signed: range, signed_has_controls: outline.escaped_controls, signatures, extra, header })
 }
 
 /// Reads `_type`, `version`, `expires` and `spec_version` from the outline of `signed`,

@@ -24,7 +24,7 @@ use crate::key::Key;
 use crate::metadata::{Metadata, SPEC_VERSION};
 use crate::project;
 use crate::staging::{self, refused, StageError};
-use crate::verify::check_threshold;
+use crate::verify::{check_threshold, Delegation, ThresholdReport};
 use crate::workspace::{Workspace, WorkspaceLock};
 
 pub const CLAIMED: &str = "claimed";
@@ -484,26 +484,109 @@ pub fn last_source(ws: &Workspace) -> Result<Option<SourceRecord>, StageError> {
     }
 }
 
-/// Verifies `md` as `recently-claimed` under the effective top-level targets: type,
+/// A `recently-claimed` file verified under the effective top-level targets: type,
 /// signatures at threshold, expiry, and no rollback behind the last promotion's source.
-pub fn verify_recently_claimed(ws: &Workspace, md: &Metadata, now: OffsetDateTime) -> Result<SourceRecord, StageError> {
-    if md.role_type() != crate::metadata::RoleType::Targets {
-        return Err(refused(format!("the file is {} metadata, not recently-claimed's targets metadata", md.role_type())));
+/// Only [`read_recently_claimed`] and [`verify_recently_claimed`] make one, so a promotion
+/// cannot read a delegation of a file that was not verified.
+#[derive(Debug)]
+pub struct VerifiedSource {
+    md: Metadata,
+    record: SourceRecord,
+}
+
+impl VerifiedSource {
+    pub fn metadata(&self) -> &Metadata {
+        &self.md
     }
+
+    /// Its version and digest, which the next promotion must not roll back behind.
+    pub fn record(&self) -> &SourceRecord {
+        &self.record
+    }
+}
+
+/// Why a `recently-claimed` file was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// It cannot be read as TUF metadata at all.
+    #[error(transparent)]
+    Unreadable(#[from] crate::metadata::ReadError),
+    /// It was read and a rule refused it.
+    #[error(transparent)]
+    Refused(#[from] StageError),
+}
+
+/// What verifying a file needs of its signed bytes: the threshold report and the SHA-256
+/// digest the rollback check compares.
+struct SignedCheck {
+    report: ThresholdReport,
+    digest: [u8; 32],
+}
+
+fn check_signed(signed: &[u8], signatures: &[crate::metadata::Signature], delegation: &Delegation) -> SignedCheck {
+    // Both read all 40 MB, and neither needs the other.
+    let (report, digest) = rayon::join(|| check_threshold(signed, signatures, delegation), || sha2::Sha256::digest(signed).into());
+    SignedCheck { report, digest }
+}
+
+/// Reads and verifies the `recently-claimed` file at `path`. Its signatures are checked
+/// while the file's form is: see [`file_form_guess`].
+pub fn read_recently_claimed(ws: &Workspace, path: &std::path::Path, now: OffsetDateTime) -> Result<VerifiedSource, SourceError> {
+    let (targets_version, delegation) = recently_claimed_delegation(ws)?;
+    let (md, early) = Metadata::from_file_alongside(path, |raw| {
+        file_form_guess(raw).map(|(span, sigs)| (check_signed(&raw[span.clone()], &sigs, &delegation), span, sigs))
+    })?;
+    // The early check counts only when it was over exactly the bytes the file signs.
+    let early = early.flatten().filter(|(_, span, sigs)| md.signed_span().as_ref() == Some(span) && md.signatures() == sigs.as_slice());
+    let check = match early {
+        Some((check, _, _)) => check,
+        None => check_signed(&md.signed_bytes(), md.signatures(), &delegation),
+    };
+    Ok(accept(ws, md, check, targets_version, now)?)
+}
+
+/// Verifies `md` as `recently-claimed`, as [`read_recently_claimed`] does a file.
+pub fn verify_recently_claimed(ws: &Workspace, md: Metadata, now: OffsetDateTime) -> Result<VerifiedSource, StageError> {
+    let (targets_version, delegation) = recently_claimed_delegation(ws)?;
+    let check = check_signed(&md.signed_bytes(), md.signatures(), &delegation);
+    accept(ws, md, check, targets_version, now)
+}
+
+/// Where a file in file form (`{"signatures":[…],"signed":{…}}`) holds `signed`, and its
+/// signatures, found without reading the rest; `None` when the file does not start so.
+/// Only a guess until the whole file is checked: the caller compares it with what the
+/// checked reading found. In checked text `,"signed":` cannot lie inside a string (a
+/// string's quotes are escaped), so its first appearance is the member's.
+fn file_form_guess(raw: &[u8]) -> Option<(Range<usize>, Vec<crate::metadata::Signature>)> {
+    const HEAD: &[u8] = b"{\"signatures\":";
+    const SIGNED: &[u8] = b",\"signed\":";
+    let list_end = HEAD.len() + memchr::memmem::find(raw.get(HEAD.len()..)?, SIGNED)?;
+    let sigs = serde_json::from_slice(raw.get(HEAD.len()..list_end)?).ok()?;
+    (raw.last() == Some(&b'}')).then(|| (list_end + SIGNED.len()..raw.len() - 1, sigs))
+}
+
+/// The delegation to `recently-claimed` in the effective top-level targets, and that
+/// targets' version.
+fn recently_claimed_delegation(ws: &Workspace) -> Result<(u64, Delegation), StageError> {
     let targets = staging::effective(ws, "targets")?
         .ok_or_else(|| refused("the workspace has no top-level targets; run `ceremony targets init` first"))?;
     let view = targets.targets().map_err(|e| refused(format!("targets cannot be read: {e}")))?;
     let delegation = view
         .delegation(RECENTLY_CLAIMED)
         .ok_or_else(|| refused(format!("targets version {} does not delegate to recently-claimed", targets.version())))?;
-    // The digest (for the rollback check below) is hashed while the signatures are checked:
-    // both read all 40 MB, and neither needs the other.
-    let (report, digest) = rayon::join(|| check_threshold(&md.signed_bytes(), md.signatures(), &delegation), || staging::digest(md));
-    if !report.is_met() {
-        let why = report.failure().unwrap_or_else(|| "its signatures do not meet the threshold".into());
+    Ok((targets.version(), delegation))
+}
+
+/// The rules on a `recently-claimed` whose signed bytes were checked: it is targets
+/// metadata, signed at threshold, not expired, and no rollback.
+fn accept(ws: &Workspace, md: Metadata, check: SignedCheck, targets_version: u64, now: OffsetDateTime) -> Result<VerifiedSource, StageError> {
+    if md.role_type() != crate::metadata::RoleType::Targets {
+        return Err(refused(format!("the file is {} metadata, not recently-claimed's targets metadata", md.role_type())));
+    }
+    if !check.report.is_met() {
+        let why = check.report.failure().unwrap_or_else(|| "its signatures do not meet the threshold".into());
         return Err(refused(format!(
-            "recently-claimed is not signed by the key targets version {} delegates it to ({why}); get the file from the online repository again",
-            targets.version()
+            "recently-claimed is not signed by the key targets version {targets_version} delegates it to ({why}); get the file from the online repository again"
         )));
     }
     if md.expires().is_expired(now) {
@@ -513,7 +596,7 @@ pub fn verify_recently_claimed(ws: &Workspace, md: &Metadata, now: OffsetDateTim
             format_expires(md.expires().at)
         )));
     }
-    let record = SourceRecord { version: md.version(), sha256: hex::encode(digest) };
+    let record = SourceRecord { version: md.version(), sha256: hex::encode(check.digest) };
     if let Some(last) = last_source(ws)? {
         if record.version < last.version || (record.version == last.version && record.sha256 != last.sha256) {
             return Err(refused(format!(
@@ -522,7 +605,7 @@ pub fn verify_recently_claimed(ws: &Workspace, md: &Metadata, now: OffsetDateTim
             )));
         }
     }
-    Ok(record)
+    Ok(VerifiedSource { md, record })
 }
 
 #[cfg(test)]

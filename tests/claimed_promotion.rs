@@ -149,7 +149,9 @@ fn promotion_end_to_end_through_python_tuf_client() {
     assert!(!ok_ && err.contains("foo-bar"), "{err}");
 
     // Second batch: one new project, one developer key rotation, the rest unchanged.
-    let rc4 = s.recently_claimed("rc4.json", &["requests", "numpy", "attrs"], 4, &[]);
+    // This one in file form (canonical, compact), whose signatures are checked while the
+    // file is read.
+    let rc4 = s.recently_claimed("rc4.json", &["requests", "numpy", "attrs"], 4, &["--file-form"]);
     let out = ok(&s.ws, &["claimed", "promote", path_str(&rc4), "--json"]);
     let plan: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(plan["new"], serde_json::json!(["attrs"]));
@@ -235,6 +237,19 @@ fn refusals() {
         "--out", path_str(&forged), "--version", "2"]);
     let msg = refused(&s.ws, &["claimed", "promote", path_str(&forged)], 1);
     assert!(msg.contains("not signed by the key"), "{msg}");
+    // The same in file form, read while its signatures are checked: forged, then with
+    // its signature made over the rest of the file, which is not what it signs.
+    py(&["recently-claimed", "--online", path_str(&s.files.join("stranger.seed")), "--paths", path_str(&paths),
+        "--out", path_str(&forged), "--version", "2", "--file-form"]);
+    let msg = refused(&s.ws, &["claimed", "promote", path_str(&forged)], 1);
+    assert!(msg.contains("not signed by the key"), "{msg}");
+    let tail = s.recently_claimed("tail.json", &["foo", "bar"], 2, &["--signed-tail"]);
+    let msg = refused(&s.ws, &["claimed", "promote", path_str(&tail)], 1);
+    assert!(msg.contains("not signed by the key"), "{msg}");
+    let compact = s.recently_claimed("compact.json", &["foo", "bar"], 2, &["--file-form"]);
+    let plan: Value = serde_json::from_str(&ok(&s.ws, &["claimed", "promote", path_str(&compact), "--json"])).unwrap();
+    assert_eq!(plan["new"], serde_json::json!(["bar", "foo"]));
+    ok(&s.ws, &["discard", "claimed"]);
     // Expired.
     let expired = s.recently_claimed("expired.json", &["foo"], 2, &["--expires", "2020-01-01T00:00:00Z"]);
     let msg = refused(&s.ws, &["claimed", "promote", path_str(&expired)], 1);

@@ -9,8 +9,7 @@ use super::stage::{expiry, holder_keys, refuse_stage, staged_message};
 use super::{print_json, Global, Refusal};
 use crate::claimed::{self, PromoteRequest, Promotion};
 use crate::fsio::write_atomic;
-use crate::metadata::Metadata;
-use crate::pep480::{self, TargetsPlan};
+use crate::pep480::{self, SourceError, TargetsPlan};
 use crate::project;
 
 pub(super) fn targets_init(
@@ -52,23 +51,21 @@ pub(super) struct PromoteArgs {
 
 pub(super) fn promote(global: &Global, a: PromoteArgs) -> Result<(), Refusal> {
     let ws = open(global)?;
-    let source = Metadata::from_file(&a.file)
-        .map_err(|e| Refusal::unusable(format!("{e}; give the online repository's recently-claimed.json")))?;
     let only: Vec<String> = a.projects.iter().map(|n| project::normalize(n.trim())).collect();
-    let req = PromoteRequest {
-        source: &source,
-        only: &only,
-        skip_invalid: a.skip_invalid,
-        expires: expiry(&a.expires)?,
-        now: OffsetDateTime::now_utc(),
-    };
+    let expires = expiry(&a.expires)?;
     let lock = ws.lock().map_err(refuse)?;
     // Only on a terminal: in scripts stderr carries nothing but a refusal's one sentence.
     if !global.json && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        eprintln!("Checking recently-claimed version {} and every project delegation it carries…", source.version());
+        eprintln!("Checking {} and every project delegation it carries…", a.file.display());
     }
+    let now = OffsetDateTime::now_utc();
+    let source = pep480::read_recently_claimed(&ws, &a.file, now).map_err(|e| match e {
+        SourceError::Unreadable(e) => Refusal::unusable(format!("{e}; give the online repository's recently-claimed.json")),
+        SourceError::Refused(e) => refuse_stage(e),
+    })?;
+    let req = PromoteRequest { source: &source, only: &only, skip_invalid: a.skip_invalid, expires, now };
     let (promotion, staged) = claimed::plan_promotion(&ws, &req).map_err(refuse_stage)?;
-    claimed::stage_promotion(&ws, &lock, &promotion, &staged, &source).map_err(refuse_stage)?;
+    claimed::stage_promotion(&ws, &lock, &promotion, &staged).map_err(refuse_stage)?;
     let list = write_batch_list(ws.dir(), &promotion);
     let signers = claimed_signers(&ws);
     if global.json {

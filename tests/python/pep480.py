@@ -9,6 +9,8 @@
       ({name: [patterns]}, from `ceremony project paths`), each with its own developer key
       (seed in DIR/NAME.seed) or one of K shared keys, threshold 1, terminating.
       Mutations (for refusal tests): widen, dup, nonterminating, threshold, badkeyid.
+      --file-form writes it as Ceremony writes metadata (canonical, compact); --signed-tail
+      adds a member after "signed" and signs the rest of the file instead of signed.
   pep480.py online-repo --bundle-metadata DIR --online SEED --recently-claimed FILE
                         --dev-dir DIR --project NAME --out REPO [--stranger]
       REPO/metadata and REPO/targets: the bundle's files plus recently-claimed, an empty
@@ -53,14 +55,26 @@ def keyid(key: dict) -> str:
     return hashlib.sha256(encode_canonical(key).encode()).hexdigest()
 
 
-def sign_file(signed: dict, signers: list[CryptoSigner], path: str) -> None:
+def sign_file(signed: dict, signers: list[CryptoSigner], path: str, file_form: bool = False, signed_tail: bool = False) -> None:
+    """Writes {"signatures", "signed"} as json.dump does, or in file form (canonical, compact).
+    signed_tail (file form): adds a member "zz" after "signed" and signs what follows
+    '"signed":' up to the last brace instead of the signed bytes (a reader that took the
+    rest of the file for signed would accept it)."""
     data = encode_canonical(signed).encode()
+    if signed_tail:
+        data += b',"zz":{}'
     sigs = []
     for s in signers:
         sig = s.sign(data)
         sigs.append({"keyid": keyid(key_dict(s)), "sig": sig.signature})
+    envelope = {"signatures": sigs, "signed": signed}
+    if signed_tail:
+        envelope["zz"] = {}
     with open(path, "w") as f:
-        json.dump({"signatures": sigs, "signed": signed}, f)
+        if file_form or signed_tail:
+            f.write(encode_canonical(envelope))
+        else:
+            json.dump(envelope, f)
 
 
 def targets(version: int, delegations: dict | None = None, files: dict | None = None, expires: str = FAR) -> dict:
@@ -112,7 +126,7 @@ def cmd_recently_claimed(a) -> int:
         else:
             raise SystemExit(f"unknown mutation {kind}")
     signed = targets(a.version, {"keys": keys, "roles": roles}, expires=a.expires or FAR)
-    sign_file(signed, [online], a.out)
+    sign_file(signed, [online], a.out, a.file_form, a.signed_tail)
     return 0
 
 
@@ -175,6 +189,8 @@ def main(argv) -> int:
     s.add_argument("--dev-dir")
     s.add_argument("--pool", type=int, default=8)
     s.add_argument("--mutate", action="append", default=[])
+    s.add_argument("--file-form", action="store_true")
+    s.add_argument("--signed-tail", action="store_true")
     s.set_defaults(fn=cmd_recently_claimed)
     s = sub.add_parser("online-repo")
     s.add_argument("--bundle-metadata", required=True)
