@@ -301,7 +301,7 @@ pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList,
     let signed = md.signed_bytes();
     if let Some(scanned) = crate::project_scan::scan(&signed) {
         let shared = md.shared_text();
-        let ps = crate::par::map_from(&scanned.roles, 4096, |r| scanned_project(r, &scanned, shared.as_ref()));
+        let ps = crate::par::map_from(&scanned.roles, 4096, |r| scanned_project(r, shared.as_ref()));
         return Ok(list_with_duplicates(ps));
     }
     read_projects_general(md, check)
@@ -325,10 +325,9 @@ fn read_projects_general(md: &Metadata, check: KeyCheck) -> Result<ProjectList, 
 /// A project from a delegation [`crate::project_scan`] has already checked in full.
 fn scanned_project(
     role: &crate::project_scan::ScannedRole,
-    scanned: &crate::project_scan::Scanned,
     shared: Option<&Arc<Vec<u8>>>,
 ) -> Result<Project, RoleProblems> {
-    let keys: SmallVec<[(&str, &[u8]); 2]> = role.keyids.iter().filter_map(|id| Some((*id, scanned.key(id)?))).collect();
+    let keys: SmallVec<[(&str, &[u8]); 2]> = role.keyids.iter().copied().zip(role.keys.iter().copied()).collect();
     let name = role.name.to_string();
     Ok(match shared {
         Some(shared) => Project::in_shared(name, role.threshold, shared, role.raw, &keys),

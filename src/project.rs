@@ -86,19 +86,43 @@ pub fn check_normalized(name: &str) -> Result<(), NameError> {
 
 /// `[aA]` for a letter, the digit itself, and for a separator the characters older file
 /// names use there (`-` only where it cannot be a version separator).
-fn push_file_class(out: &mut String, c: char, next: Option<char>) {
+fn push_file_class(out: &mut String, c: u8, next: Option<u8>) {
+    out.extend(file_class(&mut [0; 4], c, next).iter().map(|&b| b as char));
+}
+
+/// The part of a file pattern that matches `c` of a normalized name (`next` follows it):
+/// a letter in either case; a separator as any of `-`, `_`, `.` (only `_` or `.` before a
+/// digit); anything else as itself.
+fn file_class(buf: &mut [u8; 4], c: u8, next: Option<u8>) -> &[u8] {
     match c {
-        'a'..='z' => {
-            out.push('[');
-            out.push(c);
-            out.push(c.to_ascii_uppercase());
-            out.push(']');
+        b'a'..=b'z' => {
+            *buf = [b'[', c, c.to_ascii_uppercase(), b']'];
+            &buf[..]
         }
-        '-' if next.is_some_and(|n| n.is_ascii_digit()) => out.push_str("[_.]"),
-        '-' => out.push_str("[-_.]"),
-        _ => out.push(c),
+        b'-' if next.is_some_and(|n| n.is_ascii_digit()) => b"[_.]",
+        b'-' => b"[-_.]",
+        _ => {
+            buf[0] = c;
+            &buf[..1]
+        }
     }
 }
+
+/// Whether `pattern` is the file pattern of `name`, a normalized name (the first of
+/// [`normalized_project_paths`]), compared without making it.
+pub fn is_file_pattern(name: &str, pattern: &[u8]) -> bool {
+    let Some(mut rest) = pattern.strip_prefix(FILE_PATTERN_HEAD.as_bytes()) else { return false };
+    let bytes = name.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match rest.strip_prefix(file_class(&mut [0; 4], b, bytes.get(i + 1).copied())) {
+            Some(after) => rest = after,
+            None => return false,
+        }
+    }
+    rest == b"-*"
+}
+
+const FILE_PATTERN_HEAD: &str = "packages/*/*/*/";
 
 /// The delegation path patterns of a project, from its normalized name.
 pub fn project_paths(name: &str) -> Result<Vec<String>, NameError> {
@@ -115,10 +139,10 @@ pub fn project_paths(name: &str) -> Result<Vec<String>, NameError> {
 /// [`project_paths`] of a name known to be normalized (see [`is_normalized`]).
 pub fn normalized_project_paths(name: &str) -> [String; 2] {
     let mut file = String::with_capacity(name.len() * 4 + 20);
-    file.push_str("packages/*/*/*/");
+    file.push_str(FILE_PATTERN_HEAD);
     let bytes = name.as_bytes();
     for (i, &b) in bytes.iter().enumerate() {
-        push_file_class(&mut file, b as char, bytes.get(i + 1).map(|&n| n as char));
+        push_file_class(&mut file, b, bytes.get(i + 1).copied());
     }
     file.push_str("-*");
     let mut simple = String::with_capacity(name.len() + 9);
@@ -155,10 +179,10 @@ pub fn shard_key(name: &str) -> String {
 /// `prefix`: any file whose name starts that way in any letter case or separator, and the
 /// simple-index pages of those projects.
 pub fn shard_paths(prefix: &str) -> Vec<String> {
-    let mut file = String::from("packages/*/*/*/");
+    let mut file = String::from(FILE_PATTERN_HEAD);
     for c in prefix.chars() {
         match c {
-            'a'..='z' => push_file_class(&mut file, c, None),
+            'a'..='z' => push_file_class(&mut file, c as u8, None),
             '_' => file.push_str("[-_.]"),
             _ => file.push(c),
         }

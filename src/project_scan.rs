@@ -17,6 +17,9 @@
 //! it may only ever be stricter than the general reader, never looser, and only speed
 //! depends on it.
 
+use rayon::prelude::*;
+use smallvec::SmallVec;
+
 /// One project delegation, read in place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScannedRole<'a> {
@@ -27,6 +30,8 @@ pub struct ScannedRole<'a> {
     pub raw: &'a [u8],
     /// The inside of its `paths` list.
     paths: &'a [u8],
+    /// The canonical key object of each keyid, in the same order.
+    pub keys: SmallVec<[&'a [u8]; 2]>,
 }
 
 /// The delegations of a targets file, read in place.
@@ -35,14 +40,19 @@ pub struct Scanned<'a> {
     /// (keyid, canonical key object), sorted by keyid as canonical JSON lists them.
     pub keys: Vec<(&'a str, &'a [u8])>,
     pub roles: Vec<ScannedRole<'a>>,
-    /// Keys by keyid: a search by halves through 100,000 keys misses the cache at each step.
-    by_id: std::collections::HashMap<&'a str, &'a [u8]>,
 }
 
-impl<'a> Scanned<'a> {
-    /// The canonical key object listed under `keyid`.
-    pub fn key(&self, keyid: &str) -> Option<&'a [u8]> {
-        self.by_id.get(keyid).copied()
+/// Keys by keyid, hashed: a search by halves through 100,000 keys misses the cache at each
+/// step. Each role looks its keys up once, when its rules are checked.
+struct KeyTable<'a>(std::collections::HashMap<&'a str, &'a [u8]>);
+
+impl<'a> KeyTable<'a> {
+    fn new(keys: &[(&'a str, &'a [u8])]) -> KeyTable<'a> {
+        KeyTable(keys.iter().copied().collect())
+    }
+
+    fn get(&self, keyid: &str) -> Option<&'a [u8]> {
+        self.0.get(keyid).copied()
     }
 }
 
@@ -130,10 +140,9 @@ pub fn scan(signed: &[u8]) -> Option<Scanned<'_>> {
     if !keys_hold.into_iter().all(|ok| ok) {
         return None;
     }
-    let by_id = keys.iter().copied().collect();
-    let scanned = Scanned { keys, roles, by_id };
-    let roles_hold = crate::par::map_from(&scanned.roles, 4096, |r| role_holds(r, &scanned));
-    roles_hold.into_iter().all(|ok| ok).then_some(scanned)
+    let table = KeyTable::new(&keys);
+    let all_hold = roles.par_iter_mut().with_min_len(4096).all(|r| role_holds(r, &table));
+    all_hold.then_some(Scanned { keys, roles })
 }
 
 fn scan_keys<'a>(c: &mut Cursor<'a>) -> Option<Vec<(&'a str, &'a [u8])>> {
@@ -185,33 +194,35 @@ fn scan_role<'a>(c: &mut Cursor<'a>) -> Option<ScannedRole<'a>> {
     c.eat(AFTER_PATHS)?;
     let threshold = c.number()?;
     c.eat(b"}")?;
-    Some(ScannedRole { name, keyids, threshold, raw: &c.bytes[start..c.pos], paths })
+    Some(ScannedRole { name, keyids, threshold, raw: &c.bytes[start..c.pos], paths, keys: SmallVec::new() })
 }
 
 /// A role's rules: a normalized name that is not structural, exactly the project's own
 /// patterns, distinct keyids, each listed, and a threshold between 1 and their number.
-fn role_holds(role: &ScannedRole, scanned: &Scanned) -> bool {
+/// Finds its keys on the way.
+fn role_holds<'a>(role: &mut ScannedRole<'a>, table: &KeyTable<'a>) -> bool {
     let name = role.name;
     if !crate::project::is_normalized(name) || crate::pep480::is_structural_name(name) {
         return false;
     }
-    let [file, simple] = crate::project::normalized_project_paths(name);
     let mut c = Cursor { bytes: role.paths, pos: 0 };
     let patterns_hold = (|| {
         c.eat(b"\"")?;
-        c.eat(file.as_bytes())?;
-        c.eat(b"\",\"")?;
-        c.eat(simple.as_bytes())?;
-        c.eat(b"\"")
+        let len = c.bytes.get(c.pos..)?.iter().position(|&b| b == b'"')?;
+        crate::project::is_file_pattern(name, &c.bytes[c.pos..c.pos + len]).then(|| c.pos += len)?;
+        c.eat(b"\",\"simple/")?;
+        c.eat(name.as_bytes())?;
+        c.eat(b"/*\"")
     })()
     .is_some()
         && c.pos == role.paths.len();
     let ids = &role.keyids;
     let distinct = ids.iter().enumerate().all(|(i, id)| !ids[..i].contains(id));
-    patterns_hold
-        && distinct
-        && (1..=ids.len() as u64).contains(&role.threshold)
-        && ids.iter().all(|id| scanned.key(id).is_some())
+    if !(patterns_hold && distinct && (1..=ids.len() as u64).contains(&role.threshold)) {
+        return false;
+    }
+    let keys: Option<SmallVec<_>> = ids.iter().map(|id| table.get(id)).collect();
+    keys.map(|keys| role.keys = keys).is_some()
 }
 
 #[cfg(test)]
@@ -240,7 +251,7 @@ mod tests {
         assert_eq!(s.roles.len(), 2);
         assert_eq!(s.roles[1].name, "foo-bar");
         assert_eq!(s.roles[1].threshold, 2);
-        assert_eq!(s.key(&a.0), Some(&a.1[..]));
+        assert_eq!(s.roles[1].keys[..], [&a.1[..], &b.1[..]]);
         assert_eq!(s.roles[0].raw, project("foo", &[a], 1).role_bytes());
     }
 

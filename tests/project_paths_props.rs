@@ -323,6 +323,21 @@ proptest! {
         prop_assert!(!covered(&patterns, &deep), "{:?} covers {}", patterns, deep);
     }
 
+    /// The allocation-free check the one-pass reader uses says yes to a project's own
+    /// file pattern and no to another project's.
+    #[test]
+    fn the_file_pattern_check_agrees_with_the_patterns((a, b) in arb_name_pair()) {
+        prop_assume!(is_valid_name(&a) && is_valid_name(&b));
+        let (a, b) = (normalize(&a), normalize(&b));
+        prop_assume!(a != b);
+        let own = &project_paths(&a).unwrap()[0];
+        prop_assert!(ceremony::project::is_file_pattern(&a, own.as_bytes()));
+        prop_assert!(!ceremony::project::is_file_pattern(&b, own.as_bytes()), "{} takes {}'s pattern", b, a);
+        prop_assert!(!ceremony::project::is_file_pattern(&a, &own.as_bytes()[..own.len() - 1]));
+        let widened = format!("{own}*");
+        prop_assert!(!ceremony::project::is_file_pattern(&a, widened.as_bytes()));
+    }
+
     /// 2. No project's patterns cover a modern file name or the simple page of a different
     /// project.
     #[test]
