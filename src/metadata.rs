@@ -763,4 +763,29 @@ mod tests {
         assert!(!is_file_form(spaced.as_bytes()));
         assert_eq!(Metadata::from_slice(spaced.as_bytes()).unwrap().to_bytes(), plain.to_bytes());
     }
+
+    /// Work run alongside the reading counts only for a file in file form, whose bytes it
+    /// saw are the metadata's own; `signed_span` says where the signed bytes lie in them.
+    #[test]
+    fn work_alongside_counts_only_for_files_in_file_form() {
+        let pretty = "{\"signatures\": [], \"signed\": {\"_type\": \"targets\", \"version\": 2, \"spec_version\": \"1.0.31\", \"expires\": \"2030-01-01T00:00:00Z\", \"targets\": {}, \"x\": \"a\\nb\"}}";
+        let with_control = Metadata::from_slice(pretty.as_bytes()).unwrap();
+        let plain = Metadata::from_slice(pretty.replace("a\\nb", "ab").as_bytes()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let read = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            Metadata::from_file_alongside(&path, |raw| raw.to_vec()).unwrap()
+        };
+        let (md, seen) = read("plain.json", &plain.to_bytes());
+        assert_eq!(seen.as_deref(), Some(&plain.to_bytes()[..]));
+        let span = md.signed_span().unwrap();
+        assert_eq!(&plain.to_bytes()[span], &md.signed_bytes()[..]);
+        for (name, bytes) in [("pretty.json", pretty.as_bytes().to_vec()), ("control.json", with_control.to_bytes())] {
+            let (md, seen) = read(name, &bytes);
+            assert!(seen.is_none(), "{name}");
+            assert_eq!(md.signed_bytes(), with_control.signed_bytes());
+        }
+        assert!(with_control.signed_span().is_none());
+    }
 }
