@@ -269,6 +269,9 @@ fn refusals() {
         ("zero threshold", changed(&good_text, "\"threshold\": 1", "\"threshold\": 0")),
         ("negative version", changed(&good_text, "\"version\": 2", "\"version\": -2")),
         ("control character", changed(&good_text, "\"name\": \"foo\"", "\"name\": \"fo\\u0007o\"")),
+        // Shaped like file form up to where `signed` would start, then nothing.
+        ("signed cut off", b"{\"signatures\":[],\"signed\":}".to_vec()),
+        ("signed empty", b"{\"signatures\":[],\"signed\":{}".to_vec()),
     ];
     for (what, bytes) in hostile {
         let f = s.files.join(format!("hostile-{}.json", what.replace(' ', "-")));
