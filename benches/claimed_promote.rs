@@ -246,13 +246,17 @@ fn run_core(dir: &Path) {
     let out = dir.with_extension("core");
     std::fs::create_dir_all(&out).expect("out dir");
     let start = Instant::now();
+    let mut phases = Phases::new(start);
     let now = OffsetDateTime::now_utc();
     let source = pep480::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
+    phases.mark("read and verify recently-claimed");
     let req = claimed::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
     let (_, mut staged) = claimed::plan_promotion(&ws, &req).expect("plan");
+    phases.mark("validate and build claimed");
     let sigs = ceremony::par::map(&staged, |(_, md)| {
         signers.iter().map(|s| s.sign(&md.signed_bytes()).expect("sign")).collect::<Vec<_>>()
     });
+    phases.mark("two signatures on every file, each checked");
     let paths: Vec<PathBuf> = staged.iter().map(|(role, _)| out.join(format!("{role}.json"))).collect();
     for ((_, md), sigs) in staged.iter_mut().zip(sigs) {
         for s in sigs {
@@ -262,13 +266,42 @@ fn run_core(dir: &Path) {
     let files: Vec<(&PathBuf, &Metadata)> = paths.iter().zip(staged.iter().map(|(_, md)| md)).collect();
     ceremony::par::map(&files, |(path, md)| std::fs::write(path, md.to_bytes()).expect("write"));
     drop(staged);
+    phases.mark("write");
     let reloaded = ceremony::par::map(&paths, |p| Metadata::from_file(p).expect("reload").version());
+    phases.mark("read back");
+    phases.report();
     println!(
         "{{\"core_s\": {:.3}, \"peak_mib\": {:.1}, \"files\": {}}}",
         start.elapsed().as_secs_f64(),
         support::vm_kb("VmHWM:") / 1024.0,
         reloaded.len()
     );
+}
+
+/// Where the core's time goes (`BREAKDOWN=1`), printed to stderr step by step.
+struct Phases {
+    last: Instant,
+    marks: Vec<(&'static str, f64)>,
+}
+
+impl Phases {
+    fn new(start: Instant) -> Self {
+        Phases { last: start, marks: Vec::new() }
+    }
+
+    fn mark(&mut self, step: &'static str) {
+        let now = Instant::now();
+        self.marks.push((step, (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
+
+    fn report(&self) {
+        if std::env::var_os("BREAKDOWN").is_some() {
+            for (step, s) in &self.marks {
+                eprintln!("    {step}: {s:.3} s");
+            }
+        }
+    }
 }
 
 fn child_with(dir: &Path, args: &[&str]) -> String {
@@ -284,6 +317,7 @@ fn child_with(dir: &Path, args: &[&str]) -> String {
 
 fn scenario(name: &str, existing: usize, batch: usize, runs: usize, settle: bool) {
     let tmp = tempfile::tempdir().expect("tmp");
+    spread_subdirectories(tmp.path());
     let dir: PathBuf = tmp.path().join("ws");
     let online = SoftwareSigner::generate(Algorithm::Ed25519);
     let ws = bootstrap(&dir, &online);
@@ -303,36 +337,48 @@ fn scenario(name: &str, existing: usize, batch: usize, runs: usize, settle: bool
         eprintln!("  kept the prepared workspace in {}", keep.display());
         return;
     }
-    // Run 0 is a warm-up, not reported: like any first run on a virtual machine it also
-    // pays for memory the host has not yet handed over, page by page.
-    for run in 0..=runs {
-        // Each measurement starts from its own copy of the prepared workspace; the core,
-        // which deletes nothing, goes first.
-        let mut copies = Vec::new();
-        if existing == 0 {
-            copies.push(fresh_copy(tmp.path(), &dir, &format!("core{run}")));
-            let out = child_with(&copies[0], &["--child-core"]);
+    // Nothing is deleted until the scenario ends (the temporary directory goes then), and
+    // each copy sits in a block group of its own (`spread_subdirectories`). On ext4
+    // without a journal, as on this machine kind, a new file steps over every inode of its
+    // block group freed in the last minute (six while the inode table is dirty) one by
+    // one: a run that followed the deletion of the last run's files paid up to 0.5 s for
+    // them. The core, which deletes nothing itself, runs first; the four commands delete
+    // what their transactions replace, as on a ceremony machine.
+    // Run 0 of each is a warm-up, not reported: like any first run on a virtual machine it
+    // also pays for memory the host has not yet handed over, page by page.
+    if existing == 0 {
+        for run in 0..=runs {
+            let copy = fresh_copy(tmp.path(), &dir, &format!("core{run}"));
+            let out = child_with(&copy, &["--child-core"]);
             if run > 0 {
                 println!("{name}, python-tuf's core only, run {run}: {out}");
             }
         }
-        copies.push(fresh_copy(tmp.path(), &dir, &format!("run{run}")));
-        let out = run_timed(copies.last().expect("a copy"));
+    }
+    for run in 0..=runs {
+        let copy = fresh_copy(tmp.path(), &dir, &format!("run{run}"));
+        let out = run_timed(&copy);
         if run > 0 {
             println!("{name} run {run}: {out}");
         }
-        // Each run leaves the machine as it found it: its files deleted, and the time ext4
-        // needs before it stops stepping over the freed inodes one by one when it makes
-        // new files (tens of seconds) let pass. Not timed.
-        for copy in copies {
-            for path in [copy.with_extension("core"), copy.with_extension("out.tar"), copy.with_extension("rc.json"), copy.clone()] {
-                let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
-            }
-        }
         if run < runs && settle {
-            std::thread::sleep(std::time::Duration::from_secs(40));
+            // Let the last run's deletions age, so the next run starts as this one did.
+            std::thread::sleep(std::time::Duration::from_secs(settle_s()));
         }
     }
+}
+
+/// Seconds between runs of the four commands (`CEREMONY_BENCH_SETTLE`, 40 unless set).
+fn settle_s() -> u64 {
+    std::env::var("CEREMONY_BENCH_SETTLE").ok().and_then(|s| s.parse().ok()).unwrap_or(40)
+}
+
+/// Marks `dir` as the top of a directory tree (`chattr +T`), so ext4 places each directory
+/// made in it in a block group of its own, as it places directories made at the root,
+/// instead of beside `dir` where earlier runs (or earlier benches) freed their inodes.
+/// Best effort: elsewhere than on ext4 there is nothing to spread.
+fn spread_subdirectories(dir: &Path) {
+    let _ = std::process::Command::new("chattr").arg("+T").arg(dir).stderr(std::process::Stdio::null()).status();
 }
 
 /// A copy of the prepared workspace `dir` (and its recently-claimed) under `tmp`.
