@@ -2,9 +2,10 @@
 //!
 //! 1. 100,000 projects promoted into an empty claimed, signed by 2 of 3 passphrase
 //!    holders (test KDF profile), exported. Target: 10× python-tuf's 7.3 s, < 250 MiB.
-//!    Timed twice: as the four commands do it (promote, sign, sign, export, each reading
+//!    Timed three ways: as the four commands do it (promote, sign, sign, export, each reading
 //!    and checking the workspace afresh), and the work python-tuf's figure covers alone
-//!    (verify recently-claimed, build claimed, two signatures, write, read back).
+//!    (verify recently-claimed, build claimed, two signatures, write, read back), and
+//!    python-tuf doing that core on the same input (`benches/python_tuf_core.py`).
 //! 2. A batch of 1,000 promoted into a claimed that already holds 1,000,000 projects,
 //!    signed at 2 of 3 and exported. Target: < 10 s, < 1 GiB.
 //!
@@ -315,7 +316,8 @@ fn child_with(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-fn scenario(name: &str, existing: usize, batch: usize, runs: usize, settle: bool) {
+/// `measured`: a `cargo bench` run (runs settle apart), not the smoke test.
+fn scenario(name: &str, existing: usize, batch: usize, runs: usize, measured: bool) {
     let tmp = tempfile::tempdir().expect("tmp");
     spread_subdirectories(tmp.path());
     let dir: PathBuf = tmp.path().join("ws");
@@ -361,10 +363,37 @@ fn scenario(name: &str, existing: usize, batch: usize, runs: usize, settle: bool
         if run > 0 {
             println!("{name} run {run}: {out}");
         }
-        if run < runs && settle {
+        if run < runs && measured {
             // Let the last run's deletions age, so the next run starts as this one did.
             std::thread::sleep(std::time::Duration::from_secs(settle_s()));
         }
+    }
+    if existing == 0 {
+        python_tuf_core(&dir, runs, measured);
+    }
+}
+
+/// python-tuf doing the same core on the same workspace (`benches/python_tuf_core.py`), so
+/// the comparison is made on this machine, not against a figure from elsewhere. Under
+/// `cargo test` it must work (it would rot otherwise); under `cargo bench` a machine without
+/// python-tuf's environment only loses this comparison.
+fn python_tuf_core(dir: &Path, runs: usize, bench: bool) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let env = std::process::Command::new("bash").arg(root.join("scripts/python-env.sh")).output();
+    let out = env.ok().filter(|o| o.status.success()).and_then(|o| {
+        let python = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        std::process::Command::new(python)
+            .arg(root.join("benches/python_tuf_core.py"))
+            .arg(dir)
+            .arg(runs.to_string())
+            .output()
+            .ok()
+    });
+    match out {
+        Some(o) if o.status.success() => print!("{}", String::from_utf8_lossy(&o.stdout)),
+        Some(o) if !bench => panic!("python_tuf_core.py failed: {}", String::from_utf8_lossy(&o.stderr)),
+        None if !bench => panic!("no python-tuf environment (scripts/python-env.sh)"),
+        _ => println!("python-tuf's core: not measured (no python-tuf environment, or it failed)"),
     }
 }
 
