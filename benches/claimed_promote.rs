@@ -377,7 +377,7 @@ fn scenario(name: &str, existing: usize, batch: usize, runs: usize, measured: bo
 /// the comparison is made on this machine, not against a figure from elsewhere. Under
 /// `cargo test` it must work (it would rot otherwise); under `cargo bench` a machine without
 /// python-tuf's environment only loses this comparison.
-fn python_tuf_core(dir: &Path, runs: usize, bench: bool) {
+fn python_tuf_core(dir: &Path, runs: usize, measured: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let env = std::process::Command::new("bash").arg(root.join("scripts/python-env.sh")).output();
     let out = env.ok().filter(|o| o.status.success()).and_then(|o| {
@@ -391,8 +391,8 @@ fn python_tuf_core(dir: &Path, runs: usize, bench: bool) {
     });
     match out {
         Some(o) if o.status.success() => print!("{}", String::from_utf8_lossy(&o.stdout)),
-        Some(o) if !bench => panic!("python_tuf_core.py failed: {}", String::from_utf8_lossy(&o.stderr)),
-        None if !bench => panic!("no python-tuf environment (scripts/python-env.sh)"),
+        Some(o) if !measured => panic!("python_tuf_core.py failed: {}", String::from_utf8_lossy(&o.stderr)),
+        None if !measured => panic!("no python-tuf environment (scripts/python-env.sh)"),
         _ => println!("python-tuf's core: not measured (no python-tuf environment, or it failed)"),
     }
 }
