@@ -524,7 +524,7 @@ struct SignedCheck {
 
 fn check_signed(signed: &[u8], signatures: &[crate::metadata::Signature], delegation: &Delegation) -> SignedCheck {
     // Both read all 40 MB, and neither needs the other.
-    let (report, digest) = rayon::join(|| check_threshold(signed, signatures, delegation), || sha2::Sha256::digest(signed).into());
+    let (report, digest) = rayon::join(|| check_threshold(signed, signatures, delegation), || staging::digest_signed(signed));
     SignedCheck { report, digest }
 }
 

@@ -333,7 +333,12 @@ pub fn governing_with(ws: &Workspace, role: &str, md: &Metadata, cache: Option<&
 
 /// SHA-256 of the exact bytes signed.
 pub fn digest(md: &Metadata) -> [u8; 32] {
-    Sha256::digest(md.signed_bytes()).into()
+    digest_signed(&md.signed_bytes())
+}
+
+/// [`digest`] of signed bytes already at hand.
+pub fn digest_signed(signed: &[u8]) -> [u8; 32] {
+    Sha256::digest(signed).into()
 }
 
 /// One staged role's state.
