@@ -9,6 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${1:-$PWD/ceremony-demo}"
 command -v cargo >/dev/null || { echo "demo.sh: cargo is not installed; install Rust (rustup) first" >&2; exit 2; }
 command -v tar >/dev/null || { echo "demo.sh: tar is not installed; install it (apt-get install tar)" >&2; exit 2; }
+bash "$root/scripts/build-deps.sh"
 python="$(bash "$root/scripts/python-env.sh")"
 cargo build --quiet --release --locked --manifest-path "$root/Cargo.toml"
 rm -rf "$dir"

@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 command -v cargo >/dev/null || { echo "test.sh: cargo is not installed; install Rust (rustup) first" >&2; exit 2; }
+# The main job first, before anything else here installs packages, so a package the demo
+# needs but does not install itself (scripts/build-deps.sh) fails here as on a fresh machine.
+echo "== demo, verified by python-tuf"
+bash scripts/demo.sh "$(mktemp -d)/demo" >/dev/null
+echo "demo ok"
 echo "== python-tuf environment: $(bash scripts/python-env.sh)"
 echo "== headless browser for the report test: $(bash scripts/browser-env.sh)"
 echo "== software token stack: SoftHSM2 + PIV card (tests/tokens/README.md)"
@@ -14,6 +19,3 @@ echo "== cargo test"
 cargo test --locked --all-targets --no-fail-fast 2>&1
 echo "== supply chain: cargo-deny licenses, bans (no network clients), sources"
 bash scripts/supply-chain.sh
-echo "== demo, verified by python-tuf"
-bash scripts/demo.sh "$(mktemp -d)/demo" >/dev/null
-echo "demo ok"
