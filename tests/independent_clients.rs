@@ -118,7 +118,7 @@ fn make_bundles(tmp: &Path) -> Ceremony {
     ok(&c.ws, &["init"]);
     let current = std::fs::read_link(c.ws.join("current")).map(|l| c.ws.join(l)).unwrap();
     std::fs::write(current.join("policy.json"), b"{\"claimed_shard_max_bytes\": 16384}").unwrap();
-    for h in ["alice", "bob", "carol", "alice.claimed", "bob.claimed", "carol.claimed"] {
+    for h in ["alice", "bob", "carol", "dave", "alice.claimed", "bob.claimed", "carol.claimed"] {
         std::fs::write(c.pass(h), format!("{h} keeps seven quiet granite teapots\n")).unwrap();
         ok(&c.ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", s(&c.pass(h)), "--kdf-profile", "test"]);
     }
@@ -130,10 +130,15 @@ fn make_bundles(tmp: &Path) -> Ceremony {
         "--online", "online"]);
     c.sign(&["alice", "bob"]);
     c.export();
-    ok(&c.ws, &["root", "rotate", "--expires", "300d"]);
+    // Root v2 gives targets to alice, bob, dave; targets v2 carries alice's and dave's
+    // signatures only, one valid under root v1: a client must follow the chain to read it.
+    ok(&c.ws, &["root", "rotate", "--targets", "alice,bob,dave", "--expires", "300d"]);
     ok(&c.ws, &["renew", "targets", "--expires", "300d"]);
-    c.sign(&["alice", "bob"]);
+    c.sign(&["alice", "dave"]);
+    ok(&c.ws, &["sign", "--holder", "bob", "root", "--passphrase-file", s(&c.pass("bob")), "--yes"]);
     c.export();
+    let targets: Value = serde_json::from_slice(&std::fs::read(c.bundles[1].join("2.targets.json")).unwrap()).unwrap();
+    assert_eq!(targets["signatures"].as_array().unwrap().len(), 2, "targets v2: alice's and dave's signatures only");
     let (one, two) = batches();
     c.promote(&one, 1);
     c.promote(&two, 2);
