@@ -18,7 +18,9 @@ fn dir_url(p: &str) -> Result<Url, String> {
 }
 
 fn field<'a>(case: &'a Value, name: &str) -> Result<&'a str, String> {
-    case[name].as_str().ok_or_else(|| format!("case has no string field {name:?}"))
+    case[name]
+        .as_str()
+        .ok_or_else(|| format!("case has no string field {name:?}"))
 }
 
 async fn fetch(case: &Value) -> Result<String, String> {
@@ -30,16 +32,26 @@ async fn fetch(case: &Value) -> Result<String, String> {
 
 async fn fetch_in(case: &Value, datastore: &Path) -> Result<String, String> {
     let root = std::fs::read(field(case, "root")?).map_err(|e| format!("root: {e}"))?;
-    let repo = RepositoryLoader::new(&root, dir_url(field(case, "metadata_dir")?)?, dir_url(field(case, "targets_dir")?)?)
-        .transport(FilesystemTransport)
-        .datastore(datastore)
-        .load()
-        .await
-        .map_err(|e| format!("load: {e}"))?;
+    let repo = RepositoryLoader::new(
+        &root,
+        dir_url(field(case, "metadata_dir")?)?,
+        dir_url(field(case, "targets_dir")?)?,
+    )
+    .transport(FilesystemTransport)
+    .datastore(datastore)
+    .load()
+    .await
+    .map_err(|e| format!("load: {e}"))?;
     let name = TargetName::new(field(case, "target")?).map_err(|e| format!("target name: {e}"))?;
-    let stream = repo.read_target(&name).await.map_err(|e| format!("read_target: {e}"))?;
+    let stream = repo
+        .read_target(&name)
+        .await
+        .map_err(|e| format!("read_target: {e}"))?;
     let stream = stream.ok_or_else(|| "target not found".to_string())?;
-    let bytes = stream.into_vec().await.map_err(|e| format!("download: {e}"))?;
+    let bytes = stream
+        .into_vec()
+        .await
+        .map_err(|e| format!("download: {e}"))?;
     Ok(hex::encode(Sha256::digest(&bytes)))
 }
 
@@ -47,7 +59,11 @@ async fn fetch_in(case: &Value, datastore: &Path) -> Result<String, String> {
 fn tempfile_dir() -> Result<std::path::PathBuf, String> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
-    let d = std::env::temp_dir().join(format!("tough-client-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let d = std::env::temp_dir().join(format!(
+        "tough-client-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).map_err(|e| format!("datastore: {e}"))?;
     Ok(d)
