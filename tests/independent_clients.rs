@@ -167,11 +167,11 @@ fn make_bundles(tmp: &Path) -> Ceremony {
         "bob.claimed",
         "carol.claimed",
     ] {
-        std::fs::write(
-            c.pass(h),
-            format!("{h} keeps seven quiet granite teapots\n"),
-        )
-        .unwrap();
+        // A person's claimed record shares their passphrase, as the team's holders do: the
+        // holder name salts the derivation, so it is still another key.
+        let person = h.split('.').next().unwrap_or(h);
+        let phrase = format!("{person} keeps seven quiet granite teapots\n");
+        std::fs::write(c.pass(h), phrase).unwrap();
         ok(
             &c.ws,
             &[
@@ -277,16 +277,40 @@ fn make_bundles(tmp: &Path) -> Ceremony {
     c
 }
 
-/// The claimed index of the last bundle must hold at least three shards, one of them
-/// made by a split (a key of two characters or more that is not a whole name).
-fn assert_layout(bundle: &Path) {
-    let index = std::fs::read_dir(bundle)
+/// The newest `V.ROLE.json` of `role` in a bundle's metadata directory, parsed.
+fn newest(bundle: &Path, role: &str) -> Value {
+    let suffix = format!(".{role}.json");
+    let name = std::fs::read_dir(bundle)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".claimed.json"))
+        .filter(|n| {
+            n.strip_suffix(&suffix)
+                .is_some_and(|v| v.parse::<u64>().is_ok())
+        })
         .max_by_key(|n| n.split('.').next().unwrap().parse::<u64>().unwrap())
-        .expect("the last bundle has a claimed index");
-    let index: Value = serde_json::from_slice(&std::fs::read(bundle.join(index)).unwrap()).unwrap();
+        .unwrap_or_else(|| panic!("no {role} in {}", bundle.display()));
+    serde_json::from_slice(&std::fs::read(bundle.join(name)).unwrap()).unwrap()
+}
+
+/// The claimed index of the last bundle must hold at least three shards, one of them
+/// made by a split (a key of two characters or more that is not a whole name), and its
+/// keys must not be targets' keys: the layout the team's design requires, so that serving
+/// `targets` as `claimed` tests the keys and not a shortcut.
+fn assert_layout(bundle: &Path) {
+    let root = newest(bundle, "root");
+    let targets = newest(bundle, "targets");
+    let claimed = &targets["signed"]["delegations"]["roles"][0];
+    assert_eq!(claimed["name"], "claimed");
+    for keyid in claimed["keyids"].as_array().unwrap() {
+        let targets_keys = root["signed"]["roles"]["targets"]["keyids"]
+            .as_array()
+            .unwrap();
+        assert!(
+            !targets_keys.contains(keyid),
+            "claimed shares key {keyid} with targets"
+        );
+    }
+    let index = newest(bundle, "claimed");
     let shards: Vec<&str> = index["signed"]["delegations"]["roles"]
         .as_array()
         .unwrap()
