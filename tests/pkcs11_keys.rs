@@ -57,9 +57,13 @@ fn a_mixed_root_of_token_and_passphrase_keys_meets_its_threshold_in_python_tuf()
     let types: Vec<&str> = list.as_array().unwrap().iter().map(|h| h["scheme"].as_str().unwrap()).collect();
     assert!(types.contains(&"ecdsa-sha2-nistp256") && types.contains(&"ecdsa-sha2-nistp384") && types.contains(&"ed25519"), "{types:?}");
 
+    // The online key is a key of its own: it may not sign an offline role.
+    let online = tmp.path().join("online.pass");
+    std::fs::write(&online, "online keeps eleven paper lanterns 12\n").unwrap();
+    ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", online.to_str().unwrap(), "--kdf-profile", "test"]);
     ok(&ws, &[
         "root", "init", "--root", "hsm-p256,hsm-p384,hsm-ed25519,alice", "--root-threshold", "4", "--targets", "alice",
-        "--targets-threshold", "1", "--snapshot", "hsm-ed25519", "--timestamp", "hsm-ed25519",
+        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
     ]);
     for (holder, _) in &labels {
         ok(&ws, &["sign", "--holder", holder, "--pin-file", pin.to_str().unwrap(), "--yes"]);
