@@ -94,14 +94,17 @@ pub enum Command {
     Status,
     /// Review and sign every staged role (or those named) that the holder's key is needed for.
     Sign {
+        /// The holder; a person H also signs with each record H.ROLE (H.claimed, ...) a staged
+        /// role needs, asking a shared passphrase once.
         #[arg(long, value_name = "H")]
         holder: String,
         #[arg(value_name = "ROLE")]
         roles: Vec<String>,
         /// Read the passphrase from the first line of F instead of the terminal.
-        #[arg(long, value_name = "F", conflicts_with = "pin_file")]
+        #[arg(long, value_name = "F")]
         passphrase_file: Option<PathBuf>,
-        /// Read the token PIN from the first line of F instead of the terminal.
+        /// Read the token PIN from the first line of F instead of the terminal (both flags
+        /// when a person's records mix passphrase and token keys).
         #[arg(long, value_name = "F")]
         pin_file: Option<PathBuf>,
     },
@@ -274,6 +277,7 @@ pub enum ProjectCommand {
 pub enum SignatureCommand {
     /// Write H's signatures over the staged roles, for a keyholder who signs on another machine.
     Export {
+        /// The holder; for a person H, the signatures of H's records H.ROLE too.
         #[arg(long, value_name = "H")]
         holder: String,
         #[arg(long, value_name = "FILE")]

@@ -159,16 +159,13 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
     }
     let names: Vec<&str> = plans.iter().map(|(h, _)| h.name.as_str()).collect();
     confirm(global, plans.iter().map(|(_, r)| r.len()).sum(), &names.join(", "))?;
-    // Every key is unlocked before anything is signed, so a wrong secret signs nothing.
+    // One record at a time, each token released before the next is opened (two records
+    // may be two slots of one card). Each record's signatures are kept in one transaction.
     let mut typed = None;
-    let mut signers = Vec::with_capacity(plans.len());
-    for (holder, _) in &plans {
-        signers.push(unlock(holder, &a, &mut typed)?);
-    }
-    drop(typed);
     let mut signed: Vec<serde_json::Value> = Vec::new();
     let mut touched = std::collections::BTreeSet::new();
-    for ((holder, mut roles), signer) in plans.into_iter().zip(signers) {
+    for (holder, mut roles) in plans {
+        let signer = unlock(&holder, &a, &mut typed)?;
         // Two records may sign one role (a root rotation: alice's old root key and her new
         // alice.root): keep what the earlier record just stored.
         for s in roles.iter_mut().filter(|s| touched.contains(&s.role)) {
