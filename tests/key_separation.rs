@@ -177,3 +177,47 @@ fn sign_with_a_person_signs_every_record_a_staged_role_needs_and_export_carries_
         serde_json::from_slice(&common::run_python("judge.py", &["root-chain".as_ref(), r1.as_os_str(), r2.as_os_str()])).unwrap();
     assert_eq!(verdict["ok"], true, "{verdict}");
 }
+
+/// A workspace an older Ceremony left: its trusted targets delegates claimed to alice's
+/// targets key. status and preflight warn, staging is refused with the fix, and the
+/// documented migration (claimed keys of their own, targets init, sign, export) clears it.
+#[test]
+fn an_old_workspace_that_shares_keys_is_warned_about_refused_and_migrated() {
+    let st = setup();
+    ok(&st.ws, &args(&root_init(&st.ws, "alice", "online")));
+    ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed", "--claimed-threshold", "1", "--online", "online"]);
+    for h in ["alice", "bob"] {
+        ok(&st.ws, &["sign", "--holder", h, "--passphrase-file", s(&st.pass(h)), "--yes"]);
+    }
+    ok(&st.ws, &["bundle", "export", "--out", s(&st.dir.join("b1.tar"))]);
+    // As an older version exported it: claimed delegated to alice's own (targets) key.
+    let file = st.ws.join("current/trusted/targets.json");
+    let mut md: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let (alice, record) = (st.keyid("alice"), st.keyid("alice.claimed"));
+    let delegations = &mut md["signed"]["delegations"];
+    let mut alice_obj = delegations["keys"][&record].clone();
+    alice_obj["keyval"]["public"] = public_of(&st.ws, "alice");
+    delegations["keys"][&alice] = alice_obj;
+    delegations["roles"][0]["keyids"] = serde_json::json!([alice]);
+    std::fs::write(&file, serde_json::to_vec(&md).unwrap()).unwrap();
+
+    let status = ok(&st.ws, &["status"]);
+    assert!(status.contains("WARNING (trusted metadata): alice's key") && status.contains("both targets and claimed"), "{status}");
+    let pre = ceremony(&st.ws, &["preflight"]);
+    let pre = String::from_utf8_lossy(&pre.stdout);
+    assert!(pre.contains("key separation") && pre.contains("both targets and claimed"), "{pre}");
+    let msg = refused(&st.ws, &["renew", "targets"], 1);
+    assert!(msg.contains("alice's key") && msg.contains("--for claimed") && msg.contains("nothing was staged"), "{msg}");
+    // The migration: claimed names a key of its own again; targets v2, signed, exported.
+    ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed", "--claimed-threshold", "1", "--online", "online"]);
+    ok(&st.ws, &["sign", "--holder", "alice", "--passphrase-file", s(&st.pass("alice")), "--yes"]);
+    ok(&st.ws, &["bundle", "export", "--out", s(&st.dir.join("b2.tar"))]);
+    let status: Value = serde_json::from_str(&ok(&st.ws, &["status", "--json"])).unwrap();
+    assert_eq!(status["trusted_key_warnings"], serde_json::json!([]), "{status}");
+}
+
+/// A holder's public key value (`keyval.public`) from its descriptor.
+fn public_of(ws: &Path, holder: &str) -> Value {
+    let desc: Value = serde_json::from_slice(&std::fs::read(ws.join(format!("current/holders/{holder}.json"))).unwrap()).unwrap();
+    desc["key"]["keyval"]["public"].clone()
+}
