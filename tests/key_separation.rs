@@ -58,7 +58,7 @@ fn setup() -> Setup {
     setup
 }
 
-fn root_init(ws: &Path, targets: &str, online: &str) -> Vec<String> {
+fn root_init(targets: &str, online: &str) -> Vec<String> {
     ["root", "init", "--root", "alice,bob", "--root-threshold", "2", "--targets", targets, "--targets-threshold", "1",
         "--snapshot", online, "--timestamp", online]
         .map(String::from)
@@ -95,7 +95,7 @@ fn a_record_comes_from_the_same_passphrase_and_a_wrong_one_registers_nothing() {
 #[test]
 fn targets_and_claimed_sharing_a_key_is_refused_and_separate_keys_go_through() {
     let st = setup();
-    ok(&st.ws, &args(&root_init(&st.ws, "alice", "online")));
+    ok(&st.ws, &args(&root_init("alice", "online")));
     let msg = refused(&st.ws, &["targets", "init", "--claimed", "alice,bob", "--claimed-threshold", "1", "--online", "online"], 1);
     let short = &st.keyid("alice")[..8];
     assert!(msg.contains(&format!("alice's key {short} would sign both targets and claimed")), "{msg}");
@@ -120,7 +120,7 @@ fn targets_and_claimed_sharing_a_key_is_refused_and_separate_keys_go_through() {
 fn an_online_key_in_an_offline_role_is_refused() {
     let st = setup();
     for (targets, online, pair) in [("alice", "alice", "both root and snapshot"), ("online", "online", "both targets and snapshot")] {
-        let msg = refused(&st.ws, &args(&root_init(&st.ws, targets, online)), 1);
+        let msg = refused(&st.ws, &args(&root_init(targets, online)), 1);
         assert!(msg.contains(pair) && msg.contains("signed online") && msg.ends_with("nothing was staged"), "{msg}");
     }
 }
@@ -128,7 +128,7 @@ fn an_online_key_in_an_offline_role_is_refused() {
 #[test]
 fn a_rotation_that_brings_a_claimed_key_into_targets_is_refused() {
     let st = setup();
-    ok(&st.ws, &args(&root_init(&st.ws, "alice", "online")));
+    ok(&st.ws, &args(&root_init("alice", "online")));
     ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed", "--claimed-threshold", "1", "--online", "online"]);
     for h in ["alice", "bob"] {
         ok(&st.ws, &["sign", "--holder", h, "--passphrase-file", s(&st.pass(h)), "--yes"]);
@@ -144,7 +144,7 @@ fn a_rotation_that_brings_a_claimed_key_into_targets_is_refused() {
 #[test]
 fn sign_with_a_person_signs_every_record_a_staged_role_needs_and_export_carries_them() {
     let st = setup();
-    ok(&st.ws, &args(&root_init(&st.ws, "alice", "online")));
+    ok(&st.ws, &args(&root_init("alice", "online")));
     ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed", "--claimed-threshold", "1", "--online", "online"]);
     for h in ["alice", "bob"] {
         ok(&st.ws, &["sign", "--holder", h, "--passphrase-file", s(&st.pass(h)), "--yes"]);
@@ -184,7 +184,7 @@ fn sign_with_a_person_signs_every_record_a_staged_role_needs_and_export_carries_
 #[test]
 fn an_old_workspace_that_shares_keys_is_warned_about_refused_and_migrated() {
     let st = setup();
-    ok(&st.ws, &args(&root_init(&st.ws, "alice", "online")));
+    ok(&st.ws, &args(&root_init("alice", "online")));
     ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed", "--claimed-threshold", "1", "--online", "online"]);
     for h in ["alice", "bob"] {
         ok(&st.ws, &["sign", "--holder", h, "--passphrase-file", s(&st.pass(h)), "--yes"]);
