@@ -285,6 +285,35 @@ mod tests {
         assert_eq!(pairs(&layout), vec![]);
     }
 
+    /// An index delegating to `shards` (name, keyids), signed by `signers` (keyids).
+    fn index(shards: &[(&str, &[&str])], signers: &[&str]) -> Metadata {
+        let roles: Vec<serde_json::Value> = shards
+            .iter()
+            .map(|(name, ids)| serde_json::json!({"name": name, "keyids": ids, "threshold": 1, "terminating": false, "paths": ["simple/*/*"]}))
+            .collect();
+        let signed = serde_json::json!({"_type": "targets", "spec_version": "1.0.31", "version": 1, "expires": "2030-01-01T00:00:00Z",
+            "targets": {}, "delegations": {"keys": {}, "roles": roles}});
+        let mut md = Metadata::from_signed(crate::canonical::to_canonical(&signed).unwrap()).unwrap();
+        for id in signers {
+            md.set_signature(crate::metadata::Signature { keyid: id.to_string(), sig: "00".into() });
+        }
+        md
+    }
+
+    #[test]
+    fn shards_count_as_roles_except_under_the_index_keys_or_an_index_awaiting_re_key() {
+        let claimed: BTreeSet<String> = ["c1", "c2"].map(String::from).into();
+        let names = |rs: Vec<RoleKeys>| rs.into_iter().map(|r| r.role).collect::<Vec<_>>();
+        // Sealed shards (keys of their own) are roles; a shard under the index's keys is part of claimed.
+        let md = index(&[("claimed.a", &["s1"]), ("claimed.b", &["C2", "c1"])], &["c1"]);
+        assert_eq!(names(shards(&md, &claimed, 1, false)), ["claimed.a"]);
+        // A trusted index the current claimed keys did not sign: not reachable, not counted...
+        let md = index(&[("claimed.a", &["t1"])], &["t1"]);
+        assert_eq!(names(shards(&md, &claimed, 1, false)), Vec::<String>::new());
+        // ...but once staged (it will be signed by the claimed keys) its shards count.
+        assert_eq!(names(shards(&md, &claimed, 1, true)), ["claimed.a"]);
+    }
+
     #[test]
     fn the_sentence_names_holder_key_roles_and_fix() {
         use crate::key::Algorithm;
