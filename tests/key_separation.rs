@@ -190,6 +190,11 @@ fn an_old_workspace_that_shares_keys_is_warned_about_refused_and_migrated() {
         ok(&st.ws, &["sign", "--holder", h, "--passphrase-file", s(&st.pass(h)), "--yes"]);
     }
     ok(&st.ws, &["bundle", "export", "--out", s(&st.dir.join("b1.tar"))]);
+    // A root renewal staged and signed before the workspace turns out to be an old one.
+    ok(&st.ws, &["renew", "root"]);
+    for h in ["alice", "bob"] {
+        ok(&st.ws, &["sign", "--holder", h, "--passphrase-file", s(&st.pass(h)), "--yes"]);
+    }
     // As an older version exported it: claimed delegated to alice's own (targets) key.
     let file = st.ws.join("current/trusted/targets.json");
     let mut md: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
@@ -206,6 +211,11 @@ fn an_old_workspace_that_shares_keys_is_warned_about_refused_and_migrated() {
     let pre = ceremony(&st.ws, &["preflight"]);
     let pre = String::from_utf8_lossy(&pre.stdout);
     assert!(pre.contains("key separation") && pre.contains("both targets and claimed"), "{pre}");
+    // Export refuses the signed renewal, with the fix.
+    let msg = refused(&st.ws, &["bundle", "export", "--out", s(&st.dir.join("never.tar"))], 1);
+    assert!(msg.contains("root version 2 breaks a rule: alice's key") && msg.contains("--for claimed"), "{msg}");
+    assert!(msg.ends_with("nothing was exported"), "{msg}");
+    ok(&st.ws, &["discard", "root"]);
     let msg = refused(&st.ws, &["renew", "targets"], 1);
     assert!(msg.contains("alice's key") && msg.contains("--for claimed") && msg.contains("nothing was staged"), "{msg}");
     // The migration: claimed names a key of its own again; targets v2, signed, exported.
