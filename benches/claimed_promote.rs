@@ -39,8 +39,9 @@ fn passphrase(h: &str) -> SecretBytes {
     SecretBytes::new(format!("{h} keeps seven quiet granite teapots").into_bytes())
 }
 
+/// A holder's key; a record `alice.claimed` derives from alice's passphrase under its own name.
 fn holder_signer(h: &str) -> PassphraseSigner {
-    PassphraseSigner::derive(&passphrase(h), h, &Profile::Test.params()).expect("derive")
+    PassphraseSigner::derive(&passphrase(ceremony::holder::person_of(h)), h, &Profile::Test.params()).expect("derive")
 }
 
 /// A small deterministic generator: names are reproducible across runs.
@@ -96,15 +97,16 @@ fn sign_md(md: &mut Metadata, signers: &[&dyn Signer]) {
     }
 }
 
-/// Root v1 and targets v1 trusted, alice/bob/carol and the online key registered.
+/// Root v1 and targets v1 trusted; alice/bob/carol (root, targets), their claimed keys
+/// alice.claimed/bob.claimed/carol.claimed (claimed) and the online key registered.
 fn bootstrap(dir: &Path, online: &SoftwareSigner) -> Workspace {
     let ws = Workspace::init(dir).expect("init");
     let lock = ws.lock().expect("lock");
-    let mut keys = Vec::new();
-    for h in HOLDERS {
-        let s = holder_signer(h);
-        keys.push(s.public_key().clone());
-        let holder = Holder { name: h.into(), key: s.public_key().clone(), source: s.key_source().clone(), registered: String::new() };
+    let (mut keys, mut claimed_keys) = (Vec::new(), Vec::new());
+    for h in HOLDERS.into_iter().flat_map(|h| [h.to_string(), format!("{h}.claimed")]) {
+        let s = holder_signer(&h);
+        if h.ends_with(".claimed") { &mut claimed_keys } else { &mut keys }.push(s.public_key().clone());
+        let holder = Holder { name: h, key: s.public_key().clone(), source: s.key_source().clone(), registered: String::new() };
         ws.add_holder(&lock, &holder).expect("holder");
     }
     let on = Holder { name: "online".into(), key: online.public_key().clone(), source: KeySource::PublicOnly, registered: String::new() };
@@ -118,7 +120,7 @@ fn bootstrap(dir: &Path, online: &SoftwareSigner) -> Workspace {
         expires,
     };
     propose::root_init(&ws, &lock, &plan).expect("root");
-    let tp = TargetsPlan { claimed: keys, claimed_threshold: 2, online: online.public_key().clone(), expires };
+    let tp = TargetsPlan { claimed: claimed_keys, claimed_threshold: 2, online: online.public_key().clone(), expires };
     pep480::targets_init(&ws, &lock, &tp).expect("targets");
     drop(lock);
     sign_and_export(&ws, &dir.with_extension("bootstrap.tar"));
@@ -152,7 +154,7 @@ fn recently_claimed(names: &[String], keys: &[Key], online: &SoftwareSigner, ver
 }
 
 /// Writes 1,000,000 projects straight into the trusted claimed index and shards, signed by
-/// alice and bob, as earlier promotions would have left them.
+/// alice.claimed and bob.claimed, as earlier promotions would have left them.
 fn seed_claimed(ws: &Workspace, n: usize) {
     let keys = dev_keys(20_000);
     let all = names(n, 7);
@@ -163,7 +165,7 @@ fn seed_claimed(ws: &Workspace, n: usize) {
         by_leaf.entry(key[..1].to_string()).or_default().insert(project(name, &keys[i % keys.len()]));
     }
     let expires = OffsetDateTime::now_utc() + Duration::days(300);
-    let signers: Vec<PassphraseSigner> = ["alice", "bob"].iter().map(|h| holder_signer(h)).collect();
+    let signers: Vec<PassphraseSigner> = ["alice.claimed", "bob.claimed"].iter().map(|h| holder_signer(h)).collect();
     let refs: Vec<&dyn Signer> = signers.iter().map(|s| s as &dyn Signer).collect();
     let max = claimed::DEFAULT_SHARD_MAX_BYTES;
     let lock = ws.lock().expect("lock");
@@ -217,12 +219,12 @@ fn run_step(dir: &Path, step: &str) {
     );
 }
 
-/// The timed part: promote, alice signs, bob signs, export, each in its own process. The
+/// The timed part: promote, alice and bob sign (with their claimed keys), export, each in its own process. The
 /// time is from before the first process starts to after the last ends.
 fn run_timed(dir: &Path) -> String {
     let start = Instant::now();
     let (mut peak, mut promote_s, mut files) = (0.0f64, 0.0, 0);
-    for step in ["promote", "alice", "bob", "export"] {
+    for step in ["promote", "alice.claimed", "bob.claimed", "export"] {
         let out: serde_json::Value = serde_json::from_str(&child_with(dir, &["--child-step", step])).expect("step output");
         let (s, p) = (out["s"].as_f64().unwrap_or(0.0), out["peak_mib"].as_f64().unwrap_or(0.0));
         eprintln!("    {step}: {s:.2} s, peak {p:.0} MiB, after {:.2} s", start.elapsed().as_secs_f64());
@@ -243,7 +245,7 @@ fn run_timed(dir: &Path) -> String {
 /// signatures on every file, write the files, read them back.
 fn run_core(dir: &Path) {
     let ws = Workspace::open(dir).expect("open");
-    let signers: Vec<PassphraseSigner> = ["alice", "bob"].iter().map(|h| holder_signer(h)).collect();
+    let signers: Vec<PassphraseSigner> = ["alice.claimed", "bob.claimed"].iter().map(|h| holder_signer(h)).collect();
     let out = dir.with_extension("core");
     std::fs::create_dir_all(&out).expect("out dir");
     let start = Instant::now();

@@ -7,6 +7,12 @@
 #   CEREMONY_RUNBOOK_USB        the mounted USB stick's directory: the bundle, report and root go there
 #   CEREMONY_RUNBOOK_HOLDERS    space-separated holder specs (ceremony-scripts/lib.sh rb_register):
 #                               "alice:yubikey:12345678:9c bob:pkcs11:/usr/lib/...so:TOKEN:LABEL carol:passphrase"
+#   CEREMONY_RUNBOOK_CLAIMED_HOLDERS  the holders' claimed keys, same spec format, NAME the person:
+#                               registered as NAME.claimed (`key new ... --for claimed`), because a key
+#                               that signed both targets and claimed would let the online key serve
+#                               one as the other. Default: NAME:passphrase for each passphrase holder
+#                               (the key comes from the same passphrase); token holders must name
+#                               another slot or key label, e.g. "alice:yubikey:12345678:9d:generate"
 #   CEREMONY_RUNBOOK_ONLINE_KEY the online key's public TUF key file, brought from the online side
 #   CEREMONY_RUNBOOK_THRESHOLD  signatures needed for root, targets and claimed (default 2)
 #   CEREMONY_RUNBOOK_SIGNERS    who signs today (default: every holder)
@@ -26,6 +32,11 @@ names=()
 for spec in "${specs[@]}"; do names+=("${spec%%:*}"); done
 read -r -a signers <<<"${CEREMONY_RUNBOOK_SIGNERS:-${names[*]}}"
 list="$(IFS=,; echo "${names[*]}")"
+claimed_line="$(rb_claimed_specs "${specs[@]}")"
+read -r -a claimed_specs <<<"$claimed_line"
+claimed_names=()
+for spec in "${claimed_specs[@]}"; do claimed_names+=("${spec%%:*}.claimed"); done
+claimed_list="$(IFS=,; echo "${claimed_names[*]}")"
 
 rb_title "Bootstrap ceremony: keys, root version 1, top-level targets"
 rb_say "Holders: ${names[*]}; $threshold of ${#names[@]} must sign root, targets and claimed."
@@ -36,6 +47,8 @@ rb_ceremony init
 
 rb_step "each holder registers their key"
 for spec in "${specs[@]}"; do rb_register "$spec"; done
+rb_step "each holder registers their claimed key, which signs nothing else"
+for spec in "${claimed_specs[@]}"; do rb_register "$spec" claimed; done
 rb_check "the online key file's SHA-256 ($(sha256sum "$CEREMONY_RUNBOOK_ONLINE_KEY" | cut -c1-16)…) was read out by the online side's operator and matches"
 rb_ceremony key import --holder online "$CEREMONY_RUNBOOK_ONLINE_KEY"
 rb_ceremony key list
@@ -44,7 +57,7 @@ rb_check "every holder sees their own name, key type and token serial in the lis
 rb_step "stage root version 1 and the top-level targets"
 rb_ceremony root init --root "$list" --root-threshold "$threshold" --targets "$list" --targets-threshold "$threshold" \
     --snapshot online --timestamp online --expires "$expires"
-rb_ceremony targets init --claimed "$list" --claimed-threshold "$threshold" --online online --expires "$expires"
+rb_ceremony targets init --claimed "$claimed_list" --claimed-threshold "$threshold" --online online --expires "$expires"
 rb_check "the roles, keys and thresholds on screen are the ones agreed in the ceremony plan"
 
 rb_step "the holders sign"

@@ -10,6 +10,9 @@
 #   CEREMONY_RUNBOOK_SECRET_<HOLDER>   file whose first line is HOLDER's passphrase or
 #                                      token PIN (HOLDER upper-cased, non-alphanumerics
 #                                      as _: holder "carol-b" -> CEREMONY_RUNBOOK_SECRET_CAROL_B)
+#                                      A person's record for a role (alice.claimed) uses
+#                                      CEREMONY_RUNBOOK_SECRET_ALICE_CLAIMED if set, else
+#                                      alice's file (the same passphrase; the same PIN).
 #
 # Common settings:
 #   CEREMONY            the ceremony binary (default: `ceremony` on PATH)
@@ -110,10 +113,13 @@ rb_secret_var() {
 }
 
 # The file holding HOLDER's secret, or nothing (then the tool asks on the terminal).
-# Non-interactive runs need the file.
+# Non-interactive runs need the file. A record PERSON.ROLE falls back to PERSON's file.
 rb_secret_file() {
     local var
     var="$(rb_secret_var "$1")"
+    if [[ -z "${!var:-}" && "$1" == *.* ]]; then
+        var="$(rb_secret_var "${1%.*}")"
+    fi
     if [[ -n "${!var:-}" ]]; then
         [[ -r "${!var}" ]] || rb_die "$var names ${!var}, which cannot be read"
         echo "${!var}"
@@ -122,17 +128,23 @@ rb_secret_file() {
     fi
 }
 
-# The flag that hands HOLDER's secret file to the tool: --pin-file for tokens,
-# --passphrase-file for passphrase keys (from where `key list` says the key lives).
+# The flags that hand HOLDER's secret files to the tool for HOLDER and HOLDER's records
+# (HOLDER.root, HOLDER.targets, HOLDER.claimed), which `sign --holder HOLDER` signs with
+# too: --pin-file for tokens, --passphrase-file for passphrase keys (from where `key list`
+# says each key lives), each flag once, from the first record that needs it.
 rb_secret_flag() {
-    local holder="$1" file line
-    file="$(rb_secret_file "$holder")"
-    [[ -n "$file" ]] || return 0
-    line="$("$CEREMONY" key list | awk -v h="$holder" '$1 == h')"
-    case "$line" in
-        *YubiKey* | *PKCS#11*) printf '%s\n%s\n' --pin-file "$file" ;;
-        *) printf '%s\n%s\n' --passphrase-file "$file" ;;
-    esac
+    local holder="$1" name rest file pin="" pass=""
+    while read -r name rest; do
+        [[ "$name" == "$holder" || "$name" == "$holder".root || "$name" == "$holder".targets || "$name" == "$holder".claimed ]] || continue
+        file="$(rb_secret_file "$name")"
+        [[ -n "$file" ]] || continue
+        case "$rest" in
+            *YubiKey* | *PKCS#11*) [[ -n "$pin" ]] || pin="$file" ;;
+            *) [[ -n "$pass" ]] || pass="$file" ;;
+        esac
+    done < <("$CEREMONY" key list)
+    [[ -z "$pin" ]] || printf '%s\n%s\n' --pin-file "$pin"
+    [[ -z "$pass" ]] || printf '%s\n%s\n' --passphrase-file "$pass"
 }
 
 # The room: bags, image, network, then the tool's own preflight checks.
@@ -166,18 +178,29 @@ rb_run_preflight() {
 #   NAME:passphrase
 #   NAME:yubikey:SERIAL[:SLOT[:generate]]
 #   NAME:pkcs11:MODULE:TOKEN:KEY-LABEL
+# With a ROLE (second argument), registers NAME's own key for that role, the record
+# NAME.ROLE (`--for ROLE`): for a passphrase key, from NAME's passphrase; for a token,
+# the spec names another slot or key label.
 # CEREMONY_RUNBOOK_KDF_PROFILE=test derives passphrase keys with the fast, UNSAFE profile
 # (rehearsals and tests only).
 rb_register() {
-    local spec="$1" name kind a b c d
+    local spec="$1" role="${2:-}" name kind a b c d
     IFS=: read -r name kind a b c d <<<"$spec"
     [[ -n "$name" && -n "$kind" ]] || rb_die "holder spec \"$spec\" is not NAME:KIND[:...]"
-    local file
-    file="$(rb_secret_file "$name")"
+    local file record="$name" forrole=()
+    if [[ -n "$role" ]]; then
+        record="$name.$role"
+        forrole=(--for "$role")
+    fi
+    file="$(rb_secret_file "$record")"
     case "$kind" in
         passphrase)
-            rb_check "$name is alone at the keyboard to choose the passphrase (or has it written in the sealed envelope)"
-            local args=(key new passphrase --holder "$name")
+            if [[ -n "$role" ]]; then
+                rb_check "$name is alone at the keyboard to type their passphrase again: $record's key is derived from it"
+            else
+                rb_check "$name is alone at the keyboard to choose the passphrase (or has it written in the sealed envelope)"
+            fi
+            local args=(key new passphrase --holder "$name" "${forrole[@]}")
             [[ -n "$file" ]] && args+=(--passphrase-file "$file")
             [[ -n "${CEREMONY_RUNBOOK_KDF_PROFILE:-}" ]] && args+=(--kdf-profile "$CEREMONY_RUNBOOK_KDF_PROFILE")
             rb_ceremony "${args[@]}"
@@ -185,7 +208,7 @@ rb_register() {
         yubikey)
             [[ -n "$a" ]] || rb_die "holder spec \"$spec\" needs the YubiKey's serial: NAME:yubikey:SERIAL"
             rb_check "$name's YubiKey came out of its sealed bag and the serial printed on it is $a"
-            local args=(key new yubikey --holder "$name" --serial "$a" --slot "${b:-9c}")
+            local args=(key new yubikey --holder "$name" "${forrole[@]}" --serial "$a" --slot "${b:-9c}")
             [[ "$c" == generate ]] && args+=(--generate)
             [[ -n "$file" ]] && args+=(--pin-file "$file")
             rb_ceremony "${args[@]}"
@@ -193,12 +216,30 @@ rb_register() {
         pkcs11)
             [[ -n "$a" && -n "$b" && -n "$c" ]] || rb_die "holder spec \"$spec\" needs NAME:pkcs11:MODULE:TOKEN:KEY-LABEL"
             rb_check "$name's token \"$b\" came out of its sealed bag and its serial matches the record"
-            local args=(key new pkcs11 --holder "$name" --module "$a" --token "$b" --key-label "$c")
+            local args=(key new pkcs11 --holder "$name" "${forrole[@]}" --module "$a" --token "$b" --key-label "$c")
             [[ -n "$file" ]] && args+=(--pin-file "$file")
             rb_ceremony "${args[@]}"
             ;;
         *) rb_die "holder spec \"$spec\": the key kind must be passphrase, yubikey or pkcs11" ;;
     esac
+}
+
+# The claimed key specs: CEREMONY_RUNBOOK_CLAIMED_HOLDERS, or for each passphrase holder
+# of CEREMONY_RUNBOOK_HOLDERS, NAME:passphrase (NAME.claimed from NAME's passphrase). A
+# token holder's claimed key lives in another slot or key label, which only they can name.
+rb_claimed_specs() {
+    if [[ -n "${CEREMONY_RUNBOOK_CLAIMED_HOLDERS:-}" ]]; then
+        echo "$CEREMONY_RUNBOOK_CLAIMED_HOLDERS"
+        return 0
+    fi
+    local spec out=()
+    for spec in "$@"; do
+        case "$spec" in
+            *:passphrase) out+=("$spec") ;;
+            *) rb_die "set CEREMONY_RUNBOOK_CLAIMED_HOLDERS: ${spec%%:*} holds a token key, and their claimed key must be another slot or key label (e.g. \"${spec%%:*}:yubikey:SERIAL:9d:generate\")" ;;
+        esac
+    done
+    echo "${out[*]}"
 }
 
 # Each named holder reviews and signs what needs their key.

@@ -227,10 +227,17 @@ pub fn run(opts: &DemoOptions, emit: &mut dyn FnMut(Event)) -> Result<DemoSummar
 impl Demo<'_> {
     /// Registers a holder with a key derived from a fresh passphrase (test KDF profile:
     /// the keys are thrown away, so the strong profile's seconds would buy nothing).
-    fn add_passphrase_holder(&mut self, name: &str) -> Result<(), DemoError> {
+    fn add_passphrase_holder(&mut self, name: &str) -> Result<SecretBytes, DemoError> {
         let phrase = generate_passphrase(name);
         let secret = SecretBytes::new(phrase.as_bytes().to_vec());
-        let signer = at("derive a key", PassphraseSigner::derive(&secret, name, &Profile::Test.params()))?;
+        self.add_passphrase_record(name, &secret)?;
+        Ok(secret)
+    }
+
+    /// Registers `name` (a person, or a person's record such as `alice.claimed`) with the key
+    /// `secret` derives under that name: the same passphrase gives each record its own key.
+    fn add_passphrase_record(&mut self, name: &str, secret: &SecretBytes) -> Result<(), DemoError> {
+        let signer = at("derive a key", PassphraseSigner::derive(secret, name, &Profile::Test.params()))?;
         let holder = Holder {
             name: name.to_string(),
             key: signer.public_key().clone(),
@@ -264,11 +271,14 @@ impl Demo<'_> {
         (self.emit)(Event::Staged { role: role.to_string(), version: md.version(), digest_hex: hex::encode(d), words });
     }
 
-    /// Phase 1: alice, bob and carol hold root, targets and claimed at 2 of 3.
+    /// Phase 1: alice, bob and carol hold root and targets at 2 of 3, and claimed at 2 of 3
+    /// with keys of its own (alice.claimed, ...) from the same passphrases: a key that signed
+    /// both targets and claimed would let the online key serve one file as the other.
     fn bootstrap(&mut self) -> Result<PathBuf, DemoError> {
         (self.emit)(Event::Phase { number: 1, title: "bootstrap: keys, root version 1, top-level targets" });
         for name in ["alice", "bob", "carol"] {
-            self.add_passphrase_holder(name)?;
+            let secret = self.add_passphrase_holder(name)?;
+            self.add_passphrase_record(&format!("{name}.claimed"), &secret)?;
         }
         let online = Holder {
             name: "online".into(),
@@ -282,14 +292,15 @@ impl Demo<'_> {
         let expires = propose::default_expiry(self.now);
         let plan = RootPlan {
             root: RolePlan { keys: three.clone(), threshold: 2 },
-            targets: RolePlan { keys: three.clone(), threshold: 2 },
+            targets: RolePlan { keys: three, threshold: 2 },
             snapshot: RolePlan { keys: vec![online.clone()], threshold: 1 },
             timestamp: RolePlan { keys: vec![online.clone()], threshold: 1 },
             expires,
         };
         let lock = at("lock the workspace", self.ws.lock())?;
         let root = at("stage root version 1", propose::root_init(&self.ws, &lock, &plan))?;
-        let tp = TargetsPlan { claimed: three, claimed_threshold: 2, online, expires };
+        let claimed = self.keys(&["alice.claimed", "bob.claimed", "carol.claimed"])?;
+        let tp = TargetsPlan { claimed, claimed_threshold: 2, online, expires };
         let targets = at("stage targets", pep480::targets_init(&self.ws, &lock, &tp))?;
         drop(lock);
         self.staged("root", &root);
@@ -321,7 +332,8 @@ fn project_names(n: usize) -> Vec<String> {
 
 impl Demo<'_> {
     /// Phase 2: the online repository's recently-claimed (generated here, signed by the
-    /// online key) moves into the offline claimed role; bob and carol sign.
+    /// online key) moves into the offline claimed role; bob and carol sign with their
+    /// claimed keys.
     fn promotion(&mut self, count: usize) -> Result<(PathBuf, usize), DemoError> {
         (self.emit)(Event::Phase { number: 2, title: "promotion: projects move from recently-claimed into claimed" });
         let projects: ShardProjects = project_names(count)
@@ -356,7 +368,7 @@ impl Demo<'_> {
         for (role, md) in &staged {
             self.staged(role, md);
         }
-        self.sign(&["bob", "carol"])?;
+        self.sign(&["bob.claimed", "carol.claimed"])?;
         self.export("promotion", "2-promotion.tar")?;
         Ok((rc, promotion.new.len()))
     }
@@ -365,7 +377,7 @@ impl Demo<'_> {
     /// (alice, bob, carol) and 2 of the new (alice, bob, dave): dave alone is not enough.
     fn rotation(&mut self) -> Result<(), DemoError> {
         (self.emit)(Event::Phase { number: 3, title: "root rotation: carol's root key is replaced by dave's" });
-        self.add_passphrase_holder("dave")?;
+        drop(self.add_passphrase_holder("dave")?);
         let rotation = Rotation {
             add_root: self.keys(&["dave"])?,
             remove_root: self.keys(&["carol"])?,

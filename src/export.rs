@@ -29,8 +29,9 @@ pub struct Exported {
 }
 
 fn incomplete(s: &RoleStatus) -> String {
+    // A broken rule's sentence already says what to do; signatures would not help.
     if let Some(p) = s.problems.first() {
-        return format!("{} version {} breaks a rule: {p}", s.role, s.version);
+        return format!("{} version {} breaks a rule: {p}; nothing was exported", s.role, s.version);
     }
     match s.thresholds.iter().find(|(_, r)| !r.is_met()) {
         Some((label, r)) => format!(
@@ -49,7 +50,11 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         return Err(refused("nothing is staged, so there is nothing to export"));
     }
     if let Some((s, _)) = staged.iter().find(|(s, _)| !s.complete()) {
-        return Err(refused(format!("{}; collect the missing signatures before exporting", incomplete(s))));
+        let why = incomplete(s);
+        if !s.problems.is_empty() {
+            return Err(refused(why));
+        }
+        return Err(refused(format!("{why}; collect the missing signatures before exporting")));
     }
     let mut files = Vec::new();
     for root in staging::trusted_roots(ws)? {

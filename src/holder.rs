@@ -162,6 +162,36 @@ pub fn check_name(name: &str) -> Result<(), HolderError> {
     }
 }
 
+/// The roles a person may hold a key of their own for (`--for ROLE`): the roles whose keys
+/// must differ (see `exclusive_keys`).
+pub const RECORD_ROLES: [&str; 3] = ["root", "targets", "claimed"];
+
+/// The holder record for `person`'s key for `role` (`alice.claimed`), or `person` itself.
+pub fn record_name(person: &str, role: Option<&str>) -> String {
+    match role {
+        Some(role) => format!("{person}.{role}"),
+        None => person.to_string(),
+    }
+}
+
+/// The person and role of a record named `PERSON.ROLE` (ROLE one of [`RECORD_ROLES`]).
+pub fn split_record(name: &str) -> Option<(&str, &str)> {
+    let (person, role) = name.rsplit_once('.')?;
+    (!person.is_empty() && RECORD_ROLES.contains(&role)).then_some((person, role))
+}
+
+/// The person a record belongs to: `alice` for `alice.claimed` and for `alice`.
+pub fn person_of(name: &str) -> &str {
+    split_record(name).map_or(name, |(person, _)| person)
+}
+
+/// `person`'s records: `person` itself (if registered) and every `person.ROLE`, in that order.
+pub fn records_of<'h>(holders: &'h [Holder], person: &str) -> Vec<&'h Holder> {
+    let own = holders.iter().filter(|h| h.name == person);
+    let more = holders.iter().filter(|h| split_record(&h.name).is_some_and(|(p, _)| p == person));
+    own.chain(more).collect()
+}
+
 impl Holder {
     /// The descriptor file's JSON.
     pub fn to_json(&self) -> Vec<u8> {
@@ -211,6 +241,24 @@ mod tests {
         for bad in ["", ".", "..", "-x", "a/b", "a b", "ä", &"x".repeat(65)] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn records_of_a_person() {
+        assert_eq!(record_name("alice", Some("claimed")), "alice.claimed");
+        assert_eq!(split_record("alice.claimed"), Some(("alice", "claimed")));
+        assert_eq!(split_record("bob.smith"), None);
+        assert_eq!(person_of("alice.targets"), "alice");
+        assert_eq!(person_of("bob.smith"), "bob.smith");
+        let h = |name: &str| Holder {
+            name: name.into(),
+            key: SoftwareSigner::generate(Algorithm::Ed25519).public_key().clone(),
+            source: KeySource::PublicOnly,
+            registered: String::new(),
+        };
+        let all = [h("alice.claimed"), h("alice"), h("alice.smith"), h("bob.claimed")];
+        let names: Vec<&str> = records_of(&all, "alice").iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["alice", "alice.claimed"]);
     }
 
     #[test]

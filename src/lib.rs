@@ -28,6 +28,7 @@ pub mod collected;
 pub mod cli;
 pub mod demo;
 pub mod datetime;
+pub mod exclusive_keys;
 pub mod export;
 pub mod fsio;
 pub mod holder;

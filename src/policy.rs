@@ -7,7 +7,9 @@
 //! - every threshold is at least 1 and at most the number of keys listed for the role;
 //! - every threshold can be reached by registered holders' keys;
 //! - every key is listed under its own keyid, so no key's content can change under an
-//!   existing keyid.
+//!   existing keyid;
+//! - keys are exclusive to a role (`exclusive_keys`): no key signs two offline
+//!   targets-type roles, and no online key signs an offline role.
 //!
 //! The thresholds themselves (root N's and root N+1's for a rotation) are checked by
 //! `staging::status`.
@@ -128,6 +130,8 @@ pub fn check_except_shard_contents(
     }
     if crate::claimed::shard_key_of(role).is_none() {
         problems.extend(crate::claimed::layout_problems(role, md));
+        // A shard's keys are listed in the index, so the index's check covers them.
+        problems.extend(crate::exclusive_keys::problems(ws, role, md, holders)?);
     }
     Ok(problems)
 }
@@ -236,12 +240,24 @@ mod tests {
     }
 
     fn root(version: u64, keys: &[(String, &Key)], threshold: u64, expires: &str) -> Metadata {
+        root_online(version, keys, threshold, expires, None)
+    }
+
+    /// A root whose roles all list `keys`, or with snapshot and timestamp on `online`.
+    fn root_online(version: u64, keys: &[(String, &Key)], threshold: u64, expires: &str, online: Option<&Key>) -> Metadata {
         let ids: Vec<&String> = keys.iter().map(|(id, _)| id).collect();
-        let key_map: serde_json::Map<String, Value> = keys.iter().map(|(id, k)| (id.clone(), key_value(k))).collect();
+        let mut key_map: serde_json::Map<String, Value> = keys.iter().map(|(id, k)| (id.clone(), key_value(k))).collect();
         let role = json!({"keyids": ids, "threshold": threshold});
+        let online_role = match online {
+            Some(k) => {
+                key_map.insert(k.keyid().to_string(), key_value(k));
+                json!({"keyids": [k.keyid()], "threshold": 1})
+            }
+            None => role.clone(),
+        };
         let signed = json!({"_type": "root", "spec_version": "1.0.31", "version": version, "expires": expires,
             "consistent_snapshot": true, "keys": key_map,
-            "roles": {"root": role, "targets": role, "snapshot": role, "timestamp": role}});
+            "roles": {"root": role, "targets": role, "snapshot": online_role, "timestamp": online_role}});
         Metadata::from_signed(crate::canonical::to_canonical(&signed).unwrap()).unwrap()
     }
 
@@ -266,9 +282,20 @@ mod tests {
     #[test]
     fn a_good_root_breaks_no_rule() {
         let a = SoftwareSigner::generate(Algorithm::Ed25519);
+        let online = SoftwareSigner::generate(Algorithm::Ed25519);
+        let (_d, ws, holders) = workspace_with(&[a.public_key(), online.public_key()]);
+        let md = root_online(1, &[(a.public_key().keyid().into(), a.public_key())], 1, LATER, Some(online.public_key()));
+        assert_eq!(check(&ws, "root", &md, &holders, now()).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn exclusive_keys_rule() {
+        // The online key also listed for root and targets: refused, naming the holder.
+        let a = SoftwareSigner::generate(Algorithm::Ed25519);
         let (_d, ws, holders) = workspace_with(&[a.public_key()]);
         let md = root(1, &[(a.public_key().keyid().into(), a.public_key())], 1, LATER);
-        assert_eq!(check(&ws, "root", &md, &holders, now()).unwrap(), Vec::<String>::new());
+        let p = check(&ws, "root", &md, &holders, now()).unwrap();
+        assert!(p.iter().any(|p| p.starts_with("h0's key") && p.contains("both root and snapshot")), "{p:?}");
     }
 
     #[test]

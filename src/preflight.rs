@@ -392,7 +392,18 @@ pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
         }
     }
     out.extend(clock(now, &expiries, newest_record.as_deref()));
+    out.extend(key_separation(&ws));
     out
+}
+
+/// A warning for each key the trusted layout lists for two roles that must not share it.
+fn key_separation(ws: &Workspace) -> Vec<Check> {
+    let holders = ws.holders().unwrap_or_default();
+    match crate::exclusive_keys::trusted_problems(ws, &holders) {
+        Ok(p) if p.is_empty() => vec![Check::new("key separation", Level::Pass, "no key of the trusted metadata signs two roles a client could confuse")],
+        Ok(p) => p.into_iter().map(|w| Check::new("key separation", Level::Warn, w)).collect(),
+        Err(e) => vec![Check::new("key separation", Level::Warn, format!("could not be checked: {e}"))],
+    }
 }
 
 /// Every check, in the order they are printed.

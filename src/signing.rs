@@ -27,6 +27,13 @@ pub struct Signable {
 /// The staged roles (all, or those named) whose governing thresholds list `holder`'s key.
 /// Refuses a role that breaks a policy rule: nothing counts as signable until it keeps them.
 pub fn signable(ws: &Workspace, holder: &Holder, only: &[String], now: OffsetDateTime) -> Result<Vec<Signable>, SignRefusal> {
+    let mut per_record = signable_records(ws, std::slice::from_ref(holder), only, now)?;
+    Ok(per_record.pop().map(|(_, roles)| roles).unwrap_or_default())
+}
+
+/// [`signable`] for each of a person's records (`alice`, `alice.claimed`, ...): the records
+/// some staged role needs, each with its roles. A named role must need one of the records.
+pub fn signable_records(ws: &Workspace, records: &[Holder], only: &[String], now: OffsetDateTime) -> Result<Vec<(Holder, Vec<Signable>)>, SignRefusal> {
     let staged = staging::staged_roles(ws)?;
     for name in only {
         if !staged.contains(name) {
@@ -36,13 +43,26 @@ pub fn signable(ws: &Workspace, holder: &Holder, only: &[String], now: OffsetDat
     let holders = ws.holders()?;
     let wanted: Vec<String> = staged.into_iter().filter(|r| only.is_empty() || only.contains(r)).collect();
     let delegators = staging::Delegators::load(ws)?;
-    let checked = crate::par::map(&wanted, |role| signable_role(ws, role, holder, &holders, &delegators, only, now));
     let mut out = Vec::new();
-    for s in checked {
-        out.extend(s?);
+    for holder in records {
+        let checked = crate::par::map(&wanted, |role| signable_role(ws, role, holder, &holders, &delegators, now));
+        let mut roles = Vec::new();
+        for s in checked {
+            roles.extend(s?);
+        }
+        if !roles.is_empty() {
+            out.push((holder.clone(), roles));
+        }
+    }
+    let who = match records {
+        [one] => format!("{}'s key", one.name),
+        more => format!("any of the keys of {}", more.iter().map(|h| h.name.as_str()).collect::<Vec<_>>().join(", ")),
+    };
+    if let Some(role) = only.iter().find(|r| !out.iter().any(|(_, roles)| roles.iter().any(|s| &s.role == *r))) {
+        return Err(refused(format!("{who} is not one of the keys that sign {role}")));
     }
     if out.is_empty() {
-        return Err(refused(format!("no staged role needs {}'s key", holder.name)));
+        return Err(refused(format!("no staged role needs {who}")));
     }
     Ok(out)
 }
@@ -53,7 +73,6 @@ fn signable_role(
     holder: &Holder,
     holders: &[Holder],
     delegators: &staging::Delegators,
-    only: &[String],
     now: OffsetDateTime,
 ) -> Result<Option<Signable>, SignRefusal> {
     let md = staging::staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.to_string()))?;
@@ -61,9 +80,6 @@ fn signable_role(
     staging::check_intact_under(role, &md, &gov)?;
     let needed = gov.iter().any(|g| g.delegation.keys.iter().any(|(id, _)| id == holder.key.keyid()));
     if !needed {
-        if only.iter().any(|r| r == role) {
-            return Err(refused(format!("{}'s key is not one of the keys that sign {role}", holder.name)));
-        }
         return Ok(None);
     }
     let problems = crate::policy::check(ws, role, &md, holders, now)?;
@@ -221,10 +237,17 @@ pub fn parse_signature_file(bytes: &[u8]) -> Result<SignatureFile, String> {
 
 /// `holder`'s signatures over the staged roles.
 pub fn export_signatures(ws: &Workspace, holder: &Holder) -> Result<SignatureFile, SignRefusal> {
+    export_signatures_of(ws, &holder.name, std::slice::from_ref(holder))
+}
+
+/// The signatures of a person's `records` (`alice`, `alice.claimed`) over the staged roles,
+/// in one file named for `person`.
+pub fn export_signatures_of(ws: &Workspace, person: &str, records: &[Holder]) -> Result<SignatureFile, SignRefusal> {
     let mut signatures = Vec::new();
     for role in staging::staged_roles(ws)? {
         let md = staging::staged(ws, &role)?.ok_or_else(|| StageError::NotStaged(role.clone()))?;
-        for s in md.signatures().iter().filter(|s| s.keyid == holder.key.keyid() && !s.sig.is_empty()) {
+        let ours = |s: &&Signature| !s.sig.is_empty() && records.iter().any(|h| s.keyid == h.key.keyid());
+        for s in md.signatures().iter().filter(ours) {
             signatures.push(SignatureEntry {
                 role: role.clone(),
                 version: md.version(),
@@ -235,9 +258,9 @@ pub fn export_signatures(ws: &Workspace, holder: &Holder) -> Result<SignatureFil
         }
     }
     if signatures.is_empty() {
-        return Err(refused(format!("{} has not signed any staged role here; sign first", holder.name)));
+        return Err(refused(format!("{person} has not signed any staged role here; sign first")));
     }
-    Ok(SignatureFile { format: SIGNATURE_FORMAT.into(), holder: holder.name.clone(), signatures })
+    Ok(SignatureFile { format: SIGNATURE_FORMAT.into(), holder: person.to_string(), signatures })
 }
 
 /// Checks every entry of every file and keeps them all, or keeps nothing. Returns how

@@ -34,8 +34,9 @@ fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// alice, bob, carol (passphrase keys, test profile) and the online key from python;
-/// root v1 and targets v1 staged.
+/// alice, bob, carol (passphrase keys, test profile) with their claimed keys alice.claimed,
+/// bob.claimed, carol.claimed (same passphrases) and the online key from python; root v1
+/// and targets v1 staged.
 fn setup() -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
@@ -46,12 +47,14 @@ fn setup() -> Setup {
         let pf = files.join(format!("{h}.pass"));
         std::fs::write(&pf, format!("{h} keeps seven quiet granite teapots\n")).unwrap();
         ok(&ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", path_str(&pf), "--kdf-profile", "test"]);
+        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--for", "claimed", "--passphrase-file", path_str(&pf)]);
     }
     py(&["keygen", path_str(&files.join("online"))]);
     ok(&ws, &["key", "import", "--holder", "online", path_str(&files.join("online.pub.json"))]);
     ok(&ws, &["root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice,bob,carol",
         "--targets-threshold", "2", "--snapshot", "online", "--timestamp", "online"]);
-    ok(&ws, &["targets", "init", "--claimed", "alice,bob,carol", "--claimed-threshold", "2", "--online", "online"]);
+    let claimed = "alice.claimed,bob.claimed,carol.claimed";
+    ok(&ws, &["targets", "init", "--claimed", claimed, "--claimed-threshold", "2", "--online", "online"]);
     Setup { _tmp: tmp, ws, files }
 }
 
@@ -75,6 +78,7 @@ impl Setup {
         out
     }
 
+    /// Each holder signs with every record a staged role needs (alice and alice.claimed).
     fn sign_all(&self, holders: &[&str]) {
         for h in holders {
             let pf = self.files.join(format!("{h}.pass"));

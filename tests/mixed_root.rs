@@ -122,10 +122,13 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     assert_eq!(by_holder("alice")["scheme"], "ed25519");
     assert_eq!(by_holder("alice")["source"]["kind"], "passphrase");
 
+    // The online key is a key of its own: it may not sign an offline role.
+    let online = secret_file(tmp.path(), "online.pass", "online keeps eleven paper lanterns 12");
+    ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", s(&online), "--kdf-profile", "test"]);
     let holders = ["piv", "hsm-p256", "hsm-ed25519", "alice"];
     ok(&ws, &[
         "root", "init", "--root", &holders.join(","), "--root-threshold", "4", "--targets", "alice", "--targets-threshold", "1",
-        "--snapshot", "hsm-ed25519", "--timestamp", "hsm-ed25519",
+        "--snapshot", "online", "--timestamp", "online",
     ]);
     // No terminal and no --pin-file: a PIN is asked for, so the refusal names --pin-file.
     for holder in ["piv", "hsm-p256"] {
@@ -226,7 +229,10 @@ fn opensc_signs_a_root_with_the_piv_cards_9c_key_through_pkcs11() {
     assert!(stderr(&out).contains("PIN") && stderr(&out).contains("wrong"), "{}", stderr(&out));
     ok(&scratch, &["key", "list"]); // (the right PIN below resets the card's retry counter)
 
-    ok(&ws, &["root", "init", "--root", "card", "--root-threshold", "1", "--targets", "card", "--targets-threshold", "1", "--snapshot", "card", "--timestamp", "card"]);
+    // The online key is a key of its own: it may not sign an offline role.
+    let online = secret_file(tmp.path(), "online.pass", "online keeps eleven paper lanterns 12");
+    ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", s(&online), "--kdf-profile", "test"]);
+    ok(&ws, &["root", "init", "--root", "card", "--root-threshold", "1", "--targets", "card", "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online"]);
     // Root and targets: two signatures in one run, each with its own context-specific login.
     ok(&ws, &["sign", "--holder", "card", "--pin-file", s(&piv_pin), "--yes"]);
     ok(&ws, &["bundle", "export", "--out", s(&tmp.path().join("b.tar"))]);

@@ -57,9 +57,13 @@ fn a_mixed_root_of_token_and_passphrase_keys_meets_its_threshold_in_python_tuf()
     let types: Vec<&str> = list.as_array().unwrap().iter().map(|h| h["scheme"].as_str().unwrap()).collect();
     assert!(types.contains(&"ecdsa-sha2-nistp256") && types.contains(&"ecdsa-sha2-nistp384") && types.contains(&"ed25519"), "{types:?}");
 
+    // The online key is a key of its own: it may not sign an offline role.
+    let online = tmp.path().join("online.pass");
+    std::fs::write(&online, "online keeps eleven paper lanterns 12\n").unwrap();
+    ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", online.to_str().unwrap(), "--kdf-profile", "test"]);
     ok(&ws, &[
         "root", "init", "--root", "hsm-p256,hsm-p384,hsm-ed25519,alice", "--root-threshold", "4", "--targets", "alice",
-        "--targets-threshold", "1", "--snapshot", "hsm-ed25519", "--timestamp", "hsm-ed25519",
+        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
     ]);
     for (holder, _) in &labels {
         ok(&ws, &["sign", "--holder", holder, "--pin-file", pin.to_str().unwrap(), "--yes"]);
@@ -110,4 +114,47 @@ fn a_wrong_pin_or_label_registers_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read_link(ws.join("current")).unwrap(), before, "nothing may be stored");
     assert!(ok(&ws, &["key", "list"]).contains("No keyholders"));
+}
+
+/// A person's targets key and claimed key as two key pairs on one SoftHSM token: the second
+/// label registers the record bob.claimed; the first label again is refused; targets and
+/// claimed on one pair are refused with the pkcs11 command that fixes it; `sign --holder
+/// bob` signs what bob's pair signs while bob.claimed has nothing staged to sign.
+#[test]
+fn a_second_label_is_the_persons_claimed_key() {
+    let _softhsm = tokens::lock_softhsm();
+    let (module, token, pin) = tokens::pkcs11();
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let pin = pin_file(tmp.path(), &pin);
+    ok(&ws, &["init"]);
+    let (first, second) = (keypair("EC:prime256v1"), keypair("EC:prime256v1"));
+    let out = register(&ws, "bob", &first, &pin);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let args = |label: &str| -> Vec<String> {
+        ["key", "new", "pkcs11", "--holder", "bob", "--for", "claimed", "--module", module.to_str().unwrap(), "--token", &token,
+            "--key-label", label, "--pin-file", pin.to_str().unwrap()]
+        .map(String::from)
+        .to_vec()
+    };
+    let same: Vec<String> = args(&first);
+    let msg = common::refused(&ws, &same.iter().map(String::as_str).collect::<Vec<_>>(), 1);
+    assert!(msg.contains("bob"), "the same key pair cannot be bob's claimed key too: {msg}");
+    let other = args(&second);
+    ok(&ws, &other.iter().map(String::as_str).collect::<Vec<_>>());
+    let list: Value = serde_json::from_str(&ok(&ws, &["key", "list", "--json"])).unwrap();
+    let rec = list.as_array().unwrap().iter().find(|h| h["holder"] == "bob.claimed").unwrap_or_else(|| panic!("{list}"));
+    assert_eq!(rec["source"]["key_label"], second.as_str(), "{rec}");
+
+    let online = tmp.path().join("online.pass");
+    std::fs::write(&online, "online keeps eleven paper lanterns 12\n").unwrap();
+    ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", online.to_str().unwrap(), "--kdf-profile", "test"]);
+    ok(&ws, &["root", "init", "--root", "bob", "--root-threshold", "1", "--targets", "bob", "--targets-threshold", "1",
+        "--snapshot", "online", "--timestamp", "online"]);
+    let shared = common::refused(&ws, &["targets", "init", "--claimed", "bob", "--claimed-threshold", "1", "--online", "online"], 1);
+    assert!(shared.contains("both targets and claimed") && shared.contains("--for claimed") && shared.contains("--key-label NEW-LABEL"), "{shared}");
+    ok(&ws, &["targets", "init", "--claimed", "bob.claimed", "--claimed-threshold", "1", "--online", "online"]);
+    let out = ok(&ws, &["sign", "--holder", "bob", "--pin-file", pin.to_str().unwrap(), "--yes"]);
+    assert!(out.contains("Signed root version 1 with bob's key") && out.contains("Signed targets version 1 with bob's key"), "{out}");
+    ok(&ws, &["bundle", "export", "--out", tmp.path().join("b.tar").to_str().unwrap()]);
 }

@@ -128,10 +128,18 @@ fn every_runbook_end_to_end_against_the_token_stack() {
     r.python(&["keygen", &s(&r.dir.join("online"))]);
 
     let holders = format!("alice:yubikey:{serial}:9c:generate bob:pkcs11:{}:{token}:{label} carol:passphrase", s(&module));
+    // Each holder's claimed key is a key of its own: another PIV slot, another key label,
+    // and for carol the record carol.claimed from her passphrase.
+    let claimed_label = tokens::softhsm_keypair("EC:prime256v1");
+    let claimed = format!("alice:yubikey:{serial}:9d:generate bob:pkcs11:{}:{token}:{claimed_label} carol:passphrase", s(&module));
     let boot = r.ceremony(
         "bootstrap.sh",
         "usb-bootstrap",
-        &[("CEREMONY_RUNBOOK_HOLDERS", holders), ("CEREMONY_RUNBOOK_ONLINE_KEY", s(&r.dir.join("online.pub.json")))],
+        &[
+            ("CEREMONY_RUNBOOK_HOLDERS", holders),
+            ("CEREMONY_RUNBOOK_CLAIMED_HOLDERS", claimed),
+            ("CEREMONY_RUNBOOK_ONLINE_KEY", s(&r.dir.join("online.pub.json"))),
+        ],
     );
     assert!(r.root1().is_file(), "bootstrap puts root v1 on the USB stick");
     assert!(boot.exists());
@@ -216,4 +224,20 @@ fn a_runbook_refuses_without_its_settings_and_never_prompts_for_secrets_in_ci() 
     );
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stderr).contains("CEREMONY_RUNBOOK_SECRET_ZED"), "{}", String::from_utf8_lossy(&out.stderr));
+    // A token holder's claimed key must be named (another slot or label): refused before anything.
+    let out = run(
+        "bootstrap.sh",
+        &[
+            ("CEREMONY", env!("CARGO_BIN_EXE_ceremony")),
+            ("CEREMONY_RUNBOOK_NONINTERACTIVE", "1"),
+            ("CEREMONY_WORKSPACE", tmp.path().join("ws2").to_str().unwrap()),
+            ("CEREMONY_RUNBOOK_USB", usb.to_str().unwrap()),
+            ("CEREMONY_RUNBOOK_HOLDERS", "yan:yubikey:123 zed:passphrase"),
+            ("CEREMONY_RUNBOOK_ONLINE_KEY", key.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("set CEREMONY_RUNBOOK_CLAIMED_HOLDERS") && stderr.contains("yan"), "{stderr}");
+    assert!(!tmp.path().join("ws2").exists(), "nothing was made before the refusal");
 }

@@ -205,7 +205,9 @@ fn no_secret_appears_in_the_workspace_the_bundle_or_any_output() {
     o.run(&ws, &["key", "new", "pkcs11", "--holder", "hsm", "--module", s(&module), "--token", &token.label, "--key-label", &label, "--pin-file", s(&hsm_pin)]);
     o.run(&ws, &["key", "new", "yubikey", "--holder", "piv", "--slot", "9d", "--serial", &serial, "--pin-file", s(&piv_pin), "--generate"]);
     o.run(&ws, &["--json", "key", "new", "passphrase", "--holder", "carol", "--passphrase-file", s(&alice), "--kdf-profile", "test"]);
-    o.run(&ws, &["root", "init", "--root", "alice,bob,hsm,piv", "--root-threshold", "4", "--targets", "alice,carol", "--targets-threshold", "2", "--snapshot", "hsm", "--timestamp", "piv"]);
+    // The online key may not be a root key, so it is a passphrase key of its own here.
+    o.run(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", s(&bob), "--kdf-profile", "test"]);
+    o.run(&ws, &["root", "init", "--root", "alice,bob,hsm,piv", "--root-threshold", "4", "--targets", "alice,carol", "--targets-threshold", "2", "--snapshot", "online", "--timestamp", "online"]);
     o.run(&ws, &["sign", "--holder", "alice", "--passphrase-file", s(&alice), "--yes"]);
     o.run(&ws, &["sign", "--holder", "bob", "--passphrase-file", s(&bob), "--yes"]);
     o.run(&ws, &["sign", "--holder", "hsm", "--pin-file", s(&hsm_pin), "--yes"]);

@@ -122,9 +122,13 @@ fn a_yubikey_and_a_passphrase_key_sign_a_root_python_tuf_accepts() {
     let pass = tmp.path().join("alice.pass");
     std::fs::write(&pass, "alice keeps nine copper kettles 77\n").unwrap();
     ok(&ws, &["key", "new", "passphrase", "--holder", "alice", "--passphrase-file", pass.to_str().unwrap(), "--kdf-profile", "test"]);
+    // The online key is a key of its own: it may not sign an offline role.
+    let online = tmp.path().join("online.pass");
+    std::fs::write(&online, "online keeps eleven paper lanterns 12\n").unwrap();
+    ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", online.to_str().unwrap(), "--kdf-profile", "test"]);
     ok(&ws, &[
         "root", "init", "--root", "yk,alice", "--root-threshold", "2", "--targets", "alice", "--targets-threshold", "1",
-        "--snapshot", "alice", "--timestamp", "alice",
+        "--snapshot", "online", "--timestamp", "online",
     ]);
     let out = ok(&ws, &["sign", "--holder", "yk", "--pin-file", pin.to_str().unwrap(), "--yes"]);
     assert!(stderr(&out).contains("touch the YubiKey now"), "{}", stderr(&out));

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use super::secrets::{choose_new_passphrase, derive_with_progress, have_terminal, no_terminal, weak_refusal, Terminal};
+use super::secrets::{choose_new_passphrase, derive_with_progress, have_terminal, no_terminal, read_passphrase, weak_refusal, Terminal};
 use super::{print_json, Global, Refusal};
 use crate::datetime::format_expires;
 use crate::holder::{check_name, Holder, KeySource};
@@ -113,17 +113,29 @@ pub(crate) fn register(global: &Global, ws: &Workspace, name: &str, key: Key, so
 /// the holder with its public key and KDF parameters.
 pub(super) fn new_passphrase(
     global: &Global,
-    name: &str,
+    person: &str,
+    for_role: Option<&str>,
     passphrase_file: Option<&Path>,
     profile: Profile,
 ) -> Result<(), Refusal> {
     let ws = open(global)?;
+    let record = crate::holder::record_name(person, for_role);
+    let name = record.as_str();
     check_name(name).map_err(|e| Refusal::unusable(e.to_string()))?;
     // Refuse a taken name before asking anything; `add_holder` checks again under the lock.
     match ws.holder(name) {
         Ok(_) => return Err(refuse(WorkspaceError::HolderExists(name.to_string()))),
         Err(WorkspaceError::NoSuchHolder(_)) => {}
         Err(e) => return Err(refuse(e)),
+    }
+    if for_role.is_some() {
+        match ws.holder(person) {
+            Ok(p) if matches!(p.source, KeySource::Passphrase { .. }) => {
+                return new_record_passphrase(global, &ws, &p, name, passphrase_file);
+            }
+            Ok(_) | Err(WorkspaceError::NoSuchHolder(_)) => {}
+            Err(e) => return Err(refuse(e)),
+        }
     }
     let passphrase = match passphrase_file {
         Some(file) => {
@@ -155,6 +167,48 @@ pub(super) fn new_passphrase(
         println!(
             "To sign with this key, {name} needs the passphrase and the holder name \"{name}\" exactly; \
              nothing else is needed, and nothing secret was stored."
+        );
+    }
+    Ok(())
+}
+
+/// How often a person at the terminal may type their passphrase for `--for`.
+const RECORD_TRIES: usize = 3;
+
+/// `key new passphrase --holder H --for ROLE` where H has a passphrase key: H's passphrase
+/// (checked against H's key, another try on a terminal) derives the key of the record.
+fn new_record_passphrase(global: &Global, ws: &Workspace, person: &Holder, record: &str, file: Option<&Path>) -> Result<(), Refusal> {
+    let tries = if file.is_some() { 1 } else { RECORD_TRIES };
+    let prompt = format!("Passphrase of {} (the key for {record} is derived from it)", person.name);
+    let mut signer = None;
+    for attempt in 1..=tries {
+        let passphrase = read_passphrase(file, &prompt, false)?;
+        match crate::signer::passphrase::derive_record(person, record, &passphrase) {
+            Ok(s) => {
+                signer = Some(s);
+                break;
+            }
+            Err(PassphraseError::WrongPassphrase { .. }) if attempt < tries => {
+                eprintln!("That passphrase does not give {}'s registered key; try again.", person.name);
+            }
+            Err(PassphraseError::WrongPassphrase { .. }) => {
+                return Err(Refusal::failed(format!(
+                    "the passphrase given does not give {}'s registered key, so {record} was not registered; give {}'s passphrase",
+                    person.name, person.name
+                )));
+            }
+            Err(e @ PassphraseError::OutOfMemory { .. }) => return Err(Refusal::unusable(e.to_string())),
+            Err(e) => return Err(Refusal::failed(e.to_string())),
+        }
+    }
+    let signer = signer.ok_or_else(|| Refusal::failed(format!("no passphrase was accepted, so {record} was not registered")))?;
+    let (key, source) = (signer.public_key().clone(), signer.key_source().clone());
+    drop(signer);
+    register(global, ws, record, key, source)?;
+    if !global.json {
+        println!(
+            "{record}'s key comes from {}'s passphrase and the holder name \"{record}\": to sign as {record}, `ceremony sign --holder {}` asks for that passphrase once.",
+            person.name, person.name
         );
     }
     Ok(())

@@ -94,14 +94,17 @@ pub enum Command {
     Status,
     /// Review and sign every staged role (or those named) that the holder's key is needed for.
     Sign {
+        /// The holder; a person H also signs with each record H.ROLE (H.claimed, ...) a staged
+        /// role needs, asking a shared passphrase once.
         #[arg(long, value_name = "H")]
         holder: String,
         #[arg(value_name = "ROLE")]
         roles: Vec<String>,
         /// Read the passphrase from the first line of F instead of the terminal.
-        #[arg(long, value_name = "F", conflicts_with = "pin_file")]
+        #[arg(long, value_name = "F")]
         passphrase_file: Option<PathBuf>,
-        /// Read the token PIN from the first line of F instead of the terminal.
+        /// Read the token PIN from the first line of F instead of the terminal (both flags
+        /// when a person's records mix passphrase and token keys).
         #[arg(long, value_name = "F")]
         pin_file: Option<PathBuf>,
     },
@@ -160,6 +163,10 @@ pub enum KeyCommand {
     Import {
         #[arg(long, value_name = "H")]
         holder: String,
+        /// Register the key as the record H.ROLE: H's own key for ROLE (root, targets or
+        /// claimed), which must differ from the keys H holds for other roles.
+        #[arg(long = "for", value_name = "ROLE", value_enum)]
+        for_role: Option<ForRole>,
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
@@ -270,6 +277,7 @@ pub enum ProjectCommand {
 pub enum SignatureCommand {
     /// Write H's signatures over the staged roles, for a keyholder who signs on another machine.
     Export {
+        /// The holder; for a person H, the signatures of H's records H.ROLE too.
         #[arg(long, value_name = "H")]
         holder: String,
         #[arg(long, value_name = "FILE")]
@@ -296,6 +304,10 @@ pub enum NewKeyCommand {
     Passphrase {
         #[arg(long, value_name = "H")]
         holder: String,
+        /// Register the key as the record H.ROLE: H's own key for ROLE (root, targets or
+        /// claimed), which must differ from the keys H holds for other roles.
+        #[arg(long = "for", value_name = "ROLE", value_enum)]
+        for_role: Option<ForRole>,
         /// Read the passphrase from the first line of F instead of the terminal.
         #[arg(long, value_name = "F")]
         passphrase_file: Option<PathBuf>,
@@ -308,6 +320,10 @@ pub enum NewKeyCommand {
     Yubikey {
         #[arg(long, value_name = "H")]
         holder: String,
+        /// Register the key as the record H.ROLE: H's own key for ROLE (root, targets or
+        /// claimed), which must differ from the keys H holds for other roles.
+        #[arg(long = "for", value_name = "ROLE", value_enum)]
+        for_role: Option<ForRole>,
         /// The PIV slot: 9a, 9c (digital signature), 9d or 9e.
         #[arg(long, value_name = "SLOT", default_value = "9c")]
         slot: String,
@@ -336,6 +352,10 @@ pub enum NewKeyCommand {
     Pkcs11 {
         #[arg(long, value_name = "H")]
         holder: String,
+        /// Register the key as the record H.ROLE: H's own key for ROLE (root, targets or
+        /// claimed), which must differ from the keys H holds for other roles.
+        #[arg(long = "for", value_name = "ROLE", value_enum)]
+        for_role: Option<ForRole>,
         /// The PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so.
         #[arg(long, value_name = "LIB")]
         module: String,
@@ -349,6 +369,29 @@ pub enum NewKeyCommand {
         #[arg(long, value_name = "F")]
         pin_file: Option<PathBuf>,
     },
+}
+
+/// The roles a person may hold a separate key for (`--for ROLE`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForRole {
+    Root,
+    Targets,
+    Claimed,
+}
+
+impl ForRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ForRole::Root => "root",
+            ForRole::Targets => "targets",
+            ForRole::Claimed => "claimed",
+        }
+    }
+}
+
+/// The holder record `--holder H [--for ROLE]` names.
+fn record(holder: &str, for_role: Option<ForRole>) -> String {
+    crate::holder::record_name(holder, for_role.map(ForRole::as_str))
 }
 
 /// Argon2id parameter sets for passphrase keys.
@@ -435,14 +478,16 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
     };
     match command {
         Command::Init => keys::init(&global),
-        Command::Key(KeyCommand::New(NewKeyCommand::Passphrase { holder, passphrase_file, kdf_profile })) => {
-            keys::new_passphrase(&global, &holder, passphrase_file.as_deref(), kdf_profile.profile())
+        Command::Key(KeyCommand::New(NewKeyCommand::Passphrase { holder, for_role, passphrase_file, kdf_profile })) => {
+            let role = for_role.map(ForRole::as_str);
+            keys::new_passphrase(&global, &holder, role, passphrase_file.as_deref(), kdf_profile.profile())
         }
-        Command::Key(KeyCommand::New(NewKeyCommand::Pkcs11 { holder, module, token, key_label, pin_file })) => {
-            tokens::new_pkcs11(&global, &holder, &module, &token, &key_label, pin_file.as_deref())
+        Command::Key(KeyCommand::New(NewKeyCommand::Pkcs11 { holder, for_role, module, token, key_label, pin_file })) => {
+            tokens::new_pkcs11(&global, &record(&holder, for_role), &module, &token, &key_label, pin_file.as_deref())
         }
         Command::Key(KeyCommand::New(NewKeyCommand::Yubikey {
             holder,
+            for_role,
             slot,
             serial,
             pin_file,
@@ -451,7 +496,7 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
             attestation_root,
         })) => tokens::new_yubikey(
             &global,
-            &holder,
+            &record(&holder, for_role),
             tokens::YubikeyArgs {
                 slot,
                 serial,
@@ -461,7 +506,7 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
                 attestation_root,
             },
         ),
-        Command::Key(KeyCommand::Import { holder, file }) => keys::import(&global, &holder, &file),
+        Command::Key(KeyCommand::Import { holder, for_role, file }) => keys::import(&global, &record(&holder, for_role), &file),
         Command::Key(KeyCommand::List) => keys::list(&global),
         Command::Root(RootCommand::Init {
             root,

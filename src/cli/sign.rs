@@ -9,6 +9,7 @@ use super::secrets::{have_terminal, read_passphrase};
 use super::stage::refuse_stage;
 use super::{print_json, Global, Refusal};
 use crate::fsio::write_atomic;
+use crate::secret::SecretBytes;
 use crate::holder::{Holder, KeySource};
 use crate::review::review;
 use crate::signer::Signer;
@@ -23,13 +24,23 @@ pub(super) struct SignArgs {
     pub pin_file: Option<PathBuf>,
 }
 
-/// Unlocks the holder's private key: asks for the passphrase or PIN it needs.
-fn unlock(holder: &Holder, a: &SignArgs) -> Result<Box<dyn Signer>, Refusal> {
+/// Unlocks a record's private key: asks for the passphrase or PIN it needs. A passphrase
+/// typed for one of a person's records is tried first for the others (`alice.claimed` is
+/// derived from alice's passphrase), so the person types it once.
+fn unlock(holder: &Holder, a: &SignArgs, typed: &mut Option<SecretBytes>) -> Result<Box<dyn Signer>, Refusal> {
     match &holder.source {
         KeySource::Passphrase { .. } => {
+            if let Some(secret) = typed.as_ref() {
+                match crate::signer::passphrase::unlock(holder, secret) {
+                    Ok(signer) => return Ok(Box::new(signer)),
+                    Err(e) if a.passphrase_file.is_some() => return Err(Refusal::failed(e.to_string())),
+                    Err(_) => {}
+                }
+            }
             let prompt = format!("Passphrase of {}", holder.name);
             let secret = read_passphrase(a.passphrase_file.as_deref(), &prompt, false)?;
             let signer = crate::signer::passphrase::unlock(holder, &secret).map_err(|e| Refusal::failed(e.to_string()))?;
+            *typed = Some(secret);
             Ok(Box::new(signer))
         }
         KeySource::PublicOnly => Err(Refusal::failed(format!(
@@ -47,7 +58,7 @@ fn confirm(global: &Global, count: usize, holder: &str) -> Result<(), Refusal> {
     if !have_terminal() {
         return Err(Refusal::unusable("signing needs a confirmation and there is no terminal to ask on; pass --yes to confirm in a script"));
     }
-    let question = format!("Sign {count} role(s) above with {holder}'s key?");
+    let question = format!("Sign {count} role(s) above with the key(s) of {holder}?");
     let yes = dialoguer::Confirm::new().with_prompt(question).default(false).interact().unwrap_or(false);
     if yes {
         Ok(())
@@ -88,13 +99,8 @@ fn shard_set_text(ws_dir: &Path, shards: &[(&str, &crate::metadata::Metadata)]) 
     out
 }
 
-pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
-    let ws = open(global)?;
-    let lock = ws.lock().map_err(refuse)?;
-    let holder = ws.holder(&a.holder).map_err(refuse)?;
-    let now = OffsetDateTime::now_utc();
-    let roles = signing::signable(&ws, &holder, &a.roles, now).map_err(refuse_stage)?;
-    let holders = ws.holders().map_err(refuse)?;
+/// The review of the roles one record signs.
+fn review_text(ws: &crate::workspace::Workspace, roles: &[signing::Signable], holders: &[Holder], now: OffsetDateTime) -> Result<String, Refusal> {
     let mut out = String::new();
     let shards: Vec<(&str, &crate::metadata::Metadata)> = roles
         .iter()
@@ -105,8 +111,8 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
         out.push_str(&shard_set_text(ws.dir(), &shards));
     }
     for s in roles.iter().filter(|s| crate::claimed::shard_key_of(&s.role).is_none()) {
-        let trusted = staging::trusted(&ws, &s.role).map_err(refuse_stage)?;
-        let r = review(&s.role, &s.metadata, trusted.as_ref(), &holders, now);
+        let trusted = staging::trusted(ws, &s.role).map_err(refuse_stage)?;
+        let r = review(&s.role, &s.metadata, trusted.as_ref(), holders, now);
         out.push_str(&format!("\n== {} ==\n", s.role));
         for line in &r.lines {
             out.push_str(&format!("  {line}\n"));
@@ -119,41 +125,90 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
         out.push_str(&format!("  sha256 of the bytes to sign: {}\n", r.digest_hex));
         out.push_str(&format!("  read aloud and compare:      {}\n", r.words.join(" ")));
     }
+    Ok(out)
+}
+
+/// The holder named and, for a person, their records for roles (`alice`, `alice.claimed`).
+fn records(ws: &crate::workspace::Workspace, name: &str) -> Result<Vec<Holder>, Refusal> {
+    let holders = ws.holders().map_err(refuse)?;
+    let records: Vec<Holder> = crate::holder::records_of(&holders, name).into_iter().cloned().collect();
+    if records.is_empty() {
+        return Ok(vec![ws.holder(name).map_err(refuse)?]);
+    }
+    Ok(records)
+}
+
+pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let lock = ws.lock().map_err(refuse)?;
+    let now = OffsetDateTime::now_utc();
+    let plans = signing::signable_records(&ws, &records(&ws, &a.holder)?, &a.roles, now).map_err(refuse_stage)?;
+    let holders = ws.holders().map_err(refuse)?;
+    let mut out = String::new();
+    for (holder, roles) in &plans {
+        if plans.len() > 1 {
+            out.push_str(&format!("\n-- with {}'s key ({}) --\n", holder.name, holder.describe()));
+        }
+        out.push_str(&review_text(&ws, roles, &holders, now)?);
+    }
     // The review goes to stderr when stdout carries JSON.
     if global.json {
         eprint!("{out}");
     } else {
         print!("{out}");
     }
-    confirm(global, roles.len(), &holder.name)?;
-    let signer = unlock(&holder, &a)?;
-    let mut bar = super::progress::Progress::start(&format!("Signing with {}'s key", holder.name), roles.len() as u64);
-    let done = signing::sign_roles_reporting(&ws, &lock, &holder, signer.as_ref(), roles, &mut |n| bar.inc(n));
-    bar.finish();
-    let done = done.map_err(refuse_stage)?;
+    let names: Vec<&str> = plans.iter().map(|(h, _)| h.name.as_str()).collect();
+    confirm(global, plans.iter().map(|(_, r)| r.len()).sum(), &names.join(", "))?;
+    // One record at a time, each token released before the next is opened (two records
+    // may be two slots of one card). Each record's signatures are kept in one transaction.
+    let mut typed = None;
+    let mut signed: Vec<serde_json::Value> = Vec::new();
+    let mut touched = std::collections::BTreeSet::new();
+    for (holder, mut roles) in plans {
+        let signer = unlock(&holder, &a, &mut typed)?;
+        // Two records may sign one role (a root rotation: alice's old root key and her new
+        // alice.root): keep what the earlier record just stored.
+        for s in roles.iter_mut().filter(|s| touched.contains(&s.role)) {
+            if let Some(now) = staging::staged(&ws, &s.role).map_err(refuse_stage)? {
+                s.metadata.add_signatures(now.signatures().to_vec());
+            }
+        }
+        touched.extend(roles.iter().map(|s| s.role.clone()));
+        let mut bar = super::progress::Progress::start(&format!("Signing with {}'s key", holder.name), roles.len() as u64);
+        let done = signing::sign_roles_reporting(&ws, &lock, &holder, signer.as_ref(), roles, &mut |n| bar.inc(n));
+        bar.finish();
+        let done = done.map_err(refuse_stage)?;
+        if !global.json {
+            report_signed(&holder, signer.as_ref(), &done);
+        }
+        signed.extend(done.into_iter().map(|(r, v)| serde_json::json!({"holder": holder.name, "role": r, "version": v})));
+    }
     if global.json {
-        print_json(&serde_json::json!({"holder": holder.name, "signed": done.iter().map(|(r, v)| serde_json::json!({"role": r, "version": v})).collect::<Vec<_>>()}));
-    } else {
-        let shards = done.iter().filter(|(r, _)| crate::claimed::shard_key_of(r).is_some()).count();
-        for (role, version) in done.iter().filter(|(r, _)| crate::claimed::shard_key_of(r).is_none()) {
-            println!("Signed {role} version {version} with {}'s key ({}).", holder.name, signer.describe());
-        }
-        if shards > 0 {
-            println!("Signed {shards} claimed shard(s) with {}'s key ({}).", holder.name, signer.describe());
-        }
+        print_json(&serde_json::json!({"holder": a.holder, "signed": signed}));
     }
     Ok(())
 }
 
+fn report_signed(holder: &Holder, signer: &dyn Signer, done: &[(String, u64)]) {
+    let shards = done.iter().filter(|(r, _)| crate::claimed::shard_key_of(r).is_some()).count();
+    for (role, version) in done.iter().filter(|(r, _)| crate::claimed::shard_key_of(r).is_none()) {
+        println!("Signed {role} version {version} with {}'s key ({}).", holder.name, signer.describe());
+    }
+    if shards > 0 {
+        println!("Signed {shards} claimed shard(s) with {}'s key ({}).", holder.name, signer.describe());
+    }
+}
+
 pub(super) fn export(global: &Global, holder: &str, out: &Path) -> Result<(), Refusal> {
     let ws = open(global)?;
-    let holder = ws.holder(holder).map_err(refuse)?;
-    let file = signing::export_signatures(&ws, &holder).map_err(refuse_stage)?;
+    let records = records(&ws, holder)?;
+    let file = signing::export_signatures_of(&ws, holder, &records).map_err(refuse_stage)?;
     let mut bytes = serde_json::to_vec_pretty(&file).map_err(|e| Refusal::failed(e.to_string()))?;
     bytes.push(b'\n');
     write_atomic(out, &bytes).map_err(|e| Refusal::unusable(format!("cannot write {}: {e}", out.display())))?;
     if !global.json {
-        println!("Wrote {} signature(s) by {} to {}.", file.signatures.len(), holder.name, out.display());
+        let names: Vec<&str> = records.iter().map(|h| h.name.as_str()).collect();
+        println!("Wrote {} signature(s) by {} to {}.", file.signatures.len(), names.join(", "), out.display());
     }
     Ok(())
 }

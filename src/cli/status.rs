@@ -50,9 +50,12 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
     let roles = staging::status(&ws, OffsetDateTime::now_utc()).map_err(refuse_stage)?;
     let head = ws.verify_transcript(None).map_err(refuse)?;
     let ready = !roles.is_empty() && roles.iter().all(RoleStatus::complete);
+    // A workspace made before keys were role-exclusive: say so even with nothing staged.
+    let shared = crate::exclusive_keys::trusted_problems(&ws, &holders).map_err(refuse_stage)?;
     if global.json {
         print_json(&serde_json::json!({
             "ready": ready,
+            "trusted_key_warnings": shared,
             "staged": roles.iter().map(|s| role_json(s, &holders)).collect::<Vec<_>>(),
             "transcript": {"records": head.records, "head": head.hash},
         }));
@@ -84,6 +87,9 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
         for p in &s.problems {
             println!("  problem: {p}");
         }
+    }
+    for w in &shared {
+        println!("WARNING (trusted metadata): {w}.");
     }
     println!(
         "Ready to export: {}. Transcript: {} records, head {}.",

@@ -255,6 +255,16 @@ impl Signer for PassphraseSigner {
     }
 }
 
+/// The key of `record` (`alice.claimed`) from `person`'s passphrase: first re-derives
+/// `person`'s registered key to prove the passphrase is theirs (so a typo does not register
+/// a key nobody can use), then derives `record`'s key with the same parameters. The record
+/// name is the salt, so the key differs from `person`'s; the construction is unchanged.
+pub fn derive_record(person: &Holder, record: &str, passphrase: &SecretBytes) -> Result<PassphraseSigner, PassphraseError> {
+    let params = KdfParams::from_source(&person.name, &person.source)?;
+    drop(unlock(person, passphrase)?);
+    PassphraseSigner::derive(passphrase, record, &params)
+}
+
 /// Re-derives `holder`'s registered passphrase key with the recorded parameters. Refused,
 /// with nothing derived kept, when the passphrase gives another key.
 pub fn unlock(holder: &Holder, passphrase: &SecretBytes) -> Result<PassphraseSigner, PassphraseError> {
