@@ -127,7 +127,7 @@ pub fn check_except_shard_contents(
         _ => problems.extend(targets_problems(md, &registered, false)),
     }
     if crate::claimed::shard_key_of(role).is_none() {
-        problems.extend(crate::claimed::layout_problems(role, md));
+        problems.extend(crate::claimed::staged_layout_problems(ws, role, md)?);
     }
     Ok(problems)
 }
