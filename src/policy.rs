@@ -120,8 +120,10 @@ pub fn check_except_shard_contents(
     let registered: Vec<&str> = holders.iter().map(|h| h.key.keyid()).collect();
     match role {
         "root" => problems.extend(root_problems(md, &registered)),
-        // Their delegations are signed by this ceremony's holders (claimed's shards).
-        "targets" | crate::pep480::CLAIMED => problems.extend(targets_problems(md, &registered, true)),
+        // Its delegations are signed by this ceremony's holders (claimed, the online key).
+        "targets" => problems.extend(targets_problems(md, &registered, true)),
+        // Claimed's shards are signed by one-time seal keys, which no holder has.
+        crate::pep480::CLAIMED => problems.extend(targets_problems(md, &registered, false)),
         // A shard's delegations are checked, keys and all, by the layout rules below.
         _ if crate::claimed::shard_key_of(role).is_some() => {}
         _ => problems.extend(targets_problems(md, &registered, false)),
