@@ -143,7 +143,7 @@ impl Index {
             leaves.insert(key.to_string());
             let [id] = r.keyids.as_slice() else { continue };
             let exclusive = r.threshold == 1 && uses.get(&**id) == Some(&1) && !keys.keyids.iter().any(|k| k == &**id);
-            if let (true, Some(raw_key)) = (exclusive, raw.delegations.keys.get(&**id)) {
+            if let (true, Some(raw_key)) = (exclusive, raw.delegations.keys.get(id)) {
                 seals.insert(key.to_string(), Seal { keyid: id.to_string(), key: canonical_key(raw_key) });
             }
         }

@@ -314,8 +314,11 @@ fn current(ws: &Path) -> PathBuf {
     ws.join(std::fs::read_link(ws.join("current")).unwrap())
 }
 
+/// A delegation: role name, keyids, threshold.
+type Delegated = (String, Vec<String>, u64);
+
 /// The bundle's index: each shard's (keyids, threshold), and its keys.
-fn index_delegations(metadata: &Path) -> (Vec<(String, Vec<String>, u64)>, Vec<String>) {
+fn index_delegations(metadata: &Path) -> (Vec<Delegated>, Vec<String>) {
     let newest = std::fs::read_dir(metadata)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
