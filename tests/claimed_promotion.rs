@@ -516,3 +516,82 @@ fn changing_the_claimed_holders_restages_the_index_for_the_new_holders() {
     let (ok_, err) = s.client_fetch(&metadata, &rc, "numpy", false);
     assert!(ok_, "{err}");
 }
+
+/// Rewrites the trusted index and shards as a Ceremony from before seals left them: every
+/// shard delegated to the claimed holders (2 of alice, bob, carol) and signed by alice and bob.
+fn make_legacy(ws_dir: &Path) {
+    use ceremony::metadata::Metadata;
+    use ceremony::signer::passphrase::{PassphraseSigner, Profile};
+    use ceremony::signer::Signer;
+    let ws = ceremony::workspace::Workspace::open(ws_dir).unwrap();
+    let index = ceremony::claimed::Index::load(&ws).unwrap();
+    let signers: Vec<PassphraseSigner> = ["alice", "bob"]
+        .iter()
+        .map(|h| {
+            let pass = ceremony::secret::SecretBytes::new(format!("{h} keeps seven quiet granite teapots").into_bytes());
+            PassphraseSigner::derive(&pass, h, &Profile::Test.params()).unwrap()
+        })
+        .collect();
+    let sign = |signed: Vec<u8>| {
+        let mut md = Metadata::from_signed(signed).unwrap();
+        for s in &signers {
+            md.set_signature(s.sign(&md.signed_bytes()).unwrap());
+        }
+        md
+    };
+    let trusted = ceremony::staging::trusted(&ws, "claimed").unwrap().unwrap();
+    let mut signed: Value = serde_json::from_slice(trusted.signed_text()).unwrap();
+    let keys: serde_json::Map<String, Value> =
+        index.keys.keys.iter().map(|(id, k)| (id.clone(), serde_json::from_slice(k).unwrap())).collect();
+    signed["delegations"]["keys"] = Value::Object(keys);
+    for role in signed["delegations"]["roles"].as_array_mut().unwrap() {
+        role["keyids"] = serde_json::json!(index.keys.keyids);
+        role["threshold"] = serde_json::json!(index.keys.threshold);
+    }
+    let lock = ws.lock().unwrap();
+    let mut tx = ws.begin(&lock).unwrap();
+    let mut collected = ceremony::collected::Collected::in_transaction(&tx, "trusted").unwrap();
+    let mut files = vec![("claimed".to_string(), sign(ceremony::canonical::to_canonical(&signed).unwrap()))];
+    for leaf in &index.leaves {
+        let role = ceremony::claimed::shard_role(leaf);
+        let md = ceremony::staging::trusted(&ws, &role).unwrap().unwrap();
+        files.push((role, sign(md.signed_bytes().into_owned())));
+    }
+    for (role, md) in files {
+        collected.take(&role);
+        tx.write(&format!("trusted/{role}.json"), &md.to_bytes()).unwrap();
+    }
+    collected.write(&mut tx, "trusted").unwrap();
+    tx.commit().unwrap();
+    drop(lock);
+    let legacy = ceremony::claimed::Index::load(&ws).unwrap();
+    assert_eq!(legacy.unsealed().count(), legacy.leaves.len());
+}
+
+#[test]
+fn the_next_promotion_reseals_shards_from_before_seals() {
+    let s = setup();
+    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
+    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    s.sign_all(&["alice", "bob"]);
+    s.export("b1");
+    make_legacy(&s.ws);
+    let rc2 = s.recently_claimed("rc2.json", &["attrs"], 2, &[]);
+    let text = ok(&s.ws, &["claimed", "promote", path_str(&rc2)]);
+    assert!(text.contains("resealed: 6 shard(s)"), "{text}");
+    let pf = s.files.join("carol.pass");
+    let review = ok(&s.ws, &["sign", "--holder", "carol", "--passphrase-file", path_str(&pf), "--yes"]);
+    assert!(review.contains("resealed: 6"), "{review}");
+    s.sign_all(&["alice"]);
+    let metadata = s.export("b2");
+    let holders = keyids(&s.ws, &["alice", "bob", "carol", "online"]);
+    let sealed = assert_sealed(&metadata, &holders);
+    for (name, _) in &sealed {
+        assert!(metadata.join(format!("2.{name}.json")).exists(), "{name} was not resealed");
+    }
+    for project in ["attrs", "requests", "foo-bar"] {
+        let rc = if project == "attrs" { &rc2 } else { &rc };
+        let (ok_, err) = s.client_fetch(&metadata, rc, project, false);
+        assert!(ok_, "{project}: {err}");
+    }
+}
