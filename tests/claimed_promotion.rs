@@ -515,6 +515,28 @@ fn changing_the_claimed_holders_restages_the_index_for_the_new_holders() {
     assert!(signed.iter().all(|k| new_holders.contains(k)), "{signed:?}");
     let (ok_, err) = s.client_fetch(&metadata, &rc, "numpy", false);
     assert!(ok_, "{err}");
+    // The same bundle carrying the index the old holders signed does not verify: bundle
+    // verify checks the index under the bundle's targets, and each shard under its index.
+    let b1 = s.files.join("b1/metadata");
+    let files: Vec<ceremony::bundle::BundleFile> = std::fs::read_dir(&metadata)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap().to_string();
+            let (v, rest) = name.split_once('.').unwrap();
+            let role = rest.strip_suffix(".json").unwrap().to_string();
+            let (v, p) = if role == "claimed" { (1, b1.join("1.claimed.json")) } else { (v.parse().unwrap(), p) };
+            ceremony::bundle::BundleFile::metadata(&role, v, std::fs::read(p).unwrap(), true)
+        })
+        .collect();
+    let bytes = ceremony::bundle::write_bundle(&files, b"").unwrap();
+    let bundle = ceremony::bundle::read_bundle(bytes.as_slice(), &Default::default()).unwrap();
+    let root = ceremony::metadata::Metadata::from_slice(&std::fs::read(metadata.join("1.root.json")).unwrap()).unwrap();
+    let report = ceremony::bundle::verify_bundle(&bundle, &root, time::OffsetDateTime::now_utc());
+    let index = report.files.iter().find(|f| f.role == "claimed").unwrap();
+    assert!(!index.ok && index.verified_under.as_deref() == Some("targets v2"), "{index:?}");
+    let shard = report.files.iter().find(|f| f.role == "claimed.f").unwrap();
+    assert!(!shard.ok, "{shard:?}");
 }
 
 /// Rewrites the trusted index and shards as a Ceremony from before seals left them: every
