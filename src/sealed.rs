@@ -234,3 +234,45 @@ fn shown(first: &[String], all: usize) -> String {
     let tail = if more > 0 { format!(", … ({more} more)") } else { String::new() };
     format!("{}{tail}", first.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claimed::Seal;
+    use crate::holder::{Holder, KeySource};
+    use crate::key::Algorithm;
+    use crate::signer::{Signer, SoftwareSigner};
+
+    fn seal_of(k: &crate::key::Key) -> Seal {
+        Seal { keyid: k.keyid().to_string(), key: k.canonical_bytes().to_vec() }
+    }
+
+    #[test]
+    fn a_shard_key_that_signs_another_role_breaks_the_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::init(&dir.path().join("ws")).unwrap();
+        let lock = ws.lock().unwrap();
+        let (holder, online) = (SoftwareSigner::generate(Algorithm::Ed25519), SoftwareSigner::generate(Algorithm::Ed25519));
+        for (name, s) in [("alice", &holder), ("online", &online)] {
+            let h = Holder { name: name.into(), key: s.public_key().clone(), source: KeySource::PublicOnly, registered: String::new() };
+            ws.add_holder(&lock, &h).unwrap();
+        }
+        let expires = OffsetDateTime::now_utc() + time::Duration::days(30);
+        let plan = crate::pep480::TargetsPlan { claimed: vec![holder.public_key().clone()], claimed_threshold: 1, online: online.public_key().clone(), expires };
+        crate::pep480::targets_init(&ws, &lock, &plan).unwrap();
+        let fresh = SoftwareSigner::generate(Algorithm::Ed25519);
+        let mut index = Index { version: None, keys: claimed::holder_keys(&ws).unwrap(), leaves: Default::default(), seals: Default::default() };
+        for (leaf, key) in [("a", holder.public_key()), ("b", online.public_key()), ("c", fresh.public_key())] {
+            index.leaves.insert(leaf.into());
+            index.seals.insert(leaf.into(), seal_of(key));
+        }
+        let md = Metadata::from_signed(index.to_signed(1, expires).unwrap()).unwrap();
+        let problems = claimed::staged_layout_problems(&ws, CLAIMED, &md).unwrap();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("claimed.a") && problems[0].contains("also signs claimed"), "{problems:?}");
+        assert!(problems[1].contains("claimed.b") && problems[1].contains("also signs unclaimed"), "{problems:?}");
+        // Read back, a shard on a holder's key counts as unsealed: the next promotion reseals it.
+        let parsed = Index::parse(&md, index.keys.clone()).unwrap();
+        assert_eq!(parsed.unsealed().cloned().collect::<Vec<_>>(), vec!["a".to_string()]);
+    }
+}
