@@ -617,3 +617,30 @@ fn the_next_promotion_reseals_shards_from_before_seals() {
         assert!(ok_, "{project}: {err}");
     }
 }
+
+#[test]
+fn a_promotion_after_a_re_key_replaces_the_restaged_index() {
+    let s = setup();
+    for h in ["alice", "bob"] {
+        let pf = s.files.join(format!("{h}.pass"));
+        ok(&s.ws, &["key", "new", "passphrase", "--holder", &format!("{h}.claimed"), "--passphrase-file", path_str(&pf), "--kdf-profile", "test"]);
+        std::fs::copy(&pf, s.files.join(format!("{h}.claimed.pass"))).unwrap();
+    }
+    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
+    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    s.sign_all(&["alice", "carol"]);
+    s.export("b1");
+    ok(&s.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed", "--claimed-threshold", "2", "--online", "online"]);
+    let rc2 = s.recently_claimed("rc2.json", &["attrs"], 2, &[]);
+    let plan: Value = serde_json::from_str(&ok(&s.ws, &["claimed", "promote", path_str(&rc2), "--json"])).unwrap();
+    assert_eq!(plan["files"][0]["role"], "claimed");
+    assert_eq!(plan["files"][0]["version"], 2);
+    // carol, no longer a claimed holder, signs only targets; the new claimed holders sign claimed.
+    let pf = s.files.join("carol.pass");
+    let out = ok(&s.ws, &["sign", "--holder", "carol", "--passphrase-file", path_str(&pf), "--yes"]);
+    assert!(out.contains("Signed targets version 2") && !out.contains("Signed claimed"), "{out}");
+    s.sign_all(&["alice", "alice.claimed", "bob.claimed"]);
+    let metadata = s.export("b2");
+    let (ok_, err) = s.client_fetch(&metadata, &rc2, "attrs", false);
+    assert!(ok_, "{err}");
+}
