@@ -445,8 +445,7 @@ pub fn staged_layout_problems(ws: &Workspace, role: &str, md: &Metadata) -> Resu
     let foreign = foreign_keys(ws)?;
     let Ok(view) = md.targets() else { return Ok(out) };
     for r in view.delegations.iter().flat_map(|d| d.roles.iter().flatten()) {
-        for id in r.keyids.iter().filter_map(|id| foreign.get(&**id).map(|other| (id, other))) {
-            let (id, other) = id;
+        for (id, other) in r.keyids.iter().filter_map(|id| foreign.get(&**id).map(|other| (id, other))) {
             out.push(format!(
                 "layout rule: claimed delegates {} to key {}, which also signs {other}; a shard's key must be its own one-time seal (`ceremony renew claimed` reseals every shard)",
                 r.name,
