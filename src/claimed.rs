@@ -611,6 +611,10 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
         ..Promotion::default()
     };
     let mut index = Index::load(ws)?;
+    // Shards an older Ceremony signed with the holders' keys are resealed now: until then
+    // they stay interchangeable with each other and with the index. (Taken before this
+    // batch places new leaves, which have no seal yet either.)
+    let unsealed: Vec<String> = index.unsealed().cloned().collect();
     let mut shards = Shards { ws, loaded: BTreeMap::new() };
     let mut touched: BTreeSet<String> = BTreeSet::new();
     // Keys made on every core and sorted, so the projects of each shard come as one run and
@@ -650,9 +654,6 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
             touched.insert(leaf);
         }
     }
-    // Shards an older Ceremony signed with the holders' keys are resealed now: until then
-    // they stay interchangeable with each other and with the index.
-    let unsealed: Vec<String> = index.unsealed().cloned().collect();
     for leaf in unsealed {
         shards.get(&leaf)?;
         promotion.resealed.push(shard_role(&leaf));

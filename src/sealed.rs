@@ -212,8 +212,10 @@ pub fn index_review_lines(ws: &Workspace, index: &Metadata) -> Vec<String> {
     ));
     let Some(s) = read_summary(ws) else { return out };
     out.push(format!("staged by: {}; {} shard(s) sealed with it", s.what, s.shards));
-    if s.new > 0 || s.rotated > 0 {
+    if s.new > 0 {
         out.push(format!("new projects: {} ({})", s.new, shown(&s.new_first, s.new)));
+    }
+    if s.rotated > 0 {
         out.push(format!("developer key changes: {} ({})", s.rotated, shown(&s.rotated_first, s.rotated)));
     }
     if s.overlaps > 0 {

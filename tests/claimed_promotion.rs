@@ -389,6 +389,7 @@ fn shards_are_sealed_and_the_holders_sign_only_the_index() {
     let pf = s.files.join("alice.pass");
     let review = ok(&s.ws, &["sign", "--holder", "alice", "--passphrase-file", path_str(&pf), "--yes"]);
     assert!(review.contains("one-time Ed25519 key") && review.contains("new projects: 12"), "{review}");
+    assert!(!review.contains("resealed") && !text.contains("resealed"), "nothing predates seals here: {review}");
     assert!(review.contains("overlaps:") && review.contains("foo reaches older files of foo-bar"), "{review}");
     assert!(review.contains("Signed claimed version 1") && !review.contains("Signed claimed."), "{review}");
     s.sign_all(&["bob"]);
@@ -403,6 +404,7 @@ fn shards_are_sealed_and_the_holders_sign_only_the_index() {
     let rc2 = s.recently_claimed("rc2.json", &["attrs"], 2, &[]);
     let plan: Value = serde_json::from_str(&ok(&s.ws, &["claimed", "promote", path_str(&rc2), "--json"])).unwrap();
     assert_eq!(plan["files"].as_array().unwrap().len(), 2, "{plan}");
+    assert_eq!(plan["resealed"], serde_json::json!([]), "{plan}");
     s.sign_all(&["alice", "carol"]);
     let metadata = s.export("b2");
     let second = assert_sealed(&metadata, &holders);
