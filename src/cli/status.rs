@@ -68,10 +68,6 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
     if roles.is_empty() {
         println!("Nothing is staged.");
     }
-    let sealed = roles.iter().filter(|s| is_shard(s) && s.complete()).count();
-    if sealed > 0 {
-        println!("{sealed} claimed shard(s): complete, each sealed by the one-time key the staged claimed index pins for it");
-    }
     for s in roles.iter().filter(|s| !(is_shard(s) && s.complete())) {
         println!(
             "{} version {}: {}",
@@ -95,6 +91,10 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
         for p in &s.problems {
             println!("  problem: {p}");
         }
+    }
+    let sealed = roles.iter().filter(|s| is_shard(s) && s.complete()).count();
+    if sealed > 0 {
+        println!("{sealed} claimed shard(s): complete, each sealed by the one-time key the staged claimed index pins for it");
     }
     for p in &set_problems {
         println!("problem: {p}");
