@@ -7,8 +7,12 @@
 //! A shard whose file would grow past the size limit is split into its children by the
 //! next character; nothing is ever merged, so a role name, once split, never returns.
 //!
-//! A batch re-signs only the shards its projects fall in, plus the index when a shard is
-//! created or split.
+//! Each shard is sealed when it is staged: signed once by a fresh Ed25519 key made in memory
+//! for that one (shard, version) and destroyed right after. The index delegates each shard to
+//! exactly its seal's key, threshold 1, so no shard can be served as another shard, as an
+//! older version of itself, as the index or as targets. The claimed holders sign only the
+//! index; every promotion stages a new index version, since every shard it touches changes
+//! key.
 
 use rayon::slice::ParallelSliceMut;
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +24,8 @@ use time::OffsetDateTime;
 use crate::canonical;
 use crate::datetime::format_expires;
 use crate::jsonview::{JsonStr, SortedMap};
-use crate::metadata::{Metadata, SPEC_VERSION};
+use crate::key::{Algorithm, Key};
+use crate::metadata::{Metadata, Signature, SPEC_VERSION};
 use crate::pep480::{self, Project, CLAIMED};
 use crate::project::{self, shard_key};
 use crate::staging::{self, refused, StageError};
@@ -58,12 +63,24 @@ pub struct ClaimedKeys {
     pub keys: Vec<(String, Vec<u8>)>,
 }
 
-/// The index: which shards exist and the keys that sign them.
+/// A shard's one-time key as the index pins it: keyid and canonical key object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seal {
+    pub keyid: String,
+    pub key: Vec<u8>,
+}
+
+/// The index: which shards exist, the key each is sealed with, and the holders' keys that
+/// sign the index itself.
 #[derive(Debug, Clone)]
 pub struct Index {
     pub version: Option<u64>,
+    /// The claimed holders' keys: top-level targets' delegation to `claimed`.
     pub keys: ClaimedKeys,
     pub leaves: BTreeSet<String>,
+    /// Each leaf's seal. A leaf missing here was signed by shared keys (a workspace from
+    /// before seals): the next promotion or `renew claimed` reseals it.
+    pub seals: BTreeMap<String, Seal>,
 }
 
 #[derive(Deserialize)]
@@ -98,41 +115,44 @@ fn canonical_key(raw: &serde_json::value::RawValue) -> Vec<u8> {
 }
 
 impl Index {
-    /// The effective index (staged, else trusted), or a new empty one signed by the keys
-    /// top-level targets delegates `claimed` to.
+    /// The effective index (staged, else trusted), or a new empty one, with the keys top-level
+    /// targets (staged, else trusted) delegates `claimed` to.
     pub fn load(ws: &Workspace) -> Result<Index, StageError> {
-        if let Some(md) = staging::effective(ws, CLAIMED)? {
-            return Index::parse(&md);
+        let keys = holder_keys(ws)?;
+        match staging::effective(ws, CLAIMED)? {
+            Some(md) => Index::parse(&md, keys),
+            None => Ok(Index { version: None, keys, leaves: BTreeSet::new(), seals: BTreeMap::new() }),
         }
-        let targets = staging::effective(ws, "targets")?
-            .ok_or_else(|| refused("the workspace has no top-level targets; run `ceremony targets init` first"))?;
-        let view = targets.targets().map_err(|e| refused(format!("targets cannot be read: {e}")))?;
-        let d = view.delegations.as_ref().and_then(|d| d.roles.as_ref().and_then(|r| r.iter().find(|r| r.name == CLAIMED)));
-        let (Some(role), Some(delegations)) = (d, view.delegations.as_ref()) else {
-            return Err(refused(format!("targets version {} does not delegate to claimed; run `ceremony targets init`", targets.version())));
-        };
-        let mut keys = Vec::new();
-        for id in &role.keyids {
-            let raw = delegations.keys.get(id).ok_or_else(|| refused(format!("targets lists claimed key {id} but not the key itself")))?;
-            keys.push((id.to_string(), canonical_key(raw)));
-        }
-        let keyids = role.keyids.iter().map(|k| k.to_string()).collect();
-        Ok(Index { version: None, keys: ClaimedKeys { keyids, threshold: role.threshold, keys }, leaves: BTreeSet::new() })
     }
 
-    fn parse(md: &Metadata) -> Result<Index, StageError> {
+    /// Reads an index; a shard counts as sealed when its delegation lists one key, at
+    /// threshold 1, that no other delegation and none of the holders lists.
+    pub fn parse(md: &Metadata, keys: ClaimedKeys) -> Result<Index, StageError> {
         let raw: RawIndex = serde_json::from_slice(md.signed_text())
             .map_err(|e| refused(format!("claimed version {} is not a claimed index: {e}", md.version())))?;
-        let first = raw.delegations.roles.first();
-        let keyids: Vec<String> = first.map(|r| r.keyids.iter().map(|k| k.to_string()).collect()).unwrap_or_default();
-        let threshold = first.map_or(1, |r| r.threshold);
+        let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in &raw.delegations.roles {
+            for id in &r.keyids {
+                *uses.entry(&**id).or_default() += 1;
+            }
+        }
         let mut leaves = BTreeSet::new();
+        let mut seals = BTreeMap::new();
         for r in &raw.delegations.roles {
             let key = shard_key_of(&r.name).ok_or_else(|| refused(format!("claimed delegates to {:?}, which is not a shard", r.name)))?;
             leaves.insert(key.to_string());
+            let [id] = r.keyids.as_slice() else { continue };
+            let exclusive = r.threshold == 1 && uses.get(&**id) == Some(&1) && !keys.keyids.iter().any(|k| k == &**id);
+            if let (true, Some(raw_key)) = (exclusive, raw.delegations.keys.get(id)) {
+                seals.insert(key.to_string(), Seal { keyid: id.to_string(), key: canonical_key(raw_key) });
+            }
         }
-        let keys = raw.delegations.keys.iter().map(|(id, raw)| (id.to_string(), canonical_key(raw))).collect();
-        Ok(Index { version: Some(md.version()), keys: ClaimedKeys { keyids, threshold, keys }, leaves })
+        Ok(Index { version: Some(md.version()), keys, leaves, seals })
+    }
+
+    /// Leaves still signed by shared keys, which must be resealed.
+    pub fn unsealed(&self) -> impl Iterator<Item = &String> {
+        self.leaves.iter().filter(|l| !self.seals.contains_key(*l))
     }
 
     /// The shard holding `key`: the leaf that is a prefix of it.
@@ -162,21 +182,64 @@ impl Index {
         leaf
     }
 
-    /// The index as canonical signed bytes.
-    pub fn to_signed(&self, version: u64, expires: OffsetDateTime) -> Vec<u8> {
+    /// The index as canonical signed bytes: each shard delegated to its own seal.
+    pub fn to_signed(&self, version: u64, expires: OffsetDateTime) -> Result<Vec<u8>, StageError> {
         let mut roles = Vec::with_capacity(self.leaves.len() * 200);
+        let mut keys = Vec::with_capacity(self.leaves.len());
         for (i, leaf) in self.leaves.iter().enumerate() {
+            let seal = self.seals.get(leaf).ok_or_else(|| refused(format!("internal error: {} has no seal", shard_role(leaf))))?;
             if i > 0 {
                 roles.push(b',');
             }
             let paths: Vec<serde_json::Value> = project::shard_paths(leaf).into_iter().map(Into::into).collect();
-            let role = serde_json::json!({"keyids": self.keys.keyids, "name": shard_role(leaf), "paths": paths,
-                "terminating": false, "threshold": self.keys.threshold});
+            let role = serde_json::json!({"keyids": [seal.keyid], "name": shard_role(leaf), "paths": paths,
+                "terminating": false, "threshold": 1});
             // Values built here are plain strings and integers; encoding cannot fail.
             roles.extend_from_slice(&canonical::to_canonical(&role).unwrap_or_default());
+            keys.push((seal.keyid.clone(), seal.key.clone()));
         }
-        targets_signed(&self.keys.keys, &roles, version, expires)
+        Ok(targets_signed(&keys, &roles, version, expires))
     }
+}
+
+/// The keys top-level targets (staged, else trusted) delegates `claimed` to.
+pub fn holder_keys(ws: &Workspace) -> Result<ClaimedKeys, StageError> {
+    let targets = staging::effective(ws, "targets")?
+        .ok_or_else(|| refused("the workspace has no top-level targets; run `ceremony targets init` first"))?;
+    holder_keys_in(&targets)
+}
+
+/// The keys `targets` delegates `claimed` to.
+pub fn holder_keys_in(targets: &Metadata) -> Result<ClaimedKeys, StageError> {
+    let view = targets.targets().map_err(|e| refused(format!("targets cannot be read: {e}")))?;
+    let d = view.delegations.as_ref().and_then(|d| d.roles.as_ref().and_then(|r| r.iter().find(|r| r.name == CLAIMED)));
+    let (Some(role), Some(delegations)) = (d, view.delegations.as_ref()) else {
+        return Err(refused(format!("targets version {} does not delegate to claimed; run `ceremony targets init`", targets.version())));
+    };
+    let mut keys = Vec::new();
+    for id in &role.keyids {
+        let raw = delegations.keys.get(id).ok_or_else(|| refused(format!("targets lists claimed key {id} but not the key itself")))?;
+        keys.push((id.to_string(), canonical_key(raw)));
+    }
+    let keyids = role.keyids.iter().map(|k| k.to_string()).collect();
+    Ok(ClaimedKeys { keyids, threshold: role.threshold, keys })
+}
+
+/// Signs a shard's signed bytes with a fresh one-time Ed25519 key, checks the signature, and
+/// destroys the key (ed25519-dalek zeroizes it on drop). Returns the sealed shard and the
+/// key the index must pin.
+pub fn seal(signed: Vec<u8>) -> Result<(Metadata, Seal), StageError> {
+    use ed25519_dalek::Signer as _;
+    let mut md = metadata(signed)?;
+    let (key, sig) = {
+        let secret = ed25519_dalek::SigningKey::generate(&mut rand_core::OsRng);
+        let key = Key::new(Algorithm::Ed25519, hex::encode(secret.verifying_key().as_bytes()));
+        (key, secret.sign(&md.signed_bytes()).to_bytes())
+    };
+    let check = key.public_key().and_then(|p| p.verify_raw(&md.signed_bytes(), &sig));
+    check.map_err(|e| refused(format!("internal error: a shard's seal does not verify ({e}); nothing was staged")))?;
+    md.set_signature(Signature { keyid: key.keyid().to_string(), sig: hex::encode(sig) });
+    Ok((md, Seal { keyid: key.keyid().to_string(), key: key.canonical_bytes().to_vec() }))
 }
 
 /// `{"_type":"targets","delegations":{"keys":…,"roles":[…]},…}` in canonical form.
@@ -372,6 +435,45 @@ pub fn layout_problems(role: &str, md: &Metadata) -> Vec<String> {
     out
 }
 
+/// [`layout_problems`], and for the index also that no shard's seal key signs anything
+/// else: not the index (the claimed holders), not targets, not the online roles.
+pub fn staged_layout_problems(ws: &Workspace, role: &str, md: &Metadata) -> Result<Vec<String>, StageError> {
+    let mut out = layout_problems(role, md);
+    if role != CLAIMED {
+        return Ok(out);
+    }
+    let foreign = foreign_keys(ws)?;
+    let Ok(view) = md.targets() else { return Ok(out) };
+    for r in view.delegations.iter().flat_map(|d| d.roles.iter().flatten()) {
+        for (id, other) in r.keyids.iter().filter_map(|id| foreign.get(&**id).map(|other| (id, other))) {
+            out.push(format!(
+                "layout rule: claimed delegates {} to key {}, which also signs {other}; a shard's key must be its own one-time seal (`ceremony renew claimed` reseals every shard)",
+                r.name,
+                crate::key::short_keyid(id)
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Keys of the roles a shard's seal must never be: every key top-level targets delegates to
+/// (the claimed holders, the online key) and root's targets keys, each with a role it signs.
+fn foreign_keys(ws: &Workspace) -> Result<BTreeMap<String, String>, StageError> {
+    let mut out = BTreeMap::new();
+    if let Some(root) = staging::effective(ws, "root")? {
+        if let Some(d) = root.root().ok().and_then(|r| r.delegation("targets")) {
+            out.extend(d.keys.iter().map(|(id, _)| (id.clone(), "targets".to_string())));
+        }
+    }
+    if let Some(targets) = staging::effective(ws, "targets")? {
+        let view = targets.targets().map_err(|e| refused(format!("targets cannot be read: {e}")))?;
+        for r in view.delegations.iter().flat_map(|d| d.roles.iter().flatten()) {
+            out.extend(r.keyids.iter().map(|id| (id.to_string(), r.name.to_string())));
+        }
+    }
+    Ok(out)
+}
+
 fn index_problems(md: &Metadata) -> Vec<String> {
     let raw: RawIndex = match serde_json::from_slice(md.signed_text()) {
         Ok(r) => r,
@@ -379,7 +481,7 @@ fn index_problems(md: &Metadata) -> Vec<String> {
     };
     let mut out = Vec::new();
     let mut leaves: Vec<&str> = Vec::new();
-    let first = raw.delegations.roles.first().map(|r| (&r.keyids, r.threshold));
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
     for r in &raw.delegations.roles {
         let Some(k) = shard_key_of(&r.name).filter(|k| k.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'))) else {
             out.push(format!("layout rule: claimed delegates to {:?}, which is not a shard name", r.name));
@@ -390,8 +492,19 @@ fn index_problems(md: &Metadata) -> Vec<String> {
         if given != project::shard_paths(k) || r.terminating {
             out.push(format!("layout rule: claimed's delegation to {} does not have the shard's own patterns, non-terminating", r.name));
         }
-        if first.is_some_and(|(ids, t)| *ids != r.keyids || t != r.threshold) {
-            out.push(format!("layout rule: claimed's delegation to {} has other keys than the other shards", r.name));
+        let [id] = r.keyids.as_slice() else {
+            out.push(format!("layout rule: claimed's delegation to {} lists {} keys; a shard is delegated to exactly its own one-time seal key, threshold 1", r.name, r.keyids.len()));
+            continue;
+        };
+        if r.threshold != 1 {
+            out.push(format!("layout rule: claimed's delegation to {} has threshold {}; a shard's seal key signs it alone, threshold 1", r.name, r.threshold));
+        }
+        if let Some(other) = owner.insert(&**id, &*r.name) {
+            out.push(format!(
+                "layout rule: claimed delegates {other} and {} to the same key {}; every shard has its own one-time seal key",
+                r.name,
+                crate::key::short_keyid(id)
+            ));
         }
     }
     leaves.sort_unstable();
@@ -427,6 +540,8 @@ pub struct Promotion {
     pub overlaps: Vec<(String, String)>,
     /// Shards replaced by their children.
     pub split: Vec<String>,
+    /// Shards signed by shared keys before seals existed, resealed by this promotion.
+    pub resealed: Vec<String>,
 }
 
 /// What to promote.
@@ -470,11 +585,7 @@ fn summarize_invalid(invalid: &[(String, Vec<String>)]) -> String {
 /// Plans a promotion: which projects are new, rotated or unchanged, and the new versions of
 /// the index and the shards they fall in. Nothing is written.
 pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion, Vec<(String, Metadata)>), StageError> {
-    if let Some(role) = staging::staged_roles(ws)?.into_iter().find(|r| r == CLAIMED || shard_key_of(r).is_some()) {
-        return Err(refused(format!(
-            "a promotion is already staged ({role}); export it with `bundle export` or drop it with `ceremony discard claimed`"
-        )));
-    }
+    refuse_staged_claimed(ws, "a promotion")?;
     let source = req.source.metadata();
     let mut list = pep480::read_projects(source)?;
     if !req.only.is_empty() {
@@ -500,7 +611,10 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
         ..Promotion::default()
     };
     let mut index = Index::load(ws)?;
-    let old_leaves = index.leaves.clone();
+    // Shards an older Ceremony signed with the holders' keys are resealed now: until then
+    // they stay interchangeable with each other and with the index. (Taken before this
+    // batch places new leaves, which have no seal yet either.)
+    let unsealed: Vec<String> = index.unsealed().cloned().collect();
     let mut shards = Shards { ws, loaded: BTreeMap::new() };
     let mut touched: BTreeSet<String> = BTreeSet::new();
     // Keys made on every core and sorted, so the projects of each shard come as one run and
@@ -540,6 +654,11 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
             touched.insert(leaf);
         }
     }
+    for leaf in unsealed {
+        shards.get(&leaf)?;
+        promotion.resealed.push(shard_role(&leaf));
+        touched.insert(leaf);
+    }
     // Reported in name order, as before the projects were sorted by key.
     promotion.new.par_sort_unstable();
     promotion.rotated.sort_unstable();
@@ -558,6 +677,7 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
     for (leaf, version, parts) in split_up {
         if parts.len() > 1 || parts[0].0 != leaf {
             index.leaves.remove(&leaf);
+            index.seals.remove(&leaf);
             promotion.split.push(leaf.clone());
         }
         for (key, projects) in parts {
@@ -569,13 +689,15 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
     }
     let built = build_shards(&planned, req.expires)?;
     let mut staged = Vec::with_capacity(built.len() + 1);
-    for ((key, v, projects), md) in planned.into_iter().zip(built) {
+    for ((key, v, projects), (md, seal)) in planned.into_iter().zip(built) {
         staged.push((shard_role(&key), md));
+        index.seals.insert(key.clone(), seal);
         shards.loaded.insert(key, (Some(v), projects));
     }
-    if index.leaves != old_leaves {
+    // Every shard staged has a new key, so the index always changes with them.
+    if !staged.is_empty() {
         let v = staging::trusted(ws, CLAIMED)?.map_or(1, |t| t.version() + 1);
-        let md = metadata(index.to_signed(v, req.expires))?;
+        let md = metadata(index.to_signed(v, req.expires)?)?;
         promotion.files.insert(0, (CLAIMED.to_string(), v, v == 1));
         staged.insert(0, (CLAIMED.to_string(), md));
     }
@@ -583,9 +705,30 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
     Ok((promotion, staged))
 }
 
-/// Encodes and checks every planned shard, on every core.
-fn build_shards(planned: &[(String, u64, ShardProjects)], expires: OffsetDateTime) -> Result<Vec<Metadata>, StageError> {
-    crate::par::map(planned, |(_, v, ps)| metadata(shard_signed(ps, *v, expires))).into_iter().collect()
+/// The refusal for a staged shard whose seal no longer verifies.
+pub fn tampered_shard(role: &str) -> String {
+    format!(
+        "staged {role} no longer verifies under the one-time key the staged claimed index pins for it, so it was changed after Ceremony sealed it; drop the staged claimed files with `ceremony discard claimed` and stage them again"
+    )
+}
+
+/// Encodes, checks and seals every planned shard, on every core.
+fn build_shards(planned: &[(String, u64, ShardProjects)], expires: OffsetDateTime) -> Result<Vec<(Metadata, Seal)>, StageError> {
+    crate::par::map(planned, |(_, v, ps)| seal(shard_signed(ps, *v, expires))).into_iter().collect()
+}
+
+/// Refuses while claimed files are staged, except an index staged alone (by a re-key or
+/// `renew claimed` of an index without shards): `what` replaces it, and its holders sign
+/// the new version instead.
+pub(crate) fn refuse_staged_claimed(ws: &Workspace, what: &str) -> Result<(), StageError> {
+    let staged: Vec<String> = staging::staged_roles(ws)?.into_iter().filter(|r| r == CLAIMED || shard_key_of(r).is_some()).collect();
+    let lone_index = staged.len() == 1 && staged[0] == CLAIMED && ws.read(pep480::STAGED_PROMOTION_RECORD)?.is_none();
+    match staged.first() {
+        Some(role) if !lone_index => Err(refused(format!(
+            "{what} cannot be staged: claimed files are already staged ({role}); export them with `bundle export` or drop them with `ceremony discard claimed`"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn metadata(signed: Vec<u8>) -> Result<Metadata, StageError> {
@@ -664,6 +807,7 @@ pub fn stage_promotion(
     let record = pep480::SourceRecord { version: promotion.source_version, sha256: source_sha256.clone() };
     let record = serde_json::to_vec(&record).map_err(|e| refused(format!("the promotion record cannot be written: {e}")))?;
     tx.write(pep480::STAGED_PROMOTION_RECORD, &record)?;
+    crate::sealed::write_summary(&mut tx, &crate::sealed::Summary::of_promotion(promotion))?;
     tx.record(crate::transcript::Action {
         action: "stage".into(),
         role: Some(CLAIMED.into()),
@@ -694,6 +838,7 @@ pub fn discard_promotion(ws: &Workspace, lock: &crate::workspace::WorkspaceLock)
     if tx.read(pep480::STAGED_PROMOTION_RECORD)?.is_some() {
         tx.remove(pep480::STAGED_PROMOTION_RECORD)?;
     }
+    crate::sealed::remove_summary(&mut tx)?;
     tx.record(crate::transcript::Action {
         action: "discard".into(),
         role: Some(CLAIMED.into()),
@@ -710,7 +855,7 @@ mod tests {
 
     fn index(leaves: &[&str]) -> Index {
         let keys = ClaimedKeys { keyids: vec!["a".repeat(64)], threshold: 1, keys: Vec::new() };
-        Index { version: None, keys, leaves: leaves.iter().map(|s| s.to_string()).collect() }
+        Index { version: None, keys, leaves: leaves.iter().map(|s| s.to_string()).collect(), seals: BTreeMap::new() }
     }
 
     fn project(name: &str) -> Project {
@@ -773,6 +918,66 @@ mod tests {
         let problems = layout_problems("claimed.a", &md);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("delegated more than once"), "{problems:?}");
+    }
+
+    fn sealed_index(leaves: &[&str]) -> (Index, Vec<Metadata>) {
+        let mut idx = index(leaves);
+        let expires = time::macros::datetime!(2030-01-01 00:00 UTC);
+        let mut shards = Vec::new();
+        for leaf in leaves {
+            let projects: ShardProjects = [format!("{leaf}x")].iter().map(|n| project(n)).collect();
+            let (md, seal) = seal(shard_signed(&projects, 1, expires)).unwrap();
+            idx.seals.insert(leaf.to_string(), seal);
+            shards.push(md);
+        }
+        (idx, shards)
+    }
+
+    #[test]
+    fn every_shard_is_delegated_to_its_own_seal_which_signs_it_alone() {
+        let (idx, shards) = sealed_index(&["a", "b"]);
+        let expires = time::macros::datetime!(2030-01-01 00:00 UTC);
+        let md = Metadata::from_signed(idx.to_signed(2, expires).unwrap()).unwrap();
+        assert!(layout_problems(CLAIMED, &md).is_empty(), "{:?}", layout_problems(CLAIMED, &md));
+        let view = md.targets().unwrap();
+        let (da, db) = (view.delegation("claimed.a").unwrap(), view.delegation("claimed.b").unwrap());
+        assert_eq!((da.threshold, da.keys.len(), db.keys.len()), (1, 1, 1));
+        assert_ne!(da.keys[0].0, db.keys[0].0, "two shards share a key");
+        let check = |md: &Metadata, d: &crate::verify::Delegation| crate::verify::check_threshold(&md.signed_bytes(), md.signatures(), d).is_met();
+        assert!(check(&shards[0], &da) && check(&shards[1], &db));
+        // Served under the other shard's name, a shard does not verify.
+        assert!(!check(&shards[0], &db) && !check(&shards[1], &da));
+        // Nor does a second seal of the same bytes: each (shard, version) has its own key.
+        let again = seal(shards[0].signed_bytes().into_owned()).unwrap().0;
+        assert!(!check(&again, &da));
+        let reparsed = Index::parse(&md, idx.keys.clone()).unwrap();
+        assert_eq!(reparsed.seals, idx.seals);
+        assert_eq!(reparsed.unsealed().count(), 0);
+    }
+
+    #[test]
+    fn an_index_with_shared_or_several_keys_breaks_the_layout_and_its_shards_count_as_unsealed() {
+        let (idx, _) = sealed_index(&["a", "b"]);
+        let expires = time::macros::datetime!(2030-01-01 00:00 UTC);
+        let text = String::from_utf8(idx.to_signed(2, expires).unwrap()).unwrap();
+        let (ka, kb) = (&idx.seals["a"].keyid, &idx.seals["b"].keyid);
+        let shared = Metadata::from_signed(text.replace(&format!("\"keyids\":[\"{kb}\"]"), &format!("\"keyids\":[\"{ka}\"]")).into_bytes()).unwrap();
+        let problems = layout_problems(CLAIMED, &shared);
+        assert!(problems.iter().any(|p| p.contains("to the same key")), "{problems:?}");
+        let reparsed = Index::parse(&shared, idx.keys.clone()).unwrap();
+        assert_eq!(reparsed.unsealed().cloned().collect::<Vec<_>>(), vec!["a".to_string(), "b".to_string()]);
+        let two = text.replacen(&format!("\"keyids\":[\"{ka}\"]"), &format!("\"keyids\":[\"{ka}\",\"{kb}\"]"), 1);
+        let two = Metadata::from_signed(two.into_bytes()).unwrap();
+        let problems = layout_problems(CLAIMED, &two);
+        assert!(problems.iter().any(|p| p.contains("lists 2 keys")), "{problems:?}");
+        let t2 = text.replacen("\"threshold\":1", "\"threshold\":2", 1);
+        let problems = layout_problems(CLAIMED, &Metadata::from_signed(t2.into_bytes()).unwrap());
+        assert!(problems.iter().any(|p| p.contains("threshold 2")), "{problems:?}");
+        // A holder's key as a shard's key: the shard could be served as the index.
+        let mut keys = idx.keys.clone();
+        keys.keyids = vec![ka.clone()];
+        let holder_keyed = Metadata::from_signed(text.into_bytes()).unwrap();
+        assert_eq!(Index::parse(&holder_keyed, keys).unwrap().unsealed().cloned().collect::<Vec<_>>(), vec!["a".to_string()]);
     }
 
     #[test]

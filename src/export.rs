@@ -56,6 +56,9 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         }
         return Err(refused(format!("{why}; collect the missing signatures before exporting")));
     }
+    if let Some(p) = crate::sealed::set_problems(ws)?.first() {
+        return Err(refused(format!("{p}; nothing was exported")));
+    }
     let mut files = Vec::new();
     for root in staging::trusted_roots(ws)? {
         files.push(BundleFile::metadata("root", root.version(), root.to_bytes(), false));
@@ -85,6 +88,7 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         tx.write(crate::pep480::PROMOTION_RECORD, &record)?;
         tx.remove(crate::pep480::STAGED_PROMOTION_RECORD)?;
     }
+    crate::sealed::remove_summary(&mut tx)?;
     // Unchanged claimed shards stay out: the online repository has them from earlier
     // bundles, and at PyPI scale they are hundreds of megabytes (docs/claimed-layout.md).
     let unchanged = |r: &String| !names.contains(r) && crate::claimed::shard_key_of(r).is_none();

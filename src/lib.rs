@@ -45,6 +45,7 @@ pub mod preflight;
 pub mod propose;
 pub mod report;
 pub mod review;
+pub mod sealed;
 pub mod secret;
 pub mod signer;
 pub mod signing;

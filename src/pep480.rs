@@ -99,6 +99,8 @@ pub fn targets_init(ws: &Workspace, lock: &WorkspaceLock, plan: &TargetsPlan) ->
     let bytes = canonical::to_canonical(&signed).map_err(|e| refused(format!("targets cannot be encoded: {e}")))?;
     let md = Metadata::from_signed(bytes).map_err(|e| refused(format!("targets is not valid: {e}")))?;
     crate::propose::stage(ws, lock, "targets", &md, "targets init")?;
+    // A removed claimed key must stop counting: the index is restaged for the new holders.
+    crate::sealed::restage_for_rekey(ws, lock)?;
     Ok(md)
 }
 

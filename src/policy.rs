@@ -122,14 +122,16 @@ pub fn check_except_shard_contents(
     let registered: Vec<&str> = holders.iter().map(|h| h.key.keyid()).collect();
     match role {
         "root" => problems.extend(root_problems(md, &registered)),
-        // Their delegations are signed by this ceremony's holders (claimed's shards).
-        "targets" | crate::pep480::CLAIMED => problems.extend(targets_problems(md, &registered, true)),
+        // Its delegations are signed by this ceremony's holders (claimed, the online key).
+        "targets" => problems.extend(targets_problems(md, &registered, true)),
+        // Claimed's shards are signed by one-time seal keys, which no holder has.
+        crate::pep480::CLAIMED => problems.extend(targets_problems(md, &registered, false)),
         // A shard's delegations are checked, keys and all, by the layout rules below.
         _ if crate::claimed::shard_key_of(role).is_some() => {}
         _ => problems.extend(targets_problems(md, &registered, false)),
     }
     if crate::claimed::shard_key_of(role).is_none() {
-        problems.extend(crate::claimed::layout_problems(role, md));
+        problems.extend(crate::claimed::staged_layout_problems(ws, role, md)?);
         // A shard's keys are listed in the index, so the index's check covers them.
         problems.extend(crate::exclusive_keys::problems(ws, role, md, holders)?);
     }

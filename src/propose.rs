@@ -199,6 +199,13 @@ fn next_version(previous: &Metadata, expires: OffsetDateTime) -> Result<Value, P
 
 /// Stages the next version of an offline role with a new expiry and no other change.
 pub fn renew(ws: &Workspace, lock: &WorkspaceLock, role: &str, expires: OffsetDateTime) -> Result<Metadata, ProposeError> {
+    // Claimed files are renewed together: each shard needs a new seal the index pins.
+    if role == crate::pep480::CLAIMED {
+        return crate::sealed::renew(ws, lock, expires);
+    }
+    if crate::claimed::shard_key_of(role).is_some() {
+        return Err(crate::sealed::refuse_shard_renewal(role));
+    }
     let trusted = staging::trusted(ws, role)?
         .ok_or_else(|| refused(format!("the workspace has no trusted {role} to renew")))?;
     refuse_if_staged(ws, role)?;

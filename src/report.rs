@@ -806,6 +806,10 @@ fn roles_section(h: &mut String, r: &Report) {
         }
         let state = match e.state {
             RoleState::Trusted => "trusted".to_string(),
+            // A shard is complete only by its seal: the one-time key the index pins.
+            RoleState::Staged if e.complete() && crate::claimed::shard_key_of(&e.role).is_some() => {
+                "staged, <span class=\"ok\">sealed</span> (one-time key the index pins)".to_string()
+            }
             RoleState::Staged if e.complete() => "staged, <span class=\"ok\">complete</span>".to_string(),
             RoleState::Staged => "staged, <span class=\"bad\">NOT complete</span>".to_string(),
         };

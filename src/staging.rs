@@ -159,6 +159,11 @@ pub fn check_intact(role: &str, md: &Metadata, reports: &[&ThresholdReport]) -> 
             return Err(corrupt(&rel, format!("key {} signs it twice", crate::key::short_keyid(&s.keyid))));
         }
     }
+    // A shard is staged complete, sealed by its one-time key; anything less means its file
+    // or its signature changed after `claimed promote`.
+    if crate::claimed::shard_key_of(role).is_some() && !reports.is_empty() && !reports.iter().all(|r| r.is_met()) {
+        return Err(refused(crate::claimed::tampered_shard(role)));
+    }
     for r in reports {
         if let Some((id, KeyState::Invalid { reason })) = r.keys.iter().find(|(_, st)| matches!(st, KeyState::Invalid { .. })) {
             return Err(corrupt(

@@ -312,3 +312,341 @@ fn project_paths_json() {
     let out = ceremony(tmp.path(), &["project", "paths", "bad name", "--json"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The workspace's current directory (where `staged/` and `trusted/` are).
+fn current(ws: &Path) -> PathBuf {
+    ws.join(std::fs::read_link(ws.join("current")).unwrap())
+}
+
+/// A delegation: role name, keyids, threshold.
+type Delegated = (String, Vec<String>, u64);
+
+/// The bundle's index: each shard's (keyids, threshold), and its keys.
+fn index_delegations(metadata: &Path) -> (Vec<Delegated>, Vec<String>) {
+    let newest = std::fs::read_dir(metadata)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".claimed.json"))
+        .max_by_key(|n| n.split('.').next().unwrap().parse::<u64>().unwrap())
+        .unwrap();
+    let index: Value = serde_json::from_slice(&std::fs::read(metadata.join(newest)).unwrap()).unwrap();
+    let d = &index["signed"]["delegations"];
+    let roles = d["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let ids = r["keyids"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()).collect();
+            (r["name"].as_str().unwrap().to_string(), ids, r["threshold"].as_u64().unwrap())
+        })
+        .collect();
+    (roles, d["keys"].as_object().unwrap().keys().cloned().collect())
+}
+
+/// The keyids that signed a bundle file.
+fn signers_of(file: &Path) -> Vec<String> {
+    let v: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    v["signatures"].as_array().unwrap().iter().map(|s| s["keyid"].as_str().unwrap().to_string()).collect()
+}
+
+/// Each shard under its own one-time key, signed by that key alone; holders sign the index.
+fn assert_sealed(metadata: &Path, holder_keyids: &[String]) -> Vec<(String, String)> {
+    let (roles, keys) = index_delegations(metadata);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for (name, ids, threshold) in &roles {
+        assert_eq!((ids.len(), *threshold), (1, 1), "{name}");
+        assert!(seen.insert(ids[0].clone()), "{name} shares its key");
+        assert!(!holder_keyids.contains(&ids[0]), "{name} is signed by a holder's key");
+        out.push((name.clone(), ids[0].clone()));
+        let shard = std::fs::read_dir(metadata)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_str().unwrap().ends_with(&format!(".{name}.json")));
+        if let Some(shard) = shard {
+            assert_eq!(signers_of(&shard), vec![ids[0].clone()], "{name}");
+        }
+    }
+    assert_eq!(keys.len(), roles.len(), "the index lists a key no shard uses");
+    out
+}
+
+fn keyids(ws: &Path, holders: &[&str]) -> Vec<String> {
+    let list: Value = serde_json::from_str(&ok(ws, &["key", "list", "--json"])).unwrap();
+    let all = list.as_array().cloned().unwrap_or_else(|| list["holders"].as_array().unwrap().clone());
+    all.iter().filter(|h| holders.contains(&h["holder"].as_str().or(h["name"].as_str()).unwrap())).map(|h| h["keyid"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn shards_are_sealed_and_the_holders_sign_only_the_index() {
+    let s = setup();
+    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
+    let text = ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    assert!(text.contains("files to sign: 1 (claimed version 1"), "{text}");
+    let status: Value = serde_json::from_str(&ok(&s.ws, &["status", "--json"])).unwrap();
+    let staged = status["staged"].as_array().unwrap();
+    let shards: Vec<&Value> = staged.iter().filter(|r| r["role"].as_str().unwrap().starts_with("claimed.")).collect();
+    assert!(shards.len() >= 5 && shards.iter().all(|r| r["complete"] == true && r["sealed"] == true), "{status}");
+    let index = staged.iter().find(|r| r["role"] == "claimed").unwrap();
+    assert_eq!(index["complete"], false);
+    // What alice is shown before signing the index: the batch and the seals.
+    let pf = s.files.join("alice.pass");
+    let review = ok(&s.ws, &["sign", "--holder", "alice", "--passphrase-file", path_str(&pf), "--yes"]);
+    assert!(review.contains("one-time Ed25519 key") && review.contains("new projects: 12"), "{review}");
+    assert!(!review.contains("resealed") && !text.contains("resealed"), "nothing predates seals here: {review}");
+    assert!(review.contains("overlaps:") && review.contains("foo reaches older files of foo-bar"), "{review}");
+    assert!(review.contains("Signed claimed version 1") && !review.contains("Signed claimed."), "{review}");
+    s.sign_all(&["bob"]);
+    let metadata = s.export("b1");
+    let holders = keyids(&s.ws, &["alice", "bob", "carol", "online"]);
+    assert_eq!(holders.len(), 4);
+    let first = assert_sealed(&metadata, &holders);
+    let (ok_, err) = s.client_fetch(&metadata, &rc, "requests", false);
+    assert!(ok_, "{err}");
+
+    // The next batch: the shard it touches gets a new key, the others keep theirs.
+    let rc2 = s.recently_claimed("rc2.json", &["attrs"], 2, &[]);
+    let plan: Value = serde_json::from_str(&ok(&s.ws, &["claimed", "promote", path_str(&rc2), "--json"])).unwrap();
+    assert_eq!(plan["files"].as_array().unwrap().len(), 2, "{plan}");
+    assert_eq!(plan["resealed"], serde_json::json!([]), "{plan}");
+    s.sign_all(&["alice", "carol"]);
+    let metadata = s.export("b2");
+    let second = assert_sealed(&metadata, &holders);
+    for ((name, k1), (name2, k2)) in first.iter().zip(&second) {
+        assert_eq!(name, name2);
+        assert_eq!(k1 == k2, name != "claimed.a", "{name}");
+    }
+    let (ok_, err) = s.client_fetch(&metadata, &rc2, "attrs", false);
+    assert!(ok_, "{err}");
+}
+
+#[test]
+fn a_staged_shard_changed_after_promote_is_refused() {
+    let s = setup();
+    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
+    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    s.sign_all(&["alice"]);
+    let file = current(&s.ws).join("staged/claimed.f.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let expires = serde_json::from_str::<Value>(&text).unwrap()["signed"]["expires"].as_str().unwrap().to_string();
+    let later = format!("{}{}", (expires[..4].parse::<u32>().unwrap() - 1), &expires[4..]);
+    std::fs::write(&file, text.replacen(&expires, &later, 1)).unwrap();
+    let pf = s.files.join("bob.pass");
+    for args in [
+        vec!["status"],
+        vec!["sign", "--holder", "bob", "--passphrase-file", path_str(&pf), "--yes"],
+        vec!["bundle", "export", "--out", path_str(&s.files.join("x.tar"))],
+    ] {
+        let before = snapshot(&s.ws);
+        let msg = refused(&s.ws, &args, 1);
+        assert!(msg.contains("staged claimed.f") && msg.contains("changed after Ceremony sealed it"), "{args:?}: {msg}");
+        assert_eq!(snapshot(&s.ws), before, "{args:?}");
+    }
+    assert!(!s.files.join("x.tar").exists());
+    // Dropping and promoting again seals afresh.
+    ok(&s.ws, &["discard", "claimed"]);
+    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    s.sign_all(&["alice", "bob"]);
+    s.export("b1");
+}
+
+#[test]
+fn renew_claimed_reseals_every_shard() {
+    let s = setup();
+    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
+    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    s.sign_all(&["alice", "bob"]);
+    let holders = keyids(&s.ws, &["alice", "bob", "carol", "online"]);
+    let before = assert_sealed(&s.export("b1"), &holders);
+    let msg = refused(&s.ws, &["renew", "claimed.f"], 1);
+    assert!(msg.contains("renew claimed"), "{msg}");
+    let out = ok(&s.ws, &["renew", "claimed", "--expires", "30d", "--json"]);
+    let staged: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(staged["version"], 2);
+    let status: Value = serde_json::from_str(&ok(&s.ws, &["status", "--json"])).unwrap();
+    assert_eq!(status["staged"].as_array().unwrap().len(), before.len() + 1, "{status}");
+    s.sign_all(&["bob", "carol"]);
+    let metadata = s.export("b2");
+    let after = assert_sealed(&metadata, &holders);
+    assert_eq!(after.len(), before.len());
+    for ((name, k1), (_, k2)) in before.iter().zip(&after) {
+        assert_ne!(k1, k2, "{name} kept its key");
+        let shard = metadata.join(format!("2.{name}.json"));
+        let v: Value = serde_json::from_slice(&std::fs::read(&shard).unwrap()).unwrap();
+        let index: Value = serde_json::from_slice(&std::fs::read(metadata.join("2.claimed.json")).unwrap()).unwrap();
+        assert_eq!(v["signed"]["expires"], index["signed"]["expires"], "{name}");
+    }
+    let (ok_, err) = s.client_fetch(&metadata, &rc, "foo-bar", false);
+    assert!(ok_, "{err}");
+}
+
+#[test]
+fn changing_the_claimed_holders_restages_the_index_for_the_new_holders() {
+    let s = setup();
+    for h in ["alice", "bob"] {
+        let pf = s.files.join(format!("{h}.pass"));
+        ok(&s.ws, &["key", "new", "passphrase", "--holder", &format!("{h}.claimed"), "--passphrase-file", path_str(&pf), "--kdf-profile", "test"]);
+        std::fs::copy(&pf, s.files.join(format!("{h}.claimed.pass"))).unwrap();
+    }
+    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
+    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    s.sign_all(&["alice", "carol"]);
+    s.export("b1");
+    // carol leaves the claimed holders; alice and bob take claimed-only keys.
+    let out = ok(&s.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed", "--claimed-threshold", "2", "--online", "online"]);
+    assert!(out.contains("claimed version 2 is staged too"), "{out}");
+    s.sign_all(&["alice", "bob"]);
+    // Targets is complete, but the index is not until the new holders sign it.
+    let msg = refused(&s.ws, &["bundle", "export", "--out", path_str(&s.files.join("early.tar"))], 1);
+    assert!(msg.contains("claimed version 2") && msg.contains("signatures needed"), "{msg}");
+    // Dropped, the index left trusted is signed by keys the staged targets no longer lists.
+    ok(&s.ws, &["discard", "claimed"]);
+    let status: Value = serde_json::from_str(&ok(&s.ws, &["status", "--json"])).unwrap();
+    assert_eq!(status["ready"], false);
+    let problem = status["problems"][0].as_str().unwrap();
+    assert!(problem.contains("claimed version 1") && problem.contains("renew claimed"), "{status}");
+    let msg = refused(&s.ws, &["bundle", "export", "--out", path_str(&s.files.join("early.tar"))], 1);
+    assert!(msg.contains("renew claimed"), "{msg}");
+    ok(&s.ws, &["renew", "claimed"]);
+    let review = {
+        let pf = s.files.join("alice.claimed.pass");
+        ok(&s.ws, &["sign", "--holder", "alice.claimed", "--passphrase-file", path_str(&pf), "--yes"])
+    };
+    assert!(review.contains("Signed claimed version 2"), "{review}");
+    s.sign_all(&["bob.claimed"]);
+    let metadata = s.export("b2");
+    let signed = signers_of(&metadata.join("2.claimed.json"));
+    assert_eq!(signed.len(), 2);
+    let new_holders = keyids(&s.ws, &["alice.claimed", "bob.claimed"]);
+    assert!(signed.iter().all(|k| new_holders.contains(k)), "{signed:?}");
+    let (ok_, err) = s.client_fetch(&metadata, &rc, "numpy", false);
+    assert!(ok_, "{err}");
+    // The same bundle carrying the index the old holders signed does not verify: bundle
+    // verify checks the index under the bundle's targets, and each shard under its index.
+    let b1 = s.files.join("b1/metadata");
+    let files: Vec<ceremony::bundle::BundleFile> = std::fs::read_dir(&metadata)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap().to_string();
+            let (v, rest) = name.split_once('.').unwrap();
+            let role = rest.strip_suffix(".json").unwrap().to_string();
+            let (v, p) = if role == "claimed" { (1, b1.join("1.claimed.json")) } else { (v.parse().unwrap(), p) };
+            ceremony::bundle::BundleFile::metadata(&role, v, std::fs::read(p).unwrap(), true)
+        })
+        .collect();
+    let bytes = ceremony::bundle::write_bundle(&files, b"").unwrap();
+    let bundle = ceremony::bundle::read_bundle(bytes.as_slice(), &Default::default()).unwrap();
+    let root = ceremony::metadata::Metadata::from_slice(&std::fs::read(metadata.join("1.root.json")).unwrap()).unwrap();
+    let report = ceremony::bundle::verify_bundle(&bundle, &root, time::OffsetDateTime::now_utc());
+    let index = report.files.iter().find(|f| f.role == "claimed").unwrap();
+    assert!(!index.ok && index.verified_under.as_deref() == Some("targets v2"), "{index:?}");
+    let shard = report.files.iter().find(|f| f.role == "claimed.f").unwrap();
+    assert!(!shard.ok, "{shard:?}");
+}
+
+/// Rewrites the trusted index and shards as a Ceremony from before seals left them: every
+/// shard delegated to the claimed holders (2 of alice, bob, carol) and signed by alice and bob.
+fn make_legacy(ws_dir: &Path) {
+    use ceremony::metadata::Metadata;
+    use ceremony::signer::passphrase::{PassphraseSigner, Profile};
+    use ceremony::signer::Signer;
+    let ws = ceremony::workspace::Workspace::open(ws_dir).unwrap();
+    let index = ceremony::claimed::Index::load(&ws).unwrap();
+    let signers: Vec<PassphraseSigner> = ["alice", "bob"]
+        .iter()
+        .map(|h| {
+            let pass = ceremony::secret::SecretBytes::new(format!("{h} keeps seven quiet granite teapots").into_bytes());
+            PassphraseSigner::derive(&pass, h, &Profile::Test.params()).unwrap()
+        })
+        .collect();
+    let sign = |signed: Vec<u8>| {
+        let mut md = Metadata::from_signed(signed).unwrap();
+        for s in &signers {
+            md.set_signature(s.sign(&md.signed_bytes()).unwrap());
+        }
+        md
+    };
+    let trusted = ceremony::staging::trusted(&ws, "claimed").unwrap().unwrap();
+    let mut signed: Value = serde_json::from_slice(trusted.signed_text()).unwrap();
+    let keys: serde_json::Map<String, Value> =
+        index.keys.keys.iter().map(|(id, k)| (id.clone(), serde_json::from_slice(k).unwrap())).collect();
+    signed["delegations"]["keys"] = Value::Object(keys);
+    for role in signed["delegations"]["roles"].as_array_mut().unwrap() {
+        role["keyids"] = serde_json::json!(index.keys.keyids);
+        role["threshold"] = serde_json::json!(index.keys.threshold);
+    }
+    let lock = ws.lock().unwrap();
+    let mut tx = ws.begin(&lock).unwrap();
+    let mut collected = ceremony::collected::Collected::in_transaction(&tx, "trusted").unwrap();
+    let mut files = vec![("claimed".to_string(), sign(ceremony::canonical::to_canonical(&signed).unwrap()))];
+    for leaf in &index.leaves {
+        let role = ceremony::claimed::shard_role(leaf);
+        let md = ceremony::staging::trusted(&ws, &role).unwrap().unwrap();
+        files.push((role, sign(md.signed_bytes().into_owned())));
+    }
+    for (role, md) in files {
+        collected.take(&role);
+        tx.write(&format!("trusted/{role}.json"), &md.to_bytes()).unwrap();
+    }
+    collected.write(&mut tx, "trusted").unwrap();
+    tx.commit().unwrap();
+    drop(lock);
+    let legacy = ceremony::claimed::Index::load(&ws).unwrap();
+    assert_eq!(legacy.unsealed().count(), legacy.leaves.len());
+}
+
+#[test]
+fn the_next_promotion_reseals_shards_from_before_seals() {
+    let s = setup();
+    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
+    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    s.sign_all(&["alice", "bob"]);
+    s.export("b1");
+    make_legacy(&s.ws);
+    let rc2 = s.recently_claimed("rc2.json", &["attrs"], 2, &[]);
+    let text = ok(&s.ws, &["claimed", "promote", path_str(&rc2)]);
+    assert!(text.contains("resealed: 6 shard(s)"), "{text}");
+    let pf = s.files.join("carol.pass");
+    let review = ok(&s.ws, &["sign", "--holder", "carol", "--passphrase-file", path_str(&pf), "--yes"]);
+    assert!(review.contains("resealed: 6"), "{review}");
+    s.sign_all(&["alice"]);
+    let metadata = s.export("b2");
+    let holders = keyids(&s.ws, &["alice", "bob", "carol", "online"]);
+    let sealed = assert_sealed(&metadata, &holders);
+    for (name, _) in &sealed {
+        assert!(metadata.join(format!("2.{name}.json")).exists(), "{name} was not resealed");
+    }
+    for project in ["attrs", "requests", "foo-bar"] {
+        let rc = if project == "attrs" { &rc2 } else { &rc };
+        let (ok_, err) = s.client_fetch(&metadata, rc, project, false);
+        assert!(ok_, "{project}: {err}");
+    }
+}
+
+#[test]
+fn a_promotion_after_a_re_key_replaces_the_restaged_index() {
+    let s = setup();
+    for h in ["alice", "bob"] {
+        let pf = s.files.join(format!("{h}.pass"));
+        ok(&s.ws, &["key", "new", "passphrase", "--holder", &format!("{h}.claimed"), "--passphrase-file", path_str(&pf), "--kdf-profile", "test"]);
+        std::fs::copy(&pf, s.files.join(format!("{h}.claimed.pass"))).unwrap();
+    }
+    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
+    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    s.sign_all(&["alice", "carol"]);
+    s.export("b1");
+    ok(&s.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed", "--claimed-threshold", "2", "--online", "online"]);
+    let rc2 = s.recently_claimed("rc2.json", &["attrs"], 2, &[]);
+    let plan: Value = serde_json::from_str(&ok(&s.ws, &["claimed", "promote", path_str(&rc2), "--json"])).unwrap();
+    assert_eq!(plan["files"][0]["role"], "claimed");
+    assert_eq!(plan["files"][0]["version"], 2);
+    // carol, no longer a claimed holder, signs only targets; the new claimed holders sign claimed.
+    let pf = s.files.join("carol.pass");
+    let out = ok(&s.ws, &["sign", "--holder", "carol", "--passphrase-file", path_str(&pf), "--yes"]);
+    assert!(out.contains("Signed targets version 2") && !out.contains("Signed claimed"), "{out}");
+    s.sign_all(&["alice", "alice.claimed", "bob.claimed"]);
+    let metadata = s.export("b2");
+    let (ok_, err) = s.client_fetch(&metadata, &rc2, "attrs", false);
+    assert!(ok_, "{err}");
+}

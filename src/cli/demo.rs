@@ -68,7 +68,7 @@ fn narration(e: &Event) -> String {
             path.display()
         ),
         Event::Promoted { new, files } => {
-            format!("  Checked it against the online key in targets and staged {new} new projects in {files} claimed file(s).\n")
+            format!("  Checked it against the online key in targets and staged {new} new projects in {files} claimed file(s): each shard sealed by its own one-time key, the index for the claimed holders to sign.\n")
         }
         Event::Signed { holder, roles, after } => signed(holder, roles, after),
         Event::Exported { bundle, sha256, new_files } => format!(

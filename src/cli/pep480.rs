@@ -27,8 +27,16 @@ pub(super) fn targets_init(
         expires: expiry(expires)?,
     };
     let lock = ws.lock().map_err(refuse)?;
+    let index_before = crate::staging::staged(&ws, pep480::CLAIMED).map_err(refuse_stage)?.is_some();
     let md = pep480::targets_init(&ws, &lock, &plan).map_err(refuse_stage)?;
     staged_message(global, "targets", &md);
+    let index = crate::staging::staged(&ws, pep480::CLAIMED).map_err(refuse_stage)?;
+    if let (false, Some(index), false) = (index_before, index, global.json) {
+        println!(
+            "The claimed holders change, so claimed version {} is staged too (same shards): the new holders sign it, and a removed key no longer counts.",
+            index.version()
+        );
+    }
     Ok(())
 }
 
@@ -152,16 +160,26 @@ fn promotion_text(p: &Promotion, list: Option<&Path>, signers: &(Vec<String>, u6
         }
     }
     let new_roles = p.files.iter().filter(|f| f.2).count();
-    out.push_str(&format!("  files to sign: {} ({} of them new roles)", p.files.len(), new_roles));
+    let shards = p.files.len().saturating_sub(1);
+    out.push_str(&format!(
+        "  files staged: {} (the claimed index and {shards} shard(s), each shard sealed by its own one-time key; {} of them new roles)",
+        p.files.len(),
+        new_roles
+    ));
     if !p.split.is_empty() {
         out.push_str(&format!("; {} shard(s) outgrew the size limit and were split", p.split.len()));
     }
     out.push('\n');
-    if !signers.0.is_empty() {
+    if !p.resealed.is_empty() {
         out.push_str(&format!(
-            "  each of {} signs all {} files; {} of them must\n",
+            "  resealed: {} shard(s) an older Ceremony signed with the claimed holders' keys now have one-time keys too (docs/claimed-layout.md, migration)\n",
+            p.resealed.len()
+        ));
+    }
+    if let (false, Some((role, version, _))) = (signers.0.is_empty(), p.files.first()) {
+        out.push_str(&format!(
+            "  files to sign: 1 ({role} version {version}, which pins every shard's key); each of {} signs it, {} of them must\n",
             signers.0.join(", "),
-            p.files.len(),
             signers.1
         ));
     }
@@ -182,6 +200,7 @@ fn promotion_json(p: &Promotion, list: Option<&Path>, signers: &(Vec<String>, u6
         "overlaps": p.overlaps,
         "files": p.files.iter().map(|(r, v, new)| serde_json::json!({"role": r, "version": v, "new_role": new})).collect::<Vec<_>>(),
         "split": p.split,
+        "resealed": p.resealed,
         "signers": signers.0,
         "threshold": signers.1,
         "list": list.map(|p| p.display().to_string()),

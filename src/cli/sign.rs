@@ -79,43 +79,22 @@ fn write_full_list(ws_dir: &Path, role: &str, version: u64, list: &[String]) -> 
     Some(path)
 }
 
-/// One section for every claimed shard of the promotion, with the set's digest words.
-fn shard_set_text(ws_dir: &Path, shards: &[(&str, &crate::metadata::Metadata)]) -> String {
-    let set = crate::review::shard_set(shards);
-    let mut out = format!(
-        "\n== {} claimed shard(s) of this promotion ==\n  {} new shard role(s); {} project delegations in all; {} KB to sign\n",
-        set.count,
-        set.new_roles,
-        set.projects,
-        set.bytes.div_ceil(1000)
-    );
-    out.push_str("  what changed, project by project, is in the promotion's list under review/ (`claimed promote` named it)\n");
-    if let Some(path) = write_full_list(ws_dir, "claimed-shards", 0, &set.lines) {
-        out.push_str(&format!("  every shard with its version and sha256 is in {}\n", path.display()));
-    }
-    out.push_str("  signs as one of the keys of: claimed (the index delegating to each shard)\n");
-    out.push_str(&format!("  sha256 of the set (one line per shard: role version sha256): {}\n", set.digest_hex));
-    out.push_str(&format!("  read aloud and compare:      {}\n", set.words.join(" ")));
-    out
-}
-
 /// The review of the roles one record signs.
 fn review_text(ws: &crate::workspace::Workspace, roles: &[signing::Signable], holders: &[Holder], now: OffsetDateTime) -> Result<String, Refusal> {
     let mut out = String::new();
-    let shards: Vec<(&str, &crate::metadata::Metadata)> = roles
-        .iter()
-        .filter(|s| crate::claimed::shard_key_of(&s.role).is_some())
-        .map(|s| (s.role.as_str(), &s.metadata))
-        .collect();
-    if !shards.is_empty() {
-        out.push_str(&shard_set_text(ws.dir(), &shards));
-    }
-    for s in roles.iter().filter(|s| crate::claimed::shard_key_of(&s.role).is_none()) {
+    // Shards are sealed when staged (no holder signs them); the index that pins their keys
+    // is what a claimed holder signs.
+    for s in roles {
         let trusted = staging::trusted(ws, &s.role).map_err(refuse_stage)?;
         let r = review(&s.role, &s.metadata, trusted.as_ref(), holders, now);
         out.push_str(&format!("\n== {} ==\n", s.role));
         for line in &r.lines {
             out.push_str(&format!("  {line}\n"));
+        }
+        if s.role == crate::pep480::CLAIMED {
+            for line in crate::sealed::index_review_lines(ws, &s.metadata) {
+                out.push_str(&format!("  {line}\n"));
+            }
         }
         if let Some(path) = write_full_list(ws.dir(), &s.role, s.metadata.version(), &r.full_list) {
             out.push_str(&format!("  the full list of delegation changes is in {}\n", path.display()));
@@ -190,12 +169,8 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
 }
 
 fn report_signed(holder: &Holder, signer: &dyn Signer, done: &[(String, u64)]) {
-    let shards = done.iter().filter(|(r, _)| crate::claimed::shard_key_of(r).is_some()).count();
-    for (role, version) in done.iter().filter(|(r, _)| crate::claimed::shard_key_of(r).is_none()) {
+    for (role, version) in done {
         println!("Signed {role} version {version} with {}'s key ({}).", holder.name, signer.describe());
-    }
-    if shards > 0 {
-        println!("Signed {shards} claimed shard(s) with {}'s key ({}).", holder.name, signer.describe());
     }
 }
 

@@ -37,6 +37,7 @@ fn role_json(s: &RoleStatus, holders: &[Holder]) -> serde_json::Value {
         "role": s.role,
         "version": s.version,
         "complete": s.complete(),
+        "sealed": is_shard(s) && s.complete(),
         "digest": hex::encode(s.digest),
         "words": digest_words(&s.digest),
         "thresholds": s.thresholds.iter().map(|(l, r)| threshold_json(l, r, holders)).collect::<Vec<_>>(),
@@ -44,17 +45,23 @@ fn role_json(s: &RoleStatus, holders: &[Holder]) -> serde_json::Value {
     })
 }
 
+fn is_shard(s: &RoleStatus) -> bool {
+    crate::claimed::shard_key_of(&s.role).is_some()
+}
+
 pub(super) fn status(global: &Global) -> Result<(), Refusal> {
     let ws = open(global)?;
     let holders = ws.holders().map_err(refuse)?;
     let roles = staging::status(&ws, OffsetDateTime::now_utc()).map_err(refuse_stage)?;
     let head = ws.verify_transcript(None).map_err(refuse)?;
-    let ready = !roles.is_empty() && roles.iter().all(RoleStatus::complete);
+    let set_problems = crate::sealed::set_problems(&ws).map_err(refuse_stage)?;
+    let ready = !roles.is_empty() && roles.iter().all(RoleStatus::complete) && set_problems.is_empty();
     // A workspace made before keys were role-exclusive: say so even with nothing staged.
     let shared = crate::exclusive_keys::trusted_problems(&ws, &holders).map_err(refuse_stage)?;
     if global.json {
         print_json(&serde_json::json!({
             "ready": ready,
+            "problems": set_problems,
             "trusted_key_warnings": shared,
             "staged": roles.iter().map(|s| role_json(s, &holders)).collect::<Vec<_>>(),
             "transcript": {"records": head.records, "head": head.hash},
@@ -64,7 +71,7 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
     if roles.is_empty() {
         println!("Nothing is staged.");
     }
-    for s in &roles {
+    for s in roles.iter().filter(|s| !(is_shard(s) && s.complete())) {
         println!(
             "{} version {}: {}",
             s.role,
@@ -87,6 +94,13 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
         for p in &s.problems {
             println!("  problem: {p}");
         }
+    }
+    let sealed = roles.iter().filter(|s| is_shard(s) && s.complete()).count();
+    if sealed > 0 {
+        println!("{sealed} claimed shard(s): complete, each sealed by the one-time key the staged claimed index pins for it");
+    }
+    for p in &set_problems {
+        println!("problem: {p}");
     }
     for w in &shared {
         println!("WARNING (trusted metadata): {w}.");
