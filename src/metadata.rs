@@ -463,11 +463,32 @@ fn check_role_keys(name: &str, keyids: &[impl AsRef<str>], threshold: u64) -> Re
     if threshold < 1 {
         return Err(MetadataError::Rule(format!("role {name:?} has threshold {threshold}; it must be at least 1")));
     }
+    for id in keyids {
+        check_keyid(id.as_ref())?;
+    }
     let unique: BTreeSet<&str> = keyids.iter().map(|k| k.as_ref()).collect();
     if unique.len() != keyids.len() {
         return Err(MetadataError::Rule(format!("role {name:?} lists a keyid more than once")));
     }
     Ok(())
+}
+
+/// True for a keyid in the only form Ceremony reads: 64 lower-case hex digits, as the
+/// SHA-256 of a key object is written.
+pub fn is_canonical_keyid(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Refuses a keyid in any other form than [`is_canonical_keyid`]'s. Clients match keyids
+/// as strings, so one key listed under `ab…` and `AB…` would count as two keys for them.
+fn check_keyid(id: &str) -> Result<(), MetadataError> {
+    if is_canonical_keyid(id) {
+        return Ok(());
+    }
+    let shown: String = id.chars().take(80).collect();
+    Err(MetadataError::Rule(format!(
+        "keyid {shown:?} is not in canonical form: a keyid must be the 64 lower-case hex digits of its key's SHA-256"
+    )))
 }
 
 /// Root metadata: the keys and thresholds of the four top-level roles.
@@ -501,6 +522,7 @@ impl Root {
         }
         let mut keys = BTreeMap::new();
         for (keyid, raw_key) in raw.keys {
+            check_keyid(&keyid)?;
             let key = Key::from_json(raw_key.get().as_bytes())
                 .map_err(|e| MetadataError::Rule(format!("key {keyid}: {e}")))?;
             keys.insert(keyid.into_owned(), key);
@@ -610,6 +632,9 @@ impl<'a> Targets<'a> {
 
 impl<'a> Delegations<'a> {
     fn check(&self) -> Result<(), MetadataError> {
+        for (id, _) in self.keys.iter() {
+            check_keyid(id)?;
+        }
         match (&self.roles, &self.succinct_roles) {
             (Some(roles), None) => {
                 let mut seen = BTreeSet::new();

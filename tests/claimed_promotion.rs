@@ -35,7 +35,7 @@ fn path_str(p: &Path) -> &str {
 }
 
 /// alice, bob, carol (passphrase keys, test profile) and the online key from python;
-/// root v1 and targets v1 staged.
+/// root v1 and targets v1 exported.
 fn setup() -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
@@ -52,7 +52,11 @@ fn setup() -> Setup {
     ok(&ws, &["root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice,bob,carol",
         "--targets-threshold", "2", "--snapshot", "online", "--timestamp", "online"]);
     ok(&ws, &["targets", "init", "--claimed", "alice,bob,carol", "--claimed-threshold", "2", "--online", "online"]);
-    Setup { _tmp: tmp, ws, files }
+    let setup = Setup { _tmp: tmp, ws, files };
+    // A promotion checks recently-claimed against the trusted targets only.
+    setup.sign_all(&["alice", "bob"]);
+    ok(&setup.ws, &["bundle", "export", "--out", path_str(&setup.files.join("bootstrap.tar"))]);
+    setup
 }
 
 impl Setup {
