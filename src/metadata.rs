@@ -813,4 +813,40 @@ mod tests {
         }
         assert!(with_control.signed_span().is_none());
     }
+
+    /// A keyid in any form but 64 lower-case hex digits is refused wherever keys are listed:
+    /// clients match keyids as strings, so `ab…` and `AB…` would be two keys to them.
+    #[test]
+    fn keyids_must_be_lower_case_hex() {
+        let key = crate::key::Key::new(crate::key::Algorithm::Ed25519, "ab".repeat(32));
+        let (lower, upper) = (key.keyid().to_string(), key.keyid().to_ascii_uppercase());
+        let key_json: serde_json::Value = serde_json::from_slice(key.canonical_bytes()).unwrap();
+        let targets = |listed: &str, in_role: &str| {
+            serde_json::json!({"_type": "targets", "spec_version": "1.0.31", "version": 1,
+                "expires": "2030-01-01T00:00:00Z", "targets": {},
+                "delegations": {"keys": {listed: key_json.clone()}, "roles": [{"name": "a", "keyids": [in_role],
+                    "threshold": 1, "terminating": true, "paths": ["a/*"]}]}})
+        };
+        let root = |listed: &str, in_role: &str| {
+            let role = serde_json::json!({"keyids": [in_role], "threshold": 1});
+            serde_json::json!({"_type": "root", "spec_version": "1.0.31", "version": 1, "consistent_snapshot": true,
+                "expires": "2030-01-01T00:00:00Z", "keys": {listed: key_json.clone()},
+                "roles": {"root": role, "targets": role, "snapshot": role, "timestamp": role}})
+        };
+        let read = |signed: serde_json::Value| {
+            let md = Metadata::from_signed(crate::canonical::to_canonical(&signed).unwrap()).unwrap();
+            match md.role_type() {
+                RoleType::Root => md.root().map(drop),
+                _ => md.targets().map(drop),
+            }
+        };
+        read(targets(&lower, &lower)).unwrap();
+        read(root(&lower, &lower)).unwrap();
+        for (listed, in_role) in [(&upper, &upper), (&lower, &upper), (&upper, &lower)] {
+            let err = read(targets(listed, in_role)).unwrap_err().to_string();
+            assert!(err.contains("lower-case hex"), "{err}");
+            let err = read(root(listed, in_role)).unwrap_err().to_string();
+            assert!(err.contains("lower-case hex"), "{err}");
+        }
+    }
 }
