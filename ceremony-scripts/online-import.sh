@@ -8,7 +8,7 @@
 #   CEREMONY_RUNBOOK_TRUSTED_ROOT  a root metadata file the repository already trusts (its
 #                                  newest published N.root.json; after a bootstrap, the
 #                                  1.root.json whose SHA-256 was read out at the ceremony)
-#   CEREMONY_RUNBOOK_PUBLISH       an empty directory: the files to publish are put there
+#   CEREMONY_RUNBOOK_PUBLISH       a new or empty directory: the files to publish are put there
 #   CEREMONY_RUNBOOK_BUNDLE_SHA256 optional: the bundle's SHA-256 from the ceremony record
 #   non-interactive: CEREMONY_RUNBOOK_NONINTERACTIVE=1
 set -euo pipefail
@@ -31,12 +31,13 @@ if [[ -n "${CEREMONY_RUNBOOK_BUNDLE_SHA256:-}" && "$CEREMONY_RUNBOOK_BUNDLE_SHA2
 fi
 rb_check "this SHA-256 matches the one written in the ceremony record"
 
-rb_step "verify it, trusting only the root we already trust"
-rb_run "$CEREMONY" bundle verify "$bundle" --trusted-root "$CEREMONY_RUNBOOK_TRUSTED_ROOT"
+rb_step "verify it, trusting only the root we already trust, and unpack it"
+# ceremony, never tar: tar -x follows header fields (prefixes, long names, links) that the
+# bundle reader refuses, so it could unpack other files than the ones verified. Nothing is
+# written unless the bundle verifies.
+rb_run "$CEREMONY" bundle extract "$bundle" --trusted-root "$CEREMONY_RUNBOOK_TRUSTED_ROOT" --out "$out"
 
 rb_step "lay out what to publish"
-mkdir -p "$out"
-rb_run tar -xf "$bundle" -C "$out"
 rb_say "Publish under the repository's metadata directory, with consistent-snapshot names as they are:"
 for f in "$out"/metadata/*.json; do
     name="$(basename "$f")"

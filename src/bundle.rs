@@ -101,6 +101,8 @@ pub struct TranscriptHead {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bundle {
     pub manifest: Manifest,
+    /// `manifest.json` exactly as the archive holds it.
+    pub manifest_bytes: Vec<u8>,
     /// The metadata members: path -> bytes.
     pub files: BTreeMap<String, Vec<u8>>,
     /// `transcript.jsonl`.
@@ -172,6 +174,8 @@ pub enum BundleError {
     BadManifest(String),
     #[error("the bundle's format_version is {0}, which this version of Ceremony does not know (it reads version 1)")]
     UnknownFormatVersion(u64),
+    #[error("the bundle member {name:?} has a tar header `tar -x` could read differently ({why}); bundle headers are plain ustar as `ceremony bundle export` writes them")]
+    UnusualHeader { name: String, why: String },
     #[error("the archive has data after its end-of-archive marker")]
     TrailingData,
     #[error("cannot put {path:?} into a bundle: {reason}")]
@@ -399,6 +403,95 @@ fn kind_of(t: tar::EntryType) -> String {
     }
 }
 
+/// Where each field of a ustar header lies (POSIX.1-1988 `ustar` and pax's base format).
+mod ustar {
+    use std::ops::Range;
+    pub const NAME: Range<usize> = 0..100;
+    pub const MODE: Range<usize> = 100..108;
+    pub const UID: Range<usize> = 108..116;
+    pub const GID: Range<usize> = 116..124;
+    pub const SIZE: Range<usize> = 124..136;
+    pub const MTIME: Range<usize> = 136..148;
+    pub const CHKSUM: Range<usize> = 148..156;
+    pub const TYPEFLAG: usize = 156;
+    pub const LINKNAME: Range<usize> = 157..257;
+    pub const MAGIC: Range<usize> = 257..263;
+    pub const VERSION: Range<usize> = 263..265;
+    pub const UNAME: Range<usize> = 265..297;
+    pub const GNAME: Range<usize> = 297..329;
+    pub const DEVMAJOR: Range<usize> = 329..337;
+    pub const DEVMINOR: Range<usize> = 337..345;
+    pub const PREFIX: Range<usize> = 345..500;
+    pub const PAD: Range<usize> = 500..512;
+}
+
+/// A numeric header field as every tar reads it alike: octal digits, then only NULs or
+/// spaces. Refuses GNU base-256 (a first byte with the high bit set), signs, spaces before
+/// the digits and anything else a reader could parse its own way.
+fn plain_octal(field: &[u8]) -> Option<u64> {
+    let digits = field.iter().take_while(|b| (b'0'..=b'7').contains(b)).count();
+    if digits == 0 || digits > 21 || !field[digits..].iter().all(|b| matches!(b, 0 | b' ')) {
+        return None;
+    }
+    let text = std::str::from_utf8(&field[..digits]).ok()?;
+    u64::from_str_radix(text, 8).ok()
+}
+
+/// Refuses a header that is not exactly the plain ustar `bundle export` writes, so that
+/// what this reader takes as a member's name, type and size is what `tar -x` (GNU or BSD)
+/// would: magic `ustar\0` and version `00` (not GNU's `ustar  `, whose prefix area other
+/// readers take for times), a regular file (`0`), no link name, an empty `prefix` (which
+/// POSIX tars put before the name, and which the tar crate ignores when its first byte is
+/// NUL), nothing after the name's terminating NUL, plain octal numbers only, no special
+/// mode bits, owner names or device numbers, a checksum that matches, and a zero pad.
+fn check_plain_header(raw: &[u8; 512], name: &str) -> Result<(), BundleError> {
+    let unusual = |why: &str| Err(BundleError::UnusualHeader { name: name.to_string(), why: why.to_string() });
+    let zero = |r: std::ops::Range<usize>| raw[r].iter().all(|b| *b == 0);
+    if &raw[ustar::MAGIC] != b"ustar\0" || &raw[ustar::VERSION] != b"00" {
+        return unusual("not POSIX ustar magic and version");
+    }
+    if raw[ustar::TYPEFLAG] != b'0' {
+        return unusual("not type 0, a regular file");
+    }
+    let name_len = raw[ustar::NAME].iter().position(|b| *b == 0).unwrap_or(100);
+    if !zero(name_len..ustar::NAME.end) {
+        return unusual("bytes after the end of its name");
+    }
+    if !zero(ustar::PREFIX) {
+        return unusual("a non-empty ustar prefix field, which tar puts before the name");
+    }
+    for (range, what) in [(ustar::LINKNAME, "a link name"), (ustar::UNAME, "an owner name"), (ustar::GNAME, "a group name"), (ustar::PAD, "bytes in its padding")] {
+        if !zero(range) {
+            return unusual(what);
+        }
+    }
+    for (range, what) in [(ustar::SIZE, "size"), (ustar::CHKSUM, "checksum")] {
+        if plain_octal(&raw[range]).is_none() {
+            return unusual(&format!("its {what} is not a plain octal number"));
+        }
+    }
+    // Fields this reader does not use: unset (all NUL) or plain octal, so no reader finds
+    // a base-256 number or stray text there.
+    for (range, what) in [(ustar::UID, "uid"), (ustar::GID, "gid"), (ustar::MTIME, "mtime"), (ustar::MODE, "mode")] {
+        if !zero(range.clone()) && plain_octal(&raw[range]).is_none() {
+            return unusual(&format!("its {what} is not a plain octal number"));
+        }
+    }
+    if plain_octal(&raw[ustar::MODE]).is_some_and(|m| m > 0o777) {
+        return unusual("its mode has setuid, setgid or sticky bits");
+    }
+    for range in [ustar::DEVMAJOR, ustar::DEVMINOR] {
+        if !zero(range.clone()) && plain_octal(&raw[range]) != Some(0) {
+            return unusual("device numbers");
+        }
+    }
+    let sum: u64 = raw.iter().enumerate().map(|(i, b)| if ustar::CHKSUM.contains(&i) { 32 } else { u64::from(*b) }).sum();
+    if plain_octal(&raw[ustar::CHKSUM]) != Some(sum) {
+        return unusual("its checksum does not match");
+    }
+    Ok(())
+}
+
 /// Reads a bundle from an untrusted source and checks it against its manifest. See the
 /// module documentation and `docs/bundle-format.md` for everything it refuses.
 pub fn read_bundle(reader: impl Read, limits: &Limits) -> Result<Bundle, BundleError> {
@@ -424,6 +517,7 @@ pub fn read_bundle(reader: impl Read, limits: &Limits) -> Result<Bundle, BundleE
             if !kind.is_file() {
                 return Err(BundleError::NotRegular { name: lossy, kind: kind_of(kind) });
             }
+            check_plain_header(entry.header().as_bytes(), &lossy)?;
             parse_member_name(&raw_name)?;
             if members.contains_key(&lossy) {
                 return Err(BundleError::Duplicate(lossy));
@@ -536,7 +630,7 @@ fn from_members(mut members: BTreeMap<String, Vec<u8>>) -> Result<Bundle, Bundle
         }
     }
     let transcript = members.remove(TRANSCRIPT).unwrap_or_default();
-    Ok(Bundle { manifest, files: members, transcript })
+    Ok(Bundle { manifest, manifest_bytes, files: members, transcript })
 }
 
 // ---------------------------------------------------------------------------------------

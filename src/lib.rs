@@ -12,6 +12,7 @@
 //! - [`signer`]: things that make signatures (in-memory keys, passphrase-derived keys).
 //! - [`secret`]: passphrases and PINs in memory (zeroized, redacted) and from files.
 //! - [`bundle`]: the tar archive a ceremony exports: writing, hostile reading, verifying.
+//! - [`bundle_extract`]: a verified bundle's files written out, for the online side.
 //! - [`report`]: the printable ceremony record (HTML for A4).
 //! - [`preflight`]: checks of the machine and the workspace before a ceremony.
 //! - [`buildinfo`]: version, target, profile and the running binary's SHA-256.
@@ -21,6 +22,7 @@ pub mod attestation;
 pub mod build;
 pub mod buildinfo;
 pub mod bundle;
+pub mod bundle_extract;
 pub mod canonical;
 pub mod chain;
 pub mod claimed;

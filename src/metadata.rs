@@ -463,11 +463,32 @@ fn check_role_keys(name: &str, keyids: &[impl AsRef<str>], threshold: u64) -> Re
     if threshold < 1 {
         return Err(MetadataError::Rule(format!("role {name:?} has threshold {threshold}; it must be at least 1")));
     }
+    for id in keyids {
+        check_keyid(id.as_ref())?;
+    }
     let unique: BTreeSet<&str> = keyids.iter().map(|k| k.as_ref()).collect();
     if unique.len() != keyids.len() {
         return Err(MetadataError::Rule(format!("role {name:?} lists a keyid more than once")));
     }
     Ok(())
+}
+
+/// True for a keyid in the only form Ceremony reads: 64 lower-case hex digits, as the
+/// SHA-256 of a key object is written.
+pub fn is_canonical_keyid(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Refuses a keyid in any other form than [`is_canonical_keyid`]'s. Clients match keyids
+/// as strings, so one key listed under `ab…` and `AB…` would count as two keys for them.
+fn check_keyid(id: &str) -> Result<(), MetadataError> {
+    if is_canonical_keyid(id) {
+        return Ok(());
+    }
+    let shown: String = id.chars().take(80).collect();
+    Err(MetadataError::Rule(format!(
+        "keyid {shown:?} is not in canonical form: a keyid must be the 64 lower-case hex digits of its key's SHA-256"
+    )))
 }
 
 /// Root metadata: the keys and thresholds of the four top-level roles.
@@ -501,6 +522,7 @@ impl Root {
         }
         let mut keys = BTreeMap::new();
         for (keyid, raw_key) in raw.keys {
+            check_keyid(&keyid)?;
             let key = Key::from_json(raw_key.get().as_bytes())
                 .map_err(|e| MetadataError::Rule(format!("key {keyid}: {e}")))?;
             keys.insert(keyid.into_owned(), key);
@@ -610,6 +632,9 @@ impl<'a> Targets<'a> {
 
 impl<'a> Delegations<'a> {
     fn check(&self) -> Result<(), MetadataError> {
+        for (id, _) in self.keys.iter() {
+            check_keyid(id)?;
+        }
         match (&self.roles, &self.succinct_roles) {
             (Some(roles), None) => {
                 let mut seen = BTreeSet::new();
@@ -787,5 +812,41 @@ mod tests {
             assert_eq!(md.signed_bytes(), with_control.signed_bytes());
         }
         assert!(with_control.signed_span().is_none());
+    }
+
+    /// A keyid in any form but 64 lower-case hex digits is refused wherever keys are listed:
+    /// clients match keyids as strings, so `ab…` and `AB…` would be two keys to them.
+    #[test]
+    fn keyids_must_be_lower_case_hex() {
+        let key = crate::key::Key::new(crate::key::Algorithm::Ed25519, "ab".repeat(32));
+        let (lower, upper) = (key.keyid().to_string(), key.keyid().to_ascii_uppercase());
+        let key_json: serde_json::Value = serde_json::from_slice(key.canonical_bytes()).unwrap();
+        let targets = |listed: &str, in_role: &str| {
+            serde_json::json!({"_type": "targets", "spec_version": "1.0.31", "version": 1,
+                "expires": "2030-01-01T00:00:00Z", "targets": {},
+                "delegations": {"keys": {listed: key_json.clone()}, "roles": [{"name": "a", "keyids": [in_role],
+                    "threshold": 1, "terminating": true, "paths": ["a/*"]}]}})
+        };
+        let root = |listed: &str, in_role: &str| {
+            let role = serde_json::json!({"keyids": [in_role], "threshold": 1});
+            serde_json::json!({"_type": "root", "spec_version": "1.0.31", "version": 1, "consistent_snapshot": true,
+                "expires": "2030-01-01T00:00:00Z", "keys": {listed: key_json.clone()},
+                "roles": {"root": role, "targets": role, "snapshot": role, "timestamp": role}})
+        };
+        let read = |signed: serde_json::Value| {
+            let md = Metadata::from_signed(crate::canonical::to_canonical(&signed).unwrap()).unwrap();
+            match md.role_type() {
+                RoleType::Root => md.root().map(drop),
+                _ => md.targets().map(drop),
+            }
+        };
+        read(targets(&lower, &lower)).unwrap();
+        read(root(&lower, &lower)).unwrap();
+        for (listed, in_role) in [(&upper, &upper), (&lower, &upper), (&upper, &lower)] {
+            let err = read(targets(listed, in_role)).unwrap_err().to_string();
+            assert!(err.contains("lower-case hex"), "{err}");
+            let err = read(root(listed, in_role)).unwrap_err().to_string();
+            assert!(err.contains("lower-case hex"), "{err}");
+        }
     }
 }

@@ -258,6 +258,7 @@ struct RawDelegations<'a> {
     keys: SortedMap<'a, &'a RawValue>,
     #[serde(borrow)]
     roles: Option<Vec<&'a RawValue>>,
+    succinct_roles: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -315,6 +316,11 @@ fn read_projects_general(md: &Metadata, check: KeyCheck) -> Result<ProjectList, 
     let raw: RawTargetsDelegations = serde_json::from_slice(md.signed_text())
         .map_err(|e| refused(format!("its delegations cannot be read: {e}")))?;
     let Some(d) = raw.delegations else { return Ok(ProjectList { valid: Vec::new(), invalid: Vec::new() }) };
+    if d.roles.is_some() && d.succinct_roles.is_some() {
+        return Err(refused(
+            "its delegations have both roles and succinct_roles, which TUF clients (python-tuf among them) refuse: exactly one is allowed",
+        ));
+    }
     let roles = d.roles.ok_or_else(|| refused("it delegates with succinct hash bins, not project roles"))?;
     let keys: KeysById = d.keys.iter().map(|(id, raw)| (id, *raw)).collect();
     let results = validate_all(&roles, &keys, check);
@@ -338,26 +344,44 @@ fn scanned_project(
 }
 
 /// The valid projects and the problems of the others; a name delegated more than once
-/// makes every one of its delegations invalid.
+/// makes every one of its delegations invalid, whether or not each copy is valid alone.
 fn list_with_duplicates(results: Vec<Result<Project, RoleProblems>>) -> ProjectList {
     let duplicated = duplicated_names(&results);
+    let twice = || "the project is delegated more than once".to_string();
     let mut list = ProjectList { valid: Vec::with_capacity(results.len()), invalid: Vec::new() };
     for (i, result) in results.into_iter().enumerate() {
         match result {
             // A duplicate refuses every copy: which one the online side meant is unknown.
-            Ok(p) if duplicated.contains(p.name.as_str()) => {
-                list.invalid.push((p.name, vec!["the project is delegated more than once".into()]))
-            }
+            Ok(p) if duplicated.contains(p.name.as_str()) => list.invalid.push((p.name, vec![twice()])),
             Ok(p) => list.valid.push(p),
-            Err((name, problems)) => list.invalid.push((name.unwrap_or_else(|| format!("delegation #{}", i + 1)), problems)),
+            Err((name, mut problems)) => {
+                if name.as_deref().is_some_and(|n| duplicated.contains(delegated_name(n).as_ref())) {
+                    problems.push(twice());
+                }
+                list.invalid.push((name.unwrap_or_else(|| format!("delegation #{}", i + 1)), problems))
+            }
         }
     }
     list
 }
 
-/// The names of valid delegations that appear more than once.
+/// The project a delegation's name stands for: its normalized form when it is a project
+/// name at all (so `Foo` and `foo` are one project listed twice), else the name as given.
+fn delegated_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if project::is_normalized(name) || !project::is_valid_name(name) {
+        std::borrow::Cow::Borrowed(name)
+    } else {
+        std::borrow::Cow::Owned(project::normalize(name))
+    }
+}
+
+/// The projects named by more than one delegation, valid or not: a copy refused on its
+/// own must not leave the other copy to be promoted as if the name were listed once.
 fn duplicated_names(results: &[Result<Project, RoleProblems>]) -> BTreeSet<String> {
-    let names = results.iter().filter_map(|r| r.as_ref().ok()).map(|p| p.name.as_str()).collect();
+    let invalid: Vec<std::borrow::Cow<'_, str>> =
+        results.iter().filter_map(|r| r.as_ref().err()?.0.as_deref()).map(delegated_name).collect();
+    let valid = results.iter().filter_map(|r| r.as_ref().ok()).map(|p| p.name.as_str());
+    let names = valid.chain(invalid.iter().map(|n| n.as_ref())).collect();
     repeated(names).into_iter().map(str::to_string).collect()
 }
 
@@ -395,8 +419,10 @@ fn validate_role(raw: &RawValue, keys: &KeysById<'_>, check: KeyCheck) -> Result
         problems.push("it is not terminating, so the online roles could still sign its files".into());
     }
     let ids = &role.keyids;
-    let repeated = ids.iter().enumerate().any(|(i, id)| ids[..i].iter().any(|other| **other == **id));
-    let unique = if repeated { ids.iter().map(|k| &**k).collect::<BTreeSet<&str>>().len() } else { ids.len() };
+    // Compared without case: `ab…` and `AB…` name one key, which must not count twice.
+    let repeated = ids.iter().enumerate().any(|(i, id)| ids[..i].iter().any(|other| other.eq_ignore_ascii_case(id)));
+    let unique =
+        if repeated { ids.iter().map(|k| k.to_ascii_lowercase()).collect::<BTreeSet<String>>().len() } else { ids.len() };
     if repeated {
         problems.push("it lists a keyid more than once".into());
     }
@@ -404,9 +430,28 @@ fn validate_role(raw: &RawValue, keys: &KeysById<'_>, check: KeyCheck) -> Result
         problems.push(format!("its threshold {} is not between 1 and its {unique} key(s)", role.threshold));
     }
     let mut project_keys = Vec::with_capacity(ids.len());
+    let mut identities: Vec<(Vec<u8>, &str)> = Vec::with_capacity(ids.len());
     for id in ids {
+        if !crate::metadata::is_canonical_keyid(id) {
+            problems.push(format!(
+                "keyid {:?} is not in canonical form (the 64 lower-case hex digits of its key's SHA-256)",
+                id.chars().take(16).collect::<String>()
+            ));
+            continue;
+        }
         match check_key(id, keys, check) {
-            Ok(canonical) => project_keys.push((&**id, canonical)),
+            Ok((canonical, identity)) => {
+                // Clients count keyids; two key objects spelling one key would count twice.
+                if let Some((_, first)) = identities.iter().find(|(other, _)| *other == identity) {
+                    problems.push(format!(
+                        "keys {} and {} are one key listed under two keyids (its key material written two ways)",
+                        crate::key::short_keyid(first),
+                        crate::key::short_keyid(id)
+                    ));
+                }
+                identities.push((identity, id));
+                project_keys.push((&**id, canonical));
+            }
             Err(p) => problems.push(p),
         }
     }
@@ -428,14 +473,15 @@ pub(crate) fn keyid_matches(id: &str, canonical: &[u8]) -> bool {
 }
 
 /// A developer key must be listed, well formed, usable, under its own keyid, in the
-/// standard form (no custom fields, no legacy encoding).
-fn check_key(id: &str, keys: &KeysById<'_>, check: KeyCheck) -> Result<Vec<u8>, String> {
+/// standard form (no custom fields, no legacy encoding). Returns its canonical object and
+/// its identity (the key material, however spelled: see `Key::identity`).
+fn check_key(id: &str, keys: &KeysById<'_>, check: KeyCheck) -> Result<(Vec<u8>, Vec<u8>), String> {
     let raw = keys.get(id).ok_or_else(|| format!("key {id} is not listed in the delegations' keys"))?;
     if let Some(canonical) = standard_ed25519(raw.get().as_bytes(), check) {
         if !keyid_matches(id, canonical) {
             return Err(format!("key {id} is listed under the wrong keyid"));
         }
-        return Ok(canonical.to_vec());
+        return Ok((canonical.to_vec(), ed25519_identity(canonical)));
     }
     let key = Key::from_json(raw.get().as_bytes()).map_err(|e| format!("key {id} is malformed: {e}"))?;
     if key.keyid() != id {
@@ -445,7 +491,16 @@ fn check_key(id: &str, keys: &KeysById<'_>, check: KeyCheck) -> Result<Vec<u8>, 
     if public.legacy().is_some() || key.has_custom_fields() {
         return Err(format!("key {id} is not in the standard form (legacy encoding or custom fields)"));
     }
-    Ok(key.canonical_bytes().to_vec())
+    Ok((key.canonical_bytes().to_vec(), public.identity()))
+}
+
+/// `Key::identity` of a key object [`standard_ed25519`] accepted, without decoding the
+/// point: its public hex is 64 lower-case digits, one spelling of 32 bytes.
+fn ed25519_identity(canonical: &[u8]) -> Vec<u8> {
+    const HEAD: usize = b"{\"keytype\":\"ed25519\",\"keyval\":{\"public\":\"".len();
+    let mut id = vec![crate::key::Algorithm::Ed25519 as u8];
+    id.extend(canonical.get(HEAD..HEAD + 64).and_then(|h| hex::decode(h).ok()).unwrap_or_default());
+    id
 }
 
 /// The common case without a JSON parse: a standard Ed25519 key object in canonical form
@@ -485,7 +540,7 @@ pub fn last_source(ws: &Workspace) -> Result<Option<SourceRecord>, StageError> {
     }
 }
 
-/// A `recently-claimed` file verified under the effective top-level targets: type,
+/// A `recently-claimed` file verified under the trusted top-level targets: type,
 /// signatures at threshold, expiry, and no rollback behind the last promotion's source.
 /// Only [`read_recently_claimed`] and [`verify_recently_claimed`] make one, so a promotion
 /// cannot read a delegation of a file that was not verified.
@@ -566,11 +621,19 @@ fn file_form_guess(raw: &[u8]) -> Option<(Range<usize>, Vec<crate::metadata::Sig
     (raw.last() == Some(&b'}')).then(|| (list_end + SIGNED.len()..raw.len() - 1, sigs))
 }
 
-/// The delegation to `recently-claimed` in the effective top-level targets, and that
-/// targets' version.
+/// The delegation to `recently-claimed` in the trusted top-level targets, and that
+/// targets' version. Never a staged targets: nobody has checked its delegation yet, and
+/// whoever can write the workspace could name any key there.
 fn recently_claimed_delegation(ws: &Workspace) -> Result<(u64, Delegation), StageError> {
-    let targets = staging::effective(ws, "targets")?
-        .ok_or_else(|| refused("the workspace has no top-level targets; run `ceremony targets init` first"))?;
+    let Some(targets) = staging::trusted(ws, "targets")? else {
+        return Err(match staging::staged(ws, "targets")? {
+            Some(md) => refused(format!(
+                "targets version {} is staged but not yet trusted, and recently-claimed is only checked against a trusted targets; export the staged targets first (`ceremony bundle export`)",
+                md.version()
+            )),
+            None => refused("the workspace has no top-level targets; run `ceremony targets init` first"),
+        });
+    };
     let view = targets.targets().map_err(|e| refused(format!("targets cannot be read: {e}")))?;
     let delegation = view
         .delegation(RECENTLY_CLAIMED)

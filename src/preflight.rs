@@ -346,8 +346,9 @@ pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
                     }
                     continue;
                 }
-                // Also a staged promotion's source record.
-                let known = (dir == "trusted" && name == "root") || (dir == "staged" && name == "promotion.record");
+                // Also a staged promotion's source record and the staged files' digests.
+                let known = (dir == "trusted" && name == "root")
+                    || (dir == "staged" && (name == "promotion.record" || name == "digests.record"));
                 if !known {
                     problems.push(format!("{dir}/{name} is not a metadata file"));
                 }

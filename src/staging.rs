@@ -59,11 +59,81 @@ fn parse_role(ws: &Workspace, dir: &str, role: &str) -> Result<Option<Metadata>,
     Ok(Some(md))
 }
 
-/// Stages each `(role, md)`: the file without signatures, its signatures collected apart.
+/// Stages each `(role, md)`: the file without signatures, its signatures collected apart,
+/// and the SHA-256 of its signed bytes in [`STAGED_DIGESTS`], all in `tx`.
 pub fn write_staged(tx: &mut Transaction, roles: &[(String, Metadata)]) -> Result<(), StageError> {
-    let files = crate::par::map(roles, |(role, md)| (staged_path(role), md.to_bytes_with(&[])));
+    let files = crate::par::map(roles, |(role, md)| ((staged_path(role), md.to_bytes_with(&[])), hex::encode(digest(md))));
+    let mut digests = StagedDigests::in_transaction(tx)?;
+    for ((role, _), (_, digest)) in roles.iter().zip(&files) {
+        digests.0.insert(role.clone(), digest.clone());
+    }
+    let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|(file, _)| file).collect();
     tx.write_many(&files)?;
+    digests.write(tx)?;
     write_staged_signatures(tx, roles.iter().map(|(role, md)| (role.as_str(), md)))
+}
+
+/// Where the SHA-256 of each staged role's signed bytes is kept, recorded in the
+/// transaction that staged it: `staged/ROLE.json` is an ordinary file anyone with the
+/// workspace can edit between staging and signing, and the record is what ties what is
+/// signed to what was staged (and reviewed). Signatures in the file's envelope are not
+/// covered: each is checked against the signed bytes anyway. Canonical JSON, role name
+/// to lower-case hex.
+pub const STAGED_DIGESTS: &str = "staged/digests.record";
+
+/// The contents of [`STAGED_DIGESTS`].
+#[derive(Debug, Default)]
+struct StagedDigests(std::collections::BTreeMap<String, String>);
+
+impl StagedDigests {
+    fn parse(bytes: &[u8]) -> Result<StagedDigests, String> {
+        if !crate::canonical::is_canonical(bytes) {
+            return Err("it is not a digest list in canonical JSON".into());
+        }
+        let map: std::collections::BTreeMap<String, String> =
+            serde_json::from_slice(bytes).map_err(|e| format!("it is not a digest list by role: {e}"))?;
+        Ok(StagedDigests(map))
+    }
+
+    fn in_transaction(tx: &Transaction) -> Result<StagedDigests, StageError> {
+        match tx.read(STAGED_DIGESTS)? {
+            None => Ok(StagedDigests::default()),
+            Some(bytes) => StagedDigests::parse(&bytes).map_err(|why| WorkspaceError::Corrupt(STAGED_DIGESTS.into(), why).into()),
+        }
+    }
+
+    fn write(&self, tx: &mut Transaction) -> Result<(), StageError> {
+        if self.0.is_empty() {
+            return Ok(tx.remove(STAGED_DIGESTS)?);
+        }
+        let bytes = crate::canonical::to_canonical(&self.0)
+            .map_err(|e| refused(format!("the staged digests cannot be written: {e}")))?;
+        Ok(tx.write(STAGED_DIGESTS, &bytes)?)
+    }
+
+    fn forget(tx: &mut Transaction, roles: &[String]) -> Result<(), StageError> {
+        let mut digests = StagedDigests::in_transaction(tx)?;
+        for role in roles {
+            digests.0.remove(role);
+        }
+        digests.write(tx)
+    }
+}
+
+/// Refuses staged `role` unless its signed bytes are the ones staged.
+fn check_staged_bytes(ws: &Workspace, role: &str, md: &Metadata) -> Result<(), StageError> {
+    let digests = ws.read_parsed(STAGED_DIGESTS, StagedDigests::parse)?;
+    let recorded = digests.as_ref().and_then(|d| d.0.get(role));
+    let again = format!("discard it (`ceremony discard {role}`) and stage it again");
+    match recorded {
+        None => Err(refused(format!(
+            "staged {role} has no record of being staged by ceremony (it was put there by hand or by an older version); {again}"
+        ))),
+        Some(d) if *d != hex::encode(digest(md)) => {
+            Err(refused(format!("staged {role} was changed on disk after it was staged; {again}")))
+        }
+        Some(_) => Ok(()),
+    }
 }
 
 /// Keeps the signatures of each staged `(role, md)`, whose files are unchanged.
@@ -84,7 +154,7 @@ pub fn remove_staged(tx: &mut Transaction, roles: &[String]) -> Result<(), Stage
         collected.take(role);
     }
     collected.write(tx, "staged")?;
-    Ok(())
+    StagedDigests::forget(tx, roles)
 }
 
 /// Makes the staged `roles` (not root) trusted: their files move, unchanged, and so do
@@ -98,7 +168,7 @@ pub fn trust_staged(tx: &mut Transaction, roles: &[String]) -> Result<(), StageE
     }
     staged.write(tx, "staged")?;
     trusted.write(tx, "trusted")?;
-    Ok(())
+    StagedDigests::forget(tx, roles)
 }
 
 /// Every trusted root, oldest first.
@@ -195,8 +265,15 @@ pub fn trusted(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageErro
     parse_role(ws, "trusted", role)
 }
 
-/// The staged version of a role.
+/// The staged version of a role, refused unless it signs exactly the bytes staged.
 pub fn staged(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageError> {
+    let Some(md) = parse_role(ws, "staged", role)? else { return Ok(None) };
+    check_staged_bytes(ws, role, &md)?;
+    Ok(Some(md))
+}
+
+/// The staged version of a role as its file is now, changed or not: only for discarding it.
+pub fn staged_as_found(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageError> {
     parse_role(ws, "staged", role)
 }
 

@@ -10,6 +10,7 @@
 //!     trusted/root/N.root.json every trusted root version
 //!     trusted/ROLE.json       the current trusted version of every other offline role
 //!     staged/ROLE.json        the proposed next version, with the signatures collected so far
+//!     staged/digests.record   the SHA-256 of each staged role's signed bytes (see `staging`)
 //!     transcript.jsonl        the hash-chained record of every action (see `transcript`)
 //! ```
 //!

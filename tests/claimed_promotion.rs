@@ -36,7 +36,7 @@ fn path_str(p: &Path) -> &str {
 
 /// alice, bob, carol (passphrase keys, test profile) with their claimed keys alice.claimed,
 /// bob.claimed, carol.claimed (same passphrases) and the online key from python; root v1
-/// and targets v1 staged.
+/// and targets v1 exported.
 fn setup() -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
@@ -55,7 +55,11 @@ fn setup() -> Setup {
         "--targets-threshold", "2", "--snapshot", "online", "--timestamp", "online"]);
     let claimed = "alice.claimed,bob.claimed,carol.claimed";
     ok(&ws, &["targets", "init", "--claimed", claimed, "--claimed-threshold", "2", "--online", "online"]);
-    Setup { _tmp: tmp, ws, files }
+    let setup = Setup { _tmp: tmp, ws, files };
+    // A promotion checks recently-claimed against the trusted targets only.
+    setup.sign_all(&["alice", "bob"]);
+    ok(&setup.ws, &["bundle", "export", "--out", path_str(&setup.files.join("bootstrap.tar"))]);
+    setup
 }
 
 impl Setup {

@@ -194,7 +194,9 @@ fn fixture() -> Fixture {
     tx.write("trusted/claimed.json", &claimed_v1).unwrap();
     tx.write("trusted/claimed-0.json", &shard0).unwrap();
     tx.write("trusted/claimed-1.json", &shard1).unwrap();
-    tx.write("staged/claimed.json", &claimed_v2).unwrap();
+    // Staged as ceremony stages, with the digest that ties it to what was staged.
+    let staged_claimed = Metadata::from_vec(claimed_v2).unwrap();
+    ceremony::staging::write_staged(&mut tx, &[("claimed".into(), staged_claimed)]).unwrap();
     tx.commit().unwrap();
     drop(lock);
     Fixture { _tmp: tmp, ws, files, root_words }

@@ -1,4 +1,4 @@
-//! `ceremony bundle verify`.
+//! `ceremony bundle verify`, `bundle extract` and `bundle export`.
 
 use std::io::BufReader;
 use std::path::Path;
@@ -6,10 +6,12 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::{print_json, Refusal};
-use crate::bundle::{read_bundle, verify_bundle, BundleReport, FileReport, Limits};
+use crate::bundle::{read_bundle, verify_bundle, Bundle, BundleReport, FileReport, Limits};
+use crate::bundle_extract::{extract_verified, ExtractError};
 use crate::metadata::{Metadata, RoleType};
 
-pub(super) fn verify(file: &Path, trusted_root: &Path, json: bool) -> Result<(), Refusal> {
+/// Reads `file` as a bundle and verifies it trusting only `trusted_root`.
+fn read_and_verify(file: &Path, trusted_root: &Path) -> Result<(Bundle, BundleReport), Refusal> {
     let root = Metadata::from_file(trusted_root)
         .map_err(|e| Refusal::unusable(format!("{e}; give --trusted-root a TUF root metadata file you trust")))?;
     if root.role_type() != RoleType::Root {
@@ -28,6 +30,17 @@ pub(super) fn verify(file: &Path, trusted_root: &Path, json: bool) -> Result<(),
         ))
     })?;
     let report = verify_bundle(&bundle, &root, OffsetDateTime::now_utc());
+    Ok((bundle, report))
+}
+
+/// The refusal for a bundle that was read but does not verify.
+fn not_verified(file: &Path, report: &BundleReport) -> Refusal {
+    let what = report.first_problem().unwrap_or_else(|| "it does not verify".into());
+    Refusal::failed(format!("the bundle {} does not verify: {what}; do not import it", file.display()))
+}
+
+pub(super) fn verify(file: &Path, trusted_root: &Path, json: bool) -> Result<(), Refusal> {
+    let (_, report) = read_and_verify(file, trusted_root)?;
     if json {
         print_json(&serde_json::to_value(&report).unwrap_or_default());
     } else {
@@ -36,11 +49,32 @@ pub(super) fn verify(file: &Path, trusted_root: &Path, json: bool) -> Result<(),
     if report.ok {
         return Ok(());
     }
-    let what = report.first_problem().unwrap_or_else(|| "it does not verify".into());
-    Err(Refusal::failed(format!(
-        "the bundle {} does not verify: {what}; do not import it",
-        file.display()
-    )))
+    Err(not_verified(file, &report))
+}
+
+/// `bundle extract`: verifies exactly as `bundle verify`, then writes the files into `out`.
+pub(super) fn extract(file: &Path, trusted_root: &Path, out: &Path, json: bool) -> Result<(), Refusal> {
+    let (bundle, report) = read_and_verify(file, trusted_root)?;
+    if !report.ok {
+        if !json {
+            print!("{}", report_text(&report));
+        }
+        return Err(not_verified(file, &report));
+    }
+    let written = extract_verified(&bundle, &report, out).map_err(|e| match e {
+        ExtractError::NotVerified(_) => not_verified(file, &report),
+        other => Refusal::unusable(other.to_string()),
+    })?;
+    if json {
+        print_json(&serde_json::json!({"dir": out, "files": written, "report": report}));
+    } else {
+        print!("{}", report_text(&report));
+        println!("Wrote {} files into {}:", written.len(), out.display());
+        for name in &written {
+            println!("  {name}");
+        }
+    }
+    Ok(())
 }
 
 fn file_line(f: &FileReport) -> String {

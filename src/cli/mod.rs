@@ -436,6 +436,19 @@ pub enum BundleCommand {
         #[arg(long, value_name = "ROOT")]
         trusted_root: PathBuf,
     },
+    /// Verify a bundle exactly as `bundle verify` does, then write its files (manifest.json,
+    /// metadata/*.json, transcript.jsonl) into DIR; nothing is written unless it verifies.
+    /// The online side's way to unpack a bundle: never `tar -x`.
+    Extract {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// A root metadata file you trust (any version of the root history).
+        #[arg(long, value_name = "ROOT")]
+        trusted_root: PathBuf,
+        /// A new or empty directory for the files.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 /// A refusal: the exit status and one plain sentence for stderr (never a secret).
@@ -564,6 +577,9 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Bundle(BundleCommand::Export { out }) => bundle::export(&global, &out),
         Command::Bundle(BundleCommand::Verify { file, trusted_root }) => {
             bundle::verify(&file, &trusted_root, global.json)
+        }
+        Command::Bundle(BundleCommand::Extract { file, trusted_root, out }) => {
+            bundle::extract(&file, &trusted_root, &out, global.json)
         }
         Command::Demo { dir } => demo::demo(dir, global.json),
         Command::Report { out } => report::report(&global, &out),

@@ -138,7 +138,9 @@ pub(super) fn discard(global: &Global, role: &str) -> Result<(), Refusal> {
         }
         return Ok(());
     }
-    let md = staging::staged(&ws, role)
+    // Read as found: a file changed on disk is refused everywhere else, and this is the
+    // way out of that.
+    let md = staging::staged_as_found(&ws, role)
         .map_err(refuse_stage)?
         .ok_or_else(|| Refusal::failed(format!("nothing is staged for {role}")))?;
     let mut tx = ws.begin(&lock).map_err(refuse)?;

@@ -8,7 +8,8 @@
       recently-claimed signed by the online key, delegating to every project in PATHS.json
       ({name: [patterns]}, from `ceremony project paths`), each with its own developer key
       (seed in DIR/NAME.seed) or one of K shared keys, threshold 1, terminating.
-      Mutations (for refusal tests): widen, dup, nonterminating, threshold, badkeyid.
+      Mutations (for refusal tests): widen, dup, dupbad, nonterminating, threshold, rename,
+      upperkey, upperpublic, succinct.
       --file-form writes it as Ceremony writes metadata (canonical, compact); --signed-tail
       adds a member after "signed" and signs the rest of the file instead of signed.
   pep480.py online-repo --bundle-metadata DIR --online SEED --recently-claimed FILE
@@ -123,9 +124,33 @@ def cmd_recently_claimed(a) -> int:
             r["threshold"] = len(r["keyids"]) + 1
         elif kind == "rename":
             r["name"] = "claimed"
+        elif kind == "dupbad":
+            # A second copy that is invalid alone (widened paths); the first stays valid.
+            bad = copy.deepcopy(r)
+            bad["paths"] = ["packages/*/*/*/*", "simple/*/*"]
+            roles.append(bad)
+        elif kind == "upperkey":
+            # The developer's one key listed again under its keyid in upper case, threshold 2.
+            upper = r["keyids"][0].upper()
+            keys[upper] = copy.deepcopy(keys[r["keyids"][0]])
+            r["keyids"] = r["keyids"] + [upper]
+            r["threshold"] = 2
+        elif kind == "upperpublic":
+            # The developer's one key again, its public hex in upper case: another key
+            # object, so another (correct, lower-case) keyid, for the same key; threshold 2.
+            other = copy.deepcopy(keys[r["keyids"][0]])
+            other["keyval"]["public"] = other["keyval"]["public"].upper()
+            keys[keyid(other)] = other
+            r["keyids"] = r["keyids"] + [keyid(other)]
+            r["threshold"] = 2
+        elif kind == "succinct":
+            succinct = {"keyids": [r["keyids"][0]], "threshold": 1, "bit_length": 8, "name_prefix": "bins"}
         else:
             raise SystemExit(f"unknown mutation {kind}")
-    signed = targets(a.version, {"keys": keys, "roles": roles}, expires=a.expires or FAR)
+    delegations = {"keys": keys, "roles": roles}
+    if any(m.startswith("succinct:") for m in a.mutate):
+        delegations["succinct_roles"] = succinct
+    signed = targets(a.version, delegations, expires=a.expires or FAR)
     sign_file(signed, [online], a.out, a.file_form, a.signed_tail)
     return 0
 
