@@ -256,3 +256,26 @@ fn holder_completion_offers_no_file_names() {
     }
     assert!(zsh.lines().filter(|l| l.contains("'--out=")).all(|l| l.contains("_files")));
 }
+
+#[test]
+fn status_opens_with_a_summary_and_says_thresholds_plainly() {
+    let ws = staged_root();
+    let pf = pass(&ws.files, "alice");
+    ok(&ws.dir, &["key", "new", "passphrase", "--holder", "alice", "--for", "claimed", "--passphrase-file", &pf]);
+    ok(&ws.dir, &["targets", "init", "--claimed", "alice.claimed", "--claimed-threshold", "1", "--online", "online"]);
+    let text = ok(&ws.dir, &["status"]);
+    let first = text.lines().next().unwrap_or_default();
+    assert_eq!(first, "2 roles staged: 0 complete, 2 not complete; ready to export: no.", "{text}");
+    for h in ["bob", "carol"] {
+        let pf = pass(&ws.files, h);
+        let signed = ok(&ws.dir, &["sign", "--holder", h, "--passphrase-file", &pf, "--yes"]);
+        // Staged moments ago with --expires 365d: 365 days, not 364 (truncated hours).
+        assert!(signed.contains("(365 days from now)"), "{signed}");
+    }
+    let text = ok(&ws.dir, &["status"]);
+    let first = text.lines().next().unwrap_or_default();
+    assert_eq!(first, "2 roles staged: 1 complete, 1 not complete; ready to export: no.", "{text}");
+    assert!(text.contains("threshold of this root (version 1): 3 signed, 2 needed: met"), "{text}");
+    assert!(!text.contains(" have "), "{text}");
+    assert!(text.contains("0 signed, 1 needed: NOT met"), "{text}");
+}
