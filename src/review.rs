@@ -46,8 +46,11 @@ fn describe_key(key: &Key, holders: &[Holder]) -> String {
     }
 }
 
+/// Whole days to the nearest day: an expiry staged as `365d` an hour ago is 364 days and 23
+/// hours away, which a signer reads as "365 days", not the truncated 364.
 fn days_from(now: OffsetDateTime, at: OffsetDateTime) -> i64 {
-    (at - now).whole_days()
+    const DAY: i64 = 86_400;
+    ((at - now).whole_seconds() + DAY / 2).div_euclid(DAY)
 }
 
 /// Summarises `staged` against `trusted` (absent for a role's first version).
@@ -157,6 +160,17 @@ mod tests {
         one[15] = 1;
         assert_ne!(digest_words(&one), a);
         assert_eq!(digest_words(&one), digest_words(&one));
+    }
+
+    #[test]
+    fn days_from_now_round_to_the_nearest_day() {
+        let now = time::macros::datetime!(2026-12-06 20:00:00 UTC);
+        let d = time::Duration::days;
+        assert_eq!(days_from(now, now + d(365) - time::Duration::hours(3)), 365);
+        assert_eq!(days_from(now, now + d(365)), 365);
+        assert_eq!(days_from(now, now + d(1) + time::Duration::hours(13)), 2);
+        assert_eq!(days_from(now, now - d(2) - time::Duration::hours(1)), -2);
+        assert_eq!(days_from(now, now), 0);
     }
 }
 

@@ -89,9 +89,9 @@ fn signed(holder: &str, roles: &[(String, u64)], after: &[ThresholdState]) -> St
     let mut seen = std::collections::BTreeSet::new();
     for t in after {
         let line = if t.role.starts_with("claimed") {
-            format!("claimed files: {} of {} needed from {}", t.have, t.need, t.keys_of)
+            format!("claimed files: {} signed, {} needed from {}", t.have, t.need, t.keys_of)
         } else {
-            format!("{} v{}: {} of {} needed from {}", t.role, t.version, t.have, t.need, t.keys_of)
+            format!("{} v{}: {} signed, {} needed from {}", t.role, t.version, t.have, t.need, t.keys_of)
         };
         if seen.insert(line.clone()) {
             let mark = if t.have >= t.need { "met" } else { "not yet" };

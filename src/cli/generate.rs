@@ -1,4 +1,4 @@
-//! `ceremony generate man --out DIR`, `ceremony generate completions SHELL` (hidden: for
+//! `ceremony generate man --out DIR`, `ceremony generate completions SHELL` (for
 //! packagers and for `docs/man/`), and `ceremony --version [--verbose]`.
 
 use std::io::Write;
@@ -19,6 +19,7 @@ pub enum GenerateCommand {
     },
     /// Print a completion script for SHELL on stdout.
     Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
         #[arg(value_enum, value_name = "SHELL")]
         shell: clap_complete::Shell,
     },
@@ -31,10 +32,11 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
             walk(sub, out)?;
         }
+        let path = cmd.get_bin_name().unwrap_or("ceremony").to_string();
         let man = clap_mangen::Man::new(cmd).source(format!("ceremony {}", buildinfo::VERSION)).manual("Ceremony");
         let mut bytes = Vec::new();
         man.render(&mut bytes)?;
-        out.push((man.get_filename(), bytes));
+        out.push((man.get_filename(), with_sections(bytes, &path)));
         Ok(())
     }
     let mut cmd = Cli::command().disable_help_subcommand(true);
@@ -43,6 +45,81 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     walk(cmd, &mut out)?;
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// The exit statuses every command shares (the CLI contract's, plus 141 for a closed pipe).
+const EXIT_STATUS: &[(&str, &str)] = &[
+    ("0", "Done; for a check, it passed."),
+    ("1", "Refused: a verification failed, a threshold is not met, or a check found a problem. One sentence on stderr says what is wrong and what to do; with --json, stdout holds {\"ok\": false, \"exit\": 1, \"error\": ...}."),
+    ("2", "Bad usage or unreadable input (a missing workspace, a file that is not what it should be); reported as for 1."),
+    ("141", "The reader of the output went away (e.g. piped into head) before the command finished; as a shell reports a process ended by SIGPIPE. The command may have stopped early."),
+];
+
+/// One example per command: (command line, what it does). A man page shows the examples
+/// whose command line starts with its own command; `tests/cli_polish.rs` checks that each
+/// still parses.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    ("ceremony init --workspace ws", "Create an empty workspace in ws."),
+    ("ceremony key new passphrase --holder alice", "Register alice with a passphrase key, asked on the terminal."),
+    ("ceremony key new yubikey --holder bob --slot 9c", "Register bob with the key in his YubiKey's slot 9c."),
+    ("ceremony key new pkcs11 --holder carol --module /usr/lib/softhsm/libsofthsm2.so --token ceremony --key-label carol", "Register carol with a key in a PKCS#11 token."),
+    ("ceremony key import --holder online online-key.json", "Register the online key from its public key file."),
+    ("ceremony key list", "List the holders and their keys."),
+    ("ceremony root init --root alice,bob,carol --root-threshold 2 --targets alice,bob --targets-threshold 1 --snapshot online --timestamp online --expires 365d", "Stage root version 1: 2 of 3 root keys."),
+    ("ceremony root import 1.root.json 2.root.json", "Adopt an existing root history."),
+    ("ceremony root rotate --add-root dave --remove-root carol --root-threshold 2", "Stage the next root with dave in carol's place."),
+    ("ceremony targets init --claimed alice,bob --claimed-threshold 1 --online online", "Stage top-level targets delegating as PEP 480 describes."),
+    ("ceremony claimed promote recently-claimed.json", "Stage the promotion of every project recently-claimed delegates."),
+    ("ceremony project paths numpy requests --json", "The path patterns of two projects."),
+    ("ceremony renew targets --expires 365d", "Stage the next targets version, valid one more year."),
+    ("ceremony discard root", "Drop the staged root and its signatures."),
+    ("ceremony status", "What is staged, who signed, what is missing."),
+    ("ceremony sign --holder alice", "Review and sign what alice's key is needed for."),
+    ("ceremony signature export --holder bob --out bob.sigs.json", "Carry bob's signatures from his machine."),
+    ("ceremony signature import bob.sigs.json", "Merge them on the ceremony machine."),
+    ("ceremony log show", "Print the transcript."),
+    ("ceremony log verify", "Check that no record was altered, removed or reordered."),
+    ("ceremony verify root-chain 1.root.json 2.root.json", "Check that version 2 is a valid successor of version 1."),
+    ("ceremony bundle export --out ceremony.tar", "Write the bundle for the online repository."),
+    ("ceremony bundle verify ceremony.tar --trusted-root 1.root.json", "Verify a bundle trusting only 1.root.json."),
+    ("ceremony report --out ceremony.html", "Write the printable ceremony record."),
+    ("ceremony preflight", "Check the machine before a ceremony."),
+    ("ceremony version --verbose", "The version and the binary's SHA-256."),
+    ("ceremony generate man --out docs/man", "Write the man pages."),
+    ("ceremony generate completions bash", "Print the bash completion script."),
+    ("ceremony demo --dir /tmp/ceremony-demo", "Run a simulated ceremony."),
+];
+
+/// Inserts EXIT STATUS and EXAMPLES (before VERSION, as man-pages(7) orders them) into a
+/// page clap_mangen rendered for the command `path` (e.g. "ceremony key new").
+fn with_sections(page: Vec<u8>, path: &str) -> Vec<u8> {
+    let page = String::from_utf8_lossy(&page).into_owned();
+    let mut extra = String::from(".SH \"EXIT STATUS\"\n");
+    for (code, meaning) in EXIT_STATUS {
+        extra.push_str(&format!(".TP\n\\fB{code}\\fR\n{}\n", roff_text(meaning)));
+    }
+    extra.push_str(".SH EXAMPLES\n");
+    let prefix = format!("{path} ");
+    let mine: Vec<_> = EXAMPLES.iter().filter(|(line, _)| path == "ceremony" || line.starts_with(&prefix)).collect();
+    for (line, what) in &mine {
+        extra.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", roff_text(line), roff_text(what)));
+    }
+    if mine.is_empty() {
+        extra.push_str(&format!(".TP\n\\fB{} --help\\fR\nThe flags of this command; ceremony(1) shows a whole ceremony.\n", roff_text(path)));
+    }
+    let at = page.find(".SH VERSION").unwrap_or(page.len());
+    let mut out = page;
+    out.insert_str(at, &extra);
+    out.into_bytes()
+}
+
+/// Text safe in a roff line: backslashes and hyphens escaped, no leading control character.
+fn roff_text(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    match escaped.chars().next() {
+        Some('.' | '\'') => format!("\\&{escaped}"),
+        _ => escaped,
+    }
 }
 
 pub(super) fn generate(global: &Global, what: GenerateCommand) -> Result<(), Refusal> {

@@ -4,10 +4,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueHint};
 
 mod bundle;
+mod closed_pipe;
 mod demo;
 mod keys;
 mod sign;
@@ -16,7 +18,7 @@ mod status;
 mod tokens;
 mod log;
 mod pep480;
-mod generate;
+pub mod generate;
 mod preflight;
 mod report;
 pub mod progress;
@@ -79,6 +81,7 @@ pub enum Command {
     Project(ProjectCommand),
     /// Stage the next version of an offline role with a new expiry and no other change.
     Renew {
+        /// The offline role to renew: root, targets or claimed.
         #[arg(value_name = "ROLE")]
         role: String,
         /// How long the new version is valid, e.g. 365d.
@@ -87,6 +90,7 @@ pub enum Command {
     },
     /// Drop a staged role and the signatures collected for it.
     Discard {
+        /// The staged role to drop, as `ceremony status` names it.
         #[arg(value_name = "ROLE")]
         role: String,
     },
@@ -96,8 +100,9 @@ pub enum Command {
     Sign {
         /// The holder; a person H also signs with each record H.ROLE (H.claimed, ...) a staged
         /// role needs, asking a shared passphrase once.
-        #[arg(long, value_name = "H")]
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         holder: String,
+        /// Sign only these staged roles (default: every staged role H's key is needed for).
         #[arg(value_name = "ROLE")]
         roles: Vec<String>,
         /// Read the passphrase from the first line of F instead of the terminal.
@@ -140,11 +145,12 @@ pub enum Command {
     },
     /// Print the version; with --verbose also the binary's SHA-256, target and profile.
     Version {
+        /// Also print the running binary's SHA-256, target triple and build profile.
         #[arg(long)]
         verbose: bool,
     },
     /// Generate man pages or shell completions from the command-line definitions.
-    #[command(subcommand, hide = true)]
+    #[command(subcommand)]
     Generate(generate::GenerateCommand),
     /// Run a simulated ceremony with throw-away keys and narrate it.
     Demo {
@@ -161,13 +167,15 @@ pub enum KeyCommand {
     New(NewKeyCommand),
     /// Register a holder with a public key only (a TUF key object in FILE), e.g. the online key.
     Import {
-        #[arg(long, value_name = "H")]
+        /// The holder's name, as signers and thresholds will refer to it (e.g. alice, online).
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         holder: String,
         /// Register the key as the record H.ROLE: H's own key for ROLE (root, targets or
         /// claimed), which must differ from the keys H holds for other roles.
         #[arg(long = "for", value_name = "ROLE", value_enum)]
         for_role: Option<ForRole>,
-        #[arg(value_name = "FILE")]
+        /// The public key as TUF key JSON: {"keytype", "scheme", "keyval": {"public"}}.
+        #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
         file: PathBuf,
     },
     /// List holders, key ids, key types and where each private key lives.
@@ -179,20 +187,22 @@ pub enum RootCommand {
     /// Stage root version 1.
     Init {
         /// The root keyholders, comma-separated.
-        #[arg(long, value_name = "H,H,H", value_delimiter = ',', required = true)]
+        #[arg(long, value_name = "H,H,H", value_delimiter = ',', required = true, value_hint = ValueHint::Other)]
         root: Vec<String>,
+        /// How many root keys must sign each root version (at least 1, at most the number of --root).
         #[arg(long, value_name = "N")]
         root_threshold: u64,
         /// The top-level targets keyholders, comma-separated.
-        #[arg(long, value_name = "H,..", value_delimiter = ',', required = true)]
+        #[arg(long, value_name = "H,..", value_delimiter = ',', required = true, value_hint = ValueHint::Other)]
         targets: Vec<String>,
+        /// How many targets keys must sign each targets version.
         #[arg(long, value_name = "N")]
         targets_threshold: u64,
         /// The holder of the online snapshot key.
-        #[arg(long, value_name = "H")]
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         snapshot: String,
         /// The holder of the online timestamp key.
-        #[arg(long, value_name = "H")]
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         timestamp: String,
         /// How long root version 1 is valid (default 365d).
         #[arg(long, value_name = "D")]
@@ -200,25 +210,34 @@ pub enum RootCommand {
     },
     /// Adopt an existing root history (1.root.json ... N.root.json, in order) after verifying it.
     Import {
-        #[arg(required = true, value_name = "FILE")]
+        /// The root files in version order, starting at 1.root.json; the first is trusted as given.
+        #[arg(required = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
         files: Vec<PathBuf>,
     },
     /// Stage the next root version from the current trusted root.
     Rotate {
-        #[arg(long, value_name = "H")]
+        /// Add holder H's key to the root keys (repeat for several).
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         add_root: Vec<String>,
-        #[arg(long, value_name = "H")]
+        /// Remove holder H's key from the root keys (repeat for several).
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         remove_root: Vec<String>,
+        /// The new root threshold (default: unchanged).
         #[arg(long, value_name = "N")]
         root_threshold: Option<u64>,
-        #[arg(long, value_name = "H,..", value_delimiter = ',')]
+        /// Replace the top-level targets keyholders, comma-separated (default: unchanged).
+        #[arg(long, value_name = "H,..", value_delimiter = ',', value_hint = ValueHint::Other)]
         targets: Option<Vec<String>>,
+        /// The new targets threshold (default: unchanged).
         #[arg(long, value_name = "N")]
         targets_threshold: Option<u64>,
-        #[arg(long, value_name = "H")]
+        /// The holder of the new online snapshot key (default: unchanged).
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         snapshot: Option<String>,
-        #[arg(long, value_name = "H")]
+        /// The holder of the new online timestamp key (default: unchanged).
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         timestamp: Option<String>,
+        /// How long the new root version is valid, e.g. 365d (default 365d).
         #[arg(long, value_name = "D")]
         expires: Option<String>,
     },
@@ -230,12 +249,13 @@ pub enum TargetsCommand {
     /// recently-claimed and unclaimed (the online key).
     Init {
         /// The holders of the offline claimed keys, comma-separated.
-        #[arg(long, value_name = "H,..", value_delimiter = ',', required = true)]
+        #[arg(long, value_name = "H,..", value_delimiter = ',', required = true, value_hint = ValueHint::Other)]
         claimed: Vec<String>,
+        /// How many claimed keys must sign the claimed metadata.
         #[arg(long, value_name = "N")]
         claimed_threshold: u64,
         /// The holder of the online key (recently-claimed and unclaimed).
-        #[arg(long, value_name = "H")]
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         online: String,
         /// How long this targets version is valid (default 365d).
         #[arg(long, value_name = "D")]
@@ -268,6 +288,7 @@ pub enum ClaimedCommand {
 pub enum ProjectCommand {
     /// The path patterns of each named project, as JSON: {"NAME": [patterns]}.
     Paths {
+        /// PyPI project names, as users spell them (normalised per PEP 503).
         #[arg(required = true, value_name = "NAME")]
         names: Vec<String>,
     },
@@ -278,14 +299,16 @@ pub enum SignatureCommand {
     /// Write H's signatures over the staged roles, for a keyholder who signs on another machine.
     Export {
         /// The holder; for a person H, the signatures of H's records H.ROLE too.
-        #[arg(long, value_name = "H")]
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         holder: String,
-        #[arg(long, value_name = "FILE")]
+        /// Where to write the signatures (a JSON file to carry to the ceremony machine).
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         out: PathBuf,
     },
     /// Merge signatures from other machines; each is checked against the staged bytes.
     Import {
-        #[arg(required = true, value_name = "FILE")]
+        /// Signature files written by `ceremony signature export`.
+        #[arg(required = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
         files: Vec<PathBuf>,
     },
 }
@@ -302,7 +325,8 @@ pub enum LogCommand {
 pub enum NewKeyCommand {
     /// An Ed25519 key derived from a passphrase (Argon2id); nothing secret is stored.
     Passphrase {
-        #[arg(long, value_name = "H")]
+        /// The holder's name, as signers and thresholds will refer to it (e.g. alice).
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         holder: String,
         /// Register the key as the record H.ROLE: H's own key for ROLE (root, targets or
         /// claimed), which must differ from the keys H holds for other roles.
@@ -318,7 +342,8 @@ pub enum NewKeyCommand {
     /// The ECDSA P-256 key in a YubiKey PIV slot: read the existing key (from the slot's
     /// certificate where the device has no GET METADATA), or generate one on the device.
     Yubikey {
-        #[arg(long, value_name = "H")]
+        /// The holder's name, as signers and thresholds will refer to it (e.g. alice).
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         holder: String,
         /// Register the key as the record H.ROLE: H's own key for ROLE (root, targets or
         /// claimed), which must differ from the keys H holds for other roles.
@@ -350,7 +375,8 @@ pub enum NewKeyCommand {
     },
     /// A key held in a PKCS#11 token (SoftHSM2, OpenSC for PIV cards and Nitrokey HSMs, YubiHSM 2).
     Pkcs11 {
-        #[arg(long, value_name = "H")]
+        /// The holder's name, as signers and thresholds will refer to it (e.g. alice).
+        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
         holder: String,
         /// Register the key as the record H.ROLE: H's own key for ROLE (root, targets or
         /// claimed), which must differ from the keys H holds for other roles.
@@ -424,13 +450,15 @@ pub enum VerifyCommand {
 pub enum BundleCommand {
     /// Refuse unless every staged role meets every threshold; write the bundle; trust the staged versions.
     Export {
-        #[arg(long, value_name = "FILE")]
+        /// Where to write the bundle (a tar archive), e.g. ceremony-2026-12.tar.
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         out: PathBuf,
     },
     /// Verify a bundle trusting only ROOT: the root chain from ROOT, then every other role
     /// under its delegator, the manifest and the transcript.
     Verify {
-        #[arg(value_name = "FILE")]
+        /// The bundle (tar archive) to verify.
+        #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
         file: PathBuf,
         /// A root metadata file you trust (any version of the root history).
         #[arg(long, value_name = "ROOT")]
@@ -471,14 +499,53 @@ impl Refusal {
 
 /// Parses the command line and runs it.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
-    match dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(refusal) => {
-            eprintln!("ceremony: {}", crate::hygiene::refusal_line(&refusal.message));
-            ExitCode::from(refusal.code)
-        }
+    closed_pipe::install();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    let json = cli.global.json;
+    // Only the closed-pipe panic is caught (see closed_pipe.rs); any other goes on unwinding.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli))) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(refusal)) => refuse(&refusal, json),
+        Err(panic) if closed_pipe::is_closed_pipe(&*panic) => ExitCode::from(closed_pipe::EXIT),
+        Err(panic) => std::panic::resume_unwind(panic),
     }
+}
+
+/// The sentence on stderr; under `--json` also a document on stdout unless the command
+/// already printed its own (a failed `verify root-chain --json` report says `"ok": false`).
+fn refuse(refusal: &Refusal, json: bool) -> ExitCode {
+    let line = crate::hygiene::refusal_line(&refusal.message);
+    if json && !JSON_PRINTED.load(Ordering::Relaxed) {
+        print_json(&refusal_json(refusal.code, &line));
+    }
+    eprintln!("ceremony: {line}");
+    ExitCode::from(refusal.code)
+}
+
+/// `{"ok": false, "exit": N, "error": "…"}`: what a script reading `--json` output gets
+/// instead of an empty stdout when the command is refused.
+fn refusal_json(code: u8, line: &str) -> serde_json::Value {
+    serde_json::json!({"ok": false, "exit": code, "error": line})
+}
+
+/// A command line clap could not parse (or `--help`/`--version`, which clap also reports as
+/// an "error"): clap's own text and status, plus the refusal document when `--json` is among
+/// the arguments (clap never got to set the flag).
+fn usage_error(e: &clap::Error) -> ExitCode {
+    let code = u8::try_from(e.exit_code()).unwrap_or(2);
+    let json_asked = std::env::args_os().skip(1).take_while(|a| a != "--").any(|a| a == "--json");
+    if e.use_stderr() && json_asked {
+        let rendered = e.render().to_string();
+        let first = rendered.lines().next().unwrap_or("the command line is not valid");
+        let line = crate::hygiene::refusal_line(first.trim_start_matches("error: "));
+        print_json(&refusal_json(code, &line));
+    }
+    // Nothing useful is left to do when the terminal itself cannot be written to.
+    let _ = e.print();
+    ExitCode::from(code)
 }
 
 fn dispatch(cli: Cli) -> Result<(), Refusal> {
@@ -623,7 +690,11 @@ fn verify_root_chain_cmd(files: &[PathBuf], json: bool) -> Result<(), Refusal> {
     Err(Refusal::failed(message))
 }
 
+/// Set once a command printed its JSON document, so a refusal after it adds no second one.
+static JSON_PRINTED: AtomicBool = AtomicBool::new(false);
+
 pub(crate) fn print_json(value: &serde_json::Value) {
+    JSON_PRINTED.store(true, Ordering::Relaxed);
     let mut out = std::io::stdout().lock();
     let _ = serde_json::to_writer_pretty(&mut out, value);
     let _ = writeln!(out);

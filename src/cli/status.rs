@@ -49,6 +49,19 @@ fn is_shard(s: &RoleStatus) -> bool {
     crate::claimed::shard_key_of(&s.role).is_some()
 }
 
+/// The first line, so a promotion staging hundreds of roles is judged before its details:
+/// "31 roles staged: 29 complete, 2 not complete; ready to export: no."
+fn summary(roles: &[RoleStatus], ready: bool) -> Option<String> {
+    let complete = roles.iter().filter(|s| s.complete()).count();
+    let noun = if roles.len() == 1 { "role" } else { "roles" };
+    let missing = match roles.len() - complete {
+        0 => String::new(),
+        n => format!(", {n} not complete"),
+    };
+    let ready = if ready { "yes" } else { "no" };
+    (!roles.is_empty()).then(|| format!("{} {noun} staged: {complete} complete{missing}; ready to export: {ready}.", roles.len()))
+}
+
 pub(super) fn status(global: &Global) -> Result<(), Refusal> {
     let ws = open(global)?;
     let holders = ws.holders().map_err(refuse)?;
@@ -68,8 +81,9 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
         }));
         return Ok(());
     }
-    if roles.is_empty() {
-        println!("Nothing is staged.");
+    match summary(&roles, ready) {
+        Some(line) => println!("{line}"),
+        None => println!("Nothing is staged."),
     }
     for s in roles.iter().filter(|s| !(is_shard(s) && s.complete())) {
         println!(
@@ -82,8 +96,8 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
         for (label, r) in &s.thresholds {
             let signed: Vec<String> = r.signed().map(|id| who(id, &holders)).collect();
             let missing: Vec<String> = r.missing().map(|id| who(id, &holders)).collect();
-            let state = if r.is_met() { "met" } else { "not met" };
-            println!("  threshold of {label}: have {} of {} needed, {state}", r.have, r.threshold);
+            let state = if r.is_met() { "met" } else { "NOT met" };
+            println!("  threshold of {label}: {} signed, {} needed: {state}", r.have, r.threshold);
             if !signed.is_empty() {
                 println!("    signed: {}", signed.join(", "));
             }

@@ -1,0 +1,281 @@
+//! The command line as a script or a pager sees it: a reader that goes away early, refusals
+//! under `--json`, help text on every argument, and `status` wording.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use ceremony::key::Algorithm;
+use ceremony::signer::{Signer, SoftwareSigner};
+use common::ceremony;
+
+fn ok(ws: &Path, args: &[&str]) -> String {
+    let out = ceremony(ws, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+struct Ws {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    files: PathBuf,
+}
+
+fn pass(files: &Path, holder: &str) -> String {
+    let path = files.join(format!("{holder}.pass"));
+    std::fs::write(&path, format!("{holder} likes quiet granite teapots 42\n")).unwrap();
+    path.display().to_string()
+}
+
+/// alice, bob, carol (passphrase, test KDF) and the online key; root version 1 staged with
+/// alice's signature only, so `status` has thresholds, signers and missing holders to print.
+fn staged_root() -> Ws {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ws");
+    let files = tmp.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    ok(&dir, &["init"]);
+    for h in ["alice", "bob", "carol"] {
+        let pf = pass(&files, h);
+        ok(&dir, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", &pf, "--kdf-profile", "test"]);
+    }
+    let online = SoftwareSigner::generate(Algorithm::Ed25519);
+    let key_file = files.join("online.json");
+    std::fs::write(&key_file, online.public_key().to_json_text()).unwrap();
+    ok(&dir, &["key", "import", "--holder", "online", key_file.to_str().unwrap()]);
+    ok(&dir, &[
+        "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice",
+        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online", "--expires", "365d",
+    ]);
+    let pf = pass(&files, "alice");
+    ok(&dir, &["sign", "--holder", "alice", "--passphrase-file", &pf, "--yes"]);
+    Ws { _tmp: tmp, dir, files }
+}
+
+/// Runs the binary with stdout a pipe whose reading end is closed before the process starts,
+/// so its very first write fails with EPIPE, whatever the pipe buffer's size.
+fn with_closed_stdout(ws: &Path, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_ceremony"))
+        .arg("--workspace")
+        .arg(ws)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_every_command_quietly() {
+    let ws = staged_root();
+    let commands: &[&[&str]] = &[
+        &["status"],
+        &["log", "show"],
+        &["log", "verify"],
+        &["key", "list"],
+        &["--version", "--verbose"],
+        &["project", "paths", "numpy", "requests"],
+        &["generate", "completions", "bash"],
+        &["--help"],
+    ];
+    for args in commands {
+        let out = with_closed_stdout(&ws.dir, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+        // The documented status for output cut off by its reader, or 0 where the command
+        // (clap's help, the completion script) treats a gone reader as done.
+        assert!(matches!(out.status.code(), Some(141) | Some(0)), "{args:?}: {:?} {stderr}", out.status);
+    }
+    // The text commands above stop at their first line: 141, as a shell shows for SIGPIPE.
+    assert_eq!(with_closed_stdout(&ws.dir, &["status"]).status.code(), Some(141));
+    assert_eq!(with_closed_stdout(&ws.dir, &["log", "show"]).status.code(), Some(141));
+}
+
+#[test]
+fn a_pipeline_into_head_ends_quietly() {
+    let ws = staged_root();
+    let script = format!(
+        "set -o pipefail; '{}' --workspace '{}' log show | head -1; echo \"status=${{PIPESTATUS[0]}}\"",
+        env!("CARGO_BIN_EXE_ceremony"),
+        ws.dir.display()
+    );
+    let out = Command::new("bash").arg("-c").arg(&script).stdin(Stdio::null()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.starts_with("#1 "), "{stdout}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stdout.contains("status=0") || stdout.contains("status=141"), "{stdout}");
+}
+
+fn json_refusal(ws: &Path, args: &[&str], code: i32) -> serde_json::Value {
+    let out = ceremony(ws, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: stdout is not one JSON document ({e}): {:?}", out.stdout));
+    assert_eq!(doc["ok"], false, "{doc}");
+    assert_eq!(doc["exit"], code, "{doc}");
+    let error = doc["error"].as_str().unwrap_or_default();
+    assert!(!error.is_empty(), "{doc}");
+    // The same sentence is still on stderr, for the person watching.
+    assert!(stderr.contains(error), "{stderr} vs {error}");
+    doc
+}
+
+#[test]
+fn refusals_under_json_print_a_refusal_document() {
+    let ws = staged_root();
+    let nowhere = ws.files.join("no-workspace");
+    let doc = json_refusal(&nowhere, &["status", "--json"], 2);
+    assert!(doc["error"].as_str().unwrap().contains("not a ceremony workspace"), "{doc}");
+    // Threshold not met: refused with 1.
+    let out = ws.files.join("b.tar");
+    let doc = json_refusal(&ws.dir, &["--json", "bundle", "export", "--out", out.to_str().unwrap()], 1);
+    assert!(!out.exists(), "{doc}");
+    // Bad usage caught by the parser, --json before or after the subcommand.
+    json_refusal(&ws.dir, &["--json", "renew"], 2);
+    json_refusal(&ws.dir, &["status", "--frobnicate", "--json"], 2);
+    // Without --json, stdout stays empty.
+    let plain = ceremony(&nowhere, &["status"]);
+    assert_eq!(plain.status.code(), Some(2));
+    assert!(plain.stdout.is_empty());
+    // A command that printed its own report (`"ok": false`) adds no second document.
+    let root = ws.dir.join("current/staged/root.json");
+    assert!(root.exists());
+    let root = root.to_str().unwrap();
+    let chain = ceremony(&ws.dir, &["verify", "root-chain", root, root, "--json"]);
+    assert_eq!(chain.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&chain.stdout).unwrap();
+    assert_eq!(doc["ok"], false);
+    assert!(doc["steps"].is_array(), "{doc}");
+}
+
+/// Every argument of every command, hidden ones too: `(command path, argument id)`.
+fn arguments_without_help() -> Vec<String> {
+    fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+            if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                out.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+    let mut cmd = <ceremony::cli::Cli as clap::CommandFactory>::command();
+    cmd.build();
+    let mut out = Vec::new();
+    walk(&cmd, "ceremony", &mut out);
+    out
+}
+
+#[test]
+fn every_argument_and_command_has_help_text() {
+    assert_eq!(arguments_without_help(), Vec::<String>::new());
+    fn commands_without_about(cmd: &clap::Command, out: &mut Vec<String>) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            if sub.get_about().is_none() {
+                out.push(sub.get_name().to_string());
+            }
+            commands_without_about(sub, out);
+        }
+    }
+    let mut missing = Vec::new();
+    commands_without_about(&<ceremony::cli::Cli as clap::CommandFactory>::command(), &mut missing);
+    assert_eq!(missing, Vec::<String>::new());
+}
+
+#[test]
+fn top_level_help_lists_every_command_generate_included() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ceremony")).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for command in ["init", "key", "root", "status", "sign", "bundle", "report", "preflight", "generate", "demo"] {
+        assert!(help.lines().any(|l| l.trim_start().starts_with(&format!("{command} "))), "{command} missing:\n{help}");
+    }
+    // And the flags users asked about say what they are.
+    let out = Command::new(env!("CARGO_BIN_EXE_ceremony")).args(["root", "rotate", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in ["--add-root", "--remove-root", "--root-threshold", "--targets-threshold", "--snapshot", "--expires"] {
+        let line = help.lines().find(|l| l.contains(flag)).unwrap_or_else(|| panic!("{flag} missing:\n{help}"));
+        let text = line.split_once(flag).map(|(_, rest)| rest.trim()).unwrap_or_default();
+        assert!(text.split_whitespace().count() > 2, "{flag} has no help: {line}");
+    }
+}
+
+#[test]
+fn man_pages_have_exit_status_and_examples_that_parse() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ceremony"))
+        .args(["generate", "man", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut pages = 0;
+    for entry in std::fs::read_dir(tmp.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let page = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(page.contains(".SH \"EXIT STATUS\""), "{name}");
+        assert!(page.contains("\\fB141\\fR") && page.contains("\\fB2\\fR"), "{name}");
+        let examples = page.split(".SH EXAMPLES").nth(1).unwrap_or_else(|| panic!("{name}: no EXAMPLES"));
+        assert!(examples.contains("\\fBceremony"), "{name}: {examples}");
+        // EXAMPLES comes before VERSION (man-pages(7) order) and after the options.
+        let version = page.find(".SH VERSION").unwrap_or(page.len());
+        assert!(page.find(".SH EXAMPLES").unwrap() < version, "{name}");
+        pages += 1;
+    }
+    assert!(pages > 30, "{pages}");
+    // Each example is a command line the parser accepts (so none drifts from the flags).
+    for (line, _) in ceremony::cli::generate::EXAMPLES {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let parsed = <ceremony::cli::Cli as clap::Parser>::try_parse_from(&args);
+        assert!(parsed.is_ok(), "{line}: {}", parsed.err().map(|e| e.to_string()).unwrap_or_default());
+    }
+}
+
+#[test]
+fn holder_completion_offers_no_file_names() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ceremony")).args(["generate", "completions", "zsh"]).output().unwrap();
+    let zsh = String::from_utf8_lossy(&out.stdout);
+    let holder_lines: Vec<&str> = zsh.lines().filter(|l| l.contains("'--holder=")).collect();
+    assert!(holder_lines.len() >= 6, "{holder_lines:?}");
+    for line in holder_lines {
+        assert!(line.trim_end().ends_with(":H:' \\"), "{line}");
+    }
+    // The same for every holder-valued flag, and file flags still complete files.
+    for flag in ["--root=", "--add-root=", "--snapshot=", "--online="] {
+        assert!(zsh.lines().filter(|l| l.contains(flag)).all(|l| !l.contains("_files")), "{flag}");
+    }
+    assert!(zsh.lines().filter(|l| l.contains("'--out=")).all(|l| l.contains("_files")));
+}
+
+#[test]
+fn status_opens_with_a_summary_and_says_thresholds_plainly() {
+    let ws = staged_root();
+    let pf = pass(&ws.files, "alice");
+    ok(&ws.dir, &["key", "new", "passphrase", "--holder", "alice", "--for", "claimed", "--passphrase-file", &pf]);
+    ok(&ws.dir, &["targets", "init", "--claimed", "alice.claimed", "--claimed-threshold", "1", "--online", "online"]);
+    let text = ok(&ws.dir, &["status"]);
+    let first = text.lines().next().unwrap_or_default();
+    assert_eq!(first, "2 roles staged: 0 complete, 2 not complete; ready to export: no.", "{text}");
+    for h in ["bob", "carol"] {
+        let pf = pass(&ws.files, h);
+        let signed = ok(&ws.dir, &["sign", "--holder", h, "--passphrase-file", &pf, "--yes"]);
+        // Staged moments ago with --expires 365d: 365 days, not 364 (truncated hours).
+        assert!(signed.contains("(365 days from now)"), "{signed}");
+    }
+    let text = ok(&ws.dir, &["status"]);
+    let first = text.lines().next().unwrap_or_default();
+    assert_eq!(first, "2 roles staged: 1 complete, 1 not complete; ready to export: no.", "{text}");
+    assert!(text.contains("threshold of this root (version 1): 3 signed, 2 needed: met"), "{text}");
+    assert!(!text.contains(" have "), "{text}");
+    assert!(text.contains("0 signed, 1 needed: NOT met"), "{text}");
+}
