@@ -19,6 +19,7 @@ mod pep480;
 mod generate;
 mod preflight;
 mod report;
+mod workspace;
 pub mod progress;
 pub(crate) mod secrets;
 use time::OffsetDateTime;
@@ -117,6 +118,9 @@ pub enum Command {
     /// Verify metadata without a workspace.
     #[command(subcommand)]
     Verify(VerifyCommand),
+    /// Move a workspace between machines as one verified archive.
+    #[command(subcommand)]
+    Workspace(workspace::WorkspaceCommand),
     /// The tar archive a ceremony hands to the online repository.
     #[command(subcommand)]
     Bundle(BundleCommand),
@@ -561,6 +565,7 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Log(LogCommand::Show) => log::show(&global),
         Command::Log(LogCommand::Verify) => log::verify(&global),
         Command::Verify(VerifyCommand::RootChain { files }) => verify_root_chain_cmd(&files, global.json),
+        Command::Workspace(what) => workspace::run(&global, what),
         Command::Bundle(BundleCommand::Export { out }) => bundle::export(&global, &out),
         Command::Bundle(BundleCommand::Verify { file, trusted_root }) => {
             bundle::verify(&file, &trusted_root, global.json)
