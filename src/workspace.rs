@@ -102,12 +102,19 @@ pub struct WorkspaceLock {
 impl Workspace {
     /// Creates an empty workspace in `dir` (created if missing); refuses if one is there.
     pub fn init(dir: &Path) -> Result<Workspace, WorkspaceError> {
+        let existed = dir.exists();
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let marker = dir.join(MARKER);
         if marker.exists() {
             return Err(WorkspaceError::AlreadyExists(dir.display().to_string()));
         }
-        probe_links(dir)?;
+        if let Err(e) = probe_links(dir) {
+            if !existed {
+                // Refused before anything was written: leave no empty directory behind.
+                let _ = std::fs::remove_dir(dir);
+            }
+            return Err(e);
+        }
         let ws = Workspace::at(dir);
         let lock = ws.lock()?;
         let states = dir.join("states");

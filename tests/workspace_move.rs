@@ -316,8 +316,7 @@ fn an_altered_pack_is_refused_and_nothing_is_written() {
 /// USB stick makes of a workspace is recognised.
 #[test]
 fn a_workspace_through_a_fat_image_is_recognised() {
-    let tools = ["mkfs.vfat", "mcopy"];
-    if tools.iter().any(|t| Command::new("sh").arg("-c").arg(format!("command -v {t}")).output().map_or(true, |o| !o.status.success())) {
+    if !["mkfs.vfat", "mcopy"].iter().all(|t| have(t)) {
         eprintln!("SKIPPED: mkfs.vfat and mcopy (dosfstools, mtools) are needed for the FAT image test");
         return;
     }
@@ -342,4 +341,64 @@ fn a_workspace_through_a_fat_image_is_recognised() {
     let restored = tmp.path().join("restored");
     ok(&restored, &["workspace", "unpack", pack_back.to_str().unwrap()]);
     assert_eq!(head(&restored), head(&ws));
+}
+
+/// Unmounts a FUSE mount when the test ends, however it ends.
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("fusermount").arg("-u").arg(&self.0).status();
+    }
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success())
+}
+
+/// A FAT file system really mounted (fusefat, no kernel module needed): `init` there is
+/// refused with the reason and leaves nothing; a linkless copy onto it is named; a pack
+/// written to it and unpacked from it carries the workspace, and recovers the copy.
+#[test]
+fn a_mounted_fat_stick_refuses_init_and_carries_packs() {
+    if !["mkfs.vfat", "fusefat", "fusermount"].iter().all(|t| have(t)) {
+        eprintln!("SKIPPED: mkfs.vfat, fusefat and fusermount (dosfstools, fusefat) are needed to mount a FAT image");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = setup(tmp.path());
+    let image = tmp.path().join("stick.img");
+    let stick = tmp.path().join("stick");
+    std::fs::create_dir_all(&stick).unwrap();
+    assert!(Command::new("truncate").arg("-s").arg("16M").arg(&image).status().unwrap().success());
+    assert!(Command::new("mkfs.vfat").arg(&image).stdout(std::process::Stdio::null()).status().unwrap().success());
+    let mounted = Command::new("fusefat").arg("-o").arg("rw+").arg(&image).arg(&stick).output().unwrap();
+    if !mounted.status.success() {
+        eprintln!("SKIPPED: fusefat cannot mount here: {}", String::from_utf8_lossy(&mounted.stderr));
+        return;
+    }
+    let _mounted = Mounted(stick.clone());
+
+    let on_stick = stick.join("ws");
+    let out = ceremony(&on_stick, &["init"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("without symbolic links or hard links") && stderr.contains("workspace pack"), "{stderr}");
+    assert!(!on_stick.exists(), "a refused init left {}", on_stick.display());
+
+    let copy = stick.join("copy");
+    assert!(Command::new("cp").arg("-rL").arg(&ws).arg(&copy).status().unwrap().success());
+    refused(&copy, &["status"], 2, &["copied without its symbolic links", "became a plain directory"]);
+
+    let pack = stick.join("ws.pack");
+    ok(&ws, &["workspace", "pack", "--out", pack.to_str().unwrap()]);
+    let restored = tmp.path().join("restored");
+    ok(&restored, &["workspace", "unpack", pack.to_str().unwrap()]);
+    assert_eq!(head(&restored), head(&ws));
+
+    let copy_pack = stick.join("copy.pack");
+    ok(&copy, &["workspace", "pack", "--out", copy_pack.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&copy_pack).unwrap(), std::fs::read(&pack).unwrap(), "the copy packs as the original");
+    sign(tmp.path(), &restored, "bob");
+    ok(&restored, &["log", "verify"]);
 }

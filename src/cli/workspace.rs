@@ -63,9 +63,10 @@ fn done(global: &Global, verb: &str, dir: &Path, file: &Path, m: &PackManifest) 
         }));
     } else {
         println!(
-            "{verb} the workspace {} ({} files; transcript head: record {}, {}) — pack {}.",
+            "{verb} the workspace {} ({} file{}; transcript head: record {}, {}) — pack {}.",
             dir.display(),
             m.files.len(),
+            if m.files.len() == 1 { "" } else { "s" },
             m.transcript.records,
             m.transcript.head,
             file.display()
