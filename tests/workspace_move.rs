@@ -2,6 +2,8 @@
 //! exFAT USB stick make of it) is named as such and left alone, and `workspace pack` /
 //! `workspace unpack` carry a workspace to another path with everything working after it,
 //! refusing any pack that was altered. python-tuf judges the bundle made after the move.
+//! The FAT tests use a real FAT image (mtools, and a fusefat mount), installed by
+//! `scripts/fat-env.sh` where it can; without them they say SKIPPED and return.
 
 mod common;
 
@@ -352,7 +354,15 @@ impl Drop for Mounted {
     }
 }
 
+/// Whether `tool` is there, after `scripts/fat-env.sh` installed the FAT tools where it can.
 fn have(tool: &str) -> bool {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let out = Command::new("bash").arg(common::repo_root().join("scripts/fat-env.sh")).output().unwrap();
+        if !out.status.success() {
+            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+        }
+    });
     Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success())
 }
 
