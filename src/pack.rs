@@ -98,13 +98,40 @@ pub fn pack(ws: &Workspace, out: &Path) -> Result<PackManifest, PackError> {
     if let Some(bad) = files.keys().find(|rel| !is_state_path(rel)) {
         return Err(WorkspaceError::Corrupt(bad.clone(), "a workspace holds no file of that name".into()).into());
     }
+    let manifest = manifest_of(&files)?;
+    let manifest_bytes =
+        crate::canonical::to_canonical(&manifest).map_err(|e| PackError::Write(MANIFEST.into(), e.to_string()))?;
+    let failed = |e: &dyn std::fmt::Display| PackError::Write(out.display().to_string(), e.to_string());
+    write_atomic_with(out, |file| {
+        let mut builder = tar::Builder::new(std::io::BufWriter::new(file));
+        let mut append = |path: &str, bytes: &[u8]| -> Result<(), PackError> {
+            let header = bundle::header(path, bytes.len() as u64).map_err(|e| failed(&e))?;
+            builder.append(&header, bytes).map_err(|e| failed(&e))
+        };
+        append(MANIFEST, &manifest_bytes)?;
+        for (rel, bytes) in &files {
+            append(&format!("{STATE}{rel}"), bytes)?;
+        }
+        let buffered = builder.into_inner().map_err(|e| failed(&e))?;
+        buffered.into_inner().map(drop).map_err(|e| failed(&e.error()))
+    })
+    .map_err(|e| match e {
+        // Errors of the temporary file and the rename come without the path.
+        PackError::Workspace(WorkspaceError::Io(_, io)) => failed(&io),
+        other => other,
+    })?;
+    Ok(manifest)
+}
+
+/// The manifest of a state's files; the transcript must verify and hold a record.
+fn manifest_of(files: &BTreeMap<String, Vec<u8>>) -> Result<PackManifest, PackError> {
     let records = transcript::read_bytes(files.get(TRANSCRIPT).map_or(&[][..], |t| t.as_slice()))
         .map_err(|e| PackError::Workspace(e.into()))?;
     if records.is_empty() {
         return Err(WorkspaceError::Transcript(TranscriptError::Empty).into());
     }
     let head = transcript::head(&records);
-    let manifest = PackManifest {
+    Ok(PackManifest {
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
         tool: format!("ceremony {}", env!("CARGO_PKG_VERSION")),
@@ -113,27 +140,7 @@ pub fn pack(ws: &Workspace, out: &Path) -> Result<PackManifest, PackError> {
             .map(|(rel, b)| PackFile { path: format!("{STATE}{rel}"), sha256: hex_sha256(b), length: b.len() as u64 })
             .collect(),
         transcript: bundle::TranscriptHead { records: head.records, head: head.hash },
-    };
-    let manifest_bytes = crate::canonical::to_canonical(&manifest).map_err(|e| PackError::Write(MANIFEST.into(), e.to_string()))?;
-    let write_err = |e: BundleError| PackError::Write(out.display().to_string(), e.to_string());
-    write_atomic_with(out, |file| {
-        let mut builder = tar::Builder::new(std::io::BufWriter::new(file));
-        let mut append = |path: &str, bytes: &[u8]| -> Result<(), PackError> {
-            let header = bundle::header(path, bytes.len() as u64).map_err(write_err)?;
-            builder.append(&header, bytes).map_err(|e| PackError::Write(out.display().to_string(), e.to_string()))
-        };
-        append(MANIFEST, &manifest_bytes)?;
-        for (rel, bytes) in &files {
-            append(&format!("{STATE}{rel}"), bytes)?;
-        }
-        let buffered = builder.into_inner().map_err(|e| PackError::Write(out.display().to_string(), e.to_string()))?;
-        buffered.into_inner().map(drop).map_err(|e| PackError::Write(out.display().to_string(), e.error().to_string()))
     })
-    .map_err(|e: PackError| match e {
-        PackError::Workspace(WorkspaceError::Io(_, io)) => PackError::Write(out.display().to_string(), io.to_string()),
-        other => other,
-    })?;
-    Ok(manifest)
 }
 
 impl From<std::io::Error> for PackError {
@@ -212,4 +219,26 @@ pub fn unpack(file: &Path, dir: &Path) -> Result<PackManifest, PackError> {
     let _kept = tmp.keep();
     fsync_dir(parent).map_err(|e| create(&e))?;
     Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_state_paths_are_accepted() {
+        for good in ["transcript.jsonl", "holders/alice@example.org.json", "trusted/root/12.root.json", "staged/collected.sigs"] {
+            assert!(is_state_path(good), "{good}");
+            assert!(check_name(format!("state/{good}").as_bytes()).is_ok(), "{good}");
+        }
+        for bad in ["", "/etc/passwd", "../x", "a/../b", "a//b", ".hidden", "a/.b", "a\\b", "a b", "x/"] {
+            assert!(!is_state_path(bad), "{bad:?}");
+        }
+        for bad in ["transcript.jsonl", "state", "state/", "/state/x", "metadata/1.root.json", "manifest.json/x"] {
+            assert!(check_name(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+        assert!(check_name(b"manifest.json").is_ok());
+        assert!(check_name(&[b's', b't', b'a', b't', b'e', b'/', 0xff]).is_err());
+        assert!(!is_state_path(&"a".repeat(MAX_NAME)));
+    }
 }
