@@ -18,6 +18,10 @@
 //! file (never writing into a shared one); `commit` fsyncs it and swings the `current`
 //! link over with a rename. So after a crash or power loss at any instant the workspace is
 //! exactly as before the command or exactly as after it, however many files it touched.
+//!
+//! Hence a workspace needs symbolic and hard links: `init` refuses a file system without
+//! them (FAT32, exFAT), and a copy that lost `current` is refused by name; `crate::pack`
+//! carries a workspace across such media.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
