@@ -200,11 +200,11 @@ fn malformed(e: &dyn std::fmt::Display) -> BundleError {
     BundleError::Malformed(text)
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
+pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn is_hex64(s: &str) -> bool {
+pub(crate) fn is_hex64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
@@ -272,7 +272,9 @@ fn role_rank(role: &str) -> (u8, &str) {
     }
 }
 
-fn header(path: &str, length: u64) -> Result<tar::Header, BundleError> {
+/// The one ustar header Ceremony writes for a member: regular file, 0644, owner and time zero,
+/// so the same files give the same archive.
+pub(crate) fn header(path: &str, length: u64) -> Result<tar::Header, BundleError> {
     let invalid = |e: std::io::Error| BundleError::InvalidFile { path: path.into(), reason: e.to_string() };
     let mut h = tar::Header::new_ustar();
     h.set_path(path).map_err(invalid)?;
@@ -495,6 +497,19 @@ fn check_plain_header(raw: &[u8; 512], name: &str) -> Result<(), BundleError> {
 /// Reads a bundle from an untrusted source and checks it against its manifest. See the
 /// module documentation and `docs/bundle-format.md` for everything it refuses.
 pub fn read_bundle(reader: impl Read, limits: &Limits) -> Result<Bundle, BundleError> {
+    let members = read_members(reader, limits, |raw| parse_member_name(raw).map(drop))?;
+    from_members(members)
+}
+
+/// Reads every member of an untrusted ustar archive of regular files, by name, under the
+/// rules [`read_bundle`] applies (no links, no other types, no tar extension interpreted,
+/// sizes checked before reading, nothing after the end but zeros); `check_name` accepts or
+/// refuses each raw name before its data is read. A workspace pack is read the same way.
+pub(crate) fn read_members(
+    reader: impl Read,
+    limits: &Limits,
+    check_name: impl Fn(&[u8]) -> Result<(), BundleError>,
+) -> Result<BTreeMap<String, Vec<u8>>, BundleError> {
     let mut archive = tar::Archive::new(reader);
     let mut members: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut total: u64 = 0;
@@ -518,7 +533,7 @@ pub fn read_bundle(reader: impl Read, limits: &Limits) -> Result<Bundle, BundleE
                 return Err(BundleError::NotRegular { name: lossy, kind: kind_of(kind) });
             }
             check_plain_header(entry.header().as_bytes(), &lossy)?;
-            parse_member_name(&raw_name)?;
+            check_name(&raw_name)?;
             if members.contains_key(&lossy) {
                 return Err(BundleError::Duplicate(lossy));
             }
@@ -539,7 +554,7 @@ pub fn read_bundle(reader: impl Read, limits: &Limits) -> Result<Bundle, BundleE
         }
     }
     check_trailing(archive.into_inner())?;
-    from_members(members)
+    Ok(members)
 }
 
 /// After the first zero block only zeros may follow, and not too many.

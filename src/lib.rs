@@ -38,6 +38,7 @@ pub mod hygiene;
 pub mod jsonview;
 pub mod key;
 pub mod metadata;
+pub mod pack;
 pub mod par;
 pub mod pep480;
 pub mod policy;

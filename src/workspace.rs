@@ -19,6 +19,10 @@
 //! file (never writing into a shared one); `commit` fsyncs it and swings the `current`
 //! link over with a rename. So after a crash or power loss at any instant the workspace is
 //! exactly as before the command or exactly as after it, however many files it touched.
+//!
+//! Hence a workspace needs symbolic and hard links: `init` refuses a file system without
+//! them (FAT32, exFAT), and a copy that lost `current` is refused by name; `crate::pack`
+//! carries a workspace across such media.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -55,6 +59,10 @@ pub enum WorkspaceError {
     Transcript(#[from] TranscriptError),
     #[error("the workspace file {0} is not valid: {1}; the workspace was altered outside ceremony")]
     Corrupt(String, String),
+    #[error("the workspace {0} was copied without its symbolic links (a FAT or exFAT USB stick, `cp -L`, a zip or a Windows machine): {1}; nothing was changed. Recover it with `ceremony workspace pack --workspace {0} --out FILE` and `ceremony workspace unpack FILE --workspace NEW-DIR` on a Linux file system, and move workspaces as packs from now on")]
+    CopiedWithoutLinks(String, String),
+    #[error("{0} is on a file system without {1} (FAT32 or exFAT, as on most USB sticks), which a workspace needs for its crash-safe changes; create the workspace on a Linux file system (ext4, xfs, btrfs) and carry it on the stick as one file made by `ceremony workspace pack`")]
+    UnsupportedFileSystem(String, &'static str),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WorkspaceError + '_ {
@@ -99,10 +107,18 @@ pub struct WorkspaceLock {
 impl Workspace {
     /// Creates an empty workspace in `dir` (created if missing); refuses if one is there.
     pub fn init(dir: &Path) -> Result<Workspace, WorkspaceError> {
+        let existed = dir.exists();
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let marker = dir.join(MARKER);
         if marker.exists() {
             return Err(WorkspaceError::AlreadyExists(dir.display().to_string()));
+        }
+        if let Err(e) = probe_links(dir) {
+            if !existed {
+                // Refused before anything was written: leave no empty directory behind.
+                let _ = std::fs::remove_dir(dir);
+            }
+            return Err(e);
         }
         let ws = Workspace::at(dir);
         let lock = ws.lock()?;
@@ -115,12 +131,48 @@ impl Workspace {
         Ok(ws)
     }
 
-    /// Opens the workspace in `dir`.
+    /// Opens the workspace in `dir`, refusing a copy that lost its `current` link.
     pub fn open(dir: &Path) -> Result<Workspace, WorkspaceError> {
-        if !dir.join(MARKER).is_file() || !dir.join("current").is_dir() {
-            return Err(WorkspaceError::NotAWorkspace(dir.display().to_string()));
+        match current_kind(dir)? {
+            Current::Link => Ok(Workspace::at(dir)),
+            Current::Directory => Err(copied(dir, "its `current` link became a plain directory")),
         }
+    }
+
+    /// Opens the workspace in `dir` for reading only, also when it was copied without its
+    /// links: the copied `current` directory holds the whole state, so `workspace pack`
+    /// can still carry it to a file system that keeps links.
+    pub fn open_for_reading(dir: &Path) -> Result<Workspace, WorkspaceError> {
+        current_kind(dir)?;
         Ok(Workspace::at(dir))
+    }
+
+    /// Makes a new workspace in the empty directory `dir` whose one state holds `files`
+    /// (relative path to bytes), durably, for `workspace unpack`: the caller renames `dir`
+    /// into place once this returns, so no one ever sees it half made.
+    pub fn create_with_state(dir: &Path, files: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<(), WorkspaceError> {
+        let name = PathBuf::from("states").join("000001");
+        let state = dir.join(&name);
+        for (rel, bytes) in files {
+            let path = state.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            std::fs::write(&path, bytes).map_err(io(&path))?;
+        }
+        std::fs::create_dir_all(&state).map_err(io(&state))?;
+        std::os::unix::fs::symlink(&name, dir.join("current")).map_err(io(dir))?;
+        std::fs::write(dir.join(MARKER), MARKER_TEXT).map_err(io(dir))?;
+        let handle = File::open(dir).map_err(io(dir))?;
+        rustix::fs::syncfs(&handle).map_err(|e| WorkspaceError::Io(dir.display().to_string(), e.into()))?;
+        fsync_tree(dir)
+    }
+
+    /// Every file of the current state (relative path to bytes), for `workspace pack`.
+    pub fn state_files(&self) -> Result<std::collections::BTreeMap<String, Vec<u8>>, WorkspaceError> {
+        let mut files = std::collections::BTreeMap::new();
+        collect_files(&self.state(), "", &mut files)?;
+        Ok(files)
     }
 
     fn at(dir: &Path) -> Workspace {
@@ -446,6 +498,75 @@ impl Transaction<'_> {
         }
         Ok(())
     }
+}
+
+enum Current {
+    Link,
+    Directory,
+}
+
+fn copied(dir: &Path, what: &str) -> WorkspaceError {
+    WorkspaceError::CopiedWithoutLinks(dir.display().to_string(), what.to_string())
+}
+
+/// What stands at `current` in a directory with a workspace marker. `init` writes the
+/// marker after the first commit, so a marker without `current` means the link was lost
+/// in copying, not a half-made workspace.
+fn current_kind(dir: &Path) -> Result<Current, WorkspaceError> {
+    if !dir.join(MARKER).is_file() {
+        return Err(WorkspaceError::NotAWorkspace(dir.display().to_string()));
+    }
+    let current = dir.join("current");
+    match std::fs::symlink_metadata(&current) {
+        Ok(m) if m.file_type().is_symlink() && current.is_dir() => Ok(Current::Link),
+        Ok(m) if m.is_dir() => Ok(Current::Directory),
+        Ok(m) if m.file_type().is_symlink() => Err(copied(dir, "its `current` link points at no state")),
+        Ok(_) => Err(copied(dir, "its `current` link became a plain file")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(copied(dir, "its `current` link is missing")),
+        Err(e) => Err(WorkspaceError::Io(current.display().to_string(), e)),
+    }
+}
+
+/// Refuses a directory whose file system cannot make the symbolic and hard links every
+/// transaction uses, before anything is written there. Copying files instead of linking
+/// them would work on FAT, but a FAT rename is not atomic across a power loss either, so
+/// the workspace could not keep its promise there at all.
+fn probe_links(dir: &Path) -> Result<(), WorkspaceError> {
+    let probe = tempfile::Builder::new().prefix(crate::fsio::TEMP_PREFIX).tempfile_in(dir).map_err(io(dir))?;
+    let hard = dir.join(format!("{}hard-{}", crate::fsio::TEMP_PREFIX, std::process::id()));
+    let soft = dir.join(format!("{}soft-{}", crate::fsio::TEMP_PREFIX, std::process::id()));
+    let hard_ok = std::fs::hard_link(probe.path(), &hard).is_ok();
+    let soft_ok = std::os::unix::fs::symlink("probe", &soft).is_ok();
+    let _ = std::fs::remove_file(&hard);
+    let _ = std::fs::remove_file(&soft);
+    let missing = match (soft_ok, hard_ok) {
+        (true, true) => return Ok(()),
+        (false, false) => "symbolic links or hard links",
+        (false, true) => "symbolic links",
+        (true, false) => "hard links",
+    };
+    Err(WorkspaceError::UnsupportedFileSystem(dir.display().to_string(), missing))
+}
+
+/// Reads every regular file under `dir` into `files`, named by its path below the state.
+fn collect_files(dir: &Path, prefix: &str, files: &mut std::collections::BTreeMap<String, Vec<u8>>) -> Result<(), WorkspaceError> {
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let entry = entry.map_err(io(dir))?;
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            return Err(WorkspaceError::Corrupt(path.display().to_string(), "its name is not UTF-8 text".into()));
+        };
+        let rel = format!("{prefix}{name}");
+        let kind = entry.file_type().map_err(io(&path))?;
+        if kind.is_dir() {
+            collect_files(&path, &format!("{rel}/"), files)?;
+        } else if kind.is_file() {
+            files.insert(rel, crate::fsio::read_limited(&path, crate::fsio::MAX_METADATA_FILE).map_err(io(&path))?);
+        } else {
+            return Err(WorkspaceError::Corrupt(path.display().to_string(), "not a regular file".into()));
+        }
+    }
+    Ok(())
 }
 
 /// Recreates `from`'s tree under `to` with hard links to its files.

@@ -20,7 +20,11 @@ pub(crate) fn workspace_dir(global: &Global) -> PathBuf {
 
 pub(crate) fn refuse(e: WorkspaceError) -> Refusal {
     match e {
-        WorkspaceError::Io(..) | WorkspaceError::NotAWorkspace(_) | WorkspaceError::Holder { .. } => {
+        WorkspaceError::Io(..)
+        | WorkspaceError::NotAWorkspace(_)
+        | WorkspaceError::Holder { .. }
+        | WorkspaceError::CopiedWithoutLinks(..)
+        | WorkspaceError::UnsupportedFileSystem(..) => {
             Refusal::unusable(e.to_string())
         }
         _ => Refusal::failed(e.to_string()),

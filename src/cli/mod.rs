@@ -21,6 +21,7 @@ mod pep480;
 pub mod generate;
 mod preflight;
 mod report;
+mod workspace;
 pub mod progress;
 pub(crate) mod secrets;
 use time::OffsetDateTime;
@@ -122,6 +123,9 @@ pub enum Command {
     /// Verify metadata without a workspace.
     #[command(subcommand)]
     Verify(VerifyCommand),
+    /// Move a workspace between machines as one verified archive.
+    #[command(subcommand)]
+    Workspace(workspace::WorkspaceCommand),
     /// The tar archive a ceremony hands to the online repository.
     #[command(subcommand)]
     Bundle(BundleCommand),
@@ -461,20 +465,21 @@ pub enum BundleCommand {
         #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
         file: PathBuf,
         /// A root metadata file you trust (any version of the root history).
-        #[arg(long, value_name = "ROOT")]
+        #[arg(long, value_name = "ROOT", value_hint = ValueHint::FilePath)]
         trusted_root: PathBuf,
     },
     /// Verify a bundle exactly as `bundle verify` does, then write its files (manifest.json,
     /// metadata/*.json, transcript.jsonl) into DIR; nothing is written unless it verifies.
     /// The online side's way to unpack a bundle: never `tar -x`.
     Extract {
-        #[arg(value_name = "FILE")]
+        /// The bundle (tar archive) to verify and extract.
+        #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
         file: PathBuf,
         /// A root metadata file you trust (any version of the root history).
-        #[arg(long, value_name = "ROOT")]
+        #[arg(long, value_name = "ROOT", value_hint = ValueHint::FilePath)]
         trusted_root: PathBuf,
         /// A new or empty directory for the files.
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
         out: PathBuf,
     },
 }
@@ -641,6 +646,7 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Log(LogCommand::Show) => log::show(&global),
         Command::Log(LogCommand::Verify) => log::verify(&global),
         Command::Verify(VerifyCommand::RootChain { files }) => verify_root_chain_cmd(&files, global.json),
+        Command::Workspace(what) => workspace::run(&global, what),
         Command::Bundle(BundleCommand::Export { out }) => bundle::export(&global, &out),
         Command::Bundle(BundleCommand::Verify { file, trusted_root }) => {
             bundle::verify(&file, &trusted_root, global.json)
