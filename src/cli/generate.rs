@@ -61,6 +61,7 @@ const EXIT_STATUS: &[(&str, &str)] = &[
 pub const EXAMPLES: &[(&str, &str)] = &[
     ("ceremony init --workspace ws", "Create an empty workspace in ws."),
     ("ceremony key new passphrase --holder alice", "Register alice with a passphrase key, asked on the terminal."),
+    ("ceremony key new passphrase --holder alice --for targets", "Register a separate targets key for alice, the record alice.targets."),
     ("ceremony key new yubikey --holder bob --slot 9c", "Register bob with the key in his YubiKey's slot 9c."),
     ("ceremony key new pkcs11 --holder carol --module /usr/lib/softhsm/libsofthsm2.so --token ceremony --key-label carol", "Register carol with a key in a PKCS#11 token."),
     ("ceremony key import --holder online online-key.json", "Register the online key from its public key file."),
@@ -82,6 +83,9 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("ceremony verify root-chain 1.root.json 2.root.json", "Check that version 2 is a valid successor of version 1."),
     ("ceremony bundle export --out ceremony.tar", "Write the bundle for the online repository."),
     ("ceremony bundle verify ceremony.tar --trusted-root 1.root.json", "Verify a bundle trusting only 1.root.json."),
+    ("ceremony bundle extract ceremony.tar --trusted-root 1.root.json --out incoming", "Verify a bundle, then write its files into incoming."),
+    ("ceremony workspace pack --out /media/usb/ws.pack", "Write the workspace as one archive for a FAT USB stick."),
+    ("ceremony workspace unpack /media/usb/ws.pack --workspace ws", "Make the pack a new workspace in ws."),
     ("ceremony report --out ceremony.html", "Write the printable ceremony record."),
     ("ceremony preflight", "Check the machine before a ceremony."),
     ("ceremony version --verbose", "The version and the binary's SHA-256."),
