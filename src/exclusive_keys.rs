@@ -302,13 +302,16 @@ mod tests {
 
     #[test]
     fn shards_count_as_roles_except_under_the_index_keys_or_an_index_awaiting_re_key() {
-        let claimed: BTreeSet<String> = ["c1", "c2"].map(String::from).into();
+        // Keyids in their only valid form, 64 lower-case hex digits (metadata refuses others).
+        let id = |pair: &str| pair.repeat(32);
+        let (c1, c2, s1, t1) = (id("c1"), id("c2"), id("a1"), id("b1"));
+        let claimed: BTreeSet<String> = [c1.clone(), c2.clone()].into();
         let names = |rs: Vec<RoleKeys>| rs.into_iter().map(|r| r.role).collect::<Vec<_>>();
         // Sealed shards (keys of their own) are roles; a shard under the index's keys is part of claimed.
-        let md = index(&[("claimed.a", &["s1"]), ("claimed.b", &["C2", "c1"])], &["c1"]);
+        let md = index(&[("claimed.a", &[s1.as_str()]), ("claimed.b", &[c2.as_str(), c1.as_str()])], &[c1.as_str()]);
         assert_eq!(names(shards(&md, &claimed, 1, false)), ["claimed.a"]);
         // A trusted index the current claimed keys did not sign: not reachable, not counted...
-        let md = index(&[("claimed.a", &["t1"])], &["t1"]);
+        let md = index(&[("claimed.a", &[t1.as_str()])], &[t1.as_str()]);
         assert_eq!(names(shards(&md, &claimed, 1, false)), Vec::<String>::new());
         // ...but once staged (it will be signed by the claimed keys) its shards count.
         assert_eq!(names(shards(&md, &claimed, 1, true)), ["claimed.a"]);

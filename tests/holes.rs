@@ -33,8 +33,9 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// alice, bob, carol (passphrase keys, test profile) and the online key from python;
-/// root v1 and targets v1 staged, not yet exported.
+/// alice, bob, carol (passphrase keys, test profile) with their claimed records
+/// alice.claimed, bob.claimed, carol.claimed (same passphrases) and the online key from
+/// python; root v1 and targets v1 staged, not yet exported.
 fn staged_setup() -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
@@ -45,12 +46,14 @@ fn staged_setup() -> Setup {
         let pf = files.join(format!("{h}.pass"));
         std::fs::write(&pf, format!("{h} keeps seven quiet granite teapots\n")).unwrap();
         ok(&ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", s(&pf), "--kdf-profile", "test"]);
+        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--for", "claimed", "--passphrase-file", s(&pf)]);
     }
     py(&["keygen", s(&files.join("online"))]);
     ok(&ws, &["key", "import", "--holder", "online", s(&files.join("online.pub.json"))]);
     ok(&ws, &["root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice,bob,carol",
         "--targets-threshold", "2", "--snapshot", "online", "--timestamp", "online"]);
-    ok(&ws, &["targets", "init", "--claimed", "alice,bob,carol", "--claimed-threshold", "2", "--online", "online"]);
+    let claimed = "alice.claimed,bob.claimed,carol.claimed";
+    ok(&ws, &["targets", "init", "--claimed", claimed, "--claimed-threshold", "2", "--online", "online"]);
     Setup { _tmp: tmp, ws, files }
 }
 
@@ -111,7 +114,7 @@ fn promotion_trusts_only_the_exported_targets() {
     let st = setup();
     py(&["keygen", s(&st.files.join("attacker"))]);
     ok(&st.ws, &["key", "import", "--holder", "attacker", s(&st.files.join("attacker.pub.json"))]);
-    ok(&st.ws, &["targets", "init", "--claimed", "alice,bob,carol", "--claimed-threshold", "2", "--online", "attacker"]);
+    ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed,carol.claimed", "--claimed-threshold", "2", "--online", "attacker"]);
     let forged = st.recently_claimed("forged.json", &["foo", "bar"], 1, "attacker", &[]);
     let msg = refused(&st.ws, &["claimed", "promote", s(&forged)], 1);
     assert!(msg.contains("not signed by the key targets version 1 delegates"), "{msg}");
