@@ -26,8 +26,9 @@ pub const FORMAT_VERSION: u64 = 1;
 const MANIFEST: &str = "manifest.json";
 const STATE: &str = "state/";
 const TRANSCRIPT: &str = "transcript.jsonl";
-/// The longest member name: what a ustar header holds (155-byte prefix, 100-byte name).
-const MAX_NAME: usize = 200;
+/// The longest member name: the ustar name field. The reader refuses a non-empty prefix
+/// field (`bundle::check_plain_header`), so a longer name would make a pack nobody can unpack.
+const MAX_NAME: usize = 100;
 
 /// `manifest.json` of a pack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
