@@ -48,6 +48,9 @@ pub fn run_python(script: &str, args: &[&std::ffi::OsStr]) -> Vec<u8> {
 /// The software token stack (SoftHSM2 + software PIV card): environment and card lock.
 pub mod tokens;
 
+/// The real binary on a pseudo-terminal, for prompts and confirmations.
+pub mod pty;
+
 /// Runs the `ceremony` binary on workspace `ws` with no standard input, as CI does.
 pub fn ceremony(ws: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ceremony"))
