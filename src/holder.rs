@@ -33,6 +33,10 @@ pub enum KeySource {
         /// PEM certificates proving the key was generated on the device, if it offers them.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         attestation: Option<Attestation>,
+        /// The slot's touch policy when the key was registered: as the device reported it, or
+        /// as generated; absent when the device does not say.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        touch_policy: Option<crate::signer::yubikey::TouchPolicyName>,
     },
     /// A key in a PKCS#11 token.
     Pkcs11 { module: String, token: String, key_label: String },
@@ -94,6 +98,9 @@ impl KeySource {
                 format!("passphrase key of {holder} ({} KDF PROFILE: UNSAFE for real keys)", profile.to_uppercase())
             }
             KeySource::Passphrase { .. } => format!("passphrase key of {holder}"),
+            KeySource::Yubikey { serial, slot, touch_policy: Some(t), .. } => {
+                format!("YubiKey serial {serial}, slot {slot}, touch policy {t}")
+            }
             KeySource::Yubikey { serial, slot, .. } => format!("YubiKey serial {serial}, slot {slot}"),
             KeySource::Pkcs11 { token, key_label, .. } => format!("PKCS#11 token {token:?}, key {key_label:?}"),
             KeySource::PublicOnly => "public key only (private key elsewhere)".to_string(),
@@ -267,7 +274,7 @@ mod tests {
         let h = Holder {
             name: "alice".into(),
             key: s.public_key().clone(),
-            source: KeySource::Yubikey { serial: 123, slot: "9c".into(), attestation: None },
+            source: KeySource::Yubikey { serial: 123, slot: "9c".into(), attestation: None, touch_policy: None },
             registered: "2026-01-01T00:00:00Z".into(),
         };
         let json = h.to_json();

@@ -218,7 +218,7 @@ fn holder_entry(h: &Holder) -> HolderEntry {
             ],
             "not applicable (passphrase)".to_string(),
         ),
-        KeySource::Yubikey { serial, slot, attestation } => (
+        KeySource::Yubikey { serial, slot, attestation, .. } => (
             vec![format!("serial {serial}"), format!("PIV slot {slot}")],
             match attestation {
                 Some(a) => format!("recorded: {}", a.verified),

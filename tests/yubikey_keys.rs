@@ -145,3 +145,123 @@ fn a_yubikey_and_a_passphrase_key_sign_a_root_python_tuf_accepts() {
     let log = stdout(&ok(&ws, &["log", "show"]));
     assert!(log.contains("YubiKey serial"), "{log}");
 }
+
+/// The slot the touch policy and management key test generates in (the ignored timing
+/// measurement in tests/token_stack.rs regenerates it too, under the same card lock).
+const POLICY_SLOT: &str = "9d";
+
+fn generate(ws: &Path, holder: &str, pin: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["key", "new", "yubikey", "--holder", holder, "--slot", POLICY_SLOT, "--pin-file", pin.to_str().unwrap(), "--generate"];
+    args.extend_from_slice(extra);
+    ceremony(ws, &args)
+}
+
+#[test]
+fn the_touch_policy_is_set_on_the_device_and_the_touches_are_counted_before_the_first() {
+    let _card = tokens::lock_card();
+    let _pin_counter = PinCounterReset::now();
+    let serial = tokens::piv_serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let pin = pin_file(tmp.path(), &tokens::env("CEREMONY_TEST_PIV_PIN"));
+    ok(&ws, &["init"]);
+
+    // The card reports (GET METADATA) the policy GENERATE asked for; the record says it.
+    let touch_of = |record: &str| -> Value {
+        let desc: Value = serde_json::from_slice(&std::fs::read(ws.join(format!("current/holders/{record}.json"))).unwrap()).unwrap();
+        desc["source"]["touch_policy"].clone()
+    };
+    let out = generate(&ws, "carol", &pin, &["--for", "claimed"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("touch policy: cached"), "a claimed key defaults to cached: {}", stderr(&out));
+    assert_eq!(touch_of("carol.claimed"), "cached");
+    let out = generate(&ws, "dave", &pin, &["--touch-policy", "cached"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(touch_of("dave"), "cached");
+    let out = generate(&ws, "yk", &pin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("touch policy: always"), "a root or targets key defaults to always: {}", stderr(&out));
+    assert_eq!(touch_of("yk"), "always");
+    let out = ok(&ws, &["key", "list"]);
+    assert!(stdout(&out).contains(&format!("YubiKey serial {serial}, slot {POLICY_SLOT}, touch policy always")), "{}", stdout(&out));
+
+    // The policy is set when a key is made: without --generate the flag is a usage error.
+    let out = ceremony(&ws, &["key", "new", "yubikey", "--holder", "eve", "--slot", POLICY_SLOT, "--touch-policy", "cached"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    // Before the first touch, the holder is told how many there will be: yk signs root and targets.
+    let online = tmp.path().join("online.pass");
+    std::fs::write(&online, "online keeps eleven paper lanterns 12\n").unwrap();
+    ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", online.to_str().unwrap(), "--kdf-profile", "test"]);
+    ok(&ws, &[
+        "root", "init", "--root", "yk", "--root-threshold", "1", "--targets", "yk", "--targets-threshold", "1",
+        "--snapshot", "online", "--timestamp", "online",
+    ]);
+    let out = ok(&ws, &["sign", "--holder", "yk", "--pin-file", pin.to_str().unwrap(), "--yes"]);
+    let (screen, prompts) = (stdout(&out), stderr(&out));
+    let signatures = screen.matches("\n== ").count();
+    assert!(signatures >= 1, "{screen}");
+    let touches = if signatures == 1 { "1 touch".to_string() } else { format!("{signatures} touches") };
+    assert!(
+        screen.contains(&format!("YubiKey serial {serial}, slot {POLICY_SLOT} (touch policy always): {touches} for yk's")),
+        "{screen}"
+    );
+    for n in 1..=signatures {
+        assert!(prompts.contains(&format!("signature {n}: touch the YubiKey now")), "{prompts}");
+    }
+}
+
+/// Makes the card's management key a random one stored PIN-protected (as `ykman piv access
+/// change-management-key --protect` does), and puts the default back when dropped.
+struct ProtectedManagementKey(yubikey::MgmKey);
+
+impl ProtectedManagementKey {
+    fn set() -> ProtectedManagementKey {
+        let mut yk = yubikey::YubiKey::open_by_serial(yubikey::Serial(tokens::piv_serial())).unwrap();
+        yk.verify_pin(tokens::env("CEREMONY_TEST_PIV_PIN").as_bytes()).unwrap();
+        yk.authenticate(yubikey::MgmKey::default()).expect("the card has the default management key");
+        let key = yubikey::MgmKey::generate();
+        key.set_protected(&mut yk).expect("store a PIN-protected management key");
+        ProtectedManagementKey(key)
+    }
+}
+
+impl Drop for ProtectedManagementKey {
+    fn drop(&mut self) {
+        let mut yk = yubikey::YubiKey::open_by_serial(yubikey::Serial(tokens::piv_serial())).unwrap();
+        let _ = yk.verify_pin(tokens::env("CEREMONY_TEST_PIV_PIN").as_bytes());
+        if yk.authenticate(self.0.clone()).is_ok() {
+            let _ = yubikey::MgmKey::default().set_manual(&mut yk, false);
+        }
+    }
+}
+
+#[test]
+fn a_pin_protected_management_key_is_used_without_a_key_file() {
+    let _card = tokens::lock_card();
+    let _pin_counter = PinCounterReset::now();
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let pin = pin_file(tmp.path(), &tokens::env("CEREMONY_TEST_PIV_PIN"));
+    ok(&ws, &["init"]);
+    let protected = ProtectedManagementKey::set();
+
+    // The default key no longer opens the card: given in a file, it is refused, plainly.
+    let default_key = tmp.path().join("mgmt.hex");
+    std::fs::write(&default_key, "010203040506070801020304050607080102030405060708\n").unwrap();
+    let out = generate(&ws, "yk", &pin, &["--mgmt-key-file", default_key.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("management key") && stderr(&out).contains("--protect"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    // Without a file, the key the card keeps behind the PIN is read and used.
+    let out = generate(&ws, "yk", &pin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list: Value = serde_json::from_str(&stdout(&ok(&ws, &["key", "list", "--json"]))).unwrap();
+    assert!(list.as_array().unwrap().iter().any(|h| h["holder"] == "yk"), "{list}");
+    drop(protected);
+
+    // Back to the default: the card is as the other tests expect it.
+    let mut yk = yubikey::YubiKey::open_by_serial(yubikey::Serial(tokens::piv_serial())).unwrap();
+    assert!(yk.authenticate(yubikey::MgmKey::default()).is_ok());
+}

@@ -362,13 +362,18 @@ pub enum NewKeyCommand {
         /// Read the PIV PIN from the first line of F instead of the terminal.
         #[arg(long, value_name = "F")]
         pin_file: Option<PathBuf>,
-        /// Generate a new key in the slot (replacing any key there), PIN policy once, touch
-        /// policy always, and store a self-signed certificate for it in the slot.
+        /// Generate a new key in the slot (replacing any key there), PIN policy once, and store
+        /// a self-signed certificate for it in the slot.
         #[arg(long)]
         generate: bool,
+        /// With --generate: `always` asks a touch for every signature; `cached` lets one touch
+        /// cover the next 15 seconds (for holders who sign many roles in a row). Default:
+        /// cached for `--for claimed`, always otherwise (root and targets keys).
+        #[arg(long, value_name = "POLICY", value_enum, requires = "generate")]
+        touch_policy: Option<TouchPolicyArg>,
         /// With --generate: the PIV management key, hex, on the first line of F. Without it the
-        /// PIV default (010203…08 ×3) is used, which a YubiKey prepared for ceremonies should no
-        /// longer have.
+        /// key the device keeps PIN-protected (ykman's `--protect`) is used, else the PIV default
+        /// (010203…08 ×3), which a YubiKey prepared for ceremonies should no longer have.
         #[arg(long, value_name = "F", requires = "generate")]
         mgmt_key_file: Option<PathBuf>,
         /// The vendor's attestation CA certificate(s), PEM (Yubico's PIV root, and the
@@ -420,6 +425,28 @@ impl ForRole {
 }
 
 /// The holder record `--holder H [--for ROLE]` names.
+/// The touch policies `key new yubikey --generate` can set.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TouchPolicyArg {
+    /// A touch before every signature.
+    Always,
+    /// One touch covers the signatures of the next 15 seconds.
+    Cached,
+}
+
+impl TouchPolicyArg {
+    /// The policy asked for, else the default for the role: a claimed holder signs the index
+    /// of every promotion batch, a root or targets holder signs rarely and each time deliberately.
+    fn or_default_for(choice: Option<TouchPolicyArg>, for_role: Option<ForRole>) -> crate::signer::yubikey::TouchPolicyName {
+        use crate::signer::yubikey::TouchPolicyName;
+        match (choice, for_role) {
+            (Some(TouchPolicyArg::Always), _) => TouchPolicyName::Always,
+            (Some(TouchPolicyArg::Cached), _) | (None, Some(ForRole::Claimed)) => TouchPolicyName::Cached,
+            (None, _) => TouchPolicyName::Always,
+        }
+    }
+}
+
 fn record(holder: &str, for_role: Option<ForRole>) -> String {
     crate::holder::record_name(holder, for_role.map(ForRole::as_str))
 }
@@ -577,6 +604,7 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
             serial,
             pin_file,
             generate,
+            touch_policy,
             mgmt_key_file,
             attestation_root,
         })) => tokens::new_yubikey(
@@ -587,6 +615,7 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
                 serial,
                 pin_file,
                 generate,
+                touch_policy: TouchPolicyArg::or_default_for(touch_policy, for_role),
                 mgmt_key_file,
                 attestation_root,
             },

@@ -129,6 +129,9 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
             out.push_str(&format!("\n-- with {}'s key ({}) --\n", holder.name, holder.describe()));
         }
         out.push_str(&review_text(&ws, roles, &holders, now)?);
+        if let Some(notice) = super::tokens::touch_notice(holder, roles.len()) {
+            out.push_str(&format!("\n{notice}\n"));
+        }
     }
     // The review goes to stderr when stdout carries JSON.
     if global.json {

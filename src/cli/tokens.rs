@@ -9,7 +9,7 @@ use super::{Global, Refusal};
 use crate::holder::{check_name, Holder, KeySource};
 use crate::secret::read_secret_file;
 use crate::signer::pkcs11::{Pkcs11Error, Pkcs11Signer};
-use crate::signer::yubikey::{management_key, parse_slot, YubikeyError, YubikeySigner};
+use crate::signer::yubikey::{management_key, parse_slot, TouchPolicyName, YubikeyError, YubikeySigner};
 use crate::signer::Signer;
 
 fn refuse_pkcs11(e: Pkcs11Error) -> Refusal {
@@ -61,12 +61,50 @@ fn touch_prompt() {
     eprintln!("touch the YubiKey now");
 }
 
+/// A prompt before each signature that counts them, so a holder told "3 touches" can follow.
+fn counted_touch_prompt(policy: Option<TouchPolicyName>) -> impl Fn() + 'static {
+    let done = std::cell::Cell::new(0usize);
+    move || {
+        let n = done.get() + 1;
+        done.set(n);
+        match policy {
+            Some(TouchPolicyName::Never) => {}
+            Some(TouchPolicyName::Cached) if n > 1 => eprintln!("signature {n}: touch the YubiKey if it blinks"),
+            _ => eprintln!("signature {n}: touch the YubiKey now"),
+        }
+    }
+}
+
+/// What a YubiKey holder will be asked to do for `signatures` signatures, said before the
+/// first one; None for keys that are not in a YubiKey.
+pub(super) fn touch_notice(holder: &Holder, signatures: usize) -> Option<String> {
+    let KeySource::Yubikey { serial, slot, touch_policy, .. } = &holder.source else { return None };
+    let device = format!("YubiKey serial {serial}, slot {slot}");
+    let touches = |n: usize| if n == 1 { "1 touch".to_string() } else { format!("{n} touches") };
+    let signatures_of = if signatures == 1 { "1 signature".to_string() } else { format!("{signatures} signatures") };
+    Some(match touch_policy {
+        Some(TouchPolicyName::Always) => format!(
+            "{device} (touch policy always): {} for {}'s {signatures_of}, one before each",
+            touches(signatures),
+            holder.name
+        ),
+        Some(TouchPolicyName::Cached) => format!(
+            "{device} (touch policy cached): 1 touch for {}'s {signatures_of}; it covers 15 seconds, so touch again if the device blinks",
+            holder.name
+        ),
+        Some(TouchPolicyName::Never) => format!("{device} (touch policy never): no touch is asked"),
+        None => format!("{device}: up to {}, one before each signature if the slot asks for it", touches(signatures)),
+    })
+}
+
 /// Options of `ceremony key new yubikey`.
 pub(super) struct YubikeyArgs {
     pub slot: String,
     pub serial: Option<u32>,
     pub pin_file: Option<PathBuf>,
     pub generate: bool,
+    /// Used with `generate` only.
+    pub touch_policy: TouchPolicyName,
     pub mgmt_key_file: Option<PathBuf>,
     pub attestation_root: Option<PathBuf>,
 }
@@ -92,13 +130,16 @@ pub(super) fn new_yubikey(global: &Global, name: &str, a: YubikeyArgs) -> Result
     }
     let roots = attestation_roots(a.attestation_root.as_deref())?;
     let mgm_key = match &a.mgmt_key_file {
-        Some(f) => Some(read_secret_file(f).map_err(|e| Refusal::unusable(e.to_string()))?),
+        Some(f) => {
+            let hex_key = read_secret_file(f).map_err(|e| Refusal::unusable(e.to_string()))?;
+            Some(management_key(&hex_key).map_err(refuse_yubikey)?)
+        }
         None => None,
     };
-    let mgm_key = management_key(mgm_key.as_ref()).map_err(refuse_yubikey)?;
     let pin = yubikey_pin(a.serial, a.pin_file.as_deref())?;
     let signer = if a.generate {
-        YubikeySigner::generate(a.serial, &slot, &pin, mgm_key, &format!("ceremony key of {name}"), &touch_prompt)
+        let subject = format!("ceremony key of {name}");
+        YubikeySigner::generate(a.serial, &slot, &pin, mgm_key, a.touch_policy, &subject, &touch_prompt)
     } else {
         YubikeySigner::open(a.serial, &slot, &pin)
     }
@@ -114,7 +155,12 @@ pub(super) fn new_yubikey(global: &Global, name: &str, a: YubikeyArgs) -> Result
         None => eprintln!("this device offers no PIV attestation"),
         Some(a) => eprintln!("attestation ({}): {}", a.state.as_str(), a.verified),
     }
-    register(global, &ws, name, signer.public_key().clone(), KeySource::Yubikey { serial: signer.serial(), slot, attestation })?;
+    match signer.touch_policy() {
+        Some(t) => eprintln!("touch policy: {t}"),
+        None => eprintln!("this device does not report the slot's touch policy"),
+    }
+    let source = KeySource::Yubikey { serial: signer.serial(), slot, attestation, touch_policy: signer.touch_policy() };
+    register(global, &ws, name, signer.public_key().clone(), source)?;
     Ok(())
 }
 
@@ -132,7 +178,7 @@ pub(super) fn unlock(holder: &Holder, source: &KeySource, pin_file: Option<&Path
             }
             Ok(Box::new(signer))
         }
-        KeySource::Yubikey { serial, slot, .. } => {
+        KeySource::Yubikey { serial, slot, touch_policy, .. } => {
             let pin = yubikey_pin(Some(*serial), pin_file)?;
             let signer = YubikeySigner::open(Some(*serial), slot, &pin).map_err(refuse_yubikey)?;
             if signer.public_key().keyid() != holder.key.keyid() {
@@ -141,7 +187,8 @@ pub(super) fn unlock(holder: &Holder, source: &KeySource, pin_file: Option<&Path
                     holder.name
                 )));
             }
-            Ok(Box::new(signer.before_each_signature(touch_prompt)))
+            let policy = signer.touch_policy().or(*touch_policy);
+            Ok(Box::new(signer.before_each_signature(counted_touch_prompt(policy))))
         }
         other => Err(Refusal::failed(format!(
             "{} ({}) has no private key here",

@@ -8,12 +8,15 @@
 //! SubjectPublicKeyInfo taken. `generate` therefore stores a self-signed certificate for the
 //! key it makes, so that later reads find the key on any device.
 //!
-//! Keys made by `generate` have PIN policy "once" (the PIN is asked once per session) and touch
-//! policy "always": every offline signature then needs a person to touch the device, so a
-//! compromised ceremony machine cannot sign in the background. (The software PIV card used in
-//! the tests accepts and ignores both policies.) Generating needs the PIV management key: the
-//! caller passes the one from `--mgmt-key-file`, else the PIV default, which a YubiKey prepared
-//! for a ceremony should no longer have. See docs/yubikey-keys.md.
+//! Keys made by `generate` have PIN policy "once" (the PIN is asked once per session) and the
+//! touch policy the caller chooses: "always" (every signature needs a person to touch the
+//! device, so a compromised ceremony machine cannot sign in the background) or "cached" (a
+//! touch covers the signatures of the next 15 seconds, for holders who sign many roles in one
+//! go). The policy the device reports afterwards (GET METADATA) must be the one asked for.
+//!
+//! Generating needs the PIV management key: the one from `--mgmt-key-file`, else the
+//! PIN-protected one the device stores (ykman's `--protect`), else the PIV default, which a
+//! YubiKey prepared for a ceremony should no longer have. See docs/yubikey-keys.md.
 
 use std::cell::RefCell;
 use std::time::Duration;
@@ -50,8 +53,10 @@ pub enum YubikeyError {
     WrongPin { serial: u32, tries: u8 },
     #[error("the PIN of YubiKey serial {0} is locked; unblock it with the PUK (ykman piv access unblock-pin) before the ceremony")]
     PinLocked(u32),
-    #[error("the management key of YubiKey serial {0} was refused; a YubiKey whose default management key was changed needs --mgmt-key-file F (hex, first line)")]
+    #[error("the management key of YubiKey serial {0} was refused; pass --mgmt-key-file F (the key in hex on its first line), or store the key PIN-protected on the device (ykman piv access change-management-key --protect)")]
     MgmtKey(u32),
+    #[error("YubiKey serial {serial} reports touch policy {found} for slot {slot} after generating a key with touch policy {asked}; nothing was registered")]
+    TouchPolicyNotSet { serial: u32, slot: String, asked: TouchPolicyName, found: TouchPolicyName },
     #[error("the management key in the file is not a 24-byte 3DES key in hex")]
     BadMgmtKey,
     #[error("slot {slot} of YubiKey serial {serial} holds no certificate, so its public key cannot be read (the device has no GET METADATA); pass --generate to make a key there, or put a certificate for the slot's key in it first (ykman piv certificates generate)")]
@@ -64,6 +69,57 @@ pub enum YubikeyError {
     NoAttestation { serial: u32 },
     #[error("YubiKey serial {serial} failed: {reason}")]
     Device { serial: u32, reason: String },
+}
+
+/// A slot's touch policy, as people and holder records name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TouchPolicyName {
+    /// A touch before every signature.
+    Always,
+    /// One touch covers the signatures of the next 15 seconds.
+    Cached,
+    /// No touch: the device signs whenever the PIN was verified.
+    Never,
+}
+
+impl TouchPolicyName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TouchPolicyName::Always => "always",
+            TouchPolicyName::Cached => "cached",
+            TouchPolicyName::Never => "never",
+        }
+    }
+
+    fn to_device(self) -> TouchPolicy {
+        match self {
+            TouchPolicyName::Always => TouchPolicy::Always,
+            TouchPolicyName::Cached => TouchPolicy::Cached,
+            TouchPolicyName::Never => TouchPolicy::Never,
+        }
+    }
+
+    fn from_device(policy: TouchPolicy) -> Option<TouchPolicyName> {
+        match policy {
+            TouchPolicy::Always => Some(TouchPolicyName::Always),
+            TouchPolicy::Cached => Some(TouchPolicyName::Cached),
+            TouchPolicy::Never => Some(TouchPolicyName::Never),
+            TouchPolicy::Default => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TouchPolicyName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The touch policy `slot` reports, where the device answers GET METADATA.
+fn read_touch_policy(yk: &mut YubiKey, slot: SlotId) -> Option<TouchPolicyName> {
+    let (_, touch) = piv::metadata(yk, slot).ok()?.policy?;
+    TouchPolicyName::from_device(touch)
 }
 
 fn tries_left(tries: u8) -> String {
@@ -87,12 +143,17 @@ pub fn parse_slot(name: &str) -> Result<(SlotId, String), YubikeyError> {
     Ok((slot, lower))
 }
 
-/// The management key in `hex` (the first line of --mgmt-key-file), or the PIV default.
-pub fn management_key(hex_key: Option<&SecretBytes>) -> Result<MgmKey, YubikeyError> {
-    let Some(hex_key) = hex_key else { return Ok(MgmKey::default()) };
+/// The management key in `hex` (the first line of --mgmt-key-file).
+pub fn management_key(hex_key: &SecretBytes) -> Result<MgmKey, YubikeyError> {
     let text = std::str::from_utf8(hex_key.expose()).map_err(|_| YubikeyError::BadMgmtKey)?;
     let bytes = zeroize::Zeroizing::new(hex::decode(text.trim()).map_err(|_| YubikeyError::BadMgmtKey)?);
     MgmKey::from_bytes(bytes.as_slice()).map_err(|_| YubikeyError::BadMgmtKey)
+}
+
+/// The management key to generate with: the one given, else the PIN-protected key the device
+/// stores (readable only after the PIN was verified), else the PIV default.
+fn management_key_for(yk: &mut YubiKey, given: Option<MgmKey>) -> MgmKey {
+    given.or_else(|| MgmKey::get_protected(yk).ok()).unwrap_or_default()
 }
 
 fn device(serial: u32) -> impl Fn(YkError) -> YubikeyError {
@@ -190,6 +251,7 @@ pub struct YubikeySigner {
     slot_name: String,
     serial: u32,
     key: Key,
+    touch: Option<TouchPolicyName>,
     before_sign: Option<Box<dyn Fn()>>,
     /// Kept (zeroized on drop) for slots whose PIN policy is "always" (9c by default on a
     /// YubiKey made with ykman, always on the software card): the device then wants the PIN
@@ -206,17 +268,20 @@ impl YubikeySigner {
         let key = read_slot_key(&mut yk, slot, &slot_name)?;
         verify_pin(&mut yk, pin)?;
         let serial = yk.serial().0;
-        Ok(YubikeySigner { yk: RefCell::new(yk), slot, slot_name, serial, key, before_sign: None, pin: pin.clone() })
+        let touch = read_touch_policy(&mut yk, slot);
+        Ok(YubikeySigner { yk: RefCell::new(yk), slot, slot_name, serial, key, touch, before_sign: None, pin: pin.clone() })
     }
 
     /// Opens the YubiKey, verifies `pin`, generates a new P-256 key in `slot` (PIN policy once,
-    /// touch policy always; replaces any key there) and stores a self-signed certificate for it
-    /// in the slot, subject `CN=<subject>`. `touch` is called before the device's self-signature.
+    /// touch policy `touch_policy`; replaces any key there) and stores a self-signed certificate
+    /// for it in the slot, subject `CN=<subject>`. `touch` is called before the device's
+    /// self-signature. `mgm_key`: see [`management_key_for`].
     pub fn generate(
         serial: Option<u32>,
         slot: &str,
         pin: &SecretBytes,
-        mgm_key: MgmKey,
+        mgm_key: Option<MgmKey>,
+        touch_policy: TouchPolicyName,
         subject: &str,
         touch: &dyn Fn(),
     ) -> Result<YubikeySigner, YubikeyError> {
@@ -225,13 +290,15 @@ impl YubikeySigner {
         let serial = yk.serial().0;
         // The PIN first: a wrong PIN must not cost the slot its current key.
         verify_pin(&mut yk, pin)?;
+        let mgm_key = management_key_for(&mut yk, mgm_key);
         match yk.authenticate(mgm_key) {
             Ok(()) => {}
             Err(YkError::AuthenticationError | YkError::GenericError) => return Err(YubikeyError::MgmtKey(serial)),
             Err(e) => return Err(device(serial)(e)),
         }
-        let spki = piv::generate(&mut yk, slot, AlgorithmId::EccP256, PinPolicy::Once, TouchPolicy::Always)
+        let spki = piv::generate(&mut yk, slot, AlgorithmId::EccP256, PinPolicy::Once, touch_policy.to_device())
             .map_err(device(serial))?;
+        let touch_found = check_touch_policy(&mut yk, slot, &slot_name, touch_policy)?;
         let der = spki.to_der().map_err(|e| YubikeyError::Device { serial, reason: e.to_string() })?;
         let key = key_from_spki(&der).ok_or(YubikeyError::NotP256 { serial, slot: slot_name.clone() })?;
         verify_pin(&mut yk, pin)?;
@@ -251,7 +318,21 @@ impl YubikeySigner {
             serial,
             reason: format!("the key was generated but its certificate could not be stored: {e}"),
         })?;
-        Ok(YubikeySigner { yk: RefCell::new(yk), slot, slot_name, serial, key, before_sign: None, pin: pin.clone() })
+        Ok(YubikeySigner {
+            yk: RefCell::new(yk),
+            slot,
+            slot_name,
+            serial,
+            key,
+            touch: Some(touch_found),
+            before_sign: None,
+            pin: pin.clone(),
+        })
+    }
+
+    /// The slot's touch policy as the device reports it (None: the device does not say).
+    pub fn touch_policy(&self) -> Option<TouchPolicyName> {
+        self.touch
     }
 
     /// Calls `f` before each signature (to ask for a touch).
@@ -294,6 +375,26 @@ impl YubikeySigner {
             None => String::new(),
         };
         Ok(Some(Attestation { slot_certificate: pem(&slot_cert)?, device_certificate, verified: checked.verified, state: checked.state }))
+    }
+}
+
+/// The touch policy of a slot just generated with `asked`: a device that reports another one
+/// ignored the request, so the key is not what the holder was told. A device without GET
+/// METADATA cannot be checked; the policy asked for is then the best knowledge there is.
+fn check_touch_policy(
+    yk: &mut YubiKey,
+    slot: SlotId,
+    slot_name: &str,
+    asked: TouchPolicyName,
+) -> Result<TouchPolicyName, YubikeyError> {
+    match read_touch_policy(yk, slot) {
+        Some(found) if found != asked => Err(YubikeyError::TouchPolicyNotSet {
+            serial: yk.serial().0,
+            slot: slot_name.to_string(),
+            asked,
+            found,
+        }),
+        _ => Ok(asked),
     }
 }
 

@@ -18,6 +18,11 @@
 //! 5. Command chaining (CLA bit 0x10) is reassembled here; GET RESPONSE (INS 0xC0) is served here.
 //! 6. A card reset / power cycle logs the PIN out (VERIFY P1=FF), as a real card's reset would.
 //! 7. So does a SELECT of the PIV application, as on a YubiKey.
+//! 8. YubiKey GET METADATA (INS 0xF7) for a key slot answers the algorithm, the PIN and touch
+//!    policies given to GENERATE ASYMMETRIC KEY PAIR for that slot since the card started, and
+//!    origin "generated" (no public key: readers fall back to the slot's certificate). Slots
+//!    not generated since then answer "instruction not supported", as an older YubiKey does.
+//!    The applet itself ignores the policies; this lets tests check which ones were asked for.
 
 use heapless::Vec as HVec;
 use iso7816::{command::CommandView, Status};
@@ -45,6 +50,8 @@ const INS_SELECT: u8 = 0xA4;
 const INS_GET_RESPONSE: u8 = 0xC0;
 const INS_YK_GET_SERIAL: u8 = 0xF8;
 const INS_YK_GET_VERSION: u8 = 0xFD;
+const INS_GENERATE: u8 = 0x47;
+const INS_YK_GET_METADATA: u8 = 0xF7;
 
 /// Largest reply the applet may produce (certificates up to a few KiB, RSA-4096 keys).
 const REPLY_CAPACITY: usize = 8192;
@@ -56,6 +63,30 @@ pub struct Card<C: piv_authenticator::Client> {
     chain: Option<([u8; 3], Vec<u8>)>,
     /// Response bytes not yet fetched with GET RESPONSE.
     pending: Vec<u8>,
+    /// Per key slot: (algorithm, PIN policy, touch policy) of its last GENERATE (quirk 8).
+    generated: Vec<(u8, [u8; 3])>,
+}
+
+/// The (algorithm, PIN policy, touch policy) of a GENERATE command's control template
+/// `AC len { 80 01 alg, [AA 01 pin], [AB 01 touch] }`; absent policies are 0 (default).
+fn generate_template(data: &[u8]) -> Option<[u8; 3]> {
+    let (&tag, rest) = data.split_first()?;
+    let (&len, rest) = rest.split_first()?;
+    if tag != 0xAC || rest.len() < len as usize {
+        return None;
+    }
+    let mut out = [0u8; 3];
+    let mut items = &rest[..len as usize];
+    while let [t, 1, v, tail @ ..] = items {
+        match t {
+            0x80 => out[0] = *v,
+            0xAA => out[1] = *v,
+            0xAB => out[2] = *v,
+            _ => {}
+        }
+        items = tail;
+    }
+    Some(out)
 }
 
 fn sw(status: Status) -> Vec<u8> {
@@ -69,6 +100,7 @@ impl<C: piv_authenticator::Client> Card<C> {
             serial,
             chain: None,
             pending: Vec::new(),
+            generated: Vec::new(),
         }
     }
 
@@ -158,6 +190,18 @@ impl<C: piv_authenticator::Client> Card<C> {
             return self.chunk_response(self.serial.to_be_bytes().to_vec(), le);
         }
 
+        // Quirk 8: GET METADATA from what GENERATE asked for.
+        if ins == INS_YK_GET_METADATA {
+            return match self.generated.iter().find(|(slot, _)| *slot == p2) {
+                Some((_, [alg, pin, touch])) => {
+                    let reply = vec![0x01, 0x01, *alg, 0x02, 0x02, *pin, *touch, 0x03, 0x01, 0x01];
+                    self.chunk_response(reply, le)
+                }
+                None => sw(Status::InstructionNotSupportedOrInvalid),
+            };
+        }
+        let generate = (ins == INS_GENERATE).then(|| generate_template(&full_data)).flatten();
+
         // Quirk 1: SELECT by the bare RID.
         let full_data = if ins == INS_SELECT && p1 == 0x04 && full_data == PIV_RID {
             PIV_AID.to_vec()
@@ -191,7 +235,13 @@ impl<C: piv_authenticator::Client> Card<C> {
             cmd.extend_from_slice(&[0x00, 0x00]);
         }
         match self.call_applet(&cmd) {
-            Ok(reply) => self.chunk_response(reply, le),
+            Ok(reply) => {
+                if let Some(policies) = generate {
+                    self.generated.retain(|(slot, _)| *slot != p2);
+                    self.generated.push((p2, policies));
+                }
+                self.chunk_response(reply, le)
+            }
             Err(status) => sw(status),
         }
     }
