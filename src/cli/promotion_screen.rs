@@ -43,7 +43,8 @@ pub(super) fn claimed_index_text(ws: &Workspace, index: &Metadata) -> Result<Str
         "  every new project, key change, overlap and removal, computed just now from the shards: {}\n",
         file.display()
     ));
-    Ok(out)
+    // Each warning stands apart by a blank line, one between two of them.
+    Ok(out.replace("\n\n\n", "\n\n"))
 }
 
 fn batch_line(r: &PromotionReview) -> String {
