@@ -11,6 +11,7 @@ use crate::claimed::{self, shard_key_of, shard_role, Index, ShardProjects};
 use crate::metadata::Metadata;
 use crate::pep480::{Project, CLAIMED, STAGED_PROMOTION_RECORD};
 use crate::staging::{self, refused, StageError};
+use crate::verify::Delegation;
 use crate::workspace::Workspace;
 
 /// A claimed project whose developer keys or threshold change.
@@ -88,10 +89,18 @@ pub fn promotion_review(ws: &Workspace) -> Result<Option<PromotionReview>, Stage
 fn staged_shards(ws: &Workspace, index_md: &Metadata, index: &Index) -> Result<BTreeMap<String, ShardProjects>, StageError> {
     let roles: Vec<String> = staging::staged_roles(ws)?.into_iter().filter(|r| shard_key_of(r).is_some()).collect();
     let view = index_md.targets().map_err(|e| refused(format!("the staged claimed index cannot be read: {e}")))?;
+    // One pass over the index's delegations: looking each shard up would be quadratic.
+    let mut delegations: HashMap<&str, Delegation> = HashMap::new();
+    if let Some(d) = &view.delegations {
+        for r in d.roles.iter().flatten() {
+            let keys = r.keyids.iter().map(|id| (id.to_string(), d.key(id)));
+            delegations.insert(&r.name, Delegation::new(&r.name, r.threshold, keys));
+        }
+    }
     let mut pinned = Vec::with_capacity(roles.len());
     for role in &roles {
         let leaf = shard_key_of(role).unwrap_or_default();
-        let delegation = view.delegation(role).filter(|_| index.leaves.contains(leaf)).ok_or_else(|| {
+        let delegation = delegations.remove(role.as_str()).filter(|_| index.leaves.contains(leaf)).ok_or_else(|| {
             refused(format!(
                 "staged {role} is not among the shards the staged claimed index pins; drop the staged claimed files with `ceremony discard claimed` and stage them again"
             ))
