@@ -701,7 +701,8 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
         promotion.files.insert(0, (CLAIMED.to_string(), v, v == 1));
         staged.insert(0, (CLAIMED.to_string(), md));
     }
-    promotion.overlaps = overlaps(&index, &mut shards, &promotion)?;
+    let batch: Vec<&String> = promotion.new.iter().chain(&promotion.rotated).collect();
+    promotion.overlaps = overlaps(&index, &mut shards, &batch)?;
     Ok((promotion, staged))
 }
 
@@ -735,13 +736,25 @@ fn metadata(signed: Vec<u8>) -> Result<Metadata, StageError> {
     Metadata::from_signed(signed).map_err(|e| refused(format!("internal error: a claimed file is not valid metadata: {e}")))
 }
 
+/// [`overlaps`] for a batch already staged: `index` is the staged index and `staged` the
+/// projects of each staged shard by leaf; every other leaf is read from its trusted shard.
+pub(crate) fn staged_overlaps(
+    ws: &Workspace,
+    index: &Index,
+    staged: BTreeMap<String, ShardProjects>,
+    batch: &[&String],
+) -> Result<Vec<(String, String)>, StageError> {
+    let loaded = staged.into_iter().map(|(leaf, ps)| (leaf, (None, ps))).collect();
+    overlaps(index, &mut Shards { ws, loaded }, batch)
+}
+
 /// Pairs of claimed projects where the first's patterns reach the second's older file
-/// names, among pairs involving a project of this batch.
-fn overlaps(index: &Index, shards: &mut Shards, promotion: &Promotion) -> Result<Vec<(String, String)>, StageError> {
+/// names, among pairs involving a project of `batch` (its new and changed projects).
+fn overlaps(index: &Index, shards: &mut Shards, batch: &[&String]) -> Result<Vec<(String, String)>, StageError> {
     let mut out = Vec::new();
     // Reused for every name: 100,000 names would otherwise make 500,000 small strings.
     let mut probe = String::new();
-    for name in promotion.new.iter().chain(&promotion.rotated) {
+    for &name in batch {
         let key = shard_key(name);
         // Claimed projects whose name is a `-`-prefix of this one: their key is this key's
         // prefix up to that `-`, then `-`.
@@ -807,13 +820,17 @@ pub fn stage_promotion(
     let record = pep480::SourceRecord { version: promotion.source_version, sha256: source_sha256.clone() };
     let record = serde_json::to_vec(&record).map_err(|e| refused(format!("the promotion record cannot be written: {e}")))?;
     tx.write(pep480::STAGED_PROMOTION_RECORD, &record)?;
-    crate::sealed::write_summary(&mut tx, &crate::sealed::Summary::of_promotion(promotion))?;
+    crate::sealed::remove_summary(&mut tx)?;
+    // The transcript names the index by the digest its holders read at staging and at
+    // `sign` (`role_digest`); the source's digest is kept in the detail.
+    let index = staged.iter().find(|(role, _)| role == CLAIMED).map(|(_, md)| md);
     tx.record(crate::transcript::Action {
         action: "stage".into(),
         role: Some(CLAIMED.into()),
-        digest: Some(source_sha256),
+        version: index.map(Metadata::version),
+        digest: index.map(|md| hex::encode(staging::digest(md))),
         detail: Some(format!(
-            "claimed promote from recently-claimed version {}: {} new, {} key rotations, {} files",
+            "claimed promote from recently-claimed version {} (sha256 {source_sha256}): {} new, {} key rotations, {} files",
             promotion.source_version,
             promotion.new.len(),
             promotion.rotated.len(),

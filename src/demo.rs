@@ -144,7 +144,8 @@ pub struct ThresholdState {
 pub enum Event {
     Phase { number: u8, title: &'static str },
     Registered { holder: String, keyid: String, kind: String },
-    Staged { role: String, version: u64, digest_hex: String, words: Vec<String> },
+    /// `covers` names the bytes the digest is of (`role_digest`'s label).
+    Staged { role: String, version: u64, covers: String, digest_hex: String, words: Vec<String> },
     RecentlyClaimed { path: PathBuf, version: u64, projects: usize },
     Promoted { new: usize, files: usize },
     Signed { holder: String, roles: Vec<(String, u64)>, after: Vec<ThresholdState> },
@@ -266,9 +267,9 @@ impl Demo<'_> {
     }
 
     fn staged(&mut self, role: &str, md: &Metadata) {
-        let d = staging::digest(md);
-        let words = crate::review::digest_words(&d).iter().map(|w| w.to_string()).collect();
-        (self.emit)(Event::Staged { role: role.to_string(), version: md.version(), digest_hex: hex::encode(d), words });
+        let d = crate::role_digest::role_digest(role, md);
+        let words = d.words.iter().map(|w| w.to_string()).collect();
+        (self.emit)(Event::Staged { role: role.to_string(), version: md.version(), covers: d.label, digest_hex: d.sha256, words });
     }
 
     /// Phase 1: alice, bob and carol hold root and targets at 2 of 3, and claimed at 2 of 3
@@ -365,7 +366,8 @@ impl Demo<'_> {
         at("stage the promotion", claimed::stage_promotion(&self.ws, &lock, &promotion, &staged))?;
         drop(lock);
         (self.emit)(Event::Promoted { new: promotion.new.len(), files: promotion.files.len() });
-        for (role, md) in &staged {
+        // Shards are sealed, not signed by anyone: the holders read the index's words only.
+        for (role, md) in staged.iter().filter(|(role, _)| claimed::shard_key_of(role).is_none()) {
             self.staged(role, md);
         }
         self.sign(&["bob.claimed", "carol.claimed"])?;

@@ -3,73 +3,25 @@
 //! index for the new holders; the set check refuses an index its delegator no longer
 //! vouches for; and what a claimed holder is told about the shards at `sign`.
 
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::claimed::{self, shard_key_of, shard_role, Index, Promotion};
+use crate::claimed::{self, shard_role, Index};
 use crate::metadata::Metadata;
 use crate::pep480::CLAIMED;
 use crate::staging::{self, refused, StageError};
 use crate::verify::check_threshold;
 use crate::workspace::{Transaction, Workspace, WorkspaceLock};
 
-/// What the staged claimed files are, for the holders who sign the index (not metadata:
-/// the index pins the shards' keys; this only says in words what changed).
-pub const STAGED_SUMMARY: &str = "staged/claimed.summary";
+/// Where older versions kept a summary of the staged claimed files. Nothing reads it now
+/// (the review at `sign` is computed from the shards themselves); it is dropped with them.
+const STAGED_SUMMARY: &str = "staged/claimed.summary";
 
-/// How many names a summary keeps of each list (the promotion's list under review/ has all).
-const SHOWN: usize = 20;
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Summary {
-    /// "claimed promote from recently-claimed version 7", "renew claimed", "re-key".
-    pub what: String,
-    pub new: usize,
-    pub new_first: Vec<String>,
-    pub rotated: usize,
-    pub rotated_first: Vec<String>,
-    pub overlaps: usize,
-    pub overlaps_first: Vec<(String, String)>,
-    pub resealed: usize,
-    pub split: usize,
-    /// Shards staged (each sealed).
-    pub shards: usize,
-}
-
-impl Summary {
-    pub fn of_promotion(p: &Promotion) -> Summary {
-        Summary {
-            what: format!("claimed promote from recently-claimed version {}", p.source_version),
-            new: p.new.len(),
-            new_first: p.new.iter().take(SHOWN).cloned().collect(),
-            rotated: p.rotated.len(),
-            rotated_first: p.rotated.iter().take(SHOWN).cloned().collect(),
-            overlaps: p.overlaps.len(),
-            overlaps_first: p.overlaps.iter().take(SHOWN).cloned().collect(),
-            resealed: p.resealed.len(),
-            split: p.split.len(),
-            shards: p.files.iter().filter(|(r, _, _)| shard_key_of(r).is_some()).count(),
-        }
-    }
-}
-
-/// Keeps `summary` beside the staged claimed files.
-pub fn write_summary(tx: &mut Transaction, summary: &Summary) -> Result<(), StageError> {
-    let bytes = serde_json::to_vec(summary).map_err(|e| refused(format!("the promotion summary cannot be written: {e}")))?;
-    tx.write(STAGED_SUMMARY, &bytes)?;
-    Ok(())
-}
-
-/// Drops the summary with the staged claimed files (export, discard).
+/// Drops a summary an older version kept beside the staged claimed files (export, discard).
 pub fn remove_summary(tx: &mut Transaction) -> Result<(), StageError> {
     if tx.read(STAGED_SUMMARY)?.is_some() {
         tx.remove(STAGED_SUMMARY)?;
     }
     Ok(())
-}
-
-fn read_summary(ws: &Workspace) -> Option<Summary> {
-    ws.read(STAGED_SUMMARY).ok().flatten().and_then(|b| serde_json::from_slice(&b).ok())
 }
 
 /// Which trusted shards to reseal, and the index's new expiry.
@@ -109,8 +61,8 @@ fn reseal_shard(ws: &Workspace, leaf: &str, expires: OffsetDateTime) -> Result<(
     claimed::seal(claimed::shard_signed(&projects, md.version() + 1, expires))
 }
 
-/// Checks every staged claimed file and stages them, with `summary`, in one transaction.
-fn stage_all(ws: &Workspace, lock: &WorkspaceLock, staged: &[(String, Metadata)], summary: &Summary) -> Result<(), StageError> {
+/// Checks every staged claimed file and stages them in one transaction; `what` staged them.
+fn stage_all(ws: &Workspace, lock: &WorkspaceLock, staged: &[(String, Metadata)], what: &str) -> Result<(), StageError> {
     let holders = ws.holders()?;
     let now = OffsetDateTime::now_utc();
     let checks = crate::par::map(staged, |(role, md)| crate::policy::check(ws, role, md, &holders, now));
@@ -121,13 +73,13 @@ fn stage_all(ws: &Workspace, lock: &WorkspaceLock, staged: &[(String, Metadata)]
     }
     let mut tx = ws.begin(lock)?;
     staging::write_staged(&mut tx, staged)?;
-    write_summary(&mut tx, summary)?;
+    remove_summary(&mut tx)?;
     tx.record(crate::transcript::Action {
         action: "stage".into(),
         role: Some(CLAIMED.into()),
         version: staged.first().map(|(_, md)| md.version()),
         digest: staged.first().map(|(_, md)| hex::encode(staging::digest(md))),
-        detail: Some(format!("{}: {} shard(s) resealed with one-time keys", summary.what, summary.shards)),
+        detail: Some(format!("{what}: {} shard(s) resealed with one-time keys", staged.len().saturating_sub(1))),
         ..Default::default()
     })?;
     tx.commit()?;
@@ -139,8 +91,7 @@ fn stage_all(ws: &Workspace, lock: &WorkspaceLock, staged: &[(String, Metadata)]
 pub fn renew(ws: &Workspace, lock: &WorkspaceLock, expires: OffsetDateTime) -> Result<Metadata, StageError> {
     claimed::refuse_staged_claimed(ws, "renew claimed")?;
     let staged = plan_reseal(ws, Reseal::All(expires))?;
-    let summary = Summary { what: "renew claimed".into(), resealed: staged.len() - 1, shards: staged.len() - 1, ..Summary::default() };
-    stage_all(ws, lock, &staged, &summary)?;
+    stage_all(ws, lock, &staged, "renew claimed")?;
     Ok(staged[0].1.clone())
 }
 
@@ -173,8 +124,7 @@ pub fn restage_for_rekey(ws: &Workspace, lock: &WorkspaceLock) -> Result<Option<
         return Ok(None);
     }
     let staged = plan_reseal(ws, Reseal::Unsealed)?;
-    let summary = Summary { what: "re-key: targets changes the keys that sign claimed".into(), resealed: staged.len() - 1, shards: staged.len() - 1, ..Summary::default() };
-    stage_all(ws, lock, &staged, &summary)?;
+    stage_all(ws, lock, &staged, "re-key: targets changes the keys that sign claimed")?;
     Ok(Some(staged[0].1.clone()))
 }
 
@@ -203,38 +153,13 @@ pub fn set_problems(ws: &Workspace) -> Result<Vec<String>, StageError> {
     )])
 }
 
-/// What a claimed holder is told, beyond the index's own changes, before signing `index`.
-pub fn index_review_lines(ws: &Workspace, index: &Metadata) -> Vec<String> {
-    let mut out = Vec::new();
+/// What a claimed holder is told about how the index pins its shards, before signing it
+/// (what the shards change is `promotion_review`'s).
+pub fn index_review_lines(index: &Metadata) -> Vec<String> {
     let shards = index.targets().ok().and_then(|t| t.delegations.and_then(|d| d.roles.map(|r| r.len()))).unwrap_or(0);
-    out.push(format!(
+    vec![format!(
         "pins {shards} shard(s), each to its own one-time Ed25519 key: Ceremony sealed every staged shard with a key it made in memory, used once and destroyed, so only those exact shard files count under this index"
-    ));
-    let Some(s) = read_summary(ws) else { return out };
-    out.push(format!("staged by: {}; {} shard(s) sealed with it", s.what, s.shards));
-    if s.new > 0 {
-        out.push(format!("new projects: {} ({})", s.new, shown(&s.new_first, s.new)));
-    }
-    if s.rotated > 0 {
-        out.push(format!("developer key changes: {} ({})", s.rotated, shown(&s.rotated_first, s.rotated)));
-    }
-    if s.overlaps > 0 {
-        let pairs: Vec<String> = s.overlaps_first.iter().map(|(a, b)| format!("{a} reaches older files of {b}")).collect();
-        out.push(format!("overlaps: {} ({})", s.overlaps, shown(&pairs, s.overlaps)));
-    }
-    if s.resealed > 0 && s.what.starts_with("claimed promote") {
-        out.push(format!("resealed: {} shard(s) an older Ceremony signed with the holders' keys now have one-time keys", s.resealed));
-    }
-    if s.split > 0 {
-        out.push(format!("{} shard(s) outgrew the size limit and were split", s.split));
-    }
-    out
-}
-
-fn shown(first: &[String], all: usize) -> String {
-    let more = all.saturating_sub(first.len());
-    let tail = if more > 0 { format!(", … ({more} more)") } else { String::new() };
-    format!("{}{tail}", first.join(", "))
+    )]
 }
 
 #[cfg(test)]

@@ -57,8 +57,8 @@ fn narration(e: &Event) -> String {
             let whose = if holder == "online" { "the online repository's key (public part only)".to_string() } else { format!("{holder}'s key") };
             format!("  Registered {whose}: {kind}, keyid {}.\n", short_keyid(keyid))
         }
-        Event::Staged { role, version, digest_hex, words } => format!(
-            "  Staged {role} version {version}. Its digest is {}…; the holders read these words aloud and compare: {}\n",
+        Event::Staged { role, version, covers, digest_hex, words } => format!(
+            "  Staged {role} version {version}. The digest of {covers} is {}…; the holders read these words aloud and compare: {}\n",
             &digest_hex[..16.min(digest_hex.len())],
             words.join(" ")
         ),

@@ -18,6 +18,7 @@ mod status;
 mod tokens;
 mod log;
 mod pep480;
+mod promotion_screen;
 pub mod generate;
 mod preflight;
 mod report;

@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use super::keys::{open, refuse};
-use super::stage::{expiry, holder_keys, refuse_stage, staged_message};
+use super::stage::{digest_lines, expiry, holder_keys, refuse_stage, staged_message};
 use super::{print_json, Global, Refusal};
 use crate::claimed::{self, PromoteRequest, Promotion};
 use crate::fsio::write_atomic;
 use crate::pep480::{self, SourceError, TargetsPlan};
 use crate::project;
+use crate::role_digest::{role_digest, RoleDigest};
 
 pub(super) fn targets_init(
     global: &Global,
@@ -36,6 +37,7 @@ pub(super) fn targets_init(
             "The claimed holders change, so claimed version {} is staged too (same shards): the new holders sign it, and a removed key no longer counts.",
             index.version()
         );
+        print!("{}", digest_lines(&role_digest(pep480::CLAIMED, &index)));
     }
     Ok(())
 }
@@ -76,10 +78,16 @@ pub(super) fn promote(global: &Global, a: PromoteArgs) -> Result<(), Refusal> {
     claimed::stage_promotion(&ws, &lock, &promotion, &staged).map_err(refuse_stage)?;
     let list = write_batch_list(ws.dir(), &promotion);
     let signers = claimed_signers(&ws);
+    // What the holders will read aloud at `sign`: the index they sign, not the shards.
+    let index = staged.iter().find(|(r, _)| r == pep480::CLAIMED).map(|(r, md)| role_digest(r, md));
     if global.json {
-        print_json(&promotion_json(&promotion, list.as_deref(), &signers));
+        print_json(&promotion_json(&promotion, list.as_deref(), &signers, index.as_ref()));
     } else {
         print!("{}", promotion_text(&promotion, list.as_deref(), &signers));
+        if let Some(d) = &index {
+            print!("{}", digest_lines(d));
+        }
+        println!("`ceremony status` shows who must sign.");
     }
     Ok(())
 }
@@ -186,12 +194,12 @@ fn promotion_text(p: &Promotion, list: Option<&Path>, signers: &(Vec<String>, u6
     if let Some(path) = list {
         out.push_str(&format!("  the full list is in {}\n", path.display()));
     }
-    out.push_str("`ceremony status` shows who must sign.\n");
     out
 }
 
-fn promotion_json(p: &Promotion, list: Option<&Path>, signers: &(Vec<String>, u64)) -> serde_json::Value {
+fn promotion_json(p: &Promotion, list: Option<&Path>, signers: &(Vec<String>, u64), index: Option<&RoleDigest>) -> serde_json::Value {
     serde_json::json!({
+        "index_digest": index.map(|d| serde_json::json!({"covers": d.label, "sha256": d.sha256, "words": d.words})),
         "source_version": p.source_version,
         "new": p.new,
         "key_rotations": p.rotated,

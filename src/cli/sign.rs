@@ -92,17 +92,14 @@ fn review_text(ws: &crate::workspace::Workspace, roles: &[signing::Signable], ho
             out.push_str(&format!("  {line}\n"));
         }
         if s.role == crate::pep480::CLAIMED {
-            for line in crate::sealed::index_review_lines(ws, &s.metadata) {
-                out.push_str(&format!("  {line}\n"));
-            }
+            out.push_str(&super::promotion_screen::claimed_index_text(ws, &s.metadata)?);
         }
         if let Some(path) = write_full_list(ws.dir(), &s.role, s.metadata.version(), &r.full_list) {
             out.push_str(&format!("  the full list of delegation changes is in {}\n", path.display()));
         }
         let labels: Vec<&str> = s.governing.iter().map(|g| g.label.as_str()).collect();
         out.push_str(&format!("  signs as one of the keys of: {}\n", labels.join("; ")));
-        out.push_str(&format!("  sha256 of the bytes to sign: {}\n", r.digest_hex));
-        out.push_str(&format!("  read aloud and compare:      {}\n", r.words.join(" ")));
+        out.push_str(&super::stage::digest_lines(&crate::role_digest::role_digest(&s.role, &s.metadata)));
     }
     Ok(out)
 }

@@ -11,6 +11,7 @@ use crate::holder::Holder;
 use crate::key::Key;
 use crate::metadata::Metadata;
 use crate::propose::{self, RolePlan, RootPlan, Rotation};
+use crate::role_digest::{role_digest, RoleDigest};
 use crate::staging::{self, digest, StageError};
 use crate::workspace::Workspace;
 
@@ -36,17 +37,18 @@ pub(super) fn expiry(text: &Option<String>) -> Result<OffsetDateTime, Refusal> {
 }
 
 pub(super) fn staged_message(global: &Global, role: &str, md: &Metadata) {
-    let d = digest(md);
+    let d = role_digest(role, md);
     if global.json {
-        print_json(&serde_json::json!({"role": role, "version": md.version(), "digest": hex::encode(d)}));
+        print_json(&serde_json::json!({"role": role, "version": md.version(), "digest": d.sha256, "covers": d.label, "words": d.words}));
     } else {
-        println!(
-            "Staged {role} version {} (sha256 {}, words: {}). `ceremony status` shows who must sign.",
-            md.version(),
-            hex::encode(d),
-            crate::review::digest_words(&d).join(" ")
-        );
+        print!("Staged {role} version {}.\n{}`ceremony status` shows who must sign.\n", md.version(), digest_lines(&d));
     }
+}
+
+/// The digest a holder reads aloud, as staging and `sign` print it: which bytes it covers,
+/// the hex and the words (the same words for the same bytes on every screen and in the report).
+pub(super) fn digest_lines(d: &RoleDigest) -> String {
+    format!("  digest of {}:\n    sha256 {}\n  read aloud and compare: {}\n", d.label, d.sha256, d.spoken())
 }
 
 pub(super) struct RootInitArgs {

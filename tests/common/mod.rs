@@ -51,6 +51,9 @@ pub mod tokens;
 /// The real binary on a pseudo-terminal, for prompts and confirmations.
 pub mod pty;
 
+/// The PEP 480 setup of the promotion tests.
+pub mod promotion;
+
 /// Runs the `ceremony` binary on workspace `ws` with no standard input, as CI does.
 pub fn ceremony(ws: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ceremony"))
