@@ -30,7 +30,7 @@ pub(super) fn targets_init(
     let index_before = crate::staging::staged(&ws, pep480::CLAIMED).map_err(refuse_stage)?.is_some();
     let md = pep480::targets_init(&ws, &lock, &plan).map_err(refuse_stage)?;
     staged_message(global, "targets", &md);
-    staged_review(global, &ws, "targets", &md)?;
+    staged_review(global, &ws, "targets", &md);
     let index = crate::staging::staged(&ws, pep480::CLAIMED).map_err(refuse_stage)?;
     if let (false, Some(index), false) = (index_before, index, global.json) {
         println!(
