@@ -1,6 +1,10 @@
 //! What a keyholder is shown before signing: the change against the last trusted version,
 //! and the digest of exactly the bytes to be signed, also as words people read aloud.
 
+pub mod delegations;
+pub mod rotation;
+pub mod separation;
+
 use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
@@ -39,10 +43,6 @@ pub struct Review {
     pub digest_hex: String,
     pub words: Vec<&'static str>,
 }
-
-pub mod delegations;
-pub mod rotation;
-pub mod separation;
 
 fn describe_key(key: &Key, holders: &[Holder]) -> String {
     let kind = key.public_key().map(|p| p.algorithm().label()).unwrap_or("unusable key");
