@@ -1,14 +1,20 @@
 //! What a keyholder is shown before signing: the change against the last trusted version,
 //! and the digest of exactly the bytes to be signed, also as words people read aloud.
 
-use std::collections::{BTreeMap, BTreeSet};
+pub mod delegations;
+pub mod rotation;
+pub mod separation;
+
+use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
+use crate::exclusive_keys;
 use crate::holder::Holder;
 use crate::key::{short_keyid, Key};
 use crate::metadata::{Metadata, Root};
-use crate::staging::digest;
+use crate::staging::{digest, Governing, StageError};
+use crate::workspace::Workspace;
 
 /// How many words stand for a digest: 6 words of the 7776-word list carry 77 bits.
 pub const DIGEST_WORDS: usize = 6;
@@ -68,84 +74,102 @@ pub fn review(role: &str, staged: &Metadata, trusted: Option<&Metadata>, holders
         days_from(now, exp),
         trusted.map(|t| format!(", was {}", crate::datetime::format_expires(t.expires().at))).unwrap_or_default()
     ));
-    if let (Ok(new), old) = (staged.root(), trusted.map(Metadata::root)) {
-        root_changes(&new, old.and_then(Result::ok).as_ref(), holders, &mut lines);
+    if let Ok(new) = staged.root() {
+        let old = trusted.and_then(|t| t.root().ok().map(|r| (r, t.version())));
+        root_changes(&new, staged.version(), old.as_ref(), holders, &mut lines);
     }
     if let Ok(new) = staged.targets() {
         let old = trusted.and_then(|t| t.targets().ok());
-        let (summary, all) = delegation_changes(&new, old.as_ref());
-        lines.extend(summary);
+        let (shown, all) = delegation_changes(role, &new, old.as_ref(), holders);
+        lines.extend(shown);
         full_list = all;
+        if let (false, Some(heading)) = (full_list.is_empty(), lines.first()) {
+            full_list.insert(0, heading.clone());
+        }
     }
     let d = digest(staged);
     Review { role: role.to_string(), lines, full_list, digest_hex: hex::encode(d), words: digest_words(&d) }
 }
 
-fn root_changes(new: &Root, old: Option<&Root>, holders: &[Holder], lines: &mut Vec<String>) {
+/// [`review`] of `staged` as `role` against the workspace's trusted version, with a warning
+/// for each offline role it delegates to a key an online role also lists (trusted or staged).
+pub fn review_staged(ws: &Workspace, role: &str, staged: &Metadata, holders: &[Holder], now: OffsetDateTime) -> Result<Review, StageError> {
+    let trusted = crate::staging::trusted(ws, role)?;
+    let mut r = review(role, staged, trusted.as_ref(), holders, now);
+    let before = exclusive_keys::layout(ws, exclusive_keys::Source::Trusted, None)?;
+    let after = exclusive_keys::layout(ws, exclusive_keys::Source::Effective, Some((role, staged)))?;
+    let delegated: BTreeSet<String> = [Some(staged), trusted.as_ref()].into_iter().flatten().flat_map(delegated_roles).collect();
+    let warnings = separation::online_key_warnings(&before, &after, &delegated, holders);
+    if !r.full_list.is_empty() {
+        r.full_list.extend(warnings.iter().cloned());
+    }
+    r.lines.extend(warnings);
+    Ok(r)
+}
+
+/// The roles a root or delegating targets file names keys for.
+fn delegated_roles(md: &Metadata) -> Vec<String> {
+    if let Ok(root) = md.root() {
+        return root.roles.keys().cloned().collect();
+    }
+    let view = md.targets().ok();
+    delegations::views(view.as_ref()).into_keys().collect()
+}
+
+/// The line naming the thresholds `keyid`'s signature counts toward, and those it does not:
+/// a holder removed from a rotated root signs for the previous root only.
+pub fn signs_as(governing: &[Governing], keyid: &str) -> String {
+    let (mine, others): (Vec<&Governing>, Vec<&Governing>) =
+        governing.iter().partition(|g| g.delegation.keys.iter().any(|(id, _)| id.eq_ignore_ascii_case(keyid)));
+    let labels = |v: &[&Governing]| v.iter().map(|g| g.label.as_str()).collect::<Vec<_>>().join("; ");
+    if others.is_empty() {
+        return format!("signs as one of the keys of: {}", labels(&mine));
+    }
+    format!(
+        "signs as one of the keys of: {} only (not one of the keys of {}, so it does not count toward that threshold)",
+        labels(&mine),
+        labels(&others)
+    )
+}
+
+fn root_changes(new: &Root, version: u64, old: Option<&(Root, u64)>, holders: &[Holder], lines: &mut Vec<String>) {
     let new_ids: BTreeSet<&String> = new.keys.keys().collect();
-    let old_ids: BTreeSet<&String> = old.map(|o| o.keys.keys().collect()).unwrap_or_default();
+    let old_ids: BTreeSet<&String> = old.map(|(o, _)| o.keys.keys().collect()).unwrap_or_default();
     for id in new_ids.difference(&old_ids) {
         lines.push(format!("key added: {}", describe_key(&new.keys[*id], holders)));
     }
-    if let Some(o) = old {
+    if let Some((o, _)) = old {
         for id in old_ids.difference(&new_ids) {
             lines.push(format!("key removed: {}", describe_key(&o.keys[*id], holders)));
         }
     }
-    for (name, role) in &new.roles {
-        let who: Vec<String> = role.keyids.iter().map(|k| short_keyid(k).to_string()).collect();
-        let line = match old.and_then(|o| o.roles.get(name)) {
-            Some(prev) if prev.threshold != role.threshold || prev.keyids != role.keyids => format!(
-                "{name} role: threshold {} of {} -> {} of {} (keys {})",
-                prev.threshold,
-                prev.keyids.len(),
-                role.threshold,
-                role.keyids.len(),
-                who.join(", ")
-            ),
-            Some(_) => format!("{name} role: unchanged, {} of {}", role.threshold, role.keyids.len()),
-            None => format!("{name} role: {} of {} (keys {})", role.threshold, role.keyids.len(), who.join(", ")),
-        };
-        lines.push(line);
+    let names = delegations::Names { holders, unknown: "unregistered key" };
+    lines.extend(rotation::role_changes(new, old.map(|(o, _)| o), &names));
+    if let Some((o, old_version)) = old {
+        lines.extend(rotation::root_signers(new, version, o, *old_version, &names));
     }
 }
 
-/// Counts and first names of delegations added, removed and changed; and the full list.
+/// What the delegations of `role` change: on screen in full (holders, keys, threshold,
+/// terminating, paths; old -> new), or for the claimed index, whose shards are sealed with
+/// one-time keys and number in the hundreds, as counts. The list for the file is in full.
 fn delegation_changes(
+    role: &str,
     new: &crate::metadata::Targets<'_>,
     old: Option<&crate::metadata::Targets<'_>>,
+    holders: &[Holder],
 ) -> (Vec<String>, Vec<String>) {
-    let roles = |t: Option<&crate::metadata::Targets<'_>>| -> BTreeMap<String, String> {
-        t.and_then(|t| t.delegations.as_ref())
-            .and_then(|d| d.roles.as_ref())
-            .map(|roles| {
-                roles
-                    .iter()
-                    .map(|r| {
-                        let shape = format!("{:?}|{}|{:?}|{}", r.keyids, r.threshold, r.paths, r.terminating);
-                        (r.name.to_string(), shape)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let (new_roles, old_roles) = (roles(Some(new)), roles(old));
-    let added: Vec<&String> = new_roles.keys().filter(|k| !old_roles.contains_key(*k)).collect();
-    let removed: Vec<&String> = old_roles.keys().filter(|k| !new_roles.contains_key(*k)).collect();
-    let changed: Vec<&String> =
-        new_roles.iter().filter(|(k, v)| old_roles.get(*k).is_some_and(|o| o != *v)).map(|(k, _)| k).collect();
-    let mut summary = Vec::new();
-    let mut all = Vec::new();
-    for (what, names) in [("added", &added), ("removed", &removed), ("changed", &changed)] {
-        if names.is_empty() {
-            continue;
-        }
-        let first: Vec<&str> = names.iter().take(5).map(|s| s.as_str()).collect();
-        let more = if names.len() > 5 { format!(" and {} more", names.len() - 5) } else { String::new() };
-        summary.push(format!("delegations {what}: {} ({}{more})", names.len(), first.join(", ")));
-        all.extend(names.iter().map(|n| format!("{what} {n}")));
+    let changes = delegations::changes(&delegations::views(Some(new)), &delegations::views(old));
+    let index = role == crate::pep480::CLAIMED;
+    let unknown = if index { "one-time seal key" } else { "unregistered key" };
+    let names = delegations::Names { holders, unknown };
+    let all: Vec<String> = changes.iter().flat_map(|c| delegations::change_lines(c, &names)).collect();
+    if index {
+        return (delegations::summary_lines(&changes), all);
     }
-    (summary, all)
+    let mut shown = all;
+    shown.extend(delegations::delegation_threshold_warnings(&changes));
+    (shown.clone(), shown)
 }
 
 #[cfg(test)]

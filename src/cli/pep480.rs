@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use super::keys::{open, refuse};
-use super::stage::{digest_lines, expiry, holder_keys, refuse_stage, staged_message};
+use super::stage::{digest_lines, expiry, holder_keys, refuse_stage, staged_message, staged_review};
 use super::{print_json, Global, Refusal};
 use crate::claimed::{self, PromoteRequest, Promotion};
 use crate::fsio::write_atomic;
@@ -31,6 +31,7 @@ pub(super) fn targets_init(
     let index_before = crate::staging::staged(&ws, pep480::CLAIMED).map_err(refuse_stage)?.is_some();
     let md = pep480::targets_init(&ws, &lock, &plan).map_err(refuse_stage)?;
     staged_message(global, "targets", &md);
+    staged_review(global, &ws, "targets", &md);
     let index = crate::staging::staged(&ws, pep480::CLAIMED).map_err(refuse_stage)?;
     if let (false, Some(index), false) = (index_before, index, global.json) {
         println!(

@@ -11,7 +11,7 @@ use super::{print_json, Global, Refusal};
 use crate::fsio::write_atomic;
 use crate::secret::SecretBytes;
 use crate::holder::{Holder, KeySource};
-use crate::review::review;
+use crate::review::{review_staged, signs_as};
 use crate::signer::Signer;
 use crate::signing::{self, SignatureFile};
 use crate::staging;
@@ -80,28 +80,35 @@ fn write_full_list(ws_dir: &Path, role: &str, version: u64, list: &[String]) -> 
 }
 
 /// The review of the roles one record signs.
-fn review_text(ws: &crate::workspace::Workspace, roles: &[signing::Signable], holders: &[Holder], now: OffsetDateTime) -> Result<String, Refusal> {
+fn review_text(ws: &crate::workspace::Workspace, signer: &Holder, roles: &[signing::Signable], holders: &[Holder], now: OffsetDateTime) -> Result<String, Refusal> {
     let mut out = String::new();
     // Shards are sealed when staged (no holder signs them); the index that pins their keys
     // is what a claimed holder signs.
     for s in roles {
-        let trusted = staging::trusted(ws, &s.role).map_err(refuse_stage)?;
-        let r = review(&s.role, &s.metadata, trusted.as_ref(), holders, now);
+        let r = review_staged(ws, &s.role, &s.metadata, holders, now).map_err(refuse_stage)?;
         out.push_str(&format!("\n== {} ==\n", s.role));
-        for line in &r.lines {
-            out.push_str(&format!("  {line}\n"));
-        }
+        out.push_str(&review_lines(&r.lines));
         if s.role == crate::pep480::CLAIMED {
             out.push_str(&super::promotion_screen::claimed_index_text(ws, &s.metadata)?);
         }
         if let Some(path) = write_full_list(ws.dir(), &s.role, s.metadata.version(), &r.full_list) {
             out.push_str(&format!("  the full list of delegation changes is in {}\n", path.display()));
         }
-        let labels: Vec<&str> = s.governing.iter().map(|g| g.label.as_str()).collect();
-        out.push_str(&format!("  signs as one of the keys of: {}\n", labels.join("; ")));
+        out.push_str(&format!("  {}\n", signs_as(&s.governing, signer.key.keyid())));
         out.push_str(&super::stage::digest_lines(&crate::role_digest::role_digest(&s.role, &s.metadata)));
     }
     Ok(out)
+}
+
+/// A review's lines for the screen: indented under the role's heading, except warnings,
+/// which start at the margin so that nobody reads past them.
+pub(super) fn review_lines(lines: &[String]) -> String {
+    let mut out = String::new();
+    for line in lines {
+        let indent = if line.starts_with("WARNING:") { "" } else { "  " };
+        out.push_str(&format!("{indent}{line}\n"));
+    }
+    out
 }
 
 /// The holder named and, for a person, their records for roles (`alice`, `alice.claimed`).
@@ -125,7 +132,7 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
         if plans.len() > 1 {
             out.push_str(&format!("\n-- with {}'s key ({}) --\n", holder.name, holder.describe()));
         }
-        out.push_str(&review_text(&ws, roles, &holders, now)?);
+        out.push_str(&review_text(&ws, holder, roles, &holders, now)?);
         if let Some(notice) = super::tokens::touch_notice(holder, roles.len()) {
             out.push_str(&format!("\n{notice}\n"));
         }

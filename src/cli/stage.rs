@@ -51,6 +51,30 @@ pub(super) fn digest_lines(d: &RoleDigest) -> String {
     format!("  digest of {}:\n    sha256 {}\n  read aloud and compare: {}\n", d.label, d.sha256, d.spoken())
 }
 
+/// What the staged `md` changes against the trusted version, as `sign` will show it: the
+/// person who stages a change sees what they are about to ask others to sign. The role is
+/// staged by then, so a review that cannot be made is said, not turned into a refusal.
+pub(super) fn staged_review(global: &Global, ws: &Workspace, role: &str, md: &Metadata) {
+    let review = ws
+        .holders()
+        .map_err(StageError::from)
+        .and_then(|holders| crate::review::review_staged(ws, role, md, &holders, OffsetDateTime::now_utc()));
+    let r = match review {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("The review of the staged {role} could not be made here ({e}); `ceremony sign` shows it before anything is signed.");
+            return;
+        }
+    };
+    let text = format!("Review of the staged {role}:\n{}", super::sign::review_lines(&r.lines));
+    // Standard output carries JSON under --json; the review is for the person.
+    if global.json {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+}
+
 pub(super) struct RootInitArgs {
     pub root: Vec<String>,
     pub root_threshold: u64,
@@ -118,6 +142,7 @@ pub(super) fn root_rotate(global: &Global, a: RotateArgs) -> Result<(), Refusal>
     let lock = ws.lock().map_err(refuse)?;
     let md = propose::root_rotate(&ws, &lock, &rotation).map_err(refuse_stage)?;
     staged_message(global, "root", &md);
+    staged_review(global, &ws, "root", &md);
     Ok(())
 }
 
