@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use super::keys::{open, refuse};
-use super::secrets::{have_terminal, read_passphrase};
+use super::secrets::{ask_yes_no, check_secret_source, have_terminal, read_passphrase, SecretKind};
 use super::stage::refuse_stage;
 use super::{print_json, Global, Refusal};
 use crate::fsio::write_atomic;
@@ -43,10 +43,7 @@ fn unlock(holder: &Holder, a: &SignArgs, typed: &mut Option<SecretBytes>) -> Res
             *typed = Some(secret);
             Ok(Box::new(signer))
         }
-        KeySource::PublicOnly => Err(Refusal::failed(format!(
-            "only {}'s public key is registered here; {} signs on their own machine and brings the output of `ceremony signature export`",
-            holder.name, holder.name
-        ))),
+        KeySource::PublicOnly => Err(unlock_public_only(holder)),
         other => super::tokens::unlock(holder, other, a.pin_file.as_deref()),
     }
 }
@@ -55,16 +52,38 @@ fn confirm(global: &Global, count: usize, holder: &str) -> Result<(), Refusal> {
     if global.yes {
         return Ok(());
     }
-    if !have_terminal() {
+    let question = format!("Sign {count} role(s) above with the key(s) of {holder}?");
+    match ask_yes_no(&question) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Refusal::failed("not confirmed; nothing was signed")),
+        Err(e) => Err(Refusal::unusable(format!("cannot read the answer from the terminal: {e}; nothing was signed"))),
+    }
+}
+
+/// Everything signing will ask for besides the confirmation, checked before the review is
+/// shown: a refusal after people read the review and confirmed would waste their reading
+/// (and, in a runbook, their ceremony step). A given secret file is read here once to
+/// prove it usable; the secret itself is read again when the key is unlocked.
+fn check_inputs(global: &Global, a: &SignArgs, records: &[&Holder]) -> Result<(), Refusal> {
+    if !global.yes && !have_terminal() {
         return Err(Refusal::unusable("signing needs a confirmation and there is no terminal to ask on; pass --yes to confirm in a script"));
     }
-    let question = format!("Sign {count} role(s) above with the key(s) of {holder}?");
-    let yes = dialoguer::Confirm::new().with_prompt(question).default(false).interact().unwrap_or(false);
-    if yes {
-        Ok(())
-    } else {
-        Err(Refusal::failed("not confirmed; nothing was signed"))
+    for holder in records {
+        let (file, kind) = match &holder.source {
+            KeySource::Passphrase { .. } => (a.passphrase_file.as_deref(), SecretKind::Passphrase),
+            KeySource::PublicOnly => return Err(unlock_public_only(holder)),
+            KeySource::Pkcs11 { .. } | KeySource::Yubikey { .. } => (a.pin_file.as_deref(), SecretKind::Pin),
+        };
+        check_secret_source(kind, file)?;
     }
+    Ok(())
+}
+
+fn unlock_public_only(holder: &Holder) -> Refusal {
+    Refusal::failed(format!(
+        "only {}'s public key is registered here; {} signs on their own machine and brings the output of `ceremony signature export`",
+        holder.name, holder.name
+    ))
 }
 
 /// Writes the full list of delegation changes to a file the summary names.
@@ -122,6 +141,7 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
     let lock = ws.lock().map_err(refuse)?;
     let now = OffsetDateTime::now_utc();
     let plans = signing::signable_records(&ws, &records(&ws, &a.holder)?, &a.roles, now).map_err(refuse_stage)?;
+    check_inputs(global, &a, &plans.iter().map(|(h, _)| h).collect::<Vec<_>>())?;
     let holders = ws.holders().map_err(refuse)?;
     let mut out = String::new();
     for (holder, roles) in &plans {
