@@ -126,6 +126,26 @@ fn review_text(ws: &crate::workspace::Workspace, roles: &[signing::Signable], ho
     Ok(out)
 }
 
+/// `ceremony review`: what `sign` shows, for every staged role people sign; nothing is
+/// signed and no key is needed. Runbooks print it before asking the room to confirm it.
+pub(super) fn review_staged(global: &Global, only: &[String]) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let _lock = ws.lock().map_err(refuse)?;
+    let now = OffsetDateTime::now_utc();
+    let roles = signing::reviewable(&ws, only, now).map_err(refuse_stage)?;
+    let holders = ws.holders().map_err(refuse)?;
+    let text = review_text(&ws, &roles, &holders, now)?;
+    if global.json {
+        let staged: Vec<_> = roles.iter().map(|s| serde_json::json!({"role": s.role, "version": s.metadata.version()})).collect();
+        print_json(&serde_json::json!({"staged": staged, "review": text}));
+    } else if roles.is_empty() {
+        println!("Nothing is staged.");
+    } else {
+        print!("{text}");
+    }
+    Ok(())
+}
+
 /// The holder named and, for a person, their records for roles (`alice`, `alice.claimed`).
 fn records(ws: &crate::workspace::Workspace, name: &str) -> Result<Vec<Holder>, Refusal> {
     let holders = ws.holders().map_err(refuse)?;
