@@ -101,8 +101,8 @@ impl fmt::Debug for SecretBytes {
     }
 }
 
-/// Reads one line from the controlling terminal (`/dev/tty`) without echo, after writing
-/// `prompt` there.
+/// Reads one line from the controlling terminal (`/dev/tty`) without echo, after dropping
+/// whatever was typed ahead ([`discard_pending_input`]) and writing `prompt` there.
 ///
 /// The terminal is put in a mode without echo, line editing or signal keys, and a guard puts
 /// the original mode back on every way out (the line read, an error, Ctrl-C, Ctrl-D, a
