@@ -158,3 +158,37 @@ fn a_mistyped_generated_passphrase_gets_another_try() {
     let list = String::from_utf8_lossy(&ceremony(&ws, &["key", "list"]).stdout).to_string();
     assert!(list.contains("bob") && !list.contains("carol"), "{list}");
 }
+
+/// A runbook on a terminal asks for today's date (a bootstrap has no workspace to judge the
+/// clock by) and stops when the clock says another day; its questions take whole words.
+#[test]
+fn a_runbook_asks_the_date_and_stops_on_a_wrong_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("online.json");
+    std::fs::write(&key, SoftwareSigner::generate(Algorithm::Ed25519).public_key().to_json_text()).unwrap();
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(common::repo_root().join("ceremony-scripts/bootstrap.sh"));
+    cmd.env("CEREMONY", env!("CARGO_BIN_EXE_ceremony"))
+        .env("CEREMONY_WORKSPACE", tmp.path().join("ws"))
+        .env("CEREMONY_RUNBOOK_USB", tmp.path().join("usb"))
+        .env("CEREMONY_RUNBOOK_HOLDERS", "carol:passphrase")
+        .env("CEREMONY_RUNBOOK_ONLINE_KEY", &key)
+        .env_remove("CEREMONY_RUNBOOK_NONINTERACTIVE")
+        .env_remove("CEREMONY_RUNBOOK_DATE")
+        .env("TERM", "dumb");
+    let mut t = common::pty::spawn_command(cmd, "bootstrap.sh");
+    t.expect("Done? [yes/no]");
+    t.type_line("y");
+    t.expect("type yes or no");
+    t.type_line("yes");
+    for _ in 0..2 {
+        t.expect("Done? [yes/no]");
+        t.type_line("yes");
+    }
+    t.expect("Today's date in UTC, from a watch or phone, as YYYY-MM-DD:");
+    t.type_line("2001-02-03");
+    let (code, screen) = t.finish();
+    assert_eq!(code, 1, "{screen}");
+    assert!(screen.contains("but today is 2001-02-03; set the clock right"), "{screen}");
+    assert!(!tmp.path().join("ws").exists(), "nothing is made before the clock is right");
+}
