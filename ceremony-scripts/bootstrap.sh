@@ -17,6 +17,7 @@
 #   CEREMONY_RUNBOOK_THRESHOLD  signatures needed for root, targets and claimed (default 2)
 #   CEREMONY_RUNBOOK_SIGNERS    who signs today (default: every holder)
 #   CEREMONY_RUNBOOK_EXPIRES    how long root and targets are valid (default 365d)
+#   CEREMONY_RUNBOOK_DATE       today's date in UTC (YYYY-MM-DD); asked on a terminal when unset
 #   secrets: CEREMONY_RUNBOOK_SECRET_<HOLDER> (see lib.sh); non-interactive: CEREMONY_RUNBOOK_NONINTERACTIVE=1
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -42,26 +43,48 @@ rb_title "Bootstrap ceremony: keys, root version 1, top-level targets"
 rb_say "Holders: ${names[*]}; $threshold of ${#names[@]} must sign root, targets and claimed."
 rb_room_checks
 
+name="bootstrap-$(date -u +%Y%m%d)"
 rb_step "a new workspace"
-rb_ceremony init
+if rb_workspace_exists; then
+    rb_say "The workspace exists (an earlier run of this runbook made it): going on where that run stopped."
+else
+    rb_ceremony init
+fi
 
-rb_step "each holder registers their key"
-for spec in "${specs[@]}"; do rb_register "$spec"; done
-rb_step "each holder registers their claimed key, which signs nothing else"
-for spec in "${claimed_specs[@]}"; do rb_register "$spec" claimed; done
-rb_check "the online key file's SHA-256 ($(sha256sum "$CEREMONY_RUNBOOK_ONLINE_KEY" | cut -c1-16)…) was read out by the online side's operator and matches"
-rb_ceremony key import --holder online "$CEREMONY_RUNBOOK_ONLINE_KEY"
-rb_ceremony key list
-rb_check "every holder sees their own name, key type and token serial in the list above"
+if rb_exported "$name"; then
+    rb_say "Today's bundle is already on the USB stick (an earlier run exported it): only the rest of the export is left."
+else
+    rb_step "each holder registers their key"
+    for spec in "${specs[@]}"; do rb_register "$spec"; done
+    rb_step "each holder registers their claimed key, which signs nothing else"
+    for spec in "${claimed_specs[@]}"; do rb_register "$spec" claimed; done
+    if rb_registered online; then
+        rb_say "The online key is already registered (an earlier run): skipped."
+    else
+        rb_check "the online key file's SHA-256 ($(sha256sum "$CEREMONY_RUNBOOK_ONLINE_KEY" | cut -c1-16)…) was read out by the online side's operator and matches"
+        rb_ceremony key import --holder online "$CEREMONY_RUNBOOK_ONLINE_KEY"
+    fi
+    rb_ceremony key list
+    rb_check "every holder sees their own name, key type and token serial in the list above"
 
-rb_step "stage root version 1 and the top-level targets"
-rb_ceremony root init --root "$list" --root-threshold "$threshold" --targets "$list" --targets-threshold "$threshold" \
-    --snapshot online --timestamp online --expires "$expires"
-rb_ceremony targets init --claimed "$claimed_list" --claimed-threshold "$threshold" --online online --expires "$expires"
-rb_check "the roles, keys and thresholds on screen are the ones agreed in the ceremony plan"
+    rb_step "stage root version 1 and the top-level targets"
+    if rb_staged root || rb_trusted root; then
+        rb_say "Root version 1 is already staged (an earlier run): not staged again."
+    else
+        rb_ceremony root init --root "$list" --root-threshold "$threshold" --targets "$list" --targets-threshold "$threshold" \
+            --snapshot online --timestamp online --expires "$expires"
+    fi
+    if rb_staged targets || rb_trusted targets; then
+        rb_say "The top-level targets are already staged (an earlier run): not staged again."
+    else
+        rb_ceremony targets init --claimed "$claimed_list" --claimed-threshold "$threshold" --online online --expires "$expires"
+    fi
+    rb_review
+    rb_check "the roles, keys and thresholds on screen are the ones agreed in the ceremony plan"
 
-rb_step "the holders sign"
-rb_sign_round "${signers[@]}"
+    rb_step "the holders sign"
+    rb_sign_round "${signers[@]}"
+fi
 
-rb_export "bootstrap-$(date -u +%Y%m%d)"
+rb_export "$name"
 rb_say "Done. Hand the USB stick to the online side: ceremony-scripts/online-import.sh imports it, trusting 1.root.json."

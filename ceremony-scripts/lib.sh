@@ -19,6 +19,14 @@
 #   CEREMONY_WORKSPACE  the ceremony workspace (required)
 #   CEREMONY_RUNBOOK_USB  the directory of the USB stick the results go to (required
 #                         where a runbook writes results)
+#   CEREMONY_RUNBOOK_DATE today's date in UTC, YYYY-MM-DD, from a watch or phone: the
+#                         machine's clock must say the same. Asked on a terminal when unset;
+#                         required in non-interactive runs
+#
+# Every runbook is resumable: after any refusal, fix the cause and run the same runbook
+# again with the same settings. It skips what is already done (the workspace, registered
+# holders, staged roles, signatures already made, a bundle already exported) and goes on
+# where it stopped. To start a step over instead, `ceremony discard ROLE` first.
 set -euo pipefail
 
 CEREMONY="${CEREMONY:-ceremony}"
@@ -56,7 +64,8 @@ rb_step() {
 
 rb_say() { echo "$*"; }
 
-# Asks a yes/no question on the terminal; non-interactive: yes.
+# Asks a yes/no question on the terminal; non-interactive: yes. Like the tool, only the
+# whole words count: a lone `y` or an empty line is asked again.
 rb_confirm() {
     local question="$1" answer
     if rb_noninteractive; then
@@ -67,8 +76,9 @@ rb_confirm() {
     while true; do
         read -r -p "$question [yes/no] " answer
         case "$answer" in
-            yes | y) return 0 ;;
-            no | n) return 1 ;;
+            yes) return 0 ;;
+            no) return 1 ;;
+            *) echo "      type yes or no" ;;
         esac
     done
 }
@@ -147,21 +157,46 @@ rb_secret_flag() {
     [[ -z "$pass" ]] || printf '%s\n%s\n' --passphrase-file "$pass"
 }
 
-# The room: bags, image, network, then the tool's own preflight checks.
+# The room: bags, image, network, the date, then the tool's own preflight checks.
 rb_room_checks() {
     rb_step "the room and the machine"
     rb_check "the tamper-evident bags of the laptop, the tokens and the USB stick are intact and their numbers match the last record"
     rb_check "the laptop was booted from the verified live image (its SHA-256 compared with the published one)"
     rb_check "the laptop has no network hardware: Wi-Fi and Bluetooth removed, no cable connected"
+    rb_check_date
     rb_run_preflight
+}
+
+# Today's date as the operator reads it from a watch or phone (CEREMONY_RUNBOOK_DATE, or
+# typed), against the machine's clock: before a workspace exists nothing else can judge the
+# clock, and every expiry a ceremony writes counts from it. A mismatch stops the runbook,
+# rehearsal or not.
+RB_DATE=""
+rb_check_date() {
+    local typed="${CEREMONY_RUNBOOK_DATE:-}" clock
+    if [[ -z "$typed" ]]; then
+        rb_noninteractive && rb_die "set CEREMONY_RUNBOOK_DATE to today's date in UTC (YYYY-MM-DD), read from a watch or phone"
+        [[ -t 0 ]] || rb_die "no terminal to ask for today's date on; set CEREMONY_RUNBOOK_DATE to today's date in UTC (YYYY-MM-DD)"
+        read -r -p "Today's date in UTC, from a watch or phone, as YYYY-MM-DD: " typed
+    fi
+    [[ "$typed" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || rb_die "\"$typed\" is not a date as YYYY-MM-DD"
+    clock="$(date -u +%Y-%m-%d)"
+    if [[ "$clock" != "$typed" ]]; then
+        echo "runbook: the machine's clock says $clock (UTC) but today is $typed; set the clock right (date -u -s 'YYYY-MM-DD HH:MM') and start again" >&2
+        exit 1
+    fi
+    RB_DATE="$typed"
+    echo "The machine's clock says $clock (UTC): the date typed."
 }
 
 # `ceremony preflight`: shows what it found. A real ceremony stops on a fail; a
 # non-interactive rehearsal (CI machines have network interfaces up) notes it and goes on.
 rb_run_preflight() {
-    echo "\$ $CEREMONY preflight"
+    local args=(preflight)
+    [[ -z "$RB_DATE" ]] || args+=(--date "$RB_DATE")
+    echo "\$ $CEREMONY ${args[*]}"
     local status=0
-    "$CEREMONY" preflight || status=$?
+    "$CEREMONY" "${args[@]}" || status=$?
     if [[ $status -eq 0 ]]; then
         echo "preflight: every check passed or warned."
         return 0
@@ -191,6 +226,10 @@ rb_register() {
     if [[ -n "$role" ]]; then
         record="$name.$role"
         forrole=(--for "$role")
+    fi
+    if rb_registered "$record"; then
+        rb_say "$record is already registered (an earlier run of this runbook): skipped."
+        return 0
     fi
     file="$(rb_secret_file "$record")"
     case "$kind" in
@@ -242,10 +281,81 @@ rb_claimed_specs() {
     echo "${out[*]}"
 }
 
-# Each named holder reviews and signs what needs their key.
+# What a re-run needs to know, from the tool's own JSON (pretty-printed, one member a line).
+
+# True when the workspace exists (an earlier run made it).
+rb_workspace_exists() {
+    "$CEREMONY" status >/dev/null 2>&1
+}
+
+# The tool's JSON is read whole before it is searched: `grep -q` quitting early would
+# close the pipe on the tool, and `pipefail` would turn that into a false answer.
+
+# True when HOLDER (or the record HOLDER.ROLE) is registered.
+rb_registered() {
+    local out
+    out="$("$CEREMONY" key list --json 2>/dev/null)" || return 1
+    grep -qF "\"holder\": \"$1\"," <<<"$out"
+}
+
+# True when ROLE is staged (no argument: when anything is).
+rb_staged() {
+    local out pattern="\"role\": \""
+    [[ -z "${1:-}" ]] || pattern+="$1\""
+    out="$("$CEREMONY" status --json 2>/dev/null)" || return 1
+    grep -qF "$pattern" <<<"$out"
+}
+
+# True when a version of ROLE is trusted (an earlier run exported it).
+rb_trusted() {
+    local dir="$CEREMONY_WORKSPACE/current/trusted"
+    if [[ "$1" == root ]]; then
+        compgen -G "$dir/root/*.root.json" >/dev/null
+    else
+        [[ -f "$dir/$1.json" ]]
+    fi
+}
+
+# The holders and records (alice, alice.claimed) whose signature a staged role still lacks.
+rb_missing() {
+    local out
+    out="$("$CEREMONY" status --json)" || rb_die "\`$CEREMONY status\` was refused; run it to see why"
+    awk '
+        /"missing": \[\]/ { next }
+        /"missing": \[/ { inside = 1; next }
+        inside && /^ *\]/ { inside = 0; next }
+        inside && /"holder": / { sub(/.*"holder": "/, ""); sub(/",?$/, ""); print }' <<<"$out"
+}
+
+# True when a staged role still lacks HOLDER's signature or one of HOLDER's records'.
+rb_still_signs() {
+    local h="$1" missing
+    missing="$(rb_missing)"
+    grep -qFx -e "$h" -e "$h.root" -e "$h.targets" -e "$h.claimed" <<<"$missing"
+}
+
+# True when NAME's bundle is on the USB stick and nothing is staged: an earlier run
+# exported it and stopped after; only the rest of the export is left.
+rb_exported() {
+    [[ -f "$CEREMONY_RUNBOOK_USB/$1.tar" ]] && ! rb_staged
+}
+
+# Prints what is staged as `sign` will show it, so a checklist question about "the screen"
+# is about this.
+rb_review() {
+    rb_say "What is staged, as each signer will see it (nothing is signed here):"
+    rb_ceremony review "$@"
+}
+
+# Each named holder reviews and signs what needs their key; a holder with nothing left to
+# sign (signed in an earlier run of this runbook) is skipped.
 rb_sign_round() {
     local holder
     for holder in "$@"; do
+        if ! rb_still_signs "$holder"; then
+            rb_say "$holder has nothing left to sign (already signed, or no staged role needs $holder's key): skipped."
+            continue
+        fi
         rb_say "$holder signs. Everyone watches the screen:"
         rb_check "$holder's token serial (or, for a passphrase key, $holder's name) is the one on the screen"
         local flags=()
@@ -263,7 +373,11 @@ rb_export() {
     mkdir -p "$CEREMONY_RUNBOOK_USB"
     rb_step "export onto the USB stick"
     local bundle="$CEREMONY_RUNBOOK_USB/$name.tar"
-    rb_ceremony bundle export --out "$bundle"
+    if rb_exported "$name"; then
+        rb_say "$bundle was already exported (an earlier run): going on with the rest of the export."
+    else
+        rb_ceremony bundle export --out "$bundle"
+    fi
     rb_ceremony report --out "$CEREMONY_RUNBOOK_USB/$name-report.html"
     rb_ceremony log verify
     # The online side needs a root it already trusts; after a bootstrap that is root v1.

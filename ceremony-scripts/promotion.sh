@@ -8,6 +8,7 @@
 #   CEREMONY_RUNBOOK_USB               the USB stick's directory: results go there
 #   CEREMONY_RUNBOOK_RECENTLY_CLAIMED  the online repository's recently-claimed.json, brought on the USB stick
 #   CEREMONY_RUNBOOK_SIGNERS           who signs today (space-separated; at least the claimed threshold)
+#   CEREMONY_RUNBOOK_DATE              today's date in UTC (YYYY-MM-DD); asked on a terminal when unset
 #   secrets: CEREMONY_RUNBOOK_SECRET_<HOLDER>; non-interactive: CEREMONY_RUNBOOK_NONINTERACTIVE=1
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -25,15 +26,26 @@ rb_step "the workspace is the one sealed after the last ceremony"
 rb_ceremony log verify
 rb_check "the transcript head above matches the one printed in the last ceremony's report"
 
-rb_step "stage the promotion"
-rb_check "the SHA-256 of recently-claimed.json ($(sha256sum "$CEREMONY_RUNBOOK_RECENTLY_CLAIMED" | cut -c1-16)…) matches the one the online side's operator sent"
-# The tool checks recently-claimed against the online key the trusted targets delegates
-# it to, its expiry and version, and every project's paths, keys and threshold.
-rb_ceremony claimed promote "$CEREMONY_RUNBOOK_RECENTLY_CLAIMED"
-rb_check "the batch summary above (new projects, developer key changes, anything skipped) is what the online side announced"
+name="promotion-$(date -u +%Y%m%d)"
+if rb_exported "$name"; then
+    rb_say "Today's bundle is already on the USB stick (an earlier run exported it): only the rest of the export is left."
+else
+    rb_step "stage the promotion"
+    if rb_staged claimed; then
+        rb_say "A promotion is already staged (an earlier run of this runbook staged it and stopped): going on to its review and signing."
+        rb_say "To stage it again from recently-claimed instead: \`ceremony discard claimed\`, then run this runbook again."
+    else
+        rb_check "the SHA-256 of recently-claimed.json ($(sha256sum "$CEREMONY_RUNBOOK_RECENTLY_CLAIMED" | cut -c1-16)…) matches the one the online side's operator sent"
+        # The tool checks recently-claimed against the online key the trusted targets delegates
+        # it to, its expiry and version, and every project's paths, keys and threshold.
+        rb_ceremony claimed promote "$CEREMONY_RUNBOOK_RECENTLY_CLAIMED"
+    fi
+    rb_review
+    rb_check "the batch on screen (new projects, developer key changes, anything skipped) is what the online side announced"
 
-rb_step "the holders sign every claimed file"
-rb_sign_round "${signers[@]}"
+    rb_step "the holders sign every claimed file"
+    rb_sign_round "${signers[@]}"
+fi
 
-rb_export "promotion-$(date -u +%Y%m%d)"
+rb_export "$name"
 rb_say "Done. The online side imports the bundle and then removes the promoted projects from recently-claimed (docs/online-import.md)."

@@ -9,6 +9,7 @@
 #   CEREMONY_RUNBOOK_ROLES    the roles to renew, space-separated (default: "root targets")
 #   CEREMONY_RUNBOOK_EXPIRES  the new validity (default 365d)
 #   CEREMONY_RUNBOOK_SIGNERS  who signs (enough for every renewed role's thresholds)
+#   CEREMONY_RUNBOOK_DATE              today's date in UTC (YYYY-MM-DD); asked on a terminal when unset
 #   secrets: CEREMONY_RUNBOOK_SECRET_<HOLDER>; non-interactive: CEREMONY_RUNBOOK_NONINTERACTIVE=1
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -27,12 +28,24 @@ rb_step "the workspace is the one sealed after the last ceremony"
 rb_ceremony log verify
 rb_check "the transcript head above matches the one printed in the last ceremony's report"
 
-rb_step "stage the renewals"
-for role in "${roles[@]}"; do rb_ceremony renew "$role" --expires "$expires"; done
-rb_check "each change on screen is the expiry (and version) only"
+name="renewal-$(date -u +%Y%m%d)"
+if rb_exported "$name"; then
+    rb_say "Today's bundle is already on the USB stick (an earlier run exported it): only the rest of the export is left."
+else
+    rb_step "stage the renewals"
+    for role in "${roles[@]}"; do
+        if rb_staged "$role"; then
+            rb_say "$role is already staged (an earlier run of this runbook): not staged again."
+        else
+            rb_ceremony renew "$role" --expires "$expires"
+        fi
+    done
+    rb_review "${roles[@]}"
+    rb_check "each change on screen is the expiry (and version) only"
 
-rb_step "the holders sign"
-rb_sign_round "${signers[@]}"
+    rb_step "the holders sign"
+    rb_sign_round "${signers[@]}"
+fi
 
-rb_export "renewal-$(date -u +%Y%m%d)"
+rb_export "$name"
 rb_say "Done. Put the next renewal in the calendar, well before the new expiry."

@@ -9,6 +9,7 @@
 #   CEREMONY_RUNBOOK_REMOVE    names of the root holders who leave, may be empty
 #   CEREMONY_RUNBOOK_THRESHOLD the new root threshold (default: unchanged)
 #   CEREMONY_RUNBOOK_SIGNERS   who signs: enough of the old holders and enough of the new
+#   CEREMONY_RUNBOOK_DATE              today's date in UTC (YYYY-MM-DD); asked on a terminal when unset
 #   secrets: CEREMONY_RUNBOOK_SECRET_<HOLDER>; non-interactive: CEREMONY_RUNBOOK_NONINTERACTIVE=1
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,24 +30,34 @@ rb_step "the workspace is the one sealed after the last ceremony"
 rb_ceremony log verify
 rb_check "the transcript head above matches the one printed in the last ceremony's report"
 
-args=(root rotate)
-if [[ ${#adds[@]} -gt 0 ]]; then
-    rb_step "the new holders register their keys"
-    for spec in "${adds[@]}"; do
-        rb_register "$spec"
-        args+=(--add-root "${spec%%:*}")
-    done
+name="root-rotation-$(date -u +%Y%m%d)"
+if rb_exported "$name"; then
+    rb_say "Today's bundle is already on the USB stick (an earlier run exported it): only the rest of the export is left."
+else
+    args=(root rotate)
+    if [[ ${#adds[@]} -gt 0 ]]; then
+        rb_step "the new holders register their keys"
+        for spec in "${adds[@]}"; do
+            rb_register "$spec"
+            args+=(--add-root "${spec%%:*}")
+        done
+    fi
+    for gone in "${removes[@]}"; do args+=(--remove-root "$gone"); done
+    [[ -n "${CEREMONY_RUNBOOK_THRESHOLD:-}" ]] && args+=(--root-threshold "$CEREMONY_RUNBOOK_THRESHOLD")
+
+    rb_step "stage the next root version"
+    if rb_staged root; then
+        rb_say "The next root version is already staged (an earlier run of this runbook): going on to its review and signing."
+    else
+        rb_ceremony "${args[@]}"
+    fi
+    rb_review root
+    rb_check "the change on screen adds and removes exactly the holders in the ceremony plan"
+
+    rb_step "old and new holders sign"
+    rb_say "Root N+1 needs the threshold of the previous root's keys and of its own; \`ceremony status\` shows both."
+    rb_sign_round "${signers[@]}"
 fi
-for name in "${removes[@]}"; do args+=(--remove-root "$name"); done
-[[ -n "${CEREMONY_RUNBOOK_THRESHOLD:-}" ]] && args+=(--root-threshold "$CEREMONY_RUNBOOK_THRESHOLD")
 
-rb_step "stage the next root version"
-rb_ceremony "${args[@]}"
-rb_check "the change on screen adds and removes exactly the holders in the ceremony plan"
-
-rb_step "old and new holders sign"
-rb_say "Root N+1 needs the threshold of the previous root's keys and of its own; \`ceremony status\` shows both."
-rb_sign_round "${signers[@]}"
-
-rb_export "root-rotation-$(date -u +%Y%m%d)"
+rb_export "$name"
 rb_say "Done. The online side publishes the new N.root.json next to every older one (they stay forever)."

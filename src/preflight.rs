@@ -407,6 +407,28 @@ fn key_separation(ws: &Workspace) -> Vec<Check> {
     }
 }
 
+/// The clock's date (UTC) against the date the operator typed from a watch or a phone:
+/// before a workspace exists there is no trusted metadata to judge the clock by, and every
+/// expiry a ceremony writes is counted from the clock.
+pub fn date(now: OffsetDateTime, typed: time::Date) -> Check {
+    let today = now.to_offset(time::UtcOffset::UTC).date();
+    if today == typed {
+        Check::new("date", Level::Pass, format!("the clock's date (UTC) is {today}, the date typed"))
+    } else {
+        Check::new(
+            "date",
+            Level::Fail,
+            format!("the clock says {today} (UTC) but the date typed is {typed}; set the clock right (`date -u`), or type today's date in UTC"),
+        )
+    }
+}
+
+/// A date typed as YYYY-MM-DD.
+pub fn parse_date(text: &str) -> Result<time::Date, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), &format).map_err(|_| format!("{text:?} is not a date as YYYY-MM-DD (e.g. 2026-12-06)"))
+}
+
 /// Every check, in the order they are printed.
 pub fn run(sys: &Path, ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
     let mut out = network(sys);
@@ -480,6 +502,21 @@ mod tests {
 
     fn exp(role: &str, at: OffsetDateTime) -> Expiry {
         Expiry { role: role.into(), version: 1, expires: MetaTime { at, legacy: false } }
+    }
+
+    #[test]
+    fn the_typed_date_must_be_the_clocks() {
+        let now = datetime!(2026-12-06 23:59:59 UTC);
+        assert_eq!(date(now, parse_date("2026-12-06").unwrap()).result, Level::Pass);
+        let wrong = date(now, parse_date("2026-12-07").unwrap());
+        assert_eq!(wrong.result, Level::Fail);
+        assert!(wrong.message.contains("the clock says 2026-12-06 (UTC) but the date typed is 2026-12-07"), "{}", wrong.message);
+        // A clock in another offset is judged in UTC.
+        let local = datetime!(2026-12-07 00:30 +01:00);
+        assert_eq!(date(local, parse_date("2026-12-06").unwrap()).result, Level::Pass);
+        for bad in ["06/12/2026", "2026-13-01", "today", ""] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

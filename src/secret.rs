@@ -101,8 +101,8 @@ impl fmt::Debug for SecretBytes {
     }
 }
 
-/// Reads one line from the controlling terminal (`/dev/tty`) without echo, after writing
-/// `prompt` there.
+/// Reads one line from the controlling terminal (`/dev/tty`) without echo, after dropping
+/// whatever was typed ahead ([`discard_pending_input`]) and writing `prompt` there.
 ///
 /// The terminal is put in a mode without echo, line editing or signal keys, and a guard puts
 /// the original mode back on every way out (the line read, an error, Ctrl-C, Ctrl-D, a
@@ -127,6 +127,7 @@ pub fn read_hidden_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
     }
 
     let mut tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty")?;
+    discard_pending_input(&tty);
     let original = tcgetattr(&tty)?;
     let mut quiet = original.clone();
     quiet.local_modes.remove(LocalModes::ECHO | LocalModes::ECHONL | LocalModes::ICANON | LocalModes::ISIG);
@@ -174,6 +175,15 @@ pub fn read_hidden_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
             Err(std::io::Error::new(ErrorKind::InvalidData, "the typed text is not UTF-8"))
         }
     }
+}
+
+/// Drops whatever was typed on the terminal and not read yet, so keys typed ahead (the `es`
+/// of a `yes` answered before the question, an Enter pressed twice) never become a secret or
+/// an answer to a question not yet on screen. Best effort: a terminal that cannot flush
+/// still asks as before.
+#[cfg(unix)]
+pub fn discard_pending_input(tty: &std::fs::File) {
+    let _ = rustix::termios::tcflush(tty, rustix::termios::QueueSelector::IFlush);
 }
 
 /// Why a secret file could not be used. Never carries the file's content.

@@ -45,7 +45,7 @@ pub fn signable_records(ws: &Workspace, records: &[Holder], only: &[String], now
     let delegators = staging::Delegators::load(ws)?;
     let mut out = Vec::new();
     for holder in records {
-        let checked = crate::par::map(&wanted, |role| signable_role(ws, role, holder, &holders, &delegators, now));
+        let checked = crate::par::map(&wanted, |role| signable_role(ws, role, Some(holder), &holders, &delegators, now));
         let mut roles = Vec::new();
         for s in checked {
             roles.extend(s?);
@@ -67,10 +67,34 @@ pub fn signable_records(ws: &Workspace, records: &[Holder], only: &[String], now
     Ok(out)
 }
 
+/// Every staged role a person signs (all, or those named), checked as `sign` checks them,
+/// for a review before anyone signs. The claimed shards are left out unless named: each is
+/// sealed by its own one-time key when staged, and the claimed index people sign pins them.
+pub fn reviewable(ws: &Workspace, only: &[String], now: OffsetDateTime) -> Result<Vec<Signable>, SignRefusal> {
+    let staged = staging::staged_roles(ws)?;
+    if let Some(name) = only.iter().find(|n| !staged.contains(n)) {
+        return Err(refused(format!("nothing is staged for {name}; `ceremony status` shows what is")));
+    }
+    let holders = ws.holders()?;
+    let wanted: Vec<String> = staged
+        .into_iter()
+        .filter(|r| if only.is_empty() { crate::claimed::shard_key_of(r).is_none() } else { only.contains(r) })
+        .collect();
+    let delegators = staging::Delegators::load(ws)?;
+    let checked = crate::par::map(&wanted, |role| signable_role(ws, role, None, &holders, &delegators, now));
+    let mut roles = Vec::new();
+    for s in checked {
+        roles.extend(s?);
+    }
+    Ok(roles)
+}
+
+/// The staged `role` checked for signing, when `holder`'s key is one that signs it (any
+/// role, with no holder).
 fn signable_role(
     ws: &Workspace,
     role: &str,
-    holder: &Holder,
+    holder: Option<&Holder>,
     holders: &[Holder],
     delegators: &staging::Delegators,
     now: OffsetDateTime,
@@ -78,7 +102,7 @@ fn signable_role(
     let md = staging::staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.to_string()))?;
     let gov = staging::governing_with(ws, role, &md, Some(delegators))?;
     staging::check_intact_under(role, &md, &gov)?;
-    let needed = gov.iter().any(|g| g.delegation.keys.iter().any(|(id, _)| id == holder.key.keyid()));
+    let needed = holder.is_none_or(|h| gov.iter().any(|g| g.delegation.keys.iter().any(|(id, _)| id == h.key.keyid())));
     if !needed {
         return Ok(None);
     }

@@ -43,6 +43,7 @@ impl Rehearsal {
             ("CEREMONY_WORKSPACE".to_string(), s(&dir.join("ws"))),
             ("CEREMONY_RUNBOOK_NONINTERACTIVE".to_string(), "1".to_string()),
             ("CEREMONY_RUNBOOK_KDF_PROFILE".to_string(), "test".to_string()),
+            ("CEREMONY_RUNBOOK_DATE".to_string(), time::OffsetDateTime::now_utc().date().to_string()),
         ];
         env.push(secret("alice", &tokens::env("CEREMONY_TEST_PIV_PIN")));
         env.push(secret("bob", &tokens::pkcs11().2));
@@ -203,6 +204,7 @@ fn a_runbook_refuses_without_its_settings_and_never_prompts_for_secrets_in_ci() 
         }
         cmd.stdin(std::process::Stdio::null()).output().unwrap()
     };
+    let today = time::OffsetDateTime::now_utc().date().to_string();
     let out = run("bootstrap.sh", &[("CEREMONY_RUNBOOK_NONINTERACTIVE", "1")]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("set CEREMONY_WORKSPACE"));
@@ -219,6 +221,7 @@ fn a_runbook_refuses_without_its_settings_and_never_prompts_for_secrets_in_ci() 
             ("CEREMONY_WORKSPACE", ws.to_str().unwrap()),
             ("CEREMONY_RUNBOOK_USB", usb.to_str().unwrap()),
             ("CEREMONY_RUNBOOK_HOLDERS", "zed:passphrase"),
+            ("CEREMONY_RUNBOOK_DATE", &today),
             ("CEREMONY_RUNBOOK_ONLINE_KEY", key.to_str().unwrap()),
         ],
     );

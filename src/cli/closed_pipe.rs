@@ -8,7 +8,7 @@
 //!   it would also kill the process without running destructors, so a passphrase or PIN held
 //!   at that moment would not be zeroized;
 //! - making every print fallible would thread an error through some fifty print sites and
-//!   still miss the ones inside clap, dialoguer and indicatif.
+//!   still miss the ones inside clap and indicatif.
 //!
 //! So the panic std raises is recognised at one place: [`install`] keeps the panic hook from
 //! printing it, the unwinding runs every destructor (secrets are zeroized, a transaction that

@@ -98,6 +98,15 @@ pub enum Command {
     },
     /// Each staged role: version, signatures, every threshold that governs it.
     Status,
+    /// Show the review `sign` shows, for every staged role (or those named); nothing is signed.
+    ///
+    /// The change against the trusted version, the keys it signs as, the digest and its
+    /// words: what the people in the room check before anyone signs.
+    Review {
+        /// Review only these staged roles (default: every staged role people sign).
+        #[arg(value_name = "ROLE")]
+        roles: Vec<String>,
+    },
     /// Review and sign every staged role (or those named) that the holder's key is needed for.
     Sign {
         /// The holder; a person H also signs with each record H.ROLE (H.claimed, ...) a staged
@@ -144,6 +153,10 @@ pub enum Command {
     /// Network and wireless hardware, the clock against the trusted metadata, the tool's own
     /// SHA-256 and the workspace's integrity, one pass/warn/fail line each; exit 1 on a fail.
     Preflight {
+        /// Today's date (UTC, YYYY-MM-DD) from a watch or phone: the clock must say the same
+        /// (the only clock check before a workspace exists).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::preflight::parse_date)]
+        date: Option<time::Date>,
         /// Where sysfs is mounted (for tests).
         #[arg(long, value_name = "DIR", default_value = "/sys", hide = true)]
         sys_root: PathBuf,
@@ -668,6 +681,7 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Renew { role, expires } => stage::renew(&global, &role, &expires),
         Command::Discard { role } => stage::discard(&global, &role),
         Command::Status => status::status(&global),
+        Command::Review { roles } => sign::review_command(&global, &roles),
         Command::Sign { holder, roles, passphrase_file, pin_file } => {
             sign::sign(&global, sign::SignArgs { holder, roles, passphrase_file, pin_file })
         }
@@ -686,7 +700,7 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         }
         Command::Demo { dir } => demo::demo(dir, global.json),
         Command::Report { out } => report::report(&global, &out),
-        Command::Preflight { sys_root } => preflight::preflight(&global, &sys_root),
+        Command::Preflight { date, sys_root } => preflight::preflight(&global, date, &sys_root),
         Command::Version { verbose } => generate::version(verbose, global.json),
         Command::Generate(what) => generate::generate(&global, what),
     }

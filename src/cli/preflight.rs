@@ -8,8 +8,10 @@ use super::keys::workspace_dir;
 use super::{print_json, Global, Refusal};
 use crate::preflight::{self, Level};
 
-pub(super) fn preflight(global: &Global, sys_root: &Path) -> Result<(), Refusal> {
-    let checks = preflight::run(sys_root, &workspace_dir(global), OffsetDateTime::now_utc());
+pub(super) fn preflight(global: &Global, date: Option<time::Date>, sys_root: &Path) -> Result<(), Refusal> {
+    let now = OffsetDateTime::now_utc();
+    let mut checks = preflight::run(sys_root, &workspace_dir(global), now);
+    checks.extend(date.map(|typed| preflight::date(now, typed)));
     let ok = preflight::passed(&checks);
     if global.json {
         print_json(&serde_json::json!({"ok": ok, "checks": checks}));

@@ -52,6 +52,49 @@ impl Console for Terminal {
     }
 }
 
+/// A person's answer to a yes/no question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    Yes,
+    No,
+    /// Neither word: asked again.
+    Unclear,
+}
+
+/// Reads a whole typed line as an answer: only the word `yes` agrees, so a lone `y` (a
+/// keypress habit from `[y/N]` prompts) cannot approve a signature. `no`, an empty line and
+/// the end of input (Ctrl-D, `None`) refuse.
+pub(crate) fn answer(line: Option<&str>) -> Answer {
+    match line.map(|l| l.trim().to_ascii_lowercase()) {
+        None => Answer::No,
+        Some(l) if l == "yes" => Answer::Yes,
+        Some(l) if l == "no" || l.is_empty() => Answer::No,
+        Some(_) => Answer::Unclear,
+    }
+}
+
+/// Asks `question` on the terminal until the person types `yes` or `no` (see [`answer`]).
+/// Keys typed before the question was on screen are dropped first.
+pub(crate) fn ask_yes_no(question: &str) -> std::io::Result<bool> {
+    use std::io::BufRead;
+    let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty")?;
+    let mut prompt = format!("{question} Type yes or no: ");
+    loop {
+        crate::secret::discard_pending_input(&tty);
+        (&tty).write_all(prompt.as_bytes())?;
+        (&tty).flush()?;
+        let mut line = String::new();
+        // A terminal in line mode hands over one line per read, so nothing typed after
+        // this line is consumed here.
+        let read = std::io::BufReader::new(&tty).read_line(&mut line)?;
+        match answer((read > 0).then_some(line.as_str())) {
+            Answer::Yes => return Ok(true),
+            Answer::No => return Ok(false),
+            Answer::Unclear => prompt = "Please type yes or no: ".to_string(),
+        }
+    }
+}
+
 /// True when a person can be asked: standard input is a terminal.
 pub(crate) fn have_terminal() -> bool {
     std::io::stdin().is_terminal()
@@ -107,6 +150,16 @@ pub(crate) fn read_passphrase(file: Option<&Path>, prompt: &str, confirm: bool) 
 /// A token's PIN: the first line of `file` (`--pin-file`), or typed on the terminal.
 pub(crate) fn read_pin(file: Option<&Path>, prompt: &str) -> Result<SecretBytes, Refusal> {
     read_secret(SecretKind::Pin, file, prompt, false)
+}
+
+/// Refuses early when a secret of `kind` could not be had later: `file` unreadable or empty,
+/// or no file and no terminal to type it on.
+pub(crate) fn check_secret_source(kind: SecretKind, file: Option<&Path>) -> Result<(), Refusal> {
+    match file {
+        Some(file) => read_secret_file(file).map(drop).map_err(|e| Refusal::unusable(e.to_string())),
+        None if have_terminal() => Ok(()),
+        None => Err(no_terminal(kind.noun(), kind.flag())),
+    }
 }
 
 fn read_secret(kind: SecretKind, file: Option<&Path>, prompt: &str, confirm: bool) -> Result<SecretBytes, Refusal> {
@@ -191,16 +244,7 @@ pub(crate) fn choose_new_passphrase(console: &mut dyn Console, holder: &str) -> 
             .ask_hidden("Press Enter when you have written it down; the screen will then be cleared. ")
             .map_err(terminal_failed)?;
         console.clear();
-        let generated = SecretBytes::from_string(generated);
-        let back = SecretBytes::from_string(
-            console.ask_hidden("Type the passphrase from what you wrote down: ").map_err(terminal_failed)?,
-        );
-        if back != generated {
-            return Err(Refusal::failed(
-                "what was typed back differs from the generated passphrase; nothing was stored; run the command again for a new one",
-            ));
-        }
-        return Ok(generated);
+        return type_back(console, SecretBytes::from_string(generated));
     }
     let first = SecretBytes::from_string(first);
     check_strength(&first, holder).map_err(|w| weak_refusal(&w, false))?;
@@ -209,6 +253,31 @@ pub(crate) fn choose_new_passphrase(console: &mut dyn Console, holder: &str) -> 
         return Err(Refusal::failed("the two passphrases typed differ; nothing was stored; run the command again"));
     }
     Ok(first)
+}
+
+/// How many times a generated passphrase may be typed back before it is thrown away: a
+/// typo should not cost the words just written down, but endless guessing is no check.
+pub(crate) const TYPE_BACK_TRIES: usize = 3;
+
+/// The generated passphrase, once typed back exactly from what the holder wrote down.
+fn type_back(console: &mut dyn Console, generated: SecretBytes) -> Result<SecretBytes, Refusal> {
+    for left in (0..TYPE_BACK_TRIES).rev() {
+        let back = SecretBytes::from_string(
+            console.ask_hidden("Type the passphrase from what you wrote down: ").map_err(terminal_failed)?,
+        );
+        if back == generated {
+            return Ok(generated);
+        }
+        if left > 0 {
+            console.say(&format!(
+                "That differs from the passphrase shown. Check what you wrote down (single spaces between the words) and type it again ({left} {} left).",
+                if left == 1 { "try" } else { "tries" }
+            ));
+        }
+    }
+    Err(Refusal::failed(format!(
+        "what was typed back differs from the generated passphrase {TYPE_BACK_TRIES} times; nothing was stored; run the command again for a new one"
+    )))
 }
 
 /// Derives a passphrase key, with a spinner on the terminal while it takes seconds.
@@ -293,8 +362,10 @@ mod tests {
     fn generated_passphrase_shown_once_cleared_and_typed_back() {
         // Enter for a generated one, Enter after writing it down, then type back: the
         // script cannot know the words in advance, so a wrong answer is refused...
-        let mut c = Script::new(&["", "", "not what was shown"]);
+        let mut c = Script::new(&["", "", "not what was shown", "nor this", "nor that"]);
         let e = choose_new_passphrase(&mut c, "alice").unwrap_err();
+        assert!(c.answers.is_empty(), "every try was asked for");
+        assert_eq!(c.said.iter().filter(|s| s.contains("type it again")).count(), TYPE_BACK_TRIES - 1);
         assert_eq!(e.code, 1);
         assert!(c.cleared);
         assert_eq!(c.shown.len(), 1);
@@ -326,6 +397,19 @@ mod tests {
         assert_eq!(p.expose(), c.1.unwrap().as_bytes());
         assert_eq!(std::str::from_utf8(p.expose()).unwrap().split(' ').count(), GENERATED_WORDS);
         assert!(c.0.said.iter().all(|s| !s.contains(std::str::from_utf8(p.expose()).unwrap())));
+    }
+
+    #[test]
+    fn only_the_word_yes_agrees() {
+        for yes in ["yes", "yes\n", "YES\r\n", "  Yes "] {
+            assert_eq!(answer(Some(yes)), Answer::Yes, "{yes:?}");
+        }
+        for no in [None, Some(""), Some("\n"), Some("no\n"), Some("No")] {
+            assert_eq!(answer(no), Answer::No, "{no:?}");
+        }
+        for unclear in ["y\n", "n", "yes please", "ye", "es\n", "sure"] {
+            assert_eq!(answer(Some(unclear)), Answer::Unclear, "{unclear:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use super::keys::{open, refuse};
-use super::secrets::{have_terminal, read_passphrase};
+use super::secrets::{ask_yes_no, check_secret_source, have_terminal, read_passphrase, SecretKind};
 use super::stage::refuse_stage;
 use super::{print_json, Global, Refusal};
 use crate::fsio::write_atomic;
@@ -43,10 +43,7 @@ fn unlock(holder: &Holder, a: &SignArgs, typed: &mut Option<SecretBytes>) -> Res
             *typed = Some(secret);
             Ok(Box::new(signer))
         }
-        KeySource::PublicOnly => Err(Refusal::failed(format!(
-            "only {}'s public key is registered here; {} signs on their own machine and brings the output of `ceremony signature export`",
-            holder.name, holder.name
-        ))),
+        KeySource::PublicOnly => Err(unlock_public_only(holder)),
         other => super::tokens::unlock(holder, other, a.pin_file.as_deref()),
     }
 }
@@ -55,16 +52,38 @@ fn confirm(global: &Global, count: usize, holder: &str) -> Result<(), Refusal> {
     if global.yes {
         return Ok(());
     }
-    if !have_terminal() {
+    let question = format!("Sign {count} role(s) above with the key(s) of {holder}?");
+    match ask_yes_no(&question) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Refusal::failed("not confirmed; nothing was signed")),
+        Err(e) => Err(Refusal::unusable(format!("cannot read the answer from the terminal: {e}; nothing was signed"))),
+    }
+}
+
+/// Everything signing will ask for besides the confirmation, checked before the review is
+/// shown: a refusal after people read the review and confirmed would waste their reading
+/// (and, in a runbook, their ceremony step). A given secret file is read here once to
+/// prove it usable; the secret itself is read again when the key is unlocked.
+fn check_inputs(global: &Global, a: &SignArgs, records: &[&Holder]) -> Result<(), Refusal> {
+    if !global.yes && !have_terminal() {
         return Err(Refusal::unusable("signing needs a confirmation and there is no terminal to ask on; pass --yes to confirm in a script"));
     }
-    let question = format!("Sign {count} role(s) above with the key(s) of {holder}?");
-    let yes = dialoguer::Confirm::new().with_prompt(question).default(false).interact().unwrap_or(false);
-    if yes {
-        Ok(())
-    } else {
-        Err(Refusal::failed("not confirmed; nothing was signed"))
+    for holder in records {
+        let (file, kind) = match &holder.source {
+            KeySource::Passphrase { .. } => (a.passphrase_file.as_deref(), SecretKind::Passphrase),
+            KeySource::PublicOnly => return Err(unlock_public_only(holder)),
+            KeySource::Pkcs11 { .. } | KeySource::Yubikey { .. } => (a.pin_file.as_deref(), SecretKind::Pin),
+        };
+        check_secret_source(kind, file)?;
     }
+    Ok(())
+}
+
+fn unlock_public_only(holder: &Holder) -> Refusal {
+    Refusal::failed(format!(
+        "only {}'s public key is registered here; {} signs on their own machine and brings the output of `ceremony signature export`",
+        holder.name, holder.name
+    ))
 }
 
 /// Writes the full list of delegation changes to a file the summary names.
@@ -80,7 +99,7 @@ fn write_full_list(ws_dir: &Path, role: &str, version: u64, list: &[String]) -> 
 }
 
 /// The review of the roles one record signs.
-fn review_text(ws: &crate::workspace::Workspace, signer: &Holder, roles: &[signing::Signable], holders: &[Holder], now: OffsetDateTime) -> Result<String, Refusal> {
+fn review_text(ws: &crate::workspace::Workspace, signer: Option<&Holder>, roles: &[signing::Signable], holders: &[Holder], now: OffsetDateTime) -> Result<String, Refusal> {
     let mut out = String::new();
     // Shards are sealed when staged (no holder signs them); the index that pins their keys
     // is what a claimed holder signs.
@@ -94,10 +113,22 @@ fn review_text(ws: &crate::workspace::Workspace, signer: &Holder, roles: &[signi
         if let Some(path) = write_full_list(ws.dir(), &s.role, s.metadata.version(), &r.full_list) {
             out.push_str(&format!("  the full list of delegation changes is in {}\n", path.display()));
         }
-        out.push_str(&format!("  {}\n", signs_as(&s.governing, signer.key.keyid())));
+        out.push_str(&format!("  {}\n", signer_line(&s.governing, signer)));
         out.push_str(&super::stage::digest_lines(&crate::role_digest::role_digest(&s.role, &s.metadata)));
     }
     Ok(out)
+}
+
+/// Which thresholds the signer's signature counts toward; without a signer (`ceremony
+/// review`), every threshold the role's signatures count toward.
+fn signer_line(governing: &[crate::staging::Governing], signer: Option<&Holder>) -> String {
+    match signer {
+        Some(h) => signs_as(governing, h.key.keyid()),
+        None => {
+            let labels: Vec<&str> = governing.iter().map(|g| g.label.as_str()).collect();
+            format!("signed as one of the keys of: {}", labels.join("; "))
+        }
+    }
 }
 
 /// A review's lines for the screen: indented under the role's heading, except warnings,
@@ -109,6 +140,26 @@ pub(super) fn review_lines(lines: &[String]) -> String {
         out.push_str(&format!("{indent}{line}\n"));
     }
     out
+}
+
+/// `ceremony review`: what `sign` shows, for every staged role people sign; nothing is
+/// signed and no key is needed. Runbooks print it before asking the room to confirm it.
+pub(super) fn review_command(global: &Global, only: &[String]) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let _lock = ws.lock().map_err(refuse)?;
+    let now = OffsetDateTime::now_utc();
+    let roles = signing::reviewable(&ws, only, now).map_err(refuse_stage)?;
+    let holders = ws.holders().map_err(refuse)?;
+    let text = review_text(&ws, None, &roles, &holders, now)?;
+    if global.json {
+        let staged: Vec<_> = roles.iter().map(|s| serde_json::json!({"role": s.role, "version": s.metadata.version()})).collect();
+        print_json(&serde_json::json!({"staged": staged, "review": text}));
+    } else if roles.is_empty() {
+        println!("Nothing is staged.");
+    } else {
+        print!("{text}");
+    }
+    Ok(())
 }
 
 /// The holder named and, for a person, their records for roles (`alice`, `alice.claimed`).
@@ -126,13 +177,14 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
     let lock = ws.lock().map_err(refuse)?;
     let now = OffsetDateTime::now_utc();
     let plans = signing::signable_records(&ws, &records(&ws, &a.holder)?, &a.roles, now).map_err(refuse_stage)?;
+    check_inputs(global, &a, &plans.iter().map(|(h, _)| h).collect::<Vec<_>>())?;
     let holders = ws.holders().map_err(refuse)?;
     let mut out = String::new();
     for (holder, roles) in &plans {
         if plans.len() > 1 {
             out.push_str(&format!("\n-- with {}'s key ({}) --\n", holder.name, holder.describe()));
         }
-        out.push_str(&review_text(&ws, holder, roles, &holders, now)?);
+        out.push_str(&review_text(&ws, Some(holder), roles, &holders, now)?);
         if let Some(notice) = super::tokens::touch_notice(holder, roles.len()) {
             out.push_str(&format!("\n{notice}\n"));
         }
