@@ -44,6 +44,7 @@ rb_room_checks
 
 rb_step "a new workspace"
 rb_ceremony init
+rb_begin "Bootstrap: holders' keys, root version 1, top-level targets" "${names[@]}"
 
 rb_step "each holder registers their key"
 for spec in "${specs[@]}"; do rb_register "$spec"; done
