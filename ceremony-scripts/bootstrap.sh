@@ -50,6 +50,7 @@ if rb_workspace_exists; then
 else
     rb_ceremony init
 fi
+rb_begin "Bootstrap: holders' keys, root version 1, top-level targets" "${names[@]}"
 
 if rb_exported "$name"; then
     rb_say "Today's bundle is already on the USB stick (an earlier run exported it): only the rest of the export is left."

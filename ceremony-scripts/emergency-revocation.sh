@@ -28,6 +28,7 @@ done
 rb_title "Emergency revocation of $revoked's root key"
 rb_say "If the key is COMPROMISED (not just lost), also rotate every other role it signs (targets, claimed) as soon as this root is published."
 rb_room_checks
+rb_begin "Emergency revocation of $revoked's root key" "${signers[@]}"
 
 rb_step "the workspace is the one sealed after the last ceremony"
 rb_ceremony log verify

@@ -27,6 +27,13 @@
 # again with the same settings. It skips what is already done (the workspace, registered
 # holders, staged roles, signatures already made, a bundle already exported) and goes on
 # where it stopped. To start a step over instead, `ceremony discard ROLE` first.
+#
+#   CEREMONY_RUNBOOK_PLACE      where the ceremony takes place, for its record (else asked)
+#   CEREMONY_RUNBOOK_ATTENDEES  everyone present, names separated by commas (default: the
+#                               holders the runbook names; add witnesses)
+#   CEREMONY_RUNBOOK_BAGS       the tamper-evident bag numbers sealed at the end, separated
+#                               by spaces (else asked)
+#   CEREMONY_RUNBOOK_PURPOSE    overrides the runbook's own purpose line
 set -euo pipefail
 
 CEREMONY="${CEREMONY:-ceremony}"
@@ -366,6 +373,38 @@ rb_sign_round() {
     rb_ceremony status
 }
 
+# Opens the ceremony record (`ceremony begin`): PURPOSE (CEREMONY_RUNBOOK_PURPOSE overrides),
+# the place (CEREMONY_RUNBOOK_PLACE, else asked) and who is present (CEREMONY_RUNBOOK_ATTENDEES,
+# names separated by commas; default: the NAMES given after PURPOSE). The tool also records
+# its own SHA-256 and the preflight. Run again with the same settings, it continues.
+rb_begin() {
+    local purpose="${CEREMONY_RUNBOOK_PURPOSE:-$1}" place="${CEREMONY_RUNBOOK_PLACE:-}" attendees name list=()
+    shift
+    attendees="${CEREMONY_RUNBOOK_ATTENDEES:-$(IFS=,; echo "$*")}"
+    rb_step "open the ceremony record"
+    if [[ -z "$place" ]]; then
+        if rb_noninteractive; then place="rehearsal (CEREMONY_RUNBOOK_PLACE not set)"; else read -r -p "Where does this ceremony take place? " place; fi
+    fi
+    rb_check "everyone present is named here (witnesses too; else set CEREMONY_RUNBOOK_ATTENDEES): $attendees"
+    local args=(begin --purpose "$purpose" --place "$place")
+    IFS=, read -r -a list <<<"$attendees"
+    for name in "${list[@]}"; do [[ -z "${name// /}" ]] || args+=(--attendee "$name"); done
+    rb_ceremony "${args[@]}"
+}
+
+# Closes the ceremony record (`ceremony end`) with the numbers of the tamper-evident bags
+# sealed now: CEREMONY_RUNBOOK_BAGS (separated by spaces), else typed at the terminal.
+rb_end() {
+    local bags="${CEREMONY_RUNBOOK_BAGS:-}" bag list=() args=(end)
+    rb_step "seal the bags and close the ceremony record"
+    if [[ -z "$bags" ]] && ! rb_noninteractive; then
+        read -r -p "Numbers of the tamper-evident bags sealed now (USB stick, tokens), separated by spaces: " bags
+    fi
+    read -r -a list <<<"$bags"
+    for bag in "${list[@]}"; do args+=(--bag "$bag"); done
+    rb_ceremony "${args[@]}"
+}
+
 # Exports the bundle and the record onto the USB stick; prints their SHA-256 to write down.
 rb_export() {
     local name="$1"
@@ -378,7 +417,6 @@ rb_export() {
     else
         rb_ceremony bundle export --out "$bundle"
     fi
-    rb_ceremony report --out "$CEREMONY_RUNBOOK_USB/$name-report.html"
     rb_ceremony log verify
     # The online side needs a root it already trusts; after a bootstrap that is root v1.
     local root
@@ -387,6 +425,8 @@ rb_export() {
     done
     rb_say "SHA-256 of the bundle (write it in the ceremony record; the online side compares it):"
     sha256sum "$bundle"
-    rb_check "the bundle, the report and the root files are on the USB stick (ls $CEREMONY_RUNBOOK_USB)"
-    rb_check "the report is printed and signed by everyone present; the USB stick and the tokens are back in new tamper-evident bags, numbers written down"
+    rb_check "the bundle and the root files are on the USB stick (ls $CEREMONY_RUNBOOK_USB)"
+    rb_end
+    rb_ceremony report --out "$CEREMONY_RUNBOOK_USB/$name-report.html"
+    rb_check "the report (this ceremony: bundle SHA-256, bag numbers) is printed and signed by everyone present; the USB stick and the tokens are sealed in the bags it names"
 }

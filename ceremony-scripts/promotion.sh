@@ -21,6 +21,7 @@ read -r -a signers <<<"$CEREMONY_RUNBOOK_SIGNERS"
 
 rb_title "Promotion ceremony: recently-claimed into claimed"
 rb_room_checks
+rb_begin "Promotion: recently-claimed into claimed" "${signers[@]}"
 
 rb_step "the workspace is the one sealed after the last ceremony"
 rb_ceremony log verify

@@ -23,6 +23,7 @@ expires="${CEREMONY_RUNBOOK_EXPIRES:-365d}"
 
 rb_title "Renewal: ${roles[*]} valid for $expires more"
 rb_room_checks
+rb_begin "Renewal of ${roles[*]}, valid for $expires more" "${signers[@]}"
 
 rb_step "the workspace is the one sealed after the last ceremony"
 rb_ceremony log verify

@@ -25,6 +25,7 @@ read -r -a signers <<<"$CEREMONY_RUNBOOK_SIGNERS"
 
 rb_title "Planned root rotation"
 rb_room_checks
+rb_begin "Planned root rotation" "${signers[@]}"
 
 rb_step "the workspace is the one sealed after the last ceremony"
 rb_ceremony log verify

@@ -118,6 +118,14 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         Ok::<(), std::io::Error>(())
     })
     .map_err(|e| refused(format!("cannot write {}: {e}; nothing was exported", out.display())))?;
+    // After the bundle's own transcript was closed: a file cannot hold its own digest. The
+    // ceremony's report shows this name and digest for people to compare with the stick.
+    tx.record(Action {
+        action: "bundle-written".into(),
+        digest: Some(sha256.clone()),
+        detail: Some(out.display().to_string()),
+        ..Action::default()
+    })?;
     tx.commit()?;
     Ok(Exported { files: files.iter().map(|f| (f.path.clone(), f.new)).collect(), sha256 })
 }

@@ -14,6 +14,8 @@
 //! - [`bundle`]: the tar archive a ceremony exports: writing, hostile reading, verifying.
 //! - [`bundle_extract`]: a verified bundle's files written out, for the online side.
 //! - [`report`]: the printable ceremony record (HTML for A4).
+//! - [`ceremonies`]: which transcript records make up each ceremony; `ceremony begin`/`end`.
+//! - [`ceremony_report`]: the printable record of one ceremony.
 //! - [`preflight`]: checks of the machine and the workspace before a ceremony.
 //! - [`buildinfo`]: version, target, profile and the running binary's SHA-256.
 #![forbid(unsafe_code)]
@@ -24,6 +26,8 @@ pub mod buildinfo;
 pub mod bundle;
 pub mod bundle_extract;
 pub mod canonical;
+pub mod ceremonies;
+pub mod ceremony_report;
 pub mod chain;
 pub mod claimed;
 pub mod collected;

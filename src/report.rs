@@ -413,7 +413,7 @@ fn role_rank(role: &str) -> (u8, &str) {
     }
 }
 
-fn decode_digest(hex_text: &str) -> Option<[u8; 32]> {
+pub(crate) fn decode_digest(hex_text: &str) -> Option<[u8; 32]> {
     hex::decode(hex_text).ok()?.try_into().ok()
 }
 
@@ -550,7 +550,9 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-fn is_hidden(c: char) -> bool {
+/// True for a character that prints as nothing or differently than it reads: controls,
+/// bidirectional overrides, zero-width and other invisible format characters.
+pub fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(c as u32,
             0x061C | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x2069 | 0xFEFF | 0xFFF9..=0xFFFB)
@@ -558,7 +560,7 @@ fn is_hidden(c: char) -> bool {
 
 /// A 64-hex keyid or digest as two lines of 32 (the columns are sized for that), so people
 /// read it in two halves; anything else is escaped whole and breaks where it must.
-fn hex_id(text: &str) -> String {
+pub(crate) fn hex_id(text: &str) -> String {
     if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
         format!("<span class=\"id\">{}<wbr>{}</span>", &text[..32], &text[32..])
     } else {
@@ -567,14 +569,14 @@ fn hex_id(text: &str) -> String {
 }
 
 /// A metadata time, allowed to wrap between the date and the time of day.
-fn time_cell(text: &str) -> String {
+pub(crate) fn time_cell(text: &str) -> String {
     match text.split_once('T') {
         Some((date, rest)) => format!("{}T<wbr>{}", escape(date), escape(rest)),
         None => escape(text),
     }
 }
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 @page { size: A4; margin: 15mm }
 * { box-sizing: border-box }
 html, body { margin: 0; padding: 0 }
@@ -623,7 +625,7 @@ pub fn render_html(r: &Report) -> String {
 }
 
 fn summary(h: &mut String, r: &Report) {
-    h.push_str("<h1>Ceremony record</h1>\n<table class=\"summary\">\n");
+    h.push_str("<h1>Ceremony record: the whole history</h1>\n<table class=\"summary\">\n");
     let row = |h: &mut String, k: &str, v: String| {
         let _ = writeln!(h, "<tr><td>{}</td><td>{v}</td></tr>", escape(k));
     };
@@ -871,12 +873,17 @@ fn transcript_section(h: &mut String, r: &Report) {
         r.head.records,
         hex_id(&r.head.hash)
     );
+    transcript_table(h, &r.transcript);
+}
+
+/// The records as a table, one row each, with every field a record may carry.
+pub(crate) fn transcript_table(h: &mut String, records: &[Record]) {
     h.push_str(
         "<table>\n<colgroup><col style=\"width:5%\"><col style=\"width:14%\"><col style=\"width:11%\">\
          <col style=\"width:40%\"><col style=\"width:30%\"></colgroup>\n\
          <thead><tr><th>#</th><th>time</th><th>action</th><th>what</th><th>record hash</th></tr></thead>\n<tbody>\n",
     );
-    for rec in &r.transcript {
+    for rec in records {
         let a = &rec.action;
         let mut what = Vec::new();
         if let Some(x) = &a.holder {
@@ -897,6 +904,9 @@ fn transcript_section(h: &mut String, r: &Report) {
         if let Some(x) = &a.detail {
             what.push(escape(x));
         }
+        if let Some(c) = &a.ceremony {
+            what.extend(ceremony_facts(c));
+        }
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=\"small\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -908,6 +918,31 @@ fn transcript_section(h: &mut String, r: &Report) {
         );
     }
     h.push_str("</tbody>\n</table>\n");
+}
+
+/// What a `ceremony begin` or `ceremony end` record holds, escaped, one item each.
+fn ceremony_facts(c: &crate::transcript::CeremonyFacts) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(x) = &c.purpose {
+        out.push(format!("purpose: {}", escape(x)));
+    }
+    if let Some(x) = &c.place {
+        out.push(format!("place: {}", escape(x)));
+    }
+    if !c.attendees.is_empty() {
+        out.push(format!("attendees: {}", escape(&c.attendees.join("; "))));
+    }
+    if let Some(x) = &c.binary_sha256 {
+        out.push(format!("binary sha256 <span class=\"id\">{}</span>", escape(short_keyid(x))));
+    }
+    if !c.preflight.is_empty() {
+        let fails = c.preflight.iter().filter(|l| l.starts_with("fail")).count();
+        out.push(format!("preflight: {} checks, {fails} failed", c.preflight.len()));
+    }
+    if !c.bags.is_empty() {
+        out.push(format!("bags: {}", escape(&c.bags.join("; "))));
+    }
+    out
 }
 
 fn sign_off(h: &mut String, r: &Report) {

@@ -43,6 +43,30 @@ pub struct Action {
     /// Anything else worth keeping, in plain words. Never a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// What `ceremony begin` and `ceremony end` record (docs/report.md); absent elsewhere,
+    /// so records written before it existed keep their hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<CeremonyFacts>,
+}
+
+/// The facts of a ceremony that only people can give, and the machine it ran on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct CeremonyFacts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attendees: Vec<String>,
+    /// SHA-256 of the binary that began the ceremony.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary_sha256: Option<String>,
+    /// The preflight's lines at the beginning ("pass: network: ...").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preflight: Vec<String>,
+    /// Tamper-evident bag numbers, entered at the end.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bags: Vec<String>,
 }
 
 /// A record as stored: the action, when, by which tool, and the chain.

@@ -246,8 +246,8 @@ fn probe_at(html: &str, dir: &Path, width: u32) -> String {
 fn report_prints_on_a4_with_everything_in_it() {
     let f = fixture();
     let out_path = f.files.join("record.html");
-    let said = ok(&f.ws, &["report", "--out", out_path.to_str().unwrap()]);
-    assert!(said.contains("Wrote the ceremony record"), "{said}");
+    let said = ok(&f.ws, &["report", "--all", "--out", out_path.to_str().unwrap()]);
+    assert!(said.contains("Wrote the record of the whole history"), "{said}");
     let html = std::fs::read_to_string(&out_path).unwrap();
 
     // Self-contained and inert: no script, no external resource, hostile strings escaped.
@@ -324,11 +324,13 @@ fn report_refuses_an_altered_transcript_and_writes_nothing() {
     let text = std::fs::read_to_string(&transcript).unwrap().replace("\"init\"", "\"tini\"");
     std::fs::write(&transcript, text).unwrap();
     let out_path = tmp.path().join("r.html");
-    let out = ceremony(&ws, &["report", "--out", out_path.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(!out_path.exists());
+    for scope in [&["--all"][..], &[]] {
+        let out = ceremony(&ws, &[&["report", "--out", out_path.to_str().unwrap()][..], scope].concat());
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(!out_path.exists());
+    }
 }
 
 /// The probe itself must see a cut table, or a passing check above would mean nothing.
@@ -342,4 +344,198 @@ fn overflow_probe_sees_a_table_wider_than_the_page() {
     );
     let verdict = probe_at(&cut, tmp.path(), 680);
     assert!(verdict.contains("OVERFLOW"), "{verdict}");
+}
+
+/// Pages and text of an HTML file printed by Chromium to PDF.
+fn print_pdf(html: &Path) -> (u32, String) {
+    let pdf = html.with_extension("pdf");
+    chromium(&["--no-pdf-header-footer".into(), format!("--print-to-pdf={}", pdf.display()), format!("file://{}", html.display())]);
+    let info = tool("pdfinfo", &[pdf.as_os_str()]);
+    assert!(info.contains("(A4)"), "not A4: {info}");
+    let pages = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("pdfinfo: {info}"));
+    let text = tool("pdftotext", &[std::ffi::OsStr::new("-raw"), pdf.as_os_str(), std::ffi::OsStr::new("-")]);
+    (pages, text)
+}
+
+/// The names on the signature lines of a one-ceremony record, read from its HTML.
+fn signature_lines(html: &str) -> Vec<String> {
+    let at = html.find("<h2>Signed by the people present</h2>").expect("a signature section");
+    html[at..]
+        .split("<tr><td>")
+        .skip(1)
+        .filter_map(|row| row.strip_suffix("</td><td></td><td></td></tr>\n").or_else(|| row.split("</td><td></td><td></td></tr>").next()))
+        .map(str::to_string)
+        .collect()
+}
+
+fn sha256_file(path: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+struct Three {
+    _tmp: tempfile::TempDir,
+    ws: PathBuf,
+    files: PathBuf,
+    bundles: Vec<PathBuf>,
+}
+
+/// Three ceremonies: a bootstrap with no markers (as an older workspace has: the export
+/// closes it), then two root renewals each begun and ended, with different people.
+fn three_ceremonies() -> Three {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let files = tmp.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    ok(&ws, &["init"]);
+    for h in ["alice", "bob", "carol"] {
+        let pf = passphrase_file(&files, h);
+        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", &pf, "--kdf-profile", "test"]);
+    }
+    let online = SoftwareSigner::generate(Algorithm::Ed25519);
+    let key_file = files.join("online.json");
+    std::fs::write(&key_file, online.public_key().to_json_text()).unwrap();
+    ok(&ws, &["key", "import", "--holder", "online", key_file.to_str().unwrap()]);
+    ok(&ws, &[
+        "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice,bob",
+        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
+    ]);
+    let sign = |h: &str| ok(&ws, &["sign", "--holder", h, "--passphrase-file", &passphrase_file(&files, h), "--yes"]);
+    sign("alice");
+    sign("bob");
+    let mut bundles = vec![files.join("bootstrap.tar")];
+    ok(&ws, &["bundle", "export", "--out", bundles[0].to_str().unwrap()]);
+
+    ok(&ws, &[
+        "begin", "--purpose", "Renew root before it expires", "--place", "<b>Room 2</b> & co, PSF office",
+        "--attendee", "alice", "--attendee", "carol", "--attendee", "Dana Witness",
+    ]);
+    ok(&ws, &["renew", "root", "--expires", "300d"]);
+    sign("alice");
+    sign("carol");
+    bundles.push(files.join("renewal-1.tar"));
+    ok(&ws, &["bundle", "export", "--out", bundles[1].to_str().unwrap()]);
+    ok(&ws, &["end", "--bag", "TEB-200001", "--bag", "TEB-200002"]);
+
+    ok(&ws, &["begin", "--purpose", "Second renewal", "--place", "Video call, holders at home", "--attendee", "bob"]);
+    ok(&ws, &["renew", "root", "--expires", "250d"]);
+    sign("bob");
+    sign("carol");
+    bundles.push(files.join("renewal-2.tar"));
+    ok(&ws, &["bundle", "export", "--out", bundles[2].to_str().unwrap()]);
+    ok(&ws, &["end", "--bag", "TEB-300003"]);
+    Three { _tmp: tmp, ws, files, bundles }
+}
+
+#[test]
+fn a_report_covers_one_ceremony_and_all_covers_every_one() {
+    let t = three_ceremonies();
+    let one = t.files.join("ceremony-2.html");
+    let said = ok(&t.ws, &["report", "--ceremony", "2", "--out", one.to_str().unwrap()]);
+    assert!(said.contains("ceremony 2 of 3"), "{said}");
+    let html = std::fs::read_to_string(&one).unwrap();
+    assert!(html.contains("&lt;b&gt;Room 2&lt;/b&gt; &amp; co, PSF office") && !html.contains("<b>Room"), "the place is escaped");
+    // Exactly the people present sign: the attendees, and the signers of this ceremony.
+    assert_eq!(signature_lines(&html), ["alice", "carol", "Dana Witness"]);
+
+    let (pages, text) = print_pdf(&one);
+    if let Some(keep) = std::env::var_os("CEREMONY_KEEP_REPORT") {
+        std::fs::copy(&one, PathBuf::from(&keep).with_extension("one.html")).unwrap();
+        std::fs::copy(one.with_extension("pdf"), PathBuf::from(&keep).with_extension("one.pdf")).unwrap();
+    }
+    assert!(pages <= 3, "a one-ceremony record of {pages} pages");
+    let flat = compact(&text);
+    for want in ["RenewrootbeforeitexpiresPlace", "PSFoffice", "DanaWitness", "TEB-200001", "TEB-200002", "renewal-1.tar"] {
+        assert!(flat.contains(want), "{want} missing from ceremony 2's record");
+    }
+    assert!(flat.contains(&sha256_file(&t.bundles[1])), "ceremony 2's bundle SHA-256 is missing");
+    for other in ["TEB-300003", "Secondrenewal", "bootstrap.tar", "renewal-2.tar"] {
+        assert!(!flat.contains(other), "{other} belongs to another ceremony");
+    }
+    assert!(!flat.contains(&sha256_file(&t.bundles[0])) && !flat.contains(&sha256_file(&t.bundles[2])));
+    assert!(!flat.contains("bob"), "bob neither attended nor signed ceremony 2");
+    // The words read: those `sign` showed, for the signed part of root v2, from the transcript.
+    let log: Value = serde_json::from_str(&ok(&t.ws, &["log", "show", "--json"])).unwrap();
+    let signed_v2 = log.as_array().unwrap().iter().find(|r| r["action"] == "sign" && r["version"] == 2).unwrap();
+    let digest: [u8; 32] = hex::decode(signed_v2["digest"].as_str().unwrap()).unwrap().try_into().unwrap();
+    let words = ceremony::review::digest_words(&digest).join("");
+    assert_eq!(flat.matches(&words).count(), 2, "alice's and carol's words for root v2");
+    assert!(flat.contains("SHA-256ofthesignedpart"), "the digest is labelled with the bytes it covers");
+    for width in [680, 718] {
+        let verdict = probe_at(&html, &t.files, width);
+        assert!(verdict.ends_with("FITS"), "at {width} px: {verdict}");
+    }
+
+    // The default is the latest ceremony; the first, with no markers, ends at its export.
+    let latest = t.files.join("latest.html");
+    ok(&t.ws, &["report", "--out", latest.to_str().unwrap()]);
+    let latest = std::fs::read_to_string(&latest).unwrap();
+    assert!(latest.contains("Record of ceremony 3 (of 3)") && latest.contains("TEB-300003") && !latest.contains("TEB-200001"));
+    assert_eq!(signature_lines(&latest), ["bob", "carol"]);
+    assert!(latest.contains(&sha256_file(&t.bundles[2])[..32]));
+    let first = t.files.join("first.html");
+    ok(&t.ws, &["report", "--ceremony", "1", "--out", first.to_str().unwrap()]);
+    let first = std::fs::read_to_string(&first).unwrap();
+    assert_eq!(signature_lines(&first), ["alice", "bob"]);
+    assert!(first.contains("bootstrap.tar") && first.contains("not recorded (the ceremony was not begun"));
+
+    // --all covers every ceremony.
+    let all = t.files.join("all.html");
+    ok(&t.ws, &["report", "--all", "--out", all.to_str().unwrap()]);
+    let (all_pages, all_text) = print_pdf(&all);
+    assert!(all_pages > pages, "--all ({all_pages} pages) is longer than one ceremony ({pages})");
+    let all_flat = compact(&all_text);
+    for want in ["TEB-200001", "TEB-300003", "bootstrap.tar", "renewal-1.tar", "renewal-2.tar", "Secondrenewal"] {
+        assert!(all_flat.contains(want), "{want} missing from --all");
+    }
+
+    // A ceremony that is not there is refused in one sentence, and nothing is written.
+    let nine = t.files.join("nine.html");
+    let out = ceremony(&t.ws, &["report", "--ceremony", "9", "--out", nine.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("3 ceremonies") && stderr.contains("--ceremony 1 to 3"), "{stderr}");
+    assert!(!nine.exists());
+    let out = ceremony(&t.ws, &["report", "--ceremony", "2", "--all", "--out", nine.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn begin_and_end_check_their_texts_and_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    ok(&ws, &["init"]);
+    let refused = |args: &[&str], code: i32| {
+        let out = ceremony(&ws, args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        stderr
+    };
+    let long = "x".repeat(201);
+    assert!(refused(&["begin", "--purpose", &long, "--place", "here"], 2).contains("at most 200"));
+    assert!(refused(&["begin", "--purpose", "a\u{1b}[2Jb", "--place", "here"], 2).contains("U+001B"));
+    assert!(refused(&["begin", "--purpose", "p", "--place", "here", "--attendee", "evil\u{202E}"], 2).contains("U+202E"));
+    assert!(refused(&["end", "--bag", "1"], 1).contains("no ceremony is open"));
+    let begin = ["begin", "--purpose", "Bootstrap", "--place", "Room 1", "--attendee", "alice"];
+    ok(&ws, &begin);
+    // A runbook run again continues the open ceremony; a different one is refused.
+    assert!(ok(&ws, &begin).contains("continues"));
+    assert!(refused(&["begin", "--purpose", "Another", "--place", "Room 1"], 1).contains("ceremony 1 (Bootstrap) is open"));
+    assert!(refused(&["end", "--bag", "b\u{7}"], 2).contains("U+0007"));
+    ok(&ws, &["end", "--bag", "TEB-1"]);
+    assert!(ok(&ws, &["end", "--bag", "TEB-1"]).contains("already ended"));
+    let log: Value = serde_json::from_str(&ok(&ws, &["log", "show", "--json"])).unwrap();
+    let actions: Vec<&str> = log.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["init", "ceremony-begin", "ceremony-end"]);
+    let begun = &log[1]["ceremony"];
+    assert_eq!(begun["purpose"], "Bootstrap");
+    assert_eq!(begun["binary_sha256"].as_str().unwrap().len(), 64);
+    assert!(begun["preflight"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("binary")), "{begun}");
+    assert_eq!(log[2]["ceremony"]["bags"], json!(["TEB-1"]));
 }

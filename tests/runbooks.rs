@@ -71,8 +71,13 @@ impl Rehearsal {
 
     /// A ceremony runbook writing to a fresh USB directory; returns the bundle it wrote.
     fn ceremony(&mut self, script: &str, usb: &str, extra: &[(&str, String)]) -> PathBuf {
+        let bag = format!("TEB-{usb}");
         let usb = self.dir.join(usb);
-        let mut all = vec![("CEREMONY_RUNBOOK_USB", s(&usb))];
+        let mut all = vec![
+            ("CEREMONY_RUNBOOK_USB", s(&usb)),
+            ("CEREMONY_RUNBOOK_PLACE", "Rehearsal room".into()),
+            ("CEREMONY_RUNBOOK_BAGS", format!("{bag} TEB-tokens")),
+        ];
         all.extend_from_slice(extra);
         let text = self.run(script, &all);
         for item in ["tamper-evident bags", "verified live image", "no network hardware", "six digest words", "USB stick"] {
@@ -84,6 +89,18 @@ impl Rehearsal {
             .map(|e| e.unwrap().path())
             .find(|p| p.extension() == Some(OsStr::new("tar")))
             .unwrap_or_else(|| panic!("{script} wrote no bundle"));
+        // The record on the stick is this ceremony's: its number, bags and bundle digest.
+        let report = std::fs::read_dir(&usb)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().ends_with("-report.html"))
+            .unwrap_or_else(|| panic!("{script} wrote no report"));
+        let html = std::fs::read_to_string(report).unwrap();
+        let n = self.bundles.len() + 1;
+        assert!(html.contains(&format!("Record of ceremony {n} (of {n})")), "{script}: not ceremony {n}'s record");
+        assert!(html.contains(&bag) && html.contains("Rehearsal room"), "{script}: bag or place missing from the record");
+        let sha = { use sha2::Digest; hex::encode(sha2::Sha256::digest(std::fs::read(&bundle).unwrap())) };
+        assert!(html.contains(&sha[..32]), "{script}: the bundle's SHA-256 is not in the record");
         self.import(&bundle);
         self.bundles.push(bundle.clone());
         bundle

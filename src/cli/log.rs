@@ -54,6 +54,21 @@ fn line(r: &Record) -> String {
     if let Some(d) = &a.detail {
         parts.push(d.clone());
     }
+    if let Some(c) = &a.ceremony {
+        parts.extend(c.purpose.as_ref().map(|x| format!("purpose {x}")));
+        parts.extend(c.place.as_ref().map(|x| format!("place {x}")));
+        if !c.attendees.is_empty() {
+            parts.push(format!("attendees {}", c.attendees.join("; ")));
+        }
+        parts.extend(c.binary_sha256.as_ref().map(|x| format!("binary sha256 {}", short_keyid(x))));
+        if !c.preflight.is_empty() {
+            let fails = c.preflight.iter().filter(|l| l.starts_with("fail")).count();
+            parts.push(format!("preflight {} checks, {fails} failed", c.preflight.len()));
+        }
+        if !c.bags.is_empty() {
+            parts.push(format!("bags {}", c.bags.join("; ")));
+        }
+    }
     parts.join(", ")
 }
 

@@ -139,14 +139,45 @@ pub enum Command {
     /// The tar archive a ceremony hands to the online repository.
     #[command(subcommand)]
     Bundle(BundleCommand),
-    /// Write the printable ceremony record as one self-contained HTML page for A4.
+    /// Open a ceremony: record its purpose, place and attendees, and this machine.
     ///
-    /// Holders and keys, the delegation tree, each role's version, expiry and thresholds, the
-    /// digests signed with their words, and the transcript.
+    /// Also records the running binary's SHA-256 and the preflight's results. Records made
+    /// since the last ceremony (the workspace's init, holders registered beforehand) belong
+    /// to this one. Run again with the same texts, it continues the open ceremony.
+    Begin {
+        /// What the ceremony is for, in plain words (at most 200 characters).
+        #[arg(long, value_name = "TEXT")]
+        purpose: String,
+        /// Where it takes place (at most 120 characters).
+        #[arg(long, value_name = "TEXT")]
+        place: String,
+        /// A person present (holder or witness); repeat for each. Each gets a signature line.
+        #[arg(long = "attendee", value_name = "NAME")]
+        attendees: Vec<String>,
+    },
+    /// Close the open ceremony, recording the tamper-evident bag numbers.
+    End {
+        /// The number of a tamper-evident bag sealed at the end; repeat for each bag.
+        #[arg(long = "bag", value_name = "NUMBER")]
+        bags: Vec<String>,
+    },
+    /// Write the printable record of a ceremony as one self-contained HTML page for A4.
+    ///
+    /// By default the latest ceremony: purpose, date, place, machine and preflight, who
+    /// attended and signed, what was signed with the words read, the bundle's name and
+    /// SHA-256, the bag numbers, its transcript, and a signature line per person present.
+    /// With --all, the whole history: holders and keys, the delegation tree, every role
+    /// version and threshold, every digest signed, the whole transcript.
     Report {
         /// Where to write the HTML page (replaced atomically if it exists).
         #[arg(long, value_name = "FILE.html")]
         out: PathBuf,
+        /// The ceremony to record, counted from 1 in the transcript's order (default: the latest).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "all")]
+        ceremony: Option<u32>,
+        /// Record the workspace's whole history instead of one ceremony.
+        #[arg(long)]
+        all: bool,
     },
     /// Check the machine and the workspace before a ceremony.
     ///
@@ -699,7 +730,9 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
             bundle::extract(&file, &trusted_root, &out, global.json)
         }
         Command::Demo { dir } => demo::demo(dir, global.json),
-        Command::Report { out } => report::report(&global, &out),
+        Command::Begin { purpose, place, attendees } => report::begin(&global, purpose, place, attendees),
+        Command::End { bags } => report::end(&global, &bags),
+        Command::Report { out, ceremony, all } => report::report(&global, &out, ceremony, all),
         Command::Preflight { date, sys_root } => preflight::preflight(&global, date, &sys_root),
         Command::Version { verbose } => generate::version(verbose, global.json),
         Command::Generate(what) => generate::generate(&global, what),

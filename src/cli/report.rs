@@ -1,26 +1,131 @@
-//! `ceremony report --out FILE.html`.
+//! `ceremony report --out FILE.html [--ceremony N | --all]`, `ceremony begin`, `ceremony end`.
 
 use std::path::Path;
 
 use time::OffsetDateTime;
 
-use super::keys::open;
+use super::keys::{open, refuse};
 use super::stage::refuse_stage;
 use super::{print_json, Global, Refusal};
+use crate::ceremonies::{self, Begun, CeremonyError, Ended, Opening};
+use crate::ceremony_report::{CeremonyReport, CeremonyReportError};
 use crate::report::{render_html, Report};
+use crate::workspace::WorkspaceError;
 
-pub(super) fn report(global: &Global, out: &Path) -> Result<(), Refusal> {
+fn transcript_refusal(e: WorkspaceError) -> Refusal {
+    match e {
+        WorkspaceError::Transcript(t) => {
+            Refusal::failed(format!("{t}; a record of an altered transcript would mislead, so no report was written"))
+        }
+        other => refuse(other),
+    }
+}
+
+fn refuse_ceremony(e: CeremonyError) -> Refusal {
+    match e {
+        CeremonyError::Workspace(w) => refuse(w),
+        CeremonyError::AlreadyOpen { .. } | CeremonyError::NotOpen => Refusal::failed(e.to_string()),
+        other => Refusal::unusable(other.to_string()),
+    }
+}
+
+pub(super) fn begin(global: &Global, purpose: String, place: String, attendees: Vec<String>) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let lock = ws.lock().map_err(refuse)?;
+    let opening = Opening { purpose, place, attendees };
+    let begun = ceremonies::begin(&ws, &lock, &opening, Path::new("/sys"), OffsetDateTime::now_utc()).map_err(refuse_ceremony)?;
+    let (number, continued) = match begun {
+        Begun::Opened(n) => (n, false),
+        Begun::Continued(n) => (n, true),
+    };
+    if global.json {
+        print_json(&serde_json::json!({"ceremony": number, "continued": continued}));
+    } else if continued {
+        println!("Ceremony {number} is already open with this purpose, place and attendees; it continues.");
+    } else {
+        println!(
+            "Began ceremony {number}; the purpose, place, attendees, this binary's SHA-256 and the preflight are in the transcript. \
+             End it with `ceremony end --bag NUMBER` once the bags are sealed."
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn end(global: &Global, bags: &[String]) -> Result<(), Refusal> {
+    let ws = open(global)?;
+    let lock = ws.lock().map_err(refuse)?;
+    let (number, again) = match ceremonies::end(&ws, &lock, bags).map_err(refuse_ceremony)? {
+        Ended::Closed(n) => (n, false),
+        Ended::AlreadyEnded(n) => (n, true),
+    };
+    if global.json {
+        print_json(&serde_json::json!({"ceremony": number, "bags": bags, "already_ended": again}));
+    } else if again {
+        println!("Ceremony {number} was already ended with these bag numbers.");
+    } else {
+        println!(
+            "Ended ceremony {number} with {} bag number(s) recorded. Print its record: `ceremony report --out FILE.html`.",
+            bags.len()
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn report(global: &Global, out: &Path, ceremony: Option<u32>, all: bool) -> Result<(), Refusal> {
     let ws = open(global)?;
     let binary = crate::buildinfo::running_binary().ok().map(|(_, hash)| hash);
-    let report = Report::build(&ws, OffsetDateTime::now_utc(), binary).map_err(|e| match e {
-        crate::staging::StageError::Workspace(crate::workspace::WorkspaceError::Transcript(t)) => Refusal::failed(format!(
-            "{t}; a record of an altered transcript would mislead, so no report was written"
-        )),
+    let now = OffsetDateTime::now_utc();
+    if all {
+        return whole_history(global, &ws, out, now, binary);
+    }
+    let record = CeremonyReport::build(&ws, ceremony.map(|n| n as usize), now, binary).map_err(|e| match e {
+        CeremonyReportError::Workspace(w) => transcript_refusal(w),
+        other => Refusal::failed(format!("{other}; no report was written")),
+    })?;
+    write(out, &crate::ceremony_report::render_html(&record))?;
+    if global.json {
+        print_json(&serde_json::json!({
+            "report": out,
+            "ceremony": record.number,
+            "ceremonies": record.of,
+            "records": record.records.len(),
+            "bundles": record.bundles.iter().map(|b| serde_json::json!({"file": b.file, "sha256": b.sha256})).collect::<Vec<_>>(),
+            "bags": record.bags,
+            "present": record.present,
+            "transcript": {"records": record.head.records, "head": record.head.hash},
+        }));
+    } else {
+        println!(
+            "Wrote the record of ceremony {} of {} to {} ({} transcript records, {} signature line(s); transcript head {}). \
+             Open it in a browser and print it on A4.",
+            record.number,
+            record.of,
+            out.display(),
+            record.records.len(),
+            record.present.len(),
+            crate::key::short_keyid(&record.head.hash)
+        );
+    }
+    Ok(())
+}
+
+fn write(out: &Path, html: &str) -> Result<(), Refusal> {
+    crate::fsio::write_atomic(out, html.as_bytes())
+        .map_err(|e| Refusal::unusable(format!("cannot write {}: {e}; choose another --out", out.display())))
+}
+
+fn whole_history(
+    global: &Global,
+    ws: &crate::workspace::Workspace,
+    out: &Path,
+    now: OffsetDateTime,
+    binary: Option<String>,
+) -> Result<(), Refusal> {
+    let report = Report::build(ws, now, binary).map_err(|e| match e {
+        crate::staging::StageError::Workspace(w) => transcript_refusal(w),
         other => refuse_stage(other),
     })?;
-    let html = render_html(&report);
-    crate::fsio::write_atomic(out, html.as_bytes())
-        .map_err(|e| Refusal::unusable(format!("cannot write {}: {e}; choose another --out", out.display())))?;
+    write(out, &render_html(&report))?;
     if global.json {
         print_json(&serde_json::json!({
             "report": out,
@@ -30,7 +135,7 @@ pub(super) fn report(global: &Global, out: &Path) -> Result<(), Refusal> {
         }));
     } else {
         println!(
-            "Wrote the ceremony record to {} ({} holders, {} role versions, {} transcript records, head {}). \
+            "Wrote the record of the whole history to {} ({} holders, {} role versions, {} transcript records, head {}). \
              Open it in a browser and print it on A4.",
             out.display(),
             report.holders.len(),
