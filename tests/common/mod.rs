@@ -51,6 +51,9 @@ pub mod tokens;
 /// The real binary on a pseudo-terminal, for prompts and confirmations.
 pub mod pty;
 
+/// The command blocks of the Markdown docs (tests/doc_blocks.rs).
+pub mod doc_blocks;
+
 /// Runs the `ceremony` binary on workspace `ws` with no standard input, as CI does.
 pub fn ceremony(ws: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ceremony"))
