@@ -54,6 +54,9 @@ pub mod pty;
 /// The command blocks of the Markdown docs (tests/doc_blocks.rs).
 pub mod doc_blocks;
 
+/// A workspace ready for PEP 480 promotions, and python-tuf around it.
+pub mod promotion;
+
 /// Runs the `ceremony` binary on workspace `ws` with no standard input, as CI does.
 pub fn ceremony(ws: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ceremony"))
