@@ -28,10 +28,6 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("README.md", "runs the demo and the whole test suite themselves, and installs Debian packages"),
     ("docs/fuzzing.md", "cargo-fuzz: a nightly toolchain, and each run takes minutes"),
     ("docs/fuzzing.md", "cargo-fuzz: a nightly toolchain, and each run takes minutes"),
-    ("docs/fuzzing.md", "cargo-fuzz: a nightly toolchain, and each run takes minutes"),
-    ("docs/fuzzing.md", "cargo-fuzz: a nightly toolchain, and each run takes minutes"),
-    ("docs/fuzzing.md", "cargo-fuzz: a nightly toolchain, and each run takes minutes"),
-    ("docs/fuzzing.md", "cargo-fuzz: a nightly toolchain, and each run takes minutes"),
     ("docs/key-separation.md", "a migration fragment: needs bob's YubiKey and carol's token in an existing workspace"),
     ("docs/online-import.md", "names the online repository's own files: its bundle and its newest root"),
     ("docs/pkcs11-keys.md", "needs a real PIV card behind OpenSC, its labels and its PIN file"),
@@ -183,5 +179,7 @@ fn every_block_runs() {
     assert!(!runs.is_empty());
     for chain in &runs {
         run_chain(&all, chain);
+        let places: Vec<String> = chain.iter().map(|&i| all[i].place()).collect();
+        eprintln!("ran {}", places.join(" then "));
     }
 }
