@@ -119,7 +119,7 @@ fn not_carried_line(d: &NotCarried) -> String {
         names.push_str(&format!(" and {} more", d.roles.len() - SHOWN));
     }
     format!(
-        "{} delegates to {} role(s) this bundle does not carry ({names}): online roles, or offline ones unchanged since an earlier bundle; keep serving the versions already published\n",
+        "{} delegates to {} role(s) this bundle does not carry ({names}); the repository keeps serving them as published (online roles, and offline ones this ceremony did not change)\n",
         d.delegated_by,
         d.roles.len()
     )
