@@ -46,6 +46,9 @@ for f in "$out"/metadata/*.json; do
         *) rb_say "  $name   (list it in the next snapshot.json with version ${name%%.*})" ;;
     esac
 done
+rb_say "Keep serving every role the bundle does not carry (bundle extract names them above: online roles, and"
+rb_say "claimed shards unchanged since an earlier bundle, which export leaves out): keep their published files"
+rb_say "and their versions in snapshot.json. The new claimed index still delegates to each such shard's own seal key."
 rb_say "Then: sign a new snapshot.json listing these versions and a new timestamp.json with the online key."
 if ls "$out"/metadata/*.claimed.*.json >/dev/null 2>&1; then
     rb_say "This bundle carries claimed project files (a promotion): remove the promoted projects from recently-claimed in the same snapshot."

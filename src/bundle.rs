@@ -711,6 +711,17 @@ pub struct TranscriptReport {
     pub problems: Vec<String>,
 }
 
+/// Roles a verified file of the bundle delegates to, not terminating, that the bundle does
+/// not carry: online roles, and offline ones unchanged since an earlier bundle (claimed
+/// shards; export leaves them out, docs/bundle-format.md). The repository keeps serving
+/// what it publishes for them. Terminating delegations (project roles) are not listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotCarried {
+    /// The delegator, as "claimed v2".
+    pub delegated_by: String,
+    pub roles: Vec<String>,
+}
+
 /// Everything [`verify_bundle`] found.
 #[derive(Debug, Clone, Serialize)]
 pub struct BundleReport {
@@ -723,6 +734,8 @@ pub struct BundleReport {
     pub problems: Vec<String>,
     /// Every metadata file, in archive order.
     pub files: Vec<FileReport>,
+    /// Delegated roles the bundle does not carry, by delegator, in archive order.
+    pub not_carried: Vec<NotCarried>,
     pub transcript: TranscriptReport,
 }
 
@@ -889,7 +902,7 @@ pub fn verify_bundle(bundle: &Bundle, trusted_root: &Metadata, now: OffsetDateTi
     };
     let newest_version = newest_md.map(Metadata::version);
 
-    verify_other_roles(&items, &mut reports, newest_md, now);
+    let mut not_carried = verify_other_roles(&items, &mut reports, newest_md, now);
 
     // Transcript.
     let transcript = check_transcript(bundle);
@@ -901,6 +914,8 @@ pub fn verify_bundle(bundle: &Bundle, trusted_root: &Metadata, now: OffsetDateTi
     named.sort_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)));
     let mut slots: Vec<Option<FileReport>> = reports.into_iter().map(Some).collect();
     let files: Vec<FileReport> = named.iter().filter_map(|(i, _, _)| slots[*i].take()).collect();
+    let rank = |d: &NotCarried| files.iter().position(|f| format!("{} v{}", f.role, f.version) == d.delegated_by);
+    not_carried.sort_by_key(rank);
     let ok = problems.is_empty() && files.iter().all(|f| f.ok) && transcript.ok && chain_holds;
     BundleReport {
         ok,
@@ -909,6 +924,7 @@ pub fn verify_bundle(bundle: &Bundle, trusted_root: &Metadata, now: OffsetDateTi
         newest_root_version: newest_version,
         problems,
         files,
+        not_carried,
         transcript,
     }
 }
@@ -1069,7 +1085,14 @@ fn check_expiry(report: &mut FileReport, md: &Metadata, now: OffsetDateTime) {
 
 /// Verifies every role other than root: top-level roles under the newest root, delegated
 /// roles under a verified targets-type role of the bundle that delegates to them.
-fn verify_other_roles(items: &[Item], reports: &mut [FileReport], newest_root: Option<&Metadata>, now: OffsetDateTime) {
+/// Verifies every role but root under its delegator; returns what the verified delegators
+/// delegate to that the bundle does not carry.
+fn verify_other_roles(
+    items: &[Item],
+    reports: &mut [FileReport],
+    newest_root: Option<&Metadata>,
+    now: OffsetDateTime,
+) -> Vec<NotCarried> {
     // One version per role: the newest is checked, any other is refused.
     let mut current: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
@@ -1185,6 +1208,20 @@ fn verify_other_roles(items: &[Item], reports: &mut [FileReport], newest_root: O
         };
         reports[i].problems.push(why);
     }
+    delegators
+        .iter()
+        .filter_map(|(d, t)| {
+            let named = t.delegations.as_ref()?.roles.as_ref()?;
+            // Terminating delegations are project roles, which developers sign online.
+            let roles: Vec<String> = named
+                .iter()
+                .filter(|r| !r.terminating && !current.contains_key(r.name.as_ref()))
+                .map(|r| r.name.to_string())
+                .collect();
+            let delegated_by = format!("{} v{}", items[*d].role, items[*d].version);
+            (!roles.is_empty()).then_some(NotCarried { delegated_by, roles })
+        })
+        .collect()
 }
 
 fn check_transcript(bundle: &Bundle) -> TranscriptReport {

@@ -718,3 +718,84 @@ fn bundle_verify_command_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
 }
+
+/// A second promotion's bundle carries the new index and only the shards that changed;
+/// unchanged shards stay on the online side from the earlier bundle. It verifies, the
+/// online-import runbook imports it and names what it does not carry, and python-tuf
+/// resolves projects through both the new shard and an unchanged one.
+#[test]
+fn a_bundle_without_unchanged_shards_verifies_imports_and_serves_clients() {
+    use common::promotion::{ok, path_str, setup};
+    let s = setup();
+    let rc1 = s.recently_claimed("rc1.json", &["requests", "sampleproject"], 1, &[]);
+    ok(&s.ws, &["claimed", "promote", path_str(&rc1)]);
+    s.sign_all(&["alice", "bob"]);
+    let first = s.export("b1");
+    let shard_files = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.split_once('.').is_some_and(|(_, role)| role.starts_with("claimed.") && role != "claimed.json"))
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(shard_files(&first), ["1.claimed.r.json", "1.claimed.s.json"]);
+
+    let rc2 = s.recently_claimed("rc2.json", &["flask"], 2, &[]);
+    ok(&s.ws, &["claimed", "promote", path_str(&rc2)]);
+    s.sign_all(&["alice", "carol"]);
+    let bundle = s.files.join("b2.tar");
+    ok(&s.ws, &["bundle", "export", "--out", path_str(&bundle)]);
+    let root = first.join("1.root.json");
+
+    let out = ceremony().args(["--json", "bundle", "verify"]).arg(&bundle).arg("--trusted-root").arg(&root).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let carried: Vec<&str> = report["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(carried.contains(&"metadata/2.claimed.json") && carried.contains(&"metadata/1.claimed.f.json"), "{carried:?}");
+    assert!(!carried.iter().any(|p| p.contains("claimed.r") || p.contains("claimed.s")), "{carried:?}");
+    assert_eq!(
+        report["not_carried"],
+        json!([
+            {"delegated_by": "targets v1", "roles": ["recently-claimed", "unclaimed"]},
+            {"delegated_by": "claimed v2", "roles": ["claimed.r", "claimed.s"]}
+        ])
+    );
+
+    // The online side imports it with the runbook, which names what stays as published.
+    let publish = s.files.join("publish");
+    let out = Command::new("bash")
+        .arg(common::repo_root().join("ceremony-scripts/online-import.sh"))
+        .env("CEREMONY", env!("CARGO_BIN_EXE_ceremony"))
+        .env("CEREMONY_RUNBOOK_NONINTERACTIVE", "1")
+        .env("CEREMONY_RUNBOOK_BUNDLE", &bundle)
+        .env("CEREMONY_RUNBOOK_TRUSTED_ROOT", &root)
+        .env("CEREMONY_RUNBOOK_PUBLISH", &publish)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("claimed v2 delegates to 2 role(s) this bundle does not carry (claimed.r, claimed.s)"), "{text}");
+    assert!(text.contains("Keep serving every role the bundle does not carry"), "{text}");
+    assert_eq!(shard_files(&publish.join("metadata")), ["1.claimed.f.json"]);
+
+    // The repository: what it published from the first bundle, then the second's files.
+    let repo = s.files.join("repository");
+    std::fs::create_dir(&repo).unwrap();
+    for dir in [first, publish.join("metadata")] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), repo.join(e.file_name())).unwrap();
+        }
+    }
+    for project in ["flask", "requests", "sampleproject"] {
+        let (fetched, err) = s.client_fetch(&repo, &rc2, project, false);
+        assert!(fetched, "{project}: {err}");
+    }
+    // Without the unchanged shard the client cannot reach its projects.
+    std::fs::remove_file(repo.join("1.claimed.r.json")).unwrap();
+    let (fetched, _) = s.client_fetch(&repo, &rc2, "requests", false);
+    assert!(!fetched, "requests resolved without its shard");
+}

@@ -7,10 +7,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::promotion::{ok, path_str, py, setup};
 use common::{ceremony, refused, workspace_snapshot as snapshot};
 use serde_json::Value;
-
-use common::promotion::{ok, path_str, py, setup};
 
 const PROJECTS: [&str; 12] = [
     "foo", "foo-bar", "foo-bar2", "foo-1", "foo1", "django", "django-rest", "zope-interface", "a", "a-1", "requests", "numpy",

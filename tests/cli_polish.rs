@@ -257,6 +257,61 @@ fn holder_completion_offers_no_file_names() {
     assert!(zsh.lines().filter(|l| l.contains("'--out=")).all(|l| l.contains("_files")));
 }
 
+/// Bash completes holder flags with the registered holders of the workspace the line names
+/// (or none, quietly, where there is no workspace), and other flags as clap does.
+#[test]
+fn bash_completes_registered_holders() {
+    let ws = staged_root();
+    let alice = pass(&ws.files, "alice");
+    ok(&ws.dir, &["key", "new", "passphrase", "--holder", "alice", "--for", "claimed", "--passphrase-file", &alice]);
+    let script = ws.files.join("ceremony.bash");
+    let out = Command::new(env!("CARGO_BIN_EXE_ceremony")).args(["generate", "completions", "bash"]).output().unwrap();
+    std::fs::write(&script, &out.stdout).unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let driver = r#"
+source "$1"; ws="$2"
+line() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+    _ceremony_holders ceremony "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
+    echo "[${COMPREPLY[*]}]"; }
+line ceremony --workspace "$ws" sign --holder ""
+line ceremony --workspace="$ws" sign --holder al
+line ceremony --workspace "$ws" root init --root alice,b
+line ceremony --workspace "$ws" targets init --claimed ""
+line ceremony sign --holder ""
+CEREMONY_WORKSPACE="$ws" line ceremony signature export --holder c
+line ceremony --workspace = "$ws" sign --holder = b
+line ceremony --workspace "$ws" generate completions ba
+"#;
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_ceremony")).parent().unwrap();
+    let out = Command::new("bash")
+        .args(["-c", driver, "driver"])
+        .arg(&script)
+        .arg(&ws.dir)
+        .current_dir(empty.path())
+        .env("PATH", format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default()))
+        .env_remove("CEREMONY_WORKSPACE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let all = "alice alice.claimed bob carol online";
+    let want = [
+        format!("[{all}]"),
+        "[alice alice.claimed]".to_string(),
+        "[alice,bob]".to_string(),
+        format!("[{all}]"),
+        // No workspace here: nothing offered, no file names either, and nothing written.
+        "[]".to_string(),
+        "[carol]".to_string(),
+        "[bob]".to_string(),
+        "[bash]".to_string(),
+    ];
+    assert_eq!(text.lines().collect::<Vec<_>>(), want, "{text}{stderr}");
+    assert!(!stderr.contains("ceremony"), "{stderr}");
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
+}
+
 #[test]
 fn status_opens_with_a_summary_and_says_thresholds_plainly() {
     let ws = staged_root();

@@ -6,7 +6,7 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::{print_json, Refusal};
-use crate::bundle::{read_bundle, verify_bundle, Bundle, BundleReport, FileReport, Limits};
+use crate::bundle::{read_bundle, verify_bundle, Bundle, BundleReport, FileReport, Limits, NotCarried};
 use crate::bundle_extract::{extract_verified, ExtractError};
 use crate::metadata::{Metadata, RoleType};
 
@@ -111,6 +111,20 @@ fn file_line(f: &FileReport) -> String {
     line
 }
 
+/// At PyPI scale an index delegates to thousands of shards: name a few, count the rest.
+fn not_carried_line(d: &NotCarried) -> String {
+    const SHOWN: usize = 8;
+    let mut names = d.roles.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if d.roles.len() > SHOWN {
+        names.push_str(&format!(" and {} more", d.roles.len() - SHOWN));
+    }
+    format!(
+        "{} delegates to {} role(s) this bundle does not carry ({names}); the repository keeps serving them as published (online roles, and offline ones this ceremony did not change)\n",
+        d.delegated_by,
+        d.roles.len()
+    )
+}
+
 fn report_text(r: &BundleReport) -> String {
     let mut out = format!("Bundle written by {}; trusting root version {}.\n", r.tool, r.trusted_root_version);
     for p in &r.problems {
@@ -118,6 +132,9 @@ fn report_text(r: &BundleReport) -> String {
     }
     for f in &r.files {
         out.push_str(&file_line(f));
+    }
+    for d in &r.not_carried {
+        out.push_str(&not_carried_line(d));
     }
     match (&r.transcript.records, &r.transcript.head) {
         (Some(n), Some(h)) => out.push_str(&format!(

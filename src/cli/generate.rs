@@ -126,6 +126,40 @@ fn roff_text(text: &str) -> String {
     }
 }
 
+/// Appended to clap's bash script: flags that name holders complete the workspace's
+/// registered holders (`key list --names`, in the workspace the line names), after the last
+/// comma of a list; clap alone would offer nothing there, or file names. With no workspace,
+/// nothing is offered and nothing is printed.
+const BASH_HOLDERS: &str = r#"
+_ceremony_holders() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
+    # bash splits --holder=al into --holder, =, al
+    if [[ "$prev" == "=" && $COMP_CWORD -ge 2 ]]; then prev="${COMP_WORDS[COMP_CWORD-2]}"; fi
+    case "$prev" in
+        --holder|--root|--targets|--add-root|--remove-root|--snapshot|--timestamp|--claimed|--online) ;;
+        *) _ceremony "$@"; return ;;
+    esac
+    local ws=() i
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case "${COMP_WORDS[i]}" in
+            --workspace)
+                if [[ "${COMP_WORDS[i+1]}" == "=" ]]; then ws=(--workspace "${COMP_WORDS[i+2]}")
+                else ws=(--workspace "${COMP_WORDS[i+1]}"); fi ;;
+            --workspace=*) ws=("${COMP_WORDS[i]}") ;;
+        esac
+    done
+    local names head="" word="$cur"
+    names="$("${COMP_WORDS[0]}" "${ws[@]}" key list --names 2>/dev/null </dev/null)" || names=""
+    if [[ "$cur" == *,* ]]; then head="${cur%,*},"; word="${cur##*,}"; fi
+    local IFS=$'
+'
+    COMPREPLY=($(compgen -P "$head" -W "$names" -- "$word"))
+    if [[ ${#COMPREPLY[@]} -eq 0 ]]; then COMPREPLY=("$cur"); fi
+    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then compopt -o nospace; fi
+}
+complete -F _ceremony_holders -o nosort -o bashdefault -o default ceremony 2>/dev/null     || complete -F _ceremony_holders -o bashdefault -o default ceremony
+"#;
+
 pub(super) fn generate(global: &Global, what: GenerateCommand) -> Result<(), Refusal> {
     match what {
         GenerateCommand::Man { out } => write_man(global, &out),
@@ -134,6 +168,9 @@ pub(super) fn generate(global: &Global, what: GenerateCommand) -> Result<(), Ref
             let mut cmd = Cli::command();
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut cmd, "ceremony", &mut script);
+            if shell == clap_complete::Shell::Bash {
+                script.extend_from_slice(BASH_HOLDERS.as_bytes());
+            }
             let mut out = std::io::stdout().lock();
             // A reader that went away (`| head`) is not an error worth a message.
             let _ = out.write_all(&script).and_then(|()| out.flush());

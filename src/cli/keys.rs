@@ -232,9 +232,17 @@ fn holder_json(h: &Holder) -> serde_json::Value {
     })
 }
 
-pub(super) fn list(global: &Global) -> Result<(), Refusal> {
+pub(super) fn list(global: &Global, names_only: bool) -> Result<(), Refusal> {
     let ws = open(global)?;
     let holders = ws.holders().map_err(refuse)?;
+    if names_only {
+        let mut names: Vec<&str> = holders.iter().map(|h| h.name.as_str()).collect();
+        names.sort_unstable();
+        for name in names {
+            println!("{name}");
+        }
+        return Ok(());
+    }
     if global.json {
         print_json(&serde_json::Value::Array(holders.iter().map(holder_json).collect()));
         return Ok(());

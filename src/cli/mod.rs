@@ -228,7 +228,11 @@ pub enum KeyCommand {
         file: PathBuf,
     },
     /// List holders, key ids, key types and where each private key lives.
-    List,
+    List {
+        /// Only the holder names, one a line (the bash completion of holder flags asks this).
+        #[arg(long, hide = true)]
+        names: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -666,7 +670,7 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
             },
         ),
         Command::Key(KeyCommand::Import { holder, for_role, file }) => keys::import(&global, &record(&holder, for_role), &file),
-        Command::Key(KeyCommand::List) => keys::list(&global),
+        Command::Key(KeyCommand::List { names }) => keys::list(&global, names),
         Command::Root(RootCommand::Init {
             root,
             root_threshold,

@@ -51,7 +51,10 @@ pub mod tokens;
 /// The real binary on a pseudo-terminal, for prompts and confirmations.
 pub mod pty;
 
-/// The PEP 480 setup of the promotion tests.
+/// The command blocks of the Markdown docs (tests/doc_blocks.rs).
+pub mod doc_blocks;
+
+/// A workspace ready for PEP 480 promotions, and python-tuf around it.
 pub mod promotion;
 
 /// Runs the `ceremony` binary on workspace `ws` with no standard input, as CI does.
