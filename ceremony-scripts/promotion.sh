@@ -44,7 +44,7 @@ else
     rb_review
     rb_check "the batch on screen (new projects, developer key changes, anything skipped) is what the online side announced"
 
-    rb_step "the holders sign every claimed file"
+    rb_step "the claimed holders sign the new claimed index (the shards it pins are sealed by one-time keys)"
     rb_sign_round "${signers[@]}"
 fi
 

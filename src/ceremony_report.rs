@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::ceremonies::{self, Ceremony, BUNDLE_WRITTEN};
 use crate::datetime::format_expires;
 use crate::holder::person_of;
-use crate::report::{decode_digest, escape, hex_id, time_cell, transcript_table, SignedDigest, CSS};
+use crate::report::{escape, hex_id, time_cell, transcript_table, SignedDigest, CSS};
 use crate::transcript::{Head, Record};
 use crate::workspace::{Workspace, WorkspaceError};
 
@@ -102,9 +102,10 @@ pub struct CeremonyReport {
     pub workspace: String,
 }
 
-/// The words a signer read for a digest: the words `sign` shows for the same SHA-256.
-fn words_read(digest_hex: &str) -> Vec<&'static str> {
-    decode_digest(digest_hex).map(|d| crate::review::digest_words(&d)).unwrap_or_default()
+/// The words a signer read for a digest: `sign` shows [`crate::role_digest::role_digest`] of
+/// the staged role, and this is the same function over the digest the transcript recorded.
+fn words_read(role: &str, version: u64, digest_hex: &str) -> Vec<&'static str> {
+    crate::role_digest::recorded_role_digest(role, version, digest_hex).map(|d| d.words).unwrap_or_default()
 }
 
 /// Which ceremony: `None` for the latest.
@@ -223,7 +224,7 @@ impl CeremonyReport {
                     holder: r.action.holder.clone().unwrap_or_default(),
                     role: r.action.role.clone().unwrap_or_default(),
                     version: r.action.version,
-                    words: words_read(&digest),
+                    words: words_read(r.action.role.as_deref().unwrap_or_default(), r.action.version.unwrap_or_default(), &digest),
                     digest,
                     device: r.action.device.clone().unwrap_or_default(),
                 })
