@@ -18,7 +18,7 @@ use ceremony::build::{RoleSpec, RootSpec};
 use ceremony::key::{Algorithm, Key};
 use ceremony::secret::SecretBytes;
 use ceremony::signer::pkcs11::Pkcs11Signer;
-use ceremony::signer::yubikey::{management_key, YubikeySigner};
+use ceremony::signer::yubikey::{TouchPolicyName, YubikeySigner};
 use ceremony::signer::{Signer, SoftwareSigner};
 use fs4::FileExt;
 
@@ -63,8 +63,9 @@ fn main() {
     or_exit(FileExt::lock(&lock));
     let serial: Option<u32> = env("CEREMONY_TEST_PIV_SERIAL").parse().ok();
     let piv_pin = SecretBytes::from(env("CEREMONY_TEST_PIV_PIN").as_str());
-    let mgm = or_exit(management_key(None));
-    let piv = or_exit(YubikeySigner::generate(serial, "9d", &piv_pin, mgm, "ceremony token_sign bench", &|| {}));
+    // The software card keeps the PIV default management key (None: the default, since the
+    // card stores no PIN-protected one).
+    let piv = or_exit(YubikeySigner::generate(serial, "9d", &piv_pin, None, TouchPolicyName::Always, "ceremony token_sign bench", &|| {}));
 
     let message = realistic_root(&[hsm_p256.public_key(), hsm_ed25519.public_key(), piv.public_key()]);
     println!("message: canonical bytes of a root with 7 keys, {} bytes", message.len());
