@@ -18,6 +18,9 @@ use crate::workspace::{Workspace, WorkspaceError, WorkspaceLock};
 
 /// The transcript action of `ceremony begin`.
 pub const BEGIN: &str = "ceremony-begin";
+/// The record of people who joined an open ceremony after it began (`ceremony begin` run
+/// again with the same purpose and place and more attendees, as a resumed runbook does).
+pub const JOIN: &str = "ceremony-join";
 /// The transcript action of `ceremony end`.
 pub const END: &str = "ceremony-end";
 /// The record `bundle export` adds after its bundle is written, with the bundle's SHA-256.
@@ -48,7 +51,7 @@ pub enum CeremonyError {
     #[error("{count} {what}s were given; at most {max} fit on the printed record")]
     TooMany { what: &'static str, count: usize, max: usize },
     #[error(
-        "ceremony {number} ({purpose}) is open since {since}; end it with `ceremony end --bag NUMBER` before beginning another, or begin again with the same purpose, place and attendees to continue it"
+        "ceremony {number} ({purpose}) is open since {since}; end it with `ceremony end --bag NUMBER` before beginning another, or begin again with the same purpose and place to continue it"
     )]
     AlreadyOpen { number: usize, purpose: String, since: String },
     #[error("no ceremony is open; `ceremony begin --purpose TEXT --place TEXT` opens one")]
@@ -76,6 +79,19 @@ impl Ceremony {
     /// What `ceremony begin` recorded.
     pub fn opening<'r>(&self, records: &'r [Record]) -> Option<&'r CeremonyFacts> {
         self.begin.and_then(|i| records.get(i)).and_then(|r| r.action.ceremony.as_ref())
+    }
+
+    /// Everyone recorded as present: the attendees `begin` named, then those who joined.
+    pub fn attendees(&self, records: &[Record]) -> Vec<String> {
+        let mut out: Vec<String> = self.opening(records).map(|f| f.attendees.clone()).unwrap_or_default();
+        for r in records.get(self.records.clone()).unwrap_or_default().iter().filter(|r| r.action.action == JOIN) {
+            for name in r.action.ceremony.as_ref().map_or(&[][..], |f| &f.attendees) {
+                if !out.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+                    out.push(name.clone());
+                }
+            }
+        }
+        out
     }
 
     /// The bag numbers `ceremony end` recorded.
@@ -170,7 +186,8 @@ pub struct Opening {
 pub enum Begun {
     Opened(usize),
     /// The same ceremony was already open (a runbook run again): nothing was recorded.
-    Continued(usize),
+    /// The open ceremony goes on; `joined` are the attendees it did not have yet.
+    Continued { number: usize, joined: Vec<String> },
 }
 
 /// The ceremony still open with a `begin` record, if any.
@@ -188,8 +205,18 @@ pub fn begin(ws: &Workspace, lock: &WorkspaceLock, opening: &Opening, sys: &Path
     let all = split(&records);
     if let Some(open) = open_ceremony(&all) {
         let had = open.opening(&records).cloned().unwrap_or_default();
-        if had.purpose.as_deref() == Some(purpose.as_str()) && had.place.as_deref() == Some(place.as_str()) && had.attendees == attendees {
-            return Ok(Begun::Continued(open.number));
+        if had.purpose.as_deref() == Some(purpose.as_str()) && had.place.as_deref() == Some(place.as_str()) {
+            let present = open.attendees(&records);
+            let joined: Vec<String> =
+                attendees.into_iter().filter(|a| !present.iter().any(|p| p.eq_ignore_ascii_case(a))).collect();
+            if !joined.is_empty() {
+                check_list("attendee name", &[present.clone(), joined.clone()].concat(), MAX_NAME, MAX_ATTENDEES)?;
+                let facts = CeremonyFacts { attendees: joined.clone(), ..CeremonyFacts::default() };
+                let mut tx = ws.begin(lock)?;
+                tx.record(Action { action: JOIN.into(), ceremony: Some(facts), ..Action::default() })?;
+                tx.commit()?;
+            }
+            return Ok(Begun::Continued { number: open.number, joined });
         }
         let since = open.begin.and_then(|i| records.get(i)).map(|r| r.time.clone()).unwrap_or_default();
         return Err(CeremonyError::AlreadyOpen { number: open.number, purpose: had.purpose.unwrap_or_default(), since });

@@ -526,16 +526,25 @@ fn begin_and_end_check_their_texts_and_resume() {
     ok(&ws, &begin);
     // A runbook run again continues the open ceremony; a different one is refused.
     assert!(ok(&ws, &begin).contains("continues"));
+    // Run again with someone who arrived late: the ceremony goes on and records them once.
+    let later = ["begin", "--purpose", "Bootstrap", "--place", "Room 1", "--attendee", "alice", "--attendee", "Dana"];
+    assert!(ok(&ws, &later).contains("records Dana as present too"));
+    assert!(ok(&ws, &later).contains("it continues."));
     assert!(refused(&["begin", "--purpose", "Another", "--place", "Room 1"], 1).contains("ceremony 1 (Bootstrap) is open"));
     assert!(refused(&["end", "--bag", "b\u{7}"], 2).contains("U+0007"));
     ok(&ws, &["end", "--bag", "TEB-1"]);
     assert!(ok(&ws, &["end", "--bag", "TEB-1"]).contains("already ended"));
+    let html = tmp.path().join("one.html");
+    ok(&ws, &["report", "--out", html.to_str().unwrap()]);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("Attendees: alice; Dana"), "the late attendee is on the record once");
     let log: Value = serde_json::from_str(&ok(&ws, &["log", "show", "--json"])).unwrap();
     let actions: Vec<&str> = log.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["init", "ceremony-begin", "ceremony-end"]);
+    assert_eq!(actions, ["init", "ceremony-begin", "ceremony-join", "ceremony-end"]);
     let begun = &log[1]["ceremony"];
     assert_eq!(begun["purpose"], "Bootstrap");
     assert_eq!(begun["binary_sha256"].as_str().unwrap().len(), 64);
     assert!(begun["preflight"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("binary")), "{begun}");
-    assert_eq!(log[2]["ceremony"]["bags"], json!(["TEB-1"]));
+    assert_eq!(log[2]["ceremony"]["attendees"], json!(["Dana"]));
+    assert_eq!(log[3]["ceremony"]["bags"], json!(["TEB-1"]));
 }

@@ -34,14 +34,16 @@ pub(super) fn begin(global: &Global, purpose: String, place: String, attendees: 
     let lock = ws.lock().map_err(refuse)?;
     let opening = Opening { purpose, place, attendees };
     let begun = ceremonies::begin(&ws, &lock, &opening, Path::new("/sys"), OffsetDateTime::now_utc()).map_err(refuse_ceremony)?;
-    let (number, continued) = match begun {
-        Begun::Opened(n) => (n, false),
-        Begun::Continued(n) => (n, true),
+    let (number, continued, joined) = match begun {
+        Begun::Opened(n) => (n, false, Vec::new()),
+        Begun::Continued { number, joined } => (number, true, joined),
     };
     if global.json {
-        print_json(&serde_json::json!({"ceremony": number, "continued": continued}));
+        print_json(&serde_json::json!({"ceremony": number, "continued": continued, "joined": joined}));
+    } else if continued && joined.is_empty() {
+        println!("Ceremony {number} is already open with this purpose and place; it continues.");
     } else if continued {
-        println!("Ceremony {number} is already open with this purpose, place and attendees; it continues.");
+        println!("Ceremony {number} is already open with this purpose and place; it continues, and records {} as present too.", joined.join(", "));
     } else {
         println!(
             "Began ceremony {number}; the purpose, place, attendees, this binary's SHA-256 and the preflight are in the transcript. \
