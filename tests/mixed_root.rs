@@ -114,7 +114,7 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     assert_eq!(by_holder("piv")["scheme"], "ecdsa-sha2-nistp256");
     assert_eq!(by_holder("piv")["source"]["kind"], "yubikey");
     assert_eq!(by_holder("piv")["attestation"], "none", "the software card offers no attestation");
-    assert!(stdout(&ok(&ws, &["key", "list"])).contains("slot 9d (attestation: none)"));
+    assert!(stdout(&ok(&ws, &["key", "list"])).contains("slot 9d, touch policy always (attestation: none)"));
     assert_eq!(by_holder("hsm-p256")["scheme"], "ecdsa-sha2-nistp256");
     assert_eq!(by_holder("hsm-p256")["source"]["kind"], "pkcs11");
     assert_eq!(by_holder("hsm-ed25519")["scheme"], "ed25519");
