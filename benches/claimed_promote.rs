@@ -21,11 +21,11 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ceremony::claimed::{self, Index, ShardProjects};
+use ceremony::claimed::{self, ShardProjects};
 use ceremony::holder::{Holder, KeySource};
 use ceremony::key::{Algorithm, Key};
 use ceremony::metadata::Metadata;
-use ceremony::pep480::{self, Project, TargetsPlan};
+use ceremony::pep480::{Project, TargetsPlan};
 use ceremony::propose::{self, RolePlan, RootPlan};
 use ceremony::secret::SecretBytes;
 use ceremony::signer::passphrase::{PassphraseSigner, Profile};
@@ -121,7 +121,7 @@ fn bootstrap(dir: &Path, online: &SoftwareSigner) -> Workspace {
     };
     propose::root_init(&ws, &lock, &plan).expect("root");
     let tp = TargetsPlan { claimed: claimed_keys, claimed_threshold: 2, online: online.public_key().clone(), expires };
-    pep480::targets_init(&ws, &lock, &tp).expect("targets");
+    ceremony::propose::targets_init(&ws, &lock, &tp).expect("targets");
     drop(lock);
     sign_and_export(&ws, &dir.with_extension("bootstrap.tar"));
     ws
@@ -159,7 +159,7 @@ fn recently_claimed(names: &[String], keys: &[Key], online: &SoftwareSigner, ver
 fn seed_claimed(ws: &Workspace, n: usize) {
     let keys = dev_keys(20_000);
     let all = names(n, 7);
-    let mut index = Index::load(ws).expect("index");
+    let mut index = ceremony::claimed_state::load_index(ws).expect("index");
     let mut by_leaf: std::collections::BTreeMap<String, ShardProjects> = Default::default();
     for (i, name) in all.iter().enumerate() {
         let key = ceremony::project::shard_key(name);
@@ -196,10 +196,10 @@ fn run_step(dir: &Path, step: &str) {
     let mut files = 0;
     match step {
         "promote" => {
-            let source = pep480::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
-            let req = claimed::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
-            let (promotion, staged) = claimed::plan_promotion(&ws, &req).expect("plan");
-            claimed::stage_promotion(&ws, &lock, &promotion, &staged).expect("stage");
+            let source = ceremony::recently_claimed::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
+            let req = ceremony::promotion::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
+            let (promotion, staged) = ceremony::promotion::plan_promotion(&ws, &req).expect("plan");
+            ceremony::promotion::stage_promotion(&ws, &lock, &promotion, &staged).expect("stage");
             files = promotion.files.len();
         }
         "export" => {
@@ -253,13 +253,13 @@ fn run_core(dir: &Path) {
     let start = Instant::now();
     let mut phases = Phases::new(start);
     let now = OffsetDateTime::now_utc();
-    let source = pep480::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
+    let source = ceremony::recently_claimed::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
     phases.mark("read and verify recently-claimed");
-    let req = claimed::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
-    let (_, mut staged) = claimed::plan_promotion(&ws, &req).expect("plan");
+    let req = ceremony::promotion::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
+    let (_, mut staged) = ceremony::promotion::plan_promotion(&ws, &req).expect("plan");
     phases.mark("validate and build claimed");
     let sigs = ceremony::par::map(&staged, |(role, md)| {
-        let holders_sign = role == pep480::CLAIMED;
+        let holders_sign = role == ceremony::roles::CLAIMED;
         signers.iter().filter(|_| holders_sign).map(|s| s.sign(&md.signed_bytes()).expect("sign")).collect::<Vec<_>>()
     });
     phases.mark("two signatures on the index, each checked");

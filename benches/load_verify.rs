@@ -16,7 +16,8 @@ use std::time::Instant;
 use ceremony::key::Algorithm;
 use ceremony::metadata::Metadata;
 use ceremony::signer::{Signer, SoftwareSigner};
-use ceremony::verify::{check_threshold, Delegation};
+use ceremony::metadata::Delegation;
+use ceremony::verify::check_threshold;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 

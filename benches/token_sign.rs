@@ -18,7 +18,8 @@ use ceremony::build::{RoleSpec, RootSpec};
 use ceremony::key::{Algorithm, Key};
 use ceremony::secret::SecretBytes;
 use ceremony::signer::pkcs11::Pkcs11Signer;
-use ceremony::signer::yubikey::{TouchPolicyName, YubikeySigner};
+use ceremony::signer::yubikey::YubikeySigner;
+use ceremony::holder::TouchPolicyName;
 use ceremony::signer::{Signer, SoftwareSigner};
 use fs4::FileExt;
 

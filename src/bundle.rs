@@ -21,6 +21,7 @@ use crate::canonical;
 use crate::chain::{verify_root_chain, ChainReport, Step};
 use crate::datetime::format_expires;
 use crate::metadata::{Metadata, RoleType, Targets};
+use crate::metadata::is_sane_role_name;
 use crate::transcript;
 use crate::verify::{check_threshold, verify_delegate, ThresholdReport};
 
@@ -34,9 +35,6 @@ pub const MANIFEST: &str = "manifest.json";
 pub const TRANSCRIPT: &str = "transcript.jsonl";
 /// The folder metadata members live in.
 pub const METADATA_DIR: &str = "metadata/";
-/// The longest role name a bundle member may carry (keeps every name inside ustar's
-/// 100-byte name field: `metadata/` + 20 digits + `.` + role + `.json`).
-pub const MAX_ROLE_NAME: usize = 64;
 /// How many zero bytes may follow the end-of-archive marker (tar writers pad to their
 /// record size; 1 MiB covers every blocking factor in use).
 const MAX_TRAILING_ZEROS: u64 = 1 << 20;
@@ -214,16 +212,6 @@ pub enum MemberName {
     Manifest,
     Transcript,
     Metadata { version: u64, role: String },
-}
-
-/// True for a role name a bundle file name may carry: 1 to [`MAX_ROLE_NAME`] bytes of
-/// ASCII letters, digits, `.`, `_` and `-`, beginning with a letter or digit.
-pub fn is_sane_role_name(role: &str) -> bool {
-    let b = role.as_bytes();
-    !b.is_empty()
-        && b.len() <= MAX_ROLE_NAME
-        && b[0].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
 }
 
 /// Classifies a member name, refusing every unsafe or unexpected one.
@@ -1282,13 +1270,13 @@ mod tests {
         ] {
             assert!(matches!(parse_member_name(bad.as_bytes()), Err(BundleError::UnexpectedName(_))), "{bad}");
         }
-        let long = format!("metadata/1.{}.json", "a".repeat(MAX_ROLE_NAME + 1));
+        let long = format!("metadata/1.{}.json", "a".repeat(crate::metadata::MAX_ROLE_NAME + 1));
         assert!(parse_member_name(long.as_bytes()).is_err());
     }
 
     #[test]
     fn longest_names_fit_a_ustar_header() {
-        let path = metadata_path(&"r".repeat(MAX_ROLE_NAME), u64::MAX);
+        let path = metadata_path(&"r".repeat(crate::metadata::MAX_ROLE_NAME), u64::MAX);
         assert!(parse_member_name(path.as_bytes()).is_ok());
         assert!(header(&path, 1).is_ok());
     }

@@ -14,22 +14,19 @@
 //! index; every promotion stages a new index version, since every shard it touches changes
 //! key.
 
-use rayon::slice::ParallelSliceMut;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
-use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::canonical;
 use crate::datetime::format_expires;
-use crate::jsonview::{JsonStr, SortedMap};
 use crate::key::{Algorithm, Key};
-use crate::metadata::{Metadata, Signature, SPEC_VERSION};
-use crate::pep480::{self, Project, CLAIMED};
+use crate::metadata::{DelegatedRole, Delegations, Metadata, Signature, Targets, SPEC_VERSION};
+use crate::pep480::{self, Project};
+use crate::roles::CLAIMED;
 use crate::project::{self, shard_key};
-use crate::staging::{self, refused, StageError};
-use crate::workspace::Workspace;
+use crate::layout::{refused, LayoutError};
 
 /// The default largest size of a shard's signed bytes (policy.json `claimed_shard_max_bytes`).
 /// A client fetches one shard per claimed project it installs, and python-tuf refuses a
@@ -83,31 +80,10 @@ pub struct Index {
     pub seals: BTreeMap<String, Seal>,
 }
 
-#[derive(Deserialize)]
-struct RawIndexRole<'a> {
-    #[serde(borrow)]
-    name: JsonStr<'a>,
-    #[serde(borrow)]
-    keyids: Vec<JsonStr<'a>>,
-    threshold: u64,
-    #[serde(default)]
-    terminating: bool,
-    #[serde(borrow, default)]
-    paths: Vec<JsonStr<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawIndexDelegations<'a> {
-    #[serde(borrow)]
-    keys: SortedMap<'a, &'a serde_json::value::RawValue>,
-    #[serde(borrow)]
-    roles: Vec<RawIndexRole<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawIndex<'a> {
-    #[serde(borrow)]
-    delegations: RawIndexDelegations<'a>,
+/// An index's delegations and its ordered roles; an index has both.
+fn index_delegations<'v, 'a>(view: &'v Targets<'a>) -> Option<(&'v Delegations<'a>, &'v [DelegatedRole<'a>])> {
+    let d = view.delegations.as_ref()?;
+    Some((d, d.roles.as_deref()?))
 }
 
 fn canonical_key(raw: &serde_json::value::RawValue) -> Vec<u8> {
@@ -115,35 +91,26 @@ fn canonical_key(raw: &serde_json::value::RawValue) -> Vec<u8> {
 }
 
 impl Index {
-    /// The effective index (staged, else trusted), or a new empty one, with the keys top-level
-    /// targets (staged, else trusted) delegates `claimed` to.
-    pub fn load(ws: &Workspace) -> Result<Index, StageError> {
-        let keys = holder_keys(ws)?;
-        match staging::effective(ws, CLAIMED)? {
-            Some(md) => Index::parse(&md, keys),
-            None => Ok(Index { version: None, keys, leaves: BTreeSet::new(), seals: BTreeMap::new() }),
-        }
-    }
-
     /// Reads an index; a shard counts as sealed when its delegation lists one key, at
     /// threshold 1, that no other delegation and none of the holders lists.
-    pub fn parse(md: &Metadata, keys: ClaimedKeys) -> Result<Index, StageError> {
-        let raw: RawIndex = serde_json::from_slice(md.signed_text())
-            .map_err(|e| refused(format!("claimed version {} is not a claimed index: {e}", md.version())))?;
+    pub fn parse(md: &Metadata, keys: ClaimedKeys) -> Result<Index, LayoutError> {
+        let not_index = |why: String| refused(format!("claimed version {} is not a claimed index: {why}", md.version()));
+        let view = md.targets().map_err(|e| not_index(e.to_string()))?;
+        let (delegations, roles) = index_delegations(&view).ok_or_else(|| not_index("it has no delegated roles".into()))?;
         let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
-        for r in &raw.delegations.roles {
+        for r in roles {
             for id in &r.keyids {
                 *uses.entry(&**id).or_default() += 1;
             }
         }
         let mut leaves = BTreeSet::new();
         let mut seals = BTreeMap::new();
-        for r in &raw.delegations.roles {
+        for r in roles {
             let key = shard_key_of(&r.name).ok_or_else(|| refused(format!("claimed delegates to {:?}, which is not a shard", r.name)))?;
             leaves.insert(key.to_string());
             let [id] = r.keyids.as_slice() else { continue };
             let exclusive = r.threshold == 1 && uses.get(&**id) == Some(&1) && !keys.keyids.iter().any(|k| k == &**id);
-            if let (true, Some(raw_key)) = (exclusive, raw.delegations.keys.get(id)) {
+            if let (true, Some(raw_key)) = (exclusive, delegations.keys.get(id)) {
                 seals.insert(key.to_string(), Seal { keyid: id.to_string(), key: canonical_key(raw_key) });
             }
         }
@@ -183,7 +150,7 @@ impl Index {
     }
 
     /// The index as canonical signed bytes: each shard delegated to its own seal.
-    pub fn to_signed(&self, version: u64, expires: OffsetDateTime) -> Result<Vec<u8>, StageError> {
+    pub fn to_signed(&self, version: u64, expires: OffsetDateTime) -> Result<Vec<u8>, LayoutError> {
         let mut roles = Vec::with_capacity(self.leaves.len() * 200);
         let mut keys = Vec::with_capacity(self.leaves.len());
         for (i, leaf) in self.leaves.iter().enumerate() {
@@ -202,15 +169,8 @@ impl Index {
     }
 }
 
-/// The keys top-level targets (staged, else trusted) delegates `claimed` to.
-pub fn holder_keys(ws: &Workspace) -> Result<ClaimedKeys, StageError> {
-    let targets = staging::effective(ws, "targets")?
-        .ok_or_else(|| refused("the workspace has no top-level targets; run `ceremony targets init` first"))?;
-    holder_keys_in(&targets)
-}
-
 /// The keys `targets` delegates `claimed` to.
-pub fn holder_keys_in(targets: &Metadata) -> Result<ClaimedKeys, StageError> {
+pub fn holder_keys_in(targets: &Metadata) -> Result<ClaimedKeys, LayoutError> {
     let view = targets.targets().map_err(|e| refused(format!("targets cannot be read: {e}")))?;
     let d = view.delegations.as_ref().and_then(|d| d.roles.as_ref().and_then(|r| r.iter().find(|r| r.name == CLAIMED)));
     let (Some(role), Some(delegations)) = (d, view.delegations.as_ref()) else {
@@ -228,9 +188,9 @@ pub fn holder_keys_in(targets: &Metadata) -> Result<ClaimedKeys, StageError> {
 /// Signs a shard's signed bytes with a fresh one-time Ed25519 key, checks the signature, and
 /// destroys the key (ed25519-dalek zeroizes it on drop). Returns the sealed shard and the
 /// key the index must pin.
-pub fn seal(signed: Vec<u8>) -> Result<(Metadata, Seal), StageError> {
+pub fn seal(signed: Vec<u8>) -> Result<(Metadata, Seal), LayoutError> {
     use ed25519_dalek::Signer as _;
-    let mut md = metadata(signed)?;
+    let mut md = to_metadata(signed)?;
     let (key, sig) = {
         let secret = ed25519_dalek::SigningKey::generate(&mut rand_core::OsRng);
         let key = Key::new(Algorithm::Ed25519, hex::encode(secret.verifying_key().as_bytes()));
@@ -273,7 +233,7 @@ fn targets_signed(keys: &[(String, Vec<u8>)], roles: &[u8], version: u64, expire
 /// (normalized names have `-` where keys have `_`), and a name that is a `-`-prefix of
 /// another keeps its place before it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ShardProjects(BTreeMap<String, Project>);
+pub struct ShardProjects(pub(crate) BTreeMap<String, Project>);
 
 impl ShardProjects {
     pub fn new() -> ShardProjects {
@@ -395,7 +355,7 @@ fn split_sorted(leaf: &str, keyed: &[(&str, &Project)], max: usize, out: &mut Ve
 }
 
 /// The projects of a shard file Ceremony wrote (its trusted or staged version).
-pub fn read_shard(md: &Metadata) -> Result<ShardProjects, StageError> {
+pub fn read_shard(md: &Metadata) -> Result<ShardProjects, LayoutError> {
     let list = pep480::read_projects_with(md, pep480::KeyCheck::Form)?;
     if let Some((name, problems)) = list.invalid.first() {
         return Err(refused(format!("the claimed shard holds an invalid delegation for {name}: {}", problems.join("; "))));
@@ -435,60 +395,24 @@ pub fn layout_problems(role: &str, md: &Metadata) -> Vec<String> {
     out
 }
 
-/// [`layout_problems`], and for the index also that no shard's seal key signs anything
-/// else: not the index (the claimed holders), not targets, not the online roles.
-pub fn staged_layout_problems(ws: &Workspace, role: &str, md: &Metadata) -> Result<Vec<String>, StageError> {
-    let mut out = layout_problems(role, md);
-    if role != CLAIMED {
-        return Ok(out);
-    }
-    let foreign = foreign_keys(ws)?;
-    let Ok(view) = md.targets() else { return Ok(out) };
-    for r in view.delegations.iter().flat_map(|d| d.roles.iter().flatten()) {
-        for (id, other) in r.keyids.iter().filter_map(|id| foreign.get(&**id).map(|other| (id, other))) {
-            out.push(format!(
-                "layout rule: claimed delegates {} to key {}, which also signs {other}; a shard's key must be its own one-time seal (`ceremony renew claimed` reseals every shard)",
-                r.name,
-                crate::key::short_keyid(id)
-            ));
-        }
-    }
-    Ok(out)
-}
-
-/// Keys of the roles a shard's seal must never be: every key top-level targets delegates to
-/// (the claimed holders, the online key) and root's targets keys, each with a role it signs.
-fn foreign_keys(ws: &Workspace) -> Result<BTreeMap<String, String>, StageError> {
-    let mut out = BTreeMap::new();
-    if let Some(root) = staging::effective(ws, "root")? {
-        if let Some(d) = root.root().ok().and_then(|r| r.delegation("targets")) {
-            out.extend(d.keys.iter().map(|(id, _)| (id.clone(), "targets".to_string())));
-        }
-    }
-    if let Some(targets) = staging::effective(ws, "targets")? {
-        let view = targets.targets().map_err(|e| refused(format!("targets cannot be read: {e}")))?;
-        for r in view.delegations.iter().flat_map(|d| d.roles.iter().flatten()) {
-            out.extend(r.keyids.iter().map(|id| (id.to_string(), r.name.to_string())));
-        }
-    }
-    Ok(out)
-}
-
 fn index_problems(md: &Metadata) -> Vec<String> {
-    let raw: RawIndex = match serde_json::from_slice(md.signed_text()) {
-        Ok(r) => r,
+    let view = match md.targets() {
+        Ok(v) => v,
         Err(e) => return vec![format!("layout rule: claimed is not a shard index: {e}")],
+    };
+    let Some((_, roles)) = index_delegations(&view) else {
+        return vec!["layout rule: claimed is not a shard index: it has no delegated roles".into()];
     };
     let mut out = Vec::new();
     let mut leaves: Vec<&str> = Vec::new();
     let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
-    for r in &raw.delegations.roles {
+    for r in roles {
         let Some(k) = shard_key_of(&r.name).filter(|k| k.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'))) else {
             out.push(format!("layout rule: claimed delegates to {:?}, which is not a shard name", r.name));
             continue;
         };
         leaves.push(k);
-        let given: Vec<&str> = r.paths.iter().map(|p| &**p).collect();
+        let given: Vec<&str> = r.paths.iter().flatten().map(|p| &**p).collect();
         if given != project::shard_paths(k) || r.terminating {
             out.push(format!("layout rule: claimed's delegation to {} does not have the shard's own patterns, non-terminating", r.name));
         }
@@ -513,197 +437,11 @@ fn index_problems(md: &Metadata) -> Vec<String> {
             out.push(format!("layout rule: shards claimed.{} and claimed.{} overlap", pair[0], pair[1]));
         }
     }
-    let sorted_by_name = raw.delegations.roles.windows(2).all(|w| *w[0].name < *w[1].name);
+    let sorted_by_name = roles.windows(2).all(|w| *w[0].name < *w[1].name);
     if !sorted_by_name {
         out.push("layout rule: claimed's shards are not in order".into());
     }
     out
-}
-
-/// What a promotion staged.
-#[derive(Debug, Clone, Default)]
-pub struct Promotion {
-    pub source_version: u64,
-    /// SHA-256 of the recently-claimed file, hex: kept so later promotions cannot roll back.
-    pub source_sha256: String,
-    /// Projects claimed for the first time.
-    pub new: Vec<String>,
-    /// Projects already claimed whose developer keys or threshold change.
-    pub rotated: Vec<String>,
-    /// Projects already claimed with the same keys: nothing to do.
-    pub unchanged: Vec<String>,
-    /// Invalid delegations left out (`--skip-invalid`), with their problems.
-    pub skipped: Vec<(String, Vec<String>)>,
-    /// Every file staged: (role, version, first version of a new role).
-    pub files: Vec<(String, u64, bool)>,
-    /// Pairs (A, B) of claimed projects where A's patterns also match B's older file names.
-    pub overlaps: Vec<(String, String)>,
-    /// Shards replaced by their children.
-    pub split: Vec<String>,
-    /// Shards signed by shared keys before seals existed, resealed by this promotion.
-    pub resealed: Vec<String>,
-}
-
-/// What to promote.
-pub struct PromoteRequest<'a> {
-    pub source: &'a pep480::VerifiedSource,
-    /// Only these projects (normalized names); all when empty.
-    pub only: &'a [String],
-    pub skip_invalid: bool,
-    pub expires: OffsetDateTime,
-    pub now: OffsetDateTime,
-}
-
-/// Loads shards on demand, the staged-in-this-batch versions first.
-struct Shards<'w> {
-    ws: &'w Workspace,
-    loaded: BTreeMap<String, (Option<u64>, ShardProjects)>,
-}
-
-impl Shards<'_> {
-    fn get(&mut self, leaf: &str) -> Result<&mut (Option<u64>, ShardProjects), StageError> {
-        if !self.loaded.contains_key(leaf) {
-            let role = shard_role(leaf);
-            let entry = match staging::trusted(self.ws, &role)? {
-                Some(md) => (Some(md.version()), read_shard(&md)?),
-                None => (None, ShardProjects::new()),
-            };
-            self.loaded.insert(leaf.to_string(), entry);
-        }
-        // Inserted just above when missing.
-        self.loaded.get_mut(leaf).ok_or_else(|| refused("internal error: a shard vanished"))
-    }
-}
-
-fn summarize_invalid(invalid: &[(String, Vec<String>)]) -> String {
-    let shown: Vec<String> = invalid.iter().take(10).map(|(n, p)| format!("{n} ({})", p.join("; "))).collect();
-    let more = invalid.len().saturating_sub(10);
-    let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
-    format!("{}{tail}", shown.join(", "))
-}
-
-/// Plans a promotion: which projects are new, rotated or unchanged, and the new versions of
-/// the index and the shards they fall in. Nothing is written.
-pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion, Vec<(String, Metadata)>), StageError> {
-    refuse_staged_claimed(ws, "a promotion")?;
-    let source = req.source.metadata();
-    let mut list = pep480::read_projects(source)?;
-    if !req.only.is_empty() {
-        let known: BTreeSet<&str> = list.valid.iter().map(|p| p.name.as_str()).chain(list.invalid.iter().map(|(n, _)| n.as_str())).collect();
-        if let Some(missing) = req.only.iter().find(|n| !known.contains(n.as_str())) {
-            return Err(refused(format!("recently-claimed version {} does not delegate to {missing}", source.version())));
-        }
-        list.valid.retain(|p| req.only.contains(&p.name));
-        list.invalid.retain(|(n, _)| req.only.contains(n));
-    }
-    if !list.invalid.is_empty() && !req.skip_invalid {
-        return Err(refused(format!(
-            "{} project delegation(s) in recently-claimed are invalid, so the whole batch is refused: {}; fix them online or pass --skip-invalid",
-            list.invalid.len(),
-            summarize_invalid(&list.invalid)
-        )));
-    }
-    let record = req.source.record();
-    let mut promotion = Promotion {
-        source_version: record.version,
-        source_sha256: record.sha256.clone(),
-        skipped: list.invalid,
-        ..Promotion::default()
-    };
-    let mut index = Index::load(ws)?;
-    // Shards an older Ceremony signed with the holders' keys are resealed now: until then
-    // they stay interchangeable with each other and with the index. (Taken before this
-    // batch places new leaves, which have no seal yet either.)
-    let unsealed: Vec<String> = index.unsealed().cloned().collect();
-    let mut shards = Shards { ws, loaded: BTreeMap::new() };
-    let mut touched: BTreeSet<String> = BTreeSet::new();
-    // Keys made on every core and sorted, so the projects of each shard come as one run and
-    // only the first of a run searches the index. Leaves are prefix-free: a leaf that is a
-    // prefix of a key is that key's leaf, whatever leaves are added later.
-    let mut keyed = crate::par::map_owned(list.valid, |p| (shard_key(&p.name), p));
-    keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut keyed = keyed.into_iter().peekable();
-    while let Some((key, p)) = keyed.next() {
-        let leaf = index.place(&key);
-        let mut run = vec![(key, p)];
-        while let Some(next) = keyed.next_if(|(k, _)| k.starts_with(leaf.as_str())) {
-            run.push(next);
-        }
-        let (_, projects) = shards.get(&leaf)?;
-        if projects.is_empty() {
-            // A new or empty shard: the run, already in key order, is built in one pass.
-            promotion.new.extend(run.iter().map(|(_, p)| p.name.clone()));
-            projects.0 = run.into_iter().collect();
-            touched.insert(leaf);
-            continue;
-        }
-        let mut changed = false;
-        for (key, p) in run {
-            match projects.0.get(&key) {
-                Some(old) if old.same_keys(&p) => {
-                    promotion.unchanged.push(p.name);
-                    continue;
-                }
-                Some(_) => promotion.rotated.push(p.name.clone()),
-                None => promotion.new.push(p.name.clone()),
-            }
-            projects.0.insert(key, p);
-            changed = true;
-        }
-        if changed {
-            touched.insert(leaf);
-        }
-    }
-    for leaf in unsealed {
-        shards.get(&leaf)?;
-        promotion.resealed.push(shard_role(&leaf));
-        touched.insert(leaf);
-    }
-    // Reported in name order, as before the projects were sorted by key.
-    promotion.new.par_sort_unstable();
-    promotion.rotated.sort_unstable();
-    promotion.unchanged.sort_unstable();
-    let max = crate::policy::claimed_shard_max_bytes(ws)?;
-    let mut planned: Vec<(String, u64, ShardProjects)> = Vec::new();
-    let mut grown = Vec::with_capacity(touched.len());
-    for leaf in touched {
-        let (version, projects) = shards.loaded.remove(&leaf).ok_or_else(|| refused("internal error: a shard vanished"))?;
-        grown.push((leaf, version, projects));
-    }
-    let split_up = crate::par::map_owned(grown, |(leaf, version, projects)| {
-        let parts = split(&leaf, projects, max);
-        (leaf, version, parts)
-    });
-    for (leaf, version, parts) in split_up {
-        if parts.len() > 1 || parts[0].0 != leaf {
-            index.leaves.remove(&leaf);
-            index.seals.remove(&leaf);
-            promotion.split.push(leaf.clone());
-        }
-        for (key, projects) in parts {
-            index.leaves.insert(key.clone());
-            let v = if key == leaf { version.map_or(1, |v| v + 1) } else { 1 };
-            promotion.files.push((shard_role(&key), v, v == 1));
-            planned.push((key, v, projects));
-        }
-    }
-    let built = build_shards(&planned, req.expires)?;
-    let mut staged = Vec::with_capacity(built.len() + 1);
-    for ((key, v, projects), (md, seal)) in planned.into_iter().zip(built) {
-        staged.push((shard_role(&key), md));
-        index.seals.insert(key.clone(), seal);
-        shards.loaded.insert(key, (Some(v), projects));
-    }
-    // Every shard staged has a new key, so the index always changes with them.
-    if !staged.is_empty() {
-        let v = staging::trusted(ws, CLAIMED)?.map_or(1, |t| t.version() + 1);
-        let md = metadata(index.to_signed(v, req.expires)?)?;
-        promotion.files.insert(0, (CLAIMED.to_string(), v, v == 1));
-        staged.insert(0, (CLAIMED.to_string(), md));
-    }
-    let batch: Vec<&String> = promotion.new.iter().chain(&promotion.rotated).collect();
-    promotion.overlaps = overlaps(&index, &mut shards, &batch)?;
-    Ok((promotion, staged))
 }
 
 /// The refusal for a staged shard whose seal no longer verifies.
@@ -713,157 +451,8 @@ pub fn tampered_shard(role: &str) -> String {
     )
 }
 
-/// Encodes, checks and seals every planned shard, on every core.
-fn build_shards(planned: &[(String, u64, ShardProjects)], expires: OffsetDateTime) -> Result<Vec<(Metadata, Seal)>, StageError> {
-    crate::par::map(planned, |(_, v, ps)| seal(shard_signed(ps, *v, expires))).into_iter().collect()
-}
-
-/// Refuses while claimed files are staged, except an index staged alone (by a re-key or
-/// `renew claimed` of an index without shards): `what` replaces it, and its holders sign
-/// the new version instead.
-pub(crate) fn refuse_staged_claimed(ws: &Workspace, what: &str) -> Result<(), StageError> {
-    let staged: Vec<String> = staging::staged_roles(ws)?.into_iter().filter(|r| r == CLAIMED || shard_key_of(r).is_some()).collect();
-    let lone_index = staged.len() == 1 && staged[0] == CLAIMED && ws.read(pep480::STAGED_PROMOTION_RECORD)?.is_none();
-    match staged.first() {
-        Some(role) if !lone_index => Err(refused(format!(
-            "{what} cannot be staged: claimed files are already staged ({role}); export them with `bundle export` or drop them with `ceremony discard claimed`"
-        ))),
-        _ => Ok(()),
-    }
-}
-
-fn metadata(signed: Vec<u8>) -> Result<Metadata, StageError> {
+pub fn to_metadata(signed: Vec<u8>) -> Result<Metadata, LayoutError> {
     Metadata::from_signed(signed).map_err(|e| refused(format!("internal error: a claimed file is not valid metadata: {e}")))
-}
-
-/// [`overlaps`] for a batch already staged: `index` is the staged index and `staged` the
-/// projects of each staged shard by leaf; every other leaf is read from its trusted shard.
-pub(crate) fn staged_overlaps(
-    ws: &Workspace,
-    index: &Index,
-    staged: BTreeMap<String, ShardProjects>,
-    batch: &[&String],
-) -> Result<Vec<(String, String)>, StageError> {
-    let loaded = staged.into_iter().map(|(leaf, ps)| (leaf, (None, ps))).collect();
-    overlaps(index, &mut Shards { ws, loaded }, batch)
-}
-
-/// Pairs of claimed projects where the first's patterns reach the second's older file
-/// names, among pairs involving a project of `batch` (its new and changed projects).
-fn overlaps(index: &Index, shards: &mut Shards, batch: &[&String]) -> Result<Vec<(String, String)>, StageError> {
-    let mut out = Vec::new();
-    // Reused for every name: 100,000 names would otherwise make 500,000 small strings.
-    let mut probe = String::new();
-    for &name in batch {
-        let key = shard_key(name);
-        // Claimed projects whose name is a `-`-prefix of this one: their key is this key's
-        // prefix up to that `-`, then `-`.
-        for (i, _) in name.match_indices('-') {
-            let outer = &name[..i];
-            probe.clear();
-            probe.push_str(&key[..i]);
-            probe.push('-');
-            if let Some(leaf) = index.leaf_for(&probe) {
-                if shards.get(leaf)?.1 .0.contains_key(probe.as_str()) {
-                    out.push((outer.to_string(), name.clone()));
-                }
-            }
-        }
-        // Claimed projects named `this-...`: their keys start with this key's `_` form,
-        // in the leaves under that prefix or the one leaf above it.
-        probe.clear();
-        probe.push_str(&key[..name.len()]);
-        probe.push('_');
-        let below = index.leaves.range::<str, _>((Bound::Included(probe.as_str()), Bound::Unbounded));
-        let leaves = below.map(String::as_str).take_while(|l| l.starts_with(probe.as_str())).chain(index.leaf_for(&probe));
-        for leaf in leaves {
-            let projects = &shards.get(leaf)?.1 .0;
-            let under = projects.range::<str, _>((Bound::Included(probe.as_str()), Bound::Unbounded));
-            for (_, inner) in under.take_while(|(k, _)| k.starts_with(probe.as_str())) {
-                if project::legacy_overlap(name, &inner.name) {
-                    out.push((name.clone(), inner.name.clone()));
-                }
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-/// Stages a planned promotion in one transaction, after the policy rules hold for every
-/// file; records which recently-claimed it came from.
-pub fn stage_promotion(
-    ws: &Workspace,
-    lock: &crate::workspace::WorkspaceLock,
-    promotion: &Promotion,
-    staged: &[(String, Metadata)],
-) -> Result<(), StageError> {
-    if staged.is_empty() {
-        return Err(refused(format!(
-            "recently-claimed version {} brings nothing new to claim ({} already claimed with the same keys); nothing was staged",
-            promotion.source_version,
-            promotion.unchanged.len()
-        )));
-    }
-    let holders = ws.holders()?;
-    let now = OffsetDateTime::now_utc();
-    let checks = crate::par::map(staged, |(role, md)| crate::policy::check_except_shard_contents(ws, role, md, &holders, now));
-    for ((role, _), problems) in staged.iter().zip(checks) {
-        if let Some(first) = problems?.first() {
-            return Err(refused(format!("{role}: {first}; nothing was staged")));
-        }
-    }
-    let mut tx = ws.begin(lock)?;
-    staging::write_staged(&mut tx, staged)?;
-    let source_sha256 = promotion.source_sha256.clone();
-    let record = pep480::SourceRecord { version: promotion.source_version, sha256: source_sha256.clone() };
-    let record = serde_json::to_vec(&record).map_err(|e| refused(format!("the promotion record cannot be written: {e}")))?;
-    tx.write(pep480::STAGED_PROMOTION_RECORD, &record)?;
-    crate::sealed::remove_summary(&mut tx)?;
-    // The transcript names the index by the digest its holders read at staging and at
-    // `sign` (`role_digest`); the source's digest is kept in the detail.
-    let index = staged.iter().find(|(role, _)| role == CLAIMED).map(|(_, md)| md);
-    tx.record(crate::transcript::Action {
-        action: "stage".into(),
-        role: Some(CLAIMED.into()),
-        version: index.map(Metadata::version),
-        digest: index.map(|md| hex::encode(staging::digest(md))),
-        detail: Some(format!(
-            "claimed promote from recently-claimed version {} (sha256 {source_sha256}): {} new, {} key rotations, {} files",
-            promotion.source_version,
-            promotion.new.len(),
-            promotion.rotated.len(),
-            staged.len()
-        )),
-        ..Default::default()
-    })?;
-    tx.commit()?;
-    Ok(())
-}
-
-/// Drops a staged promotion: the index, every shard and the source record, in one
-/// transaction. Returns how many files were dropped.
-pub fn discard_promotion(ws: &Workspace, lock: &crate::workspace::WorkspaceLock) -> Result<usize, StageError> {
-    let roles: Vec<String> =
-        staging::staged_roles(ws)?.into_iter().filter(|r| r == CLAIMED || shard_key_of(r).is_some()).collect();
-    if roles.is_empty() {
-        return Err(refused("no promotion is staged, so there is nothing to discard"));
-    }
-    let mut tx = ws.begin(lock)?;
-    staging::remove_staged(&mut tx, &roles)?;
-    if tx.read(pep480::STAGED_PROMOTION_RECORD)?.is_some() {
-        tx.remove(pep480::STAGED_PROMOTION_RECORD)?;
-    }
-    crate::sealed::remove_summary(&mut tx)?;
-    tx.record(crate::transcript::Action {
-        action: "discard".into(),
-        role: Some(CLAIMED.into()),
-        detail: Some(format!("the staged promotion: {} files", roles.len())),
-        ..Default::default()
-    })?;
-    tx.commit()?;
-    Ok(roles.len())
 }
 
 #[cfg(test)]
@@ -960,7 +549,7 @@ mod tests {
         let (da, db) = (view.delegation("claimed.a").unwrap(), view.delegation("claimed.b").unwrap());
         assert_eq!((da.threshold, da.keys.len(), db.keys.len()), (1, 1, 1));
         assert_ne!(da.keys[0].0, db.keys[0].0, "two shards share a key");
-        let check = |md: &Metadata, d: &crate::verify::Delegation| crate::verify::check_threshold(&md.signed_bytes(), md.signatures(), d).is_met();
+        let check = |md: &Metadata, d: &crate::metadata::Delegation| crate::verify::check_threshold(&md.signed_bytes(), md.signatures(), d).is_met();
         assert!(check(&shards[0], &da) && check(&shards[1], &db));
         // Served under the other shard's name, a shard does not verify.
         assert!(!check(&shards[0], &db) && !check(&shards[1], &da));

@@ -107,9 +107,10 @@ pub fn write_sample_root_chain(dir: &Path, now: OffsetDateTime) -> Result<Vec<De
 use serde::Serialize;
 
 use crate::bundle::{read_bundle, verify_bundle, Limits};
-use crate::claimed::{self, PromoteRequest, ShardProjects};
+use crate::claimed::{self, ShardProjects};
+use crate::promotion::PromoteRequest;
 use crate::holder::{Holder, KeySource};
-use crate::pep480::{self, Project, TargetsPlan};
+use crate::pep480::{Project, TargetsPlan};
 use crate::propose::{self, RolePlan, RootPlan, Rotation};
 use crate::report::{render_html, Report};
 use crate::secret::SecretBytes;
@@ -302,7 +303,7 @@ impl Demo<'_> {
         let root = at("stage root version 1", propose::root_init(&self.ws, &lock, &plan))?;
         let claimed = self.keys(&["alice.claimed", "bob.claimed", "carol.claimed"])?;
         let tp = TargetsPlan { claimed, claimed_threshold: 2, online, expires };
-        let targets = at("stage targets", pep480::targets_init(&self.ws, &lock, &tp))?;
+        let targets = at("stage targets", crate::propose::targets_init(&self.ws, &lock, &tp))?;
         drop(lock);
         self.staged("root", &root);
         self.staged("targets", &targets);
@@ -354,7 +355,7 @@ impl Demo<'_> {
         write_atomic(&rc, &source.to_bytes()).map_err(|e| DemoError::Io(rc.display().to_string(), e))?;
         (self.emit)(Event::RecentlyClaimed { path: rc.clone(), version: 1, projects: projects.len() });
         let lock = at("lock the workspace", self.ws.lock())?;
-        let source = at("verify recently-claimed", pep480::verify_recently_claimed(&self.ws, source, self.now))?;
+        let source = at("verify recently-claimed", crate::recently_claimed::verify_recently_claimed(&self.ws, source, self.now))?;
         let req = PromoteRequest {
             source: &source,
             only: &[],
@@ -362,8 +363,8 @@ impl Demo<'_> {
             expires: propose::default_expiry(self.now),
             now: self.now,
         };
-        let (promotion, staged) = at("plan the promotion", claimed::plan_promotion(&self.ws, &req))?;
-        at("stage the promotion", claimed::stage_promotion(&self.ws, &lock, &promotion, &staged))?;
+        let (promotion, staged) = at("plan the promotion", crate::promotion::plan_promotion(&self.ws, &req))?;
+        at("stage the promotion", crate::promotion::stage_promotion(&self.ws, &lock, &promotion, &staged))?;
         drop(lock);
         (self.emit)(Event::Promoted { new: promotion.new.len(), files: promotion.files.len() });
         // Shards are sealed, not signed by anyone: the holders read the index's words only.
@@ -419,7 +420,7 @@ impl Demo<'_> {
     }
 
     fn thresholds(&self) -> Result<Vec<ThresholdState>, DemoError> {
-        let status = at("read the status", staging::status(&self.ws, self.now))?;
+        let status = at("read the status", crate::status::status(&self.ws, self.now))?;
         let mut out = Vec::new();
         for s in status {
             for (label, r) in &s.thresholds {

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::holder::{Holder, KeySource};
 use crate::key::short_keyid;
 use crate::metadata::Metadata;
-use crate::pep480::{CLAIMED, RECENTLY_CLAIMED, UNCLAIMED};
+use crate::roles::{CLAIMED, RECENTLY_CLAIMED, UNCLAIMED};
 use crate::staging::{self, StageError};
 use crate::workspace::Workspace;
 

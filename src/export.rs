@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 
 use crate::bundle::{BundleFile, PreparedBundle};
 use crate::fsio::write_atomic_with;
-use crate::staging::{self, refused, RoleStatus, StageError};
+use crate::staging::{self, refused, StageError};
+use crate::status::RoleStatus;
 use crate::transcript::Action;
 use crate::workspace::{Workspace, WorkspaceLock};
 
@@ -45,7 +46,7 @@ fn incomplete(s: &RoleStatus) -> String {
 /// Refuses unless every staged role is complete; writes the bundle to `out`; makes the
 /// staged versions trusted.
 pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: OffsetDateTime) -> Result<Exported, ExportError> {
-    let staged = staging::status_with_metadata(ws, now)?;
+    let staged = crate::status::status_with_metadata(ws, now)?;
     if staged.is_empty() {
         return Err(refused("nothing is staged, so there is nothing to export"));
     }
@@ -84,9 +85,9 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         files.push(BundleFile::metadata(&role, md.version(), md.to_bytes(), true));
     }
     // The recently-claimed a staged promotion came from: later promotions may not roll back.
-    if let Some(record) = tx.read(crate::pep480::STAGED_PROMOTION_RECORD)? {
-        tx.write(crate::pep480::PROMOTION_RECORD, &record)?;
-        tx.remove(crate::pep480::STAGED_PROMOTION_RECORD)?;
+    if let Some(record) = tx.read(crate::recently_claimed::STAGED_PROMOTION_RECORD)? {
+        tx.write(crate::recently_claimed::PROMOTION_RECORD, &record)?;
+        tx.remove(crate::recently_claimed::STAGED_PROMOTION_RECORD)?;
     }
     crate::sealed::remove_summary(&mut tx)?;
     // Unchanged claimed shards stay out: the online repository has them from earlier

@@ -36,7 +36,7 @@ pub enum KeySource {
         /// The slot's touch policy when the key was registered: as the device reported it, or
         /// as generated; absent when the device does not say.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        touch_policy: Option<crate::signer::yubikey::TouchPolicyName>,
+        touch_policy: Option<TouchPolicyName>,
     },
     /// A key in a PKCS#11 token.
     Pkcs11 { module: String, token: String, key_label: String },
@@ -45,7 +45,7 @@ pub enum KeySource {
 }
 
 fn passphrase_construction_v1() -> String {
-    crate::signer::passphrase::CONSTRUCTION.to_string()
+    PASSPHRASE_CONSTRUCTION.to_string()
 }
 
 /// PIV attestation as recorded at registration.
@@ -120,7 +120,7 @@ impl KeySource {
     /// the strong profile's floor whatever the profile is called.
     pub fn is_unsafe(&self) -> bool {
         matches!(self, KeySource::Passphrase { profile, memory_kib, .. }
-            if profile == "test" || *memory_kib < crate::signer::passphrase::MIN_SAFE_MEMORY_KIB)
+            if profile == "test" || *memory_kib < MIN_SAFE_MEMORY_KIB)
     }
 }
 
@@ -233,6 +233,44 @@ impl Holder {
         self.source.describe(&self.name)
     }
 }
+
+/// The passphrase construction's name, recorded in every passphrase holder's descriptor
+/// (src/signer/passphrase.rs derives keys under it).
+pub const PASSPHRASE_CONSTRUCTION: &str = "ceremony-passphrase-v1";
+
+/// A passphrase key made with less Argon2 memory than this is shown as unsafe wherever it
+/// appears.
+pub const MIN_SAFE_MEMORY_KIB: u32 = 1024 * 1024;
+
+/// A slot's touch policy, as people and holder records name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TouchPolicyName {
+    /// A touch before every signature.
+    Always,
+    /// One touch covers the signatures of the next 15 seconds.
+    Cached,
+    /// No touch: the device signs whenever the PIN was verified.
+    Never,
+}
+
+impl TouchPolicyName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TouchPolicyName::Always => "always",
+            TouchPolicyName::Cached => "cached",
+            TouchPolicyName::Never => "never",
+        }
+    }
+}
+
+impl std::fmt::Display for TouchPolicyName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The touch policy `slot` reports, where the device answers GET METADATA.
 
 #[cfg(test)]
 mod tests {

@@ -376,6 +376,16 @@ pub fn short_keyid(keyid: &str) -> &str {
     keyid.get(..8).unwrap_or(keyid)
 }
 
+/// True when `id` is the lower-case hex of SHA-256 over `canonical`, compared as bytes
+/// with the digest's hex made on the stack (this runs for every key of every delegation).
+pub fn keyid_matches(id: &str, canonical: &[u8]) -> bool {
+    let mut hex = [0u8; 64];
+    // The digest is short and the output fixed; encoding cannot fail.
+    id.len() == 64
+        && hex::encode_to_slice(<sha2::Sha256 as sha2::Digest>::digest(canonical), &mut hex).is_ok()
+        && hex == id.as_bytes()
+}
+
 #[cfg(test)]
 mod encoding_tests {
     use super::*;

@@ -20,8 +20,36 @@ use crate::canonical::{self, CanonicalError};
 use crate::datetime::{MetaTime, TimeError};
 use crate::jsonview::{JsonStr, SortedMap};
 use crate::key::Key;
-use crate::verify::Delegation;
 use crate::wire;
+
+/// A delegation: the keys a role's delegator lists for it, and its threshold.
+#[derive(Debug, Clone)]
+pub struct Delegation {
+    pub role: String,
+    pub threshold: u64,
+    /// Each keyid the delegator lists for the role, with its key if the delegator has it.
+    pub keys: Vec<(String, Option<Key>)>,
+}
+
+impl Delegation {
+    pub fn new(role: &str, threshold: u64, keys: impl Iterator<Item = (String, Option<Key>)>) -> Delegation {
+        Delegation { role: role.to_string(), threshold, keys: keys.collect() }
+    }
+}
+
+/// The longest role name a bundle member may carry (keeps every name inside ustar's
+/// 100-byte name field: `metadata/` + 20 digits + `.` + role + `.json`).
+pub const MAX_ROLE_NAME: usize = 64;
+
+/// True for a role name a file name may carry (bundles and signature files name files by role): 1 to [`MAX_ROLE_NAME`] bytes of
+/// ASCII letters, digits, `.`, `_` and `-`, beginning with a letter or digit.
+pub fn is_sane_role_name(role: &str) -> bool {
+    let b = role.as_bytes();
+    !b.is_empty()
+        && b.len() <= MAX_ROLE_NAME
+        && b[0].is_ascii_alphanumeric()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+}
 
 /// The role names that only root may define.
 pub const TOP_LEVEL_ROLES: [&str; 4] = ["root", "snapshot", "targets", "timestamp"];

@@ -10,7 +10,6 @@
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
-use sha2::Digest;
 use serde_json::value::RawValue;
 use smallvec::SmallVec;
 use std::ops::Range;
@@ -23,27 +22,8 @@ use crate::jsonview::{JsonStr, SortedMap};
 use crate::key::Key;
 use crate::metadata::{Metadata, SPEC_VERSION};
 use crate::project;
-use crate::staging::{self, refused, StageError};
-use crate::verify::{check_threshold, Delegation, ThresholdReport};
-use crate::workspace::{Workspace, WorkspaceLock};
-
-pub const CLAIMED: &str = "claimed";
-pub const RECENTLY_CLAIMED: &str = "recently-claimed";
-pub const UNCLAIMED: &str = "unclaimed";
-
-/// Every Warehouse project target path: `packages/XX/YY/REST/FILENAME`, `simple/NAME/FILE`.
-pub const PROJECT_PATHS: [&str; 2] = ["packages/*/*/*/*", "simple/*/*"];
-
-/// Role names no project may take: the top-level roles, PEP 480's three, and the names of
-/// hash bins (`bins-HEX`, as PEP 458 and Warehouse name them), whose files share the
-/// repository's metadata directory with project roles.
-pub fn is_structural_name(name: &str) -> bool {
-    const FIXED: [&str; 7] = ["root", "targets", "snapshot", "timestamp", CLAIMED, RECENTLY_CLAIMED, UNCLAIMED];
-    let bin = name
-        .strip_prefix("bins-")
-        .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()));
-    FIXED.contains(&name) || bin || name.starts_with("claimed.")
-}
+use crate::layout::{refused, LayoutError};
+use crate::roles::{is_structural_name, CLAIMED, PROJECT_PATHS, RECENTLY_CLAIMED, UNCLAIMED};
 
 /// The offline claimed keys and the online key for `targets init`.
 pub struct TargetsPlan {
@@ -63,15 +43,9 @@ fn role_object(name: &str, keys: &[&Key], threshold: u64, paths: &[&str]) -> ser
     serde_json::json!({"name": name, "keyids": ids, "threshold": threshold, "terminating": false, "paths": paths})
 }
 
-/// Stages top-level targets version 1 (or the next version) delegating as PEP 480 describes.
-pub fn targets_init(ws: &Workspace, lock: &WorkspaceLock, plan: &TargetsPlan) -> Result<Metadata, StageError> {
-    if let Some(md) = staging::staged(ws, "targets")? {
-        return Err(refused(format!(
-            "targets version {} is already staged; finish it with `bundle export` or discard it with `ceremony discard targets`",
-            md.version()
-        )));
-    }
-    let version = staging::trusted(ws, "targets")?.map_or(1, |t| t.version() + 1);
+/// Top-level targets `version` delegating as PEP 480 describes: `claimed` to the plan's
+/// offline keys, `recently-claimed` and `unclaimed` to the online key.
+pub fn targets_signed(plan: &TargetsPlan, version: u64) -> Result<Metadata, LayoutError> {
     let mut keys = serde_json::Map::new();
     for k in plan.claimed.iter().chain([&plan.online]) {
         let value: serde_json::Value = serde_json::from_slice(&k.to_json_text())
@@ -97,11 +71,7 @@ pub fn targets_init(ws: &Workspace, lock: &WorkspaceLock, plan: &TargetsPlan) ->
         },
     });
     let bytes = canonical::to_canonical(&signed).map_err(|e| refused(format!("targets cannot be encoded: {e}")))?;
-    let md = Metadata::from_signed(bytes).map_err(|e| refused(format!("targets is not valid: {e}")))?;
-    crate::propose::stage(ws, lock, "targets", &md, "targets init")?;
-    // A removed claimed key must stop counting: the index is restaged for the new holders.
-    crate::sealed::restage_for_rekey(ws, lock)?;
-    Ok(md)
+    Metadata::from_signed(bytes).map_err(|e| refused(format!("targets is not valid: {e}")))
 }
 
 /// One project delegation, validated.
@@ -286,7 +256,7 @@ pub enum KeyCheck {
 }
 
 /// Reads and validates every project delegation `md` carries.
-pub fn read_projects(md: &Metadata) -> Result<ProjectList, StageError> {
+pub fn read_projects(md: &Metadata) -> Result<ProjectList, LayoutError> {
     read_projects_with(md, KeyCheck::Full)
 }
 
@@ -300,7 +270,7 @@ fn validate_all(roles: &[&RawValue], keys: &KeysById<'_>, check: KeyCheck) -> Ve
 }
 
 /// Reads and validates every project delegation `md` carries, checking keys as `check` says.
-pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList, StageError> {
+pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList, LayoutError> {
     let signed = md.signed_bytes();
     if let Some(scanned) = crate::project_scan::scan(&signed) {
         let shared = md.shared_text();
@@ -312,7 +282,7 @@ pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList,
 
 /// [`read_projects_with`] without the one-pass reader: every delegation parsed and checked
 /// field by field, each problem named.
-fn read_projects_general(md: &Metadata, check: KeyCheck) -> Result<ProjectList, StageError> {
+fn read_projects_general(md: &Metadata, check: KeyCheck) -> Result<ProjectList, LayoutError> {
     let raw: RawTargetsDelegations = serde_json::from_slice(md.signed_text())
         .map_err(|e| refused(format!("its delegations cannot be read: {e}")))?;
     let Some(d) = raw.delegations else { return Ok(ProjectList { valid: Vec::new(), invalid: Vec::new() }) };
@@ -462,23 +432,13 @@ fn validate_role(raw: &RawValue, keys: &KeysById<'_>, check: KeyCheck) -> Result
     Ok(Project::with_paths(name.to_string(), role.threshold, &project_keys, &expected))
 }
 
-/// True when `id` is the lower-case hex of SHA-256 over `canonical`, compared as bytes
-/// with the digest's hex made on the stack (this runs for every key of every delegation).
-pub(crate) fn keyid_matches(id: &str, canonical: &[u8]) -> bool {
-    let mut hex = [0u8; 64];
-    // The digest is short and the output fixed; encoding cannot fail.
-    id.len() == 64
-        && hex::encode_to_slice(sha2::Sha256::digest(canonical), &mut hex).is_ok()
-        && hex == id.as_bytes()
-}
-
 /// A developer key must be listed, well formed, usable, under its own keyid, in the
 /// standard form (no custom fields, no legacy encoding). Returns its canonical object and
 /// its identity (the key material, however spelled: see `Key::identity`).
 fn check_key(id: &str, keys: &KeysById<'_>, check: KeyCheck) -> Result<(Vec<u8>, Vec<u8>), String> {
     let raw = keys.get(id).ok_or_else(|| format!("key {id} is not listed in the delegations' keys"))?;
     if let Some(canonical) = standard_ed25519(raw.get().as_bytes(), check) {
-        if !keyid_matches(id, canonical) {
+        if !crate::key::keyid_matches(id, canonical) {
             return Err(format!("key {id} is listed under the wrong keyid"));
         }
         return Ok((canonical.to_vec(), ed25519_identity(canonical)));
@@ -517,159 +477,6 @@ fn standard_ed25519(raw: &[u8], check: KeyCheck) -> Option<&[u8]> {
     // the key, and a developer key that is no point only locks out its own project.
     let _ = check;
     Some(raw)
-}
-
-/// The last `recently-claimed` a promotion used: its version and the SHA-256 of its
-/// signed bytes (workspace file `promotion.json`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
-pub struct SourceRecord {
-    pub version: u64,
-    pub sha256: String,
-}
-
-pub const PROMOTION_RECORD: &str = "promotion.json";
-pub const STAGED_PROMOTION_RECORD: &str = "staged/promotion.record";
-
-/// The promotion record the last export trusted.
-pub fn last_source(ws: &Workspace) -> Result<Option<SourceRecord>, StageError> {
-    match ws.read(PROMOTION_RECORD)? {
-        None => Ok(None),
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| StageError::Missing(format!("{PROMOTION_RECORD} is not valid ({e}); the workspace was altered outside ceremony"))),
-    }
-}
-
-/// A `recently-claimed` file verified under the trusted top-level targets: type,
-/// signatures at threshold, expiry, and no rollback behind the last promotion's source.
-/// Only [`read_recently_claimed`] and [`verify_recently_claimed`] make one, so a promotion
-/// cannot read a delegation of a file that was not verified.
-#[derive(Debug)]
-pub struct VerifiedSource {
-    md: Metadata,
-    record: SourceRecord,
-}
-
-impl VerifiedSource {
-    pub fn metadata(&self) -> &Metadata {
-        &self.md
-    }
-
-    /// Its version and digest, which the next promotion must not roll back behind.
-    pub fn record(&self) -> &SourceRecord {
-        &self.record
-    }
-}
-
-/// Why a `recently-claimed` file was not taken.
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    /// It cannot be read as TUF metadata at all.
-    #[error(transparent)]
-    Unreadable(#[from] crate::metadata::ReadError),
-    /// It was read and a rule refused it.
-    #[error(transparent)]
-    Refused(#[from] StageError),
-}
-
-/// What verifying a file needs of its signed bytes: the threshold report and the SHA-256
-/// digest the rollback check compares.
-struct SignedCheck {
-    report: ThresholdReport,
-    digest: [u8; 32],
-}
-
-fn check_signed(signed: &[u8], signatures: &[crate::metadata::Signature], delegation: &Delegation) -> SignedCheck {
-    // Both read all 40 MB, and neither needs the other.
-    let (report, digest) = rayon::join(|| check_threshold(signed, signatures, delegation), || staging::digest_signed(signed));
-    SignedCheck { report, digest }
-}
-
-/// Reads and verifies the `recently-claimed` file at `path`. Its signatures are checked
-/// while the file's form is: see [`file_form_guess`].
-pub fn read_recently_claimed(ws: &Workspace, path: &std::path::Path, now: OffsetDateTime) -> Result<VerifiedSource, SourceError> {
-    let (targets_version, delegation) = recently_claimed_delegation(ws)?;
-    let (md, early) = Metadata::from_file_alongside(path, |raw| {
-        file_form_guess(raw).map(|(span, sigs)| (check_signed(&raw[span.clone()], &sigs, &delegation), span, sigs))
-    })?;
-    // The early check counts only when it was over exactly the bytes the file signs.
-    let early = early.flatten().filter(|(_, span, sigs)| md.signed_span().as_ref() == Some(span) && md.signatures() == sigs.as_slice());
-    let check = match early {
-        Some((check, _, _)) => check,
-        None => check_signed(&md.signed_bytes(), md.signatures(), &delegation),
-    };
-    Ok(accept(ws, md, check, targets_version, now)?)
-}
-
-/// Verifies `md` as `recently-claimed`, as [`read_recently_claimed`] does a file.
-pub fn verify_recently_claimed(ws: &Workspace, md: Metadata, now: OffsetDateTime) -> Result<VerifiedSource, StageError> {
-    let (targets_version, delegation) = recently_claimed_delegation(ws)?;
-    let check = check_signed(&md.signed_bytes(), md.signatures(), &delegation);
-    accept(ws, md, check, targets_version, now)
-}
-
-/// Where a file in file form (`{"signatures":[…],"signed":{…}}`) holds `signed`, and its
-/// signatures, found without reading the rest; `None` when the file does not start so.
-/// Only a guess until the whole file is checked: the caller compares it with what the
-/// checked reading found. In checked text `,"signed":` cannot lie inside a string (a
-/// string's quotes are escaped), so its first appearance is the member's.
-fn file_form_guess(raw: &[u8]) -> Option<(Range<usize>, Vec<crate::metadata::Signature>)> {
-    const HEAD: &[u8] = b"{\"signatures\":";
-    const SIGNED: &[u8] = b",\"signed\":";
-    let list_end = HEAD.len() + memchr::memmem::find(raw.get(HEAD.len()..)?, SIGNED)?;
-    let sigs = serde_json::from_slice(raw.get(HEAD.len()..list_end)?).ok()?;
-    (raw.last() == Some(&b'}')).then(|| (list_end + SIGNED.len()..raw.len() - 1, sigs))
-}
-
-/// The delegation to `recently-claimed` in the trusted top-level targets, and that
-/// targets' version. Never a staged targets: nobody has checked its delegation yet, and
-/// whoever can write the workspace could name any key there.
-fn recently_claimed_delegation(ws: &Workspace) -> Result<(u64, Delegation), StageError> {
-    let Some(targets) = staging::trusted(ws, "targets")? else {
-        return Err(match staging::staged(ws, "targets")? {
-            Some(md) => refused(format!(
-                "targets version {} is staged but not yet trusted, and recently-claimed is only checked against a trusted targets; export the staged targets first (`ceremony bundle export`)",
-                md.version()
-            )),
-            None => refused("the workspace has no top-level targets; run `ceremony targets init` first"),
-        });
-    };
-    let view = targets.targets().map_err(|e| refused(format!("targets cannot be read: {e}")))?;
-    let delegation = view
-        .delegation(RECENTLY_CLAIMED)
-        .ok_or_else(|| refused(format!("targets version {} does not delegate to recently-claimed", targets.version())))?;
-    Ok((targets.version(), delegation))
-}
-
-/// The rules on a `recently-claimed` whose signed bytes were checked: it is targets
-/// metadata, signed at threshold, not expired, and no rollback.
-fn accept(ws: &Workspace, md: Metadata, check: SignedCheck, targets_version: u64, now: OffsetDateTime) -> Result<VerifiedSource, StageError> {
-    if md.role_type() != crate::metadata::RoleType::Targets {
-        return Err(refused(format!("the file is {} metadata, not recently-claimed's targets metadata", md.role_type())));
-    }
-    if !check.report.is_met() {
-        let why = check.report.failure().unwrap_or_else(|| "its signatures do not meet the threshold".into());
-        return Err(refused(format!(
-            "recently-claimed is not signed by the key targets version {targets_version} delegates it to ({why}); get the file from the online repository again"
-        )));
-    }
-    if md.expires().is_expired(now) {
-        return Err(refused(format!(
-            "recently-claimed version {} expired at {}; get a current one from the online repository",
-            md.version(),
-            format_expires(md.expires().at)
-        )));
-    }
-    let record = SourceRecord { version: md.version(), sha256: hex::encode(check.digest) };
-    if let Some(last) = last_source(ws)? {
-        if record.version < last.version || (record.version == last.version && record.sha256 != last.sha256) {
-            return Err(refused(format!(
-                "recently-claimed version {} is a rollback: the last promotion used version {}; get the current file from the online repository",
-                record.version, last.version
-            )));
-        }
-    }
-    Ok(VerifiedSource { md, record })
 }
 
 #[cfg(test)]

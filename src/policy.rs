@@ -12,7 +12,7 @@
 //!   targets-type roles, and no online key signs an offline role.
 //!
 //! The thresholds themselves (root N's and root N+1's for a rotation) are checked by
-//! `staging::status`.
+//! `status::status`.
 
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
@@ -125,13 +125,13 @@ pub fn check_except_shard_contents(
         // Its delegations are signed by this ceremony's holders (claimed, the online key).
         "targets" => problems.extend(targets_problems(md, &registered, true)),
         // Claimed's shards are signed by one-time seal keys, which no holder has.
-        crate::pep480::CLAIMED => problems.extend(targets_problems(md, &registered, false)),
+        crate::roles::CLAIMED => problems.extend(targets_problems(md, &registered, false)),
         // A shard's delegations are checked, keys and all, by the layout rules below.
         _ if crate::claimed::shard_key_of(role).is_some() => {}
         _ => problems.extend(targets_problems(md, &registered, false)),
     }
     if crate::claimed::shard_key_of(role).is_none() {
-        problems.extend(crate::claimed::staged_layout_problems(ws, role, md)?);
+        problems.extend(crate::claimed_state::staged_layout_problems(ws, role, md)?);
         // A shard's keys are listed in the index, so the index's check covers them.
         problems.extend(crate::exclusive_keys::problems(ws, role, md, holders)?);
     }

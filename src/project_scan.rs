@@ -136,7 +136,7 @@ pub fn scan(signed: &[u8]) -> Option<Scanned<'_>> {
     // Nothing else in `delegations` (succinct roles sort after `roles`).
     c.eat(b"]},\"expires\":")?;
     // The reading above only finds where things are; what needs work is checked on every core.
-    let keys_hold = crate::par::map_from(&keys, 4096, |(id, key)| crate::pep480::keyid_matches(id, key));
+    let keys_hold = crate::par::map_from(&keys, 4096, |(id, key)| crate::key::keyid_matches(id, key));
     if !keys_hold.into_iter().all(|ok| ok) {
         return None;
     }
@@ -202,7 +202,7 @@ fn scan_role<'a>(c: &mut Cursor<'a>) -> Option<ScannedRole<'a>> {
 /// Finds its keys on the way.
 fn role_holds<'a>(role: &mut ScannedRole<'a>, table: &KeyTable<'a>) -> bool {
     let name = role.name;
-    if !crate::project::is_normalized(name) || crate::pep480::is_structural_name(name) {
+    if !crate::project::is_normalized(name) || crate::roles::is_structural_name(name) {
         return false;
     }
     let mut c = Cursor { bytes: role.paths, pos: 0 };

@@ -9,9 +9,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::claimed::{self, shard_key_of, shard_role, Index, ShardProjects};
 use crate::metadata::Metadata;
-use crate::pep480::{Project, CLAIMED, STAGED_PROMOTION_RECORD};
+use crate::pep480::Project;
+use crate::roles::CLAIMED;
+use crate::recently_claimed::STAGED_PROMOTION_RECORD;
 use crate::staging::{self, refused, StageError};
-use crate::verify::Delegation;
+use crate::metadata::Delegation;
 use crate::workspace::Workspace;
 
 /// A claimed project whose developer keys or threshold change.
@@ -57,7 +59,7 @@ pub struct PromotionReview {
 /// The review of the staged claimed index, or None when none is staged.
 pub fn promotion_review(ws: &Workspace) -> Result<Option<PromotionReview>, StageError> {
     let Some(index_md) = staging::staged(ws, CLAIMED)? else { return Ok(None) };
-    let keys = claimed::holder_keys(ws)?;
+    let keys = crate::claimed_state::holder_keys(ws)?;
     let index = Index::parse(&index_md, keys.clone())?;
     let trusted_md = staging::trusted(ws, CLAIMED)?;
     let trusted = trusted_md.as_ref().map(|t| Index::parse(t, keys)).transpose()?;
@@ -78,7 +80,7 @@ pub fn promotion_review(ws: &Workspace) -> Result<Option<PromotionReview>, Stage
     }
     let overlaps = {
         let batch: Vec<&String> = review.new.iter().chain(review.key_changes.iter().map(|c| &c.project)).collect();
-        claimed::staged_overlaps(ws, &index, staged, &batch)?
+        crate::promotion::staged_overlaps(ws, &index, staged, &batch)?
     };
     review.overlaps = overlaps;
     Ok(Some(review))
@@ -112,7 +114,7 @@ fn staged_shards(ws: &Workspace, index_md: &Metadata, index: &Index) -> Result<B
         if !crate::verify::check_threshold(&md.signed_bytes(), md.signatures(), delegation).is_met() {
             return Err(refused(claimed::tampered_shard(role)));
         }
-        claimed::read_shard(&md)
+        Ok(claimed::read_shard(&md)?)
     });
     let mut out = BTreeMap::new();
     for ((role, _), projects) in pinned.iter().zip(read) {
@@ -128,7 +130,7 @@ fn trusted_shards(ws: &Workspace, leaves: &[String]) -> Result<Vec<ShardProjects
         let md = staging::trusted(ws, &role)?.ok_or_else(|| {
             refused(format!("the trusted claimed index delegates to {role}, but the workspace has no trusted {role}; the workspace was altered outside ceremony"))
         })?;
-        claimed::read_shard(&md)
+        Ok(claimed::read_shard(&md)?)
     });
     read.into_iter().collect()
 }
@@ -172,7 +174,7 @@ fn key_change(old: &Project, new: &Project) -> KeyChange {
 /// The source version the staged promotion record names, if any.
 fn source_version(ws: &Workspace) -> Option<u64> {
     let bytes = ws.read(STAGED_PROMOTION_RECORD).ok().flatten()?;
-    serde_json::from_slice::<crate::pep480::SourceRecord>(&bytes).ok().map(|r| r.version)
+    serde_json::from_slice::<crate::recently_claimed::SourceRecord>(&bytes).ok().map(|r| r.version)
 }
 
 impl PromotionReview {

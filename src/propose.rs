@@ -1,4 +1,4 @@
-//! Proposing new metadata: `root init`, `root rotate`, `renew`, `root import`.
+//! Proposing new metadata: `root init`, `root rotate`, `targets init`, `renew`, `root import`.
 //!
 //! A new version of an existing role is made by editing the previous version's `signed`
 //! object (version, expires and what the command changes), so custom fields and key
@@ -15,6 +15,7 @@ use crate::datetime::format_expires;
 use crate::holder::Holder;
 use crate::key::Key;
 use crate::metadata::{Metadata, SPEC_VERSION};
+use crate::pep480::TargetsPlan;
 use crate::staging::{self, digest, refused, StageError};
 use crate::transcript::Action;
 use crate::workspace::{Workspace, WorkspaceLock};
@@ -200,7 +201,7 @@ fn next_version(previous: &Metadata, expires: OffsetDateTime) -> Result<Value, P
 /// Stages the next version of an offline role with a new expiry and no other change.
 pub fn renew(ws: &Workspace, lock: &WorkspaceLock, role: &str, expires: OffsetDateTime) -> Result<Metadata, ProposeError> {
     // Claimed files are renewed together: each shard needs a new seal the index pins.
-    if role == crate::pep480::CLAIMED {
+    if role == crate::roles::CLAIMED {
         return crate::sealed::renew(ws, lock, expires);
     }
     if crate::claimed::shard_key_of(role).is_some() {
@@ -266,4 +267,20 @@ pub fn root_import(ws: &Workspace, lock: &WorkspaceLock, roots: &[Metadata]) -> 
 /// The keys of named holders, in order.
 pub fn holder_keys(holders: &[Holder]) -> Vec<Key> {
     holders.iter().map(|h| h.key.clone()).collect()
+}
+
+/// Stages top-level targets version 1 (or the next version) delegating as PEP 480 describes.
+pub fn targets_init(ws: &Workspace, lock: &WorkspaceLock, plan: &TargetsPlan) -> Result<Metadata, ProposeError> {
+    if let Some(md) = staging::staged(ws, "targets")? {
+        return Err(refused(format!(
+            "targets version {} is already staged; finish it with `bundle export` or discard it with `ceremony discard targets`",
+            md.version()
+        )));
+    }
+    let version = staging::trusted(ws, "targets")?.map_or(1, |t| t.version() + 1);
+    let md = crate::pep480::targets_signed(plan, version)?;
+    stage(ws, lock, "targets", &md, "targets init")?;
+    // A removed claimed key must stop counting: the index is restaged for the new holders.
+    crate::sealed::restage_for_rekey(ws, lock)?;
+    Ok(md)
 }

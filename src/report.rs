@@ -20,7 +20,8 @@ use crate::metadata::{Metadata, RoleType};
 use crate::review::digest_words;
 use crate::staging::{self, StageError};
 use crate::transcript::{Head, Record};
-use crate::verify::{check_threshold, Delegation, ThresholdReport};
+use crate::metadata::Delegation;
+use crate::verify::{check_threshold, ThresholdReport};
 use crate::workspace::Workspace;
 
 /// How many delegations of one role the tree names before it only counts the rest.
@@ -346,9 +347,9 @@ impl Report {
             }
         }
         let mut ready = false;
-        match staging::status(ws, now) {
+        match crate::status::status(ws, now) {
             Ok(statuses) => {
-                ready = !statuses.is_empty() && statuses.iter().all(staging::RoleStatus::complete);
+                ready = !statuses.is_empty() && statuses.iter().all(crate::status::RoleStatus::complete);
                 for s in statuses {
                     let Some(md) = held.get(&s.role).and_then(|h| h.staged.as_ref()) else { continue };
                     let mut e = role_entry(&s.role, RoleState::Staged, md);

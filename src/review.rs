@@ -160,7 +160,7 @@ fn delegation_changes(
     holders: &[Holder],
 ) -> (Vec<String>, Vec<String>) {
     let changes = delegations::changes(&delegations::views(Some(new)), &delegations::views(old));
-    let index = role == crate::pep480::CLAIMED;
+    let index = role == crate::roles::CLAIMED;
     let unknown = if index { "one-time seal key" } else { "unregistered key" };
     let names = delegations::Names { holders, unknown };
     let all: Vec<String> = changes.iter().flat_map(|c| delegations::change_lines(c, &names)).collect();

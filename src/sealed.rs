@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::claimed::{self, shard_role, Index};
 use crate::metadata::Metadata;
-use crate::pep480::CLAIMED;
+use crate::roles::CLAIMED;
 use crate::staging::{self, refused, StageError};
 use crate::verify::check_threshold;
 use crate::workspace::{Transaction, Workspace, WorkspaceLock};
@@ -35,7 +35,7 @@ enum Reseal {
 /// The next versions of the trusted shards `which` names, each sealed, and the next index.
 fn plan_reseal(ws: &Workspace, which: Reseal) -> Result<Vec<(String, Metadata)>, StageError> {
     let trusted = staging::trusted(ws, CLAIMED)?.ok_or_else(|| refused("the workspace has no trusted claimed to renew; promote a batch first"))?;
-    let mut index = Index::parse(&trusted, claimed::holder_keys(ws)?)?;
+    let mut index = Index::parse(&trusted, crate::claimed_state::holder_keys(ws)?)?;
     let (leaves, expires): (Vec<String>, OffsetDateTime) = match which {
         Reseal::All(at) => (index.leaves.iter().cloned().collect(), at),
         Reseal::Unsealed => (index.unsealed().cloned().collect(), trusted.expires().at),
@@ -58,7 +58,7 @@ fn reseal_shard(ws: &Workspace, leaf: &str, expires: OffsetDateTime) -> Result<(
     let md = staging::trusted(ws, &role)?
         .ok_or_else(|| refused(format!("the trusted claimed index delegates to {role}, but the workspace has no trusted {role}; the workspace was altered outside ceremony")))?;
     let projects = claimed::read_shard(&md)?;
-    claimed::seal(claimed::shard_signed(&projects, md.version() + 1, expires))
+    Ok(claimed::seal(claimed::shard_signed(&projects, md.version() + 1, expires))?)
 }
 
 /// Checks every staged claimed file and stages them in one transaction; `what` staged them.
@@ -89,7 +89,7 @@ fn stage_all(ws: &Workspace, lock: &WorkspaceLock, staged: &[(String, Metadata)]
 /// `renew claimed`: every shard's next version, sealed by a new one-time key and expiring
 /// with the index, and the next index. Returns the staged index.
 pub fn renew(ws: &Workspace, lock: &WorkspaceLock, expires: OffsetDateTime) -> Result<Metadata, StageError> {
-    claimed::refuse_staged_claimed(ws, "renew claimed")?;
+    crate::claimed_state::refuse_staged_claimed(ws, "renew claimed")?;
     let staged = plan_reseal(ws, Reseal::All(expires))?;
     stage_all(ws, lock, &staged, "renew claimed")?;
     Ok(staged[0].1.clone())
@@ -186,15 +186,15 @@ mod tests {
         }
         let expires = OffsetDateTime::now_utc() + time::Duration::days(30);
         let plan = crate::pep480::TargetsPlan { claimed: vec![holder.public_key().clone()], claimed_threshold: 1, online: online.public_key().clone(), expires };
-        crate::pep480::targets_init(&ws, &lock, &plan).unwrap();
+        crate::propose::targets_init(&ws, &lock, &plan).unwrap();
         let fresh = SoftwareSigner::generate(Algorithm::Ed25519);
-        let mut index = Index { version: None, keys: claimed::holder_keys(&ws).unwrap(), leaves: Default::default(), seals: Default::default() };
+        let mut index = Index { version: None, keys: crate::claimed_state::holder_keys(&ws).unwrap(), leaves: Default::default(), seals: Default::default() };
         for (leaf, key) in [("a", holder.public_key()), ("b", online.public_key()), ("c", fresh.public_key())] {
             index.leaves.insert(leaf.into());
             index.seals.insert(leaf.into(), seal_of(key));
         }
         let md = Metadata::from_signed(index.to_signed(1, expires).unwrap()).unwrap();
-        let problems = claimed::staged_layout_problems(&ws, CLAIMED, &md).unwrap();
+        let problems = crate::claimed_state::staged_layout_problems(&ws, CLAIMED, &md).unwrap();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].contains("claimed.a") && problems[0].contains("also signs claimed"), "{problems:?}");
         assert!(problems[1].contains("claimed.b") && problems[1].contains("also signs unclaimed"), "{problems:?}");

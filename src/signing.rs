@@ -243,7 +243,7 @@ pub fn parse_signature_file(bytes: &[u8]) -> Result<SignatureFile, String> {
     }
     crate::holder::check_name(&file.holder).map_err(|e| format!("it names no usable holder: {e}"))?;
     for e in &file.signatures {
-        if !crate::bundle::is_sane_role_name(&e.role) {
+        if !crate::metadata::is_sane_role_name(&e.role) {
             return Err("an entry's role is not a role name".into());
         }
         if e.version == 0 {

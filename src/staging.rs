@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::metadata::{Metadata, MetadataError, RoleType};
-use crate::verify::{check_threshold, Delegation, KeyState, ThresholdReport};
+use crate::metadata::Delegation;
+use crate::verify::{check_threshold, KeyState, ThresholdReport};
 use crate::collected::Collected;
 use crate::workspace::{Transaction, Workspace, WorkspaceError};
 
@@ -26,6 +27,12 @@ pub enum StageError {
     /// A proposal, signature or export refused by a rule; the sentence says which and why.
     #[error("{0}")]
     Refused(String),
+}
+
+impl From<crate::layout::LayoutError> for StageError {
+    fn from(e: crate::layout::LayoutError) -> Self {
+        StageError::Refused(e.0)
+    }
 }
 
 /// A refusal with its reason.
@@ -332,7 +339,7 @@ impl Delegators {
     /// Reads the effective `targets` and `claimed` delegations.
     pub fn load(ws: &Workspace) -> Result<Delegators, StageError> {
         let mut read = std::collections::HashMap::new();
-        for delegator in ["targets", crate::pep480::CLAIMED] {
+        for delegator in ["targets", crate::roles::CLAIMED] {
             let entry = match effective(ws, delegator)? {
                 None => None,
                 Some(md) => {
@@ -421,62 +428,6 @@ pub fn digest(md: &Metadata) -> [u8; 32] {
 /// [`digest`] of signed bytes already at hand.
 pub fn digest_signed(signed: &[u8]) -> [u8; 32] {
     Sha256::digest(signed).into()
-}
-
-/// One staged role's state.
-#[derive(Debug, Clone)]
-pub struct RoleStatus {
-    pub role: String,
-    pub version: u64,
-    pub digest: [u8; 32],
-    pub thresholds: Vec<(String, ThresholdReport)>,
-    /// Policy rules the staged metadata breaks (see `policy`).
-    pub problems: Vec<String>,
-}
-
-impl RoleStatus {
-    /// Every governing threshold met and no rule broken.
-    pub fn complete(&self) -> bool {
-        !self.thresholds.is_empty() && self.thresholds.iter().all(|(_, r)| r.is_met()) && self.problems.is_empty()
-    }
-}
-
-/// The state of every staged role (each checked on its own core where there are many).
-pub fn status(ws: &Workspace, now: OffsetDateTime) -> Result<Vec<RoleStatus>, StageError> {
-    Ok(status_with_metadata(ws, now)?.into_iter().map(|(s, _)| s).collect())
-}
-
-/// [`status`], with the staged metadata each status was read from.
-pub fn status_with_metadata(ws: &Workspace, now: OffsetDateTime) -> Result<Vec<(RoleStatus, Metadata)>, StageError> {
-    let holders = ws.holders()?;
-    let roles = staged_roles(ws)?;
-    let delegators = Delegators::load(ws)?;
-    crate::par::map(&roles, |role| role_status(ws, role, &holders, &delegators, now)).into_iter().collect()
-}
-
-fn role_status(
-    ws: &Workspace,
-    role: &str,
-    holders: &[crate::holder::Holder],
-    delegators: &Delegators,
-    now: OffsetDateTime,
-) -> Result<(RoleStatus, Metadata), StageError> {
-    let md = staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.to_string()))?;
-    let mut problems = crate::policy::check(ws, role, &md, holders, now)?;
-    let thresholds: Vec<(String, ThresholdReport)> = match governing_with(ws, role, &md, Some(delegators)) {
-        Ok(g) => g
-            .into_iter()
-            .map(|g| (g.label, check_threshold(&md.signed_bytes(), md.signatures(), &g.delegation)))
-            .collect(),
-        Err(StageError::Missing(why)) => {
-            problems.push(why);
-            Vec::new()
-        }
-        Err(e) => return Err(e),
-    };
-    check_intact(role, &md, &thresholds.iter().map(|(_, r)| r).collect::<Vec<_>>())?;
-    let status = RoleStatus { role: role.to_string(), version: md.version(), digest: digest(&md), thresholds, problems };
-    Ok((status, md))
 }
 
 /// The role type a role name must have.

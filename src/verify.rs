@@ -10,22 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::key::{Key, PublicKey};
-use crate::metadata::{Metadata, MetadataError, RoleType, Signature, TOP_LEVEL_ROLES};
-
-/// A delegation: the keys a role's delegator lists for it, and its threshold.
-#[derive(Debug, Clone)]
-pub struct Delegation {
-    pub role: String,
-    pub threshold: u64,
-    /// Each keyid the delegator lists for the role, with its key if the delegator has it.
-    pub keys: Vec<(String, Option<Key>)>,
-}
-
-impl Delegation {
-    pub fn new(role: &str, threshold: u64, keys: impl Iterator<Item = (String, Option<Key>)>) -> Delegation {
-        Delegation { role: role.to_string(), threshold, keys: keys.collect() }
-    }
-}
+use crate::metadata::{Delegation, Metadata, MetadataError, RoleType, Signature, TOP_LEVEL_ROLES};
 
 /// What was found for one listed keyid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -446,7 +446,7 @@ fn make_legacy(ws_dir: &Path) {
     use ceremony::signer::passphrase::{PassphraseSigner, Profile};
     use ceremony::signer::Signer;
     let ws = ceremony::workspace::Workspace::open(ws_dir).unwrap();
-    let index = ceremony::claimed::Index::load(&ws).unwrap();
+    let index = ceremony::claimed_state::load_index(&ws).unwrap();
     let signers: Vec<PassphraseSigner> = ["alice", "bob"]
         .iter()
         .map(|h| {
@@ -486,7 +486,7 @@ fn make_legacy(ws_dir: &Path) {
     collected.write(&mut tx, "trusted").unwrap();
     tx.commit().unwrap();
     drop(lock);
-    let legacy = ceremony::claimed::Index::load(&ws).unwrap();
+    let legacy = ceremony::claimed_state::load_index(&ws).unwrap();
     assert_eq!(legacy.unsealed().count(), legacy.leaves.len());
 }
 

@@ -5,7 +5,8 @@
 use ceremony::key::{Algorithm, Key};
 use ceremony::metadata::Signature;
 use ceremony::signer::{Signer, SoftwareSigner};
-use ceremony::verify::{check_threshold, Delegation};
+use ceremony::metadata::Delegation;
+use ceremony::verify::check_threshold;
 use proptest::prelude::*;
 
 const MESSAGE: &[u8] = b"{\"_type\":\"root\",\"version\":2}";

@@ -10,7 +10,8 @@ use ceremony::key::{Algorithm, Key};
 use ceremony::metadata::Signature;
 use ceremony::signer::{Signer, SoftwareSigner};
 use ceremony::signing::parse_signature_file;
-use ceremony::verify::{check_threshold, Delegation};
+use ceremony::verify::check_threshold;
+use ceremony::metadata::Delegation;
 use libfuzzer_sys::fuzz_target;
 
 fn keys() -> &'static [Key] {

@@ -486,8 +486,8 @@ pub enum TouchPolicyArg {
 impl TouchPolicyArg {
     /// The policy asked for, else the default for the role: a claimed holder signs the index
     /// of every promotion batch, a root or targets holder signs rarely and each time deliberately.
-    fn or_default_for(choice: Option<TouchPolicyArg>, for_role: Option<ForRole>) -> crate::signer::yubikey::TouchPolicyName {
-        use crate::signer::yubikey::TouchPolicyName;
+    fn or_default_for(choice: Option<TouchPolicyArg>, for_role: Option<ForRole>) -> crate::holder::TouchPolicyName {
+        use crate::holder::TouchPolicyName;
         match (choice, for_role) {
             (Some(TouchPolicyArg::Always), _) => TouchPolicyName::Always,
             (Some(TouchPolicyArg::Cached), _) | (None, Some(ForRole::Claimed)) => TouchPolicyName::Cached,

@@ -7,9 +7,11 @@ use time::OffsetDateTime;
 use super::keys::{open, refuse};
 use super::stage::{digest_lines, expiry, holder_keys, refuse_stage, staged_message, staged_review};
 use super::{print_json, Global, Refusal};
-use crate::claimed::{self, PromoteRequest, Promotion};
+use crate::claimed_state;
+use crate::promotion::{self, PromoteRequest, Promotion};
 use crate::fsio::write_atomic;
-use crate::pep480::{self, SourceError, TargetsPlan};
+use crate::pep480::TargetsPlan;
+use crate::recently_claimed::{self, SourceError};
 use crate::project;
 use crate::role_digest::{role_digest, RoleDigest};
 
@@ -28,17 +30,17 @@ pub(super) fn targets_init(
         expires: expiry(expires)?,
     };
     let lock = ws.lock().map_err(refuse)?;
-    let index_before = crate::staging::staged(&ws, pep480::CLAIMED).map_err(refuse_stage)?.is_some();
-    let md = pep480::targets_init(&ws, &lock, &plan).map_err(refuse_stage)?;
+    let index_before = crate::staging::staged(&ws, crate::roles::CLAIMED).map_err(refuse_stage)?.is_some();
+    let md = crate::propose::targets_init(&ws, &lock, &plan).map_err(refuse_stage)?;
     staged_message(global, "targets", &md);
     staged_review(global, &ws, "targets", &md);
-    let index = crate::staging::staged(&ws, pep480::CLAIMED).map_err(refuse_stage)?;
+    let index = crate::staging::staged(&ws, crate::roles::CLAIMED).map_err(refuse_stage)?;
     if let (false, Some(index), false) = (index_before, index, global.json) {
         println!(
             "The claimed holders change, so claimed version {} is staged too (same shards): the new holders sign it, and a removed key no longer counts.",
             index.version()
         );
-        print!("{}", digest_lines(&role_digest(pep480::CLAIMED, &index)));
+        print!("{}", digest_lines(&role_digest(crate::roles::CLAIMED, &index)));
     }
     Ok(())
 }
@@ -70,17 +72,17 @@ pub(super) fn promote(global: &Global, a: PromoteArgs) -> Result<(), Refusal> {
         eprintln!("Checking {} and every project delegation it carries…", a.file.display());
     }
     let now = OffsetDateTime::now_utc();
-    let source = pep480::read_recently_claimed(&ws, &a.file, now).map_err(|e| match e {
+    let source = recently_claimed::read_recently_claimed(&ws, &a.file, now).map_err(|e| match e {
         SourceError::Unreadable(e) => Refusal::unusable(format!("{e}; give the online repository's recently-claimed.json")),
         SourceError::Refused(e) => refuse_stage(e),
     })?;
     let req = PromoteRequest { source: &source, only: &only, skip_invalid: a.skip_invalid, expires, now };
-    let (promotion, staged) = claimed::plan_promotion(&ws, &req).map_err(refuse_stage)?;
-    claimed::stage_promotion(&ws, &lock, &promotion, &staged).map_err(refuse_stage)?;
+    let (promotion, staged) = promotion::plan_promotion(&ws, &req).map_err(refuse_stage)?;
+    promotion::stage_promotion(&ws, &lock, &promotion, &staged).map_err(refuse_stage)?;
     let list = write_batch_list(ws.dir(), &promotion);
     let signers = claimed_signers(&ws);
     // What the holders will read aloud at `sign`: the index they sign, not the shards.
-    let index = staged.iter().find(|(r, _)| r == pep480::CLAIMED).map(|(r, md)| role_digest(r, md));
+    let index = staged.iter().find(|(r, _)| r == crate::roles::CLAIMED).map(|(r, md)| role_digest(r, md));
     if global.json {
         print_json(&promotion_json(&promotion, list.as_deref(), &signers, index.as_ref()));
     } else {
@@ -95,7 +97,7 @@ pub(super) fn promote(global: &Global, a: PromoteArgs) -> Result<(), Refusal> {
 
 /// The holders whose keys sign claimed and how many of them must.
 fn claimed_signers(ws: &crate::workspace::Workspace) -> (Vec<String>, u64) {
-    let Ok(index) = claimed::Index::load(ws) else { return (Vec::new(), 0) };
+    let Ok(index) = claimed_state::load_index(ws) else { return (Vec::new(), 0) };
     let holders = ws.holders().unwrap_or_default();
     let names = holders
         .iter()

@@ -107,7 +107,7 @@ fn review_text(ws: &crate::workspace::Workspace, signer: Option<&Holder>, roles:
         let r = review_staged(ws, &s.role, &s.metadata, holders, now).map_err(refuse_stage)?;
         out.push_str(&format!("\n== {} ==\n", s.role));
         out.push_str(&review_lines(&r.lines));
-        if s.role == crate::pep480::CLAIMED {
+        if s.role == crate::roles::CLAIMED {
             out.push_str(&super::promotion_screen::claimed_index_text(ws, &s.metadata)?);
         }
         if let Some(path) = write_full_list(ws.dir(), &s.role, s.metadata.version(), &r.full_list) {

@@ -158,8 +158,8 @@ pub(super) fn renew(global: &Global, role: &str, expires: &Option<String>) -> Re
 pub(super) fn discard(global: &Global, role: &str) -> Result<(), Refusal> {
     let ws = open(global)?;
     let lock = ws.lock().map_err(refuse)?;
-    if role == crate::pep480::CLAIMED || crate::claimed::shard_key_of(role).is_some() {
-        let n = crate::claimed::discard_promotion(&ws, &lock).map_err(refuse_stage)?;
+    if role == crate::roles::CLAIMED || crate::claimed::shard_key_of(role).is_some() {
+        let n = crate::promotion::discard_promotion(&ws, &lock).map_err(refuse_stage)?;
         if !global.json {
             println!("Discarded the staged promotion ({n} claimed files) and the signatures it had.");
         }

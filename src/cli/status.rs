@@ -8,7 +8,7 @@ use super::{print_json, Global, Refusal};
 use crate::holder::Holder;
 use crate::key::short_keyid;
 use crate::review::digest_words;
-use crate::staging::{self, RoleStatus};
+use crate::status::{self, RoleStatus};
 use crate::verify::ThresholdReport;
 
 fn who(keyid: &str, holders: &[Holder]) -> String {
@@ -65,7 +65,7 @@ fn summary(roles: &[RoleStatus], ready: bool) -> Option<String> {
 pub(super) fn status(global: &Global) -> Result<(), Refusal> {
     let ws = open(global)?;
     let holders = ws.holders().map_err(refuse)?;
-    let roles = staging::status(&ws, OffsetDateTime::now_utc()).map_err(refuse_stage)?;
+    let roles = status::status(&ws, OffsetDateTime::now_utc()).map_err(refuse_stage)?;
     let head = ws.verify_transcript(None).map_err(refuse)?;
     let set_problems = crate::sealed::set_problems(&ws).map_err(refuse_stage)?;
     let ready = !roles.is_empty() && roles.iter().all(RoleStatus::complete) && set_problems.is_empty();

@@ -9,7 +9,8 @@ use super::{Global, Refusal};
 use crate::holder::{check_name, Holder, KeySource};
 use crate::secret::read_secret_file;
 use crate::signer::pkcs11::{Pkcs11Error, Pkcs11Signer};
-use crate::signer::yubikey::{management_key, parse_slot, TouchPolicyName, YubikeyError, YubikeySigner};
+use crate::signer::yubikey::{management_key, parse_slot, YubikeyError, YubikeySigner};
+use crate::holder::TouchPolicyName;
 use crate::signer::Signer;
 
 fn refuse_pkcs11(e: Pkcs11Error) -> Refusal {

@@ -216,7 +216,7 @@ pub fn threshold_warnings(role: &str, old: Option<(u64, usize)>, new: (u64, usiz
 
 /// The threshold warnings for each added or changed delegation.
 pub fn delegation_threshold_warnings(changes: &[Change]) -> Vec<String> {
-    let online = |n: &str| matches!(n, crate::pep480::RECENTLY_CLAIMED | crate::pep480::UNCLAIMED);
+    let online = |n: &str| matches!(n, crate::roles::RECENTLY_CLAIMED | crate::roles::UNCLAIMED);
     let mut out = Vec::new();
     for c in changes {
         match c {

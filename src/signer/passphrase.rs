@@ -26,14 +26,11 @@ use crate::holder::{Holder, KeySource};
 use crate::key::{Algorithm, Key};
 use crate::secret::SecretBytes;
 
-/// The construction's name, recorded in every passphrase holder's descriptor.
-pub const CONSTRUCTION: &str = "ceremony-passphrase-v1";
+pub use crate::holder::{MIN_SAFE_MEMORY_KIB, PASSPHRASE_CONSTRUCTION as CONSTRUCTION};
 
 /// The salt's domain-separation prefix (the NUL byte ends it, so no holder name can extend it).
 pub const SALT_DOMAIN: &[u8] = b"ceremony passphrase key v1\0";
 
-/// A key made with less Argon2 memory than this is shown as unsafe wherever it appears.
-pub const MIN_SAFE_MEMORY_KIB: u32 = 1024 * 1024;
 
 /// Refused when unlocking: parameters a tampered descriptor could use to exhaust the machine.
 const MAX_MEMORY_KIB: u32 = 16 * 1024 * 1024;

@@ -71,55 +71,30 @@ pub enum YubikeyError {
     Device { serial: u32, reason: String },
 }
 
-/// A slot's touch policy, as people and holder records name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TouchPolicyName {
-    /// A touch before every signature.
-    Always,
-    /// One touch covers the signatures of the next 15 seconds.
-    Cached,
-    /// No touch: the device signs whenever the PIN was verified.
-    Never,
-}
+/// Holder records name touch policies; the signer keeps the name callers know it by.
+pub use crate::holder::TouchPolicyName;
 
-impl TouchPolicyName {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TouchPolicyName::Always => "always",
-            TouchPolicyName::Cached => "cached",
-            TouchPolicyName::Never => "never",
-        }
-    }
-
-    fn to_device(self) -> TouchPolicy {
-        match self {
-            TouchPolicyName::Always => TouchPolicy::Always,
-            TouchPolicyName::Cached => TouchPolicy::Cached,
-            TouchPolicyName::Never => TouchPolicy::Never,
-        }
-    }
-
-    fn from_device(policy: TouchPolicy) -> Option<TouchPolicyName> {
-        match policy {
-            TouchPolicy::Always => Some(TouchPolicyName::Always),
-            TouchPolicy::Cached => Some(TouchPolicyName::Cached),
-            TouchPolicy::Never => Some(TouchPolicyName::Never),
-            TouchPolicy::Default => None,
-        }
+/// The device's name for a touch policy.
+fn to_device(policy: TouchPolicyName) -> TouchPolicy {
+    match policy {
+        TouchPolicyName::Always => TouchPolicy::Always,
+        TouchPolicyName::Cached => TouchPolicy::Cached,
+        TouchPolicyName::Never => TouchPolicy::Never,
     }
 }
 
-impl std::fmt::Display for TouchPolicyName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+fn from_device(policy: TouchPolicy) -> Option<TouchPolicyName> {
+    match policy {
+        TouchPolicy::Always => Some(TouchPolicyName::Always),
+        TouchPolicy::Cached => Some(TouchPolicyName::Cached),
+        TouchPolicy::Never => Some(TouchPolicyName::Never),
+        TouchPolicy::Default => None,
     }
 }
 
-/// The touch policy `slot` reports, where the device answers GET METADATA.
 fn read_touch_policy(yk: &mut YubiKey, slot: SlotId) -> Option<TouchPolicyName> {
     let (_, touch) = piv::metadata(yk, slot).ok()?.policy?;
-    TouchPolicyName::from_device(touch)
+    from_device(touch)
 }
 
 fn tries_left(tries: u8) -> String {
@@ -296,7 +271,7 @@ impl YubikeySigner {
             Err(YkError::AuthenticationError | YkError::GenericError) => return Err(YubikeyError::MgmtKey(serial)),
             Err(e) => return Err(device(serial)(e)),
         }
-        let spki = piv::generate(&mut yk, slot, AlgorithmId::EccP256, PinPolicy::Once, touch_policy.to_device())
+        let spki = piv::generate(&mut yk, slot, AlgorithmId::EccP256, PinPolicy::Once, to_device(touch_policy))
             .map_err(device(serial))?;
         let touch_found = check_touch_policy(&mut yk, slot, &slot_name, touch_policy)?;
         let der = spki.to_der().map_err(|e| YubikeyError::Device { serial, reason: e.to_string() })?;
