@@ -21,15 +21,15 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ceremony::claimed::{self, ShardProjects};
-use ceremony::holder::{Holder, KeySource};
-use ceremony::key::{Algorithm, Key};
-use ceremony::metadata::Metadata;
-use ceremony::pep480::{Project, TargetsPlan};
-use ceremony::propose::{self, RolePlan, RootPlan};
-use ceremony::secret::SecretBytes;
-use ceremony::signer::passphrase::{PassphraseSigner, Profile};
-use ceremony::signer::{Signer, SoftwareSigner};
+use ceremony::pypi::claimed::{self, ShardProjects};
+use ceremony::keys::holder::{Holder, KeySource};
+use ceremony::tuf::key::{Algorithm, Key};
+use ceremony::tuf::metadata::Metadata;
+use ceremony::pypi::pep480::{Project, TargetsPlan};
+use ceremony::workspace::propose::{self, RolePlan, RootPlan};
+use ceremony::support::secret::SecretBytes;
+use ceremony::keys::signer::passphrase::{PassphraseSigner, Profile};
+use ceremony::keys::signer::{Signer, SoftwareSigner};
 use ceremony::workspace::Workspace;
 use time::{Duration, OffsetDateTime};
 
@@ -41,7 +41,7 @@ fn passphrase(h: &str) -> SecretBytes {
 
 /// A holder's key; a record `alice.claimed` derives from alice's passphrase under its own name.
 fn holder_signer(h: &str) -> PassphraseSigner {
-    PassphraseSigner::derive(&passphrase(ceremony::holder::person_of(h)), h, &Profile::Test.params()).expect("derive")
+    PassphraseSigner::derive(&passphrase(ceremony::keys::holder::person_of(h)), h, &Profile::Test.params()).expect("derive")
 }
 
 /// A small deterministic generator: names are reproducible across runs.
@@ -121,7 +121,7 @@ fn bootstrap(dir: &Path, online: &SoftwareSigner) -> Workspace {
     };
     propose::root_init(&ws, &lock, &plan).expect("root");
     let tp = TargetsPlan { claimed: claimed_keys, claimed_threshold: 2, online: online.public_key().clone(), expires };
-    ceremony::propose::targets_init(&ws, &lock, &tp).expect("targets");
+    ceremony::workspace::propose::targets_init(&ws, &lock, &tp).expect("targets");
     drop(lock);
     sign_and_export(&ws, &dir.with_extension("bootstrap.tar"));
     ws
@@ -134,12 +134,12 @@ fn sign_and_export(ws: &Workspace, out: &Path) {
     for h in ["alice", "bob"] {
         let holder = ws.holder(h).expect("holder");
         let signer = holder_signer(h);
-        let roles = ceremony::signing::signable(ws, &holder, &[], now).expect("signable");
+        let roles = ceremony::workspace::signing::signable(ws, &holder, &[], now).expect("signable");
         eprintln!("    {h}: signable after {:.2}s", t.elapsed().as_secs_f64());
-        ceremony::signing::sign_roles(ws, &lock, &holder, &signer, roles).expect("sign");
+        ceremony::workspace::signing::sign_roles(ws, &lock, &holder, &signer, roles).expect("sign");
         eprintln!("    {h}: signed after {:.2}s", t.elapsed().as_secs_f64());
     }
-    ceremony::export::export_bundle(ws, &lock, out, now).expect("export");
+    ceremony::bundle::export::export_bundle(ws, &lock, out, now).expect("export");
     eprintln!("    exported after {:.2}s", t.elapsed().as_secs_f64());
 }
 
@@ -159,10 +159,10 @@ fn recently_claimed(names: &[String], keys: &[Key], online: &SoftwareSigner, ver
 fn seed_claimed(ws: &Workspace, n: usize) {
     let keys = dev_keys(20_000);
     let all = names(n, 7);
-    let mut index = ceremony::claimed_state::load_index(ws).expect("index");
+    let mut index = ceremony::workspace::claimed_state::load_index(ws).expect("index");
     let mut by_leaf: std::collections::BTreeMap<String, ShardProjects> = Default::default();
     for (i, name) in all.iter().enumerate() {
-        let key = ceremony::project::shard_key(name);
+        let key = ceremony::pypi::project::shard_key(name);
         by_leaf.entry(key[..1].to_string()).or_default().insert(project(name, &keys[i % keys.len()]));
     }
     let expires = OffsetDateTime::now_utc() + Duration::days(300);
@@ -196,21 +196,21 @@ fn run_step(dir: &Path, step: &str) {
     let mut files = 0;
     match step {
         "promote" => {
-            let source = ceremony::recently_claimed::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
-            let req = ceremony::promotion::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
-            let (promotion, staged) = ceremony::promotion::plan_promotion(&ws, &req).expect("plan");
-            ceremony::promotion::stage_promotion(&ws, &lock, &promotion, &staged).expect("stage");
+            let source = ceremony::workspace::recently_claimed::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
+            let req = ceremony::workspace::promotion::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
+            let (promotion, staged) = ceremony::workspace::promotion::plan_promotion(&ws, &req).expect("plan");
+            ceremony::workspace::promotion::stage_promotion(&ws, &lock, &promotion, &staged).expect("stage");
             files = promotion.files.len();
         }
         "export" => {
-            ceremony::export::export_bundle(&ws, &lock, &dir.with_extension("out.tar"), now).expect("export");
+            ceremony::bundle::export::export_bundle(&ws, &lock, &dir.with_extension("out.tar"), now).expect("export");
         }
         holder => {
             let h = ws.holder(holder).expect("holder");
             let signer = holder_signer(holder);
-            let roles = ceremony::signing::signable(&ws, &h, &[], now).expect("signable");
+            let roles = ceremony::workspace::signing::signable(&ws, &h, &[], now).expect("signable");
             files = roles.len();
-            ceremony::signing::sign_roles(&ws, &lock, &h, &signer, roles).expect("sign");
+            ceremony::workspace::signing::sign_roles(&ws, &lock, &h, &signer, roles).expect("sign");
         }
     }
     println!(
@@ -253,13 +253,13 @@ fn run_core(dir: &Path) {
     let start = Instant::now();
     let mut phases = Phases::new(start);
     let now = OffsetDateTime::now_utc();
-    let source = ceremony::recently_claimed::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
+    let source = ceremony::workspace::recently_claimed::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
     phases.mark("read and verify recently-claimed");
-    let req = ceremony::promotion::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
-    let (_, mut staged) = ceremony::promotion::plan_promotion(&ws, &req).expect("plan");
+    let req = ceremony::workspace::promotion::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
+    let (_, mut staged) = ceremony::workspace::promotion::plan_promotion(&ws, &req).expect("plan");
     phases.mark("validate and build claimed");
-    let sigs = ceremony::par::map(&staged, |(role, md)| {
-        let holders_sign = role == ceremony::roles::CLAIMED;
+    let sigs = ceremony::support::par::map(&staged, |(role, md)| {
+        let holders_sign = role == ceremony::pypi::roles::CLAIMED;
         signers.iter().filter(|_| holders_sign).map(|s| s.sign(&md.signed_bytes()).expect("sign")).collect::<Vec<_>>()
     });
     phases.mark("two signatures on the index, each checked");
@@ -270,10 +270,10 @@ fn run_core(dir: &Path) {
         }
     }
     let files: Vec<(&PathBuf, &Metadata)> = paths.iter().zip(staged.iter().map(|(_, md)| md)).collect();
-    ceremony::par::map(&files, |(path, md)| std::fs::write(path, md.to_bytes()).expect("write"));
+    ceremony::support::par::map(&files, |(path, md)| std::fs::write(path, md.to_bytes()).expect("write"));
     drop(staged);
     phases.mark("write");
-    let reloaded = ceremony::par::map(&paths, |p| Metadata::from_file(p).expect("reload").version());
+    let reloaded = ceremony::support::par::map(&paths, |p| Metadata::from_file(p).expect("reload").version());
     phases.mark("read back");
     phases.report();
     println!(

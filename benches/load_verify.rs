@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use ceremony::key::Algorithm;
-use ceremony::metadata::Metadata;
-use ceremony::signer::{Signer, SoftwareSigner};
-use ceremony::metadata::Delegation;
-use ceremony::verify::check_threshold;
+use ceremony::tuf::key::Algorithm;
+use ceremony::tuf::metadata::Metadata;
+use ceremony::keys::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::metadata::Delegation;
+use ceremony::tuf::verify::check_threshold;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -70,10 +70,10 @@ fn main() {
 
 /// In a fresh process: read, canonicalize, parse the delegations, verify both signatures.
 fn measure(file: &Path, keys: &Path) {
-    let keys: Vec<ceremony::key::Key> = serde_json::from_slice::<Vec<Value>>(&std::fs::read(keys).expect("keys"))
+    let keys: Vec<ceremony::tuf::key::Key> = serde_json::from_slice::<Vec<Value>>(&std::fs::read(keys).expect("keys"))
         .expect("keys json")
         .iter()
-        .map(|k| ceremony::key::Key::from_json(&serde_json::to_vec(k).expect("key")).expect("key"))
+        .map(|k| ceremony::tuf::key::Key::from_json(&serde_json::to_vec(k).expect("key")).expect("key"))
         .collect();
     let delegation = Delegation {
         role: "claimed".into(),
@@ -108,7 +108,7 @@ fn breakdown(file: &Path, delegation: &Delegation) {
     let input = std::fs::read(file).expect("read");
     eprintln!("read            {:.3}", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let canonical = ceremony::canonical::canonicalize(&input).expect("canonical");
+    let canonical = ceremony::tuf::canonical::canonicalize(&input).expect("canonical");
     eprintln!("canonicalize    {:.3}", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let md = Metadata::from_slice(&input).expect("load");
@@ -134,7 +134,7 @@ fn generate(dir: &Path, count: usize) -> (PathBuf, PathBuf) {
     let mut roles = Vec::with_capacity(count);
     for i in 0..count {
         let public = hex::encode(sha2_of(&i.to_le_bytes()));
-        let key = ceremony::key::Key::new(Algorithm::Ed25519, public);
+        let key = ceremony::tuf::key::Key::new(Algorithm::Ed25519, public);
         let name = format!("project-{i:06}");
         roles.push(json!({
             "name": name,
@@ -149,7 +149,7 @@ fn generate(dir: &Path, count: usize) -> (PathBuf, PathBuf) {
         "_type": "targets", "spec_version": "1.0.31", "version": 1, "expires": "2099-01-01T00:00:00Z",
         "targets": {}, "delegations": {"keys": keys, "roles": roles},
     });
-    let mut md = Metadata::from_signed(ceremony::canonical::to_canonical(&signed).expect("canonical")).expect("md");
+    let mut md = Metadata::from_signed(ceremony::tuf::canonical::to_canonical(&signed).expect("canonical")).expect("md");
     for s in &signers {
         md.set_signature(s.sign(&md.signed_bytes()).expect("sign"));
     }

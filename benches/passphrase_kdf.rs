@@ -14,9 +14,9 @@ use support::vm_kb;
 use std::process::Command;
 use std::time::Instant;
 
-use ceremony::secret::SecretBytes;
-use ceremony::signer::passphrase::{KdfParams, PassphraseSigner, Profile};
-use ceremony::signer::Signer;
+use ceremony::support::secret::SecretBytes;
+use ceremony::keys::signer::passphrase::{KdfParams, PassphraseSigner, Profile};
+use ceremony::keys::signer::Signer;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -14,13 +14,13 @@ use std::fs::OpenOptions;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ceremony::build::{RoleSpec, RootSpec};
-use ceremony::key::{Algorithm, Key};
-use ceremony::secret::SecretBytes;
-use ceremony::signer::pkcs11::Pkcs11Signer;
-use ceremony::signer::yubikey::YubikeySigner;
-use ceremony::holder::TouchPolicyName;
-use ceremony::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::build::{RoleSpec, RootSpec};
+use ceremony::tuf::key::{Algorithm, Key};
+use ceremony::support::secret::SecretBytes;
+use ceremony::keys::signer::pkcs11::Pkcs11Signer;
+use ceremony::keys::signer::yubikey::YubikeySigner;
+use ceremony::keys::holder::TouchPolicyName;
+use ceremony::keys::signer::{Signer, SoftwareSigner};
 use fs4::FileExt;
 
 const NEEDED: [&str; 6] = [

@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 
 use time::{Duration, OffsetDateTime};
 
-use crate::build::{RoleSpec, RootSpec};
-use crate::fsio::write_atomic;
-use crate::key::Algorithm;
-use crate::metadata::Metadata;
-use crate::signer::{Signer, SoftwareSigner};
+use crate::tuf::build::{RoleSpec, RootSpec};
+use crate::support::fsio::write_atomic;
+use crate::tuf::key::Algorithm;
+use crate::tuf::metadata::Metadata;
+use crate::keys::signer::{Signer, SoftwareSigner};
 
 /// One root version the demo wrote, and what changed in it.
 #[derive(Debug, Clone)]
@@ -107,15 +107,15 @@ pub fn write_sample_root_chain(dir: &Path, now: OffsetDateTime) -> Result<Vec<De
 use serde::Serialize;
 
 use crate::bundle::{read_bundle, verify_bundle, Limits};
-use crate::claimed::{self, ShardProjects};
-use crate::promotion::PromoteRequest;
-use crate::holder::{Holder, KeySource};
-use crate::pep480::{Project, TargetsPlan};
-use crate::propose::{self, RolePlan, RootPlan, Rotation};
-use crate::report::{render_html, Report};
-use crate::secret::SecretBytes;
-use crate::signer::passphrase::{generate_passphrase, PassphraseSigner, Profile};
-use crate::staging;
+use crate::pypi::claimed::{self, ShardProjects};
+use crate::workspace::promotion::PromoteRequest;
+use crate::keys::holder::{Holder, KeySource};
+use crate::pypi::pep480::{Project, TargetsPlan};
+use crate::workspace::propose::{self, RolePlan, RootPlan, Rotation};
+use crate::audit::report::{render_html, Report};
+use crate::support::secret::SecretBytes;
+use crate::keys::signer::passphrase::{generate_passphrase, PassphraseSigner, Profile};
+use crate::workspace::staging;
 use crate::workspace::Workspace;
 
 /// What `run` needs besides the directory.
@@ -244,7 +244,7 @@ impl Demo<'_> {
             name: name.to_string(),
             key: signer.public_key().clone(),
             source: signer.key_source().clone(),
-            registered: crate::datetime::format_expires(self.now),
+            registered: crate::tuf::datetime::format_expires(self.now),
         };
         self.register(holder)?;
         self.holders.push((name.to_string(), signer));
@@ -259,16 +259,16 @@ impl Demo<'_> {
         Ok(())
     }
 
-    fn key(&self, name: &str) -> Result<crate::key::Key, DemoError> {
+    fn key(&self, name: &str) -> Result<crate::tuf::key::Key, DemoError> {
         at("find a holder", self.ws.holder(name)).map(|h| h.key)
     }
 
-    fn keys(&self, names: &[&str]) -> Result<Vec<crate::key::Key>, DemoError> {
+    fn keys(&self, names: &[&str]) -> Result<Vec<crate::tuf::key::Key>, DemoError> {
         names.iter().map(|n| self.key(n)).collect()
     }
 
     fn staged(&mut self, role: &str, md: &Metadata) {
-        let d = crate::role_digest::role_digest(role, md);
+        let d = crate::workspace::role_digest::role_digest(role, md);
         let words = d.words.iter().map(|w| w.to_string()).collect();
         (self.emit)(Event::Staged { role: role.to_string(), version: md.version(), covers: d.label, digest_hex: d.sha256, words });
     }
@@ -286,7 +286,7 @@ impl Demo<'_> {
             name: "online".into(),
             key: self.online.public_key().clone(),
             source: KeySource::PublicOnly,
-            registered: crate::datetime::format_expires(self.now),
+            registered: crate::tuf::datetime::format_expires(self.now),
         };
         self.register(online)?;
         let three = self.keys(&["alice", "bob", "carol"])?;
@@ -303,7 +303,7 @@ impl Demo<'_> {
         let root = at("stage root version 1", propose::root_init(&self.ws, &lock, &plan))?;
         let claimed = self.keys(&["alice.claimed", "bob.claimed", "carol.claimed"])?;
         let tp = TargetsPlan { claimed, claimed_threshold: 2, online, expires };
-        let targets = at("stage targets", crate::propose::targets_init(&self.ws, &lock, &tp))?;
+        let targets = at("stage targets", crate::workspace::propose::targets_init(&self.ws, &lock, &tp))?;
         drop(lock);
         self.staged("root", &root);
         self.staged("targets", &targets);
@@ -355,7 +355,7 @@ impl Demo<'_> {
         write_atomic(&rc, &source.to_bytes()).map_err(|e| DemoError::Io(rc.display().to_string(), e))?;
         (self.emit)(Event::RecentlyClaimed { path: rc.clone(), version: 1, projects: projects.len() });
         let lock = at("lock the workspace", self.ws.lock())?;
-        let source = at("verify recently-claimed", crate::recently_claimed::verify_recently_claimed(&self.ws, source, self.now))?;
+        let source = at("verify recently-claimed", crate::workspace::recently_claimed::verify_recently_claimed(&self.ws, source, self.now))?;
         let req = PromoteRequest {
             source: &source,
             only: &[],
@@ -363,8 +363,8 @@ impl Demo<'_> {
             expires: propose::default_expiry(self.now),
             now: self.now,
         };
-        let (promotion, staged) = at("plan the promotion", crate::promotion::plan_promotion(&self.ws, &req))?;
-        at("stage the promotion", crate::promotion::stage_promotion(&self.ws, &lock, &promotion, &staged))?;
+        let (promotion, staged) = at("plan the promotion", crate::workspace::promotion::plan_promotion(&self.ws, &req))?;
+        at("stage the promotion", crate::workspace::promotion::stage_promotion(&self.ws, &lock, &promotion, &staged))?;
         drop(lock);
         (self.emit)(Event::Promoted { new: promotion.new.len(), files: promotion.files.len() });
         // Shards are sealed, not signed by anyone: the holders read the index's words only.
@@ -410,8 +410,8 @@ impl Demo<'_> {
                 .map(|(_, s)| s)
                 .ok_or_else(|| DemoError::Build(format!("no key in memory for {name}")))?;
             let lock = at("lock the workspace", self.ws.lock())?;
-            let roles = at("find what to sign", crate::signing::signable(&self.ws, &holder, &[], self.now))?;
-            let done = at("sign", crate::signing::sign_roles(&self.ws, &lock, &holder, signer, roles))?;
+            let roles = at("find what to sign", crate::workspace::signing::signable(&self.ws, &holder, &[], self.now))?;
+            let done = at("sign", crate::workspace::signing::sign_roles(&self.ws, &lock, &holder, signer, roles))?;
             drop(lock);
             let after = self.thresholds()?;
             (self.emit)(Event::Signed { holder: name.to_string(), roles: done, after });
@@ -420,7 +420,7 @@ impl Demo<'_> {
     }
 
     fn thresholds(&self) -> Result<Vec<ThresholdState>, DemoError> {
-        let status = at("read the status", crate::status::status(&self.ws, self.now))?;
+        let status = at("read the status", crate::workspace::status::status(&self.ws, self.now))?;
         let mut out = Vec::new();
         for s in status {
             for (label, r) in &s.thresholds {
@@ -439,7 +439,7 @@ impl Demo<'_> {
     fn export(&mut self, phase: &str, file: &str) -> Result<(), DemoError> {
         let out = self.dir.join("bundles").join(file);
         let lock = at("lock the workspace", self.ws.lock())?;
-        let done = at("export the bundle", crate::export::export_bundle(&self.ws, &lock, &out, self.now))?;
+        let done = at("export the bundle", crate::bundle::export::export_bundle(&self.ws, &lock, &out, self.now))?;
         let new_files: Vec<String> = done.files.iter().filter(|(_, new)| *new).map(|(p, _)| p.clone()).collect();
         (self.emit)(Event::Exported { bundle: out.clone(), sha256: done.sha256.clone(), new_files: new_files.clone() });
         self.bundles.push(DemoBundle {

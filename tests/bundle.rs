@@ -7,14 +7,14 @@ use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
-use ceremony::build::{RoleSpec, RootSpec};
+use ceremony::tuf::build::{RoleSpec, RootSpec};
 use ceremony::bundle::{
     read_bundle, verify_bundle, write_bundle, Bundle, BundleError, BundleFile, BundleReport, Limits,
 };
-use ceremony::key::Algorithm;
-use ceremony::metadata::Metadata;
-use ceremony::signer::{Signer, SoftwareSigner};
-use ceremony::transcript::{self, Action};
+use ceremony::tuf::key::Algorithm;
+use ceremony::tuf::metadata::Metadata;
+use ceremony::keys::signer::{Signer, SoftwareSigner};
+use ceremony::workspace::transcript::{self, Action};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use time::macros::datetime;
@@ -109,7 +109,7 @@ impl Fixture {
                 ],
             },
         });
-        let mut md = Metadata::from_signed(ceremony::canonical::to_canonical(&signed).unwrap()).unwrap();
+        let mut md = Metadata::from_signed(ceremony::tuf::canonical::to_canonical(&signed).unwrap()).unwrap();
         sign_all(&mut md, signers);
         md
     }
@@ -122,7 +122,7 @@ impl Fixture {
     fn claimed_with(&self, version: u64, expires: &str, signer: &SoftwareSigner) -> Metadata {
         let signed = json!({"_type": "targets", "spec_version": "1.0.31", "version": version,
             "expires": expires, "targets": {}});
-        let mut md = Metadata::from_signed(ceremony::canonical::to_canonical(&signed).unwrap()).unwrap();
+        let mut md = Metadata::from_signed(ceremony::tuf::canonical::to_canonical(&signed).unwrap()).unwrap();
         sign_all(&mut md, &[signer]);
         md
     }

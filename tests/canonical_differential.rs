@@ -8,7 +8,7 @@
 
 mod common;
 
-use ceremony::canonical::{canonicalize, is_canonical};
+use ceremony::tuf::canonical::{canonicalize, is_canonical};
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::Path;

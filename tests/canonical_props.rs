@@ -1,6 +1,6 @@
 //! Property tests of canonical JSON (src/canonical.rs) against a small tree-based model.
 
-use ceremony::canonical::{
+use ceremony::tuf::canonical::{
     canonicalize, encode_string, is_canonical, to_canonical, CanonicalError,
 };
 use proptest::prelude::*;

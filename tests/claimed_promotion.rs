@@ -431,7 +431,7 @@ fn changing_the_claimed_holders_restages_the_index_for_the_new_holders() {
         .collect();
     let bytes = ceremony::bundle::write_bundle(&files, b"").unwrap();
     let bundle = ceremony::bundle::read_bundle(bytes.as_slice(), &Default::default()).unwrap();
-    let root = ceremony::metadata::Metadata::from_slice(&std::fs::read(metadata.join("1.root.json")).unwrap()).unwrap();
+    let root = ceremony::tuf::metadata::Metadata::from_slice(&std::fs::read(metadata.join("1.root.json")).unwrap()).unwrap();
     let report = ceremony::bundle::verify_bundle(&bundle, &root, time::OffsetDateTime::now_utc());
     let index = report.files.iter().find(|f| f.role == "claimed").unwrap();
     assert!(!index.ok && index.verified_under.as_deref() == Some("targets v2"), "{index:?}");
@@ -442,15 +442,15 @@ fn changing_the_claimed_holders_restages_the_index_for_the_new_holders() {
 /// Rewrites the trusted index and shards as a Ceremony from before seals left them: every
 /// shard delegated to the claimed holders (2 of alice, bob, carol) and signed by alice and bob.
 fn make_legacy(ws_dir: &Path) {
-    use ceremony::metadata::Metadata;
-    use ceremony::signer::passphrase::{PassphraseSigner, Profile};
-    use ceremony::signer::Signer;
+    use ceremony::tuf::metadata::Metadata;
+    use ceremony::keys::signer::passphrase::{PassphraseSigner, Profile};
+    use ceremony::keys::signer::Signer;
     let ws = ceremony::workspace::Workspace::open(ws_dir).unwrap();
-    let index = ceremony::claimed_state::load_index(&ws).unwrap();
+    let index = ceremony::workspace::claimed_state::load_index(&ws).unwrap();
     let signers: Vec<PassphraseSigner> = ["alice", "bob"]
         .iter()
         .map(|h| {
-            let pass = ceremony::secret::SecretBytes::new(format!("{h} keeps seven quiet granite teapots").into_bytes());
+            let pass = ceremony::support::secret::SecretBytes::new(format!("{h} keeps seven quiet granite teapots").into_bytes());
             PassphraseSigner::derive(&pass, h, &Profile::Test.params()).unwrap()
         })
         .collect();
@@ -461,7 +461,7 @@ fn make_legacy(ws_dir: &Path) {
         }
         md
     };
-    let trusted = ceremony::staging::trusted(&ws, "claimed").unwrap().unwrap();
+    let trusted = ceremony::workspace::staging::trusted(&ws, "claimed").unwrap().unwrap();
     let mut signed: Value = serde_json::from_slice(trusted.signed_text()).unwrap();
     let keys: serde_json::Map<String, Value> =
         index.keys.keys.iter().map(|(id, k)| (id.clone(), serde_json::from_slice(k).unwrap())).collect();
@@ -472,11 +472,11 @@ fn make_legacy(ws_dir: &Path) {
     }
     let lock = ws.lock().unwrap();
     let mut tx = ws.begin(&lock).unwrap();
-    let mut collected = ceremony::collected::Collected::in_transaction(&tx, "trusted").unwrap();
-    let mut files = vec![("claimed".to_string(), sign(ceremony::canonical::to_canonical(&signed).unwrap()))];
+    let mut collected = ceremony::workspace::collected::Collected::in_transaction(&tx, "trusted").unwrap();
+    let mut files = vec![("claimed".to_string(), sign(ceremony::tuf::canonical::to_canonical(&signed).unwrap()))];
     for leaf in &index.leaves {
-        let role = ceremony::claimed::shard_role(leaf);
-        let md = ceremony::staging::trusted(&ws, &role).unwrap().unwrap();
+        let role = ceremony::pypi::claimed::shard_role(leaf);
+        let md = ceremony::workspace::staging::trusted(&ws, &role).unwrap().unwrap();
         files.push((role, sign(md.signed_bytes().into_owned())));
     }
     for (role, md) in files {
@@ -486,7 +486,7 @@ fn make_legacy(ws_dir: &Path) {
     collected.write(&mut tx, "trusted").unwrap();
     tx.commit().unwrap();
     drop(lock);
-    let legacy = ceremony::claimed_state::load_index(&ws).unwrap();
+    let legacy = ceremony::workspace::claimed_state::load_index(&ws).unwrap();
     assert_eq!(legacy.unsealed().count(), legacy.leaves.len());
 }
 

@@ -6,8 +6,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use ceremony::key::Algorithm;
-use ceremony::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::key::Algorithm;
+use ceremony::keys::signer::{Signer, SoftwareSigner};
 use common::ceremony;
 
 fn ok(ws: &Path, args: &[&str]) -> String {

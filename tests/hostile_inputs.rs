@@ -28,8 +28,8 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ceremony::key::Algorithm;
-use ceremony::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::key::Algorithm;
+use ceremony::keys::signer::{Signer, SoftwareSigner};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 

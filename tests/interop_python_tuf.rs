@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use ceremony::chain::verify_root_chain;
-use ceremony::key::Algorithm;
-use ceremony::metadata::Metadata;
-use ceremony::signer::{Signer, SoftwareSigner};
-use ceremony::verify::{verify_delegate, KeyState};
+use ceremony::tuf::chain::verify_root_chain;
+use ceremony::tuf::key::Algorithm;
+use ceremony::tuf::metadata::Metadata;
+use ceremony::keys::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::verify::{verify_delegate, KeyState};
 use serde_json::{json, Value};
 use time::macros::datetime;
 
@@ -128,10 +128,10 @@ fn every_role_python_tuf_wrote_verifies_under_its_delegator() {
             assert_eq!(ok, e["valid"].as_bool().unwrap(), "{sub}/{file} as {role}");
             // Every typed view must read what python-tuf wrote.
             match delegate.role_type() {
-                ceremony::metadata::RoleType::Root => drop(delegate.root().unwrap()),
-                ceremony::metadata::RoleType::Targets => drop(delegate.targets().unwrap()),
-                ceremony::metadata::RoleType::Snapshot => drop(delegate.snapshot().unwrap()),
-                ceremony::metadata::RoleType::Timestamp => drop(delegate.timestamp().unwrap()),
+                ceremony::tuf::metadata::RoleType::Root => drop(delegate.root().unwrap()),
+                ceremony::tuf::metadata::RoleType::Targets => drop(delegate.targets().unwrap()),
+                ceremony::tuf::metadata::RoleType::Snapshot => drop(delegate.snapshot().unwrap()),
+                ceremony::tuf::metadata::RoleType::Timestamp => drop(delegate.timestamp().unwrap()),
             }
         }
     }
@@ -160,7 +160,7 @@ fn unknown_fields_survive_load_sign_write() {
     let before = dir.join("root.json");
     let mut md = load(&before);
     let root = md.root().unwrap();
-    assert!(!root.delegation("root").map(|d| ceremony::verify::check_threshold(&md.signed_bytes(), md.signatures(), &d).is_met()).unwrap());
+    assert!(!root.delegation("root").map(|d| ceremony::tuf::verify::check_threshold(&md.signed_bytes(), md.signatures(), &d).is_met()).unwrap());
     let keys: Vec<Value> = serde_json::from_slice(&std::fs::read(dir.join("keys.json")).unwrap()).unwrap();
     let signed_already: Vec<String> = md.signatures().iter().map(|s| s.keyid.clone()).collect();
     let next = keys.iter().find(|k| !signed_already.contains(&k["keyid"].as_str().unwrap().to_string())).unwrap();
@@ -207,8 +207,8 @@ fn targets_we_write_load_and_verify_in_python_tuf() {
     let root_key = SoftwareSigner::generate(Algorithm::Ed25519);
     let targets_key = SoftwareSigner::generate(Algorithm::EcdsaP384);
     let online = SoftwareSigner::generate(Algorithm::EcdsaP256);
-    let role = |k: &SoftwareSigner| ceremony::build::RoleSpec { keys: vec![k.public_key().clone()], threshold: 1 };
-    let spec = ceremony::build::RootSpec {
+    let role = |k: &SoftwareSigner| ceremony::tuf::build::RoleSpec { keys: vec![k.public_key().clone()], threshold: 1 };
+    let spec = ceremony::tuf::build::RootSpec {
         version: 1,
         expires: datetime!(2099-01-01 00:00 UTC),
         root: role(&root_key),
@@ -241,7 +241,7 @@ fn targets_we_write_load_and_verify_in_python_tuf() {
             ],
         },
     });
-    let mut targets = Metadata::from_signed(ceremony::canonical::to_canonical(&signed).unwrap()).unwrap();
+    let mut targets = Metadata::from_signed(ceremony::tuf::canonical::to_canonical(&signed).unwrap()).unwrap();
     targets.set_signature(targets_key.sign(&targets.signed_bytes()).unwrap());
     let targets_path = out.path().join("targets.json");
     std::fs::write(&targets_path, targets.to_bytes()).unwrap();
@@ -263,7 +263,7 @@ fn targets_we_write_load_and_verify_in_python_tuf() {
     // A delegated role signed by both developer keys verifies there too.
     let project = json!({"_type": "targets", "spec_version": "1.0.31", "version": 1,
         "expires": "2099-01-01T00:00:00Z", "targets": {}});
-    let mut project = Metadata::from_signed(ceremony::canonical::to_canonical(&project).unwrap()).unwrap();
+    let mut project = Metadata::from_signed(ceremony::tuf::canonical::to_canonical(&project).unwrap()).unwrap();
     for k in &dev_keys[..2] {
         project.set_signature(k.sign(&project.signed_bytes()).unwrap());
     }

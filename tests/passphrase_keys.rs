@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use ceremony::metadata::Metadata;
-use ceremony::secret::SecretBytes;
-use ceremony::signer::passphrase::{self, derive_seed, unlock, Profile};
-use ceremony::signer::Signer;
+use ceremony::tuf::metadata::Metadata;
+use ceremony::support::secret::SecretBytes;
+use ceremony::keys::signer::passphrase::{self, derive_seed, unlock, Profile};
+use ceremony::keys::signer::Signer;
 use ceremony::workspace::Workspace;
 use serde_json::Value;
 use time::macros::datetime;
@@ -136,8 +136,8 @@ fn a_root_signed_with_the_passphrase_key_verifies_in_python_tuf() {
     let holder = Workspace::open(ws.path()).unwrap().holder("alice").unwrap();
     let signer = unlock(&holder, &SecretBytes::from(KAT_PASSPHRASE)).unwrap();
     assert_eq!(signer.public_key().keyid(), holder.key.keyid());
-    let role = |k: &ceremony::key::Key| ceremony::build::RoleSpec { keys: vec![k.clone()], threshold: 1 };
-    let spec = ceremony::build::RootSpec {
+    let role = |k: &ceremony::tuf::key::Key| ceremony::tuf::build::RoleSpec { keys: vec![k.clone()], threshold: 1 };
+    let spec = ceremony::tuf::build::RootSpec {
         version: 1,
         expires: datetime!(2099-01-01 00:00 UTC),
         root: role(&holder.key),

@@ -19,7 +19,7 @@ fn text(b: &[u8]) -> String {
 }
 
 fn sha256_of_binary() -> String {
-    ceremony::buildinfo::file_sha256(Path::new(env!("CARGO_BIN_EXE_ceremony"))).unwrap()
+    ceremony::support::buildinfo::file_sha256(Path::new(env!("CARGO_BIN_EXE_ceremony"))).unwrap()
 }
 
 fn iface(sys: &Path, name: &str, operstate: &str, flags: &str) {

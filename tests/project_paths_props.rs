@@ -11,7 +11,7 @@
 
 mod common;
 
-use ceremony::project::{
+use ceremony::pypi::project::{
     fnmatch, is_valid_name, legacy_overlap, normalize, pattern_matches, project_paths, shard_key,
     shard_paths,
 };
@@ -331,11 +331,11 @@ proptest! {
         let (a, b) = (normalize(&a), normalize(&b));
         prop_assume!(a != b);
         let own = &project_paths(&a).unwrap()[0];
-        prop_assert!(ceremony::project::is_file_pattern(&a, own.as_bytes()));
-        prop_assert!(!ceremony::project::is_file_pattern(&b, own.as_bytes()), "{} takes {}'s pattern", b, a);
-        prop_assert!(!ceremony::project::is_file_pattern(&a, &own.as_bytes()[..own.len() - 1]));
+        prop_assert!(ceremony::pypi::project::is_file_pattern(&a, own.as_bytes()));
+        prop_assert!(!ceremony::pypi::project::is_file_pattern(&b, own.as_bytes()), "{} takes {}'s pattern", b, a);
+        prop_assert!(!ceremony::pypi::project::is_file_pattern(&a, &own.as_bytes()[..own.len() - 1]));
         let widened = format!("{own}*");
-        prop_assert!(!ceremony::project::is_file_pattern(&a, widened.as_bytes()));
+        prop_assert!(!ceremony::pypi::project::is_file_pattern(&a, widened.as_bytes()));
     }
 
     /// 2. No project's patterns cover a modern file name or the simple page of a different

@@ -1,7 +1,7 @@
 //! Inputs the fuzzers found, kept so the bugs they showed stay fixed. Each must either be
 //! refused or read back unchanged after writing.
 
-use ceremony::metadata::Metadata;
+use ceremony::tuf::metadata::Metadata;
 
 #[test]
 fn fuzz_findings_round_trip_or_are_refused() {

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use ceremony::key::{Algorithm, Key};
-use ceremony::metadata::Metadata;
-use ceremony::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::key::{Algorithm, Key};
+use ceremony::tuf::metadata::Metadata;
+use ceremony::keys::signer::{Signer, SoftwareSigner};
 use ceremony::workspace::Workspace;
 use common::{ceremony, repo_root};
 use serde_json::{json, Value};
@@ -117,7 +117,7 @@ fn targets_file(version: u64, keys: &[&Key], roles: &[(String, Vec<&Key>, u64, V
         "targets": {},
         "delegations": {"keys": key_map, "roles": roles},
     });
-    let bytes = ceremony::canonical::to_canonical(&signed).unwrap();
+    let bytes = ceremony::tuf::canonical::to_canonical(&signed).unwrap();
     Metadata::from_signed(bytes).unwrap().to_bytes()
 }
 
@@ -196,7 +196,7 @@ fn fixture() -> Fixture {
     tx.write("trusted/claimed-1.json", &shard1).unwrap();
     // Staged as ceremony stages, with the digest that ties it to what was staged.
     let staged_claimed = Metadata::from_vec(claimed_v2).unwrap();
-    ceremony::staging::write_staged(&mut tx, &[("claimed".into(), staged_claimed)]).unwrap();
+    ceremony::workspace::staging::write_staged(&mut tx, &[("claimed".into(), staged_claimed)]).unwrap();
     tx.commit().unwrap();
     drop(lock);
     Fixture { _tmp: tmp, ws, files, root_words }
@@ -462,7 +462,7 @@ fn a_report_covers_one_ceremony_and_all_covers_every_one() {
     let log: Value = serde_json::from_str(&ok(&t.ws, &["log", "show", "--json"])).unwrap();
     let signed_v2 = log.as_array().unwrap().iter().find(|r| r["action"] == "sign" && r["version"] == 2).unwrap();
     let digest: [u8; 32] = hex::decode(signed_v2["digest"].as_str().unwrap()).unwrap().try_into().unwrap();
-    let words = ceremony::review::digest_words(&digest).join("");
+    let words = ceremony::workspace::review::digest_words(&digest).join("");
     assert_eq!(flat.matches(&words).count(), 2, "alice's and carol's words for root v2");
     assert!(flat.contains("SHA-256ofthesignedpart"), "the digest is labelled with the bytes it covers");
     for width in [680, 718] {

@@ -9,8 +9,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use ceremony::key::Algorithm;
-use ceremony::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::key::Algorithm;
+use ceremony::keys::signer::{Signer, SoftwareSigner};
 use common::ceremony;
 use serde_json::Value;
 

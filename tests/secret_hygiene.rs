@@ -126,10 +126,10 @@ fn a_running_ceremony_is_not_dumpable() {
 
 #[test]
 fn hardening_sets_both_and_secrets_are_locked() {
-    let h = ceremony::hygiene::harden_process();
+    let h = ceremony::support::hygiene::harden_process();
     assert!(h.core_dumps_off && h.not_dumpable, "{h:?}");
-    assert_eq!(ceremony::hygiene::current(), h);
-    let secret = ceremony::secret::SecretBytes::from("correct horse battery staple");
+    assert_eq!(ceremony::support::hygiene::current(), h);
+    let secret = ceremony::support::secret::SecretBytes::from("correct horse battery staple");
     if rustix::process::geteuid().as_raw() == 0 {
         // root has CAP_IPC_LOCK; elsewhere RLIMIT_MEMLOCK decides and locking is best effort.
         assert!(secret.is_locked());

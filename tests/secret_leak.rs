@@ -14,8 +14,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use ceremony::secret::SecretBytes;
-use ceremony::signer::passphrase::{derive_seed, Profile};
+use ceremony::support::secret::SecretBytes;
+use ceremony::keys::signer::passphrase::{derive_seed, Profile};
 use common::{ceremony, tokens};
 
 const ALICE: &str = "ochre walrus juggles 47 quiet lanterns";

@@ -2,11 +2,11 @@
 //! duplicated, aliased and stranger signatures a file carries, the count is the number of
 //! distinct keys with a valid signature, and a duplicated keyid never passes.
 
-use ceremony::key::{Algorithm, Key};
-use ceremony::metadata::Signature;
-use ceremony::signer::{Signer, SoftwareSigner};
-use ceremony::metadata::Delegation;
-use ceremony::verify::check_threshold;
+use ceremony::tuf::key::{Algorithm, Key};
+use ceremony::tuf::metadata::Signature;
+use ceremony::keys::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::metadata::Delegation;
+use ceremony::tuf::verify::check_threshold;
 use proptest::prelude::*;
 
 const MESSAGE: &[u8] = b"{\"_type\":\"root\",\"version\":2}";
@@ -103,7 +103,7 @@ impl Signer for AliasSigner<'_> {
     fn describe(&self) -> String {
         "alias".into()
     }
-    fn sign_raw(&self, message: &[u8]) -> Result<Vec<u8>, ceremony::signer::SignError> {
+    fn sign_raw(&self, message: &[u8]) -> Result<Vec<u8>, ceremony::keys::signer::SignError> {
         self.inner.sign_raw(message)
     }
 }

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ceremony::key::Algorithm;
-use ceremony::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::key::Algorithm;
+use ceremony::keys::signer::{Signer, SoftwareSigner};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 

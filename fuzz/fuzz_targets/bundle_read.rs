@@ -7,7 +7,7 @@
 use std::sync::OnceLock;
 
 use ceremony::bundle::{read_bundle, verify_bundle, Limits};
-use ceremony::metadata::Metadata;
+use ceremony::tuf::metadata::Metadata;
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
 

@@ -1,4 +1,4 @@
-//! Fuzz target for `ceremony::canonical`.
+//! Fuzz target for `ceremony::tuf::canonical`.
 //!
 //! For arbitrary bytes: `canonicalize` must not panic; when it succeeds its output must be
 //! canonical (`is_canonical`, and canonicalizing it again gives it back) and must parse with
@@ -6,7 +6,7 @@
 //! `canonicalize` on every input.
 #![no_main]
 
-use ceremony::canonical::{canonicalize, is_canonical};
+use ceremony::tuf::canonical::{canonicalize, is_canonical};
 use libfuzzer_sys::fuzz_target;
 
 /// Canonical bytes hold control characters raw inside strings, which JSON forbids; this

@@ -3,8 +3,8 @@
 //! bytes and the same signatures.
 #![no_main]
 
-use ceremony::metadata::{Metadata, RoleType};
-use ceremony::verify::{check_threshold, verify_delegate};
+use ceremony::tuf::metadata::{Metadata, RoleType};
+use ceremony::tuf::verify::{check_threshold, verify_delegate};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

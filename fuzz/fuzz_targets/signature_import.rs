@@ -6,12 +6,12 @@
 
 use std::sync::OnceLock;
 
-use ceremony::key::{Algorithm, Key};
-use ceremony::metadata::Signature;
-use ceremony::signer::{Signer, SoftwareSigner};
-use ceremony::signing::parse_signature_file;
-use ceremony::verify::check_threshold;
-use ceremony::metadata::Delegation;
+use ceremony::tuf::key::{Algorithm, Key};
+use ceremony::tuf::metadata::Signature;
+use ceremony::keys::signer::{Signer, SoftwareSigner};
+use ceremony::workspace::signing::parse_signature_file;
+use ceremony::tuf::verify::check_threshold;
+use ceremony::tuf::metadata::Delegation;
 use libfuzzer_sys::fuzz_target;
 
 fn keys() -> &'static [Key] {

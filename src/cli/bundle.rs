@@ -7,8 +7,8 @@ use time::OffsetDateTime;
 
 use super::{print_json, Refusal};
 use crate::bundle::{read_bundle, verify_bundle, Bundle, BundleReport, FileReport, Limits, NotCarried};
-use crate::bundle_extract::{extract_verified, ExtractError};
-use crate::metadata::{Metadata, RoleType};
+use crate::bundle::extract::{extract_verified, ExtractError};
+use crate::tuf::metadata::{Metadata, RoleType};
 
 /// Reads `file` as a bundle and verifies it trusting only `trusted_root`.
 fn read_and_verify(file: &Path, trusted_root: &Path) -> Result<(Bundle, BundleReport), Refusal> {
@@ -156,7 +156,7 @@ fn report_text(r: &BundleReport) -> String {
 pub(super) fn export(global: &super::Global, out: &Path) -> Result<(), Refusal> {
     let ws = super::keys::open(global)?;
     let lock = ws.lock().map_err(super::keys::refuse)?;
-    let done = crate::export::export_bundle(&ws, &lock, out, time::OffsetDateTime::now_utc()).map_err(super::stage::refuse_stage)?;
+    let done = crate::bundle::export::export_bundle(&ws, &lock, out, time::OffsetDateTime::now_utc()).map_err(super::stage::refuse_stage)?;
     if global.json {
         super::print_json(&serde_json::json!({
             "bundle": out,

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::{print_json, Refusal};
 use crate::demo::{DemoOptions, DemoSummary, Event, ThresholdState};
-use crate::key::short_keyid;
+use crate::tuf::key::short_keyid;
 
 /// How many generated projects the promotion batch carries: enough to fill several
 /// delegations and show the batch summary, few enough to stay well under a minute.
@@ -24,7 +24,7 @@ pub(super) fn demo(dir: Option<PathBuf>, json: bool) -> Result<(), Refusal> {
     let opts = DemoOptions {
         dir: dir.clone(),
         projects: DEMO_PROJECTS,
-        binary_sha256: crate::buildinfo::running_binary().ok().map(|(_, hash)| hash),
+        binary_sha256: crate::support::buildinfo::running_binary().ok().map(|(_, hash)| hash),
         now,
     };
     if !json {

@@ -7,7 +7,7 @@ use std::path::Path;
 use clap::{CommandFactory, Subcommand};
 
 use super::{print_json, Cli, Global, Refusal};
-use crate::buildinfo;
+use crate::support::buildinfo;
 
 #[derive(Subcommand, Debug)]
 pub enum GenerateCommand {
@@ -185,7 +185,7 @@ fn write_man(global: &Global, dir: &Path) -> Result<(), Refusal> {
         .map_err(|e| Refusal::unusable(format!("cannot create {}: {e}; choose another --out", dir.display())))?;
     for (name, bytes) in &pages {
         let path = dir.join(name);
-        crate::fsio::write_atomic(&path, bytes)
+        crate::support::fsio::write_atomic(&path, bytes)
             .map_err(|e| Refusal::unusable(format!("cannot write {}: {e}; choose another --out", path.display())))?;
     }
     if global.json {

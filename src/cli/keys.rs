@@ -6,12 +6,12 @@ use time::OffsetDateTime;
 
 use super::secrets::{choose_new_passphrase, derive_with_progress, have_terminal, no_terminal, read_passphrase, weak_refusal, Terminal};
 use super::{print_json, Global, Refusal};
-use crate::datetime::format_expires;
-use crate::holder::{check_name, Holder, KeySource};
-use crate::secret::read_secret_file;
-use crate::signer::passphrase::{check_strength, PassphraseError, Profile};
-use crate::signer::Signer;
-use crate::key::{short_keyid, Key};
+use crate::tuf::datetime::format_expires;
+use crate::keys::holder::{check_name, Holder, KeySource};
+use crate::support::secret::read_secret_file;
+use crate::keys::signer::passphrase::{check_strength, PassphraseError, Profile};
+use crate::keys::signer::Signer;
+use crate::tuf::key::{short_keyid, Key};
 use crate::workspace::{Workspace, WorkspaceError};
 
 pub(crate) fn workspace_dir(global: &Global) -> PathBuf {
@@ -48,7 +48,7 @@ pub(super) fn init(global: &Global) -> Result<(), Refusal> {
 
 /// The registered key for an imported key object: standard form, no custom fields.
 fn standard_key(file: &Path) -> Result<(Key, Vec<String>), Refusal> {
-    let bytes = crate::fsio::read_limited(file, crate::fsio::MAX_KEY_FILE)
+    let bytes = crate::support::fsio::read_limited(file, crate::support::fsio::MAX_KEY_FILE)
         .map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", file.display())))?;
     let given = Key::from_json(&bytes).map_err(|e| {
         Refusal::unusable(format!(
@@ -123,7 +123,7 @@ pub(super) fn new_passphrase(
     profile: Profile,
 ) -> Result<(), Refusal> {
     let ws = open(global)?;
-    let record = crate::holder::record_name(person, for_role);
+    let record = crate::keys::holder::record_name(person, for_role);
     let name = record.as_str();
     check_name(name).map_err(|e| Refusal::unusable(e.to_string()))?;
     // Refuse a taken name before asking anything; `add_holder` checks again under the lock.
@@ -187,7 +187,7 @@ fn new_record_passphrase(global: &Global, ws: &Workspace, person: &Holder, recor
     let mut signer = None;
     for attempt in 1..=tries {
         let passphrase = read_passphrase(file, &prompt, false)?;
-        match crate::signer::passphrase::derive_record(person, record, &passphrase) {
+        match crate::keys::signer::passphrase::derive_record(person, record, &passphrase) {
             Ok(s) => {
                 signer = Some(s);
                 break;

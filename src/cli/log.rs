@@ -2,8 +2,8 @@
 
 use super::keys::{open, refuse};
 use super::{print_json, Global, Refusal};
-use crate::key::short_keyid;
-use crate::transcript::Record;
+use crate::tuf::key::short_keyid;
+use crate::workspace::transcript::Record;
 use crate::workspace::WorkspaceError;
 
 fn refuse_log(e: WorkspaceError) -> Refusal {

@@ -27,10 +27,10 @@ pub mod progress;
 pub(crate) mod secrets;
 use time::OffsetDateTime;
 
-use crate::chain::{verify_root_chain, ChainReport, Step};
-use crate::key::short_keyid;
-use crate::metadata::Metadata;
-use crate::verify::{KeyState, ThresholdReport};
+use crate::tuf::chain::{verify_root_chain, ChainReport, Step};
+use crate::tuf::key::short_keyid;
+use crate::tuf::metadata::Metadata;
+use crate::tuf::verify::{KeyState, ThresholdReport};
 
 /// Offline TUF key ceremonies: stage, review, sign at threshold, export.
 #[derive(Parser, Debug)]
@@ -186,7 +186,7 @@ pub enum Command {
     Preflight {
         /// Today's date (UTC, YYYY-MM-DD) from a watch or phone: the clock must say the same
         /// (the only clock check before a workspace exists).
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::preflight::parse_date)]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::audit::preflight::parse_date)]
         date: Option<time::Date>,
         /// Where sysfs is mounted (for tests).
         #[arg(long, value_name = "DIR", default_value = "/sys", hide = true)]
@@ -486,8 +486,8 @@ pub enum TouchPolicyArg {
 impl TouchPolicyArg {
     /// The policy asked for, else the default for the role: a claimed holder signs the index
     /// of every promotion batch, a root or targets holder signs rarely and each time deliberately.
-    fn or_default_for(choice: Option<TouchPolicyArg>, for_role: Option<ForRole>) -> crate::holder::TouchPolicyName {
-        use crate::holder::TouchPolicyName;
+    fn or_default_for(choice: Option<TouchPolicyArg>, for_role: Option<ForRole>) -> crate::keys::holder::TouchPolicyName {
+        use crate::keys::holder::TouchPolicyName;
         match (choice, for_role) {
             (Some(TouchPolicyArg::Always), _) => TouchPolicyName::Always,
             (Some(TouchPolicyArg::Cached), _) | (None, Some(ForRole::Claimed)) => TouchPolicyName::Cached,
@@ -497,7 +497,7 @@ impl TouchPolicyArg {
 }
 
 fn record(holder: &str, for_role: Option<ForRole>) -> String {
-    crate::holder::record_name(holder, for_role.map(ForRole::as_str))
+    crate::keys::holder::record_name(holder, for_role.map(ForRole::as_str))
 }
 
 /// Argon2id parameter sets for passphrase keys.
@@ -508,10 +508,10 @@ pub enum KdfProfile {
 }
 
 impl KdfProfile {
-    pub fn profile(self) -> crate::signer::passphrase::Profile {
+    pub fn profile(self) -> crate::keys::signer::passphrase::Profile {
         match self {
-            KdfProfile::Ceremony => crate::signer::passphrase::Profile::Ceremony,
-            KdfProfile::Test => crate::signer::passphrase::Profile::Test,
+            KdfProfile::Ceremony => crate::keys::signer::passphrase::Profile::Ceremony,
+            KdfProfile::Test => crate::keys::signer::passphrase::Profile::Test,
         }
     }
 }
@@ -598,7 +598,7 @@ pub fn run() -> ExitCode {
 /// The sentence on stderr; under `--json` also a document on stdout unless the command
 /// already printed its own (a failed `verify root-chain --json` report says `"ok": false`).
 fn refuse(refusal: &Refusal, json: bool) -> ExitCode {
-    let line = crate::hygiene::refusal_line(&refusal.message);
+    let line = crate::support::hygiene::refusal_line(&refusal.message);
     if json && !JSON_PRINTED.load(Ordering::Relaxed) {
         print_json(&refusal_json(refusal.code, &line));
     }
@@ -621,7 +621,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     if e.use_stderr() && json_asked {
         let rendered = e.render().to_string();
         let first = rendered.lines().next().unwrap_or("the command line is not valid");
-        let line = crate::hygiene::refusal_line(first.trim_start_matches("error: "));
+        let line = crate::support::hygiene::refusal_line(first.trim_start_matches("error: "));
         print_json(&refusal_json(code, &line));
     }
     // Nothing useful is left to do when the terminal itself cannot be written to.

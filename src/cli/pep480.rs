@@ -7,13 +7,13 @@ use time::OffsetDateTime;
 use super::keys::{open, refuse};
 use super::stage::{digest_lines, expiry, holder_keys, refuse_stage, staged_message, staged_review};
 use super::{print_json, Global, Refusal};
-use crate::claimed_state;
-use crate::promotion::{self, PromoteRequest, Promotion};
-use crate::fsio::write_atomic;
-use crate::pep480::TargetsPlan;
-use crate::recently_claimed::{self, SourceError};
-use crate::project;
-use crate::role_digest::{role_digest, RoleDigest};
+use crate::workspace::claimed_state;
+use crate::workspace::promotion::{self, PromoteRequest, Promotion};
+use crate::support::fsio::write_atomic;
+use crate::pypi::pep480::TargetsPlan;
+use crate::workspace::recently_claimed::{self, SourceError};
+use crate::pypi::project;
+use crate::workspace::role_digest::{role_digest, RoleDigest};
 
 pub(super) fn targets_init(
     global: &Global,
@@ -30,17 +30,17 @@ pub(super) fn targets_init(
         expires: expiry(expires)?,
     };
     let lock = ws.lock().map_err(refuse)?;
-    let index_before = crate::staging::staged(&ws, crate::roles::CLAIMED).map_err(refuse_stage)?.is_some();
-    let md = crate::propose::targets_init(&ws, &lock, &plan).map_err(refuse_stage)?;
+    let index_before = crate::workspace::staging::staged(&ws, crate::pypi::roles::CLAIMED).map_err(refuse_stage)?.is_some();
+    let md = crate::workspace::propose::targets_init(&ws, &lock, &plan).map_err(refuse_stage)?;
     staged_message(global, "targets", &md);
     staged_review(global, &ws, "targets", &md);
-    let index = crate::staging::staged(&ws, crate::roles::CLAIMED).map_err(refuse_stage)?;
+    let index = crate::workspace::staging::staged(&ws, crate::pypi::roles::CLAIMED).map_err(refuse_stage)?;
     if let (false, Some(index), false) = (index_before, index, global.json) {
         println!(
             "The claimed holders change, so claimed version {} is staged too (same shards): the new holders sign it, and a removed key no longer counts.",
             index.version()
         );
-        print!("{}", digest_lines(&role_digest(crate::roles::CLAIMED, &index)));
+        print!("{}", digest_lines(&role_digest(crate::pypi::roles::CLAIMED, &index)));
     }
     Ok(())
 }
@@ -82,7 +82,7 @@ pub(super) fn promote(global: &Global, a: PromoteArgs) -> Result<(), Refusal> {
     let list = write_batch_list(ws.dir(), &promotion);
     let signers = claimed_signers(&ws);
     // What the holders will read aloud at `sign`: the index they sign, not the shards.
-    let index = staged.iter().find(|(r, _)| r == crate::roles::CLAIMED).map(|(r, md)| role_digest(r, md));
+    let index = staged.iter().find(|(r, _)| r == crate::pypi::roles::CLAIMED).map(|(r, md)| role_digest(r, md));
     if global.json {
         print_json(&promotion_json(&promotion, list.as_deref(), &signers, index.as_ref()));
     } else {

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::keys::workspace_dir;
 use super::{print_json, Global, Refusal};
-use crate::preflight::{self, Level};
+use crate::audit::preflight::{self, Level};
 
 pub(super) fn preflight(global: &Global, date: Option<time::Date>, sys_root: &Path) -> Result<(), Refusal> {
     let now = OffsetDateTime::now_utc();

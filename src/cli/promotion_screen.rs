@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use super::stage::refuse_stage;
 use super::Refusal;
-use crate::fsio::write_atomic;
-use crate::metadata::Metadata;
-use crate::promotion_review::{promotion_review, KeyChange, PromotionReview};
+use crate::support::fsio::write_atomic;
+use crate::tuf::metadata::Metadata;
+use crate::workspace::promotion_review::{promotion_review, KeyChange, PromotionReview};
 use crate::workspace::Workspace;
 
 /// How many new projects the screen lists before pointing to the file.
@@ -16,7 +16,7 @@ const NEW_SHOWN: usize = 10;
 /// The review text for the staged claimed index; writes the full lists to a file it names.
 pub(super) fn claimed_index_text(ws: &Workspace, index: &Metadata) -> Result<String, Refusal> {
     let mut out = String::new();
-    for line in crate::sealed::index_review_lines(index) {
+    for line in crate::workspace::sealed::index_review_lines(index) {
         out.push_str(&format!("  {line}\n"));
     }
     let Some(r) = promotion_review(ws).map_err(refuse_stage)? else { return Ok(out) };

@@ -7,9 +7,9 @@ use time::OffsetDateTime;
 use super::keys::{open, refuse};
 use super::stage::refuse_stage;
 use super::{print_json, Global, Refusal};
-use crate::ceremonies::{self, Begun, CeremonyError, Ended, Opening};
-use crate::ceremony_report::{CeremonyReport, CeremonyReportError};
-use crate::report::{render_html, Report};
+use crate::audit::ceremonies::{self, Begun, CeremonyError, Ended, Opening};
+use crate::audit::ceremony_report::{CeremonyReport, CeremonyReportError};
+use crate::audit::report::{render_html, Report};
 use crate::workspace::WorkspaceError;
 
 fn transcript_refusal(e: WorkspaceError) -> Refusal {
@@ -75,7 +75,7 @@ pub(super) fn end(global: &Global, bags: &[String]) -> Result<(), Refusal> {
 
 pub(super) fn report(global: &Global, out: &Path, ceremony: Option<u32>, all: bool) -> Result<(), Refusal> {
     let ws = open(global)?;
-    let binary = crate::buildinfo::running_binary().ok().map(|(_, hash)| hash);
+    let binary = crate::support::buildinfo::running_binary().ok().map(|(_, hash)| hash);
     let now = OffsetDateTime::now_utc();
     if all {
         return whole_history(global, &ws, out, now, binary);
@@ -84,7 +84,7 @@ pub(super) fn report(global: &Global, out: &Path, ceremony: Option<u32>, all: bo
         CeremonyReportError::Workspace(w) => transcript_refusal(w),
         other => Refusal::failed(format!("{other}; no report was written")),
     })?;
-    write(out, &crate::ceremony_report::render_html(&record))?;
+    write(out, &crate::audit::ceremony_report::render_html(&record))?;
     if global.json {
         print_json(&serde_json::json!({
             "report": out,
@@ -105,14 +105,14 @@ pub(super) fn report(global: &Global, out: &Path, ceremony: Option<u32>, all: bo
             out.display(),
             record.records.len(),
             record.present.len(),
-            crate::key::short_keyid(&record.head.hash)
+            crate::tuf::key::short_keyid(&record.head.hash)
         );
     }
     Ok(())
 }
 
 fn write(out: &Path, html: &str) -> Result<(), Refusal> {
-    crate::fsio::write_atomic(out, html.as_bytes())
+    crate::support::fsio::write_atomic(out, html.as_bytes())
         .map_err(|e| Refusal::unusable(format!("cannot write {}: {e}; choose another --out", out.display())))
 }
 
@@ -124,7 +124,7 @@ fn whole_history(
     binary: Option<String>,
 ) -> Result<(), Refusal> {
     let report = Report::build(ws, now, binary).map_err(|e| match e {
-        crate::staging::StageError::Workspace(w) => transcript_refusal(w),
+        crate::workspace::staging::StageError::Workspace(w) => transcript_refusal(w),
         other => refuse_stage(other),
     })?;
     write(out, &render_html(&report))?;
@@ -143,7 +143,7 @@ fn whole_history(
             report.holders.len(),
             report.roles.len(),
             report.head.records,
-            crate::key::short_keyid(&report.head.hash)
+            crate::tuf::key::short_keyid(&report.head.hash)
         );
     }
     Ok(())

@@ -10,8 +10,8 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 use super::Refusal;
-use crate::secret::{read_secret_file, SecretBytes};
-use crate::signer::passphrase::{
+use crate::support::secret::{read_secret_file, SecretBytes};
+use crate::keys::signer::passphrase::{
     check_strength, generate_passphrase, generated_entropy_bits, PassphraseError, PassphraseSigner, Weakness,
     GENERATED_WORDS,
 };
@@ -33,7 +33,7 @@ pub(crate) struct Terminal;
 
 impl Console for Terminal {
     fn ask_hidden(&mut self, prompt: &str) -> std::io::Result<Zeroizing<String>> {
-        crate::secret::read_hidden_line(prompt)
+        crate::support::secret::read_hidden_line(prompt)
     }
 
     fn say(&mut self, text: &str) {
@@ -80,7 +80,7 @@ pub(crate) fn ask_yes_no(question: &str) -> std::io::Result<bool> {
     let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty")?;
     let mut prompt = format!("{question} Type yes or no: ");
     loop {
-        crate::secret::discard_pending_input(&tty);
+        crate::support::secret::discard_pending_input(&tty);
         (&tty).write_all(prompt.as_bytes())?;
         (&tty).flush()?;
         let mut line = String::new();
@@ -284,7 +284,7 @@ fn type_back(console: &mut dyn Console, generated: SecretBytes) -> Result<Secret
 pub(crate) fn derive_with_progress(
     passphrase: &SecretBytes,
     holder: &str,
-    params: &crate::signer::passphrase::KdfParams,
+    params: &crate::keys::signer::passphrase::KdfParams,
 ) -> Result<PassphraseSigner, PassphraseError> {
     let spinner = (std::io::stderr().is_terminal() && params.memory_kib >= 64 * 1024).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();

@@ -8,13 +8,13 @@ use super::keys::{open, refuse};
 use super::secrets::{ask_yes_no, check_secret_source, have_terminal, read_passphrase, SecretKind};
 use super::stage::refuse_stage;
 use super::{print_json, Global, Refusal};
-use crate::fsio::write_atomic;
-use crate::secret::SecretBytes;
-use crate::holder::{Holder, KeySource};
-use crate::review::{review_staged, signs_as};
-use crate::signer::Signer;
-use crate::signing::{self, SignatureFile};
-use crate::staging;
+use crate::support::fsio::write_atomic;
+use crate::support::secret::SecretBytes;
+use crate::keys::holder::{Holder, KeySource};
+use crate::workspace::review::{review_staged, signs_as};
+use crate::keys::signer::Signer;
+use crate::workspace::signing::{self, SignatureFile};
+use crate::workspace::staging;
 
 
 pub(super) struct SignArgs {
@@ -31,7 +31,7 @@ fn unlock(holder: &Holder, a: &SignArgs, typed: &mut Option<SecretBytes>) -> Res
     match &holder.source {
         KeySource::Passphrase { .. } => {
             if let Some(secret) = typed.as_ref() {
-                match crate::signer::passphrase::unlock(holder, secret) {
+                match crate::keys::signer::passphrase::unlock(holder, secret) {
                     Ok(signer) => return Ok(Box::new(signer)),
                     Err(e) if a.passphrase_file.is_some() => return Err(Refusal::failed(e.to_string())),
                     Err(_) => {}
@@ -39,7 +39,7 @@ fn unlock(holder: &Holder, a: &SignArgs, typed: &mut Option<SecretBytes>) -> Res
             }
             let prompt = format!("Passphrase of {}", holder.name);
             let secret = read_passphrase(a.passphrase_file.as_deref(), &prompt, false)?;
-            let signer = crate::signer::passphrase::unlock(holder, &secret).map_err(|e| Refusal::failed(e.to_string()))?;
+            let signer = crate::keys::signer::passphrase::unlock(holder, &secret).map_err(|e| Refusal::failed(e.to_string()))?;
             *typed = Some(secret);
             Ok(Box::new(signer))
         }
@@ -107,21 +107,21 @@ fn review_text(ws: &crate::workspace::Workspace, signer: Option<&Holder>, roles:
         let r = review_staged(ws, &s.role, &s.metadata, holders, now).map_err(refuse_stage)?;
         out.push_str(&format!("\n== {} ==\n", s.role));
         out.push_str(&review_lines(&r.lines));
-        if s.role == crate::roles::CLAIMED {
+        if s.role == crate::pypi::roles::CLAIMED {
             out.push_str(&super::promotion_screen::claimed_index_text(ws, &s.metadata)?);
         }
         if let Some(path) = write_full_list(ws.dir(), &s.role, s.metadata.version(), &r.full_list) {
             out.push_str(&format!("  the full list of delegation changes is in {}\n", path.display()));
         }
         out.push_str(&format!("  {}\n", signer_line(&s.governing, signer)));
-        out.push_str(&super::stage::digest_lines(&crate::role_digest::role_digest(&s.role, &s.metadata)));
+        out.push_str(&super::stage::digest_lines(&crate::workspace::role_digest::role_digest(&s.role, &s.metadata)));
     }
     Ok(out)
 }
 
 /// Which thresholds the signer's signature counts toward; without a signer (`ceremony
 /// review`), every threshold the role's signatures count toward.
-fn signer_line(governing: &[crate::staging::Governing], signer: Option<&Holder>) -> String {
+fn signer_line(governing: &[crate::workspace::staging::Governing], signer: Option<&Holder>) -> String {
     match signer {
         Some(h) => signs_as(governing, h.key.keyid()),
         None => {
@@ -165,7 +165,7 @@ pub(super) fn review_command(global: &Global, only: &[String]) -> Result<(), Ref
 /// The holder named and, for a person, their records for roles (`alice`, `alice.claimed`).
 fn records(ws: &crate::workspace::Workspace, name: &str) -> Result<Vec<Holder>, Refusal> {
     let holders = ws.holders().map_err(refuse)?;
-    let records: Vec<Holder> = crate::holder::records_of(&holders, name).into_iter().cloned().collect();
+    let records: Vec<Holder> = crate::keys::holder::records_of(&holders, name).into_iter().cloned().collect();
     if records.is_empty() {
         return Ok(vec![ws.holder(name).map_err(refuse)?]);
     }
@@ -251,7 +251,7 @@ pub(super) fn import(global: &Global, files: &[PathBuf]) -> Result<(), Refusal> 
     let ws = open(global)?;
     let mut parsed = Vec::new();
     for f in files {
-        let bytes = crate::fsio::read_limited(f, crate::fsio::MAX_SIGNATURE_FILE)
+        let bytes = crate::support::fsio::read_limited(f, crate::support::fsio::MAX_SIGNATURE_FILE)
             .map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", f.display())))?;
         let file: SignatureFile = signing::parse_signature_file(&bytes).map_err(|e| {
             Refusal::unusable(format!("{} is not a signatures file ({e}); it comes from `ceremony signature export`", f.display()))

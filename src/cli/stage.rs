@@ -6,13 +6,13 @@ use time::OffsetDateTime;
 
 use super::keys::{open, refuse};
 use super::{print_json, Global, Refusal};
-use crate::datetime::parse_duration;
-use crate::holder::Holder;
-use crate::key::Key;
-use crate::metadata::Metadata;
-use crate::propose::{self, RolePlan, RootPlan, Rotation};
-use crate::role_digest::{role_digest, RoleDigest};
-use crate::staging::{self, digest, StageError};
+use crate::tuf::datetime::parse_duration;
+use crate::keys::holder::Holder;
+use crate::tuf::key::Key;
+use crate::tuf::metadata::Metadata;
+use crate::workspace::propose::{self, RolePlan, RootPlan, Rotation};
+use crate::workspace::role_digest::{role_digest, RoleDigest};
+use crate::workspace::staging::{self, digest, StageError};
 use crate::workspace::Workspace;
 
 pub(crate) fn refuse_stage(e: StageError) -> Refusal {
@@ -58,7 +58,7 @@ pub(super) fn staged_review(global: &Global, ws: &Workspace, role: &str, md: &Me
     let review = ws
         .holders()
         .map_err(StageError::from)
-        .and_then(|holders| crate::review::review_staged(ws, role, md, &holders, OffsetDateTime::now_utc()));
+        .and_then(|holders| crate::workspace::review::review_staged(ws, role, md, &holders, OffsetDateTime::now_utc()));
     let r = match review {
         Ok(r) => r,
         Err(e) => {
@@ -158,8 +158,8 @@ pub(super) fn renew(global: &Global, role: &str, expires: &Option<String>) -> Re
 pub(super) fn discard(global: &Global, role: &str) -> Result<(), Refusal> {
     let ws = open(global)?;
     let lock = ws.lock().map_err(refuse)?;
-    if role == crate::roles::CLAIMED || crate::claimed::shard_key_of(role).is_some() {
-        let n = crate::promotion::discard_promotion(&ws, &lock).map_err(refuse_stage)?;
+    if role == crate::pypi::roles::CLAIMED || crate::pypi::claimed::shard_key_of(role).is_some() {
+        let n = crate::workspace::promotion::discard_promotion(&ws, &lock).map_err(refuse_stage)?;
         if !global.json {
             println!("Discarded the staged promotion ({n} claimed files) and the signatures it had.");
         }
@@ -172,7 +172,7 @@ pub(super) fn discard(global: &Global, role: &str) -> Result<(), Refusal> {
         .ok_or_else(|| Refusal::failed(format!("nothing is staged for {role}")))?;
     let mut tx = ws.begin(&lock).map_err(refuse)?;
     staging::remove_staged(&mut tx, &[role.to_string()]).map_err(refuse_stage)?;
-    tx.record(crate::transcript::Action {
+    tx.record(crate::workspace::transcript::Action {
         action: "discard".into(),
         role: Some(role.to_string()),
         version: Some(md.version()),

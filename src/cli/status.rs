@@ -5,11 +5,11 @@ use time::OffsetDateTime;
 use super::keys::{open, refuse};
 use super::stage::refuse_stage;
 use super::{print_json, Global, Refusal};
-use crate::holder::Holder;
-use crate::key::short_keyid;
-use crate::review::digest_words;
-use crate::status::{self, RoleStatus};
-use crate::verify::ThresholdReport;
+use crate::keys::holder::Holder;
+use crate::tuf::key::short_keyid;
+use crate::workspace::review::digest_words;
+use crate::workspace::status::{self, RoleStatus};
+use crate::tuf::verify::ThresholdReport;
 
 fn who(keyid: &str, holders: &[Holder]) -> String {
     holders
@@ -46,7 +46,7 @@ fn role_json(s: &RoleStatus, holders: &[Holder]) -> serde_json::Value {
 }
 
 fn is_shard(s: &RoleStatus) -> bool {
-    crate::claimed::shard_key_of(&s.role).is_some()
+    crate::pypi::claimed::shard_key_of(&s.role).is_some()
 }
 
 /// The first line, so a promotion staging hundreds of roles is judged before its details:
@@ -67,10 +67,10 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
     let holders = ws.holders().map_err(refuse)?;
     let roles = status::status(&ws, OffsetDateTime::now_utc()).map_err(refuse_stage)?;
     let head = ws.verify_transcript(None).map_err(refuse)?;
-    let set_problems = crate::sealed::set_problems(&ws).map_err(refuse_stage)?;
+    let set_problems = crate::workspace::sealed::set_problems(&ws).map_err(refuse_stage)?;
     let ready = !roles.is_empty() && roles.iter().all(RoleStatus::complete) && set_problems.is_empty();
     // A workspace made before keys were role-exclusive: say so even with nothing staged.
-    let shared = crate::exclusive_keys::trusted_problems(&ws, &holders).map_err(refuse_stage)?;
+    let shared = crate::workspace::exclusive_keys::trusted_problems(&ws, &holders).map_err(refuse_stage)?;
     if global.json {
         print_json(&serde_json::json!({
             "ready": ready,

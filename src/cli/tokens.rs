@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use super::keys::{open, register};
 use super::secrets::read_pin;
 use super::{Global, Refusal};
-use crate::holder::{check_name, Holder, KeySource};
-use crate::secret::read_secret_file;
-use crate::signer::pkcs11::{Pkcs11Error, Pkcs11Signer};
-use crate::signer::yubikey::{management_key, parse_slot, YubikeyError, YubikeySigner};
-use crate::holder::TouchPolicyName;
-use crate::signer::Signer;
+use crate::keys::holder::{check_name, Holder, KeySource};
+use crate::support::secret::read_secret_file;
+use crate::keys::signer::pkcs11::{Pkcs11Error, Pkcs11Signer};
+use crate::keys::signer::yubikey::{management_key, parse_slot, YubikeyError, YubikeySigner};
+use crate::keys::holder::TouchPolicyName;
+use crate::keys::signer::Signer;
 
 fn refuse_pkcs11(e: Pkcs11Error) -> Refusal {
     match e {
@@ -52,7 +52,7 @@ fn refuse_yubikey(e: YubikeyError) -> Refusal {
     }
 }
 
-fn yubikey_pin(serial: Option<u32>, pin_file: Option<&Path>) -> Result<crate::secret::SecretBytes, Refusal> {
+fn yubikey_pin(serial: Option<u32>, pin_file: Option<&Path>) -> Result<crate::support::secret::SecretBytes, Refusal> {
     let device = serial.map_or_else(|| "the YubiKey".to_string(), |s| format!("YubiKey serial {s}"));
     read_pin(pin_file, &format!("PIV PIN of {device}"))
 }
@@ -114,7 +114,7 @@ pub(super) struct YubikeyArgs {
 fn attestation_roots(file: Option<&Path>) -> Result<Option<Vec<x509_cert::Certificate>>, Refusal> {
     let Some(file) = file else { return Ok(None) };
     let pem = std::fs::read(file).map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", file.display())))?;
-    let roots = crate::attestation::parse_roots(&pem)
+    let roots = crate::keys::attestation::parse_roots(&pem)
         .map_err(|e| Refusal::unusable(format!("{}: {e}; give the vendor's PEM certificate", file.display())))?;
     Ok(Some(roots))
 }

@@ -6,7 +6,7 @@ use clap::{Subcommand, ValueHint};
 
 use super::keys::{refuse, workspace_dir};
 use super::{print_json, Global, Refusal};
-use crate::pack::{pack, unpack, PackError, PackManifest};
+use crate::bundle::pack::{pack, unpack, PackError, PackManifest};
 use crate::workspace::Workspace;
 
 #[derive(Subcommand, Debug)]

@@ -1,0 +1,13 @@
+//! Plain machinery with no TUF or ceremony rule in it (beside the TUF layer, at the bottom).
+//!
+//! Files written so a crash leaves them whole or absent ([`fsio`]), work shared out over
+//! every core ([`par`]), the process's own hygiene ([`hygiene`]), secrets in memory and from
+//! the terminal ([`secret`]), and what the running binary is ([`buildinfo`]).
+//!
+//! May use: [`crate::tuf`] (for its size limits). Everything above may use it.
+
+pub mod buildinfo;
+pub mod fsio;
+pub mod hygiene;
+pub mod par;
+pub mod secret;

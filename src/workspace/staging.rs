@@ -1,0 +1,466 @@
+//! What is trusted, what is staged, and which thresholds govern each staged role.
+//!
+//! Trusted metadata is what the last export (or `root import`) left: every root version
+//! and the current version of each other offline role. Staged metadata is the proposed next
+//! version of a role, with the signatures collected so far in its envelope.
+
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::tuf::metadata::{Metadata, MetadataError, RoleType};
+use crate::tuf::metadata::Delegation;
+use crate::tuf::verify::{check_threshold, KeyState, ThresholdReport};
+use crate::workspace::collected::Collected;
+use crate::workspace::{Transaction, Workspace, WorkspaceError};
+
+/// Why staging information could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error("the workspace file {path} is not valid metadata: {source}; the workspace was altered outside ceremony")]
+    Corrupt { path: String, source: MetadataError },
+    #[error("nothing is staged for {0}; stage it first (`ceremony root init`, `root rotate`, `renew ...`)")]
+    NotStaged(String),
+    #[error("{0}")]
+    Missing(String),
+    /// A proposal, signature or export refused by a rule; the sentence says which and why.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<crate::pypi::LayoutError> for StageError {
+    fn from(e: crate::pypi::LayoutError) -> Self {
+        StageError::Refused(e.0)
+    }
+}
+
+/// A refusal with its reason.
+pub fn refused(msg: impl Into<String>) -> StageError {
+    StageError::Refused(msg.into())
+}
+
+/// Roles in the order people think about them: root, targets, then delegated roles.
+fn role_order(role: &str) -> (u8, &str) {
+    match role {
+        "root" => (0, role),
+        "targets" => (1, role),
+        _ => (2, role),
+    }
+}
+
+fn parse(ws: &Workspace, rel: &str) -> Result<Option<Metadata>, StageError> {
+    match ws.read(rel)? {
+        None => Ok(None),
+        Some(bytes) => Metadata::from_vec(bytes)
+            .map(Some)
+            .map_err(|source| StageError::Corrupt { path: rel.to_string(), source }),
+    }
+}
+
+/// A role's metadata with the signatures collected for it in `dir` (see [`crate::workspace::collected`]).
+fn parse_role(ws: &Workspace, dir: &str, role: &str) -> Result<Option<Metadata>, StageError> {
+    let Some(mut md) = parse(ws, &format!("{dir}/{role}.json"))? else { return Ok(None) };
+    let collected = Collected::current(ws, dir)?;
+    md.add_signatures(collected.of(role).to_vec());
+    Ok(Some(md))
+}
+
+/// Stages each `(role, md)`: the file without signatures, its signatures collected apart,
+/// and the SHA-256 of its signed bytes in [`STAGED_DIGESTS`], all in `tx`.
+pub fn write_staged(tx: &mut Transaction, roles: &[(String, Metadata)]) -> Result<(), StageError> {
+    let files = crate::support::par::map(roles, |(role, md)| ((staged_path(role), md.to_bytes_with(&[])), hex::encode(digest(md))));
+    let mut digests = StagedDigests::in_transaction(tx)?;
+    for ((role, _), (_, digest)) in roles.iter().zip(&files) {
+        digests.0.insert(role.clone(), digest.clone());
+    }
+    let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|(file, _)| file).collect();
+    tx.write_many(&files)?;
+    digests.write(tx)?;
+    write_staged_signatures(tx, roles.iter().map(|(role, md)| (role.as_str(), md)))
+}
+
+/// Where the SHA-256 of each staged role's signed bytes is kept, recorded in the
+/// transaction that staged it: `staged/ROLE.json` is an ordinary file anyone with the
+/// workspace can edit between staging and signing, and the record is what ties what is
+/// signed to what was staged (and reviewed). Signatures in the file's envelope are not
+/// covered: each is checked against the signed bytes anyway. Canonical JSON, role name
+/// to lower-case hex.
+pub const STAGED_DIGESTS: &str = "staged/digests.record";
+
+/// The contents of [`STAGED_DIGESTS`].
+#[derive(Debug, Default)]
+struct StagedDigests(std::collections::BTreeMap<String, String>);
+
+impl StagedDigests {
+    fn parse(bytes: &[u8]) -> Result<StagedDigests, String> {
+        if !crate::tuf::canonical::is_canonical(bytes) {
+            return Err("it is not a digest list in canonical JSON".into());
+        }
+        let map: std::collections::BTreeMap<String, String> =
+            serde_json::from_slice(bytes).map_err(|e| format!("it is not a digest list by role: {e}"))?;
+        Ok(StagedDigests(map))
+    }
+
+    fn in_transaction(tx: &Transaction) -> Result<StagedDigests, StageError> {
+        match tx.read(STAGED_DIGESTS)? {
+            None => Ok(StagedDigests::default()),
+            Some(bytes) => StagedDigests::parse(&bytes).map_err(|why| WorkspaceError::Corrupt(STAGED_DIGESTS.into(), why).into()),
+        }
+    }
+
+    fn write(&self, tx: &mut Transaction) -> Result<(), StageError> {
+        if self.0.is_empty() {
+            return Ok(tx.remove(STAGED_DIGESTS)?);
+        }
+        let bytes = crate::tuf::canonical::to_canonical(&self.0)
+            .map_err(|e| refused(format!("the staged digests cannot be written: {e}")))?;
+        Ok(tx.write(STAGED_DIGESTS, &bytes)?)
+    }
+
+    fn forget(tx: &mut Transaction, roles: &[String]) -> Result<(), StageError> {
+        let mut digests = StagedDigests::in_transaction(tx)?;
+        for role in roles {
+            digests.0.remove(role);
+        }
+        digests.write(tx)
+    }
+}
+
+/// Refuses staged `role` unless its signed bytes are the ones staged.
+fn check_staged_bytes(ws: &Workspace, role: &str, md: &Metadata) -> Result<(), StageError> {
+    let digests = ws.read_parsed(STAGED_DIGESTS, StagedDigests::parse)?;
+    let recorded = digests.as_ref().and_then(|d| d.0.get(role));
+    let again = format!("discard it (`ceremony discard {role}`) and stage it again");
+    match recorded {
+        None => Err(refused(format!(
+            "staged {role} has no record of being staged by ceremony (it was put there by hand or by an older version); {again}"
+        ))),
+        Some(d) if *d != hex::encode(digest(md)) => {
+            Err(refused(format!("staged {role} was changed on disk after it was staged; {again}")))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// Keeps the signatures of each staged `(role, md)`, whose files are unchanged.
+pub fn write_staged_signatures<'m>(tx: &mut Transaction, roles: impl IntoIterator<Item = (&'m str, &'m Metadata)>) -> Result<(), StageError> {
+    let mut collected = Collected::in_transaction(tx, "staged")?;
+    for (role, md) in roles {
+        collected.set(role, md.signatures());
+    }
+    collected.write(tx, "staged")?;
+    Ok(())
+}
+
+/// Drops the staged `roles` and their signatures.
+pub fn remove_staged(tx: &mut Transaction, roles: &[String]) -> Result<(), StageError> {
+    let mut collected = Collected::in_transaction(tx, "staged")?;
+    for role in roles {
+        tx.remove(&staged_path(role))?;
+        collected.take(role);
+    }
+    collected.write(tx, "staged")?;
+    StagedDigests::forget(tx, roles)
+}
+
+/// Makes the staged `roles` (not root) trusted: their files move, unchanged, and so do
+/// their signatures.
+pub fn trust_staged(tx: &mut Transaction, roles: &[String]) -> Result<(), StageError> {
+    let mut staged = Collected::in_transaction(tx, "staged")?;
+    let mut trusted = Collected::in_transaction(tx, "trusted")?;
+    for role in roles {
+        tx.rename(&staged_path(role), &format!("trusted/{role}.json"))?;
+        trusted.set(role, &staged.take(role));
+    }
+    staged.write(tx, "staged")?;
+    trusted.write(tx, "trusted")?;
+    StagedDigests::forget(tx, roles)
+}
+
+/// Every trusted root, oldest first.
+pub fn trusted_roots(ws: &Workspace) -> Result<Vec<Metadata>, StageError> {
+    let mut versions: Vec<u64> = ws
+        .list("trusted/root")?
+        .iter()
+        .filter_map(|n| n.strip_suffix(".root.json")?.parse().ok())
+        .collect();
+    versions.sort_unstable();
+    let mut roots = Vec::with_capacity(versions.len());
+    for v in versions {
+        let rel = format!("trusted/root/{v}.root.json");
+        if let Some(md) = parse(ws, &rel)? {
+            if md.version() != v {
+                return Err(corrupt(&rel, format!("it holds root version {}, not {v}", md.version())));
+            }
+            roots.push(md);
+        }
+    }
+    // Only `root import` (after checking the chain) and `bundle export` (after checking every
+    // threshold) make a root trusted, so the trusted roots always form a chain. Checking it
+    // again on every read costs a few signature checks and catches a file changed since.
+    let report = crate::tuf::chain::verify_root_chain(&roots, OffsetDateTime::now_utc());
+    if let Some(step) = report.steps.iter().find(|s| !s.holds()) {
+        let rel = format!("trusted/root/{}.root.json", step.version);
+        return Err(corrupt(&rel, format!("the trusted roots no longer form a chain there: {}", step.problems.join("; "))));
+    }
+    Ok(roots)
+}
+
+fn corrupt(rel: &str, why: String) -> StageError {
+    StageError::Workspace(WorkspaceError::Corrupt(rel.to_string(), why))
+}
+
+fn is_lower_hex(s: &str) -> bool {
+    !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Refuses a staged file that holds what Ceremony never writes there: Ceremony keeps only
+/// signatures it verified (under 64-hex-digit keyids, as lower-case hex, each keyid once),
+/// so a malformed entry, a repeated keyid or a signature that no longer verifies under a
+/// key that governs the role means the file was changed outside Ceremony. A signature by a
+/// key that no longer governs the role (its delegator was re-staged since) is kept and does
+/// not count.
+pub fn check_intact(role: &str, md: &Metadata, reports: &[&ThresholdReport]) -> Result<(), StageError> {
+    // The signatures may be in the file or among those collected apart from it.
+    let rel = format!("{} (with its signatures in staged/{})", staged_path(role), crate::workspace::collected::FILE);
+    let mut seen = std::collections::BTreeSet::new();
+    for s in md.signatures() {
+        if s.keyid.len() != 64 || !is_lower_hex(&s.keyid) {
+            return Err(corrupt(&rel, "a signature's keyid is not 64 lower-case hex digits".into()));
+        }
+        if !is_lower_hex(&s.sig) {
+            return Err(corrupt(&rel, format!("the signature by key {} is not lower-case hex", crate::tuf::key::short_keyid(&s.keyid))));
+        }
+        if !seen.insert(s.keyid.as_str()) {
+            return Err(corrupt(&rel, format!("key {} signs it twice", crate::tuf::key::short_keyid(&s.keyid))));
+        }
+    }
+    // A shard is staged complete, sealed by its one-time key; anything less means its file
+    // or its signature changed after `claimed promote`.
+    if crate::pypi::claimed::shard_key_of(role).is_some() && !reports.is_empty() && !reports.iter().all(|r| r.is_met()) {
+        return Err(refused(crate::pypi::claimed::tampered_shard(role)));
+    }
+    for r in reports {
+        if let Some((id, KeyState::Invalid { reason })) = r.keys.iter().find(|(_, st)| matches!(st, KeyState::Invalid { .. })) {
+            return Err(corrupt(
+                &rel,
+                format!("the signature by key {} does not verify ({reason}), and Ceremony keeps only signatures it verified", crate::tuf::key::short_keyid(id)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// [`check_intact`] against the governing thresholds, checking the signatures here.
+pub fn check_intact_under(role: &str, md: &Metadata, gov: &[Governing]) -> Result<(), StageError> {
+    let signed = md.signed_bytes();
+    let reports: Vec<ThresholdReport> = gov.iter().map(|g| check_threshold(&signed, md.signatures(), &g.delegation)).collect();
+    check_intact(role, md, &reports.iter().collect::<Vec<_>>())
+}
+
+/// The newest trusted root.
+pub fn trusted_root(ws: &Workspace) -> Result<Option<Metadata>, StageError> {
+    Ok(trusted_roots(ws)?.pop())
+}
+
+/// The trusted version of a role (for root: the newest trusted root).
+pub fn trusted(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageError> {
+    if role == "root" {
+        return trusted_root(ws);
+    }
+    parse_role(ws, "trusted", role)
+}
+
+/// The staged version of a role, refused unless it signs exactly the bytes staged.
+pub fn staged(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageError> {
+    let Some(md) = parse_role(ws, "staged", role)? else { return Ok(None) };
+    check_staged_bytes(ws, role, &md)?;
+    Ok(Some(md))
+}
+
+/// The staged version of a role as its file is now, changed or not: only for discarding it.
+pub fn staged_as_found(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageError> {
+    parse_role(ws, "staged", role)
+}
+
+pub fn staged_path(role: &str) -> String {
+    format!("staged/{role}.json")
+}
+
+/// The names of the roles with a staged version, root first.
+pub fn staged_roles(ws: &Workspace) -> Result<Vec<String>, StageError> {
+    let mut roles: Vec<String> =
+        ws.list("staged")?.iter().filter_map(|n| n.strip_suffix(".json").map(str::to_string)).collect();
+    roles.sort_by(|a, b| role_order(a).cmp(&role_order(b)));
+    Ok(roles)
+}
+
+/// The names of trusted non-root roles.
+pub fn trusted_roles(ws: &Workspace) -> Result<Vec<String>, StageError> {
+    let mut roles: Vec<String> = ws
+        .list("trusted")?
+        .iter()
+        .filter_map(|n| n.strip_suffix(".json").map(str::to_string))
+        .collect();
+    roles.sort_by(|a, b| role_order(a).cmp(&role_order(b)));
+    Ok(roles)
+}
+
+/// The metadata a role's delegation is read from once staged roles are taken into
+/// account: the staged version if there is one, else the trusted one.
+pub fn effective(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageError> {
+    match staged(ws, role)? {
+        Some(md) => Ok(Some(md)),
+        None => trusted(ws, role),
+    }
+}
+
+/// One threshold that a staged role must meet, named for people.
+#[derive(Debug, Clone)]
+pub struct Governing {
+    /// "the previous root (version 3)", "this root (version 4)", "root version 4".
+    pub label: String,
+    pub delegation: Delegation,
+}
+
+/// A delegator's effective version and its delegations by delegated role.
+type DelegationsOf = (u64, std::collections::HashMap<String, Delegation>);
+
+/// The delegations of the offline delegators (`targets`, `claimed`), read once per command
+/// rather than once per staged role: a promotion stages hundreds of shards under `claimed`.
+#[derive(Debug, Default)]
+pub struct Delegators {
+    /// delegator -> (its effective version, delegated role -> delegation).
+    read: std::collections::HashMap<&'static str, Option<DelegationsOf>>,
+}
+
+impl Delegators {
+    /// Reads the effective `targets` and `claimed` delegations.
+    pub fn load(ws: &Workspace) -> Result<Delegators, StageError> {
+        let mut read = std::collections::HashMap::new();
+        for delegator in ["targets", crate::pypi::roles::CLAIMED] {
+            let entry = match effective(ws, delegator)? {
+                None => None,
+                Some(md) => {
+                    let view = md.targets().map_err(|source| StageError::Corrupt { path: staged_path(delegator), source })?;
+                    let mut map = std::collections::HashMap::new();
+                    for d in view.delegations.iter() {
+                        // Each delegation's keys, parsed once per key rather than once per role.
+                        let mut keys: std::collections::HashMap<&str, Option<crate::tuf::key::Key>> = Default::default();
+                        for r in d.roles.iter().flatten() {
+                            let ids = r.keyids.iter().map(|id| {
+                                let key = keys.entry(id).or_insert_with(|| d.key(id)).clone();
+                                (id.to_string(), key)
+                            });
+                            map.insert(r.name.to_string(), Delegation::new(&r.name, r.threshold, ids.collect::<Vec<_>>().into_iter()));
+                        }
+                    }
+                    Some((md.version(), map))
+                }
+            };
+            read.insert(delegator, entry);
+        }
+        Ok(Delegators { read })
+    }
+}
+
+/// The thresholds that govern `md` as role `role`: for root N+1, root N's root keys and
+/// its own; for targets, the root's; for a delegated role, its delegator's.
+pub fn governing(ws: &Workspace, role: &str, md: &Metadata) -> Result<Vec<Governing>, StageError> {
+    governing_with(ws, role, md, None)
+}
+
+/// [`governing`], with the delegators' delegations read beforehand.
+pub fn governing_with(ws: &Workspace, role: &str, md: &Metadata, cache: Option<&Delegators>) -> Result<Vec<Governing>, StageError> {
+    let missing = |what: String| StageError::Missing(what);
+    let bad = |source| StageError::Corrupt { path: staged_path(role), source };
+    match role {
+        "root" => {
+            let own = md.root().map_err(bad)?;
+            let mut out = Vec::new();
+            if let Some(prev) = trusted_root(ws)? {
+                let prev_root = prev.root().map_err(|source| StageError::Corrupt { path: "trusted root".into(), source })?;
+                if let Some(d) = prev_root.delegation("root") {
+                    out.push(Governing { label: format!("previous root (version {})", prev.version()), delegation: d });
+                }
+            }
+            if let Some(d) = own.delegation("root") {
+                out.push(Governing { label: format!("this root (version {})", md.version()), delegation: d });
+            }
+            Ok(out)
+        }
+        "targets" | "snapshot" | "timestamp" => {
+            let root = effective(ws, "root")?.ok_or_else(|| missing("there is no root to delegate to it; stage or import a root first".into()))?;
+            let view = root.root().map_err(bad)?;
+            let d = view.delegation(role).ok_or_else(|| missing(format!("root defines no {role} role")))?;
+            Ok(vec![Governing { label: format!("root version {}", root.version()), delegation: d }])
+        }
+        _ if cache.is_some_and(|c| c.read.contains_key(crate::pypi::claimed::delegator_of(role))) => {
+            let delegator = crate::pypi::claimed::delegator_of(role);
+            let entry = cache.and_then(|c| c.read.get(delegator)).and_then(|e| e.as_ref());
+            let (version, map) = entry
+                .ok_or_else(|| missing(format!("there is no {delegator} metadata delegating to {role}; stage {delegator} first")))?;
+            let d = map
+                .get(role)
+                .cloned()
+                .ok_or_else(|| missing(format!("{delegator} version {version} does not delegate to {role}")))?;
+            Ok(vec![Governing { label: format!("{delegator} version {version}"), delegation: d }])
+        }
+        _ => {
+            let delegator = crate::pypi::claimed::delegator_of(role);
+            let parent = effective(ws, delegator)?
+                .ok_or_else(|| missing(format!("there is no {delegator} metadata delegating to {role}; stage {delegator} first")))?;
+            let view = parent.targets().map_err(bad)?;
+            let d = view
+                .delegation(role)
+                .ok_or_else(|| missing(format!("{delegator} version {} does not delegate to {role}", parent.version())))?;
+            Ok(vec![Governing { label: format!("{delegator} version {}", parent.version()), delegation: d }])
+        }
+    }
+}
+
+/// SHA-256 of the exact bytes signed.
+pub fn digest(md: &Metadata) -> [u8; 32] {
+    digest_signed(&md.signed_bytes())
+}
+
+/// [`digest`] of signed bytes already at hand.
+pub fn digest_signed(signed: &[u8]) -> [u8; 32] {
+    Sha256::digest(signed).into()
+}
+
+/// The role type a role name must have.
+pub fn role_type_of(role: &str) -> RoleType {
+    match role {
+        "root" => RoleType::Root,
+        "snapshot" => RoleType::Snapshot,
+        "timestamp" => RoleType::Timestamp,
+        _ => RoleType::Targets,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tuf::metadata::Signature;
+
+    fn sig(keyid: char, sig: &str) -> Signature {
+        Signature { keyid: keyid.to_string().repeat(64), sig: sig.into() }
+    }
+
+    #[test]
+    fn a_file_and_its_sigs_merge_and_a_conflict_is_refused() {
+        let signed = br#"{"_type":"targets","expires":"2030-01-01T00:00:00Z","spec_version":"1.0.31","targets":{},"version":1}"#;
+        let mut md = Metadata::from_signed(signed.to_vec()).unwrap();
+        md.set_signature(sig('a', "01"));
+        // The same signature in both places counts once; a second one by that key is kept
+        // so that the integrity check refuses the pair.
+        md.add_signatures(vec![sig('a', "01"), sig('b', "02")]);
+        assert_eq!(md.signatures().len(), 2);
+        check_intact("targets", &md, &[]).unwrap();
+        md.add_signatures(vec![sig('a', "03")]);
+        let err = check_intact("targets", &md, &[]).unwrap_err().to_string();
+        assert!(err.contains("signs it twice"), "{err}");
+    }
+}
