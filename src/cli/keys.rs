@@ -48,7 +48,7 @@ pub(super) fn init(global: &Global) -> Result<(), Refusal> {
 
 /// The registered key for an imported key object: standard form, no custom fields.
 fn standard_key(file: &Path) -> Result<(Key, Vec<String>), Refusal> {
-    let bytes = crate::support::fsio::read_limited(file, crate::support::fsio::MAX_KEY_FILE)
+    let bytes = crate::tuf::limits::read_limited(file, crate::support::fsio::MAX_KEY_FILE)
         .map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", file.display())))?;
     let given = Key::from_json(&bytes).map_err(|e| {
         Refusal::unusable(format!(

@@ -251,7 +251,7 @@ pub(super) fn import(global: &Global, files: &[PathBuf]) -> Result<(), Refusal> 
     let ws = open(global)?;
     let mut parsed = Vec::new();
     for f in files {
-        let bytes = crate::support::fsio::read_limited(f, crate::support::fsio::MAX_SIGNATURE_FILE)
+        let bytes = crate::tuf::limits::read_limited(f, crate::support::fsio::MAX_SIGNATURE_FILE)
             .map_err(|e| Refusal::unusable(format!("cannot read {}: {e}", f.display())))?;
         let file: SignatureFile = signing::parse_signature_file(&bytes).map_err(|e| {
             Refusal::unusable(format!("{} is not a signatures file ({e}); it comes from `ceremony signature export`", f.display()))

@@ -1,12 +1,8 @@
 //! Writing files so that after a crash they are complete or absent, never half-written.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
-/// The largest metadata file read from disk (and any file of a workspace state): 256 MiB,
-/// the same as a bundle member. PyPI's `claimed` role for every project is about 250 MB at
-/// 600,000 projects; a file ten times the largest one expected is a mistake or an attack.
-pub const MAX_METADATA_FILE: u64 = 256 << 20;
 /// The largest key file (`key import`) or holder descriptor: 1 MiB. A key object is under
 /// 2 KB (an RSA-4096 PEM is about 800 bytes); a descriptor with attestation certificates
 /// under 8 KB.
@@ -14,28 +10,6 @@ pub const MAX_KEY_FILE: u64 = 1 << 20;
 /// The largest signatures file (`signature import`): 16 MiB, about 50,000 signatures of
 /// ~300 bytes, far more staged roles than a ceremony signs.
 pub const MAX_SIGNATURE_FILE: u64 = 16 << 20;
-
-/// Reads a whole file, refusing one larger than `limit` bytes before reading it (and, for a
-/// file that grows while being read, after `limit + 1` bytes).
-pub fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
-    let too_large = || {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("the file is larger than the {} MiB a file of this kind may be", limit >> 20),
-        )
-    };
-    let size = file.metadata()?.len();
-    if size > limit {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large());
-    }
-    Ok(bytes)
-}
 
 /// The name prefix of the temporary files atomic writes use.
 pub const TEMP_PREFIX: &str = ".ceremony-tmp-";

@@ -120,7 +120,7 @@ fn is_file_form(input: &[u8]) -> bool {
 
 /// A metadata file's bytes, refused above the size no metadata file reaches.
 fn read_file(path: &Path) -> Result<Vec<u8>, ReadError> {
-    crate::support::fsio::read_limited(path, crate::support::fsio::MAX_METADATA_FILE).map_err(|e| ReadError::Io(path.display().to_string(), e.to_string()))
+    crate::tuf::limits::read_limited(path, crate::tuf::limits::MAX_METADATA_FILE).map_err(|e| ReadError::Io(path.display().to_string(), e.to_string()))
 }
 
 /// A signatures list as compact canonical JSON, control characters kept raw (the caller

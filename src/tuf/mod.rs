@@ -14,6 +14,7 @@ pub mod chain;
 pub mod datetime;
 pub mod jsonview;
 pub mod key;
+pub mod limits;
 pub mod metadata;
 pub mod verify;
 pub mod wire;

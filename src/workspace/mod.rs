@@ -354,7 +354,7 @@ impl Workspace {
     /// Reads a file of the current state, `None` when it does not exist.
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, WorkspaceError> {
         let path = self.state().join(rel);
-        match crate::support::fsio::read_limited(&path, crate::support::fsio::MAX_METADATA_FILE) {
+        match crate::tuf::limits::read_limited(&path, crate::tuf::limits::MAX_METADATA_FILE) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(WorkspaceError::Io(path.display().to_string(), e)),
@@ -594,7 +594,7 @@ fn collect_files(dir: &Path, prefix: &str, files: &mut std::collections::BTreeMa
         if kind.is_dir() {
             collect_files(&path, &format!("{rel}/"), files)?;
         } else if kind.is_file() {
-            files.insert(rel, crate::support::fsio::read_limited(&path, crate::support::fsio::MAX_METADATA_FILE).map_err(io(&path))?);
+            files.insert(rel, crate::tuf::limits::read_limited(&path, crate::tuf::limits::MAX_METADATA_FILE).map_err(io(&path))?);
         } else {
             return Err(WorkspaceError::Corrupt(path.display().to_string(), "not a regular file".into()));
         }
@@ -633,6 +633,6 @@ fn fsync_tree(dir: &Path) -> Result<(), WorkspaceError> {
 }
 
 fn read_holder(path: &Path) -> Result<Holder, WorkspaceError> {
-    let bytes = crate::support::fsio::read_limited(path, crate::support::fsio::MAX_KEY_FILE).map_err(io(path))?;
+    let bytes = crate::tuf::limits::read_limited(path, crate::support::fsio::MAX_KEY_FILE).map_err(io(path))?;
     Holder::from_json(&bytes).map_err(|source| WorkspaceError::Holder { path: path.display().to_string(), source })
 }

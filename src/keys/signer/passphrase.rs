@@ -21,7 +21,7 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::{SignError, Signer};
+use super::source::{SignError, Signer};
 use crate::keys::holder::{Holder, KeySource};
 use crate::tuf::key::{Algorithm, Key};
 use crate::support::secret::SecretBytes;

@@ -13,7 +13,7 @@ use cryptoki::session::{Session, UserType};
 use cryptoki::types::AuthPin;
 use sha2::{Digest, Sha256, Sha384};
 
-use super::{SignError, Signer};
+use super::source::{SignError, Signer};
 use crate::tuf::key::{Algorithm, Key, PublicKey};
 use crate::support::secret::SecretBytes;
 

@@ -2,7 +2,7 @@
 
 use rand_core::OsRng;
 
-use super::{SignError, Signer};
+use super::source::{SignError, Signer};
 use crate::tuf::key::{Algorithm, Key, KeyError};
 
 /// An in-memory key: for the demo's throw-away keys and for tests. Real ceremonies use

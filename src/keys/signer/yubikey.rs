@@ -29,7 +29,7 @@ use yubikey::piv::{self, AlgorithmId, SlotId};
 use yubikey::reader::Context;
 use yubikey::{Error as YkError, MgmKey, PinPolicy, Serial, TouchPolicy, YubiKey};
 
-use super::{SignError, Signer};
+use super::source::{SignError, Signer};
 use crate::keys::holder::Attestation;
 use crate::tuf::key::{Key, PublicKey};
 use crate::support::secret::SecretBytes;
