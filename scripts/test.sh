@@ -16,6 +16,6 @@ echo "== software token stack: SoftHSM2 + PIV card (tests/tokens/README.md)"
 eval "$(bash tests/tokens/stack.sh up)"
 trap 'bash tests/tokens/stack.sh down' EXIT
 echo "== cargo test"
-cargo test --locked --all-targets --no-fail-fast 2>&1
+cargo test --locked --workspace --all-targets --no-fail-fast 2>&1
 echo "== supply chain: cargo-deny licenses, bans (no network clients), sources"
 bash scripts/supply-chain.sh

@@ -14,7 +14,7 @@
 //! 5. [`demo`] and [`cli`]: the simulated ceremony and the command line.
 #![forbid(unsafe_code)]
 
-pub mod tuf;
+pub use ceremony_tuf as tuf;
 pub mod support;
 pub mod keys;
 pub mod pypi;

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::tuf::key::{Key, PublicKey};
-use crate::tuf::metadata::{Delegation, Metadata, MetadataError, RoleType, Signature, TOP_LEVEL_ROLES};
+use crate::key::{Key, PublicKey};
+use crate::metadata::{Delegation, Metadata, MetadataError, RoleType, Signature, TOP_LEVEL_ROLES};
 
 /// What was found for one listed keyid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,7 +60,7 @@ impl ThresholdReport {
     /// One plain sentence saying why the threshold is not met, if it is not.
     pub fn failure(&self) -> Option<String> {
         if let Some(id) = self.duplicate_keyids.first() {
-            return Some(format!("keyid {} appears more than once in the signatures", crate::tuf::key::short_keyid(id)));
+            return Some(format!("keyid {} appears more than once in the signatures", crate::key::short_keyid(id)));
         }
         (self.have < self.threshold).then(|| {
             format!(
@@ -219,65 +219,4 @@ pub fn verify_delegate(delegator: &Metadata, role: &str, delegate: &Metadata) ->
         return Err(DelegateError::WrongType { role: role.into(), expected, found: delegate.role_type() });
     }
     Ok(check_threshold(&delegate.signed_bytes(), delegate.signatures(), &delegation))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::keys::signer::{Signer, SoftwareSigner};
-    use crate::tuf::key::Algorithm;
-
-    fn delegation(threshold: u64, keys: &[&Key]) -> Delegation {
-        Delegation::new("root", threshold, keys.iter().map(|k| (k.keyid().to_string(), Some((*k).clone()))))
-    }
-
-    #[test]
-    fn counts_valid_signatures() {
-        let a = SoftwareSigner::generate(Algorithm::Ed25519);
-        let b = SoftwareSigner::generate(Algorithm::EcdsaP256);
-        let msg = b"{\"x\":1}";
-        let sigs = vec![a.sign(msg).unwrap(), b.sign(msg).unwrap()];
-        let r = check_threshold(msg, &sigs, &delegation(2, &[a.public_key(), b.public_key()]));
-        assert!(r.is_met(), "{r:?}");
-        assert_eq!(r.have, 2);
-    }
-
-    #[test]
-    fn placeholder_never_counts() {
-        let a = SoftwareSigner::generate(Algorithm::Ed25519);
-        let msg = b"{}";
-        let sigs = vec![Signature { keyid: a.public_key().keyid().into(), sig: String::new() }];
-        let r = check_threshold(msg, &sigs, &delegation(1, &[a.public_key()]));
-        assert!(!r.is_met());
-        assert_eq!(r.keys[0].1, KeyState::Missing { placeholder: true });
-    }
-
-    #[test]
-    fn duplicate_keyid_fails() {
-        let a = SoftwareSigner::generate(Algorithm::Ed25519);
-        let msg = b"{}";
-        let s = a.sign(msg).unwrap();
-        let r = check_threshold(msg, &[s.clone(), s], &delegation(1, &[a.public_key()]));
-        assert_eq!(r.have, 1);
-        assert!(!r.is_met());
-        assert!(r.failure().unwrap().contains("more than once"));
-    }
-
-    #[test]
-    fn signature_over_other_bytes_is_invalid() {
-        let a = SoftwareSigner::generate(Algorithm::EcdsaP384);
-        let s = a.sign(b"{\"a\":1}").unwrap();
-        let r = check_threshold(b"{\"a\":2}", &[s], &delegation(1, &[a.public_key()]));
-        assert!(matches!(r.keys[0].1, KeyState::Invalid { .. }));
-        assert!(!r.is_met());
-    }
-
-    #[test]
-    fn unlisted_signer_does_not_count() {
-        let a = SoftwareSigner::generate(Algorithm::Ed25519);
-        let stranger = SoftwareSigner::generate(Algorithm::Ed25519);
-        let msg = b"{}";
-        let r = check_threshold(msg, &[stranger.sign(msg).unwrap()], &delegation(1, &[a.public_key()]));
-        assert_eq!(r.have, 0);
-    }
 }

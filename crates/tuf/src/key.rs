@@ -10,7 +10,7 @@ use std::fmt;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::tuf::canonical;
+use crate::canonical;
 
 /// The key types and schemes this module can verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -150,9 +150,9 @@ impl Key {
         &self.canonical
     }
 
-    /// The key object as JSON text for a file (see [`crate::tuf::wire`]).
+    /// The key object as JSON text for a file (see [`crate::wire`]).
     pub fn to_json_text(&self) -> Vec<u8> {
-        crate::tuf::wire::canonical_to_text(self.canonical.clone())
+        crate::wire::canonical_to_text(self.canonical.clone())
     }
 
     /// True when the key object has fields beyond keytype, scheme and keyval.public.

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use crate::tuf::canonical::{self, CanonicalError};
-use crate::tuf::datetime::format_expires;
-use crate::tuf::key::Key;
-use crate::tuf::metadata::SPEC_VERSION;
+use crate::canonical::{self, CanonicalError};
+use crate::datetime::format_expires;
+use crate::key::Key;
+use crate::metadata::SPEC_VERSION;
 
 /// A top-level role as root defines it.
 #[derive(Debug, Clone)]

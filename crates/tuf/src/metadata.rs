@@ -16,11 +16,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::tuf::canonical::{self, CanonicalError};
-use crate::tuf::datetime::{MetaTime, TimeError};
-use crate::tuf::jsonview::{JsonStr, SortedMap};
-use crate::tuf::key::Key;
-use crate::tuf::wire;
+use crate::canonical::{self, CanonicalError};
+use crate::datetime::{MetaTime, TimeError};
+use crate::jsonview::{JsonStr, SortedMap};
+use crate::key::Key;
+use crate::wire;
 
 /// A delegation: the keys a role's delegator lists for it, and its threshold.
 #[derive(Debug, Clone)]
@@ -120,7 +120,7 @@ fn is_file_form(input: &[u8]) -> bool {
 
 /// A metadata file's bytes, refused above the size no metadata file reaches.
 fn read_file(path: &Path) -> Result<Vec<u8>, ReadError> {
-    crate::tuf::limits::read_limited(path, crate::tuf::limits::MAX_METADATA_FILE).map_err(|e| ReadError::Io(path.display().to_string(), e.to_string()))
+    crate::limits::read_limited(path, crate::limits::MAX_METADATA_FILE).map_err(|e| ReadError::Io(path.display().to_string(), e.to_string()))
 }
 
 /// A signatures list as compact canonical JSON, control characters kept raw (the caller
@@ -166,7 +166,7 @@ pub struct Header {
 /// A metadata file: `{"signatures": [...], "signed": {...}}`.
 #[derive(Clone)]
 pub struct Metadata {
-    /// The envelope in file form (see [`crate::tuf::wire`]); `signed` is a range of it. Shared,
+    /// The envelope in file form (see [`crate::wire`]); `signed` is a range of it. Shared,
     /// so views into a 40 MB file (a promotion's 100,000 project delegations) need no copy.
     text: Arc<Vec<u8>>,
     signed: Range<usize>,
@@ -846,7 +846,7 @@ mod tests {
     /// clients match keyids as strings, so `ab…` and `AB…` would be two keys to them.
     #[test]
     fn keyids_must_be_lower_case_hex() {
-        let key = crate::tuf::key::Key::new(crate::tuf::key::Algorithm::Ed25519, "ab".repeat(32));
+        let key = crate::key::Key::new(crate::key::Algorithm::Ed25519, "ab".repeat(32));
         let (lower, upper) = (key.keyid().to_string(), key.keyid().to_ascii_uppercase());
         let key_json: serde_json::Value = serde_json::from_slice(key.canonical_bytes()).unwrap();
         let targets = |listed: &str, in_role: &str| {
@@ -862,7 +862,7 @@ mod tests {
                 "roles": {"root": role, "targets": role, "snapshot": role, "timestamp": role}})
         };
         let read = |signed: serde_json::Value| {
-            let md = Metadata::from_signed(crate::tuf::canonical::to_canonical(&signed).unwrap()).unwrap();
+            let md = Metadata::from_signed(crate::canonical::to_canonical(&signed).unwrap()).unwrap();
             match md.role_type() {
                 RoleType::Root => md.root().map(drop),
                 _ => md.targets().map(drop),

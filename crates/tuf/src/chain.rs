@@ -5,10 +5,10 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::tuf::datetime::{format_expires, MetaTime};
-use crate::tuf::key::{short_keyid, LegacyForm};
-use crate::tuf::metadata::{Metadata, Root};
-use crate::tuf::verify::{check_threshold, ThresholdReport};
+use crate::datetime::{format_expires, MetaTime};
+use crate::key::{short_keyid, LegacyForm};
+use crate::metadata::{Metadata, Root};
+use crate::verify::{check_threshold, ThresholdReport};
 
 /// One root of the chain and what was found checking it.
 #[derive(Debug, Clone, Serialize)]
