@@ -4,7 +4,7 @@
 
 use trussed::{
     backend::Backend as _,
-    serde_extensions::{Extension, ExtensionDispatch, ExtensionId, ExtensionImpl},
+    serde_extensions::{ExtensionDispatch, ExtensionId, ExtensionImpl},
     service::ServiceResources,
     types::{Context, CoreContext},
     Platform,
@@ -14,6 +14,7 @@ use trussed_auth_backend::{AuthBackend, AuthContext, FilesystemLayout};
 use trussed_chunked::ChunkedExtension;
 use trussed_core::{
     api::{reply, request, Reply, Request},
+    serde_extensions::Extension,
     types::Location,
     Error,
 };
