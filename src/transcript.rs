@@ -110,7 +110,7 @@ pub enum TranscriptError {
     WrongHead,
     #[error("cannot access the transcript: {0}")]
     Io(String),
-    #[error("the transcript is larger than the {} MiB a transcript may be, more than decades of ceremonies write, so it was not written by Ceremony; restore the workspace from the copy sealed after the last ceremony", MAX_TRANSCRIPT >> 20)]
+    #[error("the transcript is larger than the {} MiB a transcript may be (a decade of ceremonies writes far less), so Ceremony did not write it; restore the workspace from the copy sealed after the last ceremony", MAX_TRANSCRIPT >> 20)]
     TooLarge,
     #[error("the transcript has no records, but a workspace's transcript begins with its init record: it was emptied or removed")]
     Empty,
@@ -318,10 +318,20 @@ mod tests {
         file.set_len(MAX_TRANSCRIPT + 1).unwrap();
         assert_eq!(read(&path), Err(TranscriptError::TooLarge));
         assert_eq!(verify(&path, None), Err(TranscriptError::TooLarge));
-        assert!(matches!(Appender::open(&path), Err(TranscriptError::TooLarge)));
-        let a = Action { action: "sign".into(), ..Action::default() };
-        assert_eq!(append(&path, a, "2026-01-01T00:00:00Z"), Err(TranscriptError::TooLarge));
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), MAX_TRANSCRIPT + 1, "nothing written");
+        assert!(matches!(
+            Appender::open(&path),
+            Err(TranscriptError::TooLarge)
+        ));
+        let a = Action {
+            action: "sign".into(),
+            ..Action::default()
+        };
+        assert_eq!(
+            append(&path, a, "2026-01-01T00:00:00Z"),
+            Err(TranscriptError::TooLarge)
+        );
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(len, MAX_TRANSCRIPT + 1, "nothing written");
         let message = TranscriptError::TooLarge.to_string();
         assert!(message.contains("256 MiB") && message.contains("restore the workspace"), "{message}");
     }
