@@ -52,9 +52,7 @@ else
 fi
 rb_begin "Bootstrap: holders' keys, root version 1, top-level targets" "${names[@]}"
 
-if rb_exported "$name"; then
-    rb_say "Today's bundle is already on the USB stick (an earlier run exported it): only the rest of the export is left."
-else
+if ! rb_only_export_left "$name"; then
     rb_step "each holder registers their key"
     for spec in "${specs[@]}"; do rb_register "$spec"; done
     rb_step "each holder registers their claimed key, which signs nothing else"

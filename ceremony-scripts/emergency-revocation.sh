@@ -15,30 +15,23 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-rb_need CEREMONY_WORKSPACE "the workspace of the last ceremony"
-rb_need CEREMONY_RUNBOOK_USB "the directory of the mounted USB stick"
-rb_need CEREMONY_RUNBOOK_REVOKE "the holder whose key is lost or compromised"
-rb_need CEREMONY_RUNBOOK_SIGNERS "the remaining holders who sign today"
+rb_need_next_ceremony "the remaining holders who sign today" \
+    CEREMONY_RUNBOOK_REVOKE "the holder whose key is lost or compromised"
 revoked="$CEREMONY_RUNBOOK_REVOKE"
-read -r -a signers <<<"$CEREMONY_RUNBOOK_SIGNERS"
-for s in "${signers[@]}"; do
+for s in "${RB_SIGNERS[@]}"; do
     [[ "$s" != "$revoked" ]] || rb_die "$revoked's key is being revoked and must not sign; remove $revoked from CEREMONY_RUNBOOK_SIGNERS"
 done
 
 rb_title "Emergency revocation of $revoked's root key"
 rb_say "If the key is COMPROMISED (not just lost), also rotate every other role it signs (targets, claimed) as soon as this root is published."
 rb_room_checks
-rb_begin "Emergency revocation of $revoked's root key" "${signers[@]}"
+rb_begin "Emergency revocation of $revoked's root key" "${RB_SIGNERS[@]}"
 
-rb_step "the workspace is the one sealed after the last ceremony"
-rb_ceremony log verify
-rb_check "the transcript head above matches the one printed in the last ceremony's report"
+rb_check_sealed_workspace
 rb_check "the loss or compromise of $revoked's key is recorded (who noticed, when, how), and $revoked is informed"
 
 name="revocation-$(date -u +%Y%m%d)"
-if rb_exported "$name"; then
-    rb_say "Today's bundle is already on the USB stick (an earlier run exported it): only the rest of the export is left."
-else
+if ! rb_only_export_left "$name"; then
     args=(root rotate --remove-root "$revoked")
     if [[ -n "${CEREMONY_RUNBOOK_REPLACEMENT:-}" ]]; then
         rb_step "the replacement holder registers their key"
@@ -48,17 +41,12 @@ else
     [[ -n "${CEREMONY_RUNBOOK_THRESHOLD:-}" ]] && args+=(--root-threshold "$CEREMONY_RUNBOOK_THRESHOLD")
 
     rb_step "stage the next root version without $revoked's key"
-    if rb_staged root; then
-        rb_say "The next root version is already staged (an earlier run of this runbook): going on to its review and signing."
-    else
-        rb_ceremony "${args[@]}"
-    fi
-    rb_review root
+    rb_stage_next_root "${args[@]}"
     rb_check "the change on screen removes $revoked's key (compare its keyid with the record) and nothing else unplanned"
     rb_check "the remaining holders can still meet the new threshold without $revoked"
 
     rb_step "the remaining holders sign"
-    rb_sign_round "${signers[@]}"
+    rb_sign_round "${RB_SIGNERS[@]}"
 fi
 
 rb_export "$name"

@@ -54,6 +54,23 @@ rb_need() {
     [[ -n "${!name:-}" ]] || rb_die "set $name to $what"
 }
 
+# The settings of every ceremony after the bootstrap, checked in this order: the workspace,
+# the USB stick, each further NAME WHAT pair given, and last who signs today
+# (CEREMONY_RUNBOOK_SIGNERS, described by WHO), read into the array RB_SIGNERS.
+RB_SIGNERS=()
+rb_need_next_ceremony() {
+    local who="$1"
+    shift
+    rb_need CEREMONY_WORKSPACE "the workspace of the last ceremony"
+    rb_need CEREMONY_RUNBOOK_USB "the directory of the mounted USB stick"
+    while [[ $# -ge 2 ]]; do
+        rb_need "$1" "$2"
+        shift 2
+    done
+    rb_need CEREMONY_RUNBOOK_SIGNERS "$who"
+    read -r -a RB_SIGNERS <<<"$CEREMONY_RUNBOOK_SIGNERS"
+}
+
 rb_title() {
     echo "================================================================"
     echo " $*"
@@ -345,6 +362,32 @@ rb_still_signs() {
 # exported it and stopped after; only the rest of the export is left.
 rb_exported() {
     [[ -f "$CEREMONY_RUNBOOK_USB/$1.tar" ]] && ! rb_staged
+}
+
+# True when today's bundle NAME is already on the USB stick (see rb_exported), and says so:
+# the runbook skips to the rest of the export.
+rb_only_export_left() {
+    rb_exported "$1" || return 1
+    rb_say "Today's bundle is already on the USB stick (an earlier run exported it): only the rest of the export is left."
+}
+
+# The workspace brought out of its bag is the one the last ceremony sealed: its transcript
+# verifies and its head is the one on the last report.
+rb_check_sealed_workspace() {
+    rb_step "the workspace is the one sealed after the last ceremony"
+    rb_ceremony log verify
+    rb_check "the transcript head above matches the one printed in the last ceremony's report"
+}
+
+# Stages the next root version (`ceremony ROTATE-ARGS...`), unless an earlier run of this
+# runbook staged it and stopped: then it goes on with that one. Shows it for review either way.
+rb_stage_next_root() {
+    if rb_staged root; then
+        rb_say "The next root version is already staged (an earlier run of this runbook): going on to its review and signing."
+    else
+        rb_ceremony "$@"
+    fi
+    rb_review root
 }
 
 # Prints what is staged as `sign` will show it, so a checklist question about "the screen"

@@ -13,24 +13,17 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-rb_need CEREMONY_WORKSPACE "the workspace of the last ceremony"
-rb_need CEREMONY_RUNBOOK_USB "the directory of the mounted USB stick"
-rb_need CEREMONY_RUNBOOK_RECENTLY_CLAIMED "the online repository's recently-claimed.json"
-rb_need CEREMONY_RUNBOOK_SIGNERS "the holders who sign today, e.g. \"alice carol\""
-read -r -a signers <<<"$CEREMONY_RUNBOOK_SIGNERS"
+rb_need_next_ceremony "the holders who sign today, e.g. \"alice carol\"" \
+    CEREMONY_RUNBOOK_RECENTLY_CLAIMED "the online repository's recently-claimed.json"
 
 rb_title "Promotion ceremony: recently-claimed into claimed"
 rb_room_checks
-rb_begin "Promotion: recently-claimed into claimed" "${signers[@]}"
+rb_begin "Promotion: recently-claimed into claimed" "${RB_SIGNERS[@]}"
 
-rb_step "the workspace is the one sealed after the last ceremony"
-rb_ceremony log verify
-rb_check "the transcript head above matches the one printed in the last ceremony's report"
+rb_check_sealed_workspace
 
 name="promotion-$(date -u +%Y%m%d)"
-if rb_exported "$name"; then
-    rb_say "Today's bundle is already on the USB stick (an earlier run exported it): only the rest of the export is left."
-else
+if ! rb_only_export_left "$name"; then
     rb_step "stage the promotion"
     if rb_staged claimed; then
         rb_say "A promotion is already staged (an earlier run of this runbook staged it and stopped): going on to its review and signing."
@@ -45,7 +38,7 @@ else
     rb_check "the batch on screen (new projects, developer key changes, anything skipped) is what the online side announced"
 
     rb_step "the claimed holders sign the new claimed index (the shards it pins are sealed by one-time keys)"
-    rb_sign_round "${signers[@]}"
+    rb_sign_round "${RB_SIGNERS[@]}"
 fi
 
 rb_export "$name"

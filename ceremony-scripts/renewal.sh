@@ -14,25 +14,18 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-rb_need CEREMONY_WORKSPACE "the workspace of the last ceremony"
-rb_need CEREMONY_RUNBOOK_USB "the directory of the mounted USB stick"
-rb_need CEREMONY_RUNBOOK_SIGNERS "the holders who sign today"
+rb_need_next_ceremony "the holders who sign today"
 read -r -a roles <<<"${CEREMONY_RUNBOOK_ROLES:-root targets}"
-read -r -a signers <<<"$CEREMONY_RUNBOOK_SIGNERS"
 expires="${CEREMONY_RUNBOOK_EXPIRES:-365d}"
 
 rb_title "Renewal: ${roles[*]} valid for $expires more"
 rb_room_checks
-rb_begin "Renewal of ${roles[*]}, valid for $expires more" "${signers[@]}"
+rb_begin "Renewal of ${roles[*]}, valid for $expires more" "${RB_SIGNERS[@]}"
 
-rb_step "the workspace is the one sealed after the last ceremony"
-rb_ceremony log verify
-rb_check "the transcript head above matches the one printed in the last ceremony's report"
+rb_check_sealed_workspace
 
 name="renewal-$(date -u +%Y%m%d)"
-if rb_exported "$name"; then
-    rb_say "Today's bundle is already on the USB stick (an earlier run exported it): only the rest of the export is left."
-else
+if ! rb_only_export_left "$name"; then
     rb_step "stage the renewals"
     for role in "${roles[@]}"; do
         if rb_staged "$role"; then
@@ -45,7 +38,7 @@ else
     rb_check "each change on screen is the expiry (and version) only"
 
     rb_step "the holders sign"
-    rb_sign_round "${signers[@]}"
+    rb_sign_round "${RB_SIGNERS[@]}"
 fi
 
 rb_export "$name"

@@ -14,27 +14,20 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-rb_need CEREMONY_WORKSPACE "the workspace of the last ceremony"
-rb_need CEREMONY_RUNBOOK_USB "the directory of the mounted USB stick"
-rb_need CEREMONY_RUNBOOK_SIGNERS "the holders who sign today"
+rb_need_next_ceremony "the holders who sign today"
 read -r -a adds <<<"${CEREMONY_RUNBOOK_ADD:-}"
 read -r -a removes <<<"${CEREMONY_RUNBOOK_REMOVE:-}"
-read -r -a signers <<<"$CEREMONY_RUNBOOK_SIGNERS"
 [[ ${#adds[@]} -gt 0 || ${#removes[@]} -gt 0 || -n "${CEREMONY_RUNBOOK_THRESHOLD:-}" ]] ||
     rb_die "set CEREMONY_RUNBOOK_ADD, CEREMONY_RUNBOOK_REMOVE or CEREMONY_RUNBOOK_THRESHOLD: a rotation changes something"
 
 rb_title "Planned root rotation"
 rb_room_checks
-rb_begin "Planned root rotation" "${signers[@]}"
+rb_begin "Planned root rotation" "${RB_SIGNERS[@]}"
 
-rb_step "the workspace is the one sealed after the last ceremony"
-rb_ceremony log verify
-rb_check "the transcript head above matches the one printed in the last ceremony's report"
+rb_check_sealed_workspace
 
 name="root-rotation-$(date -u +%Y%m%d)"
-if rb_exported "$name"; then
-    rb_say "Today's bundle is already on the USB stick (an earlier run exported it): only the rest of the export is left."
-else
+if ! rb_only_export_left "$name"; then
     args=(root rotate)
     if [[ ${#adds[@]} -gt 0 ]]; then
         rb_step "the new holders register their keys"
@@ -47,17 +40,12 @@ else
     [[ -n "${CEREMONY_RUNBOOK_THRESHOLD:-}" ]] && args+=(--root-threshold "$CEREMONY_RUNBOOK_THRESHOLD")
 
     rb_step "stage the next root version"
-    if rb_staged root; then
-        rb_say "The next root version is already staged (an earlier run of this runbook): going on to its review and signing."
-    else
-        rb_ceremony "${args[@]}"
-    fi
-    rb_review root
+    rb_stage_next_root "${args[@]}"
     rb_check "the change on screen adds and removes exactly the holders in the ceremony plan"
 
     rb_step "old and new holders sign"
     rb_say "Root N+1 needs the threshold of the previous root's keys and of its own; \`ceremony status\` shows both."
-    rb_sign_round "${signers[@]}"
+    rb_sign_round "${RB_SIGNERS[@]}"
 fi
 
 rb_export "$name"

@@ -339,7 +339,8 @@ impl Workspace {
     /// The transcript file's bytes, as a bundle ships them.
     pub fn transcript_bytes(&self) -> Result<Vec<u8>, WorkspaceError> {
         let path = self.state().join(TRANSCRIPT);
-        std::fs::read(&path).map_err(io(&path))
+        let missing = || std::io::Error::from(std::io::ErrorKind::NotFound);
+        transcript::read_file(&path)?.ok_or_else(|| io(&path)(missing()))
     }
 
     /// Checks the transcript's chain (and that it reaches `expected`, if given).

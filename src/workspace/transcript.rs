@@ -15,11 +15,19 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::tuf::canonical;
 use crate::support::fsio::write_atomic;
+use crate::tuf::canonical;
+use crate::tuf::limits::read_limited;
 
 /// The hash that stands before the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The largest transcript read: 256 MiB, the most a bundle member may be, since every bundle
+/// carries the whole transcript. A record is about 350 bytes, and the most records a
+/// ceremony adds is one per staged shard (a renewal of every shard of a 1,000,000-project
+/// claimed, about 13,000): a decade of fortnightly promotions and yearly full renewals
+/// writes well under 200 MB. A larger file was not written by Ceremony.
+pub const MAX_TRANSCRIPT: u64 = 256 << 20;
 
 /// One action: who did what, to which role and bytes, with which key and device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -103,6 +111,8 @@ pub enum TranscriptError {
     WrongHead,
     #[error("cannot access the transcript: {0}")]
     Io(String),
+    #[error("the transcript is larger than the {} MiB a transcript may be (a decade of ceremonies writes far less), so Ceremony did not write it; restore the workspace from the copy sealed after the last ceremony", MAX_TRANSCRIPT >> 20)]
+    TooLarge,
     #[error("the transcript has no records, but a workspace's transcript begins with its init record: it was emptied or removed")]
     Empty,
 }
@@ -118,12 +128,18 @@ fn record_hash(r: &Record) -> String {
 
 /// Reads and checks the whole chain; returns the records.
 pub fn read(path: &Path) -> Result<Vec<Record>, TranscriptError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(TranscriptError::Io(e.to_string())),
-    };
-    parse(&text)
+    read_bytes(&read_file(path)?.unwrap_or_default())
+}
+
+/// The transcript file's bytes, refused unread above [`MAX_TRANSCRIPT`]; `None` when absent.
+pub fn read_file(path: &Path) -> Result<Option<Vec<u8>>, TranscriptError> {
+    match read_limited(path, MAX_TRANSCRIPT) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        // `read_limited` says a file is too large, and only that, as invalid data.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(TranscriptError::TooLarge),
+        Err(e) => Err(TranscriptError::Io(e.to_string())),
+    }
 }
 
 /// Reads and checks a whole chain held in memory (a bundle's `transcript.jsonl`), exactly
@@ -199,10 +215,11 @@ pub struct Appender {
 }
 
 impl Appender {
-    /// Reads and checks the transcript at `path` (absent: empty).
+    /// Reads and checks the transcript at `path` (absent: empty). The bytes checked are the
+    /// bytes kept: a bundle ships them.
     pub fn open(path: &Path) -> Result<Appender, TranscriptError> {
-        let records = read(path)?;
-        let mut text = std::fs::read(path).unwrap_or_default();
+        let mut text = read_file(path)?.unwrap_or_default();
+        let records = read_bytes(&text)?;
         if !text.is_empty() && !text.ends_with(b"\n") {
             text.push(b'\n');
         }
@@ -291,5 +308,32 @@ mod tests {
 
         std::fs::write(&path, "not json\n").unwrap();
         assert!(matches!(verify(&path, None), Err(TranscriptError::Unreadable { line: 1, .. })));
+    }
+
+    #[test]
+    fn a_transcript_over_the_cap_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = sample(dir.path(), 2);
+        // Sparse: no disk is used, and nothing of it may be read.
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(MAX_TRANSCRIPT + 1).unwrap();
+        assert_eq!(read(&path), Err(TranscriptError::TooLarge));
+        assert_eq!(verify(&path, None), Err(TranscriptError::TooLarge));
+        assert!(matches!(
+            Appender::open(&path),
+            Err(TranscriptError::TooLarge)
+        ));
+        let a = Action {
+            action: "sign".into(),
+            ..Action::default()
+        };
+        assert_eq!(
+            append(&path, a, "2026-01-01T00:00:00Z"),
+            Err(TranscriptError::TooLarge)
+        );
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(len, MAX_TRANSCRIPT + 1, "nothing written");
+        let message = TranscriptError::TooLarge.to_string();
+        assert!(message.contains("256 MiB") && message.contains("restore the workspace"), "{message}");
     }
 }

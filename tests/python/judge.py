@@ -286,39 +286,34 @@ def cmd_bundle_dir(a) -> int:
 # ---------------------------------------------------------------------------
 
 
+# Each subcommand's function and arguments; a flag ending in "!" is required.
+COMMANDS = {
+    "load": (cmd_load, ["file"]),
+    "verify-delegate": (cmd_verify_delegate, ["--delegator!", "--role!", "--delegate!"]),
+    "root-chain": (cmd_root_chain, ["files+"]),
+    "unchanged": (cmd_unchanged, ["--before!", "--after!"]),
+    "updater": (cmd_updater, ["--metadata-dir!", "--targets-dir!", "--target!"]),
+    "bundle-dir": (cmd_bundle_dir, ["dir", "--trusted-root"]),
+}
+
+
+def add_argument(parser, spec: str) -> None:
+    if spec.endswith("!"):
+        parser.add_argument(spec[:-1], required=True)
+    elif spec.endswith("+"):
+        parser.add_argument(spec[:-1], nargs="+")
+    else:
+        parser.add_argument(spec)
+
+
 def main(argv) -> int:
     p = argparse.ArgumentParser(prog="judge.py", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-
-    s = sub.add_parser("load")
-    s.add_argument("file")
-    s.set_defaults(fn=cmd_load)
-
-    s = sub.add_parser("verify-delegate")
-    s.add_argument("--delegator", required=True)
-    s.add_argument("--role", required=True)
-    s.add_argument("--delegate", required=True)
-    s.set_defaults(fn=cmd_verify_delegate)
-
-    s = sub.add_parser("root-chain")
-    s.add_argument("files", nargs="+")
-    s.set_defaults(fn=cmd_root_chain)
-
-    s = sub.add_parser("unchanged")
-    s.add_argument("--before", required=True)
-    s.add_argument("--after", required=True)
-    s.set_defaults(fn=cmd_unchanged)
-
-    s = sub.add_parser("updater")
-    s.add_argument("--metadata-dir", required=True)
-    s.add_argument("--targets-dir", required=True)
-    s.add_argument("--target", required=True)
-    s.set_defaults(fn=cmd_updater)
-
-    s = sub.add_parser("bundle-dir")
-    s.add_argument("dir")
-    s.add_argument("--trusted-root")
-    s.set_defaults(fn=cmd_bundle_dir)
+    for name, (fn, specs) in COMMANDS.items():
+        s = sub.add_parser(name)
+        for spec in specs:
+            add_argument(s, spec)
+        s.set_defaults(fn=fn)
 
     a = p.parse_args(argv[1:])  # argparse exits 2 on usage errors
     return a.fn(a)

@@ -225,16 +225,10 @@ def chains(outdir):
     rot_files = [f"{i + 1}.root.json" for i in range(len(rot_md))]
     for md, f in zip(rot_md, rot_files):
         write_md(md, os.path.join(base, "rotation", f))
-    case(
-        "rotation",
-        rot_files,
-        True,
-        None,
-        None,
-        "7 versions; root thresholds 1/1 -> 2/3 -> 3/4 -> 2/3 -> 2/4 -> 3/4 -> 2/3 "
-        "over ed25519, ECDSA P-256, ECDSA P-384 and RSA-PSS keys; targets, "
-        "snapshot and timestamp keys rotated",
-    )
+    case("rotation", rot_files, True, None, None,
+         "7 versions; root thresholds 1/1 -> 2/3 -> 3/4 -> 2/3 -> 2/4 -> 3/4 -> 2/3 "
+         "over ed25519, ECDSA P-256, ECDSA P-384 and RSA-PSS keys; targets, "
+         "snapshot and timestamp keys rotated")
 
     def copy_rot(name, idxs):
         for i in idxs:
@@ -251,15 +245,9 @@ def chains(outdir):
     assert data.count(b'"2099-01-01T00:00:00Z"') == 1
     data = data.replace(b'"2099-01-01T00:00:00Z"', b'"2098-01-01T00:00:00Z"')
     open(p, "wb").write(data)
-    case(
-        "byte-changed",
-        rot_files,
-        False,
-        2,
-        "signature",
-        "rotation's files with one digit of version 3's expires changed "
-        "(2099 -> 2098); signatures kept",
-    )
+    case("byte-changed", rot_files, False, 2, "signature",
+         "rotation's files with one digit of version 3's expires changed "
+         "(2099 -> 2098); signatures kept")
 
     # ---- below-threshold --------------------------------------------------
     os.makedirs(os.path.join(base, "below-threshold"))
@@ -267,15 +255,9 @@ def chains(outdir):
     md4 = Metadata.from_bytes(rot_md[3].to_bytes())
     del md4.signatures[Q1.keyid]
     write_md(md4, os.path.join(base, "below-threshold", "4.root.json"))
-    case(
-        "below-threshold",
-        rot_files[:4],
-        False,
-        3,
-        "threshold",
-        "version 4 keeps only 2 signatures (P-256, RSA): meets its own 2-of-3 but "
-        "not version 3's 3-of-4",
-    )
+    case("below-threshold", rot_files[:4], False, 3, "threshold",
+         "version 4 keeps only 2 signatures (P-256, RSA): meets its own 2-of-3 but "
+         "not version 3's 3-of-4")
 
     # ---- duplicate-signature ----------------------------------------------
     os.makedirs(os.path.join(base, "duplicate-signature"))
@@ -288,17 +270,11 @@ def chains(outdir):
     d = md3.to_dict()
     d["signatures"] = [s_a.to_dict(), s_b.to_dict(), s_q.to_dict()]
     write_json(d, os.path.join(base, "duplicate-signature", "3.root.json"))
-    case(
-        "duplicate-signature",
-        rot_files[:3],
-        False,
-        2,
-        "duplicate-signature",
-        "version 3 lists the P-256 key's keyid twice (two distinct valid ECDSA "
-        "signatures) plus P-384: counting the duplicate gives 2/2 for v2 and 3/3 "
-        "for v3, counting keys once gives 1/2 and 2/3. python-tuf refuses the file "
-        "at parse time (Metadata.from_dict: 'Multiple signatures found for keyid')",
-    )
+    case("duplicate-signature", rot_files[:3], False, 2, "duplicate-signature",
+         "version 3 lists the P-256 key's keyid twice (two distinct valid ECDSA "
+         "signatures) plus P-384: counting the duplicate gives 2/2 for v2 and 3/3 "
+         "for v3, counting keys once gives 1/2 and 2/3. python-tuf refuses the file "
+         "at parse time (Metadata.from_dict: 'Multiple signatures found for keyid')")
 
     # ---- version-skipped --------------------------------------------------
     os.makedirs(os.path.join(base, "version-skipped"))
@@ -306,15 +282,9 @@ def chains(outdir):
     skip = Metadata(copy.deepcopy(rot_md[3].signed))  # v4 content: P1,R1,Q1 2-of-3
     sign_md(skip, [P1, R1])  # meets v2's 2-of-3 (E1,P1,R1) and its own 2-of-3
     write_md(skip, os.path.join(base, "version-skipped", "4.root.json"))
-    case(
-        "version-skipped",
-        ["1.root.json", "2.root.json", "4.root.json"],
-        False,
-        2,
-        "version",
-        "versions 1, 2, 4; version 4 is signed to version 2's threshold and its "
-        "own, so only the version number is wrong",
-    )
+    case("version-skipped", ["1.root.json", "2.root.json", "4.root.json"], False, 2, "version",
+         "versions 1, 2, 4; version 4 is signed to version 2's threshold and its "
+         "own, so only the version number is wrong")
 
     # ---- new-keys-only ----------------------------------------------------
     os.makedirs(os.path.join(base, "new-keys-only"))
@@ -322,15 +292,9 @@ def chains(outdir):
     nk = Metadata(copy.deepcopy(rot_md[4].signed))
     sign_md(nk, [E2, P2])  # new keys only: 2-of-4 of its own, 0 of v4's keys
     write_md(nk, os.path.join(base, "new-keys-only", "5.root.json"))
-    case(
-        "new-keys-only",
-        rot_files[:5],
-        False,
-        4,
-        "threshold",
-        "version 5 signed only by two keys that are new in version 5 (meets its "
-        "own 2-of-4, 0 of version 4's 2-of-3)",
-    )
+    case("new-keys-only", rot_files[:5], False, 4, "threshold",
+         "version 5 signed only by two keys that are new in version 5 (meets its "
+         "own 2-of-4, 0 of version 4's 2-of-3)")
 
     # ---- yubikey-history --------------------------------------------------
     yubikey_history(base, case)
@@ -348,17 +312,11 @@ def chains(outdir):
     sign_md(r2, [A, B, Ca, Cb])
     write_md(r1, os.path.join(base, "same-key-twice", "1.root.json"))
     write_md(r2, os.path.join(base, "same-key-twice", "2.root.json"))
-    case(
-        "same-key-twice",
-        ["1.root.json", "2.root.json"],
-        False,
-        1,
-        "same-key-twice",
-        "version 2's root role (2-of-3) lists one P-256 public key under two keyids "
-        "(differing only in an x- field) and is signed by that key under both plus "
-        "by version 1's two keys (v1's 2-of-2 met). python-tuf ACCEPTS this chain "
-        "(it counts keyids, not keys); a careful verifier counts the key once (1/2)",
-    )
+    case("same-key-twice", ["1.root.json", "2.root.json"], False, 1, "same-key-twice",
+         "version 2's root role (2-of-3) lists one P-256 public key under two keyids "
+         "(differing only in an x- field) and is signed by that key under both plus "
+         "by version 1's two keys (v1's 2-of-2 met). python-tuf ACCEPTS this chain "
+         "(it counts keyids, not keys); a careful verifier counts the key once (1/2)")
 
     # ---- wrong-type -------------------------------------------------------
     wt = Metadata(Targets(version=2, expires=FAR))
@@ -366,29 +324,17 @@ def chains(outdir):
     os.makedirs(os.path.join(base, "wrong-type"))
     copy_rot("wrong-type", range(1))
     write_md(wt, os.path.join(base, "wrong-type", "2.root.json"))
-    case(
-        "wrong-type",
-        ["1.root.json", "2.root.json"],
-        False,
-        1,
-        "type",
-        "2.root.json is a targets metadata file (_type targets, version 2) signed "
-        "by version 1's root key",
-    )
+    case("wrong-type", ["1.root.json", "2.root.json"], False, 1, "type",
+         "2.root.json is a targets metadata file (_type targets, version 2) signed "
+         "by version 1's root key")
 
     # ---- bad-first --------------------------------------------------------
     F1, F2, F3 = K("ed25519"), K("p256"), K("rsa")
     bf = Metadata(make_root(1, {"root": ([F1, F2, F3], 2), **other}))
     sign_md(bf, [F2])
     write_md(bf, os.path.join(base, "bad-first", "1.root.json"))
-    case(
-        "bad-first",
-        ["1.root.json"],
-        False,
-        0,
-        "threshold",
-        "the trusted first root is 2-of-3 but carries one valid signature",
-    )
+    case("bad-first", ["1.root.json"], False, 0, "threshold",
+         "the trusted first root is 2-of-3 but carries one valid signature")
 
     write_json(manifest, os.path.join(base, "manifest.json"))
 
@@ -477,19 +423,13 @@ def yubikey_history(base, case):
         write_md(md, os.path.join(d, f))
         files.append(f)
         prev_keys = ks
-    case(
-        "yubikey-history",
-        files,
-        True,
-        None,
-        None,
-        "5 versions in the style of sigstore root-signing/tuf-on-ci: ECDSA P-256 "
-        "keys with x-tuf-on-ci-keyowner (keyids cover it), online key with "
-        "x-tuf-on-ci-online-uri from v3, x- fields in signed and in roles, empty "
-        "placeholder signatures for keyholders who did not sign; v1-v2 keytype "
-        "ecdsa-sha2-nistp256, v3+ keytype ecdsa, so keyids change at v3 and v3 "
-        "lists each signature under the old keyid and the new one",
-    )
+    case("yubikey-history", files, True, None, None,
+         "5 versions in the style of sigstore root-signing/tuf-on-ci: ECDSA P-256 "
+         "keys with x-tuf-on-ci-keyowner (keyids cover it), online key with "
+         "x-tuf-on-ci-online-uri from v3, x- fields in signed and in roles, empty "
+         "placeholder signatures for keyholders who did not sign; v1-v2 keytype "
+         "ecdsa-sha2-nistp256, v3+ keytype ecdsa, so keyids change at v3 and v3 "
+         "lists each signature under the old keyid and the new one")
 
 
 # --------------------------------------------------------------------------
@@ -582,21 +522,24 @@ def repository(mddir, tdir, consistent):
     def fname(role, version):
         return f"{version}.{role}.json" if consistent else f"{role}.json"
 
-    def emit(role, signed, signers, delegator_role, delegator_file, succinct=False):
-        md = sign_md(Metadata(signed), signers)
-        f = fname(role, signed.version)
-        write_md(md, os.path.join(mddir, f))
-        written[role] = md
+    def entry(f, role, delegator_file, delegator_role, valid, succinct):
         e = {
             "file": f,
             "role": role,
             "delegator_file": delegator_file,
             "delegator_role": delegator_role,
-            "valid": True,
+            "valid": valid,
         }
         if succinct:
             e["succinct"] = True
         entries.append(e)
+
+    def emit(role, signed, signers, delegator_role, delegator_file, succinct=False):
+        md = sign_md(Metadata(signed), signers)
+        f = fname(role, signed.version)
+        write_md(md, os.path.join(mddir, f))
+        written[role] = md
+        entry(f, role, delegator_file, delegator_role, True, succinct)
         return md
 
     root = make_root(
@@ -647,16 +590,7 @@ def repository(mddir, tdir, consistent):
                 write_md(md_or_bytes, path)
             else:
                 open(path, "wb").write(md_or_bytes)
-            e = {
-                "file": name,
-                "role": role,
-                "delegator_file": delegator_file,
-                "delegator_role": delegator_role,
-                "valid": False,
-            }
-            if succinct:
-                e["succinct"] = True
-            entries.append(e)
+            entry(name, role, delegator_file, delegator_role, False, succinct)
 
         # forged: signed by two strangers (keys not delegated) under their own keyids
         s1, s2 = K("ed25519"), K("p256")

@@ -6,7 +6,7 @@ use trussed::{
     backend::Backend as _,
     serde_extensions::{ExtensionDispatch, ExtensionId, ExtensionImpl},
     service::ServiceResources,
-    types::Context,
+    types::{Context, CoreContext},
     Platform,
 };
 use trussed_auth::AuthExtension;
@@ -14,6 +14,7 @@ use trussed_auth_backend::{AuthBackend, AuthContext, FilesystemLayout};
 use trussed_chunked::ChunkedExtension;
 use trussed_core::{
     api::{reply, request, Reply, Request},
+    serde_extensions::Extension,
     types::Location,
     Error,
 };
@@ -74,21 +75,21 @@ impl TryFrom<u8> for ExtensionIds {
     }
 }
 
-impl ExtensionId<AuthExtension> for Dispatcher {
-    type Id = ExtensionIds;
-    const ID: ExtensionIds = ExtensionIds::Auth;
+/// Which id names each extension the applet uses.
+macro_rules! extension_ids {
+    ($($extension:ty => $id:ident),* $(,)?) => {$(
+        impl ExtensionId<$extension> for Dispatcher {
+            type Id = ExtensionIds;
+            const ID: ExtensionIds = ExtensionIds::$id;
+        }
+    )*};
 }
-impl ExtensionId<ChunkedExtension> for Dispatcher {
-    type Id = ExtensionIds;
-    const ID: ExtensionIds = ExtensionIds::Chunked;
-}
-impl ExtensionId<WrapKeyToFileExtension> for Dispatcher {
-    type Id = ExtensionIds;
-    const ID: ExtensionIds = ExtensionIds::WrapKeyToFile;
-}
-impl ExtensionId<HpkeExtension> for Dispatcher {
-    type Id = ExtensionIds;
-    const ID: ExtensionIds = ExtensionIds::Hpke;
+
+extension_ids! {
+    AuthExtension => Auth,
+    ChunkedExtension => Chunked,
+    WrapKeyToFileExtension => WrapKeyToFile,
+    HpkeExtension => Hpke,
 }
 
 #[derive(Default)]
@@ -127,44 +128,32 @@ impl ExtensionDispatch for Dispatcher {
         resources: &mut ServiceResources<P>,
     ) -> Result<reply::SerdeExtension, Error> {
         let core = &mut ctx.core;
+        let auth = (&mut self.auth, &mut ctx.backends.auth);
+        let staging = (&mut self.staging, &mut ctx.backends.staging);
         match (backend, extension) {
             (BackendIds::Auth, ExtensionIds::Auth) => {
-                ExtensionImpl::<AuthExtension>::extension_request_serialized(
-                    &mut self.auth,
-                    core,
-                    &mut ctx.backends.auth,
-                    request,
-                    resources,
-                )
+                serve::<AuthExtension, _, P>(auth, core, request, resources)
             }
             (BackendIds::Staging, ExtensionIds::Chunked) => {
-                ExtensionImpl::<ChunkedExtension>::extension_request_serialized(
-                    &mut self.staging,
-                    core,
-                    &mut ctx.backends.staging,
-                    request,
-                    resources,
-                )
+                serve::<ChunkedExtension, _, P>(staging, core, request, resources)
             }
             (BackendIds::Staging, ExtensionIds::WrapKeyToFile) => {
-                ExtensionImpl::<WrapKeyToFileExtension>::extension_request_serialized(
-                    &mut self.staging,
-                    core,
-                    &mut ctx.backends.staging,
-                    request,
-                    resources,
-                )
+                serve::<WrapKeyToFileExtension, _, P>(staging, core, request, resources)
             }
             (BackendIds::Staging, ExtensionIds::Hpke) => {
-                ExtensionImpl::<HpkeExtension>::extension_request_serialized(
-                    &mut self.staging,
-                    core,
-                    &mut ctx.backends.staging,
-                    request,
-                    resources,
-                )
+                serve::<HpkeExtension, _, P>(staging, core, request, resources)
             }
             _ => Err(Error::RequestNotAvailable),
         }
     }
+}
+
+/// One extension request, served by the backend (and its context) that implements it.
+fn serve<E: Extension, B: ExtensionImpl<E>, P: Platform>(
+    (backend, backend_ctx): (&mut B, &mut B::Context),
+    core: &mut CoreContext,
+    request: &request::SerdeExtension,
+    resources: &mut ServiceResources<P>,
+) -> Result<reply::SerdeExtension, Error> {
+    ExtensionImpl::<E>::extension_request_serialized(backend, core, backend_ctx, request, resources)
 }
