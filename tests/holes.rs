@@ -9,95 +9,9 @@ mod common;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use common::{ceremony, refused, repo_root, run_python, workspace_snapshot};
+use common::promotion::{ok, path_str as s, py, setup, staged_setup, Setup};
+use common::{refused, repo_root, run_python, workspace_snapshot};
 use serde_json::Value;
-
-struct Setup {
-    _tmp: tempfile::TempDir,
-    ws: PathBuf,
-    files: PathBuf,
-}
-
-fn ok(ws: &Path, args: &[&str]) -> String {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn py(args: &[&str]) -> Vec<u8> {
-    let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
-    run_python("pep480.py", &args)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// alice, bob, carol (passphrase keys, test profile) with their claimed records
-/// alice.claimed, bob.claimed, carol.claimed (same passphrases) and the online key from
-/// python; root v1 and targets v1 staged, not yet exported.
-fn staged_setup() -> Setup {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let files = tmp.path().join("files");
-    std::fs::create_dir_all(files.join("dev")).unwrap();
-    ok(&ws, &["init"]);
-    for h in ["alice", "bob", "carol"] {
-        let pf = files.join(format!("{h}.pass"));
-        std::fs::write(&pf, format!("{h} keeps seven quiet granite teapots\n")).unwrap();
-        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", s(&pf), "--kdf-profile", "test"]);
-        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--for", "claimed", "--passphrase-file", s(&pf)]);
-    }
-    py(&["keygen", s(&files.join("online"))]);
-    ok(&ws, &["key", "import", "--holder", "online", s(&files.join("online.pub.json"))]);
-    ok(&ws, &["root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice,bob,carol",
-        "--targets-threshold", "2", "--snapshot", "online", "--timestamp", "online"]);
-    let claimed = "alice.claimed,bob.claimed,carol.claimed";
-    ok(&ws, &["targets", "init", "--claimed", claimed, "--claimed-threshold", "2", "--online", "online"]);
-    Setup { _tmp: tmp, ws, files }
-}
-
-/// [`staged_setup`] with root v1 and targets v1 signed and exported (trusted).
-fn setup() -> Setup {
-    let st = staged_setup();
-    st.sign_all(&["alice", "bob"]);
-    ok(&st.ws, &["bundle", "export", "--out", s(&st.files.join("bootstrap.tar"))]);
-    st
-}
-
-impl Setup {
-    /// `recently-claimed` from python-tuf for `names`, signed by the key `signer` (a seed
-    /// file prefix in files/), each project with its own developer key.
-    fn recently_claimed(&self, out: &str, names: &[&str], version: u64, signer: &str, mutate: &[&str]) -> PathBuf {
-        let mut args = vec!["project", "paths"];
-        args.extend_from_slice(names);
-        args.push("--json");
-        let paths_file = self.files.join(format!("{out}.paths.json"));
-        std::fs::write(&paths_file, ok(&self.ws, &args)).unwrap();
-        let out = self.files.join(out);
-        let seed = self.files.join(format!("{signer}.seed"));
-        let v = version.to_string();
-        let dev = self.files.join("dev");
-        let mut args = vec!["recently-claimed", "--online", s(&seed), "--paths", s(&paths_file), "--out", s(&out)];
-        args.extend(["--version", &v, "--dev-dir", s(&dev)]);
-        for m in mutate {
-            args.extend(["--mutate", m]);
-        }
-        py(&args);
-        out
-    }
-
-    fn sign_all(&self, holders: &[&str]) {
-        for h in holders {
-            let pf = self.files.join(format!("{h}.pass"));
-            ok(&self.ws, &["sign", "--holder", h, "--passphrase-file", s(&pf), "--yes"]);
-        }
-    }
-
-    fn staged_file(&self, role: &str) -> PathBuf {
-        self.ws.join("current/staged").join(format!("{role}.json"))
-    }
-}
 
 /// A promotion checks recently-claimed against the trusted targets' delegation, never a
 /// staged targets anyone with the workspace could have written.
@@ -105,7 +19,7 @@ impl Setup {
 fn promotion_trusts_only_the_exported_targets() {
     // Nothing trusted yet: the staged targets is not used at all.
     let st = staged_setup();
-    let rc = st.recently_claimed("rc.json", &["foo", "bar"], 1, "online", &[]);
+    let rc = st.recently_claimed("rc.json", &["foo", "bar"], 1, &[]);
     let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
     assert!(msg.contains("export the staged targets first"), "{msg}");
 
@@ -115,11 +29,11 @@ fn promotion_trusts_only_the_exported_targets() {
     py(&["keygen", s(&st.files.join("attacker"))]);
     ok(&st.ws, &["key", "import", "--holder", "attacker", s(&st.files.join("attacker.pub.json"))]);
     ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed,carol.claimed", "--claimed-threshold", "2", "--online", "attacker"]);
-    let forged = st.recently_claimed("forged.json", &["foo", "bar"], 1, "attacker", &[]);
+    let forged = st.recently_claimed_by("forged.json", &["foo", "bar"], 1, "attacker", &[]);
     let msg = refused(&st.ws, &["claimed", "promote", s(&forged)], 1);
     assert!(msg.contains("not signed by the key targets version 1 delegates"), "{msg}");
     // What the trusted targets delegates to is still taken.
-    let rc = st.recently_claimed("rc.json", &["foo", "bar"], 1, "online", &[]);
+    let rc = st.recently_claimed("rc.json", &["foo", "bar"], 1, &[]);
     let plan: Value = serde_json::from_str(&ok(&st.ws, &["claimed", "promote", s(&rc), "--json"])).unwrap();
     assert_eq!(plan["new"], serde_json::json!(["bar", "foo"]));
 }
@@ -128,7 +42,7 @@ fn promotion_trusts_only_the_exported_targets() {
 #[test]
 fn a_name_listed_twice_is_never_promoted() {
     let st = setup();
-    let rc = st.recently_claimed("dupbad.json", &["foo", "bar", "baz"], 1, "online", &["dupbad:bar"]);
+    let rc = st.recently_claimed("dupbad.json", &["foo", "bar", "baz"], 1, &["--mutate", "dupbad:bar"]);
     let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
     assert!(msg.contains("bar") && msg.contains("more than once"), "{msg}");
     let out = ok(&st.ws, &["claimed", "promote", s(&rc), "--skip-invalid", "--json"]);
@@ -143,7 +57,7 @@ fn a_name_listed_twice_is_never_promoted() {
 #[test]
 fn an_upper_case_keyid_does_not_count_as_a_second_key() {
     let st = setup();
-    let rc = st.recently_claimed("upper.json", &["foo", "bar"], 1, "online", &["upperkey:foo"]);
+    let rc = st.recently_claimed("upper.json", &["foo", "bar"], 1, &["--mutate", "upperkey:foo"]);
     let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
     assert!(msg.contains("foo") && msg.contains("lower-case"), "{msg}");
     let out = ok(&st.ws, &["claimed", "promote", s(&rc), "--skip-invalid", "--json"]);
@@ -156,7 +70,7 @@ fn an_upper_case_keyid_does_not_count_as_a_second_key() {
 #[test]
 fn one_key_under_two_keyids_counts_once() {
     let st = setup();
-    let rc = st.recently_claimed("upperpublic.json", &["foo", "bar"], 1, "online", &["upperpublic:foo"]);
+    let rc = st.recently_claimed("upperpublic.json", &["foo", "bar"], 1, &["--mutate", "upperpublic:foo"]);
     let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
     assert!(msg.contains("foo") && msg.contains("one key listed under two keyids"), "{msg}");
 }
@@ -166,7 +80,7 @@ fn one_key_under_two_keyids_counts_once() {
 #[test]
 fn roles_and_succinct_roles_together_are_refused() {
     let st = setup();
-    let rc = st.recently_claimed("both.json", &["foo", "bar"], 1, "online", &["succinct:foo"]);
+    let rc = st.recently_claimed("both.json", &["foo", "bar"], 1, &["--mutate", "succinct:foo"]);
     let judge = run_python("judge.py", &[OsStr::new("load"), rc.as_os_str()]);
     let verdict: Value = serde_json::from_slice(&judge).unwrap();
     assert_eq!(verdict["ok"], false, "python-tuf accepted it: {verdict}");
@@ -183,7 +97,7 @@ fn roles_and_succinct_roles_together_are_refused() {
 #[test]
 fn a_staged_file_changed_on_disk_is_refused() {
     let st = setup();
-    let rc = st.recently_claimed("rc.json", &["foo", "bar"], 1, "online", &[]);
+    let rc = st.recently_claimed("rc.json", &["foo", "bar"], 1, &[]);
     ok(&st.ws, &["claimed", "promote", s(&rc)]);
     // alice signs on a copy of the workspace, as on another machine.
     let other = st.files.join("other-ws");
@@ -404,25 +318,12 @@ fn members(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Every file under `dir`, relative: (name, bytes).
-fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+fn contents_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    for e in walk(dir) {
+    for e in common::files_under(dir) {
         out.push((e.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&e).unwrap()));
     }
     out.sort();
-    out
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
     out
 }
 
@@ -434,7 +335,7 @@ fn bundle_extract_writes_only_what_verified() {
     assert!(text.contains("The bundle verifies"), "{text}");
     let mut expected = members(&std::fs::read(&bundle).unwrap());
     expected.sort();
-    assert_eq!(files_under(&out), expected);
+    assert_eq!(contents_under(&out), expected);
     let md = out.join("metadata");
     let judged = run_python("judge.py", &[OsStr::new("bundle-dir"), md.as_os_str(), OsStr::new("--trusted-root"), root.as_os_str()]);
     let verdict: Value = serde_json::from_slice(&judged).unwrap();
@@ -446,7 +347,7 @@ fn bundle_extract_writes_only_what_verified() {
     ok(&st.ws, &["bundle", "extract", s(&bundle), "--trusted-root", s(&root), "--out", s(&empty)]);
     let msg = refused(&st.ws, &["bundle", "extract", s(&bundle), "--trusted-root", s(&root), "--out", s(&out)], 2);
     assert!(msg.contains("not an empty directory"), "{msg}");
-    assert_eq!(files_under(&out), expected);
+    assert_eq!(contents_under(&out), expected);
 
     // A bundle that reads but does not verify under the root given: nothing is written.
     let other = setup();
@@ -491,7 +392,7 @@ fn online_import_unpacks_with_ceremony() {
     assert!(done.status.success() && text.contains("The bundle verifies"), "{text}{}", String::from_utf8_lossy(&done.stderr));
     let mut expected = members(&std::fs::read(&first).unwrap());
     expected.sort();
-    assert_eq!(files_under(&publish), expected);
+    assert_eq!(contents_under(&publish), expected);
 
     let crafted = tmp.path().join("crafted.tar");
     let bytes = with_header(&std::fs::read(&first).unwrap(), "metadata/1.root.json", |h| {
@@ -503,5 +404,5 @@ fn online_import_unpacks_with_ceremony() {
     let publish = tmp.path().join("publish-crafted");
     let refused_run = run(&crafted, &publish);
     assert!(!refused_run.status.success(), "{}", String::from_utf8_lossy(&refused_run.stdout));
-    assert!(!publish.exists() || files_under(&publish).is_empty(), "the crafted bundle was laid out");
+    assert!(!publish.exists() || contents_under(&publish).is_empty(), "the crafted bundle was laid out");
 }
