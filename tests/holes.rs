@@ -38,15 +38,29 @@ fn promotion_trusts_only_the_exported_targets() {
     assert_eq!(plan["new"], serde_json::json!(["bar", "foo"]));
 }
 
+/// A promotion of `names` from a recently-claimed python writes with `mutation`: refused
+/// in one sentence that says each of `words`. Returns the workspace and the file.
+fn refused_promotion(mutation: &str, names: &[&str], words: &[&str]) -> (Setup, PathBuf) {
+    let st = setup();
+    let file = format!("{}.json", mutation.replace(':', "-"));
+    let rc = st.recently_claimed(&file, names, 1, &["--mutate", mutation]);
+    let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
+    for w in words {
+        assert!(msg.contains(w), "{w:?} missing: {msg}");
+    }
+    (st, rc)
+}
+
+/// What `claimed promote --skip-invalid` would promote from `rc`.
+fn plan_skipping_invalid(st: &Setup, rc: &Path) -> Value {
+    serde_json::from_str(&ok(&st.ws, &["claimed", "promote", s(rc), "--skip-invalid", "--json"])).unwrap()
+}
+
 /// A name listed twice, one copy valid and one not: neither is promoted, both reported.
 #[test]
 fn a_name_listed_twice_is_never_promoted() {
-    let st = setup();
-    let rc = st.recently_claimed("dupbad.json", &["foo", "bar", "baz"], 1, &["--mutate", "dupbad:bar"]);
-    let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
-    assert!(msg.contains("bar") && msg.contains("more than once"), "{msg}");
-    let out = ok(&st.ws, &["claimed", "promote", s(&rc), "--skip-invalid", "--json"]);
-    let plan: Value = serde_json::from_str(&out).unwrap();
+    let (st, rc) = refused_promotion("dupbad:bar", &["foo", "bar", "baz"], &["bar", "more than once"]);
+    let plan = plan_skipping_invalid(&st, &rc);
     assert_eq!(plan["new"], serde_json::json!(["baz", "foo"]), "{plan}");
     let skipped: Vec<&Value> = plan["skipped"].as_array().unwrap().iter().filter(|v| v["project"] == "bar").collect();
     assert_eq!(skipped.len(), 2, "both copies reported: {plan}");
@@ -56,12 +70,8 @@ fn a_name_listed_twice_is_never_promoted() {
 /// threshold 2: refused (python-tuf would count it as two keys).
 #[test]
 fn an_upper_case_keyid_does_not_count_as_a_second_key() {
-    let st = setup();
-    let rc = st.recently_claimed("upper.json", &["foo", "bar"], 1, &["--mutate", "upperkey:foo"]);
-    let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
-    assert!(msg.contains("foo") && msg.contains("lower-case"), "{msg}");
-    let out = ok(&st.ws, &["claimed", "promote", s(&rc), "--skip-invalid", "--json"]);
-    let plan: Value = serde_json::from_str(&out).unwrap();
+    let (st, rc) = refused_promotion("upperkey:foo", &["foo", "bar"], &["foo", "lower-case"]);
+    let plan = plan_skipping_invalid(&st, &rc);
     assert_eq!(plan["new"], serde_json::json!(["bar"]), "{plan}");
 }
 
@@ -69,10 +79,7 @@ fn an_upper_case_keyid_does_not_count_as_a_second_key() {
 /// under two correct keyids, one key. Counted by the key, threshold 2 cannot be met.
 #[test]
 fn one_key_under_two_keyids_counts_once() {
-    let st = setup();
-    let rc = st.recently_claimed("upperpublic.json", &["foo", "bar"], 1, &["--mutate", "upperpublic:foo"]);
-    let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
-    assert!(msg.contains("foo") && msg.contains("one key listed under two keyids"), "{msg}");
+    refused_promotion("upperpublic:foo", &["foo", "bar"], &["foo", "one key listed under two keyids"]);
 }
 
 /// python-tuf refuses a delegations object with both `roles` and `succinct_roles`; so does
@@ -182,6 +189,21 @@ fn with_header(tar: &[u8], name: &str, edit: impl Fn(&mut [u8]) -> bool) -> Vec<
     out
 }
 
+/// The size field rewritten in GNU's base-256 form (a flag byte, then big-endian).
+fn base256_size(h: &mut [u8]) -> bool {
+    let size = usize::from_str_radix(std::str::from_utf8(&h[124..135]).unwrap(), 8).unwrap();
+    h[124..136].fill(0);
+    h[124] = 0x80;
+    h[128..136].copy_from_slice(&(size as u64).to_be_bytes());
+    true
+}
+
+/// The name's first byte changed and the checksum left as it was.
+fn renamed_keeping_the_checksum(h: &mut [u8]) -> bool {
+    h[0] = b'M';
+    false
+}
+
 /// `tar` with `member` (a whole header and its data) inserted before its first member.
 fn with_member_first(tar: &[u8], member: Vec<u8>) -> Vec<u8> {
     let mut out = member;
@@ -248,41 +270,43 @@ fn bundle_headers_tar_reads_otherwise_are_refused() {
             true
         }
     };
+    // Header fields set to what the tar crate and GNU tar may read differently.
+    let fields: [(&str, std::ops::Range<usize>, &'static [u8]); 11] = [
+        ("prefix after a NUL", 345..350, b"\0evil"),
+        ("prefix", 345..353, b"metadata"),
+        ("GNU magic", 257..265, b"ustar  \0"),
+        ("type NUL", 156..157, b"\0"),
+        ("bytes after the name", 40..44, b"evil"),
+        ("non-octal mode", 100..108, b"0000x44\0"),
+        ("setuid mode", 100..108, b"0004644\0"),
+        ("owner name", 265..270, b"alice"),
+        ("device number", 329..337, b"0000001\0"),
+        ("link name", 157..161, b"evil"),
+        ("pad bytes", 500..504, b"evil"),
+    ];
+    // Members a bundle never holds, put first: (variant, name, type, link name, data).
+    let members: [(&str, &str, u8, &str, &[u8]); 10] = [
+        ("pax header", "pax", b'x', "", b"30 path=metadata/9.root.json\n"),
+        ("pax global header", "pax", b'g', "", b"30 path=metadata/9.root.json\n"),
+        ("GNU long name", "././@LongLink", b'L', "", b"metadata/9.root.json\0"),
+        ("GNU long link", "././@LongLink", b'K', "", b"/etc/passwd\0"),
+        ("symlink", "metadata/9.root.json", b'2', "/etc/passwd", b""),
+        ("hard link", "metadata/9.root.json", b'1', "manifest.json", b""),
+        ("character device", "metadata/9.root.json", b'3', "", b""),
+        ("dot-dot name", "metadata/../x.json", b'0', "", b"{}"),
+        ("absolute name", "/tmp/1.root.json", b'0', "", b"{}"),
+        ("duplicate", "manifest.json", b'0', "", b"{}"),
+    ];
     let mut variants: Vec<(&str, Vec<u8>)> = vec![
         ("ustar version blank, prefix set", prefixed),
-        ("prefix after a NUL", with_header(&good, member, set(345..350, b"\0evil"))),
-        ("prefix", with_header(&good, member, set(345..353, b"metadata"))),
-        ("GNU magic", with_header(&good, member, set(257..265, b"ustar  \0"))),
-        ("type NUL", with_header(&good, member, set(156..157, b"\0"))),
-        ("bytes after the name", with_header(&good, member, set(40..44, b"evil"))),
-        ("base-256 size", with_header(&good, member, |h| {
-            let size = usize::from_str_radix(std::str::from_utf8(&h[124..135]).unwrap(), 8).unwrap();
-            h[124..136].fill(0);
-            h[124] = 0x80;
-            h[128..136].copy_from_slice(&(size as u64).to_be_bytes());
-            true
-        })),
-        ("non-octal mode", with_header(&good, member, set(100..108, b"0000x44\0"))),
-        ("setuid mode", with_header(&good, member, set(100..108, b"0004644\0"))),
-        ("owner name", with_header(&good, member, set(265..270, b"alice"))),
-        ("device number", with_header(&good, member, set(329..337, b"0000001\0"))),
-        ("link name", with_header(&good, member, set(157..161, b"evil"))),
-        ("pad bytes", with_header(&good, member, set(500..504, b"evil"))),
-        ("checksum mismatch", with_header(&good, member, |h| {
-            h[0] = b'M';
-            false
-        })),
-        ("pax header", with_member_first(&good, raw_member("pax", b'x', "", b"30 path=metadata/9.root.json\n"))),
-        ("pax global header", with_member_first(&good, raw_member("pax", b'g', "", b"30 path=metadata/9.root.json\n"))),
-        ("GNU long name", with_member_first(&good, raw_member("././@LongLink", b'L', "", b"metadata/9.root.json\0"))),
-        ("GNU long link", with_member_first(&good, raw_member("././@LongLink", b'K', "", b"/etc/passwd\0"))),
-        ("symlink", with_member_first(&good, raw_member("metadata/9.root.json", b'2', "/etc/passwd", b""))),
-        ("hard link", with_member_first(&good, raw_member("metadata/9.root.json", b'1', "manifest.json", b""))),
-        ("character device", with_member_first(&good, raw_member("metadata/9.root.json", b'3', "", b""))),
-        ("dot-dot name", with_member_first(&good, raw_member("metadata/../x.json", b'0', "", b"{}"))),
-        ("absolute name", with_member_first(&good, raw_member("/tmp/1.root.json", b'0', "", b"{}"))),
-        ("duplicate", with_member_first(&good, raw_member("manifest.json", b'0', "", b"{}"))),
+        ("base-256 size", with_header(&good, member, base256_size)),
+        ("checksum mismatch", with_header(&good, member, renamed_keeping_the_checksum)),
     ];
+    variants.extend(fields.into_iter().map(|(what, range, bytes)| (what, with_header(&good, member, set(range, bytes)))));
+    let first = |(what, name, kind, link, data): (&'static str, &str, u8, &str, &[u8])| {
+        (what, with_member_first(&good, raw_member(name, kind, link, data)))
+    };
+    variants.extend(members.into_iter().map(first));
     let mut trailing = good.clone();
     trailing.extend_from_slice(&raw_member("metadata/9.root.json", b'0', "", b"{}"));
     variants.push(("a member after the end", trailing));

@@ -11,46 +11,11 @@
 
 mod common;
 
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use common::{ceremony, tokens};
+use common::tokens::{self, run_ok as ok, secret_file, stderr, stdout};
+use common::{ceremony, path_str as s};
 use serde_json::Value;
-
-fn ok(ws: &Path, args: &[&str]) -> Output {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn secret_file(dir: &Path, name: &str, secret: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, format!("{secret}\n")).unwrap();
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// python-tuf's verdict on root version 1 of the workspace: it must verify itself.
-fn python_tuf_accepts_root(ws: &Path) -> Value {
-    let root = ws.join("current/trusted/root/1.root.json");
-    let args: [&OsStr; 7] = [
-        "verify-delegate".as_ref(), "--delegator".as_ref(), root.as_os_str(), "--role".as_ref(), "root".as_ref(),
-        "--delegate".as_ref(), root.as_os_str(),
-    ];
-    serde_json::from_slice(&common::run_python("judge.py", &args)).unwrap()
-}
 
 /// The keyids listed for the root role and their threshold in the exported root 1.
 fn root_role(ws: &Path) -> (Vec<String>, u64, Value) {
@@ -158,7 +123,7 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     let mut signed: Vec<String> = root["signatures"].as_array().unwrap().iter().map(|s| s["keyid"].as_str().unwrap().to_string()).collect();
     signed.sort();
     assert_eq!(signed, registered, "each of the four holders signed");
-    let verdict = python_tuf_accepts_root(&ws);
+    let verdict = tokens::python_tuf_on_root(&ws);
     assert_eq!(verdict["ok"], true, "{verdict}");
 
     // Drop one signature: python-tuf must then refuse, so the verdict above means something.
@@ -168,7 +133,7 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     let copy = tmp.path().join("ws-broken/current/trusted/root");
     std::fs::create_dir_all(&copy).unwrap();
     std::fs::write(copy.join("1.root.json"), serde_json::to_vec(&broken).unwrap()).unwrap();
-    assert_eq!(python_tuf_accepts_root(&tmp.path().join("ws-broken"))["ok"], false);
+    assert_eq!(tokens::python_tuf_on_root(&tmp.path().join("ws-broken"))["ok"], false);
     assert!(path.exists());
 }
 
@@ -236,7 +201,7 @@ fn opensc_signs_a_root_with_the_piv_cards_9c_key_through_pkcs11() {
     // Root and targets: two signatures in one run, each with its own context-specific login.
     ok(&ws, &["sign", "--holder", "card", "--pin-file", s(&piv_pin), "--yes"]);
     ok(&ws, &["bundle", "export", "--out", s(&tmp.path().join("b.tar"))]);
-    let verdict = python_tuf_accepts_root(&ws);
+    let verdict = tokens::python_tuf_on_root(&ws);
     assert_eq!(verdict["ok"], true, "{verdict}");
     let log = stdout(&ok(&ws, &["log", "show"]));
     assert!(log.contains("SIGN key"), "{log}");

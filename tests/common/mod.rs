@@ -71,6 +71,26 @@ pub fn ceremony(ws: &Path, args: &[&str]) -> std::process::Output {
         .expect("run the ceremony binary")
 }
 
+/// python-tuf's verdict on `delegate` as `role`, delegated by the metadata `delegator`.
+pub fn judge_delegate(delegator: &Path, role: &str, delegate: &Path) -> serde_json::Value {
+    let args = ["verify-delegate".as_ref(), "--delegator".as_ref(), delegator.as_os_str(), "--role".as_ref()];
+    let args = [&args[..], &[role.as_ref(), "--delegate".as_ref(), delegate.as_os_str()]].concat();
+    serde_json::from_slice(&run_python("judge.py", &args)).unwrap()
+}
+
+/// A temporary folder holding the man pages `ceremony generate man` writes.
+pub fn generated_man_pages() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ceremony"))
+        .args(["generate", "man", "--out"])
+        .arg(tmp.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    tmp
+}
+
 /// Runs a command that must succeed; returns its standard output.
 pub fn ok(ws: &Path, args: &[&str]) -> String {
     let out = ceremony(ws, args);

@@ -57,6 +57,13 @@ impl Setup {
         import_online(&self.ws, &self.files, name)
     }
 
+    /// Stages root version 1: `roots` with `threshold`, `targets` with threshold 1, and the
+    /// holder `online` for snapshot and timestamp.
+    pub fn root_init(&self, roots: &str, threshold: &str, targets: &str) -> String {
+        let args = ["--root", roots, "--root-threshold", threshold, "--targets", targets, "--targets-threshold", "1"];
+        ok(&self.ws, &[&["root", "init"][..], &args, &["--snapshot", "online", "--timestamp", "online"]].concat())
+    }
+
     /// `holder` signs every staged role it can; returns what `sign` printed.
     pub fn sign(&self, holder: &str) -> String {
         let pf = self.pass(holder);
