@@ -125,16 +125,17 @@ fn refusals() {
     py(&["keygen", path_str(&s.files.join("stranger"))]);
     let paths = s.files.join("good.json.paths.json");
     let forged = s.files.join("forged.json");
-    py(&["recently-claimed", "--online", path_str(&s.files.join("stranger.seed")), "--paths", path_str(&paths),
-        "--out", path_str(&forged), "--version", "2"]);
-    let msg = refused(&s.ws, &["claimed", "promote", path_str(&forged)], 1);
-    assert!(msg.contains("not signed by the key"), "{msg}");
+    let stranger = s.files.join("stranger.seed");
+    let forged_is_refused = |extra: &[&str]| {
+        let args = ["recently-claimed", "--online", path_str(&stranger), "--paths", path_str(&paths), "--out", path_str(&forged)];
+        py(&[&args[..], &["--version", "2"], extra].concat());
+        let msg = refused(&s.ws, &["claimed", "promote", path_str(&forged)], 1);
+        assert!(msg.contains("not signed by the key"), "{msg}");
+    };
+    forged_is_refused(&[]);
     // The same in file form, read while its signatures are checked: forged, then with
     // its signature made over the rest of the file, which is not what it signs.
-    py(&["recently-claimed", "--online", path_str(&s.files.join("stranger.seed")), "--paths", path_str(&paths),
-        "--out", path_str(&forged), "--version", "2", "--file-form"]);
-    let msg = refused(&s.ws, &["claimed", "promote", path_str(&forged)], 1);
-    assert!(msg.contains("not signed by the key"), "{msg}");
+    forged_is_refused(&["--file-form"]);
     let tail = s.recently_claimed("tail.json", &["foo", "bar"], 2, &["--signed-tail"]);
     let msg = refused(&s.ws, &["claimed", "promote", path_str(&tail)], 1);
     assert!(msg.contains("not signed by the key"), "{msg}");

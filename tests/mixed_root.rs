@@ -32,7 +32,7 @@ fn attestation_root_is_refused_without_attestation(ws: &Path, dir: &Path, serial
     let before = std::fs::read_link(ws.join("current")).unwrap();
     let bad = secret_file(dir, "bad.pem", "not a certificate");
     let register = |root: &Path| {
-        ceremony(ws, &["key", "new", "yubikey", "--holder", "attested", "--slot", "9d", "--serial", serial, "--pin-file", s(pin), "--attestation-root", s(root)])
+        tokens::new_yubikey_key(ws, "attested", "9d", pin, &["--serial", serial, "--attestation-root", s(root)])
     };
     let out = register(&bad);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -71,7 +71,8 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     attestation_root_is_refused_without_attestation(&ws, tmp.path(), &serial, &piv_pin);
     for (holder, key_type) in [("hsm-p256", "EC:prime256v1"), ("hsm-ed25519", "EC:edwards25519")] {
         let label = tokens::softhsm_keypair(key_type);
-        ok(&ws, &["key", "new", "pkcs11", "--holder", holder, "--module", s(&module), "--token", &token, "--key-label", &label, "--pin-file", s(&hsm_pin)]);
+        let out = tokens::new_pkcs11_key(&ws, holder, &module, &token, &label, &hsm_pin, &[]);
+        assert!(out.status.success(), "{holder}: {}", stderr(&out));
     }
     ok(&ws, &["key", "new", "passphrase", "--holder", "alice", "--passphrase-file", s(&pass), "--kdf-profile", "test"]);
     let list: Value = serde_json::from_str(&stdout(&ok(&ws, &["key", "list", "--json"]))).unwrap();
@@ -177,7 +178,9 @@ fn opensc_signs_a_root_with_the_piv_cards_9c_key_through_pkcs11() {
     let ws = tmp.path().join("ws");
     ok(&ws, &["init"]);
     let register = |ws: &Path, holder: &str, label: &str| {
-        ok(ws, &["key", "new", "pkcs11", "--holder", holder, "--module", s(&module), "--token", &token, "--key-label", label, "--pin-file", s(&piv_pin), "--json"])
+        let out = tokens::new_pkcs11_key(ws, holder, &module, &token, label, &piv_pin, &["--json"]);
+        assert!(out.status.success(), "{holder} by {label:?}: {}", stderr(&out));
+        out
     };
     let by_pubkey_label = tmp.path().join("ws2");
     ok(&by_pubkey_label, &["init"]);
@@ -189,7 +192,7 @@ fn opensc_signs_a_root_with_the_piv_cards_9c_key_through_pkcs11() {
 
     // A wrong PIN through OpenSC is the token's wrong PIN, and nothing is stored.
     let wrong = secret_file(tmp.path(), "wrong.pin", "000000");
-    let out = ceremony(&ws, &["key", "new", "pkcs11", "--holder", "x", "--module", s(&module), "--token", &token, "--key-label", "SIGN key", "--pin-file", s(&wrong)]);
+    let out = tokens::new_pkcs11_key(&ws, "x", &module, &token, "SIGN key", &wrong, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("PIN") && stderr(&out).contains("wrong"), "{}", stderr(&out));
     ok(&scratch, &["key", "list"]); // (the right PIN below resets the card's retry counter)

@@ -11,7 +11,7 @@ use common::workspace::add_holder;
 use common::tokens::{self, pin_file, TokenWs};
 use serde_json::Value;
 
-use common::{ceremony, ok};
+use common::ok;
 
 /// A fresh key pair on the SoftHSM token, made by an independent tool.
 fn keypair(key_type: &str) -> String {
@@ -20,10 +20,7 @@ fn keypair(key_type: &str) -> String {
 
 fn register(ws: &Path, holder: &str, label: &str, pin: &Path) -> Output {
     let (module, token, _) = tokens::pkcs11();
-    ceremony(ws, &[
-        "key", "new", "pkcs11", "--holder", holder, "--module", module.to_str().unwrap(), "--token", &token,
-        "--key-label", label, "--pin-file", pin.to_str().unwrap(),
-    ])
+    tokens::new_pkcs11_key(ws, holder, &module, &token, label, pin, &[])
 }
 
 #[test]
@@ -88,7 +85,8 @@ fn a_wrong_pin_or_label_registers_nothing() {
     let out = register(&ws, "bob", &label, &pin_file(tmp.path(), &pin));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("keys labelled"), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = ceremony(&ws, &["key", "new", "pkcs11", "--holder", "bob", "--module", "/no/such/module.so", "--token", "x", "--key-label", "y", "--pin-file", pin_file(tmp.path(), &pin).to_str().unwrap()]);
+    let no_module = Path::new("/no/such/module.so");
+    let out = tokens::new_pkcs11_key(&ws, "bob", no_module, "x", "y", &pin_file(tmp.path(), &pin), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read_link(ws.join("current")).unwrap(), before, "nothing may be stored");
     assert!(ok(&ws, &["key", "list"]).contains("No keyholders"));
@@ -107,10 +105,9 @@ fn a_second_label_is_the_persons_claimed_key() {
     let out = register(&ws, "bob", &first, &pin);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let args = |label: &str| -> Vec<String> {
-        ["key", "new", "pkcs11", "--holder", "bob", "--for", "claimed", "--module", module.to_str().unwrap(), "--token", &token,
-            "--key-label", label, "--pin-file", pin.to_str().unwrap()]
-        .map(String::from)
-        .to_vec()
+        let mut args = tokens::pkcs11_args("bob", &module, &token, label, &pin);
+        args.extend(["--for", "claimed"].map(String::from));
+        args
     };
     let same: Vec<String> = args(&first);
     let msg = common::refused(&ws, &same.iter().map(String::as_str).collect::<Vec<_>>(), 1);

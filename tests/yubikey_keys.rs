@@ -22,10 +22,7 @@ const SLOT: &str = "9e";
 use common::ceremony;
 
 fn register(ws: &Path, holder: &str, serial: &str, pin: &Path) -> Output {
-    ceremony(ws, &[
-        "key", "new", "yubikey", "--holder", holder, "--slot", SLOT, "--serial", serial, "--pin-file",
-        pin.to_str().unwrap(), "--generate",
-    ])
+    tokens::new_yubikey_key(ws, holder, SLOT, pin, &["--serial", serial, "--generate"])
 }
 
 /// Verifies the right PIN on the card, which resets its retry counter to 3; on drop too, so a
@@ -91,9 +88,7 @@ fn a_yubikey_and_a_passphrase_key_sign_a_root_python_tuf_accepts() {
     assert!(desc["source"].get("attestation").is_none(), "the software card offers no attestation: {desc}");
 
     // Registering the slot again without --generate reads the key from the slot's certificate.
-    let out = ceremony(&ws, &[
-        "key", "new", "yubikey", "--holder", "yk-again", "--slot", SLOT, "--pin-file", pin.to_str().unwrap(),
-    ]);
+    let out = tokens::new_yubikey_key(&ws, "yk-again", SLOT, &pin, &[]);
     assert_eq!(out.status.code(), Some(1), "the same key cannot belong to two holders: {}", stderr(&out));
     assert!(stderr(&out).contains("already has this key"), "{}", stderr(&out));
 
@@ -121,9 +116,7 @@ fn a_yubikey_and_a_passphrase_key_sign_a_root_python_tuf_accepts() {
 const POLICY_SLOT: &str = "9d";
 
 fn generate(ws: &Path, holder: &str, pin: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["key", "new", "yubikey", "--holder", holder, "--slot", POLICY_SLOT, "--pin-file", pin.to_str().unwrap(), "--generate"];
-    args.extend_from_slice(extra);
-    ceremony(ws, &args)
+    tokens::new_yubikey_key(ws, holder, POLICY_SLOT, pin, &[&["--generate"], extra].concat())
 }
 
 #[test]

@@ -141,6 +141,29 @@ pub fn pin_file(dir: &Path, pin: &str) -> PathBuf {
     secret_file(dir, &format!("pin-{pin}"), pin)
 }
 
+/// The arguments of `key new pkcs11` that register `holder` with the key `label` on the
+/// token `token` of `module`, its PIN read from the file `pin`.
+pub fn pkcs11_args(holder: &str, module: &Path, token: &str, label: &str, pin: &Path) -> Vec<String> {
+    let (module, pin) = (module.display().to_string(), pin.display().to_string());
+    let args = ["key", "new", "pkcs11", "--holder", holder, "--module", &module, "--token", token, "--key-label", label, "--pin-file", &pin];
+    args.map(String::from).to_vec()
+}
+
+/// Runs `key new pkcs11` as [`pkcs11_args`] says, with `extra` arguments after.
+pub fn new_pkcs11_key(ws: &Path, holder: &str, module: &Path, token: &str, label: &str, pin: &Path, extra: &[&str]) -> Output {
+    let args = pkcs11_args(holder, module, token, label, pin);
+    let args: Vec<&str> = args.iter().map(String::as_str).chain(extra.iter().copied()).collect();
+    super::ceremony(ws, &args)
+}
+
+/// Runs `key new yubikey` for `holder` with the key in `slot`, the PIN read from the file
+/// `pin`, with `extra` arguments after.
+pub fn new_yubikey_key(ws: &Path, holder: &str, slot: &str, pin: &Path, extra: &[&str]) -> Output {
+    let pin = pin.display().to_string();
+    let args = ["key", "new", "yubikey", "--holder", holder, "--slot", slot, "--pin-file", &pin];
+    super::ceremony(ws, &[&args[..], extra].concat())
+}
+
 /// An initialised workspace `tmp/ws` and the PIN file for `pin` beside it.
 pub struct TokenWs {
     pub tmp: tempfile::TempDir,
