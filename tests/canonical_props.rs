@@ -163,35 +163,29 @@ fn render(j: &J, st: Style, out: &mut String) {
         J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         J::Int(t) => out.push_str(t),
         J::Str(s) => render_string(s, st, out),
-        J::Arr(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(st.ws);
-                render(item, st, out);
-                out.push_str(st.ws);
-            }
-            out.push(']');
-        }
-        J::Obj(members) => {
-            out.push('{');
-            for (i, (k, v)) in members.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(st.ws);
-                render_string(k, st, out);
-                out.push_str(st.ws);
-                out.push(':');
-                out.push_str(st.ws);
-                render(v, st, out);
-                out.push_str(st.ws);
-            }
-            out.push('}');
-        }
+        J::Arr(items) => render_list(('[', ']'), items, st, out, |item, out| render(item, st, out)),
+        J::Obj(members) => render_list(('{', '}'), members, st, out, |(k, v), out| {
+            render_string(k, st, out);
+            out.push_str(st.ws);
+            out.push(':');
+            out.push_str(st.ws);
+            render(v, st, out);
+        }),
     }
+}
+
+/// An array or object: its brackets, and each item between whitespace, after a comma.
+fn render_list<T>(brackets: (char, char), items: &[T], st: Style, out: &mut String, item: impl Fn(&T, &mut String)) {
+    out.push(brackets.0);
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(st.ws);
+        item(x, out);
+        out.push_str(st.ws);
+    }
+    out.push(brackets.1);
 }
 
 fn render_string(s: &str, st: Style, out: &mut String) {

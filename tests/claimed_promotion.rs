@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::promotion::{ok, path_str, py, setup};
+use common::promotion::{ok, path_str, py, setup, Setup};
 use common::{ceremony, refused, workspace_snapshot as snapshot};
 use serde_json::Value;
 
@@ -125,16 +125,17 @@ fn refusals() {
     py(&["keygen", path_str(&s.files.join("stranger"))]);
     let paths = s.files.join("good.json.paths.json");
     let forged = s.files.join("forged.json");
-    py(&["recently-claimed", "--online", path_str(&s.files.join("stranger.seed")), "--paths", path_str(&paths),
-        "--out", path_str(&forged), "--version", "2"]);
-    let msg = refused(&s.ws, &["claimed", "promote", path_str(&forged)], 1);
-    assert!(msg.contains("not signed by the key"), "{msg}");
+    let stranger = s.files.join("stranger.seed");
+    let forged_is_refused = |extra: &[&str]| {
+        let args = ["recently-claimed", "--online", path_str(&stranger), "--paths", path_str(&paths), "--out", path_str(&forged)];
+        py(&[&args[..], &["--version", "2"], extra].concat());
+        let msg = refused(&s.ws, &["claimed", "promote", path_str(&forged)], 1);
+        assert!(msg.contains("not signed by the key"), "{msg}");
+    };
+    forged_is_refused(&[]);
     // The same in file form, read while its signatures are checked: forged, then with
     // its signature made over the rest of the file, which is not what it signs.
-    py(&["recently-claimed", "--online", path_str(&s.files.join("stranger.seed")), "--paths", path_str(&paths),
-        "--out", path_str(&forged), "--version", "2", "--file-form"]);
-    let msg = refused(&s.ws, &["claimed", "promote", path_str(&forged)], 1);
-    assert!(msg.contains("not signed by the key"), "{msg}");
+    forged_is_refused(&["--file-form"]);
     let tail = s.recently_claimed("tail.json", &["foo", "bar"], 2, &["--signed-tail"]);
     let msg = refused(&s.ws, &["claimed", "promote", path_str(&tail)], 1);
     assert!(msg.contains("not signed by the key"), "{msg}");
@@ -310,9 +311,7 @@ fn shards_are_sealed_and_the_holders_sign_only_the_index() {
 
 #[test]
 fn a_staged_shard_changed_after_promote_is_refused() {
-    let s = setup();
-    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
-    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    let (s, rc) = first_batch_promoted();
     s.sign_all(&["alice"]);
     let file = current(&s.ws).join("staged/claimed.f.json");
     let text = std::fs::read_to_string(&file).unwrap();
@@ -343,9 +342,7 @@ fn a_staged_shard_changed_after_promote_is_refused() {
 
 #[test]
 fn renew_claimed_reseals_every_shard() {
-    let s = setup();
-    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
-    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    let (s, rc) = first_batch_promoted();
     s.sign_all(&["alice", "bob"]);
     let holders = keyids(&s.ws, &["alice", "bob", "carol", "online"]);
     let before = assert_sealed(&s.export("b1"), &holders);
@@ -371,17 +368,31 @@ fn renew_claimed_reseals_every_shard() {
     assert!(ok_, "{err}");
 }
 
-#[test]
-fn changing_the_claimed_holders_restages_the_index_for_the_new_holders() {
+/// [`setup`] with [`PROJECTS`] promoted (staged); returns the recently-claimed they came from.
+fn first_batch_promoted() -> (Setup, PathBuf) {
     let s = setup();
+    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
+    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    (s, rc)
+}
+
+/// [`setup`] with [`PROJECTS`] promoted, signed by alice and carol, and exported as b1;
+/// alice's and bob's claimed records can sign from files of their own. Returns the
+/// recently-claimed the batch came from.
+fn first_batch_exported() -> (Setup, PathBuf) {
+    let (s, rc) = first_batch_promoted();
     // A person's claimed record shares the person's passphrase (setup registered them).
     for h in ["alice", "bob"] {
         std::fs::copy(s.files.join(format!("{h}.pass")), s.files.join(format!("{h}.claimed.pass"))).unwrap();
     }
-    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
-    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
     s.sign_all(&["alice", "carol"]);
     s.export("b1");
+    (s, rc)
+}
+
+#[test]
+fn changing_the_claimed_holders_restages_the_index_for_the_new_holders() {
+    let (s, rc) = first_batch_exported();
     // carol leaves the claimed holders; alice and bob take claimed-only keys.
     let out = ok(&s.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed", "--claimed-threshold", "2", "--online", "online"]);
     assert!(out.contains("claimed version 2 is staged too"), "{out}");
@@ -492,9 +503,7 @@ fn make_legacy(ws_dir: &Path) {
 
 #[test]
 fn the_next_promotion_reseals_shards_from_before_seals() {
-    let s = setup();
-    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
-    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
+    let (s, rc) = first_batch_promoted();
     s.sign_all(&["alice", "bob"]);
     s.export("b1");
     make_legacy(&s.ws);
@@ -520,15 +529,7 @@ fn the_next_promotion_reseals_shards_from_before_seals() {
 
 #[test]
 fn a_promotion_after_a_re_key_replaces_the_restaged_index() {
-    let s = setup();
-    // A person's claimed record shares the person's passphrase (setup registered them).
-    for h in ["alice", "bob"] {
-        std::fs::copy(s.files.join(format!("{h}.pass")), s.files.join(format!("{h}.claimed.pass"))).unwrap();
-    }
-    let rc = s.recently_claimed("rc1.json", &PROJECTS, 1, &[]);
-    ok(&s.ws, &["claimed", "promote", path_str(&rc)]);
-    s.sign_all(&["alice", "carol"]);
-    s.export("b1");
+    let (s, _) = first_batch_exported();
     ok(&s.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed", "--claimed-threshold", "2", "--online", "online"]);
     let rc2 = s.recently_claimed("rc2.json", &["attrs"], 2, &[]);
     let plan: Value = serde_json::from_str(&ok(&s.ws, &["claimed", "promote", path_str(&rc2), "--json"])).unwrap();

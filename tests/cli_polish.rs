@@ -3,54 +3,23 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-use ceremony::tuf::key::Algorithm;
-use ceremony::keys::signer::{Signer, SoftwareSigner};
-use common::ceremony;
-
-fn ok(ws: &Path, args: &[&str]) -> String {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-struct Ws {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-    files: PathBuf,
-}
-
-fn pass(files: &Path, holder: &str) -> String {
-    let path = files.join(format!("{holder}.pass"));
-    std::fs::write(&path, format!("{holder} likes quiet granite teapots 42\n")).unwrap();
-    path.display().to_string()
-}
+use common::workspace::Setup;
+use common::{ceremony, ok, passphrase_file as pass};
 
 /// alice, bob, carol (passphrase, test KDF) and the online key; root version 1 staged with
 /// alice's signature only, so `status` has thresholds, signers and missing holders to print.
-fn staged_root() -> Ws {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("ws");
-    let files = tmp.path().join("files");
-    std::fs::create_dir_all(&files).unwrap();
-    ok(&dir, &["init"]);
-    for h in ["alice", "bob", "carol"] {
-        let pf = pass(&files, h);
-        ok(&dir, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", &pf, "--kdf-profile", "test"]);
-    }
-    let online = SoftwareSigner::generate(Algorithm::Ed25519);
-    let key_file = files.join("online.json");
-    std::fs::write(&key_file, online.public_key().to_json_text()).unwrap();
-    ok(&dir, &["key", "import", "--holder", "online", key_file.to_str().unwrap()]);
-    ok(&dir, &[
+fn staged_root() -> Setup {
+    let st = Setup::with_holders(&["alice", "bob", "carol"]);
+    st.import_online("online");
+    ok(&st.ws, &[
         "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice",
         "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online", "--expires", "365d",
     ]);
-    let pf = pass(&files, "alice");
-    ok(&dir, &["sign", "--holder", "alice", "--passphrase-file", &pf, "--yes"]);
-    Ws { _tmp: tmp, dir, files }
+    st.sign("alice");
+    st
 }
 
 /// Runs the binary with stdout a pipe whose reading end is closed before the process starts,
@@ -71,7 +40,7 @@ fn with_closed_stdout(ws: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn a_reader_that_goes_away_ends_every_command_quietly() {
-    let ws = staged_root();
+    let st = staged_root();
     let commands: &[&[&str]] = &[
         &["status"],
         &["log", "show"],
@@ -83,7 +52,7 @@ fn a_reader_that_goes_away_ends_every_command_quietly() {
         &["--help"],
     ];
     for args in commands {
-        let out = with_closed_stdout(&ws.dir, args);
+        let out = with_closed_stdout(&st.ws, args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
         assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
@@ -92,17 +61,17 @@ fn a_reader_that_goes_away_ends_every_command_quietly() {
         assert!(matches!(out.status.code(), Some(141) | Some(0)), "{args:?}: {:?} {stderr}", out.status);
     }
     // The text commands above stop at their first line: 141, as a shell shows for SIGPIPE.
-    assert_eq!(with_closed_stdout(&ws.dir, &["status"]).status.code(), Some(141));
-    assert_eq!(with_closed_stdout(&ws.dir, &["log", "show"]).status.code(), Some(141));
+    assert_eq!(with_closed_stdout(&st.ws, &["status"]).status.code(), Some(141));
+    assert_eq!(with_closed_stdout(&st.ws, &["log", "show"]).status.code(), Some(141));
 }
 
 #[test]
 fn a_pipeline_into_head_ends_quietly() {
-    let ws = staged_root();
+    let st = staged_root();
     let script = format!(
         "set -o pipefail; '{}' --workspace '{}' log show | head -1; echo \"status=${{PIPESTATUS[0]}}\"",
         env!("CARGO_BIN_EXE_ceremony"),
-        ws.dir.display()
+        st.ws.display()
     );
     let out = Command::new("bash").arg("-c").arg(&script).stdin(Stdio::null()).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -129,26 +98,26 @@ fn json_refusal(ws: &Path, args: &[&str], code: i32) -> serde_json::Value {
 
 #[test]
 fn refusals_under_json_print_a_refusal_document() {
-    let ws = staged_root();
-    let nowhere = ws.files.join("no-workspace");
+    let st = staged_root();
+    let nowhere = st.files.join("no-workspace");
     let doc = json_refusal(&nowhere, &["status", "--json"], 2);
     assert!(doc["error"].as_str().unwrap().contains("not a ceremony workspace"), "{doc}");
     // Threshold not met: refused with 1.
-    let out = ws.files.join("b.tar");
-    let doc = json_refusal(&ws.dir, &["--json", "bundle", "export", "--out", out.to_str().unwrap()], 1);
+    let out = st.files.join("b.tar");
+    let doc = json_refusal(&st.ws, &["--json", "bundle", "export", "--out", out.to_str().unwrap()], 1);
     assert!(!out.exists(), "{doc}");
     // Bad usage caught by the parser, --json before or after the subcommand.
-    json_refusal(&ws.dir, &["--json", "renew"], 2);
-    json_refusal(&ws.dir, &["status", "--frobnicate", "--json"], 2);
+    json_refusal(&st.ws, &["--json", "renew"], 2);
+    json_refusal(&st.ws, &["status", "--frobnicate", "--json"], 2);
     // Without --json, stdout stays empty.
     let plain = ceremony(&nowhere, &["status"]);
     assert_eq!(plain.status.code(), Some(2));
     assert!(plain.stdout.is_empty());
     // A command that printed its own report (`"ok": false`) adds no second document.
-    let root = ws.dir.join("current/staged/root.json");
+    let root = st.ws.join("current/staged/root.json");
     assert!(root.exists());
     let root = root.to_str().unwrap();
-    let chain = ceremony(&ws.dir, &["verify", "root-chain", root, root, "--json"]);
+    let chain = ceremony(&st.ws, &["verify", "root-chain", root, root, "--json"]);
     assert_eq!(chain.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&chain.stdout).unwrap();
     assert_eq!(doc["ok"], false);
@@ -211,13 +180,7 @@ fn top_level_help_lists_every_command_generate_included() {
 
 #[test]
 fn man_pages_have_exit_status_and_examples_that_parse() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ceremony"))
-        .args(["generate", "man", "--out"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tmp = common::generated_man_pages();
     let mut pages = 0;
     for entry in std::fs::read_dir(tmp.path()).unwrap() {
         let path = entry.unwrap().path();
@@ -261,10 +224,10 @@ fn holder_completion_offers_no_file_names() {
 /// (or none, quietly, where there is no workspace), and other flags as clap does.
 #[test]
 fn bash_completes_registered_holders() {
-    let ws = staged_root();
-    let alice = pass(&ws.files, "alice");
-    ok(&ws.dir, &["key", "new", "passphrase", "--holder", "alice", "--for", "claimed", "--passphrase-file", &alice]);
-    let script = ws.files.join("ceremony.bash");
+    let st = staged_root();
+    let alice = pass(&st.files, "alice");
+    ok(&st.ws, &["key", "new", "passphrase", "--holder", "alice", "--for", "claimed", "--passphrase-file", &alice]);
+    let script = st.files.join("ceremony.bash");
     let out = Command::new(env!("CARGO_BIN_EXE_ceremony")).args(["generate", "completions", "bash"]).output().unwrap();
     std::fs::write(&script, &out.stdout).unwrap();
     let empty = tempfile::tempdir().unwrap();
@@ -286,7 +249,7 @@ line ceremony --workspace "$ws" generate completions ba
     let out = Command::new("bash")
         .args(["-c", driver, "driver"])
         .arg(&script)
-        .arg(&ws.dir)
+        .arg(&st.ws)
         .current_dir(empty.path())
         .env("PATH", format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default()))
         .env_remove("CEREMONY_WORKSPACE")
@@ -314,20 +277,20 @@ line ceremony --workspace "$ws" generate completions ba
 
 #[test]
 fn status_opens_with_a_summary_and_says_thresholds_plainly() {
-    let ws = staged_root();
-    let pf = pass(&ws.files, "alice");
-    ok(&ws.dir, &["key", "new", "passphrase", "--holder", "alice", "--for", "claimed", "--passphrase-file", &pf]);
-    ok(&ws.dir, &["targets", "init", "--claimed", "alice.claimed", "--claimed-threshold", "1", "--online", "online"]);
-    let text = ok(&ws.dir, &["status"]);
+    let st = staged_root();
+    let pf = pass(&st.files, "alice");
+    ok(&st.ws, &["key", "new", "passphrase", "--holder", "alice", "--for", "claimed", "--passphrase-file", &pf]);
+    ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed", "--claimed-threshold", "1", "--online", "online"]);
+    let text = ok(&st.ws, &["status"]);
     let first = text.lines().next().unwrap_or_default();
     assert_eq!(first, "2 roles staged: 0 complete, 2 not complete; ready to export: no.", "{text}");
     for h in ["bob", "carol"] {
-        let pf = pass(&ws.files, h);
-        let signed = ok(&ws.dir, &["sign", "--holder", h, "--passphrase-file", &pf, "--yes"]);
+        let pf = pass(&st.files, h);
+        let signed = ok(&st.ws, &["sign", "--holder", h, "--passphrase-file", &pf, "--yes"]);
         // Staged moments ago with --expires 365d: 365 days, not 364 (truncated hours).
         assert!(signed.contains("(365 days from now)"), "{signed}");
     }
-    let text = ok(&ws.dir, &["status"]);
+    let text = ok(&st.ws, &["status"]);
     let first = text.lines().next().unwrap_or_default();
     assert_eq!(first, "2 roles staged: 1 complete, 1 not complete; ready to export: no.", "{text}");
     assert!(text.contains("threshold of this root (version 1): 3 signed, 2 needed: met"), "{text}");

@@ -3,6 +3,8 @@
 //! (its transcript verifies, the staged and trusted files agree with one of the two), no
 //! half-written file is visible, and the command then completes when run again.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -46,17 +48,10 @@ fn pristine(dir: &Path) -> PathBuf {
     ws
 }
 
+/// Files a write in progress would leave behind, at any depth below `dir`.
 fn visible_temp_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(visible_temp_files(&p));
-        } else if p.file_name().unwrap().to_string_lossy().starts_with(".ceremony-tmp-") {
-            out.push(p);
-        }
-    }
-    out
+    let temp = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().starts_with(".ceremony-tmp-");
+    common::files_under(dir).into_iter().filter(temp).collect()
 }
 
 /// Signatures on the staged root: in its file and among those Ceremony collects apart.

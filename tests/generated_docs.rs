@@ -21,14 +21,7 @@ fn pages(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn committed_man_pages_are_current() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ceremony"))
-        .args(["generate", "man", "--out"])
-        .arg(tmp.path())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tmp = common::generated_man_pages();
     let fresh = pages(tmp.path());
     let committed = pages(&repo_root().join("docs/man"));
     let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();

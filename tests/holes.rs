@@ -9,95 +9,9 @@ mod common;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use common::{ceremony, refused, repo_root, run_python, workspace_snapshot};
+use common::promotion::{ok, path_str as s, py, setup, staged_setup, Setup};
+use common::{refused, repo_root, run_python, workspace_snapshot};
 use serde_json::Value;
-
-struct Setup {
-    _tmp: tempfile::TempDir,
-    ws: PathBuf,
-    files: PathBuf,
-}
-
-fn ok(ws: &Path, args: &[&str]) -> String {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn py(args: &[&str]) -> Vec<u8> {
-    let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
-    run_python("pep480.py", &args)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// alice, bob, carol (passphrase keys, test profile) with their claimed records
-/// alice.claimed, bob.claimed, carol.claimed (same passphrases) and the online key from
-/// python; root v1 and targets v1 staged, not yet exported.
-fn staged_setup() -> Setup {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let files = tmp.path().join("files");
-    std::fs::create_dir_all(files.join("dev")).unwrap();
-    ok(&ws, &["init"]);
-    for h in ["alice", "bob", "carol"] {
-        let pf = files.join(format!("{h}.pass"));
-        std::fs::write(&pf, format!("{h} keeps seven quiet granite teapots\n")).unwrap();
-        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", s(&pf), "--kdf-profile", "test"]);
-        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--for", "claimed", "--passphrase-file", s(&pf)]);
-    }
-    py(&["keygen", s(&files.join("online"))]);
-    ok(&ws, &["key", "import", "--holder", "online", s(&files.join("online.pub.json"))]);
-    ok(&ws, &["root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice,bob,carol",
-        "--targets-threshold", "2", "--snapshot", "online", "--timestamp", "online"]);
-    let claimed = "alice.claimed,bob.claimed,carol.claimed";
-    ok(&ws, &["targets", "init", "--claimed", claimed, "--claimed-threshold", "2", "--online", "online"]);
-    Setup { _tmp: tmp, ws, files }
-}
-
-/// [`staged_setup`] with root v1 and targets v1 signed and exported (trusted).
-fn setup() -> Setup {
-    let st = staged_setup();
-    st.sign_all(&["alice", "bob"]);
-    ok(&st.ws, &["bundle", "export", "--out", s(&st.files.join("bootstrap.tar"))]);
-    st
-}
-
-impl Setup {
-    /// `recently-claimed` from python-tuf for `names`, signed by the key `signer` (a seed
-    /// file prefix in files/), each project with its own developer key.
-    fn recently_claimed(&self, out: &str, names: &[&str], version: u64, signer: &str, mutate: &[&str]) -> PathBuf {
-        let mut args = vec!["project", "paths"];
-        args.extend_from_slice(names);
-        args.push("--json");
-        let paths_file = self.files.join(format!("{out}.paths.json"));
-        std::fs::write(&paths_file, ok(&self.ws, &args)).unwrap();
-        let out = self.files.join(out);
-        let seed = self.files.join(format!("{signer}.seed"));
-        let v = version.to_string();
-        let dev = self.files.join("dev");
-        let mut args = vec!["recently-claimed", "--online", s(&seed), "--paths", s(&paths_file), "--out", s(&out)];
-        args.extend(["--version", &v, "--dev-dir", s(&dev)]);
-        for m in mutate {
-            args.extend(["--mutate", m]);
-        }
-        py(&args);
-        out
-    }
-
-    fn sign_all(&self, holders: &[&str]) {
-        for h in holders {
-            let pf = self.files.join(format!("{h}.pass"));
-            ok(&self.ws, &["sign", "--holder", h, "--passphrase-file", s(&pf), "--yes"]);
-        }
-    }
-
-    fn staged_file(&self, role: &str) -> PathBuf {
-        self.ws.join("current/staged").join(format!("{role}.json"))
-    }
-}
 
 /// A promotion checks recently-claimed against the trusted targets' delegation, never a
 /// staged targets anyone with the workspace could have written.
@@ -105,7 +19,7 @@ impl Setup {
 fn promotion_trusts_only_the_exported_targets() {
     // Nothing trusted yet: the staged targets is not used at all.
     let st = staged_setup();
-    let rc = st.recently_claimed("rc.json", &["foo", "bar"], 1, "online", &[]);
+    let rc = st.recently_claimed("rc.json", &["foo", "bar"], 1, &[]);
     let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
     assert!(msg.contains("export the staged targets first"), "{msg}");
 
@@ -115,24 +29,38 @@ fn promotion_trusts_only_the_exported_targets() {
     py(&["keygen", s(&st.files.join("attacker"))]);
     ok(&st.ws, &["key", "import", "--holder", "attacker", s(&st.files.join("attacker.pub.json"))]);
     ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed,carol.claimed", "--claimed-threshold", "2", "--online", "attacker"]);
-    let forged = st.recently_claimed("forged.json", &["foo", "bar"], 1, "attacker", &[]);
+    let forged = st.recently_claimed_by("forged.json", &["foo", "bar"], 1, "attacker", &[]);
     let msg = refused(&st.ws, &["claimed", "promote", s(&forged)], 1);
     assert!(msg.contains("not signed by the key targets version 1 delegates"), "{msg}");
     // What the trusted targets delegates to is still taken.
-    let rc = st.recently_claimed("rc.json", &["foo", "bar"], 1, "online", &[]);
+    let rc = st.recently_claimed("rc.json", &["foo", "bar"], 1, &[]);
     let plan: Value = serde_json::from_str(&ok(&st.ws, &["claimed", "promote", s(&rc), "--json"])).unwrap();
     assert_eq!(plan["new"], serde_json::json!(["bar", "foo"]));
+}
+
+/// A promotion of `names` from a recently-claimed python writes with `mutation`: refused
+/// in one sentence that says each of `words`. Returns the workspace and the file.
+fn refused_promotion(mutation: &str, names: &[&str], words: &[&str]) -> (Setup, PathBuf) {
+    let st = setup();
+    let file = format!("{}.json", mutation.replace(':', "-"));
+    let rc = st.recently_claimed(&file, names, 1, &["--mutate", mutation]);
+    let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
+    for w in words {
+        assert!(msg.contains(w), "{w:?} missing: {msg}");
+    }
+    (st, rc)
+}
+
+/// What `claimed promote --skip-invalid` would promote from `rc`.
+fn plan_skipping_invalid(st: &Setup, rc: &Path) -> Value {
+    serde_json::from_str(&ok(&st.ws, &["claimed", "promote", s(rc), "--skip-invalid", "--json"])).unwrap()
 }
 
 /// A name listed twice, one copy valid and one not: neither is promoted, both reported.
 #[test]
 fn a_name_listed_twice_is_never_promoted() {
-    let st = setup();
-    let rc = st.recently_claimed("dupbad.json", &["foo", "bar", "baz"], 1, "online", &["dupbad:bar"]);
-    let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
-    assert!(msg.contains("bar") && msg.contains("more than once"), "{msg}");
-    let out = ok(&st.ws, &["claimed", "promote", s(&rc), "--skip-invalid", "--json"]);
-    let plan: Value = serde_json::from_str(&out).unwrap();
+    let (st, rc) = refused_promotion("dupbad:bar", &["foo", "bar", "baz"], &["bar", "more than once"]);
+    let plan = plan_skipping_invalid(&st, &rc);
     assert_eq!(plan["new"], serde_json::json!(["baz", "foo"]), "{plan}");
     let skipped: Vec<&Value> = plan["skipped"].as_array().unwrap().iter().filter(|v| v["project"] == "bar").collect();
     assert_eq!(skipped.len(), 2, "both copies reported: {plan}");
@@ -142,12 +70,8 @@ fn a_name_listed_twice_is_never_promoted() {
 /// threshold 2: refused (python-tuf would count it as two keys).
 #[test]
 fn an_upper_case_keyid_does_not_count_as_a_second_key() {
-    let st = setup();
-    let rc = st.recently_claimed("upper.json", &["foo", "bar"], 1, "online", &["upperkey:foo"]);
-    let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
-    assert!(msg.contains("foo") && msg.contains("lower-case"), "{msg}");
-    let out = ok(&st.ws, &["claimed", "promote", s(&rc), "--skip-invalid", "--json"]);
-    let plan: Value = serde_json::from_str(&out).unwrap();
+    let (st, rc) = refused_promotion("upperkey:foo", &["foo", "bar"], &["foo", "lower-case"]);
+    let plan = plan_skipping_invalid(&st, &rc);
     assert_eq!(plan["new"], serde_json::json!(["bar"]), "{plan}");
 }
 
@@ -155,10 +79,7 @@ fn an_upper_case_keyid_does_not_count_as_a_second_key() {
 /// under two correct keyids, one key. Counted by the key, threshold 2 cannot be met.
 #[test]
 fn one_key_under_two_keyids_counts_once() {
-    let st = setup();
-    let rc = st.recently_claimed("upperpublic.json", &["foo", "bar"], 1, "online", &["upperpublic:foo"]);
-    let msg = refused(&st.ws, &["claimed", "promote", s(&rc)], 1);
-    assert!(msg.contains("foo") && msg.contains("one key listed under two keyids"), "{msg}");
+    refused_promotion("upperpublic:foo", &["foo", "bar"], &["foo", "one key listed under two keyids"]);
 }
 
 /// python-tuf refuses a delegations object with both `roles` and `succinct_roles`; so does
@@ -166,7 +87,7 @@ fn one_key_under_two_keyids_counts_once() {
 #[test]
 fn roles_and_succinct_roles_together_are_refused() {
     let st = setup();
-    let rc = st.recently_claimed("both.json", &["foo", "bar"], 1, "online", &["succinct:foo"]);
+    let rc = st.recently_claimed("both.json", &["foo", "bar"], 1, &["--mutate", "succinct:foo"]);
     let judge = run_python("judge.py", &[OsStr::new("load"), rc.as_os_str()]);
     let verdict: Value = serde_json::from_slice(&judge).unwrap();
     assert_eq!(verdict["ok"], false, "python-tuf accepted it: {verdict}");
@@ -183,7 +104,7 @@ fn roles_and_succinct_roles_together_are_refused() {
 #[test]
 fn a_staged_file_changed_on_disk_is_refused() {
     let st = setup();
-    let rc = st.recently_claimed("rc.json", &["foo", "bar"], 1, "online", &[]);
+    let rc = st.recently_claimed("rc.json", &["foo", "bar"], 1, &[]);
     ok(&st.ws, &["claimed", "promote", s(&rc)]);
     // alice signs on a copy of the workspace, as on another machine.
     let other = st.files.join("other-ws");
@@ -268,6 +189,21 @@ fn with_header(tar: &[u8], name: &str, edit: impl Fn(&mut [u8]) -> bool) -> Vec<
     out
 }
 
+/// The size field rewritten in GNU's base-256 form (a flag byte, then big-endian).
+fn base256_size(h: &mut [u8]) -> bool {
+    let size = usize::from_str_radix(std::str::from_utf8(&h[124..135]).unwrap(), 8).unwrap();
+    h[124..136].fill(0);
+    h[124] = 0x80;
+    h[128..136].copy_from_slice(&(size as u64).to_be_bytes());
+    true
+}
+
+/// The name's first byte changed and the checksum left as it was.
+fn renamed_keeping_the_checksum(h: &mut [u8]) -> bool {
+    h[0] = b'M';
+    false
+}
+
 /// `tar` with `member` (a whole header and its data) inserted before its first member.
 fn with_member_first(tar: &[u8], member: Vec<u8>) -> Vec<u8> {
     let mut out = member;
@@ -334,41 +270,43 @@ fn bundle_headers_tar_reads_otherwise_are_refused() {
             true
         }
     };
+    // Header fields set to what the tar crate and GNU tar may read differently.
+    let fields: [(&str, std::ops::Range<usize>, &'static [u8]); 11] = [
+        ("prefix after a NUL", 345..350, b"\0evil"),
+        ("prefix", 345..353, b"metadata"),
+        ("GNU magic", 257..265, b"ustar  \0"),
+        ("type NUL", 156..157, b"\0"),
+        ("bytes after the name", 40..44, b"evil"),
+        ("non-octal mode", 100..108, b"0000x44\0"),
+        ("setuid mode", 100..108, b"0004644\0"),
+        ("owner name", 265..270, b"alice"),
+        ("device number", 329..337, b"0000001\0"),
+        ("link name", 157..161, b"evil"),
+        ("pad bytes", 500..504, b"evil"),
+    ];
+    // Members a bundle never holds, put first: (variant, name, type, link name, data).
+    let members: [(&str, &str, u8, &str, &[u8]); 10] = [
+        ("pax header", "pax", b'x', "", b"30 path=metadata/9.root.json\n"),
+        ("pax global header", "pax", b'g', "", b"30 path=metadata/9.root.json\n"),
+        ("GNU long name", "././@LongLink", b'L', "", b"metadata/9.root.json\0"),
+        ("GNU long link", "././@LongLink", b'K', "", b"/etc/passwd\0"),
+        ("symlink", "metadata/9.root.json", b'2', "/etc/passwd", b""),
+        ("hard link", "metadata/9.root.json", b'1', "manifest.json", b""),
+        ("character device", "metadata/9.root.json", b'3', "", b""),
+        ("dot-dot name", "metadata/../x.json", b'0', "", b"{}"),
+        ("absolute name", "/tmp/1.root.json", b'0', "", b"{}"),
+        ("duplicate", "manifest.json", b'0', "", b"{}"),
+    ];
     let mut variants: Vec<(&str, Vec<u8>)> = vec![
         ("ustar version blank, prefix set", prefixed),
-        ("prefix after a NUL", with_header(&good, member, set(345..350, b"\0evil"))),
-        ("prefix", with_header(&good, member, set(345..353, b"metadata"))),
-        ("GNU magic", with_header(&good, member, set(257..265, b"ustar  \0"))),
-        ("type NUL", with_header(&good, member, set(156..157, b"\0"))),
-        ("bytes after the name", with_header(&good, member, set(40..44, b"evil"))),
-        ("base-256 size", with_header(&good, member, |h| {
-            let size = usize::from_str_radix(std::str::from_utf8(&h[124..135]).unwrap(), 8).unwrap();
-            h[124..136].fill(0);
-            h[124] = 0x80;
-            h[128..136].copy_from_slice(&(size as u64).to_be_bytes());
-            true
-        })),
-        ("non-octal mode", with_header(&good, member, set(100..108, b"0000x44\0"))),
-        ("setuid mode", with_header(&good, member, set(100..108, b"0004644\0"))),
-        ("owner name", with_header(&good, member, set(265..270, b"alice"))),
-        ("device number", with_header(&good, member, set(329..337, b"0000001\0"))),
-        ("link name", with_header(&good, member, set(157..161, b"evil"))),
-        ("pad bytes", with_header(&good, member, set(500..504, b"evil"))),
-        ("checksum mismatch", with_header(&good, member, |h| {
-            h[0] = b'M';
-            false
-        })),
-        ("pax header", with_member_first(&good, raw_member("pax", b'x', "", b"30 path=metadata/9.root.json\n"))),
-        ("pax global header", with_member_first(&good, raw_member("pax", b'g', "", b"30 path=metadata/9.root.json\n"))),
-        ("GNU long name", with_member_first(&good, raw_member("././@LongLink", b'L', "", b"metadata/9.root.json\0"))),
-        ("GNU long link", with_member_first(&good, raw_member("././@LongLink", b'K', "", b"/etc/passwd\0"))),
-        ("symlink", with_member_first(&good, raw_member("metadata/9.root.json", b'2', "/etc/passwd", b""))),
-        ("hard link", with_member_first(&good, raw_member("metadata/9.root.json", b'1', "manifest.json", b""))),
-        ("character device", with_member_first(&good, raw_member("metadata/9.root.json", b'3', "", b""))),
-        ("dot-dot name", with_member_first(&good, raw_member("metadata/../x.json", b'0', "", b"{}"))),
-        ("absolute name", with_member_first(&good, raw_member("/tmp/1.root.json", b'0', "", b"{}"))),
-        ("duplicate", with_member_first(&good, raw_member("manifest.json", b'0', "", b"{}"))),
+        ("base-256 size", with_header(&good, member, base256_size)),
+        ("checksum mismatch", with_header(&good, member, renamed_keeping_the_checksum)),
     ];
+    variants.extend(fields.into_iter().map(|(what, range, bytes)| (what, with_header(&good, member, set(range, bytes)))));
+    let first = |(what, name, kind, link, data): (&'static str, &str, u8, &str, &[u8])| {
+        (what, with_member_first(&good, raw_member(name, kind, link, data)))
+    };
+    variants.extend(members.into_iter().map(first));
     let mut trailing = good.clone();
     trailing.extend_from_slice(&raw_member("metadata/9.root.json", b'0', "", b"{}"));
     variants.push(("a member after the end", trailing));
@@ -404,25 +342,12 @@ fn members(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Every file under `dir`, relative: (name, bytes).
-fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+fn contents_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    for e in walk(dir) {
+    for e in common::files_under(dir) {
         out.push((e.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&e).unwrap()));
     }
     out.sort();
-    out
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
     out
 }
 
@@ -434,7 +359,7 @@ fn bundle_extract_writes_only_what_verified() {
     assert!(text.contains("The bundle verifies"), "{text}");
     let mut expected = members(&std::fs::read(&bundle).unwrap());
     expected.sort();
-    assert_eq!(files_under(&out), expected);
+    assert_eq!(contents_under(&out), expected);
     let md = out.join("metadata");
     let judged = run_python("judge.py", &[OsStr::new("bundle-dir"), md.as_os_str(), OsStr::new("--trusted-root"), root.as_os_str()]);
     let verdict: Value = serde_json::from_slice(&judged).unwrap();
@@ -446,7 +371,7 @@ fn bundle_extract_writes_only_what_verified() {
     ok(&st.ws, &["bundle", "extract", s(&bundle), "--trusted-root", s(&root), "--out", s(&empty)]);
     let msg = refused(&st.ws, &["bundle", "extract", s(&bundle), "--trusted-root", s(&root), "--out", s(&out)], 2);
     assert!(msg.contains("not an empty directory"), "{msg}");
-    assert_eq!(files_under(&out), expected);
+    assert_eq!(contents_under(&out), expected);
 
     // A bundle that reads but does not verify under the root given: nothing is written.
     let other = setup();
@@ -491,7 +416,7 @@ fn online_import_unpacks_with_ceremony() {
     assert!(done.status.success() && text.contains("The bundle verifies"), "{text}{}", String::from_utf8_lossy(&done.stderr));
     let mut expected = members(&std::fs::read(&first).unwrap());
     expected.sort();
-    assert_eq!(files_under(&publish), expected);
+    assert_eq!(contents_under(&publish), expected);
 
     let crafted = tmp.path().join("crafted.tar");
     let bytes = with_header(&std::fs::read(&first).unwrap(), "metadata/1.root.json", |h| {
@@ -503,5 +428,5 @@ fn online_import_unpacks_with_ceremony() {
     let publish = tmp.path().join("publish-crafted");
     let refused_run = run(&crafted, &publish);
     assert!(!refused_run.status.success(), "{}", String::from_utf8_lossy(&refused_run.stdout));
-    assert!(!publish.exists() || files_under(&publish).is_empty(), "the crafted bundle was laid out");
+    assert!(!publish.exists() || contents_under(&publish).is_empty(), "the crafted bundle was laid out");
 }

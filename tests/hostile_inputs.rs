@@ -21,7 +21,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -31,6 +30,9 @@ use std::time::{Duration, Instant};
 use ceremony::tuf::key::Algorithm;
 use ceremony::keys::signer::{Signer, SoftwareSigner};
 use serde_json::{json, Value};
+
+use common::workspace::Setup;
+use common::{dir_tree as tree, ok, passphrase_file};
 use sha2::{Digest, Sha256};
 
 /// Far beyond anything a refusal needs, even in a debug build on a busy machine.
@@ -95,38 +97,9 @@ fn run(ws: &Path, args: &[&str]) -> Run {
     Run { code, stderr, elapsed: start.elapsed() }
 }
 
-/// Every entry of a directory tree: files with their SHA-256, links with their targets.
-fn tree(dir: &Path) -> BTreeMap<String, String> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let p = e.path();
-            let rel = p.strip_prefix(base).unwrap().display().to_string();
-            let kind = e.file_type().unwrap();
-            if kind.is_symlink() {
-                out.insert(rel, format!("link {}", std::fs::read_link(&p).unwrap().display()));
-            } else if kind.is_dir() {
-                out.insert(rel.clone(), "dir".into());
-                walk(base, &p, out);
-            } else {
-                out.insert(rel, hex::encode(Sha256::digest(std::fs::read(&p).unwrap())));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 fn copy_dir(from: &Path, to: &Path) {
     let status = Command::new("cp").arg("-a").arg(from).arg(to).status().unwrap();
     assert!(status.success());
-}
-
-fn ok(ws: &Path, args: &[&str]) {
-    let out = common::ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 // ------------------------------------------------------------------------------------
@@ -148,12 +121,6 @@ struct Fixture {
     alice_keyid: String,
 }
 
-fn passphrase_file(dir: &Path, holder: &str) -> String {
-    let path = dir.join(format!("{holder}.pass"));
-    std::fs::write(&path, format!("{holder} likes quiet granite teapots 42\n")).unwrap();
-    path.display().to_string()
-}
-
 /// Ceremony keeps staged roles' signatures apart from their files (`staged/collected.sigs`);
 /// its reader also takes them from the file itself. Moving them into the file makes the
 /// staged root a complete signed document, which the slots below both use as an input and
@@ -172,35 +139,20 @@ fn fold_signatures_into_staged_root(ws: &Path) {
 }
 
 fn fixture() -> Fixture {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let files = tmp.path().join("files");
-    std::fs::create_dir_all(&files).unwrap();
-    ok(&ws, &["init"]);
-    for h in ["alice", "bob"] {
-        let pf = passphrase_file(&files, h);
-        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", &pf, "--kdf-profile", "test"]);
-    }
-    let online = SoftwareSigner::generate(Algorithm::Ed25519);
-    let online_file = files.join("online.json");
-    std::fs::write(&online_file, online.public_key().to_json_text()).unwrap();
-    ok(&ws, &["key", "import", "--holder", "online", online_file.to_str().unwrap()]);
-    ok(&ws, &[
-        "root", "init", "--root", "alice,bob", "--root-threshold", "1", "--targets", "alice",
-        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
-    ]);
-    let sign = |h: &str| ok(&ws, &["sign", "--holder", h, "--passphrase-file", &passphrase_file(&files, h), "--yes"]);
-    sign("alice");
-    let b1 = files.join("b1.tar");
-    ok(&ws, &["bundle", "export", "--out", b1.to_str().unwrap()]);
-    ok(&ws, &["root", "rotate", "--root-threshold", "2"]);
-    sign("alice");
-    sign("bob");
-    let sigs = files.join("bob.sigs.json");
-    ok(&ws, &["signature", "export", "--holder", "bob", "--out", sigs.to_str().unwrap()]);
-    fold_signatures_into_staged_root(&ws);
-    let root1 = std::fs::read(ws.join("current/trusted/root/1.root.json")).unwrap();
-    let holder: Value = serde_json::from_slice(&std::fs::read(ws.join("current/holders/alice.json")).unwrap()).unwrap();
+    let st = Setup::with_holders(&["alice", "bob"]);
+    st.import_online("online");
+    st.root_init("alice,bob", "1", "alice");
+    st.sign("alice");
+    let b1 = st.files.join("b1.tar");
+    ok(&st.ws, &["bundle", "export", "--out", b1.to_str().unwrap()]);
+    ok(&st.ws, &["root", "rotate", "--root-threshold", "2"]);
+    st.sign("alice");
+    st.sign("bob");
+    let sigs = st.files.join("bob.sigs.json");
+    ok(&st.ws, &["signature", "export", "--holder", "bob", "--out", sigs.to_str().unwrap()]);
+    fold_signatures_into_staged_root(&st.ws);
+    let root1 = std::fs::read(st.ws.join("current/trusted/root/1.root.json")).unwrap();
+    let holder: Value = serde_json::from_slice(&std::fs::read(st.ws.join("current/holders/alice.json")).unwrap()).unwrap();
     let key = SoftwareSigner::generate(Algorithm::EcdsaP256);
     Fixture {
         root1,
@@ -208,9 +160,9 @@ fn fixture() -> Fixture {
         key_file: key.public_key().to_json_text(),
         sig_file: std::fs::read(&sigs).unwrap(),
         alice_keyid: holder["keyid"].as_str().unwrap().to_string(),
-        _tmp: tmp,
-        ws,
-        files,
+        _tmp: st._tmp,
+        ws: st.ws,
+        files: st.files,
     }
 }
 
@@ -458,6 +410,20 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
+/// One hostile variant of a file: its class, its name, its bytes.
+type Variant = (&'static str, String, Vec<u8>);
+
+/// A file outside the workspace, read by `command` (`{}` its path, `{extra}` the extra file's).
+fn outside(name: &'static str, variants: Vec<Variant>, command: &[&str], extra: Option<(&'static str, Vec<u8>)>) -> Slot {
+    Slot { name, variants, place: Placement::Outside { commands: vec![args(command)], extra } }
+}
+
+/// A file of the workspace's current state, at the path its slot name gives after `workspace `.
+fn inside(name: &'static str, variants: Vec<Variant>, commands: Vec<Vec<String>>) -> Slot {
+    let rel = name.strip_prefix("workspace ").expect("an inside slot is named after its file").to_string();
+    Slot { name, variants, place: Placement::Inside { rel, commands } }
+}
+
 struct Failure(String);
 
 fn check(slot: &str, class: &str, name: &str, command: &[String], r: &Run, changed: bool) -> Result<(), Failure> {
@@ -664,7 +630,6 @@ fn bundle_level_variants(valid: &[u8]) -> Vec<(&'static str, String, Vec<u8>)> {
 // ------------------------------------------------------------------------------------
 
 #[test]
-#[allow(clippy::vec_init_then_push)] // one push per table row reads best
 fn every_command_refuses_hostile_files_plainly_without_changing_the_workspace() {
     let fx = fixture();
     let root_doc_points = root_points(&fx.alice_keyid);
@@ -683,206 +648,129 @@ fn every_command_refuses_hostile_files_plainly_without_changing_the_workspace() 
         ]
     };
 
-    let mut slots: Vec<(Slot, Vec<u8>)> = Vec::new();
-    slots.push((
-        Slot {
-            name: "verify root-chain FILE",
-            variants: root_variants(),
-            place: Placement::Outside { commands: vec![args(&["verify", "root-chain", "{}"])], extra: None },
-        },
-        fx.root1.clone(),
-    ));
-    slots.push((
-        Slot {
-            name: "verify root-chain ROOT1 FILE (as successor)",
-            variants: json_variants(&staged, &root_points(&fx.alice_keyid), &fx.alice_keyid),
-            place: Placement::Outside {
-                commands: vec![args(&["verify", "root-chain", "{extra}", "{}"])],
-                extra: Some(("root1", fx.root1.clone())),
-            },
-        },
-        staged.clone(),
-    ));
-    // `root import` wants a workspace without a trusted root: a fresh one is made from the
-    // template below (holders only) by running it on a workspace copy whose trusted root
-    // is removed. Simpler and just as hostile: import into the template, where the valid
-    // control is an import of the root the workspace already trusts.
-    slots.push((
-        Slot {
-            name: "root import FILE",
-            variants: root_variants(),
-            place: Placement::Outside { commands: vec![args(&["root", "import", "{}"])], extra: None },
-        },
-        Vec::new(),
-    ));
-    slots.push((
-        Slot {
-            name: "key import --holder H FILE",
-            variants: json_variants(
-                &fx.key_file,
-                &Points {
-                    int: Some("/keyval/public"),
-                    key: Some(String::new()),
-                    object: Some("/keyval"),
-                    string: Some("/keytype".into()),
-                    keyid_mismatch: Some(|d: &mut Value, _| d["keyid"] = json!("f".repeat(64))),
-                    ..Points::default()
-                },
-                "",
-            ),
-            place: Placement::Outside { commands: vec![args(&["key", "import", "--holder", "carol", "{}"])], extra: None },
-        },
-        fx.key_file.clone(),
-    ));
-    slots.push((
-        Slot {
-            name: "signature import FILE",
-            variants: json_variants(
-                &fx.sig_file,
-                &Points {
-                    int: Some("/signatures/0/version"),
-                    hex: Some("/signatures/0/sig".into()),
-                    object: Some("/signatures"),
-                    string: Some("/holder".into()),
-                    keyid_mismatch: Some(|d: &mut Value, keyid: &str| d["signatures"][0]["keyid"] = json!(keyid)),
-                    ..Points::default()
-                },
-                &fx.alice_keyid,
-            ),
-            place: Placement::Outside { commands: vec![args(&["signature", "import", "{}"])], extra: None },
-        },
-        fx.sig_file.clone(),
-    ));
-    slots.push((
-        Slot {
-            name: "bundle verify --trusted-root FILE",
-            variants: root_variants(),
-            place: Placement::Outside {
-                commands: vec![args(&["bundle", "verify", "{extra}", "--trusted-root", "{}"])],
-                extra: Some(("bundle", fx.bundle1.clone())),
-            },
-        },
-        fx.root1.clone(),
-    ));
-    slots.push((
-        Slot {
-            name: "bundle verify FILE (the archive)",
-            variants: bundle_level_variants(&fx.bundle1),
-            place: Placement::Outside {
-                commands: vec![args(&["bundle", "verify", "{}", "--trusted-root", "{extra}"])],
-                extra: Some(("root", fx.root1.clone())),
-            },
-        },
-        fx.bundle1.clone(),
-    ));
+    let verify_with_root1 = || ["bundle", "verify", "{}", "--trusted-root", "{extra}"];
+    let root1_extra = || Some(("root", fx.root1.clone()));
+    // A member of bundle 1 replaced by each variant of it, the archive otherwise intact.
+    let member = |name: &str, variants: Vec<Variant>| -> Vec<Variant> {
+        variants.into_iter().map(|(c, n, b)| (c, n, bundle_with(&bundle_members, name, &b))).collect()
+    };
     let manifest = bundle_members[0].1.clone();
-    let manifest_variants = json_variants(
-        &manifest,
-        &Points {
-            int: Some("/format_version"),
-            hex: Some("/files/0/sha256".into()),
-            object: Some("/files"),
-            string: Some("/tool".into()),
-            ..Points::default()
-        },
-        "",
-    );
-    slots.push((
-        Slot {
-            name: "bundle verify FILE (manifest.json member)",
-            variants: manifest_variants.into_iter().map(|(c, n, b)| (c, n, bundle_with(&bundle_members, "manifest.json", &b))).collect(),
-            place: Placement::Outside {
-                commands: vec![args(&["bundle", "verify", "{}", "--trusted-root", "{extra}"])],
-                extra: Some(("root", fx.root1.clone())),
-            },
-        },
-        fx.bundle1.clone(),
-    ));
-    slots.push((
-        Slot {
-            name: "bundle verify FILE (metadata/1.root.json member)",
-            variants: root_variants()
-                .into_iter()
-                .map(|(c, n, b)| (c, n, bundle_with(&bundle_members, "metadata/1.root.json", &b)))
-                .collect(),
-            place: Placement::Outside {
-                commands: vec![args(&["bundle", "verify", "{}", "--trusted-root", "{extra}"])],
-                extra: Some(("root", fx.root1.clone())),
-            },
-        },
-        fx.bundle1.clone(),
-    ));
+    let manifest_points = Points {
+        int: Some("/format_version"),
+        hex: Some("/files/0/sha256".into()),
+        object: Some("/files"),
+        string: Some("/tool".into()),
+        ..Points::default()
+    };
     let transcript_member = bundle_members.iter().find(|m| m.0 == "transcript.jsonl").unwrap().1.clone();
-    slots.push((
-        Slot {
-            name: "bundle verify FILE (transcript.jsonl member)",
-            variants: transcript_variants(&transcript_member)
-                .into_iter()
-                .map(|(c, n, b)| (c, n, bundle_with(&bundle_members, "transcript.jsonl", &b)))
-                .collect(),
-            place: Placement::Outside {
-                commands: vec![args(&["bundle", "verify", "{}", "--trusted-root", "{extra}"])],
-                extra: Some(("root", fx.root1.clone())),
-            },
-        },
-        fx.bundle1.clone(),
-    ));
-    slots.push((
-        Slot {
-            name: "workspace trusted/root/1.root.json",
-            variants: root_variants(),
-            place: Placement::Inside { rel: "trusted/root/1.root.json".into(), commands: ws_commands() },
-        },
-        fx.root1.clone(),
-    ));
-    slots.push((
-        Slot {
-            name: "workspace staged/root.json",
-            variants: json_variants(&staged, &root_points(&fx.alice_keyid), &fx.alice_keyid),
-            place: Placement::Inside { rel: "staged/root.json".into(), commands: ws_commands() },
-        },
-        staged.clone(),
-    ));
-    slots.push((
-        Slot {
-            name: "workspace holders/alice.json",
-            variants: json_variants(
-                &holder,
-                &Points {
-                    int: Some("/source/memory_kib"),
-                    key: Some("/key".into()),
-                    hex: Some("/keyid".into()),
-                    object: Some("/source"),
-                    string: Some("/holder".into()),
-                    keyid_mismatch: Some(|d: &mut Value, _| d["keyid"] = json!("f".repeat(64))),
-                    ..Points::default()
-                },
-                "",
+    let key_points = Points {
+        int: Some("/keyval/public"),
+        key: Some(String::new()),
+        object: Some("/keyval"),
+        string: Some("/keytype".into()),
+        keyid_mismatch: Some(|d: &mut Value, _| d["keyid"] = json!("f".repeat(64))),
+        ..Points::default()
+    };
+    let sig_points = Points {
+        int: Some("/signatures/0/version"),
+        hex: Some("/signatures/0/sig".into()),
+        object: Some("/signatures"),
+        string: Some("/holder".into()),
+        keyid_mismatch: Some(|d: &mut Value, keyid: &str| d["signatures"][0]["keyid"] = json!(keyid)),
+        ..Points::default()
+    };
+    let holder_points = Points {
+        int: Some("/source/memory_kib"),
+        key: Some("/key".into()),
+        hex: Some("/keyid".into()),
+        object: Some("/source"),
+        string: Some("/holder".into()),
+        keyid_mismatch: Some(|d: &mut Value, _| d["keyid"] = json!("f".repeat(64))),
+        ..Points::default()
+    };
+    let policy_points = Points { int: Some("/max_expiry_days"), object: None, ..Points::default() };
+    let staged_variants = || json_variants(&staged, &root_points(&fx.alice_keyid), &fx.alice_keyid);
+
+    let slots: Vec<(Slot, Vec<u8>)> = vec![
+        (outside("verify root-chain FILE", root_variants(), &["verify", "root-chain", "{}"], None), fx.root1.clone()),
+        (
+            outside(
+                "verify root-chain ROOT1 FILE (as successor)",
+                staged_variants(),
+                &["verify", "root-chain", "{extra}", "{}"],
+                Some(("root1", fx.root1.clone())),
             ),
-            place: Placement::Inside { rel: "holders/alice.json".into(), commands: ws_commands() },
-        },
-        holder.clone(),
-    ));
-    slots.push((
-        Slot {
-            name: "workspace transcript.jsonl",
-            variants: transcript_variants(&transcript),
-            place: Placement::Inside { rel: "transcript.jsonl".into(), commands: ws_commands() },
-        },
-        transcript.clone(),
-    ));
-    slots.push((
-        Slot {
-            name: "workspace policy.json",
-            variants: json_variants(
-                &policy,
-                &Points { int: Some("/max_expiry_days"), object: None, ..Points::default() },
-                "",
+            staged.clone(),
+        ),
+        // `root import` wants a workspace without a trusted root: a fresh one is made from the
+        // template below (holders only) by running it on a workspace copy whose trusted root
+        // is removed. Simpler and just as hostile: import into the template, where the valid
+        // control is an import of the root the workspace already trusts.
+        (outside("root import FILE", root_variants(), &["root", "import", "{}"], None), Vec::new()),
+        (
+            outside(
+                "key import --holder H FILE",
+                json_variants(&fx.key_file, &key_points, ""),
+                &["key", "import", "--holder", "carol", "{}"],
+                None,
             ),
-            place: Placement::Inside { rel: "policy.json".into(), commands: ws_commands() },
-        },
-        policy.clone(),
-    ));
+            fx.key_file.clone(),
+        ),
+        (
+            outside(
+                "signature import FILE",
+                json_variants(&fx.sig_file, &sig_points, &fx.alice_keyid),
+                &["signature", "import", "{}"],
+                None,
+            ),
+            fx.sig_file.clone(),
+        ),
+        (
+            outside(
+                "bundle verify --trusted-root FILE",
+                root_variants(),
+                &["bundle", "verify", "{extra}", "--trusted-root", "{}"],
+                Some(("bundle", fx.bundle1.clone())),
+            ),
+            fx.root1.clone(),
+        ),
+        (
+            outside("bundle verify FILE (the archive)", bundle_level_variants(&fx.bundle1), &verify_with_root1(), root1_extra()),
+            fx.bundle1.clone(),
+        ),
+        (
+            outside(
+                "bundle verify FILE (manifest.json member)",
+                member("manifest.json", json_variants(&manifest, &manifest_points, "")),
+                &verify_with_root1(),
+                root1_extra(),
+            ),
+            fx.bundle1.clone(),
+        ),
+        (
+            outside(
+                "bundle verify FILE (metadata/1.root.json member)",
+                member("metadata/1.root.json", root_variants()),
+                &verify_with_root1(),
+                root1_extra(),
+            ),
+            fx.bundle1.clone(),
+        ),
+        (
+            outside(
+                "bundle verify FILE (transcript.jsonl member)",
+                member("transcript.jsonl", transcript_variants(&transcript_member)),
+                &verify_with_root1(),
+                root1_extra(),
+            ),
+            fx.bundle1.clone(),
+        ),
+        (inside("workspace trusted/root/1.root.json", root_variants(), ws_commands()), fx.root1.clone()),
+        (inside("workspace staged/root.json", staged_variants(), ws_commands()), staged.clone()),
+        (inside("workspace holders/alice.json", json_variants(&holder, &holder_points, ""), ws_commands()), holder.clone()),
+        (inside("workspace transcript.jsonl", transcript_variants(&transcript), ws_commands()), transcript.clone()),
+        (inside("workspace policy.json", json_variants(&policy, &policy_points, ""), ws_commands()), policy.clone()),
+    ];
 
     let only = std::env::var("HOSTILE_ONLY").ok();
     let failures = Mutex::new(Vec::new());

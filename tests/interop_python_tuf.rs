@@ -71,20 +71,24 @@ fn root_chains_written_by_python_tuf_get_the_recorded_verdicts() {
     }
 }
 
+/// The chain python-tuf wrote in `fixtures/chains/NAME` (`1.root.json` to `N.root.json`),
+/// verified on a date every root in it is current.
+fn chain_fixture(name: &str, versions: u64) -> ceremony::tuf::chain::ChainReport {
+    let dir = fixtures().join("chains").join(name);
+    let roots: Vec<Metadata> = (1..=versions).map(|v| load(&dir.join(format!("{v}.root.json")))).collect();
+    verify_root_chain(&roots, datetime!(2030-01-01 00:00 UTC))
+}
+
 #[test]
 fn a_changed_byte_shows_as_an_invalid_signature() {
-    let dir = fixtures().join("chains/byte-changed");
-    let roots: Vec<Metadata> = (1..=3).map(|v| load(&dir.join(format!("{v}.root.json")))).collect();
-    let report = verify_root_chain(&roots, datetime!(2030-01-01 00:00 UTC));
+    let report = chain_fixture("byte-changed", 3);
     let own = report.steps[2].own.as_ref().unwrap();
     assert!(own.keys.iter().any(|(_, s)| matches!(s, KeyState::Invalid { .. })), "{own:#?}");
 }
 
 #[test]
 fn one_key_under_two_keyids_counts_once() {
-    let dir = fixtures().join("chains/same-key-twice");
-    let roots: Vec<Metadata> = (1..=2).map(|v| load(&dir.join(format!("{v}.root.json")))).collect();
-    let report = verify_root_chain(&roots, datetime!(2030-01-01 00:00 UTC));
+    let report = chain_fixture("same-key-twice", 2);
     let own = report.steps[1].own.as_ref().unwrap();
     assert_eq!(own.have, 1, "{own:#?}");
     assert!(own.keys.iter().any(|(_, s)| matches!(s, KeyState::SameKeyAsOther { .. })));
@@ -93,10 +97,7 @@ fn one_key_under_two_keyids_counts_once() {
 
 #[test]
 fn yubikey_history_reports_legacy_keytypes_and_placeholders() {
-    let dir = fixtures().join("chains/yubikey-history");
-    let files: Vec<PathBuf> = (1..=5).map(|v| dir.join(format!("{v}.root.json"))).collect();
-    let roots: Vec<Metadata> = files.iter().map(|f| load(f)).collect();
-    let report = verify_root_chain(&roots, datetime!(2030-01-01 00:00 UTC));
+    let report = chain_fixture("yubikey-history", 5);
     assert!(report.ok, "{report:#?}");
     assert!(report.steps[0].warnings.iter().any(|w| w.contains("legacy keytype")));
     assert!(report.steps[4].warnings.iter().all(|w| !w.contains("legacy keytype")));
@@ -175,15 +176,7 @@ fn unknown_fields_survive_load_sign_write() {
 
     let verdict = judge(&["unchanged".as_ref(), "--before".as_ref(), before.as_os_str(), "--after".as_ref(), after.as_os_str()]);
     assert_eq!(verdict["ok"], true, "{verdict}");
-    let verdict = judge(&[
-        "verify-delegate".as_ref(),
-        "--delegator".as_ref(),
-        after.as_os_str(),
-        "--role".as_ref(),
-        "root".as_ref(),
-        "--delegate".as_ref(),
-        after.as_os_str(),
-    ]);
+    let verdict = common::judge_delegate(&after, "root", &after);
     assert_eq!(verdict["ok"], true, "{verdict}");
     // And reading our own output again gives the very same signed bytes.
     assert_eq!(load(&after).signed_bytes(), md.signed_bytes());
@@ -249,15 +242,7 @@ fn targets_we_write_load_and_verify_in_python_tuf() {
     let root_path = out.path().join("root.json");
     let loaded = judge(&["load".as_ref(), targets_path.as_os_str()]);
     assert_eq!(loaded["ok"], true, "{loaded}");
-    let verdict = judge(&[
-        "verify-delegate".as_ref(),
-        "--delegator".as_ref(),
-        root_path.as_os_str(),
-        "--role".as_ref(),
-        "targets".as_ref(),
-        "--delegate".as_ref(),
-        targets_path.as_os_str(),
-    ]);
+    let verdict = common::judge_delegate(&root_path, "targets", &targets_path);
     assert_eq!(verdict["ok"], true, "{verdict}");
 
     // A delegated role signed by both developer keys verifies there too.
@@ -269,15 +254,7 @@ fn targets_we_write_load_and_verify_in_python_tuf() {
     }
     let project_path = out.path().join("project-a.json");
     std::fs::write(&project_path, project.to_bytes()).unwrap();
-    let verdict = judge(&[
-        "verify-delegate".as_ref(),
-        "--delegator".as_ref(),
-        targets_path.as_os_str(),
-        "--role".as_ref(),
-        "project-a".as_ref(),
-        "--delegate".as_ref(),
-        project_path.as_os_str(),
-    ]);
+    let verdict = common::judge_delegate(&targets_path, "project-a", &project_path);
     assert_eq!(verdict["ok"], true, "{verdict}");
     assert!(verify_delegate(&load(&targets_path), "project-a", &load(&project_path)).unwrap().is_met());
 }

@@ -5,57 +5,33 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{ceremony, refused};
+use common::workspace::Setup;
+use common::{ceremony, ok, path_str as s, refused};
 use serde_json::Value;
-
-fn ok(ws: &Path, args: &[&str]) -> String {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-struct Setup {
-    _tmp: tempfile::TempDir,
-    ws: PathBuf,
-    dir: PathBuf,
-}
-
-impl Setup {
-    fn pass(&self, holder: &str) -> PathBuf {
-        self.dir.join(format!("{holder}.pass"))
-    }
-
-    fn keyid(&self, holder: &str) -> String {
-        let list: Value = serde_json::from_str(&ok(&self.ws, &["key", "list", "--json"])).unwrap();
-        let entry = list.as_array().unwrap().iter().find(|h| h["holder"] == holder).unwrap_or_else(|| panic!("{holder}: {list}"));
-        entry["keyid"].as_str().unwrap().to_string()
-    }
-}
 
 /// alice, bob (passphrase keys, test profile), their claimed records, and online.
 fn setup() -> Setup {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let dir = tmp.path().to_path_buf();
-    ok(&ws, &["init"]);
-    let setup = Setup { ws, dir, _tmp: tmp };
-    for h in ["alice", "bob", "online"] {
-        std::fs::write(setup.pass(h), format!("{h} keeps seven quiet granite teapots\n")).unwrap();
-        let p = setup.pass(h);
-        ok(&setup.ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", s(&p), "--kdf-profile", "test"]);
-    }
+    let setup = Setup::with_holders(&["alice", "bob", "online"]);
     for h in ["alice", "bob"] {
-        let p = setup.pass(h);
-        let out = ok(&setup.ws, &["key", "new", "passphrase", "--holder", h, "--for", "claimed", "--passphrase-file", s(&p)]);
+        let out = setup.add_record(h, "claimed");
         assert!(out.contains(&format!("Registered {h}.claimed")), "{out}");
     }
     setup
+}
+
+/// [`setup`] with root v1 (root alice, bob; targets alice) and targets v1 delegating
+/// claimed to `claimed` (1 of them) signed and exported.
+fn exported(claimed: &str) -> Setup {
+    let st = setup();
+    ok(&st.ws, &args(&root_init("alice", "online")));
+    ok(&st.ws, &["targets", "init", "--claimed", claimed, "--claimed-threshold", "1", "--online", "online"]);
+    for h in ["alice", "bob"] {
+        st.sign(h);
+    }
+    ok(&st.ws, &["bundle", "export", "--out", s(&st.files.join("b1.tar"))]);
+    st
 }
 
 fn root_init(targets: &str, online: &str) -> Vec<String> {
@@ -107,13 +83,13 @@ fn targets_and_claimed_sharing_a_key_is_refused_and_separate_keys_go_through() {
 
     // `sign --holder alice` signs root and targets with alice and nothing with
     // alice.claimed (no staged role needs it); bob signs root.
-    let out = ok(&st.ws, &["sign", "--holder", "alice", "--passphrase-file", s(&st.pass("alice")), "--yes"]);
+    let out = st.sign("alice");
     assert!(out.contains("Signed targets version 1 with alice's key"), "{out}");
-    ok(&st.ws, &["sign", "--holder", "bob", "--passphrase-file", s(&st.pass("bob")), "--yes"]);
+    st.sign("bob");
     let status: Value = serde_json::from_str(&ok(&st.ws, &["status", "--json"])).unwrap();
     assert_eq!(status["ready"], true, "{status}");
     assert_eq!(status["trusted_key_warnings"], serde_json::json!([]));
-    ok(&st.ws, &["bundle", "export", "--out", s(&st.dir.join("b1.tar"))]);
+    ok(&st.ws, &["bundle", "export", "--out", s(&st.files.join("b1.tar"))]);
 }
 
 #[test]
@@ -127,13 +103,7 @@ fn an_online_key_in_an_offline_role_is_refused() {
 
 #[test]
 fn a_rotation_that_brings_a_claimed_key_into_targets_is_refused() {
-    let st = setup();
-    ok(&st.ws, &args(&root_init("alice", "online")));
-    ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed", "--claimed-threshold", "1", "--online", "online"]);
-    for h in ["alice", "bob"] {
-        ok(&st.ws, &["sign", "--holder", h, "--passphrase-file", s(&st.pass(h)), "--yes"]);
-    }
-    ok(&st.ws, &["bundle", "export", "--out", s(&st.dir.join("b1.tar"))]);
+    let st = exported("alice.claimed,bob.claimed");
     let msg = refused(&st.ws, &["root", "rotate", "--targets", "bob.claimed"], 1);
     assert!(msg.contains("bob.claimed's key") && msg.contains("both targets and claimed") && msg.contains("nothing was staged"), "{msg}");
     let msg = refused(&st.ws, &["root", "rotate", "--timestamp", "alice"], 1);
@@ -143,13 +113,7 @@ fn a_rotation_that_brings_a_claimed_key_into_targets_is_refused() {
 
 #[test]
 fn sign_with_a_person_signs_every_record_a_staged_role_needs_and_export_carries_them() {
-    let st = setup();
-    ok(&st.ws, &args(&root_init("alice", "online")));
-    ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed", "--claimed-threshold", "1", "--online", "online"]);
-    for h in ["alice", "bob"] {
-        ok(&st.ws, &["sign", "--holder", h, "--passphrase-file", s(&st.pass(h)), "--yes"]);
-    }
-    ok(&st.ws, &["bundle", "export", "--out", s(&st.dir.join("b1.tar"))]);
+    let st = exported("alice.claimed,bob.claimed");
     // alice moves her root key to a record of its own: root 2 needs alice's old root key
     // (the previous root's threshold) and alice.root (its own). One passphrase, both keys.
     let alice = st.pass("alice");
@@ -163,13 +127,13 @@ fn sign_with_a_person_signs_every_record_a_staged_role_needs_and_export_carries_
         .collect();
     assert!(signed.contains(&"alice".to_string()) && signed.contains(&"alice.root".to_string()), "both signatures kept: {status}");
     // signature export --holder alice carries both records' signatures, and they import.
-    let sigs = st.dir.join("alice.sigs");
+    let sigs = st.files.join("alice.sigs");
     ok(&st.ws, &["signature", "export", "--holder", "alice", "--out", s(&sigs)]);
     let file: Value = serde_json::from_slice(&std::fs::read(&sigs).unwrap()).unwrap();
     let keyids: Vec<&str> = file["signatures"].as_array().unwrap().iter().map(|e| e["keyid"].as_str().unwrap()).collect();
     assert!(keyids.contains(&st.keyid("alice").as_str()) && keyids.contains(&st.keyid("alice.root").as_str()), "{file}");
-    ok(&st.ws, &["sign", "--holder", "bob", "--passphrase-file", s(&st.pass("bob")), "--yes"]);
-    ok(&st.ws, &["bundle", "export", "--out", s(&st.dir.join("b2.tar"))]);
+    st.sign("bob");
+    ok(&st.ws, &["bundle", "export", "--out", s(&st.files.join("b2.tar"))]);
     // python-tuf's client takes root 2 as the successor of root 1 (both thresholds met).
     let roots = st.ws.join("current/trusted/root");
     let (r1, r2) = (roots.join("1.root.json"), roots.join("2.root.json"));
@@ -183,17 +147,11 @@ fn sign_with_a_person_signs_every_record_a_staged_role_needs_and_export_carries_
 /// documented migration (claimed keys of their own, targets init, sign, export) clears it.
 #[test]
 fn an_old_workspace_that_shares_keys_is_warned_about_refused_and_migrated() {
-    let st = setup();
-    ok(&st.ws, &args(&root_init("alice", "online")));
-    ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed", "--claimed-threshold", "1", "--online", "online"]);
-    for h in ["alice", "bob"] {
-        ok(&st.ws, &["sign", "--holder", h, "--passphrase-file", s(&st.pass(h)), "--yes"]);
-    }
-    ok(&st.ws, &["bundle", "export", "--out", s(&st.dir.join("b1.tar"))]);
+    let st = exported("alice.claimed");
     // A root renewal staged and signed before the workspace turns out to be an old one.
     ok(&st.ws, &["renew", "root"]);
     for h in ["alice", "bob"] {
-        ok(&st.ws, &["sign", "--holder", h, "--passphrase-file", s(&st.pass(h)), "--yes"]);
+        st.sign(h);
     }
     // As an older version exported it: claimed delegated to alice's own (targets) key.
     let file = st.ws.join("current/trusted/targets.json");
@@ -212,7 +170,7 @@ fn an_old_workspace_that_shares_keys_is_warned_about_refused_and_migrated() {
     let pre = String::from_utf8_lossy(&pre.stdout);
     assert!(pre.contains("key separation") && pre.contains("both targets and claimed"), "{pre}");
     // Export refuses the signed renewal, with the fix.
-    let msg = refused(&st.ws, &["bundle", "export", "--out", s(&st.dir.join("never.tar"))], 1);
+    let msg = refused(&st.ws, &["bundle", "export", "--out", s(&st.files.join("never.tar"))], 1);
     assert!(msg.contains("root version 2 breaks a rule: alice's key") && msg.contains("--for claimed"), "{msg}");
     assert!(msg.ends_with("nothing was exported"), "{msg}");
     ok(&st.ws, &["discard", "root"]);
@@ -220,8 +178,8 @@ fn an_old_workspace_that_shares_keys_is_warned_about_refused_and_migrated() {
     assert!(msg.contains("alice's key") && msg.contains("--for claimed") && msg.contains("nothing was staged"), "{msg}");
     // The migration: claimed names a key of its own again; targets v2, signed, exported.
     ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed", "--claimed-threshold", "1", "--online", "online"]);
-    ok(&st.ws, &["sign", "--holder", "alice", "--passphrase-file", s(&st.pass("alice")), "--yes"]);
-    ok(&st.ws, &["bundle", "export", "--out", s(&st.dir.join("b2.tar"))]);
+    st.sign("alice");
+    ok(&st.ws, &["bundle", "export", "--out", s(&st.files.join("b2.tar"))]);
     let status: Value = serde_json::from_str(&ok(&st.ws, &["status", "--json"])).unwrap();
     assert_eq!(status["trusted_key_warnings"], serde_json::json!([]), "{status}");
 }

@@ -11,46 +11,11 @@
 
 mod common;
 
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use common::{ceremony, tokens};
+use common::tokens::{self, run_ok as ok, secret_file, stderr, stdout};
+use common::{ceremony, path_str as s};
 use serde_json::Value;
-
-fn ok(ws: &Path, args: &[&str]) -> Output {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn secret_file(dir: &Path, name: &str, secret: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, format!("{secret}\n")).unwrap();
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// python-tuf's verdict on root version 1 of the workspace: it must verify itself.
-fn python_tuf_accepts_root(ws: &Path) -> Value {
-    let root = ws.join("current/trusted/root/1.root.json");
-    let args: [&OsStr; 7] = [
-        "verify-delegate".as_ref(), "--delegator".as_ref(), root.as_os_str(), "--role".as_ref(), "root".as_ref(),
-        "--delegate".as_ref(), root.as_os_str(),
-    ];
-    serde_json::from_slice(&common::run_python("judge.py", &args)).unwrap()
-}
 
 /// The keyids listed for the root role and their threshold in the exported root 1.
 fn root_role(ws: &Path) -> (Vec<String>, u64, Value) {
@@ -67,7 +32,7 @@ fn attestation_root_is_refused_without_attestation(ws: &Path, dir: &Path, serial
     let before = std::fs::read_link(ws.join("current")).unwrap();
     let bad = secret_file(dir, "bad.pem", "not a certificate");
     let register = |root: &Path| {
-        ceremony(ws, &["key", "new", "yubikey", "--holder", "attested", "--slot", "9d", "--serial", serial, "--pin-file", s(pin), "--attestation-root", s(root)])
+        tokens::new_yubikey_key(ws, "attested", "9d", pin, &["--serial", serial, "--attestation-root", s(root)])
     };
     let out = register(&bad);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -106,7 +71,8 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     attestation_root_is_refused_without_attestation(&ws, tmp.path(), &serial, &piv_pin);
     for (holder, key_type) in [("hsm-p256", "EC:prime256v1"), ("hsm-ed25519", "EC:edwards25519")] {
         let label = tokens::softhsm_keypair(key_type);
-        ok(&ws, &["key", "new", "pkcs11", "--holder", holder, "--module", s(&module), "--token", &token, "--key-label", &label, "--pin-file", s(&hsm_pin)]);
+        let out = tokens::new_pkcs11_key(&ws, holder, &module, &token, &label, &hsm_pin, &[]);
+        assert!(out.status.success(), "{holder}: {}", stderr(&out));
     }
     ok(&ws, &["key", "new", "passphrase", "--holder", "alice", "--passphrase-file", s(&pass), "--kdf-profile", "test"]);
     let list: Value = serde_json::from_str(&stdout(&ok(&ws, &["key", "list", "--json"]))).unwrap();
@@ -158,7 +124,7 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     let mut signed: Vec<String> = root["signatures"].as_array().unwrap().iter().map(|s| s["keyid"].as_str().unwrap().to_string()).collect();
     signed.sort();
     assert_eq!(signed, registered, "each of the four holders signed");
-    let verdict = python_tuf_accepts_root(&ws);
+    let verdict = tokens::python_tuf_on_root(&ws);
     assert_eq!(verdict["ok"], true, "{verdict}");
 
     // Drop one signature: python-tuf must then refuse, so the verdict above means something.
@@ -168,7 +134,7 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     let copy = tmp.path().join("ws-broken/current/trusted/root");
     std::fs::create_dir_all(&copy).unwrap();
     std::fs::write(copy.join("1.root.json"), serde_json::to_vec(&broken).unwrap()).unwrap();
-    assert_eq!(python_tuf_accepts_root(&tmp.path().join("ws-broken"))["ok"], false);
+    assert_eq!(tokens::python_tuf_on_root(&tmp.path().join("ws-broken"))["ok"], false);
     assert!(path.exists());
 }
 
@@ -212,7 +178,9 @@ fn opensc_signs_a_root_with_the_piv_cards_9c_key_through_pkcs11() {
     let ws = tmp.path().join("ws");
     ok(&ws, &["init"]);
     let register = |ws: &Path, holder: &str, label: &str| {
-        ok(ws, &["key", "new", "pkcs11", "--holder", holder, "--module", s(&module), "--token", &token, "--key-label", label, "--pin-file", s(&piv_pin), "--json"])
+        let out = tokens::new_pkcs11_key(ws, holder, &module, &token, label, &piv_pin, &["--json"]);
+        assert!(out.status.success(), "{holder} by {label:?}: {}", stderr(&out));
+        out
     };
     let by_pubkey_label = tmp.path().join("ws2");
     ok(&by_pubkey_label, &["init"]);
@@ -224,7 +192,7 @@ fn opensc_signs_a_root_with_the_piv_cards_9c_key_through_pkcs11() {
 
     // A wrong PIN through OpenSC is the token's wrong PIN, and nothing is stored.
     let wrong = secret_file(tmp.path(), "wrong.pin", "000000");
-    let out = ceremony(&ws, &["key", "new", "pkcs11", "--holder", "x", "--module", s(&module), "--token", &token, "--key-label", "SIGN key", "--pin-file", s(&wrong)]);
+    let out = tokens::new_pkcs11_key(&ws, "x", &module, &token, "SIGN key", &wrong, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("PIN") && stderr(&out).contains("wrong"), "{}", stderr(&out));
     ok(&scratch, &["key", "list"]); // (the right PIN below resets the card's retry counter)
@@ -236,7 +204,7 @@ fn opensc_signs_a_root_with_the_piv_cards_9c_key_through_pkcs11() {
     // Root and targets: two signatures in one run, each with its own context-specific login.
     ok(&ws, &["sign", "--holder", "card", "--pin-file", s(&piv_pin), "--yes"]);
     ok(&ws, &["bundle", "export", "--out", s(&tmp.path().join("b.tar"))]);
-    let verdict = python_tuf_accepts_root(&ws);
+    let verdict = tokens::python_tuf_on_root(&ws);
     assert_eq!(verdict["ok"], true, "{verdict}");
     let log = stdout(&ok(&ws, &["log", "show"]));
     assert!(log.contains("SIGN key"), "{log}");

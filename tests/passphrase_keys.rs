@@ -62,23 +62,10 @@ fn register(ws: &Path, holder: &str, file: &Path) -> (String, String, String) {
     (json["keyid"].as_str().unwrap().to_string(), text(&out.stdout), text(&out.stderr))
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 /// Every file under `dir` with its content: "nothing was stored" means this is unchanged.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files: Vec<(PathBuf, Vec<u8>)> =
-        files_under(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect();
+        common::files_under(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect();
     files.sort();
     files
 }
@@ -263,7 +250,7 @@ fn no_secret_appears_in_any_file_or_output() {
         ("stderr of key list".into(), listed.stderr),
         ("stdout of key list --json".into(), listed_json.stdout),
     ];
-    for path in files_under(ws.path()) {
+    for path in common::files_under(ws.path()) {
         places.push((path.display().to_string(), std::fs::read(&path).unwrap()));
     }
     assert!(places.len() >= 8, "{:?}", places.iter().map(|p| &p.0).collect::<Vec<_>>());

@@ -4,63 +4,43 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use common::tokens;
+use common::workspace::add_holder;
+use common::tokens::{self, pin_file, TokenWs};
 use serde_json::Value;
 
-use common::ceremony;
-
-fn ok(ws: &Path, args: &[&str]) -> String {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::ok;
 
 /// A fresh key pair on the SoftHSM token, made by an independent tool.
 fn keypair(key_type: &str) -> String {
     tokens::softhsm_keypair(key_type)
 }
 
-fn pin_file(dir: &Path, pin: &str) -> PathBuf {
-    let p = dir.join(format!("pin-{pin}"));
-    std::fs::write(&p, format!("{pin}\n")).unwrap();
-    p
-}
-
 fn register(ws: &Path, holder: &str, label: &str, pin: &Path) -> Output {
     let (module, token, _) = tokens::pkcs11();
-    ceremony(ws, &[
-        "key", "new", "pkcs11", "--holder", holder, "--module", module.to_str().unwrap(), "--token", &token,
-        "--key-label", label, "--pin-file", pin.to_str().unwrap(),
-    ])
+    tokens::new_pkcs11_key(ws, holder, &module, &token, label, pin, &[])
 }
 
 #[test]
 fn a_mixed_root_of_token_and_passphrase_keys_meets_its_threshold_in_python_tuf() {
     let _softhsm = tokens::lock_softhsm();
     let (_, _, pin) = tokens::pkcs11();
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let pin = pin_file(tmp.path(), &pin);
-    ok(&ws, &["init"]);
+    let TokenWs { tmp, ws, pin } = tokens::workspace(&pin);
     let labels = [("hsm-p256", keypair("EC:prime256v1")), ("hsm-p384", keypair("EC:secp384r1")), ("hsm-ed25519", keypair("EC:edwards25519"))];
     for (holder, label) in &labels {
         let out = register(&ws, holder, label, &pin);
         assert!(out.status.success(), "{holder}: {}", String::from_utf8_lossy(&out.stderr));
     }
+    add_holder(&ws, tmp.path(), "alice");
     let pass = tmp.path().join("alice.pass");
-    std::fs::write(&pass, "alice keeps nine copper kettles 77\n").unwrap();
-    ok(&ws, &["key", "new", "passphrase", "--holder", "alice", "--passphrase-file", pass.to_str().unwrap(), "--kdf-profile", "test"]);
     let list: Value = serde_json::from_str(&ok(&ws, &["key", "list", "--json"])).unwrap();
     let types: Vec<&str> = list.as_array().unwrap().iter().map(|h| h["scheme"].as_str().unwrap()).collect();
     assert!(types.contains(&"ecdsa-sha2-nistp256") && types.contains(&"ecdsa-sha2-nistp384") && types.contains(&"ed25519"), "{types:?}");
 
     // The online key is a key of its own: it may not sign an offline role.
-    let online = tmp.path().join("online.pass");
-    std::fs::write(&online, "online keeps eleven paper lanterns 12\n").unwrap();
-    ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", online.to_str().unwrap(), "--kdf-profile", "test"]);
+    add_holder(&ws, tmp.path(), "online");
     ok(&ws, &[
         "root", "init", "--root", "hsm-p256,hsm-p384,hsm-ed25519,alice", "--root-threshold", "4", "--targets", "alice",
         "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
@@ -71,12 +51,7 @@ fn a_mixed_root_of_token_and_passphrase_keys_meets_its_threshold_in_python_tuf()
     ok(&ws, &["sign", "--holder", "alice", "--passphrase-file", pass.to_str().unwrap(), "--yes"]);
     let bundle = tmp.path().join("b.tar");
     ok(&ws, &["bundle", "export", "--out", bundle.to_str().unwrap()]);
-    let root = ws.join("current/trusted/root/1.root.json");
-    let verdict: Value = serde_json::from_slice(&common::run_python(
-        "judge.py",
-        &["verify-delegate".as_ref(), "--delegator".as_ref(), root.as_os_str(), "--role".as_ref(), "root".as_ref(), "--delegate".as_ref(), root.as_os_str()],
-    ))
-    .unwrap();
+    let verdict = tokens::python_tuf_on_root(&ws);
     assert_eq!(verdict["ok"], true, "{verdict}");
     let log = ok(&ws, &["log", "show"]);
     assert!(log.contains("on PKCS#11 token"), "{log}");
@@ -110,7 +85,8 @@ fn a_wrong_pin_or_label_registers_nothing() {
     let out = register(&ws, "bob", &label, &pin_file(tmp.path(), &pin));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("keys labelled"), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = ceremony(&ws, &["key", "new", "pkcs11", "--holder", "bob", "--module", "/no/such/module.so", "--token", "x", "--key-label", "y", "--pin-file", pin_file(tmp.path(), &pin).to_str().unwrap()]);
+    let no_module = Path::new("/no/such/module.so");
+    let out = tokens::new_pkcs11_key(&ws, "bob", no_module, "x", "y", &pin_file(tmp.path(), &pin), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read_link(ws.join("current")).unwrap(), before, "nothing may be stored");
     assert!(ok(&ws, &["key", "list"]).contains("No keyholders"));
@@ -124,18 +100,14 @@ fn a_wrong_pin_or_label_registers_nothing() {
 fn a_second_label_is_the_persons_claimed_key() {
     let _softhsm = tokens::lock_softhsm();
     let (module, token, pin) = tokens::pkcs11();
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let pin = pin_file(tmp.path(), &pin);
-    ok(&ws, &["init"]);
+    let TokenWs { tmp, ws, pin } = tokens::workspace(&pin);
     let (first, second) = (keypair("EC:prime256v1"), keypair("EC:prime256v1"));
     let out = register(&ws, "bob", &first, &pin);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let args = |label: &str| -> Vec<String> {
-        ["key", "new", "pkcs11", "--holder", "bob", "--for", "claimed", "--module", module.to_str().unwrap(), "--token", &token,
-            "--key-label", label, "--pin-file", pin.to_str().unwrap()]
-        .map(String::from)
-        .to_vec()
+        let mut args = tokens::pkcs11_args("bob", &module, &token, label, &pin);
+        args.extend(["--for", "claimed"].map(String::from));
+        args
     };
     let same: Vec<String> = args(&first);
     let msg = common::refused(&ws, &same.iter().map(String::as_str).collect::<Vec<_>>(), 1);
@@ -146,9 +118,7 @@ fn a_second_label_is_the_persons_claimed_key() {
     let rec = list.as_array().unwrap().iter().find(|h| h["holder"] == "bob.claimed").unwrap_or_else(|| panic!("{list}"));
     assert_eq!(rec["source"]["key_label"], second.as_str(), "{rec}");
 
-    let online = tmp.path().join("online.pass");
-    std::fs::write(&online, "online keeps eleven paper lanterns 12\n").unwrap();
-    ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", online.to_str().unwrap(), "--kdf-profile", "test"]);
+    add_holder(&ws, tmp.path(), "online");
     ok(&ws, &["root", "init", "--root", "bob", "--root-threshold", "1", "--targets", "bob", "--targets-threshold", "1",
         "--snapshot", "online", "--timestamp", "online"]);
     let shared = common::refused(&ws, &["targets", "init", "--claimed", "bob", "--claimed-threshold", "1", "--online", "online"], 1);

@@ -173,6 +173,21 @@ fn arb_blake() -> impl Strategy<Value = String> {
 }
 
 /// Random choices for letter case and separators.
+/// A valid project name as typed, with a version, tags, separator noise and a BLAKE2b
+/// hash for its files.
+fn arb_project() -> impl Strategy<Value = (String, String, Tags, Vec<u8>, String)> {
+    (arb_raw_name(), arb_version(), arb_tags(), arb_noise(), arb_blake()).prop_filter("a valid name", |p| is_valid_name(&p.0))
+}
+
+/// Two valid project names (possibly the same once normalized) with a version, tags,
+/// separator noise and a BLAKE2b hash for their files.
+#[allow(clippy::type_complexity)]
+fn arb_two_projects() -> impl Strategy<Value = (String, String, String, Tags, Vec<u8>, String)> {
+    (arb_name_pair(), arb_version(), arb_tags(), arb_noise(), arb_blake())
+        .prop_filter("two valid names", |((a, b), ..)| is_valid_name(a) && is_valid_name(b))
+        .prop_map(|((a, b), ver, tags, noise, blake)| (a, b, ver, tags, noise, blake))
+}
+
 fn arb_noise() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(any::<u8>(), 64)
 }
@@ -288,14 +303,7 @@ proptest! {
     /// is deliberately not covered), and its simple page. Raw and normalized names give the
     /// same patterns.
     #[test]
-    fn a_project_covers_its_own_files(
-        raw in arb_raw_name(),
-        ver in arb_version(),
-        tags in arb_tags(),
-        noise in arb_noise(),
-        blake in arb_blake(),
-    ) {
-        prop_assume!(is_valid_name(&raw));
+    fn a_project_covers_its_own_files((raw, ver, tags, noise, blake) in arb_project()) {
         let norm = normalize(&raw);
         let patterns = project_paths(&raw).unwrap();
         prop_assert_eq!(&patterns, &project_paths(&norm).unwrap());
@@ -341,13 +349,7 @@ proptest! {
     /// 2. No project's patterns cover a modern file name or the simple page of a different
     /// project.
     #[test]
-    fn a_project_never_covers_another_projects_modern_files(
-        (a, b) in arb_name_pair(),
-        ver in arb_version(),
-        tags in arb_tags(),
-        blake in arb_blake(),
-    ) {
-        prop_assume!(is_valid_name(&a) && is_valid_name(&b));
+    fn a_project_never_covers_another_projects_modern_files((a, b, ver, tags, _, blake) in arb_two_projects()) {
         let (na, nb) = (normalize(&a), normalize(&b));
         prop_assume!(na != nb);
         let patterns = project_paths(&a).unwrap();
@@ -360,14 +362,7 @@ proptest! {
     /// 3. Every shard on the way to a project's key covers the project's files (modern and
     /// the covered older forms) and its simple page.
     #[test]
-    fn every_shard_prefix_covers_the_projects_files(
-        raw in arb_raw_name(),
-        ver in arb_version(),
-        tags in arb_tags(),
-        noise in arb_noise(),
-        blake in arb_blake(),
-    ) {
-        prop_assume!(is_valid_name(&raw));
+    fn every_shard_prefix_covers_the_projects_files((raw, ver, tags, noise, blake) in arb_project()) {
         let norm = normalize(&raw);
         let key = shard_key(&norm);
         prop_assert!(key.ends_with('-') && !key[..key.len() - 1].contains('-'));
@@ -389,13 +384,7 @@ proptest! {
     /// letter case with `-`, `_` or `.` at each separator, then `-VERSION`) is covered by
     /// a's patterns; and when b's all-`-` spelling (its normalized name) is covered, it holds.
     #[test]
-    fn legacy_overlap_is_exactly_reach_into_older_names(
-        (a, b) in arb_name_pair(),
-        ver in arb_version(),
-        noise in arb_noise(),
-        blake in arb_blake(),
-    ) {
-        prop_assume!(is_valid_name(&a) && is_valid_name(&b));
+    fn legacy_overlap_is_exactly_reach_into_older_names((a, b, ver, _, noise, blake) in arb_two_projects()) {
         let (na, nb) = (normalize(&a), normalize(&b));
         let patterns = project_paths(&na).unwrap();
         let reached = separator_variants(&nb).iter().any(|variant| {

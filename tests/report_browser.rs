@@ -17,7 +17,8 @@ use ceremony::tuf::key::{Algorithm, Key};
 use ceremony::tuf::metadata::Metadata;
 use ceremony::keys::signer::{Signer, SoftwareSigner};
 use ceremony::workspace::Workspace;
-use common::{ceremony, repo_root};
+use common::workspace::Setup;
+use common::{ceremony, ok, repo_root};
 use serde_json::{json, Value};
 
 /// A holder name of the maximum length, without a break opportunity, to stress wrapping.
@@ -28,12 +29,6 @@ const HOSTILE_ROLE: &str = "<script>alert(1)</script>\u{202E}evil";
 const HOSTILE_BUNDLE: &str = "x\"><img src=x onerror=alert(1)>.tar";
 /// Project roles delegated by the big shard: far more than the tree draws.
 const BIG_SHARD: usize = 1000;
-
-fn ok(ws: &Path, args: &[&str]) -> String {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn chromium_path() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
@@ -79,12 +74,6 @@ fn tool(name: &str, args: &[&std::ffi::OsStr]) -> String {
     let out = Command::new(name).args(args).output().unwrap_or_else(|e| panic!("run {name}: {e}"));
     assert!(out.status.success(), "{name} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn passphrase_file(dir: &Path, holder: &str) -> String {
-    let path = dir.join(format!("{holder}.pass"));
-    std::fs::write(&path, format!("{holder} likes quiet granite teapots 42\n")).unwrap();
-    path.display().to_string()
 }
 
 fn key_json(key: &Key) -> Value {
@@ -134,39 +123,22 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let files = tmp.path().join("files");
-    std::fs::create_dir_all(&files).unwrap();
-    ok(&ws, &["init"]);
-    for h in ["alice", "bob", "carol", LONG_HOLDER] {
-        let pf = passphrase_file(&files, h);
-        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", &pf, "--kdf-profile", "test"]);
-    }
-    let online = SoftwareSigner::generate(Algorithm::Ed25519);
-    let key_file = files.join("online.json");
-    std::fs::write(&key_file, online.public_key().to_json_text()).unwrap();
-    ok(&ws, &["key", "import", "--holder", "online", key_file.to_str().unwrap()]);
-    let roots = format!("alice,bob,carol,{LONG_HOLDER}");
-    ok(&ws, &[
-        "root", "init", "--root", &roots, "--root-threshold", "2", "--targets", "alice,bob",
-        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
-    ]);
-    let status: Value = serde_json::from_str(&ok(&ws, &["status", "--json"])).unwrap();
+    let st = Setup::with_holders(&["alice", "bob", "carol", LONG_HOLDER]);
+    let online_key = st.import_online("online");
+    st.root_init(&format!("alice,bob,carol,{LONG_HOLDER}"), "2", "alice,bob");
+    let status: Value = serde_json::from_str(&ok(&st.ws, &["status", "--json"])).unwrap();
     let root_words: Vec<String> =
         status["staged"][0]["words"].as_array().unwrap().iter().map(|w| w.as_str().unwrap().to_string()).collect();
     assert_eq!(root_words.len(), 6);
     for h in ["alice", LONG_HOLDER] {
-        let pf = passphrase_file(&files, h);
-        ok(&ws, &["sign", "--holder", h, "--passphrase-file", &pf, "--yes"]);
+        st.sign(h);
     }
-    ok(&ws, &["bundle", "export", "--out", files.join(HOSTILE_BUNDLE).to_str().unwrap()]);
+    ok(&st.ws, &["bundle", "export", "--out", st.files.join(HOSTILE_BUNDLE).to_str().unwrap()]);
 
     // PEP 480 metadata as a later ceremony leaves it: targets → claimed → shards → projects.
-    let w = Workspace::open(&ws).unwrap();
+    let w = Workspace::open(&st.ws).unwrap();
     let holder = |n: &str| w.holder(n).unwrap().key;
     let (alice, bob) = (holder("alice"), holder("bob"));
-    let online_key = online.public_key().clone();
     let developers: Vec<Key> = (0..3).map(|_| SoftwareSigner::generate(Algorithm::EcdsaP256).public_key().clone()).collect();
     let dev: Vec<&Key> = developers.iter().collect();
     let targets = targets_file(1, &[&alice, &bob, &online_key], &[
@@ -199,7 +171,7 @@ fn fixture() -> Fixture {
     ceremony::workspace::staging::write_staged(&mut tx, &[("claimed".into(), staged_claimed)]).unwrap();
     tx.commit().unwrap();
     drop(lock);
-    Fixture { _tmp: tmp, ws, files, root_words }
+    Fixture { _tmp: st._tmp, ws: st.ws, files: st.files, root_words }
 }
 
 /// Text with every whitespace character removed, so words and keyids wrapped across lines
@@ -387,48 +359,33 @@ struct Three {
 /// Three ceremonies: a bootstrap with no markers (as an older workspace has: the export
 /// closes it), then two root renewals each begun and ended, with different people.
 fn three_ceremonies() -> Three {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let files = tmp.path().join("files");
-    std::fs::create_dir_all(&files).unwrap();
-    ok(&ws, &["init"]);
-    for h in ["alice", "bob", "carol"] {
-        let pf = passphrase_file(&files, h);
-        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", &pf, "--kdf-profile", "test"]);
-    }
-    let online = SoftwareSigner::generate(Algorithm::Ed25519);
-    let key_file = files.join("online.json");
-    std::fs::write(&key_file, online.public_key().to_json_text()).unwrap();
-    ok(&ws, &["key", "import", "--holder", "online", key_file.to_str().unwrap()]);
-    ok(&ws, &[
-        "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice,bob",
-        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
-    ]);
-    let sign = |h: &str| ok(&ws, &["sign", "--holder", h, "--passphrase-file", &passphrase_file(&files, h), "--yes"]);
-    sign("alice");
-    sign("bob");
-    let mut bundles = vec![files.join("bootstrap.tar")];
-    ok(&ws, &["bundle", "export", "--out", bundles[0].to_str().unwrap()]);
+    let st = Setup::with_holders(&["alice", "bob", "carol"]);
+    st.import_online("online");
+    st.root_init("alice,bob,carol", "2", "alice,bob");
+    st.sign("alice");
+    st.sign("bob");
+    let mut bundles = vec![st.files.join("bootstrap.tar")];
+    ok(&st.ws, &["bundle", "export", "--out", bundles[0].to_str().unwrap()]);
 
-    ok(&ws, &[
+    ok(&st.ws, &[
         "begin", "--purpose", "Renew root before it expires", "--place", "<b>Room 2</b> & co, PSF office",
         "--attendee", "alice", "--attendee", "carol", "--attendee", "Dana Witness",
     ]);
-    ok(&ws, &["renew", "root", "--expires", "300d"]);
-    sign("alice");
-    sign("carol");
-    bundles.push(files.join("renewal-1.tar"));
-    ok(&ws, &["bundle", "export", "--out", bundles[1].to_str().unwrap()]);
-    ok(&ws, &["end", "--bag", "TEB-200001", "--bag", "TEB-200002"]);
+    ok(&st.ws, &["renew", "root", "--expires", "300d"]);
+    st.sign("alice");
+    st.sign("carol");
+    bundles.push(st.files.join("renewal-1.tar"));
+    ok(&st.ws, &["bundle", "export", "--out", bundles[1].to_str().unwrap()]);
+    ok(&st.ws, &["end", "--bag", "TEB-200001", "--bag", "TEB-200002"]);
 
-    ok(&ws, &["begin", "--purpose", "Second renewal", "--place", "Video call, holders at home", "--attendee", "bob"]);
-    ok(&ws, &["renew", "root", "--expires", "250d"]);
-    sign("bob");
-    sign("carol");
-    bundles.push(files.join("renewal-2.tar"));
-    ok(&ws, &["bundle", "export", "--out", bundles[2].to_str().unwrap()]);
-    ok(&ws, &["end", "--bag", "TEB-300003"]);
-    Three { _tmp: tmp, ws, files, bundles }
+    ok(&st.ws, &["begin", "--purpose", "Second renewal", "--place", "Video call, holders at home", "--attendee", "bob"]);
+    ok(&st.ws, &["renew", "root", "--expires", "250d"]);
+    st.sign("bob");
+    st.sign("carol");
+    bundles.push(st.files.join("renewal-2.tar"));
+    ok(&st.ws, &["bundle", "export", "--out", bundles[2].to_str().unwrap()]);
+    ok(&st.ws, &["end", "--bag", "TEB-300003"]);
+    Three { _tmp: st._tmp, ws: st.ws, files: st.files, bundles }
 }
 
 #[test]

@@ -7,50 +7,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use ceremony::tuf::key::Algorithm;
-use ceremony::keys::signer::{Signer, SoftwareSigner};
-use common::ceremony;
+use common::workspace::Setup;
+use common::{ok, path_str as s};
 use serde_json::Value;
 
-fn ok(ws: &Path, args: &[&str]) -> String {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-struct Setup {
-    _tmp: tempfile::TempDir,
-    ws: PathBuf,
-    files: PathBuf,
-}
-
 impl Setup {
-    fn pass(&self, holder: &str) -> PathBuf {
-        self.files.join(format!("{holder}.pass"))
-    }
-
     /// The first 8 hex digits of a holder's keyid, as reviews show it.
     fn short(&self, holder: &str) -> String {
-        let list: Value = serde_json::from_str(&ok(&self.ws, &["key", "list", "--json"])).unwrap();
-        let entry = list.as_array().unwrap().iter().find(|h| h["holder"] == holder).unwrap_or_else(|| panic!("{holder}: {list}"));
-        entry["keyid"].as_str().unwrap()[..8].to_string()
-    }
-
-    fn sign(&self, holder: &str) -> String {
-        ok(&self.ws, &["sign", "--holder", holder, "--passphrase-file", s(&self.pass(holder)), "--yes"])
-    }
-
-    fn import_online(&self, name: &str) {
-        let key = SoftwareSigner::generate(Algorithm::Ed25519);
-        let file = self.files.join(format!("{name}.json"));
-        std::fs::write(&file, key.public_key().to_json_text()).unwrap();
-        ok(&self.ws, &["key", "import", "--holder", name, s(&file)]);
+        self.keyid(holder)[..8].to_string()
     }
 
     /// `sign --holder H` on a terminal, up to its confirmation question, declined: the
@@ -74,16 +38,9 @@ impl Setup {
 /// online key; root v1 (root alice, bob, carol, 3 of 3; targets alice) and targets v1
 /// (claimed alice.claimed, bob.claimed, 2 of 2) signed and exported.
 fn bootstrap() -> Setup {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let files = tmp.path().join("files");
-    std::fs::create_dir_all(&files).unwrap();
-    ok(&ws, &["init"]);
-    let st = Setup { _tmp: tmp, ws, files };
+    let st = Setup::with_holders(&["alice", "bob", "carol", "dave"]);
     for h in ["alice", "bob", "carol", "dave"] {
-        std::fs::write(st.pass(h), format!("{h} keeps seven quiet granite teapots\n")).unwrap();
-        ok(&st.ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", s(&st.pass(h)), "--kdf-profile", "test"]);
-        ok(&st.ws, &["key", "new", "passphrase", "--holder", h, "--for", "claimed", "--passphrase-file", s(&st.pass(h))]);
+        st.add_record(h, "claimed");
     }
     st.import_online("online");
     ok(&st.ws, &["root", "init", "--root", "alice,bob,carol", "--root-threshold", "3", "--targets", "alice", "--targets-threshold", "1",

@@ -178,31 +178,28 @@ fn every_runbook_end_to_end_against_the_token_stack() {
         &[("CEREMONY_RUNBOOK_RECENTLY_CLAIMED", s(&rc)), ("CEREMONY_RUNBOOK_SIGNERS", "alice carol".into())],
     );
 
-    // carol leaves root; dave joins. Old threshold: alice + bob; new: alice + dave (+ bob).
-    r.ceremony(
-        "root-rotation.sh",
-        "usb-rotation",
-        &[
-            ("CEREMONY_RUNBOOK_ADD", "dave:passphrase".into()),
-            ("CEREMONY_RUNBOOK_REMOVE", "carol".into()),
-            ("CEREMONY_RUNBOOK_SIGNERS", "dave alice bob".into()),
-        ],
-    );
-    r.ceremony(
-        "renewal.sh",
-        "usb-renewal",
-        &[("CEREMONY_RUNBOOK_ROLES", "root targets claimed".into()), ("CEREMONY_RUNBOOK_SIGNERS", "alice bob".into())],
-    );
-    // bob's HSM is lost: his root key goes, erin's comes, signed by the holders who remain.
-    r.ceremony(
-        "emergency-revocation.sh",
-        "usb-revocation",
-        &[
-            ("CEREMONY_RUNBOOK_REVOKE", "bob".into()),
-            ("CEREMONY_RUNBOOK_REPLACEMENT", "erin:passphrase".into()),
-            ("CEREMONY_RUNBOOK_SIGNERS", "alice dave erin".into()),
-        ],
-    );
+    // carol leaves root; dave joins (old threshold: alice + bob; new: alice + dave (+ bob)).
+    // Then a renewal. Then bob's HSM is lost: his root key goes, erin's comes, signed by the
+    // holders who remain.
+    // A runbook, the folder of its USB stick, its settings.
+    type Step<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let later: [Step; 3] = [
+        ("root-rotation.sh", "usb-rotation", &[
+            ("CEREMONY_RUNBOOK_ADD", "dave:passphrase"),
+            ("CEREMONY_RUNBOOK_REMOVE", "carol"),
+            ("CEREMONY_RUNBOOK_SIGNERS", "dave alice bob"),
+        ]),
+        ("renewal.sh", "usb-renewal", &[("CEREMONY_RUNBOOK_ROLES", "root targets claimed"), ("CEREMONY_RUNBOOK_SIGNERS", "alice bob")]),
+        ("emergency-revocation.sh", "usb-revocation", &[
+            ("CEREMONY_RUNBOOK_REVOKE", "bob"),
+            ("CEREMONY_RUNBOOK_REPLACEMENT", "erin:passphrase"),
+            ("CEREMONY_RUNBOOK_SIGNERS", "alice dave erin"),
+        ]),
+    ];
+    for (script, usb, settings) in later {
+        let settings: Vec<(&str, String)> = settings.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        r.ceremony(script, usb, &settings);
+    }
     assert_eq!(r.bundles.len(), 5);
     // The last bundle carries the whole root history, 1 to 4, and python-tuf followed it.
     let last = r.bundles.last().unwrap();

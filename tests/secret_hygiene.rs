@@ -62,6 +62,11 @@ fn finish(mut child: Child) {
     let _ = child.wait();
 }
 
+/// Starts `cmd` with its standard input, output and error each made by `io`.
+fn spawn(mut cmd: Command, io: fn() -> Stdio, what: &str) -> std::process::Child {
+    cmd.stdin(io()).stdout(io()).stderr(io()).spawn().unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
 #[test]
 fn a_running_ceremony_has_core_dumps_off() {
     let tmp = tempfile::tempdir().unwrap();
@@ -99,17 +104,14 @@ fn a_running_ceremony_is_not_dumpable() {
     mkfifo(&fifo);
     std::os::unix::fs::chown(&fifo, Some(nobody), Some(nobody)).unwrap();
     let bin = env!("CARGO_BIN_EXE_ceremony");
-    let child = Command::new("setpriv")
+    let mut setpriv = Command::new("setpriv");
+    setpriv
         .arg(format!("--reuid={nobody}"))
         .arg(format!("--regid={nobody}"))
         .arg("--clear-groups")
         .arg(bin)
-        .args(["--workspace", child_ws.to_str().unwrap(), "key", "new", "passphrase", "--holder", "alice", "--passphrase-file", fifo.to_str().unwrap()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ceremony as nobody");
+        .args(["--workspace", child_ws.to_str().unwrap(), "key", "new", "passphrase", "--holder", "alice", "--passphrase-file", fifo.to_str().unwrap()]);
+    let child = spawn(setpriv, Stdio::null, "start ceremony as nobody");
     wait_blocked(&child);
     let proc_dir = format!("/proc/{}", child.id());
     let status_uid = std::fs::read_to_string(format!("{proc_dir}/status"))
@@ -171,13 +173,9 @@ fn ctrl_c_at_the_hidden_prompt_restores_the_terminal() {
         "stty echo icanon isig; {bin} --workspace {} key new passphrase --holder alice; echo \"exit=$?\"; stty -a",
         ws.display()
     );
-    let mut child = Command::new("script")
-        .args(["-qec", &inner, "/dev/null"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run script");
+    let mut script = Command::new("script");
+    script.args(["-qec", &inner, "/dev/null"]);
+    let mut child = spawn(script, Stdio::piped, "run script");
     // Wait until ceremony reads the terminal at its prompt (so its own mode is in force),
     // then type some characters and Ctrl-C.
     wait_reading_tty(&ws);

@@ -7,29 +7,37 @@ use std::path::Path;
 
 use ceremony::tuf::key::Algorithm;
 use ceremony::keys::signer::{Signer, SoftwareSigner};
-use common::ceremony;
-
-fn ok(ws: &Path, args: &[&str]) {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
+use common::workspace::Setup;
+use common::{ceremony, ok};
 
 /// A workspace with alice (passphrase, test KDF) and a staged root she alone signs.
-fn staged_root(tmp: &Path) -> std::path::PathBuf {
-    let dir = tmp.join("ws");
-    let pf = tmp.join("alice.pass");
-    std::fs::write(&pf, "alice likes quiet granite teapots 42\n").unwrap();
-    ok(&dir, &["init"]);
-    ok(&dir, &["key", "new", "passphrase", "--holder", "alice", "--passphrase-file", pf.to_str().unwrap(), "--kdf-profile", "test"]);
-    let online = SoftwareSigner::generate(Algorithm::Ed25519);
-    let key_file = tmp.join("online.json");
-    std::fs::write(&key_file, online.public_key().to_json_text()).unwrap();
-    ok(&dir, &["key", "import", "--holder", "online", key_file.to_str().unwrap()]);
-    ok(&dir, &["root", "init", "--root", "alice", "--root-threshold", "1", "--targets", "alice", "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online"]);
-    dir
+fn staged_root() -> Setup {
+    let st = Setup::with_holders(&["alice"]);
+    st.import_online("online");
+    ok(&st.ws, &["root", "init", "--root", "alice", "--root-threshold", "1", "--targets", "alice", "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online"]);
+    st
 }
 
-const ALICE: &str = "alice likes quiet granite teapots 42";
+/// alice's passphrase, as `common::passphrase_file` wrote it.
+const ALICE: &str = "alice keeps seven quiet granite teapots";
+
+/// `sign --holder alice` on a terminal: at each step, once the text shows, the keys are
+/// typed as they are (Enter included); then alice types her passphrase, and the root must
+/// be signed.
+fn signs_at_the_terminal(steps: &[(&str, &str)]) {
+    let st = staged_root();
+    let mut t = common::pty::spawn(&st.ws, &["sign", "--holder", "alice"]);
+    for (text, keys) in steps {
+        t.expect(text);
+        t.type_keys(keys);
+    }
+    t.expect("Passphrase of alice");
+    t.type_line(ALICE);
+    let (code, screen) = t.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("Signed root version 1 with alice's key"), "{screen}");
+    assert_eq!(root_signatures(&st.ws), 1);
+}
 
 /// How many of root's signatures the staged root holds: 0 proves nothing was signed.
 fn root_signatures(ws: &Path) -> u64 {
@@ -41,48 +49,28 @@ fn root_signatures(ws: &Path) -> u64 {
 
 #[test]
 fn a_keyholder_signs_at_the_terminal() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = staged_root(tmp.path());
-    let mut t = common::pty::spawn(&ws, &["sign", "--holder", "alice"]);
-    t.expect("== root ==");
-    t.expect("with the key(s) of alice?");
-    t.type_line("yes");
-    t.expect("Passphrase of alice");
-    t.type_line(ALICE);
-    let (code, screen) = t.finish();
-    assert_eq!(code, 0, "{screen}");
-    assert!(screen.contains("Signed root version 1 with alice's key"), "{screen}");
-    assert_eq!(root_signatures(&ws), 1);
+    signs_at_the_terminal(&[("== root ==", ""), ("with the key(s) of alice?", "yes\n")]);
 }
 
 /// A lone `y` (the habit of `[y/N]` prompts) is asked again, and keys typed ahead of a
 /// prompt are dropped: `y`, Enter and more typed at once never reach the passphrase prompt.
 #[test]
 fn keys_typed_ahead_never_reach_the_passphrase_prompt() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = staged_root(tmp.path());
-    let mut t = common::pty::spawn(&ws, &["sign", "--holder", "alice"]);
-    t.expect("with the key(s) of alice? Type yes or no:");
-    t.type_keys("y\nextra\n");
-    t.expect("Please type yes or no:");
     // `yes` and, before the passphrase prompt is on screen, a hurried `y`, Enter and more:
     // without the flush the prompt would take `y` as the passphrase and refuse.
-    t.type_keys("yes\ny\nextra\n");
-    t.expect("Passphrase of alice");
-    t.type_line(ALICE);
-    let (code, screen) = t.finish();
-    assert_eq!(code, 0, "{screen}");
-    assert!(screen.contains("Signed root version 1 with alice's key"), "{screen}");
-    assert_eq!(root_signatures(&ws), 1);
+    signs_at_the_terminal(&[
+        ("with the key(s) of alice? Type yes or no:", "y\nextra\n"),
+        ("Please type yes or no:", "yes\ny\nextra\n"),
+    ]);
 }
 
 /// `no`, an empty line and Ctrl-D each refuse, and nothing is signed.
 #[test]
 fn no_empty_line_and_ctrl_d_refuse_to_sign() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = staged_root(tmp.path());
+    let st = staged_root();
+    let ws = &st.ws;
     for keys in ["no\n", "\n", "\x04"] {
-        let mut t = common::pty::spawn(&ws, &["sign", "--holder", "alice"]);
+        let mut t = common::pty::spawn(ws, &["sign", "--holder", "alice"]);
         t.expect("Type yes or no:");
         t.type_keys(keys);
         let (code, screen) = t.finish();
@@ -90,30 +78,30 @@ fn no_empty_line_and_ctrl_d_refuse_to_sign() {
         assert!(screen.contains("not confirmed; nothing was signed"), "{keys:?}: {screen}");
         assert!(!screen.contains("Passphrase of alice"), "{keys:?}: {screen}");
     }
-    assert_eq!(root_signatures(&ws), 0);
+    assert_eq!(root_signatures(ws), 0);
 }
 
 /// A secret the signing will need and cannot get is refused before the review is shown
 /// and confirmed: no terminal and no file, or a file that cannot be read.
 #[test]
 fn a_missing_secret_is_refused_before_the_review() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = staged_root(tmp.path());
-    let out = ceremony(&ws, &["--yes", "sign", "--holder", "alice"]);
+    let st = staged_root();
+    let ws = &st.ws;
+    let out = ceremony(ws, &["--yes", "sign", "--holder", "alice"]);
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no terminal to type the passphrase on; pass --passphrase-file F"), "{stderr}");
     assert!(!stdout.contains("== root =="), "{stdout}");
 
-    let missing = tmp.path().join("no-such.pass");
-    let mut t = common::pty::spawn(&ws, &["sign", "--holder", "alice", "--passphrase-file", missing.to_str().unwrap()]);
+    let missing = st.files.join("no-such.pass");
+    let mut t = common::pty::spawn(ws, &["sign", "--holder", "alice", "--passphrase-file", missing.to_str().unwrap()]);
     let (code, screen) = {
         t.expect("cannot read");
         t.finish()
     };
     assert_eq!(code, 2, "{screen}");
     assert!(!screen.contains("== root ==") && !screen.contains("Type yes or no"), "{screen}");
-    assert_eq!(root_signatures(&ws), 0);
+    assert_eq!(root_signatures(ws), 0);
 }
 
 /// The words of a generated passphrase are shown once: a typo when typing them back asks

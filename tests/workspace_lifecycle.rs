@@ -8,52 +8,20 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ceremony::tuf::key::Algorithm;
-use ceremony::keys::signer::{Signer, SoftwareSigner};
 use serde_json::Value;
 
-struct Ws {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-    files: PathBuf,
-}
-
-use common::{ceremony, refused};
-
-fn ok(ws: &Path, args: &[&str]) -> String {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-
-
-fn passphrase_file(dir: &Path, holder: &str) -> String {
-    let path = dir.join(format!("{holder}.pass"));
-    std::fs::write(&path, format!("{holder} likes quiet granite teapots 42\n")).unwrap();
-    path.display().to_string()
-}
+use common::workspace::Setup;
+use common::{ceremony, ok, passphrase_file, refused};
 
 /// A workspace with alice, bob, carol, dave, erin (passphrase, test KDF) and the online key.
-fn setup() -> Ws {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("ws");
-    let files = tmp.path().join("files");
-    std::fs::create_dir_all(&files).unwrap();
-    ok(&dir, &["init"]);
-    for h in ["alice", "bob", "carol", "dave", "erin"] {
-        let pf = passphrase_file(&files, h);
-        ok(&dir, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", &pf, "--kdf-profile", "test"]);
-    }
-    let online = SoftwareSigner::generate(Algorithm::Ed25519);
-    let key_file = files.join("online.json");
-    std::fs::write(&key_file, online.public_key().to_json_text()).unwrap();
-    ok(&dir, &["key", "import", "--holder", "online", key_file.to_str().unwrap()]);
-    Ws { _tmp: tmp, dir, files }
+fn setup() -> Setup {
+    let st = Setup::with_holders(&["alice", "bob", "carol", "dave", "erin"]);
+    st.import_online("online");
+    st
 }
 
-fn sign(ws: &Ws, dir: &Path, holder: &str) {
-    let pf = passphrase_file(&ws.files, holder);
+fn sign(st: &Setup, dir: &Path, holder: &str) {
+    let pf = passphrase_file(&st.files, holder);
     ok(dir, &["sign", "--holder", holder, "--passphrase-file", &pf, "--yes"]);
 }
 
@@ -86,67 +54,67 @@ fn root_init(dir: &Path) {
 
 #[test]
 fn root_lifecycle_with_three_passphrase_holders() {
-    let ws = setup();
-    root_init(&ws.dir);
-    sign(&ws, &ws.dir, "alice");
-    let s = status(&ws.dir);
+    let st = setup();
+    root_init(&st.ws);
+    sign(&st, &st.ws, "alice");
+    let s = status(&st.ws);
     assert_eq!(s["ready"], false);
     assert_eq!(s["staged"][0]["thresholds"][0]["have"], 1);
 
     // bob signs on a copy of the workspace, on "another machine", and brings his signatures back.
-    let other = ws.files.join("bobs-machine");
-    copy_dir(&ws.dir, &other);
-    sign(&ws, &other, "bob");
-    let sigs = ws.files.join("bob.sigs.json");
+    let other = st.files.join("bobs-machine");
+    copy_dir(&st.ws, &other);
+    sign(&st, &other, "bob");
+    let sigs = st.files.join("bob.sigs.json");
     ok(&other, &["signature", "export", "--holder", "bob", "--out", sigs.to_str().unwrap()]);
-    ok(&ws.dir, &["signature", "import", sigs.to_str().unwrap()]);
+    ok(&st.ws, &["signature", "import", sigs.to_str().unwrap()]);
     // Importing twice is harmless.
-    assert!(ok(&ws.dir, &["signature", "import", sigs.to_str().unwrap(), sigs.to_str().unwrap()]).contains("Imported 0"));
-    assert_eq!(status(&ws.dir)["ready"], true);
+    assert!(ok(&st.ws, &["signature", "import", sigs.to_str().unwrap(), sigs.to_str().unwrap()]).contains("Imported 0"));
+    assert_eq!(status(&st.ws)["ready"], true);
 
-    let b1 = ws.files.join("b1.tar");
-    ok(&ws.dir, &["bundle", "export", "--out", b1.to_str().unwrap()]);
-    let meta1 = extract(&b1, &ws.files.join("b1"));
+    let b1 = st.files.join("b1.tar");
+    ok(&st.ws, &["bundle", "export", "--out", b1.to_str().unwrap()]);
+    let meta1 = extract(&b1, &st.files.join("b1"));
     let root1 = meta1.join("1.root.json");
-    let v = judge(&["verify-delegate".as_ref(), "--delegator".as_ref(), root1.as_os_str(), "--role".as_ref(), "root".as_ref(), "--delegate".as_ref(), root1.as_os_str()]);
+    let v = common::judge_delegate(&root1, "root", &root1);
     assert_eq!(v["ok"], true, "{v}");
 
     // Rotation to v2: carol out, dave and erin in, still 2 of N.
-    ok(&ws.dir, &["root", "rotate", "--remove-root", "carol", "--add-root", "dave", "--add-root", "erin"]);
-    sign(&ws, &ws.dir, "dave");
-    sign(&ws, &ws.dir, "erin");
-    let s = status(&ws.dir);
+    ok(&st.ws, &["root", "rotate", "--remove-root", "carol", "--add-root", "dave", "--add-root", "erin"]);
+    sign(&st, &st.ws, "dave");
+    sign(&st, &st.ws, "erin");
+    let s = status(&st.ws);
     let th = &s["staged"][0]["thresholds"];
     assert_eq!(th[0]["threshold_of"], "previous root (version 1)");
     assert_eq!(th[0]["have"], 0);
     assert_eq!(th[1]["have"], 2);
     assert_eq!(s["ready"], false);
-    let b2 = ws.files.join("b2.tar");
-    let msg = refused(&ws.dir, &["bundle", "export", "--out", b2.to_str().unwrap()], 1);
+    let b2 = st.files.join("b2.tar");
+    let msg = refused(&st.ws, &["bundle", "export", "--out", b2.to_str().unwrap()], 1);
     assert!(msg.contains("previous root (version 1)"), "{msg}");
     assert!(!b2.exists());
 
-    sign(&ws, &ws.dir, "alice");
-    assert_eq!(status(&ws.dir)["ready"], false);
+    sign(&st, &st.ws, "alice");
+    assert_eq!(status(&st.ws)["ready"], false);
     // carol is no longer in v2 but her v1 key still counts for the previous root's threshold.
-    sign(&ws, &ws.dir, "carol");
-    assert_eq!(status(&ws.dir)["ready"], true);
-    ok(&ws.dir, &["bundle", "export", "--out", b2.to_str().unwrap()]);
+    sign(&st, &st.ws, "carol");
+    assert_eq!(status(&st.ws)["ready"], true);
+    ok(&st.ws, &["bundle", "export", "--out", b2.to_str().unwrap()]);
 
-    let meta2 = extract(&b2, &ws.files.join("b2"));
+    let meta2 = extract(&b2, &st.files.join("b2"));
     let chain = judge(&["root-chain".as_ref(), meta2.join("1.root.json").as_os_str(), meta2.join("2.root.json").as_os_str()]);
     assert_eq!(chain["ok"], true, "{chain}");
     // And the bundle verifies here trusting only root version 1.
-    ok(&ws.dir, &["bundle", "verify", b2.to_str().unwrap(), "--trusted-root", root1.to_str().unwrap()]);
-    ok(&ws.dir, &["log", "verify"]);
-    let log = ok(&ws.dir, &["log", "show"]);
+    ok(&st.ws, &["bundle", "verify", b2.to_str().unwrap(), "--trusted-root", root1.to_str().unwrap()]);
+    ok(&st.ws, &["log", "verify"]);
+    let log = ok(&st.ws, &["log", "show"]);
     assert!(log.contains("sign, holder carol, root v2"), "{log}");
 }
 
 #[test]
 fn refusals_name_the_rule_and_leave_the_workspace_unchanged() {
-    let ws = setup();
-    let d = ws.dir.as_path();
+    let st = setup();
+    let d = st.ws.as_path();
     let base = ["root", "init", "--targets", "alice", "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online"];
     let with = |extra: &[&'static str]| -> Vec<&'static str> { base.iter().copied().chain(extra.iter().copied()).collect() };
 
@@ -172,27 +140,27 @@ fn refusals_name_the_rule_and_leave_the_workspace_unchanged() {
     assert!(m.contains("already staged"), "{m}");
 
     // Wrong passphrase: nothing signed.
-    let wrong = ws.files.join("wrong.pass");
+    let wrong = st.files.join("wrong.pass");
     std::fs::write(&wrong, "not alice's passphrase at all, no\n").unwrap();
     let m = refused(d, &["sign", "--holder", "alice", "--passphrase-file", wrong.to_str().unwrap(), "--yes"], 1);
     assert!(m.contains("does not give alice's registered key"), "{m}");
     // No terminal and no --yes: refused, not hanging.
-    let pf = passphrase_file(&ws.files, "alice");
+    let pf = passphrase_file(&st.files, "alice");
     let m = refused(d, &["sign", "--holder", "alice", "--passphrase-file", &pf], 2);
     assert!(m.contains("--yes"), "{m}");
     // A holder whose key signs nothing staged.
-    let m = refused(d, &["sign", "--holder", "dave", "--passphrase-file", &passphrase_file(&ws.files, "dave"), "--yes"], 1);
+    let m = refused(d, &["sign", "--holder", "dave", "--passphrase-file", &passphrase_file(&st.files, "dave"), "--yes"], 1);
     assert!(m.contains("no staged role needs dave"), "{m}");
     let m = refused(d, &["sign", "--holder", "online", "--yes"], 1);
     assert!(m.contains("no staged role needs online") || m.contains("public key"), "{m}");
 
     // A signature over other bytes: bob signs a different staged root elsewhere.
-    let other = ws.files.join("elsewhere");
+    let other = st.files.join("elsewhere");
     copy_dir(d, &other);
     ok(&other, &["discard", "root"]);
     ok(&other, &["root", "init", "--root", "alice,bob,carol", "--root-threshold", "3", "--targets", "alice", "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online"]);
-    sign(&ws, &other, "bob");
-    let sigs = ws.files.join("other-bytes.json");
+    sign(&st, &other, "bob");
+    let sigs = st.files.join("other-bytes.json");
     ok(&other, &["signature", "export", "--holder", "bob", "--out", sigs.to_str().unwrap()]);
     let m = refused(d, &["signature", "import", sigs.to_str().unwrap()], 1);
     assert!(m.contains("over other bytes"), "{m}");
@@ -202,7 +170,7 @@ fn refusals_name_the_rule_and_leave_the_workspace_unchanged() {
     forged["signatures"][0]["digest"] = staged["staged"][0]["digest"].clone();
     let sig = forged["signatures"][0]["sig"].as_str().unwrap().to_string();
     forged["signatures"][0]["sig"] = Value::String(format!("{}00", &sig[..sig.len() - 2]));
-    let forged_path = ws.files.join("forged.json");
+    let forged_path = st.files.join("forged.json");
     std::fs::write(&forged_path, serde_json::to_vec(&forged).unwrap()).unwrap();
     let m = refused(d, &["signature", "import", forged_path.to_str().unwrap()], 1);
     assert!(m.contains("does not verify"), "{m}");
@@ -211,21 +179,28 @@ fn refusals_name_the_rule_and_leave_the_workspace_unchanged() {
     refused(d, &["signature", "import", "/no/such/file.json"], 2);
 
     // Export refused while incomplete; the bundle file is not created.
-    let out = ws.files.join("never.tar");
+    let out = st.files.join("never.tar");
     let m = refused(d, &["bundle", "export", "--out", out.to_str().unwrap()], 1);
     assert!(m.contains("0 of the 2 signatures"), "{m}");
     assert!(!out.exists());
     // Not a workspace.
-    refused(&ws.files.join("nothing-here"), &["status"], 2);
+    refused(&st.files.join("nothing-here"), &["status"], 2);
+}
+
+/// [`setup`] with root v1 staged and signed by alice; the path of `file` in the current
+/// state and its text.
+fn root_signed_by_alice(file: &str) -> (Setup, PathBuf, String) {
+    let st = setup();
+    root_init(&st.ws);
+    sign(&st, &st.ws, "alice");
+    let path = st.ws.join("current").join(file);
+    let original = std::fs::read_to_string(&path).unwrap();
+    (st, path, original)
 }
 
 #[test]
 fn tampering_with_the_transcript_is_caught() {
-    let ws = setup();
-    root_init(&ws.dir);
-    sign(&ws, &ws.dir, "alice");
-    let path = ws.dir.join("current/transcript.jsonl");
-    let original = std::fs::read_to_string(&path).unwrap();
+    let (st, path, original) = root_signed_by_alice("transcript.jsonl");
     let lines: Vec<&str> = original.lines().collect();
     let cases: Vec<(&str, String)> = vec![
         ("altered", original.replacen("\"alice\"", "\"mallory\"", 1)),
@@ -241,13 +216,13 @@ fn tampering_with_the_transcript_is_caught() {
         // Replace the file (not write into it: the previous state may share its inode).
         std::fs::remove_file(&path).unwrap();
         std::fs::write(&path, &text).unwrap();
-        let out = ceremony(&ws.dir, &["log", "verify"]);
+        let out = ceremony(&st.ws, &["log", "verify"]);
         assert_eq!(out.status.code(), Some(1), "{what}: {}", String::from_utf8_lossy(&out.stdout));
         assert!(String::from_utf8_lossy(&out.stderr).contains("transcript"), "{what}");
     }
     std::fs::remove_file(&path).unwrap();
     std::fs::write(&path, &original).unwrap();
-    ok(&ws.dir, &["log", "verify"]);
+    ok(&st.ws, &["log", "verify"]);
 }
 
 /// The signatures Ceremony collects apart from the staged files (`staged/collected.sigs`)
@@ -255,11 +230,7 @@ fn tampering_with_the_transcript_is_caught() {
 /// refused by every command that reads it, plainly and without changing the workspace.
 #[test]
 fn tampering_with_the_collected_signatures_is_caught() {
-    let ws = setup();
-    root_init(&ws.dir);
-    sign(&ws, &ws.dir, "alice");
-    let path = ws.dir.join("current/staged/collected.sigs");
-    let original = std::fs::read_to_string(&path).unwrap();
+    let (st, path, original) = root_signed_by_alice("staged/collected.sigs");
     let doc: Value = serde_json::from_str(&original).unwrap();
     let alice = doc["root"][0].clone();
     let keyid = alice["keyid"].as_str().unwrap();
@@ -271,8 +242,8 @@ fn tampering_with_the_collected_signatures_is_caught() {
         ("not canonical JSON", original.replace("{\"keyid\"", "{ \"keyid\"")),
         ("not a signatures list", "[]".to_string()),
     ];
-    let pf = passphrase_file(&ws.files, "bob");
-    let out = ws.files.join("b.tar");
+    let pf = passphrase_file(&st.files, "bob");
+    let out = st.files.join("b.tar");
     for (what, text) in cases {
         assert_ne!(text, original, "{what}: the case did not apply");
         // Replace the file (not write into it: the previous state may share its inode).
@@ -283,12 +254,12 @@ fn tampering_with_the_collected_signatures_is_caught() {
             vec!["sign", "--holder", "bob", "--passphrase-file", pf.as_str(), "--yes"],
             vec!["bundle", "export", "--out", out.to_str().unwrap()],
         ] {
-            let stderr = refused(&ws.dir, &args, 1);
+            let stderr = refused(&st.ws, &args, 1);
             assert!(stderr.contains("staged") || stderr.contains("collected"), "{what}, {args:?}: {stderr}");
         }
         assert!(!out.exists(), "{what}: a bundle was written");
     }
     std::fs::remove_file(&path).unwrap();
     std::fs::write(&path, &original).unwrap();
-    sign(&ws, &ws.dir, "bob");
+    sign(&st, &st.ws, "bob");
 }

@@ -11,37 +11,20 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ceremony::tuf::key::Algorithm;
-use ceremony::keys::signer::{Signer, SoftwareSigner};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use common::ceremony;
-
-fn ok(ws: &Path, args: &[&str]) -> String {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn passphrase_file(dir: &Path, holder: &str) -> String {
-    let path = dir.join(format!("{holder}.pass"));
-    std::fs::write(&path, format!("{holder} likes quiet granite teapots 42\n")).unwrap();
-    path.display().to_string()
-}
+use common::workspace::{add_holder, import_online};
+use common::{ceremony, dir_tree, ok, passphrase_file, refused_keeping};
 
 /// A workspace with root v1 staged (2 of alice, bob, carol) and signed by alice.
 fn setup(tmp: &Path) -> PathBuf {
     let dir = tmp.join("ws");
     ok(&dir, &["init"]);
     for h in ["alice", "bob", "carol"] {
-        let pf = passphrase_file(tmp, h);
-        ok(&dir, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", &pf, "--kdf-profile", "test"]);
+        add_holder(&dir, tmp, h);
     }
-    let online = SoftwareSigner::generate(Algorithm::Ed25519);
-    let key_file = tmp.join("online.json");
-    std::fs::write(&key_file, online.public_key().to_json_text()).unwrap();
-    ok(&dir, &["key", "import", "--holder", "online", key_file.to_str().unwrap()]);
+    import_online(&dir, tmp, "online");
     ok(&dir, &[
         "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice",
         "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
@@ -55,45 +38,21 @@ fn sign(tmp: &Path, dir: &Path, holder: &str) {
     ok(dir, &["sign", "--holder", holder, "--passphrase-file", &pf, "--yes"]);
 }
 
-/// Every entry under `dir` (the lock file aside): files by content, links by target,
-/// directories by name. What a refused command must leave exactly as it was.
+/// Every entry under `dir` but the lock file, which any command may create.
 fn tree(dir: &Path) -> BTreeMap<String, String> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            let rel = p.strip_prefix(base).unwrap().display().to_string();
-            let m = std::fs::symlink_metadata(&p).unwrap();
-            if m.file_type().is_symlink() {
-                out.insert(rel, format!("-> {}", std::fs::read_link(&p).unwrap().display()));
-            } else if m.is_dir() {
-                out.insert(rel, "dir".into());
-                walk(base, &p, out);
-            } else if rel != ".lock" {
-                out.insert(rel, hex::encode(Sha256::digest(std::fs::read(&p).unwrap())));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    if dir.exists() {
-        walk(dir, dir, &mut out);
-    }
-    out
+    let mut tree = dir_tree(dir);
+    tree.remove(".lock");
+    tree
 }
 
 /// A command that must be refused with `code` and one sentence containing `words`, leaving
 /// the whole directory as it was.
 fn refused(ws: &Path, args: &[&str], code: i32, words: &[&str]) -> String {
-    let before = tree(ws);
-    let out = ceremony(ws, args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("WARNING")).collect();
-    assert_eq!(lines.len(), 1, "{args:?}: one sentence expected: {stderr}");
+    let sentence = refused_keeping(ws, args, code, tree);
     for w in words {
-        assert!(lines[0].contains(w), "{args:?}: {w:?} missing from {stderr}");
+        assert!(sentence.contains(w), "{args:?}: {w:?} missing from {sentence}");
     }
-    assert_eq!(tree(ws), before, "{args:?} changed {}", ws.display());
-    lines[0].to_string()
+    sentence
 }
 
 fn status(dir: &Path) -> Value {
@@ -112,11 +71,7 @@ fn export_and_judge(tmp: &Path, dir: &Path, name: &str) {
     std::fs::create_dir_all(&out).unwrap();
     assert!(Command::new("tar").arg("-xf").arg(&bundle).arg("-C").arg(&out).status().unwrap().success());
     let root = out.join("metadata/1.root.json");
-    let args: [&std::ffi::OsStr; 7] = [
-        "verify-delegate".as_ref(), "--delegator".as_ref(), root.as_os_str(), "--role".as_ref(),
-        "root".as_ref(), "--delegate".as_ref(), root.as_os_str(),
-    ];
-    let v: Value = serde_json::from_slice(&common::run_python("judge.py", &args)).unwrap();
+    let v = common::judge_delegate(&root, "root", &root);
     assert_eq!(v["ok"], true, "{v}");
     ok(dir, &["bundle", "verify", bundle.to_str().unwrap(), "--trusted-root", root.to_str().unwrap()]);
 }
@@ -169,12 +124,18 @@ fn a_copy_without_links_is_named_and_recovered_through_a_pack() {
     export_and_judge(tmp.path(), &restored, "after-restore");
 }
 
-#[test]
-fn pack_and_unpack_carry_a_workspace_to_another_path() {
+/// [`setup`] in a new temporary folder, packed to `ws.pack` there: (folder, workspace, pack).
+fn packed() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let ws = setup(tmp.path());
     let pack = tmp.path().join("ws.pack");
     ok(&ws, &["workspace", "pack", "--out", pack.to_str().unwrap()]);
+    (tmp, ws, pack)
+}
+
+#[test]
+fn pack_and_unpack_carry_a_workspace_to_another_path() {
+    let (tmp, ws, pack) = packed();
     let again = tmp.path().join("again.pack");
     ok(&ws, &["workspace", "pack", "--out", again.to_str().unwrap()]);
     assert_eq!(std::fs::read(&pack).unwrap(), std::fs::read(&again).unwrap(), "packing is deterministic");
@@ -247,10 +208,7 @@ fn relist(members: &mut [(String, Vec<u8>)]) {
 
 #[test]
 fn an_altered_pack_is_refused_and_nothing_is_written() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = setup(tmp.path());
-    let pack = tmp.path().join("ws.pack");
-    ok(&ws, &["workspace", "pack", "--out", pack.to_str().unwrap()]);
+    let (tmp, _, pack) = packed();
     let original = members(&pack);
     assert_eq!(original[0].0, "manifest.json");
     let transcript = original.iter().position(|(n, _)| n == "state/transcript.jsonl").unwrap();

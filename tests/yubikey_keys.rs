@@ -9,10 +9,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use common::tokens;
+use common::workspace::add_holder;
+use common::tokens::{self, pin_file, run_ok as ok, stderr, stdout, TokenWs};
 use serde_json::Value;
 
 /// The slot this test generates its key in.
@@ -20,31 +21,8 @@ const SLOT: &str = "9e";
 
 use common::ceremony;
 
-fn ok(ws: &Path, args: &[&str]) -> Output {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn pin_file(dir: &Path, pin: &str) -> PathBuf {
-    let p = dir.join(format!("pin-{pin}"));
-    std::fs::write(&p, format!("{pin}\n")).unwrap();
-    p
-}
-
 fn register(ws: &Path, holder: &str, serial: &str, pin: &Path) -> Output {
-    ceremony(ws, &[
-        "key", "new", "yubikey", "--holder", holder, "--slot", SLOT, "--serial", serial, "--pin-file",
-        pin.to_str().unwrap(), "--generate",
-    ])
+    tokens::new_yubikey_key(ws, holder, SLOT, pin, &["--serial", serial, "--generate"])
 }
 
 /// Verifies the right PIN on the card, which resets its retry counter to 3; on drop too, so a
@@ -75,10 +53,7 @@ fn a_yubikey_and_a_passphrase_key_sign_a_root_python_tuf_accepts() {
     let _card = tokens::lock_card();
     let _pin_counter = PinCounterReset::now();
     let serial = tokens::piv_serial().to_string();
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let pin = pin_file(tmp.path(), &tokens::env("CEREMONY_TEST_PIV_PIN"));
-    ok(&ws, &["init"]);
+    let TokenWs { tmp, ws, pin } = tokens::workspace(&tokens::env("CEREMONY_TEST_PIV_PIN"));
     let before = std::fs::read_link(ws.join("current")).unwrap();
 
     // The wrong device: nothing is touched, nothing stored.
@@ -113,19 +88,14 @@ fn a_yubikey_and_a_passphrase_key_sign_a_root_python_tuf_accepts() {
     assert!(desc["source"].get("attestation").is_none(), "the software card offers no attestation: {desc}");
 
     // Registering the slot again without --generate reads the key from the slot's certificate.
-    let out = ceremony(&ws, &[
-        "key", "new", "yubikey", "--holder", "yk-again", "--slot", SLOT, "--pin-file", pin.to_str().unwrap(),
-    ]);
+    let out = tokens::new_yubikey_key(&ws, "yk-again", SLOT, &pin, &[]);
     assert_eq!(out.status.code(), Some(1), "the same key cannot belong to two holders: {}", stderr(&out));
     assert!(stderr(&out).contains("already has this key"), "{}", stderr(&out));
 
+    add_holder(&ws, tmp.path(), "alice");
     let pass = tmp.path().join("alice.pass");
-    std::fs::write(&pass, "alice keeps nine copper kettles 77\n").unwrap();
-    ok(&ws, &["key", "new", "passphrase", "--holder", "alice", "--passphrase-file", pass.to_str().unwrap(), "--kdf-profile", "test"]);
     // The online key is a key of its own: it may not sign an offline role.
-    let online = tmp.path().join("online.pass");
-    std::fs::write(&online, "online keeps eleven paper lanterns 12\n").unwrap();
-    ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", online.to_str().unwrap(), "--kdf-profile", "test"]);
+    add_holder(&ws, tmp.path(), "online");
     ok(&ws, &[
         "root", "init", "--root", "yk,alice", "--root-threshold", "2", "--targets", "alice", "--targets-threshold", "1",
         "--snapshot", "online", "--timestamp", "online",
@@ -135,12 +105,7 @@ fn a_yubikey_and_a_passphrase_key_sign_a_root_python_tuf_accepts() {
     ok(&ws, &["sign", "--holder", "alice", "--passphrase-file", pass.to_str().unwrap(), "--yes"]);
     let bundle = tmp.path().join("b.tar");
     ok(&ws, &["bundle", "export", "--out", bundle.to_str().unwrap()]);
-    let root = ws.join("current/trusted/root/1.root.json");
-    let verdict: Value = serde_json::from_slice(&common::run_python(
-        "judge.py",
-        &["verify-delegate".as_ref(), "--delegator".as_ref(), root.as_os_str(), "--role".as_ref(), "root".as_ref(), "--delegate".as_ref(), root.as_os_str()],
-    ))
-    .unwrap();
+    let verdict = tokens::python_tuf_on_root(&ws);
     assert_eq!(verdict["ok"], true, "{verdict}");
     let log = stdout(&ok(&ws, &["log", "show"]));
     assert!(log.contains("YubiKey serial"), "{log}");
@@ -151,9 +116,7 @@ fn a_yubikey_and_a_passphrase_key_sign_a_root_python_tuf_accepts() {
 const POLICY_SLOT: &str = "9d";
 
 fn generate(ws: &Path, holder: &str, pin: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["key", "new", "yubikey", "--holder", holder, "--slot", POLICY_SLOT, "--pin-file", pin.to_str().unwrap(), "--generate"];
-    args.extend_from_slice(extra);
-    ceremony(ws, &args)
+    tokens::new_yubikey_key(ws, holder, POLICY_SLOT, pin, &[&["--generate"], extra].concat())
 }
 
 #[test]
@@ -161,10 +124,7 @@ fn the_touch_policy_is_set_on_the_device_and_the_touches_are_counted_before_the_
     let _card = tokens::lock_card();
     let _pin_counter = PinCounterReset::now();
     let serial = tokens::piv_serial();
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let pin = pin_file(tmp.path(), &tokens::env("CEREMONY_TEST_PIV_PIN"));
-    ok(&ws, &["init"]);
+    let TokenWs { tmp, ws, pin } = tokens::workspace(&tokens::env("CEREMONY_TEST_PIV_PIN"));
 
     // The card reports (GET METADATA) the policy GENERATE asked for; the record says it.
     let touch_of = |record: &str| -> Value {
@@ -190,9 +150,7 @@ fn the_touch_policy_is_set_on_the_device_and_the_touches_are_counted_before_the_
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 
     // Before the first touch, the holder is told how many there will be: yk signs root and targets.
-    let online = tmp.path().join("online.pass");
-    std::fs::write(&online, "online keeps eleven paper lanterns 12\n").unwrap();
-    ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", online.to_str().unwrap(), "--kdf-profile", "test"]);
+    add_holder(&ws, tmp.path(), "online");
     ok(&ws, &[
         "root", "init", "--root", "yk", "--root-threshold", "1", "--targets", "yk", "--targets-threshold", "1",
         "--snapshot", "online", "--timestamp", "online",
@@ -240,10 +198,7 @@ impl Drop for ProtectedManagementKey {
 fn a_pin_protected_management_key_is_used_without_a_key_file() {
     let _card = tokens::lock_card();
     let _pin_counter = PinCounterReset::now();
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let pin = pin_file(tmp.path(), &tokens::env("CEREMONY_TEST_PIV_PIN"));
-    ok(&ws, &["init"]);
+    let TokenWs { tmp, ws, pin } = tokens::workspace(&tokens::env("CEREMONY_TEST_PIV_PIN"));
     let protected = ProtectedManagementKey::set();
 
     // The default key no longer opens the card: given in a file, it is refused, plainly.

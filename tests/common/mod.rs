@@ -57,6 +57,9 @@ pub mod doc_blocks;
 /// A workspace ready for PEP 480 promotions, and python-tuf around it.
 pub mod promotion;
 
+/// A throw-away workspace with passphrase holders and an online key.
+pub mod workspace;
+
 /// Runs the `ceremony` binary on workspace `ws` with no standard input, as CI does.
 pub fn ceremony(ws: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ceremony"))
@@ -66,6 +69,85 @@ pub fn ceremony(ws: &Path, args: &[&str]) -> std::process::Output {
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run the ceremony binary")
+}
+
+/// python-tuf's verdict on `delegate` as `role`, delegated by the metadata `delegator`.
+pub fn judge_delegate(delegator: &Path, role: &str, delegate: &Path) -> serde_json::Value {
+    let args = ["verify-delegate".as_ref(), "--delegator".as_ref(), delegator.as_os_str(), "--role".as_ref()];
+    let args = [&args[..], &[role.as_ref(), "--delegate".as_ref(), delegate.as_os_str()]].concat();
+    serde_json::from_slice(&run_python("judge.py", &args)).unwrap()
+}
+
+/// A temporary folder holding the man pages `ceremony generate man` writes.
+pub fn generated_man_pages() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ceremony"))
+        .args(["generate", "man", "--out"])
+        .arg(tmp.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    tmp
+}
+
+/// Runs a command that must succeed; returns its standard output.
+pub fn ok(ws: &Path, args: &[&str]) -> String {
+    let out = ceremony(ws, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A path as the `&str` an argument list takes (test paths are UTF-8).
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Writes `holder`'s passphrase to `dir/HOLDER.pass`; returns that path.
+pub fn passphrase_file(dir: &Path, holder: &str) -> String {
+    let path = dir.join(format!("{holder}.pass"));
+    std::fs::write(&path, format!("{holder} keeps seven quiet granite teapots\n")).unwrap();
+    path.display().to_string()
+}
+
+/// Every file below `dir`, at any depth (links followed, directories left out).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Every entry below `dir` (nothing when it does not exist): files by their SHA-256, links
+/// by their target, directories by name.
+pub fn dir_tree(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    fn walk(base: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(base).unwrap().display().to_string();
+            let m = std::fs::symlink_metadata(&p).unwrap();
+            if m.file_type().is_symlink() {
+                out.insert(rel, format!("link {}", std::fs::read_link(&p).unwrap().display()));
+            } else if m.is_dir() {
+                out.insert(rel, "dir".into());
+                walk(base, &p, out);
+            } else {
+                out.insert(rel, hex::encode(Sha256::digest(std::fs::read(&p).unwrap())));
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    if dir.exists() {
+        walk(dir, dir, &mut out);
+    }
+    out
 }
 
 /// Every file of a workspace's current state with its content, and where `current` points:
@@ -94,12 +176,27 @@ pub fn workspace_snapshot(ws: &Path) -> std::collections::BTreeMap<String, Vec<u
 /// Runs a command that must be refused: exit code `code`, one sentence on stderr (warnings
 /// about test-only settings aside), the workspace unchanged. Returns the sentence.
 pub fn refused(ws: &Path, args: &[&str], code: i32) -> String {
-    let before = workspace_snapshot(ws);
+    refused_keeping(ws, args, code, workspace_snapshot)
+}
+
+/// [`refused`], with `state` saying what of `ws` must be left as it was.
+pub fn refused_keeping<T>(ws: &Path, args: &[&str], code: i32, state: impl Fn(&Path) -> T) -> String
+where
+    T: PartialEq + std::fmt::Debug,
+{
+    let before = state(ws);
     let out = ceremony(ws, args);
+    let sentence = one_sentence(&out, code, &format!("{args:?}"));
+    assert_eq!(state(ws), before, "{args:?} changed the workspace");
+    sentence
+}
+
+/// The one sentence (WARNING lines about test-only settings aside) a refusal with exit
+/// `code` printed on stderr; `what` names the command in the failure message.
+pub fn one_sentence(out: &std::process::Output, code: i32, what: &str) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+    assert_eq!(out.status.code(), Some(code), "{what}: {stderr}");
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("WARNING")).collect();
-    assert_eq!(lines.len(), 1, "{args:?}: one sentence expected: {stderr}");
-    assert_eq!(workspace_snapshot(ws), before, "{args:?} changed the workspace");
+    assert_eq!(lines.len(), 1, "{what}: one sentence expected: {stderr}");
     lines[0].to_string()
 }

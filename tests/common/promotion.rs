@@ -6,60 +6,51 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{ceremony, run_python};
+use super::run_python;
 
-pub struct Setup {
-    pub _tmp: tempfile::TempDir,
-    pub ws: PathBuf,
-    pub files: PathBuf,
-}
-
-pub fn ok(ws: &Path, args: &[&str]) -> String {
-    let out = ceremony(ws, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+pub use super::workspace::Setup;
+pub use super::{ok, path_str};
 
 pub fn py(args: &[&str]) -> Vec<u8> {
     let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
     run_python("pep480.py", &args)
 }
 
-pub fn path_str(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 /// alice, bob, carol (passphrase keys, test profile) with their claimed keys alice.claimed,
 /// bob.claimed, carol.claimed (same passphrases) and the online key from python; root v1
-/// and targets v1 exported.
-pub fn setup() -> Setup {
-    let tmp = tempfile::tempdir().unwrap();
-    let ws = tmp.path().join("ws");
-    let files = tmp.path().join("files");
-    std::fs::create_dir_all(files.join("dev")).unwrap();
-    ok(&ws, &["init"]);
+/// and targets v1 staged, not yet exported.
+pub fn staged_setup() -> Setup {
+    let st = Setup::with_holders(&["alice", "bob", "carol"]);
+    std::fs::create_dir_all(st.files.join("dev")).unwrap();
     for h in ["alice", "bob", "carol"] {
-        let pf = files.join(format!("{h}.pass"));
-        std::fs::write(&pf, format!("{h} keeps seven quiet granite teapots\n")).unwrap();
-        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", path_str(&pf), "--kdf-profile", "test"]);
-        ok(&ws, &["key", "new", "passphrase", "--holder", h, "--for", "claimed", "--passphrase-file", path_str(&pf)]);
+        st.add_record(h, "claimed");
     }
-    py(&["keygen", path_str(&files.join("online"))]);
-    ok(&ws, &["key", "import", "--holder", "online", path_str(&files.join("online.pub.json"))]);
-    ok(&ws, &["root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice,bob,carol",
+    py(&["keygen", path_str(&st.files.join("online"))]);
+    ok(&st.ws, &["key", "import", "--holder", "online", path_str(&st.files.join("online.pub.json"))]);
+    ok(&st.ws, &["root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice,bob,carol",
         "--targets-threshold", "2", "--snapshot", "online", "--timestamp", "online"]);
     let claimed = "alice.claimed,bob.claimed,carol.claimed";
-    ok(&ws, &["targets", "init", "--claimed", claimed, "--claimed-threshold", "2", "--online", "online"]);
-    let setup = Setup { _tmp: tmp, ws, files };
+    ok(&st.ws, &["targets", "init", "--claimed", claimed, "--claimed-threshold", "2", "--online", "online"]);
+    st
+}
+
+/// [`staged_setup`] with root v1 and targets v1 signed and exported (trusted).
+pub fn setup() -> Setup {
+    let st = staged_setup();
     // A promotion checks recently-claimed against the trusted targets only.
-    setup.sign_all(&["alice", "bob"]);
-    ok(&setup.ws, &["bundle", "export", "--out", path_str(&setup.files.join("bootstrap.tar"))]);
-    setup
+    st.sign_all(&["alice", "bob"]);
+    ok(&st.ws, &["bundle", "export", "--out", path_str(&st.files.join("bootstrap.tar"))]);
+    st
 }
 
 impl Setup {
     /// `recently-claimed.json` from python-tuf for `names`, with per-project developer keys.
     pub fn recently_claimed(&self, out: &str, names: &[&str], version: u64, extra: &[&str]) -> PathBuf {
+        self.recently_claimed_by(out, names, version, "online", extra)
+    }
+
+    /// [`Setup::recently_claimed`] signed by the key `signer` (a seed file prefix in files/).
+    pub fn recently_claimed_by(&self, out: &str, names: &[&str], version: u64, signer: &str, extra: &[&str]) -> PathBuf {
         let mut args = vec!["project", "paths"];
         args.extend_from_slice(names);
         args.push("--json");
@@ -68,7 +59,7 @@ impl Setup {
         std::fs::write(&paths_file, paths).unwrap();
         let out = self.files.join(out);
         let v = version.to_string();
-        let mut args: Vec<String> = vec!["recently-claimed".into(), "--online".into(), path_str(&self.files.join("online.seed")).to_owned()];
+        let mut args: Vec<String> = vec!["recently-claimed".into(), "--online".into(), path_str(&self.files.join(format!("{signer}.seed"))).to_owned()];
         args.extend(["--paths", path_str(&paths_file), "--out", path_str(&out), "--version", &v, "--dev-dir"].map(String::from));
         args.push(path_str(&self.files.join("dev")).to_owned());
         args.extend(extra.iter().map(|s| s.to_string()));
@@ -77,11 +68,15 @@ impl Setup {
         out
     }
 
+    /// A staged role's file.
+    pub fn staged_file(&self, role: &str) -> PathBuf {
+        self.ws.join("current/staged").join(format!("{role}.json"))
+    }
+
     /// Each holder signs with every record a staged role needs (alice and alice.claimed).
     pub fn sign_all(&self, holders: &[&str]) {
         for h in holders {
-            let pf = self.files.join(format!("{h}.pass"));
-            ok(&self.ws, &["sign", "--holder", h, "--passphrase-file", path_str(&pf), "--yes"]);
+            self.sign(h);
         }
     }
 

@@ -2,7 +2,8 @@
 //! (see tests/tokens/README.md). Tests that need it FAIL, never skip, when it is not running.
 
 use std::fs::{File, OpenOptions};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 use std::sync::{Mutex, MutexGuard};
 
 use fs4::FileExt;
@@ -111,4 +112,75 @@ pub fn softhsm_keypair(key_type: &str) -> String {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     unreachable!("the loop returns or panics")
+}
+
+/// Runs a command that must succeed; returns its whole output (token prompts go to stderr).
+pub fn run_ok(ws: &Path, args: &[&str]) -> Output {
+    let out = super::ceremony(ws, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Writes `secret` and a newline to `dir/name`, as a PIN or passphrase file.
+pub fn secret_file(dir: &Path, name: &str, secret: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, format!("{secret}\n")).unwrap();
+    p
+}
+
+/// A PIN file `dir/pin-PIN`.
+pub fn pin_file(dir: &Path, pin: &str) -> PathBuf {
+    secret_file(dir, &format!("pin-{pin}"), pin)
+}
+
+/// The arguments of `key new pkcs11` that register `holder` with the key `label` on the
+/// token `token` of `module`, its PIN read from the file `pin`.
+pub fn pkcs11_args(holder: &str, module: &Path, token: &str, label: &str, pin: &Path) -> Vec<String> {
+    let (module, pin) = (module.display().to_string(), pin.display().to_string());
+    let args = ["key", "new", "pkcs11", "--holder", holder, "--module", &module, "--token", token, "--key-label", label, "--pin-file", &pin];
+    args.map(String::from).to_vec()
+}
+
+/// Runs `key new pkcs11` as [`pkcs11_args`] says, with `extra` arguments after.
+pub fn new_pkcs11_key(ws: &Path, holder: &str, module: &Path, token: &str, label: &str, pin: &Path, extra: &[&str]) -> Output {
+    let args = pkcs11_args(holder, module, token, label, pin);
+    let args: Vec<&str> = args.iter().map(String::as_str).chain(extra.iter().copied()).collect();
+    super::ceremony(ws, &args)
+}
+
+/// Runs `key new yubikey` for `holder` with the key in `slot`, the PIN read from the file
+/// `pin`, with `extra` arguments after.
+pub fn new_yubikey_key(ws: &Path, holder: &str, slot: &str, pin: &Path, extra: &[&str]) -> Output {
+    let pin = pin.display().to_string();
+    let args = ["key", "new", "yubikey", "--holder", holder, "--slot", slot, "--pin-file", &pin];
+    super::ceremony(ws, &[&args[..], extra].concat())
+}
+
+/// An initialised workspace `tmp/ws` and the PIN file for `pin` beside it.
+pub struct TokenWs {
+    pub tmp: tempfile::TempDir,
+    pub ws: PathBuf,
+    pub pin: PathBuf,
+}
+
+pub fn workspace(pin: &str) -> TokenWs {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let pin = pin_file(tmp.path(), pin);
+    run_ok(&ws, &["init"]);
+    TokenWs { tmp, ws, pin }
+}
+
+/// python-tuf's verdict on the workspace's trusted root 1, exported: it must verify itself.
+pub fn python_tuf_on_root(ws: &Path) -> serde_json::Value {
+    let root = ws.join("current/trusted/root/1.root.json");
+    super::judge_delegate(&root, "root", &root)
 }
