@@ -20,7 +20,7 @@ use crate::tuf::canonical;
 use crate::tuf::datetime::format_expires;
 use crate::tuf::jsonview::{JsonStr, SortedMap};
 use crate::tuf::key::Key;
-use crate::tuf::metadata::{Metadata, SPEC_VERSION};
+use crate::tuf::metadata::{DelegatedRole, Metadata, SPEC_VERSION};
 use crate::pypi::project;
 use crate::pypi::{refused, LayoutError};
 use crate::pypi::roles::{is_structural_name, CLAIMED, PROJECT_PATHS, RECENTLY_CLAIMED, UNCLAIMED};
@@ -208,20 +208,6 @@ fn encode_role<'a>(name: &str, keyids: impl ExactSizeIterator<Item = &'a str>, t
     out
 }
 
-/// A project delegation as written by the online repository (or an earlier promotion).
-#[derive(Deserialize)]
-struct RawRole<'a> {
-    #[serde(borrow)]
-    name: JsonStr<'a>,
-    #[serde(borrow)]
-    keyids: Vec<JsonStr<'a>>,
-    threshold: u64,
-    terminating: bool,
-    #[serde(borrow)]
-    paths: Option<Vec<JsonStr<'a>>>,
-    path_hash_prefixes: Option<serde::de::IgnoredAny>,
-}
-
 #[derive(Deserialize)]
 struct RawDelegations<'a> {
     #[serde(borrow)]
@@ -366,7 +352,7 @@ pub(crate) fn repeated(mut names: Vec<&str>) -> Vec<&str> {
 type RoleProblems = (Option<String>, Vec<String>);
 
 fn validate_role(raw: &RawValue, keys: &KeysById<'_>, check: KeyCheck) -> Result<Project, RoleProblems> {
-    let role: RawRole = serde_json::from_str(raw.get()).map_err(|e| (None, vec![format!("it is not a delegation: {e}")]))?;
+    let role: DelegatedRole = serde_json::from_str(raw.get()).map_err(|e| (None, vec![format!("it is not a delegation: {e}")]))?;
     let name: &str = &role.name;
     let mut problems = Vec::new();
     let mut expected: [String; 2] = Default::default();
