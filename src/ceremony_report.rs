@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::ceremonies::{self, Ceremony, BUNDLE_WRITTEN};
 use crate::datetime::format_expires;
 use crate::holder::person_of;
-use crate::report::{escape, hex_id, time_cell, transcript_table, SignedDigest, CSS};
+use crate::report::{escape, hex_id, page, signature_lines, time_cell, transcript_table, SignedDigest};
 use crate::transcript::{Head, Record};
 use crate::workspace::{Workspace, WorkspaceError};
 
@@ -265,29 +265,23 @@ impl CeremonyReport {
 
 /// Renders the record as one self-contained HTML page for A4.
 pub fn render_html(r: &CeremonyReport) -> String {
-    let mut h = String::with_capacity(32 * 1024);
-    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    h.push_str(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
-    );
-    let _ = writeln!(h, "<title>Record of ceremony {}, {}</title>", r.number, escape(&r.began));
-    let _ = writeln!(h, "<style>{CSS}</style>\n</head>\n<body>");
-    summary(&mut h, r);
-    people(&mut h, r);
-    signed(&mut h, r);
-    handed_over(&mut h, r);
-    h.push_str("<h2>This ceremony's transcript</h2>\n");
-    let _ = writeln!(
-        h,
-        "<p class=\"small\">Records {} to {} of the workspace's hash-chained transcript; \
-         each record's hash covers the one before it.</p>",
-        r.records.first().map_or(0, |x| x.seq),
-        r.records.last().map_or(0, |x| x.seq)
-    );
-    transcript_table(&mut h, &r.records);
-    sign_off(&mut h, r);
-    h.push_str("</body>\n</html>\n");
-    h
+    let title = format!("Record of ceremony {}, {}", r.number, escape(&r.began));
+    page(&title, 32 * 1024, |h| {
+        summary(h, r);
+        people(h, r);
+        signed(h, r);
+        handed_over(h, r);
+        h.push_str("<h2>This ceremony's transcript</h2>\n");
+        let _ = writeln!(
+            h,
+            "<p class=\"small\">Records {} to {} of the workspace's hash-chained transcript; \
+             each record's hash covers the one before it.</p>",
+            r.records.first().map_or(0, |x| x.seq),
+            r.records.last().map_or(0, |x| x.seq)
+        );
+        transcript_table(h, &r.records);
+        sign_off(h, r);
+    })
 }
 
 fn row(h: &mut String, k: &str, v: &str) {
@@ -467,14 +461,8 @@ fn sign_off(h: &mut String, r: &CeremonyReport) {
         h.push_str("<p>No attendee or signer was recorded for this ceremony.</p>\n</div>\n");
         return;
     }
-    h.push_str(
-        "<table class=\"sign-off\">\n<colgroup><col style=\"width:30%\"><col style=\"width:45%\"><col style=\"width:25%\"></colgroup>\n\
-         <thead><tr><th>name</th><th>signature</th><th>date</th></tr></thead>\n<tbody>\n",
-    );
-    for name in &r.present {
-        let _ = writeln!(h, "<tr><td>{}</td><td></td><td></td></tr>", escape(name));
-    }
-    h.push_str("</tbody>\n</table>\n</div>\n");
+    signature_lines(h, r.present.iter().map(String::as_str), 0);
+    h.push_str("</div>\n");
 }
 
 #[cfg(test)]

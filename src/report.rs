@@ -576,7 +576,7 @@ pub(crate) fn time_cell(text: &str) -> String {
     }
 }
 
-pub(crate) const CSS: &str = r#"
+const CSS: &str = r#"
 @page { size: A4; margin: 15mm }
 * { box-sizing: border-box }
 html, body { margin: 0; padding: 0 }
@@ -604,24 +604,50 @@ ul.tree li { margin: 2pt 0; overflow-wrap: anywhere; word-break: break-word }
 .sign-off td { height: 22pt }
 "#;
 
-/// Renders the report as one self-contained HTML page.
-pub fn render_html(r: &Report) -> String {
-    let mut h = String::with_capacity(64 * 1024);
+/// The page frame both reports share: one self-contained HTML page for A4 that loads
+/// nothing (the Content-Security-Policy forbids every fetch), titled `title` (already
+/// escaped), with what `body` writes inside.
+pub(crate) fn page(title: &str, capacity: usize, body: impl FnOnce(&mut String)) -> String {
+    let mut h = String::with_capacity(capacity);
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.push_str(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
     );
-    let _ = writeln!(h, "<title>Ceremony record, {}</title>", escape(&r.generated));
+    let _ = writeln!(h, "<title>{title}</title>");
     let _ = writeln!(h, "<style>{CSS}</style>\n</head>\n<body>");
-    summary(&mut h, r);
-    holders_section(&mut h, r);
-    tree_section(&mut h, r);
-    roles_section(&mut h, r);
-    signed_section(&mut h, r);
-    transcript_section(&mut h, r);
-    sign_off(&mut h, r);
+    body(&mut h);
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// The table of signature lines both reports end with: name, signature, date; a line for
+/// each of `names`, then `blank` empty lines for people the record does not name.
+pub(crate) fn signature_lines<'a>(h: &mut String, names: impl IntoIterator<Item = &'a str>, blank: usize) {
+    h.push_str(
+        "<table class=\"sign-off\">\n<colgroup><col style=\"width:30%\"><col style=\"width:45%\"><col style=\"width:25%\"></colgroup>\n\
+         <thead><tr><th>name</th><th>signature</th><th>date</th></tr></thead>\n<tbody>\n",
+    );
+    for name in names {
+        let _ = writeln!(h, "<tr><td>{}</td><td></td><td></td></tr>", escape(name));
+    }
+    for _ in 0..blank {
+        h.push_str("<tr><td></td><td></td><td></td></tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n");
+}
+
+/// Renders the report as one self-contained HTML page.
+pub fn render_html(r: &Report) -> String {
+    let title = format!("Ceremony record, {}", escape(&r.generated));
+    page(&title, 64 * 1024, |h| {
+        summary(h, r);
+        holders_section(h, r);
+        tree_section(h, r);
+        roles_section(h, r);
+        signed_section(h, r);
+        transcript_section(h, r);
+        sign_off(h, r);
+    })
 }
 
 fn summary(h: &mut String, r: &Report) {
@@ -947,22 +973,15 @@ fn ceremony_facts(c: &crate::transcript::CeremonyFacts) -> Vec<String> {
 
 fn sign_off(h: &mut String, r: &Report) {
     h.push_str("<h2>Witnessed by</h2>\n<p class=\"small\">Each person present checks that this record matches the screen \
-                (transcript head above) and signs.</p>\n<table class=\"sign-off\">\n<colgroup><col style=\"width:30%\">\
-                <col style=\"width:45%\"><col style=\"width:25%\"></colgroup>\n\
-                <thead><tr><th>name</th><th>signature</th><th>date</th></tr></thead>\n<tbody>\n");
+                (transcript head above) and signs.</p>\n");
     let names: BTreeSet<&str> = r
         .holders
         .iter()
         .filter(|e| !e.location.starts_with("public key only"))
         .map(|e| e.name.as_str())
         .collect();
-    for name in names {
-        let _ = writeln!(h, "<tr><td>{}</td><td></td><td></td></tr>", escape(name));
-    }
-    for _ in 0..2 {
-        h.push_str("<tr><td></td><td></td><td></td></tr>\n");
-    }
-    h.push_str("</tbody>\n</table>\n");
+    // Two more lines for witnesses who hold no key.
+    signature_lines(h, names, 2);
 }
 
 #[cfg(test)]
