@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::ceremonies::{self, Ceremony, BUNDLE_WRITTEN};
 use crate::datetime::format_expires;
 use crate::holder::person_of;
-use crate::report::{escape, hex_id, page, signature_lines, time_cell, transcript_table, SignedDigest};
+use crate::report::{escape, hex_id, page, signature_lines, signed_digests, time_cell, transcript_table, SignedDigest};
 use crate::transcript::{Head, Record};
 use crate::workspace::{Workspace, WorkspaceError};
 
@@ -100,12 +100,6 @@ pub struct CeremonyReport {
     pub tool: String,
     pub binary_sha256: Option<String>,
     pub workspace: String,
-}
-
-/// The words a signer read for a digest: `sign` shows [`crate::role_digest::role_digest`] of
-/// the staged role, and this is the same function over the digest the transcript recorded.
-fn words_read(role: &str, version: u64, digest_hex: &str) -> Vec<&'static str> {
-    crate::role_digest::recorded_role_digest(role, version, digest_hex).map(|d| d.words).unwrap_or_default()
 }
 
 /// Which ceremony: `None` for the latest.
@@ -212,24 +206,7 @@ impl CeremonyReport {
             }
         }
         let signers = signers(records);
-        let signed = records
-            .iter()
-            .filter(|r| matches!(r.action.action.as_str(), "sign" | "signature-import"))
-            .filter_map(|r| {
-                let digest = r.action.digest.clone()?;
-                Some(SignedDigest {
-                    seq: r.seq,
-                    time: r.time.clone(),
-                    action: r.action.action.clone(),
-                    holder: r.action.holder.clone().unwrap_or_default(),
-                    role: r.action.role.clone().unwrap_or_default(),
-                    version: r.action.version,
-                    words: words_read(r.action.role.as_deref().unwrap_or_default(), r.action.version.unwrap_or_default(), &digest),
-                    digest,
-                    device: r.action.device.clone().unwrap_or_default(),
-                })
-            })
-            .collect();
+        let signed = signed_digests(records);
         let of_kind = |kind: &str| records.iter().filter(|r| r.action.action == kind).map(role_line).collect::<Vec<_>>();
         Ok(CeremonyReport {
             number: c.number,

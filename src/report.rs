@@ -160,6 +160,33 @@ pub struct SignedDigest {
     pub device: String,
 }
 
+/// Every signature the transcript records (made here or imported), with the words its
+/// signer read: [`crate::role_digest`] over the recorded digest, the function `sign` uses.
+pub(crate) fn signed_digests(records: &[Record]) -> Vec<SignedDigest> {
+    records
+        .iter()
+        .filter(|r| matches!(r.action.action.as_str(), "sign" | "signature-import"))
+        .filter_map(|r| {
+            let digest = r.action.digest.clone()?;
+            let (role, version) = (r.action.role.clone().unwrap_or_default(), r.action.version);
+            let words = crate::role_digest::recorded_role_digest(&role, version.unwrap_or_default(), &digest)
+                .map(|d| d.words)
+                .unwrap_or_default();
+            Some(SignedDigest {
+                seq: r.seq,
+                time: r.time.clone(),
+                action: r.action.action.clone(),
+                holder: r.action.holder.clone().unwrap_or_default(),
+                role,
+                version,
+                digest,
+                words,
+                device: r.action.device.clone().unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 /// The trusted and staged versions of one role.
 #[derive(Default)]
 struct Held {
@@ -368,25 +395,7 @@ impl Report {
             }
         });
 
-        let signed = transcript
-            .iter()
-            .filter(|r| matches!(r.action.action.as_str(), "sign" | "signature-import"))
-            .filter_map(|r| {
-                let digest = r.action.digest.clone()?;
-                let words = decode_digest(&digest).map(|d| digest_words(&d)).unwrap_or_default();
-                Some(SignedDigest {
-                    seq: r.seq,
-                    time: r.time.clone(),
-                    action: r.action.action.clone(),
-                    holder: r.action.holder.clone().unwrap_or_default(),
-                    role: r.action.role.clone().unwrap_or_default(),
-                    version: r.action.version,
-                    digest,
-                    words,
-                    device: r.action.device.clone().unwrap_or_default(),
-                })
-            })
-            .collect();
+        let signed = signed_digests(&transcript);
 
         Ok(Report {
             generated: format_expires(now),
@@ -411,10 +420,6 @@ fn role_rank(role: &str) -> (u8, &str) {
         "targets" => (1, role),
         _ => (2, role),
     }
-}
-
-pub(crate) fn decode_digest(hex_text: &str) -> Option<[u8; 32]> {
-    hex::decode(hex_text).ok()?.try_into().ok()
 }
 
 fn key_labels<'k>(keyids: impl Iterator<Item = &'k str>, holders: &[Holder]) -> (Vec<KeyLabel>, usize) {
