@@ -74,9 +74,18 @@ fn sign_lists_the_batch_from_the_shards_whatever_the_review_files_say() {
     assert!(screen.contains("digest of the signed part of claimed v2 (the bytes the signature covers)"), "{screen}");
     assert_eq!(after(&screen, "read aloud and compare:"), words_at_promote);
 
-    // The file the screen names was written again at `sign`, from the shards.
+    // The screen names the file it will write, and a refused `sign` writes nothing there.
     let named = PathBuf::from(after(&screen, "computed just now from the shards:"));
     assert_eq!(named, planted);
+    assert!(screen.contains("(written there when you confirm"), "{screen}");
+    assert_eq!(std::fs::read_to_string(&named).unwrap(), "nothing changes\n");
+
+    // The batch list deleted makes no difference either: `sign --yes` shows the same, signs,
+    // and replaces the planted review with the one computed from the shards.
+    std::fs::remove_file(&batch_list).unwrap();
+    let signed = ok(&s.ws, &["sign", "--holder", "alice", "--passphrase-file", path_str(&pf), "--yes"]);
+    assert!(signed.contains(&line) && signed.contains("foo reaches older files of foo-bar"), "{signed}");
+    assert_eq!(after(&signed, "read aloud and compare:"), words_at_promote);
     let full = std::fs::read_to_string(&named).unwrap();
     assert!(!full.contains("nothing changes"), "{full}");
     let change = format!("key-change\trequests\t{} -> {}\tthreshold 1 -> 1\n", old[0], new[0]);
@@ -84,14 +93,6 @@ fn sign_lists_the_batch_from_the_shards_whatever_the_review_files_say() {
     for line in ["overlap\tfoo\tfoo-bar\n", "new\tattrs\n", "new\tfoo-bar\n"] {
         assert!(full.contains(line), "{line:?} not in {full}");
     }
-
-    // Deleted, both files make no difference either: `sign --yes` shows the same and signs.
-    std::fs::remove_file(&batch_list).unwrap();
-    std::fs::remove_file(&named).unwrap();
-    let signed = ok(&s.ws, &["sign", "--holder", "alice", "--passphrase-file", path_str(&pf), "--yes"]);
-    assert!(signed.contains(&line) && signed.contains("foo reaches older files of foo-bar"), "{signed}");
-    assert_eq!(after(&signed, "read aloud and compare:"), words_at_promote);
-    assert!(std::fs::read_to_string(&named).unwrap().contains(&change));
     assert!(signed.contains("Signed claimed version 2"), "{signed}");
 }
 

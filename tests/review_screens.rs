@@ -10,6 +10,7 @@ mod common;
 use common::workspace::Setup;
 use common::{ok, path_str as s};
 use serde_json::Value;
+use std::path::Path;
 
 impl Setup {
     /// The first 8 hex digits of a holder's keyid, as reviews show it.
@@ -32,6 +33,14 @@ impl Setup {
         assert_eq!(code, 1, "declined, nothing signed: {screen}");
         screen
     }
+}
+
+/// The files in the workspace's review/ directory (the full lists earlier signatures wrote).
+fn review_files(ws: &Path) -> Vec<(String, Vec<u8>)> {
+    let Ok(dir) = std::fs::read_dir(ws.join("review")) else { return Vec::new() };
+    let mut files: Vec<_> = dir.map(|e| e.unwrap().path()).map(|p| (p.display().to_string(), std::fs::read(&p).unwrap())).collect();
+    files.sort();
+    files
 }
 
 /// alice, bob, carol, dave (passphrase keys, test profile) with claimed records, the
@@ -87,13 +96,23 @@ fn a_claimed_key_handed_to_another_holder_is_named_at_staging_and_at_sign() {
     assert_eq!(ids, vec![st.short("alice.claimed"), carol.clone()]);
 
     // alice signs targets (root's targets key): the same lines, on her terminal, before the question.
+    let before = common::workspace_snapshot(&st.ws);
+    let reviews_before = review_files(&st.ws);
     let screen = st.sign_screen("alice", &["== targets ==", "delegation CHANGED: claimed", "KEY ADDED:   carol.claimed", "KEY REMOVED: bob.claimed"]);
     for line in &expected[1..] {
         assert!(screen.contains(line.as_str()), "{line:?} at sign:\n{screen}");
     }
     assert!(screen.contains("signs as one of the keys of: root version 1"), "{screen}");
-    // The full-list file carries the same detail.
-    let file = std::fs::read_to_string(st.ws.join("review/targets-v2-delegations.txt")).unwrap();
+    // The screen says where the full list goes; refused, `sign` wrote nothing at all.
+    let list = st.ws.join("review/targets-v2-delegations.txt");
+    assert!(screen.contains(&format!("the full list of delegation changes goes to {} when you confirm", list.display())), "{screen}");
+    assert!(!list.exists(), "a refused sign wrote {}", list.display());
+    assert_eq!(review_files(&st.ws), reviews_before, "a refused sign changed review/");
+    assert_eq!(common::workspace_snapshot(&st.ws), before, "a refused sign changed the workspace");
+    // `ceremony review` writes it without signing, and it carries the same detail.
+    let reviewed = ok(&st.ws, &["review", "targets"]);
+    assert!(reviewed.contains(&format!("the full list of delegation changes is in {}", list.display())), "{reviewed}");
+    let file = std::fs::read_to_string(&list).unwrap();
     for line in &expected[2..] {
         assert!(file.contains(line.trim_start()), "{line:?} in the file:\n{file}");
     }

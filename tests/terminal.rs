@@ -52,6 +52,40 @@ fn a_keyholder_signs_at_the_terminal() {
     signs_at_the_terminal(&[("== root ==", ""), ("with the key(s) of alice?", "yes\n")]);
 }
 
+/// A SIGTERM, SIGHUP or SIGINT sent while the passphrase prompt has echo off ends `sign` as
+/// the signal does, and the terminal the holder gets back echoes again.
+#[test]
+fn a_signal_during_a_hidden_prompt_gives_the_terminal_its_mode_back() {
+    use rexpect::process::Signal;
+    use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions};
+    let st = staged_root();
+    let ws = &st.ws;
+    for signal in [Signal::SIGTERM, Signal::SIGHUP, Signal::SIGINT] {
+        let mut t = common::pty::spawn(ws, &["sign", "--holder", "alice"]);
+        let master = t.master();
+        t.expect("with the key(s) of alice? Type yes or no:");
+        // rexpect starts the program with echo off; a person's terminal echoes.
+        let mut modes = tcgetattr(&master).unwrap();
+        modes.local_modes.insert(LocalModes::ECHO);
+        tcsetattr(&master, OptionalActions::Now, &modes).unwrap();
+        t.type_line("yes");
+        t.expect("Passphrase of alice");
+        // The prompt's mode (no echo, no line editing) is on before the signal is sent.
+        let started = std::time::Instant::now();
+        while tcgetattr(&master).unwrap().local_modes.contains(LocalModes::ICANON) {
+            assert!(started.elapsed() < std::time::Duration::from_secs(30), "the prompt never turned echo off");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(!tcgetattr(&master).unwrap().local_modes.contains(LocalModes::ECHO));
+        t.signal(signal);
+        let (code, screen) = t.finish();
+        assert_eq!(code, 128 + signal as i32, "{signal}: {screen}");
+        let after = tcgetattr(&master).unwrap().local_modes;
+        assert!(after.contains(LocalModes::ECHO | LocalModes::ICANON | LocalModes::ISIG), "{signal} left the terminal as {after:?}");
+        assert_eq!(root_signatures(ws), 0, "{signal}");
+    }
+}
+
 /// A lone `y` (the habit of `[y/N]` prompts) is asked again, and keys typed ahead of a
 /// prompt are dropped: `y`, Enter and more typed at once never reach the passphrase prompt.
 #[test]

@@ -77,6 +77,8 @@ fn a_yubikey_and_a_passphrase_key_sign_a_root_python_tuf_accepts() {
     assert!(out.status.success(), "{err}");
     assert!(err.contains("this device offers no PIV attestation"), "{err}");
     assert!(err.contains("touch the YubiKey now"), "{err}");
+    // Registration counts its touches as `sign` does: the certificate, then the test signature.
+    assert!(err.contains("signature 1: touch the YubiKey now\n") && err.contains("signature 2: touch the YubiKey now\n"), "{err}");
     assert!(stdout(&out).contains(&format!("YubiKey serial {serial}, slot {SLOT}")), "{}", stdout(&out));
     let list: Value = serde_json::from_str(&stdout(&ok(&ws, &["key", "list", "--json"]))).unwrap();
     let yk = list.as_array().unwrap().iter().find(|h| h["holder"] == "yk").expect("yk is listed");

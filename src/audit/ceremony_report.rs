@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::audit::ceremonies::{self, Ceremony, BUNDLE_WRITTEN};
 use crate::tuf::datetime::format_expires;
 use crate::keys::holder::person_of;
-use crate::audit::report::{escape, hex_id, time_cell, transcript_table, SignedDigest, CSS};
+use crate::audit::report::{escape, hex_id, page, signature_lines, signed_digests, time_cell, transcript_table, SignedDigest};
 use crate::workspace::transcript::{Head, Record};
 use crate::workspace::{Workspace, WorkspaceError};
 
@@ -100,12 +100,6 @@ pub struct CeremonyReport {
     pub tool: String,
     pub binary_sha256: Option<String>,
     pub workspace: String,
-}
-
-/// The words a signer read for a digest: `sign` shows [`crate::workspace::role_digest::role_digest`] of
-/// the staged role, and this is the same function over the digest the transcript recorded.
-fn words_read(role: &str, version: u64, digest_hex: &str) -> Vec<&'static str> {
-    crate::workspace::role_digest::recorded_role_digest(role, version, digest_hex).map(|d| d.words).unwrap_or_default()
 }
 
 /// Which ceremony: `None` for the latest.
@@ -212,24 +206,7 @@ impl CeremonyReport {
             }
         }
         let signers = signers(records);
-        let signed = records
-            .iter()
-            .filter(|r| matches!(r.action.action.as_str(), "sign" | "signature-import"))
-            .filter_map(|r| {
-                let digest = r.action.digest.clone()?;
-                Some(SignedDigest {
-                    seq: r.seq,
-                    time: r.time.clone(),
-                    action: r.action.action.clone(),
-                    holder: r.action.holder.clone().unwrap_or_default(),
-                    role: r.action.role.clone().unwrap_or_default(),
-                    version: r.action.version,
-                    words: words_read(r.action.role.as_deref().unwrap_or_default(), r.action.version.unwrap_or_default(), &digest),
-                    digest,
-                    device: r.action.device.clone().unwrap_or_default(),
-                })
-            })
-            .collect();
+        let signed = signed_digests(records);
         let of_kind = |kind: &str| records.iter().filter(|r| r.action.action == kind).map(role_line).collect::<Vec<_>>();
         Ok(CeremonyReport {
             number: c.number,
@@ -265,29 +242,23 @@ impl CeremonyReport {
 
 /// Renders the record as one self-contained HTML page for A4.
 pub fn render_html(r: &CeremonyReport) -> String {
-    let mut h = String::with_capacity(32 * 1024);
-    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    h.push_str(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
-    );
-    let _ = writeln!(h, "<title>Record of ceremony {}, {}</title>", r.number, escape(&r.began));
-    let _ = writeln!(h, "<style>{CSS}</style>\n</head>\n<body>");
-    summary(&mut h, r);
-    people(&mut h, r);
-    signed(&mut h, r);
-    handed_over(&mut h, r);
-    h.push_str("<h2>This ceremony's transcript</h2>\n");
-    let _ = writeln!(
-        h,
-        "<p class=\"small\">Records {} to {} of the workspace's hash-chained transcript; \
-         each record's hash covers the one before it.</p>",
-        r.records.first().map_or(0, |x| x.seq),
-        r.records.last().map_or(0, |x| x.seq)
-    );
-    transcript_table(&mut h, &r.records);
-    sign_off(&mut h, r);
-    h.push_str("</body>\n</html>\n");
-    h
+    let title = format!("Record of ceremony {}, {}", r.number, escape(&r.began));
+    page(&title, 32 * 1024, |h| {
+        summary(h, r);
+        people(h, r);
+        signed(h, r);
+        handed_over(h, r);
+        h.push_str("<h2>This ceremony's transcript</h2>\n");
+        let _ = writeln!(
+            h,
+            "<p class=\"small\">Records {} to {} of the workspace's hash-chained transcript; \
+             each record's hash covers the one before it.</p>",
+            r.records.first().map_or(0, |x| x.seq),
+            r.records.last().map_or(0, |x| x.seq)
+        );
+        transcript_table(h, &r.records);
+        sign_off(h, r);
+    })
 }
 
 fn row(h: &mut String, k: &str, v: &str) {
@@ -467,14 +438,8 @@ fn sign_off(h: &mut String, r: &CeremonyReport) {
         h.push_str("<p>No attendee or signer was recorded for this ceremony.</p>\n</div>\n");
         return;
     }
-    h.push_str(
-        "<table class=\"sign-off\">\n<colgroup><col style=\"width:30%\"><col style=\"width:45%\"><col style=\"width:25%\"></colgroup>\n\
-         <thead><tr><th>name</th><th>signature</th><th>date</th></tr></thead>\n<tbody>\n",
-    );
-    for name in &r.present {
-        let _ = writeln!(h, "<tr><td>{}</td><td></td><td></td></tr>", escape(name));
-    }
-    h.push_str("</tbody>\n</table>\n</div>\n");
+    signature_lines(h, r.present.iter().map(String::as_str), 0);
+    h.push_str("</div>\n");
 }
 
 #[cfg(test)]

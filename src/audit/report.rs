@@ -161,6 +161,33 @@ pub struct SignedDigest {
     pub device: String,
 }
 
+/// Every signature the transcript records (made here or imported), with the words its
+/// signer read: [`crate::workspace::role_digest`] over the recorded digest, the function `sign` uses.
+pub(crate) fn signed_digests(records: &[Record]) -> Vec<SignedDigest> {
+    records
+        .iter()
+        .filter(|r| matches!(r.action.action.as_str(), "sign" | "signature-import"))
+        .filter_map(|r| {
+            let digest = r.action.digest.clone()?;
+            let (role, version) = (r.action.role.clone().unwrap_or_default(), r.action.version);
+            let words = crate::workspace::role_digest::recorded_role_digest(&role, version.unwrap_or_default(), &digest)
+                .map(|d| d.words)
+                .unwrap_or_default();
+            Some(SignedDigest {
+                seq: r.seq,
+                time: r.time.clone(),
+                action: r.action.action.clone(),
+                holder: r.action.holder.clone().unwrap_or_default(),
+                role,
+                version,
+                digest,
+                words,
+                device: r.action.device.clone().unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 /// The trusted and staged versions of one role.
 #[derive(Default)]
 struct Held {
@@ -369,25 +396,7 @@ impl Report {
             }
         });
 
-        let signed = transcript
-            .iter()
-            .filter(|r| matches!(r.action.action.as_str(), "sign" | "signature-import"))
-            .filter_map(|r| {
-                let digest = r.action.digest.clone()?;
-                let words = decode_digest(&digest).map(|d| digest_words(&d)).unwrap_or_default();
-                Some(SignedDigest {
-                    seq: r.seq,
-                    time: r.time.clone(),
-                    action: r.action.action.clone(),
-                    holder: r.action.holder.clone().unwrap_or_default(),
-                    role: r.action.role.clone().unwrap_or_default(),
-                    version: r.action.version,
-                    digest,
-                    words,
-                    device: r.action.device.clone().unwrap_or_default(),
-                })
-            })
-            .collect();
+        let signed = signed_digests(&transcript);
 
         Ok(Report {
             generated: format_expires(now),
@@ -412,10 +421,6 @@ fn role_rank(role: &str) -> (u8, &str) {
         "targets" => (1, role),
         _ => (2, role),
     }
-}
-
-pub(crate) fn decode_digest(hex_text: &str) -> Option<[u8; 32]> {
-    hex::decode(hex_text).ok()?.try_into().ok()
 }
 
 fn key_labels<'k>(keyids: impl Iterator<Item = &'k str>, holders: &[Holder]) -> (Vec<KeyLabel>, usize) {
@@ -577,7 +582,7 @@ pub(crate) fn time_cell(text: &str) -> String {
     }
 }
 
-pub(crate) const CSS: &str = r#"
+const CSS: &str = r#"
 @page { size: A4; margin: 15mm }
 * { box-sizing: border-box }
 html, body { margin: 0; padding: 0 }
@@ -605,24 +610,50 @@ ul.tree li { margin: 2pt 0; overflow-wrap: anywhere; word-break: break-word }
 .sign-off td { height: 22pt }
 "#;
 
-/// Renders the report as one self-contained HTML page.
-pub fn render_html(r: &Report) -> String {
-    let mut h = String::with_capacity(64 * 1024);
+/// The page frame both reports share: one self-contained HTML page for A4 that loads
+/// nothing (the Content-Security-Policy forbids every fetch), titled `title` (already
+/// escaped), with what `body` writes inside.
+pub(crate) fn page(title: &str, capacity: usize, body: impl FnOnce(&mut String)) -> String {
+    let mut h = String::with_capacity(capacity);
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.push_str(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
     );
-    let _ = writeln!(h, "<title>Ceremony record, {}</title>", escape(&r.generated));
+    let _ = writeln!(h, "<title>{title}</title>");
     let _ = writeln!(h, "<style>{CSS}</style>\n</head>\n<body>");
-    summary(&mut h, r);
-    holders_section(&mut h, r);
-    tree_section(&mut h, r);
-    roles_section(&mut h, r);
-    signed_section(&mut h, r);
-    transcript_section(&mut h, r);
-    sign_off(&mut h, r);
+    body(&mut h);
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// The table of signature lines both reports end with: name, signature, date; a line for
+/// each of `names`, then `blank` empty lines for people the record does not name.
+pub(crate) fn signature_lines<'a>(h: &mut String, names: impl IntoIterator<Item = &'a str>, blank: usize) {
+    h.push_str(
+        "<table class=\"sign-off\">\n<colgroup><col style=\"width:30%\"><col style=\"width:45%\"><col style=\"width:25%\"></colgroup>\n\
+         <thead><tr><th>name</th><th>signature</th><th>date</th></tr></thead>\n<tbody>\n",
+    );
+    for name in names {
+        let _ = writeln!(h, "<tr><td>{}</td><td></td><td></td></tr>", escape(name));
+    }
+    for _ in 0..blank {
+        h.push_str("<tr><td></td><td></td><td></td></tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n");
+}
+
+/// Renders the report as one self-contained HTML page.
+pub fn render_html(r: &Report) -> String {
+    let title = format!("Ceremony record, {}", escape(&r.generated));
+    page(&title, 64 * 1024, |h| {
+        summary(h, r);
+        holders_section(h, r);
+        tree_section(h, r);
+        roles_section(h, r);
+        signed_section(h, r);
+        transcript_section(h, r);
+        sign_off(h, r);
+    })
 }
 
 fn summary(h: &mut String, r: &Report) {
@@ -948,22 +979,15 @@ fn ceremony_facts(c: &crate::workspace::transcript::CeremonyFacts) -> Vec<String
 
 fn sign_off(h: &mut String, r: &Report) {
     h.push_str("<h2>Witnessed by</h2>\n<p class=\"small\">Each person present checks that this record matches the screen \
-                (transcript head above) and signs.</p>\n<table class=\"sign-off\">\n<colgroup><col style=\"width:30%\">\
-                <col style=\"width:45%\"><col style=\"width:25%\"></colgroup>\n\
-                <thead><tr><th>name</th><th>signature</th><th>date</th></tr></thead>\n<tbody>\n");
+                (transcript head above) and signs.</p>\n");
     let names: BTreeSet<&str> = r
         .holders
         .iter()
         .filter(|e| !e.location.starts_with("public key only"))
         .map(|e| e.name.as_str())
         .collect();
-    for name in names {
-        let _ = writeln!(h, "<tr><td>{}</td><td></td><td></td></tr>", escape(name));
-    }
-    for _ in 0..2 {
-        h.push_str("<tr><td></td><td></td><td></td></tr>\n");
-    }
-    h.push_str("</tbody>\n</table>\n");
+    // Two more lines for witnesses who hold no key.
+    signature_lines(h, names, 2);
 }
 
 #[cfg(test)]

@@ -238,29 +238,7 @@ pub enum KeyCommand {
 #[derive(Subcommand, Debug)]
 pub enum RootCommand {
     /// Stage root version 1.
-    Init {
-        /// The root keyholders, comma-separated.
-        #[arg(long, value_name = "H,H,H", value_delimiter = ',', required = true, value_hint = ValueHint::Other)]
-        root: Vec<String>,
-        /// How many root keys must sign each root version (at least 1, at most the number of --root).
-        #[arg(long, value_name = "N")]
-        root_threshold: u64,
-        /// The top-level targets keyholders, comma-separated.
-        #[arg(long, value_name = "H,..", value_delimiter = ',', required = true, value_hint = ValueHint::Other)]
-        targets: Vec<String>,
-        /// How many targets keys must sign each targets version.
-        #[arg(long, value_name = "N")]
-        targets_threshold: u64,
-        /// The holder of the online snapshot key.
-        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
-        snapshot: String,
-        /// The holder of the online timestamp key.
-        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
-        timestamp: String,
-        /// How long root version 1 is valid (default 365d).
-        #[arg(long, value_name = "D")]
-        expires: Option<String>,
-    },
+    Init(stage::RootInitArgs),
     /// Adopt an existing root history (1.root.json ... N.root.json, in order) after verifying it.
     Import {
         /// The root files in version order, starting at 1.root.json; the first is trusted as given.
@@ -268,32 +246,7 @@ pub enum RootCommand {
         files: Vec<PathBuf>,
     },
     /// Stage the next root version from the current trusted root.
-    Rotate {
-        /// Add holder H's key to the root keys (repeat for several).
-        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
-        add_root: Vec<String>,
-        /// Remove holder H's key from the root keys (repeat for several).
-        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
-        remove_root: Vec<String>,
-        /// The new root threshold (default: unchanged).
-        #[arg(long, value_name = "N")]
-        root_threshold: Option<u64>,
-        /// Replace the top-level targets keyholders, comma-separated (default: unchanged).
-        #[arg(long, value_name = "H,..", value_delimiter = ',', value_hint = ValueHint::Other)]
-        targets: Option<Vec<String>>,
-        /// The new targets threshold (default: unchanged).
-        #[arg(long, value_name = "N")]
-        targets_threshold: Option<u64>,
-        /// The holder of the new online snapshot key (default: unchanged).
-        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
-        snapshot: Option<String>,
-        /// The holder of the new online timestamp key (default: unchanged).
-        #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
-        timestamp: Option<String>,
-        /// How long the new root version is valid, e.g. 365d (default 365d).
-        #[arg(long, value_name = "D")]
-        expires: Option<String>,
-    },
+    Rotate(stage::RotateArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -671,41 +624,9 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         ),
         Command::Key(KeyCommand::Import { holder, for_role, file }) => keys::import(&global, &record(&holder, for_role), &file),
         Command::Key(KeyCommand::List { names }) => keys::list(&global, names),
-        Command::Root(RootCommand::Init {
-            root,
-            root_threshold,
-            targets,
-            targets_threshold,
-            snapshot,
-            timestamp,
-            expires,
-        }) => stage::root_init(
-            &global,
-            stage::RootInitArgs { root, root_threshold, targets, targets_threshold, snapshot, timestamp, expires },
-        ),
+        Command::Root(RootCommand::Init(args)) => stage::root_init(&global, args),
         Command::Root(RootCommand::Import { files }) => stage::root_import(&global, &files),
-        Command::Root(RootCommand::Rotate {
-            add_root,
-            remove_root,
-            root_threshold,
-            targets,
-            targets_threshold,
-            snapshot,
-            timestamp,
-            expires,
-        }) => stage::root_rotate(
-            &global,
-            stage::RotateArgs {
-                add_root,
-                remove_root,
-                root_threshold,
-                targets,
-                targets_threshold,
-                snapshot,
-                timestamp,
-                expires,
-            },
-        ),
+        Command::Root(RootCommand::Rotate(args)) => stage::root_rotate(&global, args),
         Command::Targets(TargetsCommand::Init { claimed, claimed_threshold, online, expires }) => {
             pep480::targets_init(&global, &claimed, claimed_threshold, &online, &expires)
         }

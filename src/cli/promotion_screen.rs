@@ -1,26 +1,26 @@
 //! What a claimed holder reads at `sign` about the staged claimed index: how it pins its
 //! shards and what the shards change (`promotion_review`), with the full lists in a file.
 
-use std::path::PathBuf;
-
+use super::sign::ListsWritten;
 use super::stage::refuse_stage;
 use super::Refusal;
-use crate::support::fsio::write_atomic;
 use crate::tuf::metadata::Metadata;
 use crate::workspace::promotion_review::{promotion_review, KeyChange, PromotionReview};
+use crate::workspace::review::FullList;
 use crate::workspace::Workspace;
 
 /// How many new projects the screen lists before pointing to the file.
 const NEW_SHOWN: usize = 10;
 
-/// The review text for the staged claimed index; writes the full lists to a file it names.
-pub(super) fn claimed_index_text(ws: &Workspace, index: &Metadata) -> Result<String, Refusal> {
+/// The review text for the staged claimed index, and the file of full lists it names (the
+/// caller writes it, `when` it says).
+pub(super) fn claimed_index_text(ws: &Workspace, index: &Metadata, when: ListsWritten) -> Result<(String, Option<FullList>), Refusal> {
     let mut out = String::new();
     for line in crate::workspace::sealed::index_review_lines(index) {
         out.push_str(&format!("  {line}\n"));
     }
-    let Some(r) = promotion_review(ws).map_err(refuse_stage)? else { return Ok(out) };
-    let file = write_full_list(ws, &r)?;
+    let Some(r) = promotion_review(ws).map_err(refuse_stage)? else { return Ok((out, None)) };
+    let file = FullList::promotion(ws, &r);
     out.push_str(&batch_line(&r));
     out.push_str(&format!("  new projects: {} (claimed for the first time)\n", r.new.len()));
     for name in r.new.iter().take(NEW_SHOWN) {
@@ -41,10 +41,13 @@ pub(super) fn claimed_index_text(ws: &Workspace, index: &Metadata) -> Result<Str
     }
     out.push_str(&format!(
         "  every new project, key change, overlap and removal, computed just now from the shards: {}\n",
-        file.display()
+        file.path.display()
     ));
+    if when == ListsWritten::OnConfirm {
+        out.push_str("  (written there when you confirm; `ceremony review` writes it without signing)\n");
+    }
     // Each warning stands apart by a blank line, one between two of them.
-    Ok(out.replace("\n\n\n", "\n\n"))
+    Ok((out.replace("\n\n\n", "\n\n"), Some(file)))
 }
 
 fn batch_line(r: &PromotionReview) -> String {
@@ -115,14 +118,4 @@ fn removed(names: &[String]) -> String {
     }
     out.push('\n');
     out
-}
-
-/// Writes every list to `review/claimed-vN-promotion-review.txt`, replacing what was there.
-fn write_full_list(ws: &Workspace, r: &PromotionReview) -> Result<PathBuf, Refusal> {
-    let dir = ws.dir().join("review");
-    let path = dir.join(format!("claimed-v{}-promotion-review.txt", r.index_version));
-    std::fs::create_dir_all(&dir)
-        .and_then(|_| write_atomic(&path, r.full_text().as_bytes()))
-        .map_err(|e| Refusal::unusable(format!("the full promotion review cannot be written to {} ({e}); make that directory writable and sign again", path.display())))?;
-    Ok(path)
 }

@@ -11,7 +11,7 @@ use super::{print_json, Global, Refusal};
 use crate::support::fsio::write_atomic;
 use crate::support::secret::SecretBytes;
 use crate::keys::holder::{Holder, KeySource};
-use crate::workspace::review::{review_staged, signs_as};
+use crate::workspace::review::{review_staged, signs_as, FullList};
 use crate::keys::signer::Signer;
 use crate::workspace::signing::{self, SignatureFile};
 use crate::workspace::staging;
@@ -86,21 +86,34 @@ fn unlock_public_only(holder: &Holder) -> Refusal {
     ))
 }
 
-/// Writes the full list of delegation changes to a file the summary names.
-fn write_full_list(ws_dir: &Path, role: &str, version: u64, list: &[String]) -> Option<PathBuf> {
-    if list.is_empty() {
-        return None;
+/// When the full lists a review names are written: `ceremony review` writes them at once;
+/// `sign` only once the holder has confirmed, so that a refused `sign` leaves nothing behind.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum ListsWritten {
+    Now,
+    OnConfirm,
+}
+
+/// Writes the full lists a review named; a list the screen promised and that cannot be
+/// written refuses, before anything is signed.
+fn write_lists(lists: &[FullList]) -> Result<(), Refusal> {
+    for list in lists {
+        list.write().map_err(|e| Refusal::unusable(format!("{e}; nothing was signed")))?;
     }
-    let dir = ws_dir.join("review");
-    std::fs::create_dir_all(&dir).ok()?;
-    let path = dir.join(format!("{role}-v{version}-delegations.txt"));
-    write_atomic(&path, (list.join("\n") + "\n").as_bytes()).ok()?;
-    Some(path)
+    Ok(())
 }
 
 /// The review of the roles one record signs.
-fn review_text(ws: &crate::workspace::Workspace, signer: Option<&Holder>, roles: &[signing::Signable], holders: &[Holder], now: OffsetDateTime) -> Result<String, Refusal> {
+fn review_text(
+    ws: &crate::workspace::Workspace,
+    signer: Option<&Holder>,
+    roles: &[signing::Signable],
+    holders: &[Holder],
+    now: OffsetDateTime,
+    when: ListsWritten,
+) -> Result<(String, Vec<FullList>), Refusal> {
     let mut out = String::new();
+    let mut lists = Vec::new();
     // Shards are sealed when staged (no holder signs them); the index that pins their keys
     // is what a claimed holder signs.
     for s in roles {
@@ -108,15 +121,24 @@ fn review_text(ws: &crate::workspace::Workspace, signer: Option<&Holder>, roles:
         out.push_str(&format!("\n== {} ==\n", s.role));
         out.push_str(&review_lines(&r.lines));
         if s.role == crate::pypi::roles::CLAIMED {
-            out.push_str(&super::promotion_screen::claimed_index_text(ws, &s.metadata)?);
+            let (text, list) = super::promotion_screen::claimed_index_text(ws, &s.metadata, when)?;
+            out.push_str(&text);
+            lists.extend(list);
         }
-        if let Some(path) = write_full_list(ws.dir(), &s.role, s.metadata.version(), &r.full_list) {
-            out.push_str(&format!("  the full list of delegation changes is in {}\n", path.display()));
+        if let Some(list) = FullList::delegations(ws, &s.role, s.metadata.version(), &r.full_list) {
+            out.push_str(&match when {
+                ListsWritten::Now => format!("  the full list of delegation changes is in {}\n", list.path.display()),
+                ListsWritten::OnConfirm => format!(
+                    "  the full list of delegation changes goes to {} when you confirm (`ceremony review` writes it without signing)\n",
+                    list.path.display()
+                ),
+            });
+            lists.push(list);
         }
         out.push_str(&format!("  {}\n", signer_line(&s.governing, signer)));
         out.push_str(&super::stage::digest_lines(&crate::workspace::role_digest::role_digest(&s.role, &s.metadata)));
     }
-    Ok(out)
+    Ok((out, lists))
 }
 
 /// Which thresholds the signer's signature counts toward; without a signer (`ceremony
@@ -150,7 +172,8 @@ pub(super) fn review_command(global: &Global, only: &[String]) -> Result<(), Ref
     let now = OffsetDateTime::now_utc();
     let roles = signing::reviewable(&ws, only, now).map_err(refuse_stage)?;
     let holders = ws.holders().map_err(refuse)?;
-    let text = review_text(&ws, None, &roles, &holders, now)?;
+    let (text, lists) = review_text(&ws, None, &roles, &holders, now, ListsWritten::Now)?;
+    write_lists(&lists)?;
     if global.json {
         let staged: Vec<_> = roles.iter().map(|s| serde_json::json!({"role": s.role, "version": s.metadata.version()})).collect();
         print_json(&serde_json::json!({"staged": staged, "review": text}));
@@ -180,11 +203,14 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
     check_inputs(global, &a, &plans.iter().map(|(h, _)| h).collect::<Vec<_>>())?;
     let holders = ws.holders().map_err(refuse)?;
     let mut out = String::new();
+    let mut lists = Vec::new();
     for (holder, roles) in &plans {
         if plans.len() > 1 {
             out.push_str(&format!("\n-- with {}'s key ({}) --\n", holder.name, holder.describe()));
         }
-        out.push_str(&review_text(&ws, Some(holder), roles, &holders, now)?);
+        let (text, more) = review_text(&ws, Some(holder), roles, &holders, now, ListsWritten::OnConfirm)?;
+        out.push_str(&text);
+        lists.extend(more);
         if let Some(notice) = super::tokens::touch_notice(holder, roles.len()) {
             out.push_str(&format!("\n{notice}\n"));
         }
@@ -197,6 +223,7 @@ pub(super) fn sign(global: &Global, a: SignArgs) -> Result<(), Refusal> {
     }
     let names: Vec<&str> = plans.iter().map(|(h, _)| h.name.as_str()).collect();
     confirm(global, plans.iter().map(|(_, r)| r.len()).sum(), &names.join(", "))?;
+    write_lists(&lists)?;
     // One record at a time, each token released before the next is opened (two records
     // may be two slots of one card). Each record's signatures are kept in one transaction.
     let mut typed = None;

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::{Args, ValueHint};
 use time::OffsetDateTime;
 
 use super::keys::{open, refuse};
@@ -75,13 +76,30 @@ pub(super) fn staged_review(global: &Global, ws: &Workspace, role: &str, md: &Me
     }
 }
 
-pub(super) struct RootInitArgs {
+// clap parses these flags straight into the struct stage reads, so the flags and what
+// staging receives cannot drift apart.
+#[derive(Args, Debug)]
+pub struct RootInitArgs {
+    /// The root keyholders, comma-separated.
+    #[arg(long, value_name = "H,H,H", value_delimiter = ',', required = true, value_hint = ValueHint::Other)]
     pub root: Vec<String>,
+    /// How many root keys must sign each root version (at least 1, at most the number of --root).
+    #[arg(long, value_name = "N")]
     pub root_threshold: u64,
+    /// The top-level targets keyholders, comma-separated.
+    #[arg(long, value_name = "H,..", value_delimiter = ',', required = true, value_hint = ValueHint::Other)]
     pub targets: Vec<String>,
+    /// How many targets keys must sign each targets version.
+    #[arg(long, value_name = "N")]
     pub targets_threshold: u64,
+    /// The holder of the online snapshot key.
+    #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
     pub snapshot: String,
+    /// The holder of the online timestamp key.
+    #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
     pub timestamp: String,
+    /// How long root version 1 is valid (default 365d).
+    #[arg(long, value_name = "D")]
     pub expires: Option<String>,
 }
 
@@ -113,14 +131,31 @@ pub(super) fn root_import(global: &Global, files: &[PathBuf]) -> Result<(), Refu
     Ok(())
 }
 
-pub(super) struct RotateArgs {
+#[derive(Args, Debug)]
+pub struct RotateArgs {
+    /// Add holder H's key to the root keys (repeat for several).
+    #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
     pub add_root: Vec<String>,
+    /// Remove holder H's key from the root keys (repeat for several).
+    #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
     pub remove_root: Vec<String>,
+    /// The new root threshold (default: unchanged).
+    #[arg(long, value_name = "N")]
     pub root_threshold: Option<u64>,
+    /// Replace the top-level targets keyholders, comma-separated (default: unchanged).
+    #[arg(long, value_name = "H,..", value_delimiter = ',', value_hint = ValueHint::Other)]
     pub targets: Option<Vec<String>>,
+    /// The new targets threshold (default: unchanged).
+    #[arg(long, value_name = "N")]
     pub targets_threshold: Option<u64>,
+    /// The holder of the new online snapshot key (default: unchanged).
+    #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
     pub snapshot: Option<String>,
+    /// The holder of the new online timestamp key (default: unchanged).
+    #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
     pub timestamp: Option<String>,
+    /// How long the new root version is valid, e.g. 365d (default 365d).
+    #[arg(long, value_name = "D")]
     pub expires: Option<String>,
 }
 

@@ -57,11 +57,6 @@ fn yubikey_pin(serial: Option<u32>, pin_file: Option<&Path>) -> Result<crate::su
     read_pin(pin_file, &format!("PIV PIN of {device}"))
 }
 
-/// Asks for the touch a YubiKey with touch policy "always" waits for.
-fn touch_prompt() {
-    eprintln!("touch the YubiKey now");
-}
-
 /// A prompt before each signature that counts them, so a holder told "3 touches" can follow.
 fn counted_touch_prompt(policy: Option<TouchPolicyName>) -> impl Fn() + 'static {
     let done = std::cell::Cell::new(0usize);
@@ -138,14 +133,16 @@ pub(super) fn new_yubikey(global: &Global, name: &str, a: YubikeyArgs) -> Result
         None => None,
     };
     let pin = yubikey_pin(a.serial, a.pin_file.as_deref())?;
+    // One count for the certificate --generate signs and the test signature after it.
+    let touch = std::rc::Rc::new(counted_touch_prompt(a.generate.then_some(a.touch_policy)));
     let signer = if a.generate {
         let subject = format!("ceremony key of {name}");
-        YubikeySigner::generate(a.serial, &slot, &pin, mgm_key, a.touch_policy, &subject, &touch_prompt)
+        YubikeySigner::generate(a.serial, &slot, &pin, mgm_key, a.touch_policy, &subject, &*touch)
     } else {
         YubikeySigner::open(a.serial, &slot, &pin)
     }
     .map_err(refuse_yubikey)?
-    .before_each_signature(touch_prompt);
+    .before_each_signature(move || touch());
     drop(pin);
     // A test signature, verified by `sign`, proves the private key belongs to this public key.
     signer

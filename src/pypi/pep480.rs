@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use crate::tuf::canonical;
 use crate::tuf::datetime::format_expires;
-use crate::tuf::jsonview::{JsonStr, SortedMap};
+use crate::tuf::jsonview::SortedMap;
 use crate::tuf::key::Key;
 use crate::tuf::metadata::{DelegatedRole, Metadata, SPEC_VERSION};
 use crate::pypi::project;

@@ -106,7 +106,8 @@ impl fmt::Debug for SecretBytes {
 ///
 /// The terminal is put in a mode without echo, line editing or signal keys, and a guard puts
 /// the original mode back on every way out (the line read, an error, Ctrl-C, Ctrl-D, a
-/// panic). Ctrl-C arrives as a byte rather than SIGINT, so it cannot kill the process
+/// panic, and a SIGTERM, SIGHUP or SIGINT from elsewhere, which then ends the process as it
+/// would have). Ctrl-C arrives as a byte rather than SIGINT, so it cannot kill the process
 /// between "echo off" and "echo on": it ends the prompt with an `Interrupted` error and the
 /// typed bytes are zeroized. Backspace, Ctrl-U (erase the line) and Ctrl-D (end, on an empty
 /// line) work as usual; other control bytes are ignored. The bytes are read into a buffer
@@ -123,6 +124,7 @@ pub fn read_hidden_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
     impl Drop for Restore<'_> {
         fn drop(&mut self) {
             let _ = tcsetattr(self.tty, OptionalActions::Now, &self.original);
+            prompt_closed();
         }
     }
 
@@ -135,8 +137,9 @@ pub fn read_hidden_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
     quiet.special_codes[SpecialCodeIndex::VTIME] = 0;
     tty.write_all(prompt.as_bytes())?;
     tty.flush()?;
-    tcsetattr(&tty, OptionalActions::Now, &quiet)?;
+    prompt_opened(&tty, &original)?;
     let restore = Restore { tty: &tty, original };
+    tcsetattr(&tty, OptionalActions::Now, &quiet)?;
     let mut line = Zeroizing::new(Vec::with_capacity(SECRET_FILE_LIMIT));
     let mut byte = Zeroizing::new([0u8; 1]);
     let result = loop {
@@ -175,6 +178,58 @@ pub fn read_hidden_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
             Err(std::io::Error::new(ErrorKind::InvalidData, "the typed text is not UTF-8"))
         }
     }
+}
+
+/// The terminal and the mode to put back while a hidden prompt has echo off; what the
+/// signal watcher restores when a signal ends the process during the prompt.
+#[cfg(unix)]
+static OPEN_PROMPT: std::sync::Mutex<Option<(std::fs::File, rustix::termios::Termios)>> = std::sync::Mutex::new(None);
+
+/// The signals that end the process by default and can arrive during a prompt: `kill`'s
+/// SIGTERM, SIGHUP when the terminal goes away, SIGINT sent by another process (Ctrl-C
+/// itself is a byte while the prompt is open).
+#[cfg(unix)]
+const ENDING_SIGNALS: [i32; 3] = [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT];
+
+/// Notes the mode to restore, and starts the signal watcher on the first prompt (the
+/// handlers stay for the process's life: signal-hook cannot give the default action back).
+#[cfg(unix)]
+fn prompt_opened(tty: &std::fs::File, original: &rustix::termios::Termios) -> std::io::Result<()> {
+    static WATCHER: std::sync::OnceLock<std::io::Result<()>> = std::sync::OnceLock::new();
+    if let Err(e) = WATCHER.get_or_init(start_signal_watcher) {
+        return Err(std::io::Error::new(e.kind(), format!("cannot watch for signals during the prompt: {e}")));
+    }
+    let saved = (tty.try_clone()?, original.clone());
+    *OPEN_PROMPT.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(saved);
+    Ok(())
+}
+
+#[cfg(unix)]
+fn prompt_closed() {
+    *OPEN_PROMPT.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+}
+
+/// A thread that, on each ending signal, puts an open prompt's terminal mode back and then
+/// ends the process as the signal's default action would (the exit status a shell sees is
+/// the signal's, 128 + N). Outside a prompt it only does the latter.
+#[cfg(unix)]
+fn start_signal_watcher() -> std::io::Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new(ENDING_SIGNALS)?;
+    let handle = signals.handle();
+    let spawned = std::thread::Builder::new().name("prompt-signals".into()).spawn(move || {
+        for signal in signals.forever() {
+            if let Some((tty, original)) = &*OPEN_PROMPT.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+                let _ = rustix::termios::tcsetattr(tty, rustix::termios::OptionalActions::Now, original);
+            }
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+        }
+    });
+    if let Err(e) = spawned {
+        // Without the thread nobody would act on the signals the handlers now catch.
+        handle.close();
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// Drops whatever was typed on the terminal and not read yet, so keys typed ahead (the `es`

@@ -6,6 +6,7 @@ pub mod rotation;
 pub mod separation;
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use time::OffsetDateTime;
 
@@ -170,6 +171,49 @@ fn delegation_changes(
     let mut shown = all;
     shown.extend(delegations::delegation_threshold_warnings(&changes));
     (shown.clone(), shown)
+}
+
+/// A full list a review screen names: kept in the workspace's `review/` directory, derived
+/// from the staged files and never read back.
+#[derive(Debug, Clone)]
+pub struct FullList {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// A full list that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("the full review list cannot be written to {path} ({source}); make that directory writable and try again")]
+pub struct FullListError {
+    pub path: String,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl FullList {
+    /// The full list of a role's delegation changes, if it has any.
+    pub fn delegations(ws: &Workspace, role: &str, version: u64, lines: &[String]) -> Option<FullList> {
+        if lines.is_empty() {
+            return None;
+        }
+        let path = ws.dir().join("review").join(format!("{role}-v{version}-delegations.txt"));
+        Some(FullList { path, text: lines.join("\n") + "\n" })
+    }
+
+    /// Every new project, key change, overlap and removal of a staged claimed index.
+    pub fn promotion(ws: &Workspace, review: &crate::workspace::promotion_review::PromotionReview) -> FullList {
+        let name = format!("claimed-v{}-promotion-review.txt", review.index_version);
+        FullList { path: ws.dir().join("review").join(name), text: review.full_text() }
+    }
+
+    /// Replaces the file atomically: a reader finds the old list or the new one, whole.
+    pub fn write(&self) -> Result<(), FullListError> {
+        let fail = |source| FullListError { path: self.path.display().to_string(), source };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        crate::support::fsio::write_atomic(&self.path, self.text.as_bytes()).map_err(fail)
+    }
 }
 
 #[cfg(test)]

@@ -63,6 +63,17 @@ impl Pty {
         self.session.flush().unwrap_or_else(|e| panic!("{}: flush: {e}", self.what));
     }
 
+    /// The pty's master side: on Linux its terminal modes are the program's terminal's, and
+    /// they stay readable after the program ended while this handle is open.
+    pub fn master(&self) -> std::fs::File {
+        self.session.process().get_file_handle().unwrap_or_else(|e| panic!("{}: the pty's master: {e}", self.what))
+    }
+
+    /// Sends `signal` to the program, as `kill` from another terminal does.
+    pub fn signal(&mut self, signal: rexpect::process::Signal) {
+        self.session.process_mut().signal(signal).unwrap_or_else(|e| panic!("{}: send {signal}: {e}", self.what));
+    }
+
     /// Waits for the program to end; returns its exit code (128 + signal when killed) and
     /// the whole screen.
     pub fn finish(mut self) -> (i32, String) {
