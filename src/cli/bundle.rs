@@ -5,7 +5,7 @@ use std::path::Path;
 
 use time::OffsetDateTime;
 
-use super::{print_json, Refusal};
+use super::common::{print_json, Refusal};
 use crate::bundle::{read_bundle, verify_bundle, Bundle, BundleReport, FileReport, Limits, NotCarried};
 use crate::bundle::extract::{extract_verified, ExtractError};
 use crate::tuf::metadata::{Metadata, RoleType};
@@ -153,12 +153,12 @@ fn report_text(r: &BundleReport) -> String {
     out
 }
 
-pub(super) fn export(global: &super::Global, out: &Path) -> Result<(), Refusal> {
-    let ws = super::keys::open(global)?;
-    let lock = ws.lock().map_err(super::keys::refuse)?;
-    let done = crate::bundle::export::export_bundle(&ws, &lock, out, time::OffsetDateTime::now_utc()).map_err(super::stage::refuse_stage)?;
+pub(super) fn export(global: &super::args::Global, out: &Path) -> Result<(), Refusal> {
+    let ws = super::common::open(global)?;
+    let lock = ws.lock().map_err(super::common::refuse)?;
+    let done = crate::bundle::export::export_bundle(&ws, &lock, out, time::OffsetDateTime::now_utc()).map_err(super::common::refuse_stage)?;
     if global.json {
-        super::print_json(&serde_json::json!({
+        super::common::print_json(&serde_json::json!({
             "bundle": out,
             "sha256": done.sha256,
             "files": done.files.iter().map(|(p, new)| serde_json::json!({"path": p, "new": new})).collect::<Vec<_>>(),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use super::{print_json, Refusal};
+use super::common::{print_json, Refusal};
 use crate::demo::{DemoOptions, DemoSummary, Event, ThresholdState};
 use crate::tuf::key::short_keyid;
 

@@ -4,26 +4,11 @@
 use std::io::Write;
 use std::path::Path;
 
-use clap::{CommandFactory, Subcommand};
+use clap::CommandFactory;
 
-use super::{print_json, Cli, Global, Refusal};
+use super::args::{Cli, GenerateCommand, Global};
+use super::common::{print_json, Refusal};
 use crate::support::buildinfo;
-
-#[derive(Subcommand, Debug)]
-pub enum GenerateCommand {
-    /// Write one man page per command and subcommand (ceremony.1, ceremony-key-new.1, ...) to DIR.
-    Man {
-        /// The directory to write the pages to (created if missing), e.g. docs/man.
-        #[arg(long, value_name = "DIR")]
-        out: std::path::PathBuf,
-    },
-    /// Print a completion script for SHELL on stdout.
-    Completions {
-        /// The shell: bash, zsh, fish, elvish or powershell.
-        #[arg(value_enum, value_name = "SHELL")]
-        shell: clap_complete::Shell,
-    },
-}
 
 /// Every man page, as (file name, roff bytes), generated from the clap definitions: the
 /// top-level command and each visible subcommand, recursively. Deterministic (no date).

@@ -1,11 +1,12 @@
 //! `ceremony init`, `ceremony key ...`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use time::OffsetDateTime;
 
 use super::secrets::{choose_new_passphrase, derive_with_progress, have_terminal, no_terminal, read_passphrase, weak_refusal, Terminal};
-use super::{print_json, Global, Refusal};
+use super::args::Global;
+use super::common::{open, print_json, refuse, workspace_dir, Refusal};
 use crate::tuf::datetime::format_expires;
 use crate::keys::holder::{check_name, Holder, KeySource};
 use crate::support::secret::read_secret_file;
@@ -13,27 +14,6 @@ use crate::keys::signer::passphrase::{check_strength, PassphraseError, Profile};
 use crate::keys::signer::Signer;
 use crate::tuf::key::{short_keyid, Key};
 use crate::workspace::{Workspace, WorkspaceError};
-
-pub(crate) fn workspace_dir(global: &Global) -> PathBuf {
-    global.workspace.clone().unwrap_or_else(|| PathBuf::from("."))
-}
-
-pub(crate) fn refuse(e: WorkspaceError) -> Refusal {
-    match e {
-        WorkspaceError::Io(..)
-        | WorkspaceError::NotAWorkspace(_)
-        | WorkspaceError::Holder { .. }
-        | WorkspaceError::CopiedWithoutLinks(..)
-        | WorkspaceError::UnsupportedFileSystem(..) => {
-            Refusal::unusable(e.to_string())
-        }
-        _ => Refusal::failed(e.to_string()),
-    }
-}
-
-pub(crate) fn open(global: &Global) -> Result<Workspace, Refusal> {
-    Workspace::open(&workspace_dir(global)).map_err(refuse)
-}
 
 pub(super) fn init(global: &Global) -> Result<(), Refusal> {
     let dir = workspace_dir(global);

@@ -1,7 +1,8 @@
 //! `ceremony log show`, `ceremony log verify`.
 
-use super::keys::{open, refuse};
-use super::{print_json, Global, Refusal};
+use super::common::{open, refuse};
+use super::args::Global;
+use super::common::{print_json, Refusal};
 use crate::tuf::key::short_keyid;
 use crate::workspace::transcript::Record;
 use crate::workspace::WorkspaceError;

@@ -4,9 +4,11 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use super::keys::{open, refuse};
-use super::stage::{digest_lines, expiry, holder_keys, refuse_stage, staged_message, staged_review};
-use super::{print_json, Global, Refusal};
+use super::common::{open, refuse};
+use super::stage::{expiry, holder_keys, staged_message, staged_review};
+use super::common::{digest_lines, refuse_stage};
+use super::args::Global;
+use super::common::{print_json, Refusal};
 use crate::workspace::claimed_state;
 use crate::workspace::promotion::{self, PromoteRequest, Promotion};
 use crate::support::fsio::write_atomic;

@@ -4,8 +4,9 @@ use std::path::Path;
 
 use time::OffsetDateTime;
 
-use super::keys::workspace_dir;
-use super::{print_json, Global, Refusal};
+use super::common::workspace_dir;
+use super::args::Global;
+use super::common::{print_json, Refusal};
 use crate::audit::preflight::{self, Level};
 
 pub(super) fn preflight(global: &Global, date: Option<time::Date>, sys_root: &Path) -> Result<(), Refusal> {

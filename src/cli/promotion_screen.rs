@@ -1,9 +1,9 @@
 //! What a claimed holder reads at `sign` about the staged claimed index: how it pins its
 //! shards and what the shards change (`promotion_review`), with the full lists in a file.
 
-use super::sign::ListsWritten;
-use super::stage::refuse_stage;
-use super::Refusal;
+use super::common::ListsWritten;
+use super::common::refuse_stage;
+use super::common::Refusal;
 use crate::tuf::metadata::Metadata;
 use crate::workspace::promotion_review::{promotion_review, KeyChange, PromotionReview};
 use crate::workspace::review::FullList;

@@ -4,9 +4,10 @@ use std::path::Path;
 
 use time::OffsetDateTime;
 
-use super::keys::{open, refuse};
-use super::stage::refuse_stage;
-use super::{print_json, Global, Refusal};
+use super::common::{open, refuse};
+use super::common::refuse_stage;
+use super::args::Global;
+use super::common::{print_json, Refusal};
 use crate::audit::ceremonies::{self, Begun, CeremonyError, Ended, Opening};
 use crate::audit::ceremony_report::{CeremonyReport, CeremonyReportError};
 use crate::audit::report::{render_html, Report};

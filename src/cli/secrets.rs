@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::Refusal;
+use super::common::Refusal;
 use crate::support::secret::{read_secret_file, SecretBytes};
 use crate::keys::signer::passphrase::{
     check_strength, generate_passphrase, generated_entropy_bits, PassphraseError, PassphraseSigner, Weakness,

@@ -4,10 +4,11 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use super::keys::{open, refuse};
+use super::common::{open, refuse};
 use super::secrets::{ask_yes_no, check_secret_source, have_terminal, read_passphrase, SecretKind};
-use super::stage::refuse_stage;
-use super::{print_json, Global, Refusal};
+use super::common::refuse_stage;
+use super::args::Global;
+use super::common::{print_json, review_lines, ListsWritten, Refusal};
 use crate::support::fsio::write_atomic;
 use crate::support::secret::SecretBytes;
 use crate::keys::holder::{Holder, KeySource};
@@ -86,14 +87,6 @@ fn unlock_public_only(holder: &Holder) -> Refusal {
     ))
 }
 
-/// When the full lists a review names are written: `ceremony review` writes them at once;
-/// `sign` only once the holder has confirmed, so that a refused `sign` leaves nothing behind.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum ListsWritten {
-    Now,
-    OnConfirm,
-}
-
 /// Writes the full lists a review named; a list the screen promised and that cannot be
 /// written refuses, before anything is signed.
 fn write_lists(lists: &[FullList]) -> Result<(), Refusal> {
@@ -136,7 +129,7 @@ fn review_text(
             lists.push(list);
         }
         out.push_str(&format!("  {}\n", signer_line(&s.governing, signer)));
-        out.push_str(&super::stage::digest_lines(&crate::workspace::role_digest::role_digest(&s.role, &s.metadata)));
+        out.push_str(&super::common::digest_lines(&crate::workspace::role_digest::role_digest(&s.role, &s.metadata)));
     }
     Ok((out, lists))
 }
@@ -151,17 +144,6 @@ fn signer_line(governing: &[crate::workspace::staging::Governing], signer: Optio
             format!("signed as one of the keys of: {}", labels.join("; "))
         }
     }
-}
-
-/// A review's lines for the screen: indented under the role's heading, except warnings,
-/// which start at the margin so that nobody reads past them.
-pub(super) fn review_lines(lines: &[String]) -> String {
-    let mut out = String::new();
-    for line in lines {
-        let indent = if line.starts_with("WARNING:") { "" } else { "  " };
-        out.push_str(&format!("{indent}{line}\n"));
-    }
-    out
 }
 
 /// `ceremony review`: what `sign` shows, for every staged role people sign; nothing is

@@ -2,28 +2,20 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueHint};
+
 use time::OffsetDateTime;
 
-use super::keys::{open, refuse};
-use super::{print_json, Global, Refusal};
+use super::common::{open, refuse};
+use super::args::{Global, RootInitArgs, RotateArgs};
+use super::common::{digest_lines, print_json, read_metadata, refuse_stage, Refusal};
 use crate::tuf::datetime::parse_duration;
 use crate::keys::holder::Holder;
 use crate::tuf::key::Key;
 use crate::tuf::metadata::Metadata;
 use crate::workspace::propose::{self, RolePlan, RootPlan, Rotation};
-use crate::workspace::role_digest::{role_digest, RoleDigest};
+use crate::workspace::role_digest::role_digest;
 use crate::workspace::staging::{self, digest, StageError};
 use crate::workspace::Workspace;
-
-pub(crate) fn refuse_stage(e: StageError) -> Refusal {
-    match e {
-        StageError::Workspace(w) => refuse(w),
-        StageError::Corrupt { .. } => Refusal::unusable(e.to_string()),
-        other => Refusal::failed(other.to_string()),
-    }
-}
-
 
 pub(super) fn holder_keys(ws: &Workspace, names: &[String]) -> Result<Vec<Key>, Refusal> {
     names.iter().map(|n| ws.holder(n.trim()).map(|h: Holder| h.key).map_err(refuse)).collect()
@@ -46,12 +38,6 @@ pub(super) fn staged_message(global: &Global, role: &str, md: &Metadata) {
     }
 }
 
-/// The digest a holder reads aloud, as staging and `sign` print it: which bytes it covers,
-/// the hex and the words (the same words for the same bytes on every screen and in the report).
-pub(super) fn digest_lines(d: &RoleDigest) -> String {
-    format!("  digest of {}:\n    sha256 {}\n  read aloud and compare: {}\n", d.label, d.sha256, d.spoken())
-}
-
 /// What the staged `md` changes against the trusted version, as `sign` will show it: the
 /// person who stages a change sees what they are about to ask others to sign. The role is
 /// staged by then, so a review that cannot be made is said, not turned into a refusal.
@@ -67,7 +53,7 @@ pub(super) fn staged_review(global: &Global, ws: &Workspace, role: &str, md: &Me
             return;
         }
     };
-    let text = format!("Review of the staged {role}:\n{}", super::sign::review_lines(&r.lines));
+    let text = format!("Review of the staged {role}:\n{}", super::common::review_lines(&r.lines));
     // Standard output carries JSON under --json; the review is for the person.
     if global.json {
         eprint!("{text}");
@@ -76,32 +62,6 @@ pub(super) fn staged_review(global: &Global, ws: &Workspace, role: &str, md: &Me
     }
 }
 
-// clap parses these flags straight into the struct stage reads, so the flags and what
-// staging receives cannot drift apart.
-#[derive(Args, Debug)]
-pub struct RootInitArgs {
-    /// The root keyholders, comma-separated.
-    #[arg(long, value_name = "H,H,H", value_delimiter = ',', required = true, value_hint = ValueHint::Other)]
-    pub root: Vec<String>,
-    /// How many root keys must sign each root version (at least 1, at most the number of --root).
-    #[arg(long, value_name = "N")]
-    pub root_threshold: u64,
-    /// The top-level targets keyholders, comma-separated.
-    #[arg(long, value_name = "H,..", value_delimiter = ',', required = true, value_hint = ValueHint::Other)]
-    pub targets: Vec<String>,
-    /// How many targets keys must sign each targets version.
-    #[arg(long, value_name = "N")]
-    pub targets_threshold: u64,
-    /// The holder of the online snapshot key.
-    #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
-    pub snapshot: String,
-    /// The holder of the online timestamp key.
-    #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
-    pub timestamp: String,
-    /// How long root version 1 is valid (default 365d).
-    #[arg(long, value_name = "D")]
-    pub expires: Option<String>,
-}
 
 pub(super) fn root_init(global: &Global, a: RootInitArgs) -> Result<(), Refusal> {
     let ws = open(global)?;
@@ -120,7 +80,7 @@ pub(super) fn root_init(global: &Global, a: RootInitArgs) -> Result<(), Refusal>
 
 pub(super) fn root_import(global: &Global, files: &[PathBuf]) -> Result<(), Refusal> {
     let ws = open(global)?;
-    let roots = super::read_metadata(files)?;
+    let roots = read_metadata(files)?;
     let lock = ws.lock().map_err(refuse)?;
     let newest = propose::root_import(&ws, &lock, &roots).map_err(refuse_stage)?;
     if global.json {
@@ -129,34 +89,6 @@ pub(super) fn root_import(global: &Global, files: &[PathBuf]) -> Result<(), Refu
         println!("The root history verifies; root version {newest} is now the workspace's trusted root.");
     }
     Ok(())
-}
-
-#[derive(Args, Debug)]
-pub struct RotateArgs {
-    /// Add holder H's key to the root keys (repeat for several).
-    #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
-    pub add_root: Vec<String>,
-    /// Remove holder H's key from the root keys (repeat for several).
-    #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
-    pub remove_root: Vec<String>,
-    /// The new root threshold (default: unchanged).
-    #[arg(long, value_name = "N")]
-    pub root_threshold: Option<u64>,
-    /// Replace the top-level targets keyholders, comma-separated (default: unchanged).
-    #[arg(long, value_name = "H,..", value_delimiter = ',', value_hint = ValueHint::Other)]
-    pub targets: Option<Vec<String>>,
-    /// The new targets threshold (default: unchanged).
-    #[arg(long, value_name = "N")]
-    pub targets_threshold: Option<u64>,
-    /// The holder of the new online snapshot key (default: unchanged).
-    #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
-    pub snapshot: Option<String>,
-    /// The holder of the new online timestamp key (default: unchanged).
-    #[arg(long, value_name = "H", value_hint = ValueHint::Other)]
-    pub timestamp: Option<String>,
-    /// How long the new root version is valid, e.g. 365d (default 365d).
-    #[arg(long, value_name = "D")]
-    pub expires: Option<String>,
 }
 
 pub(super) fn root_rotate(global: &Global, a: RotateArgs) -> Result<(), Refusal> {

@@ -2,9 +2,10 @@
 
 use time::OffsetDateTime;
 
-use super::keys::{open, refuse};
-use super::stage::refuse_stage;
-use super::{print_json, Global, Refusal};
+use super::common::{open, refuse};
+use super::common::refuse_stage;
+use super::args::Global;
+use super::common::{print_json, Refusal};
 use crate::keys::holder::Holder;
 use crate::tuf::key::short_keyid;
 use crate::workspace::review::digest_words;

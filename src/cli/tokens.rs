@@ -3,9 +3,11 @@
 use std::path::{Path, PathBuf};
 
 
-use super::keys::{open, register};
+use super::keys::register;
+use super::common::open;
 use super::secrets::read_pin;
-use super::{Global, Refusal};
+use super::args::Global;
+use super::common::Refusal;
 use crate::keys::holder::{check_name, Holder, KeySource};
 use crate::support::secret::read_secret_file;
 use crate::keys::signer::pkcs11::{Pkcs11Error, Pkcs11Signer};

@@ -1,31 +1,12 @@
 //! `ceremony workspace pack|unpack`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use clap::{Subcommand, ValueHint};
-
-use super::keys::{refuse, workspace_dir};
-use super::{print_json, Global, Refusal};
+use super::common::{refuse, workspace_dir};
+use super::args::{Global, WorkspaceCommand};
+use super::common::{print_json, Refusal};
 use crate::bundle::pack::{pack, unpack, PackError, PackManifest};
 use crate::workspace::Workspace;
-
-#[derive(Subcommand, Debug)]
-pub enum WorkspaceCommand {
-    /// Write the workspace's current state as one archive with a SHA-256 manifest, to carry
-    /// it on a FAT or exFAT USB stick, by mail or in a zip. Also works on a workspace
-    /// already copied without its links.
-    Pack {
-        /// Where to write the pack (replaced atomically if it exists).
-        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
-        out: PathBuf,
-    },
-    /// Verify a pack and make it a new workspace at --workspace DIR (absent or empty).
-    Unpack {
-        /// The pack `ceremony workspace pack` wrote.
-        #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
-        file: PathBuf,
-    },
-}
 
 pub(super) fn run(global: &Global, what: WorkspaceCommand) -> Result<(), Refusal> {
     let dir = workspace_dir(global);
