@@ -21,15 +21,15 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ceremony::pypi::claimed::{self, ShardProjects};
 use ceremony::keys::holder::{Holder, KeySource};
-use ceremony::tuf::key::{Algorithm, Key};
-use ceremony::tuf::metadata::Metadata;
-use ceremony::pypi::pep480::{Project, TargetsPlan};
-use ceremony::workspace::propose::{self, RolePlan, RootPlan};
-use ceremony::support::secret::SecretBytes;
 use ceremony::keys::signer::passphrase::{PassphraseSigner, Profile};
 use ceremony::keys::signer::{Signer, SoftwareSigner};
+use ceremony::pypi::claimed::{self, ShardProjects};
+use ceremony::pypi::pep480::{Project, TargetsPlan};
+use ceremony::support::secret::SecretBytes;
+use ceremony::tuf::key::{Algorithm, Key};
+use ceremony::tuf::metadata::Metadata;
+use ceremony::workspace::propose::{self, RolePlan, RootPlan};
 use ceremony::workspace::Workspace;
 use time::{Duration, OffsetDateTime};
 
@@ -145,8 +145,7 @@ fn sign_and_export(ws: &Workspace, out: &Path) {
 
 /// recently-claimed delegating to `names`, signed by the online key.
 fn recently_claimed(names: &[String], keys: &[Key], online: &SoftwareSigner, version: u64) -> Metadata {
-    let projects: ShardProjects =
-        names.iter().enumerate().map(|(i, n)| project(n, &keys[i % keys.len()])).collect();
+    let projects: ShardProjects = names.iter().enumerate().map(|(i, n)| project(n, &keys[i % keys.len()])).collect();
     let expires = OffsetDateTime::now_utc() + Duration::days(7);
     let mut md = Metadata::from_signed(claimed::shard_signed(&projects, version, expires)).expect("rc");
     sign_md(&mut md, &[online]);
@@ -196,8 +195,15 @@ fn run_step(dir: &Path, step: &str) {
     let mut files = 0;
     match step {
         "promote" => {
-            let source = ceremony::workspace::recently_claimed::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
-            let req = ceremony::workspace::promotion::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
+            let source =
+                ceremony::workspace::recently_claimed::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
+            let req = ceremony::workspace::promotion::PromoteRequest {
+                source: &source,
+                only: &[],
+                skip_invalid: false,
+                expires: now + Duration::days(300),
+                now,
+            };
             let (promotion, staged) = ceremony::workspace::promotion::plan_promotion(&ws, &req).expect("plan");
             ceremony::workspace::promotion::stage_promotion(&ws, &lock, &promotion, &staged).expect("stage");
             files = promotion.files.len();
@@ -213,11 +219,7 @@ fn run_step(dir: &Path, step: &str) {
             ceremony::workspace::signing::sign_roles(&ws, &lock, &h, &signer, roles).expect("sign");
         }
     }
-    println!(
-        "{{\"s\": {:.3}, \"peak_mib\": {:.1}, \"files\": {files}}}",
-        start.elapsed().as_secs_f64(),
-        support::vm_kb("VmHWM:") / 1024.0
-    );
+    println!("{{\"s\": {:.3}, \"peak_mib\": {:.1}, \"files\": {files}}}", start.elapsed().as_secs_f64(), support::vm_kb("VmHWM:") / 1024.0);
 }
 
 /// The timed part: promote, alice and bob sign (with their claimed keys), export, each in its own process. The
@@ -255,7 +257,13 @@ fn run_core(dir: &Path) {
     let now = OffsetDateTime::now_utc();
     let source = ceremony::workspace::recently_claimed::read_recently_claimed(&ws, &dir.with_extension("rc.json"), now).expect("rc");
     phases.mark("read and verify recently-claimed");
-    let req = ceremony::workspace::promotion::PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: now + Duration::days(300), now };
+    let req = ceremony::workspace::promotion::PromoteRequest {
+        source: &source,
+        only: &[],
+        skip_invalid: false,
+        expires: now + Duration::days(300),
+        now,
+    };
     let (_, mut staged) = ceremony::workspace::promotion::plan_promotion(&ws, &req).expect("plan");
     phases.mark("validate and build claimed");
     let sigs = ceremony::support::par::map(&staged, |(role, md)| {
@@ -311,11 +319,7 @@ impl Phases {
 }
 
 fn child_with(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(std::env::current_exe().expect("exe"))
-        .args(args)
-        .arg(dir)
-        .output()
-        .expect("child");
+    let out = std::process::Command::new(std::env::current_exe().expect("exe")).args(args).arg(dir).output().expect("child");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
@@ -387,12 +391,7 @@ fn python_tuf_core(dir: &Path, runs: usize, measured: bool) {
     let env = std::process::Command::new("bash").arg(root.join("scripts/python-env.sh")).output();
     let out = env.ok().filter(|o| o.status.success()).and_then(|o| {
         let python = String::from_utf8_lossy(&o.stdout).trim().to_string();
-        std::process::Command::new(python)
-            .arg(root.join("benches/python_tuf_core.py"))
-            .arg(dir)
-            .arg(runs.to_string())
-            .output()
-            .ok()
+        std::process::Command::new(python).arg(root.join("benches/python_tuf_core.py")).arg(dir).arg(runs.to_string()).output().ok()
     });
     match out {
         Some(o) if o.status.success() => print!("{}", String::from_utf8_lossy(&o.stdout)),

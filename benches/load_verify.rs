@@ -8,15 +8,15 @@
 
 mod support;
 
-use support::vm_kb;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+use support::vm_kb;
 
-use ceremony::tuf::key::Algorithm;
-use ceremony::tuf::metadata::Metadata;
 use ceremony::keys::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::key::Algorithm;
 use ceremony::tuf::metadata::Delegation;
+use ceremony::tuf::metadata::Metadata;
 use ceremony::tuf::verify::check_threshold;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -75,11 +75,8 @@ fn measure(file: &Path, keys: &Path) {
         .iter()
         .map(|k| ceremony::tuf::key::Key::from_json(&serde_json::to_vec(k).expect("key")).expect("key"))
         .collect();
-    let delegation = Delegation {
-        role: "claimed".into(),
-        threshold: 2,
-        keys: keys.iter().map(|k| (k.keyid().to_string(), Some(k.clone()))).collect(),
-    };
+    let delegation =
+        Delegation { role: "claimed".into(), threshold: 2, keys: keys.iter().map(|k| (k.keyid().to_string(), Some(k.clone()))).collect() };
     if std::env::var_os("BREAKDOWN").is_some() {
         breakdown(file, &delegation);
     }
@@ -126,7 +123,6 @@ fn breakdown(file: &Path, delegation: &Delegation) {
     eprintln!("verify 2 sigs   {:.3} {}", t.elapsed().as_secs_f64(), report.is_met());
 }
 
-
 /// A claimed-like targets file: one developer key and one delegation per project.
 fn generate(dir: &Path, count: usize) -> (PathBuf, PathBuf) {
     let signers = [SoftwareSigner::generate(Algorithm::Ed25519), SoftwareSigner::generate(Algorithm::Ed25519)];
@@ -160,8 +156,7 @@ fn generate(dir: &Path, count: usize) -> (PathBuf, PathBuf) {
     value.serialize(&mut ser).expect("pretty");
     let file = dir.join("claimed.json");
     std::fs::write(&file, out).expect("write");
-    let key_list: Vec<Value> =
-        signers.iter().map(|s| serde_json::from_slice(&s.public_key().to_json_text()).expect("key")).collect();
+    let key_list: Vec<Value> = signers.iter().map(|s| serde_json::from_slice(&s.public_key().to_json_text()).expect("key")).collect();
     let keys_file = dir.join("keys.json");
     std::fs::write(&keys_file, serde_json::to_vec(&key_list).expect("keys")).expect("write keys");
     (file, keys_file)

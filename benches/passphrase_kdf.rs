@@ -10,13 +10,13 @@
 
 mod support;
 
-use support::vm_kb;
 use std::process::Command;
 use std::time::Instant;
+use support::vm_kb;
 
-use ceremony::support::secret::SecretBytes;
 use ceremony::keys::signer::passphrase::{KdfParams, PassphraseSigner, Profile};
 use ceremony::keys::signer::Signer;
+use ceremony::support::secret::SecretBytes;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -88,14 +88,13 @@ fn measure(params: &KdfParams) {
     println!("{wall} {cpu} {}", vm_kb("VmHWM:"));
 }
 
-
 /// User + system CPU time of this process (utime and stime from /proc/self/stat, in clock
 /// ticks of 1/100 s).
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let ticks: f64 =
+        fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0) + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
     ticks / 100.0
 }

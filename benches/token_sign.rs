@@ -14,21 +14,17 @@ use std::fs::OpenOptions;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ceremony::tuf::build::{RoleSpec, RootSpec};
-use ceremony::tuf::key::{Algorithm, Key};
-use ceremony::support::secret::SecretBytes;
+use ceremony::keys::holder::TouchPolicyName;
 use ceremony::keys::signer::pkcs11::Pkcs11Signer;
 use ceremony::keys::signer::yubikey::YubikeySigner;
-use ceremony::keys::holder::TouchPolicyName;
 use ceremony::keys::signer::{Signer, SoftwareSigner};
+use ceremony::support::secret::SecretBytes;
+use ceremony::tuf::build::{RoleSpec, RootSpec};
+use ceremony::tuf::key::{Algorithm, Key};
 use fs4::FileExt;
 
 const NEEDED: [&str; 6] = [
-    "TOKEN_STACK_DIR",
-    "CEREMONY_TEST_PKCS11_MODULE",
-    "CEREMONY_TEST_PKCS11_TOKEN",
-    "CEREMONY_TEST_PKCS11_PIN",
-    "CEREMONY_TEST_PIV_SERIAL",
+    "TOKEN_STACK_DIR", "CEREMONY_TEST_PKCS11_MODULE", "CEREMONY_TEST_PKCS11_TOKEN", "CEREMONY_TEST_PKCS11_PIN", "CEREMONY_TEST_PIV_SERIAL",
     "CEREMONY_TEST_PIV_PIN",
 ];
 

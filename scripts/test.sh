@@ -15,6 +15,9 @@ echo "== headless browser for the report test: $(bash scripts/browser-env.sh)"
 echo "== software token stack: SoftHSM2 + PIV card (tests/tokens/README.md)"
 eval "$(bash tests/tokens/stack.sh up)"
 trap 'bash tests/tokens/stack.sh down' EXIT
+echo "== format and lints: cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all --check
+cargo clippy --locked --workspace --all-targets -- -D warnings 2>&1
 echo "== cargo test"
 cargo test --locked --workspace --all-targets --no-fail-fast 2>&1
 echo "== supply chain: cargo-deny licenses, bans (no network clients), sources"

@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 
 use time::{Duration, OffsetDateTime};
 
-use crate::tuf::build::{RoleSpec, RootSpec};
+use crate::keys::signer::{Signer, SoftwareSigner};
 use crate::support::fsio::write_atomic;
+use crate::tuf::build::{RoleSpec, RootSpec};
 use crate::tuf::key::Algorithm;
 use crate::tuf::metadata::Metadata;
-use crate::keys::signer::{Signer, SoftwareSigner};
 
 /// One root version the demo wrote, and what changed in it.
 #[derive(Debug, Clone)]
@@ -70,16 +70,19 @@ pub fn write_sample_root_chain(dir: &Path, now: OffsetDateTime) -> Result<Vec<De
         timestamp: role(&[&online], 1),
     };
     let plan: Vec<(RootSpec, Vec<&SampleHolder>, &str)> = vec![
-        (spec(1, role(&[&alice, &bob, &carol], 2), &targets1), vec![&alice, &bob, &carol],
-         "bootstrap: alice, bob and carol hold root keys, 2 of 3 must sign"),
-        (spec(2, role(&[&alice, &bob, &dave], 2), &targets1), vec![&alice, &bob, &dave],
-         "carol leaves, dave joins; still 2 of 3"),
-        (spec(3, role(&[&alice, &bob, &dave, &erin], 3), &targets1), vec![&alice, &bob, &dave, &erin],
-         "erin joins and the threshold rises to 3 of 4"),
-        (spec(4, role(&[&alice, &dave, &erin], 2), &targets1), vec![&alice, &dave, &erin],
-         "bob's key is lost: revoked, 2 of 3"),
-        (spec(5, role(&[&alice, &dave, &erin], 2), &targets2), vec![&alice, &dave],
-         "the targets key is rotated"),
+        (
+            spec(1, role(&[&alice, &bob, &carol], 2), &targets1),
+            vec![&alice, &bob, &carol],
+            "bootstrap: alice, bob and carol hold root keys, 2 of 3 must sign",
+        ),
+        (spec(2, role(&[&alice, &bob, &dave], 2), &targets1), vec![&alice, &bob, &dave], "carol leaves, dave joins; still 2 of 3"),
+        (
+            spec(3, role(&[&alice, &bob, &dave, &erin], 3), &targets1),
+            vec![&alice, &bob, &dave, &erin],
+            "erin joins and the threshold rises to 3 of 4",
+        ),
+        (spec(4, role(&[&alice, &dave, &erin], 2), &targets1), vec![&alice, &dave, &erin], "bob's key is lost: revoked, 2 of 3"),
+        (spec(5, role(&[&alice, &dave, &erin], 2), &targets2), vec![&alice, &dave], "the targets key is rotated"),
     ];
     let mut written = Vec::new();
     for (spec, signers, change) in plan {
@@ -106,15 +109,15 @@ pub fn write_sample_root_chain(dir: &Path, now: OffsetDateTime) -> Result<Vec<De
 
 use serde::Serialize;
 
-use crate::bundle::{read_bundle, verify_bundle, Limits};
-use crate::pypi::claimed::{self, ShardProjects};
-use crate::workspace::promotion::PromoteRequest;
-use crate::keys::holder::{Holder, KeySource};
-use crate::pypi::pep480::{Project, TargetsPlan};
-use crate::workspace::propose::{self, RolePlan, RootPlan, Rotation};
 use crate::audit::report::{render_html, Report};
-use crate::support::secret::SecretBytes;
+use crate::bundle::{read_bundle, verify_bundle, Limits};
+use crate::keys::holder::{Holder, KeySource};
 use crate::keys::signer::passphrase::{generate_passphrase, PassphraseSigner, Profile};
+use crate::pypi::claimed::{self, ShardProjects};
+use crate::pypi::pep480::{Project, TargetsPlan};
+use crate::support::secret::SecretBytes;
+use crate::workspace::promotion::PromoteRequest;
+use crate::workspace::propose::{self, RolePlan, RootPlan, Rotation};
 use crate::workspace::staging;
 use crate::workspace::Workspace;
 
@@ -143,16 +146,53 @@ pub struct ThresholdState {
 /// A step of the demo, as it happens.
 #[derive(Debug, Clone)]
 pub enum Event {
-    Phase { number: u8, title: &'static str },
-    Registered { holder: String, keyid: String, kind: String },
+    Phase {
+        number: u8,
+        title: &'static str,
+    },
+    Registered {
+        holder: String,
+        keyid: String,
+        kind: String,
+    },
     /// `covers` names the bytes the digest is of (`role_digest`'s label).
-    Staged { role: String, version: u64, covers: String, digest_hex: String, words: Vec<String> },
-    RecentlyClaimed { path: PathBuf, version: u64, projects: usize },
-    Promoted { new: usize, files: usize },
-    Signed { holder: String, roles: Vec<(String, u64)>, after: Vec<ThresholdState> },
-    Exported { bundle: PathBuf, sha256: String, new_files: Vec<String> },
-    Verified { bundle: PathBuf, ok: bool, newest_root: Option<u64>, files: usize, problem: Option<String> },
-    Wrote { what: &'static str, path: PathBuf },
+    Staged {
+        role: String,
+        version: u64,
+        covers: String,
+        digest_hex: String,
+        words: Vec<String>,
+    },
+    RecentlyClaimed {
+        path: PathBuf,
+        version: u64,
+        projects: usize,
+    },
+    Promoted {
+        new: usize,
+        files: usize,
+    },
+    Signed {
+        holder: String,
+        roles: Vec<(String, u64)>,
+        after: Vec<ThresholdState>,
+    },
+    Exported {
+        bundle: PathBuf,
+        sha256: String,
+        new_files: Vec<String>,
+    },
+    Verified {
+        bundle: PathBuf,
+        ok: bool,
+        newest_root: Option<u64>,
+        files: usize,
+        problem: Option<String>,
+    },
+    Wrote {
+        what: &'static str,
+        path: PathBuf,
+    },
 }
 
 /// One exported bundle and what verifying it found.
@@ -355,14 +395,10 @@ impl Demo<'_> {
         write_atomic(&rc, &source.to_bytes()).map_err(|e| DemoError::Io(rc.display().to_string(), e))?;
         (self.emit)(Event::RecentlyClaimed { path: rc.clone(), version: 1, projects: projects.len() });
         let lock = at("lock the workspace", self.ws.lock())?;
-        let source = at("verify recently-claimed", crate::workspace::recently_claimed::verify_recently_claimed(&self.ws, source, self.now))?;
-        let req = PromoteRequest {
-            source: &source,
-            only: &[],
-            skip_invalid: false,
-            expires: propose::default_expiry(self.now),
-            now: self.now,
-        };
+        let source =
+            at("verify recently-claimed", crate::workspace::recently_claimed::verify_recently_claimed(&self.ws, source, self.now))?;
+        let req =
+            PromoteRequest { source: &source, only: &[], skip_invalid: false, expires: propose::default_expiry(self.now), now: self.now };
         let (promotion, staged) = at("plan the promotion", crate::workspace::promotion::plan_promotion(&self.ws, &req))?;
         at("stage the promotion", crate::workspace::promotion::stage_promotion(&self.ws, &lock, &promotion, &staged))?;
         drop(lock);

@@ -15,11 +15,11 @@
 #![forbid(unsafe_code)]
 
 pub use ceremony_tuf as tuf;
-pub mod support;
+pub mod audit;
+pub mod bundle;
+pub mod cli;
+pub mod demo;
 pub mod keys;
 pub mod pypi;
+pub mod support;
 pub mod workspace;
-pub mod bundle;
-pub mod audit;
-pub mod demo;
-pub mod cli;

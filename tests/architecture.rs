@@ -13,17 +13,8 @@ use std::path::{Path, PathBuf};
 
 /// The layer folders (and the two top files) from the bottom up. A module may use its own
 /// folder and the folders of lower layers; two folders of one layer stay apart.
-const LAYERS: [(&str, u8); 9] = [
-    ("tuf", 1),
-    ("support", 1),
-    ("keys", 2),
-    ("pypi", 2),
-    ("workspace", 3),
-    ("bundle", 4),
-    ("audit", 4),
-    ("demo", 5),
-    ("cli", 6),
-];
+const LAYERS: [(&str, u8); 9] =
+    [("tuf", 1), ("support", 1), ("keys", 2), ("pypi", 2), ("workspace", 3), ("bundle", 4), ("audit", 4), ("demo", 5), ("cli", 6)];
 
 fn layer(top: &str) -> u8 {
     LAYERS.iter().find(|(name, _)| *name == top).map(|(_, l)| *l).unwrap_or_else(|| panic!("src/{top} is in no layer"))
@@ -227,10 +218,7 @@ fn the_architecture_page_names_every_module_and_only_modules_that_exist() {
     let mut files = Vec::new();
     rust_files(&src(), &mut files);
     rust_files(&root().join("crates/tuf/src"), &mut files);
-    let unnamed: Vec<String> = files
-        .iter()
-        .map(|f| f.strip_prefix(root()).unwrap().to_string_lossy().into_owned())
-        .filter(|f| !named.contains(f))
-        .collect();
+    let unnamed: Vec<String> =
+        files.iter().map(|f| f.strip_prefix(root()).unwrap().to_string_lossy().into_owned()).filter(|f| !named.contains(f)).collect();
     assert!(unnamed.is_empty(), "docs/architecture.md does not place these modules: {unnamed:?}");
 }

@@ -7,13 +7,11 @@ use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
+use ceremony::bundle::{read_bundle, verify_bundle, write_bundle, Bundle, BundleError, BundleFile, BundleReport, Limits};
+use ceremony::keys::signer::{Signer, SoftwareSigner};
 use ceremony::tuf::build::{RoleSpec, RootSpec};
-use ceremony::bundle::{
-    read_bundle, verify_bundle, write_bundle, Bundle, BundleError, BundleFile, BundleReport, Limits,
-};
 use ceremony::tuf::key::Algorithm;
 use ceremony::tuf::metadata::Metadata;
-use ceremony::keys::signer::{Signer, SoftwareSigner};
 use ceremony::workspace::transcript::{self, Action};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -56,13 +54,8 @@ impl Fixture {
         let claimed_key = SoftwareSigner::generate(Algorithm::Ed25519);
         let online = SoftwareSigner::generate(Algorithm::Ed25519);
         // Who holds root keys in versions 1..=5.
-        let holders: [(Vec<&SoftwareSigner>, u64); 5] = [
-            (vec![&a, &b, &c], 2),
-            (vec![&a, &b, &d], 2),
-            (vec![&a, &b, &c, &d], 3),
-            (vec![&a, &c, &d], 2),
-            (vec![&a, &c, &d], 2),
-        ];
+        let holders: [(Vec<&SoftwareSigner>, u64); 5] =
+            [(vec![&a, &b, &c], 2), (vec![&a, &b, &d], 2), (vec![&a, &b, &c, &d], 3), (vec![&a, &c, &d], 2), (vec![&a, &c, &d], 2)];
         let t: Vec<&SoftwareSigner> = targets_keys.iter().collect();
         let mut roots = Vec::new();
         for (i, (keys, threshold)) in holders.iter().enumerate() {
@@ -133,10 +126,8 @@ impl Fixture {
 
     /// The files of a bundle: roots `from..=5`, targets, claimed.
     fn files_from(&self, from: usize) -> Vec<BundleFile> {
-        let mut files: Vec<BundleFile> = self.roots[from - 1..]
-            .iter()
-            .map(|r| BundleFile::metadata("root", r.version(), r.to_bytes(), r.version() == 5))
-            .collect();
+        let mut files: Vec<BundleFile> =
+            self.roots[from - 1..].iter().map(|r| BundleFile::metadata("root", r.version(), r.to_bytes(), r.version() == 5)).collect();
         files.push(BundleFile::metadata("targets", 1, self.targets().to_bytes(), true));
         files.push(BundleFile::metadata("claimed", 1, self.claimed().to_bytes(), true));
         files
@@ -186,7 +177,10 @@ fn round_trip_verifies_trusting_any_root_of_the_history() {
         assert_eq!(report.newest_root_version, Some(5));
         assert_eq!(report.files.len(), 7);
         let order: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(order[..5], ["metadata/1.root.json", "metadata/2.root.json", "metadata/3.root.json", "metadata/4.root.json", "metadata/5.root.json"]);
+        assert_eq!(
+            order[..5],
+            ["metadata/1.root.json", "metadata/2.root.json", "metadata/3.root.json", "metadata/4.root.json", "metadata/5.root.json"]
+        );
         let targets = file(&report, "metadata/1.targets.json");
         assert_eq!(targets.thresholds.len(), 1);
         assert_eq!((targets.thresholds[0].have, targets.thresholds[0].need), (2, 2));
@@ -233,15 +227,8 @@ fn the_same_files_give_the_same_bytes() {
     assert_eq!(
         names,
         [
-            "manifest.json",
-            "metadata/1.root.json",
-            "metadata/2.root.json",
-            "metadata/3.root.json",
-            "metadata/4.root.json",
-            "metadata/5.root.json",
-            "metadata/1.targets.json",
-            "metadata/1.claimed.json",
-            "transcript.jsonl"
+            "manifest.json", "metadata/1.root.json", "metadata/2.root.json", "metadata/3.root.json", "metadata/4.root.json",
+            "metadata/5.root.json", "metadata/1.targets.json", "metadata/1.claimed.json", "transcript.jsonl"
         ]
     );
     // The archive ends with the two zero blocks of the end-of-archive marker, nothing more.

@@ -21,13 +21,7 @@ enum Want {
 fn corpus(dir: &Path, seed: &str, count: &str) -> BTreeMap<String, (Want, Vec<String>)> {
     let printed = common::run_python(
         "canonical_corpus.py",
-        &[
-            dir.as_os_str(),
-            OsStr::new("--seed"),
-            OsStr::new(seed),
-            OsStr::new("--count"),
-            OsStr::new(count),
-        ],
+        &[dir.as_os_str(), OsStr::new("--seed"), OsStr::new(seed), OsStr::new("--count"), OsStr::new(count)],
     );
     eprintln!("corpus: {}", String::from_utf8_lossy(&printed).trim());
     let mut cases: BTreeMap<String, (Option<Want>, Vec<String>)> = BTreeMap::new();
@@ -35,8 +29,7 @@ fn corpus(dir: &Path, seed: &str, count: &str) -> BTreeMap<String, (Want, Vec<St
         let name = entry.unwrap().file_name().into_string().unwrap();
         let path = dir.join(&name);
         if let Some(case) = name.strip_suffix(".expected") {
-            cases.entry(case.into()).or_default().0 =
-                Some(Want::Bytes(std::fs::read(path).unwrap()));
+            cases.entry(case.into()).or_default().0 = Some(Want::Bytes(std::fs::read(path).unwrap()));
         } else if let Some(case) = name.strip_suffix(".refused") {
             let why = std::fs::read_to_string(path).unwrap().trim().to_string();
             cases.entry(case.into()).or_default().0 = Some(Want::Refused(why));
@@ -78,10 +71,9 @@ fn matches_securesystemslib() {
                     String::from_utf8_lossy(want),
                     got.as_ref().map(|b| String::from_utf8_lossy(b))
                 )),
-                (Want::Refused(why), Ok(got)) => failures.push(format!(
-                    "{input_name}: Python refuses ({why}) but we give {:?}",
-                    String::from_utf8_lossy(got)
-                )),
+                (Want::Refused(why), Ok(got)) => {
+                    failures.push(format!("{input_name}: Python refuses ({why}) but we give {:?}", String::from_utf8_lossy(got)))
+                }
             }
         }
         match want {
@@ -93,20 +85,12 @@ fn matches_securesystemslib() {
             Want::Refused(_) => refused += 1,
         }
     }
-    eprintln!(
-        "{} cases ({accepted} accepted, {refused} refused), {inputs_checked} inputs checked",
-        cases.len()
-    );
+    eprintln!("{} cases ({accepted} accepted, {refused} refused), {inputs_checked} inputs checked", cases.len());
     assert!(
         failures.is_empty(),
         "{} of {inputs_checked} inputs differ from securesystemslib:\n{}",
         failures.len(),
-        failures
-            .iter()
-            .take(20)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        failures.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
     );
     assert!(accepted >= 2000, "too few accepted cases: {accepted}");
     assert!(refused >= 100, "too few refused cases: {refused}");

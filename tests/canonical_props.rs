@@ -1,8 +1,6 @@
 //! Property tests of canonical JSON (src/canonical.rs) against a small tree-based model.
 
-use ceremony::tuf::canonical::{
-    canonicalize, encode_string, is_canonical, to_canonical, CanonicalError,
-};
+use ceremony::tuf::canonical::{canonicalize, encode_string, is_canonical, to_canonical, CanonicalError};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -71,29 +69,18 @@ fn arb_int_text() -> impl Strategy<Value = String> {
         any::<i128>().prop_map(|i| i.to_string()),
         Just("-0".to_string()),
         "-?(0|[1-9][0-9]{0,80})",
-        (any::<bool>(), 100usize..400)
-            .prop_map(|(neg, n)| { format!("{}1{}", if neg { "-" } else { "" }, "0".repeat(n)) }),
+        (any::<bool>(), 100usize..400).prop_map(|(neg, n)| { format!("{}1{}", if neg { "-" } else { "" }, "0".repeat(n)) }),
     ]
 }
 
 fn arb_j() -> impl Strategy<Value = J> {
-    let leaf = prop_oneof![
-        Just(J::Null),
-        any::<bool>().prop_map(J::Bool),
-        arb_int_text().prop_map(J::Int),
-        arb_string().prop_map(J::Str),
-    ];
+    let leaf = prop_oneof![Just(J::Null), any::<bool>().prop_map(J::Bool), arb_int_text().prop_map(J::Int), arb_string().prop_map(J::Str),];
     leaf.prop_recursive(6, 64, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..8).prop_map(J::Arr),
             prop::collection::vec((arb_key(), inner), 0..8).prop_map(|members| {
                 let mut seen = std::collections::HashSet::new();
-                J::Obj(
-                    members
-                        .into_iter()
-                        .filter(|(k, _)| seen.insert(k.clone()))
-                        .collect(),
-                )
+                J::Obj(members.into_iter().filter(|(k, _)| seen.insert(k.clone())).collect())
             }),
         ]
     })
@@ -214,23 +201,11 @@ fn render_string(s: &str, st: Style, out: &mut String) {
     out.push('"');
 }
 
-const COMPACT: Style = Style {
-    ws: "",
-    escape_all: false,
-    upper_hex: false,
-};
+const COMPACT: Style = Style { ws: "", escape_all: false, upper_hex: false };
 
 fn arb_style() -> impl Strategy<Value = Style> {
-    (
-        prop::sample::select(vec!["", " ", "\n ", "\t", "\r\n\t  "]),
-        any::<bool>(),
-        any::<bool>(),
-    )
-        .prop_map(|(ws, escape_all, upper_hex)| Style {
-            ws,
-            escape_all,
-            upper_hex,
-        })
+    (prop::sample::select(vec!["", " ", "\n ", "\t", "\r\n\t  "]), any::<bool>(), any::<bool>())
+        .prop_map(|(ws, escape_all, upper_hex)| Style { ws, escape_all, upper_hex })
 }
 
 fn rendered(j: &J, st: Style) -> Vec<u8> {
@@ -253,8 +228,7 @@ fn arb_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(6, 64, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-            prop::collection::vec((arb_key(), inner), 0..8)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::vec((arb_key(), inner), 0..8).prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
@@ -282,8 +256,7 @@ fn keys_sorted_in(text: &[u8]) -> bool {
     impl Walker<'_> {
         fn string(&mut self) -> String {
             let start = self.i;
-            let mut de =
-                serde_json::Deserializer::from_slice(&self.b[start..]).into_iter::<String>();
+            let mut de = serde_json::Deserializer::from_slice(&self.b[start..]).into_iter::<String>();
             let s = de.next().unwrap().unwrap();
             self.i = start + de.byte_offset();
             s
@@ -447,10 +420,7 @@ fn big_targets_file(roles: usize) -> Vec<u8> {
     };
     let mut keys = serde_json::Map::new();
     for k in 0..1000 {
-        keys.insert(
-            hex(k, 64),
-            json!({"keytype": "ed25519", "keyval": {"public": hex(k + 7, 64)}, "scheme": "ed25519"}),
-        );
+        keys.insert(hex(k, 64), json!({"keytype": "ed25519", "keyval": {"public": hex(k + 7, 64)}, "scheme": "ed25519"}));
     }
     let roles: Vec<Value> = (0..roles)
         .map(|r| {
@@ -525,10 +495,7 @@ fn throughput() {
         rev(&v, &mut s);
         s.into_bytes()
     };
-    for (name, text) in [
-        ("pretty, sorted", &input),
-        ("compact, keys reversed", &unsorted),
-    ] {
+    for (name, text) in [("pretty, sorted", &input), ("compact, keys reversed", &unsorted)] {
         let mb = text.len() as f64 / 1e6;
         let mut best = f64::MAX;
         let mut out_len = 0;

@@ -11,9 +11,8 @@ use common::promotion::{ok, path_str, py, setup, Setup};
 use common::{ceremony, refused, workspace_snapshot as snapshot};
 use serde_json::Value;
 
-const PROJECTS: [&str; 12] = [
-    "foo", "foo-bar", "foo-bar2", "foo-1", "foo1", "django", "django-rest", "zope-interface", "a", "a-1", "requests", "numpy",
-];
+const PROJECTS: [&str; 12] =
+    ["foo", "foo-bar", "foo-bar2", "foo-1", "foo1", "django", "django-rest", "zope-interface", "a", "a-1", "requests", "numpy"];
 
 #[test]
 fn promotion_end_to_end_through_python_tuf_client() {
@@ -106,8 +105,7 @@ fn refusals() {
     }
     // With --skip-invalid the rest goes through and the skipped one is named.
     let file = rc("widen2.json", &["--mutate", "widen:foo"]);
-    let plan: Value =
-        serde_json::from_str(&ok(&s.ws, &["claimed", "promote", path_str(&file), "--skip-invalid", "--json"])).unwrap();
+    let plan: Value = serde_json::from_str(&ok(&s.ws, &["claimed", "promote", path_str(&file), "--skip-invalid", "--json"])).unwrap();
     assert_eq!(plan["skipped"][0]["project"], "foo");
     assert_eq!(plan["new"], serde_json::json!(["bar", "baz-qux"]));
     ok(&s.ws, &["discard", "claimed"]);
@@ -263,7 +261,10 @@ fn assert_sealed(metadata: &Path, holder_keyids: &[String]) -> Vec<(String, Stri
 fn keyids(ws: &Path, holders: &[&str]) -> Vec<String> {
     let list: Value = serde_json::from_str(&ok(ws, &["key", "list", "--json"])).unwrap();
     let all = list.as_array().cloned().unwrap_or_else(|| list["holders"].as_array().unwrap().clone());
-    all.iter().filter(|h| holders.contains(&h["holder"].as_str().or(h["name"].as_str()).unwrap())).map(|h| h["keyid"].as_str().unwrap().to_string()).collect()
+    all.iter()
+        .filter(|h| holders.contains(&h["holder"].as_str().or(h["name"].as_str()).unwrap()))
+        .map(|h| h["keyid"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -453,9 +454,9 @@ fn changing_the_claimed_holders_restages_the_index_for_the_new_holders() {
 /// Rewrites the trusted index and shards as a Ceremony from before seals left them: every
 /// shard delegated to the claimed holders (2 of alice, bob, carol) and signed by alice and bob.
 fn make_legacy(ws_dir: &Path) {
-    use ceremony::tuf::metadata::Metadata;
     use ceremony::keys::signer::passphrase::{PassphraseSigner, Profile};
     use ceremony::keys::signer::Signer;
+    use ceremony::tuf::metadata::Metadata;
     let ws = ceremony::workspace::Workspace::open(ws_dir).unwrap();
     let index = ceremony::workspace::claimed_state::load_index(&ws).unwrap();
     let signers: Vec<PassphraseSigner> = ["alice", "bob"]

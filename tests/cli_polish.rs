@@ -14,10 +14,13 @@ use common::{ceremony, ok, passphrase_file as pass};
 fn staged_root() -> Setup {
     let st = Setup::with_holders(&["alice", "bob", "carol"]);
     st.import_online("online");
-    ok(&st.ws, &[
-        "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice",
-        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online", "--expires", "365d",
-    ]);
+    ok(
+        &st.ws,
+        &[
+            "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice", "--targets-threshold", "1",
+            "--snapshot", "online", "--timestamp", "online", "--expires", "365d",
+        ],
+    );
     st.sign("alice");
     st
 }
@@ -85,8 +88,8 @@ fn json_refusal(ws: &Path, args: &[&str], code: i32) -> serde_json::Value {
     let out = ceremony(ws, args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{args:?}: stdout is not one JSON document ({e}): {:?}", out.stdout));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: stdout is not one JSON document ({e}): {:?}", out.stdout));
     assert_eq!(doc["ok"], false, "{doc}");
     assert_eq!(doc["exit"], code, "{doc}");
     let error = doc["error"].as_str().unwrap_or_default();

@@ -40,10 +40,13 @@ fn pristine(dir: &Path) -> PathBuf {
         let pf = passphrase(dir, h);
         assert!(run(&ws, &["key", "new", "passphrase", "--holder", h, "--passphrase-file", &pf, "--kdf-profile", "test"]));
     }
-    assert!(run(&ws, &[
-        "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice",
-        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
-    ]));
+    assert!(run(
+        &ws,
+        &[
+            "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice", "--targets-threshold", "1",
+            "--snapshot", "online", "--timestamp", "online",
+        ]
+    ));
     assert!(run(&ws, &["sign", "--holder", "alice", "--passphrase-file", &passphrase(dir, "alice"), "--yes"]));
     ws
 }
@@ -165,7 +168,10 @@ fn killing_export_leaves_before_or_after() {
         }
         if staged {
             assert!(run(&scratch, &args), "the export must complete after a kill");
-            assert!(visible_temp_files(dir.path()).iter().all(|p| p.parent() != Some(dir.path())), "a retried export leaves no temporary file beside the bundle");
+            assert!(
+                visible_temp_files(dir.path()).iter().all(|p| p.parent() != Some(dir.path())),
+                "a retried export leaves no temporary file beside the bundle"
+            );
         }
     }
     assert!(before > 0 && after > 0, "kills must land both before and after the commit ({before}/{after})");

@@ -15,12 +15,8 @@ fn demo_bundles_verify_with_python_tuf() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
     let started = std::time::Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_ceremony"))
-        .args(["demo", "--json", "--dir"])
-        .arg(&dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_ceremony")).args(["demo", "--json", "--dir"]).arg(&dir).stdin(Stdio::null()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(started.elapsed().as_secs() < 60, "the demo must finish in under a minute");
     let summary: Value = serde_json::from_slice(&out.stdout).expect("one JSON document on stdout");
@@ -44,10 +40,8 @@ fn demo_bundles_verify_with_python_tuf() {
         let verdict: Value = serde_json::from_slice(&run_python("judge.py", &args)).unwrap();
         assert_eq!(verdict["ok"], true, "{path}: {verdict}");
         // The ceremony's own verifier agrees, from another process.
-        let own = Command::new(env!("CARGO_BIN_EXE_ceremony"))
-            .args(["bundle", "verify", path, "--trusted-root", trusted])
-            .output()
-            .unwrap();
+        let own =
+            Command::new(env!("CARGO_BIN_EXE_ceremony")).args(["bundle", "verify", path, "--trusted-root", trusted]).output().unwrap();
         assert!(own.status.success(), "{}", String::from_utf8_lossy(&own.stderr));
     }
     // A second run into the same directory is refused, not merged.

@@ -28,7 +28,10 @@ fn promotion_trusts_only_the_exported_targets() {
     let st = setup();
     py(&["keygen", s(&st.files.join("attacker"))]);
     ok(&st.ws, &["key", "import", "--holder", "attacker", s(&st.files.join("attacker.pub.json"))]);
-    ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed,carol.claimed", "--claimed-threshold", "2", "--online", "attacker"]);
+    ok(
+        &st.ws,
+        &["targets", "init", "--claimed", "alice.claimed,bob.claimed,carol.claimed", "--claimed-threshold", "2", "--online", "attacker"],
+    );
     let forged = st.recently_claimed_by("forged.json", &["foo", "bar"], 1, "attacker", &[]);
     let msg = refused(&st.ws, &["claimed", "promote", s(&forged)], 1);
     assert!(msg.contains("not signed by the key targets version 1 delegates"), "{msg}");

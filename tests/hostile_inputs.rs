@@ -27,8 +27,8 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ceremony::tuf::key::Algorithm;
 use ceremony::keys::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::key::Algorithm;
 use serde_json::{json, Value};
 
 use common::workspace::Setup;
@@ -310,16 +310,32 @@ fn json_variants(base: &[u8], points: &Points, keyid_for_mismatch: &str) -> Vec<
         add("unknown key types", "ed25519 with ecdsa scheme", key("ed25519", "ecdsa-sha2-nistp256", &hex32));
         let pem = |body: &str| format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\n");
         add("malformed PEM", "not base64", key("ecdsa", "ecdsa-sha2-nistp256", &pem("!!not base64!!")));
-        add("malformed PEM", "no end line", key("ecdsa", "ecdsa-sha2-nistp256", "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n"));
-        add("malformed PEM", "wrong label", key("ecdsa", "ecdsa-sha2-nistp256", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));
+        add(
+            "malformed PEM",
+            "no end line",
+            key("ecdsa", "ecdsa-sha2-nistp256", "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n"),
+        );
+        add(
+            "malformed PEM",
+            "wrong label",
+            key("ecdsa", "ecdsa-sha2-nistp256", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+        );
         add("malformed PEM", "truncated DER", key("ecdsa", "ecdsa-sha2-nistp256", &pem("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE")));
         add("malformed PEM", "RSA PEM garbage", key("rsa", "rsassa-pss-sha256", &pem("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA")));
-        add("malformed PEM", "P-256 key under P-384 scheme", key("ecdsa", "ecdsa-sha2-nistp384", &pem("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEAAAA")));
+        add(
+            "malformed PEM",
+            "P-256 key under P-384 scheme",
+            key("ecdsa", "ecdsa-sha2-nistp384", &pem("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEAAAA")),
+        );
         add("malformed hex", "ed25519 not hex", key("ed25519", "ed25519", &"zz".repeat(32)));
         add("malformed hex", "ed25519 odd length", key("ed25519", "ed25519", &"a".repeat(63)));
         add("malformed hex", "ed25519 31 bytes", key("ed25519", "ed25519", &"ab".repeat(31)));
         add("malformed hex", "ed25519 upper-case non-point", key("ed25519", "ed25519", &"FF".repeat(32)));
-        add("malformed hex", "ecdsa hex point garbage", key("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", &format!("04{}", "zz".repeat(64))));
+        add(
+            "malformed hex",
+            "ecdsa hex point garbage",
+            key("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", &format!("04{}", "zz".repeat(64))),
+        );
         add("wrong types", "keyval.public as number", {
             let mut d = doc.clone();
             d.pointer_mut(p).unwrap()["keyval"] = json!({"public": 7});
@@ -466,9 +482,7 @@ fn run_slot(fx: &Fixture, slot: &Slot, scratch: &Path) -> (Vec<String>, usize) {
         copy_dir(&fx.ws, &ws);
     };
     let expand = |cmd: &[String]| -> Vec<String> {
-        cmd.iter()
-            .map(|a| a.replace("{}", file.to_str().unwrap()).replace("{extra}", extra.to_str().unwrap()))
-            .collect()
+        cmd.iter().map(|a| a.replace("{}", file.to_str().unwrap()).replace("{extra}", extra.to_str().unwrap())).collect()
     };
     // The control: the valid content is accepted by every command.
     let (commands, target): (&Vec<Vec<String>>, PathBuf) = match &slot.place {
@@ -520,10 +534,8 @@ fn run_control(fx: &Fixture, slot: &Slot, base: &[u8], scratch: &Path) -> Vec<St
         let _ = std::fs::remove_dir_all(&ws);
         copy_dir(&fx.ws, &ws);
         std::fs::write(&target, base).unwrap();
-        let cmd: Vec<String> = cmd
-            .iter()
-            .map(|a| a.replace("{}", file.to_str().unwrap()).replace("{extra}", extra.to_str().unwrap()))
-            .collect();
+        let cmd: Vec<String> =
+            cmd.iter().map(|a| a.replace("{}", file.to_str().unwrap()).replace("{extra}", extra.to_str().unwrap())).collect();
         let argv: Vec<&str> = cmd.iter().map(String::as_str).collect();
         let r = run(&ws, &argv);
         if r.code != Some(0) {
@@ -805,13 +817,7 @@ fn transcript_variants(transcript: &[u8]) -> Vec<(&'static str, String, Vec<u8>)
     let (head, last) = (lines[..lines.len() - 1].join("\n") + "\n", lines[lines.len() - 1]);
     let mut out: Vec<(&'static str, String, Vec<u8>)> = json_variants(
         last.as_bytes(),
-        &Points {
-            int: Some("/seq"),
-            hex: Some("/hash".into()),
-            object: None,
-            string: Some("/action".into()),
-            ..Points::default()
-        },
+        &Points { int: Some("/seq"), hex: Some("/hash".into()), object: None, string: Some("/action".into()), ..Points::default() },
         "",
     )
     .into_iter()

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use ceremony::keys::signer::{Signer, SoftwareSigner};
 use ceremony::tuf::chain::verify_root_chain;
 use ceremony::tuf::key::Algorithm;
 use ceremony::tuf::metadata::Metadata;
-use ceremony::keys::signer::{Signer, SoftwareSigner};
 use ceremony::tuf::verify::{verify_delegate, KeyState};
 use serde_json::{json, Value};
 use time::macros::datetime;
@@ -161,7 +161,10 @@ fn unknown_fields_survive_load_sign_write() {
     let before = dir.join("root.json");
     let mut md = load(&before);
     let root = md.root().unwrap();
-    assert!(!root.delegation("root").map(|d| ceremony::tuf::verify::check_threshold(&md.signed_bytes(), md.signatures(), &d).is_met()).unwrap());
+    assert!(!root
+        .delegation("root")
+        .map(|d| ceremony::tuf::verify::check_threshold(&md.signed_bytes(), md.signatures(), &d).is_met())
+        .unwrap());
     let keys: Vec<Value> = serde_json::from_slice(&std::fs::read(dir.join("keys.json")).unwrap()).unwrap();
     let signed_already: Vec<String> = md.signatures().iter().map(|s| s.keyid.clone()).collect();
     let next = keys.iter().find(|k| !signed_already.contains(&k["keyid"].as_str().unwrap().to_string())).unwrap();

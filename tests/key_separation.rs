@@ -35,10 +35,12 @@ fn exported(claimed: &str) -> Setup {
 }
 
 fn root_init(targets: &str, online: &str) -> Vec<String> {
-    ["root", "init", "--root", "alice,bob", "--root-threshold", "2", "--targets", targets, "--targets-threshold", "1",
-        "--snapshot", online, "--timestamp", online]
-        .map(String::from)
-        .to_vec()
+    [
+        "root", "init", "--root", "alice,bob", "--root-threshold", "2", "--targets", targets, "--targets-threshold", "1", "--snapshot",
+        online, "--timestamp", online,
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn args(v: &[String]) -> Vec<&str> {
@@ -75,7 +77,10 @@ fn targets_and_claimed_sharing_a_key_is_refused_and_separate_keys_go_through() {
     let msg = refused(&st.ws, &["targets", "init", "--claimed", "alice,bob", "--claimed-threshold", "1", "--online", "online"], 1);
     let short = &st.keyid("alice")[..8];
     assert!(msg.contains(&format!("alice's key {short} would sign both targets and claimed")), "{msg}");
-    assert!(msg.contains("`ceremony key new passphrase --holder alice --for claimed`") && msg.contains("name alice.claimed instead"), "{msg}");
+    assert!(
+        msg.contains("`ceremony key new passphrase --holder alice --for claimed`") && msg.contains("name alice.claimed instead"),
+        "{msg}"
+    );
     // The online key may not sign claimed either.
     let msg = refused(&st.ws, &["targets", "init", "--claimed", "online", "--claimed-threshold", "1", "--online", "online"], 1);
     assert!(msg.contains("online's key") && msg.contains("would sign both claimed and ") && msg.contains("signed online"), "{msg}");
@@ -122,7 +127,10 @@ fn sign_with_a_person_signs_every_record_a_staged_role_needs_and_export_carries_
     let out = ok(&st.ws, &["sign", "--holder", "alice", "--passphrase-file", s(&alice), "--yes"]);
     assert!(out.contains("Signed root version 2 with alice's key") && out.contains("Signed root version 2 with alice.root's key"), "{out}");
     let status: Value = serde_json::from_str(&ok(&st.ws, &["status", "--json"])).unwrap();
-    let signed: Vec<String> = status["staged"][0]["thresholds"].as_array().unwrap().iter()
+    let signed: Vec<String> = status["staged"][0]["thresholds"]
+        .as_array()
+        .unwrap()
+        .iter()
         .flat_map(|t| t["signed"].as_array().unwrap().iter().map(|k| k["holder"].as_str().unwrap().to_string()))
         .collect();
     assert!(signed.contains(&"alice".to_string()) && signed.contains(&"alice.root".to_string()), "both signatures kept: {status}");

@@ -31,9 +31,7 @@ fn root_role(ws: &Path) -> (Vec<String>, u64, Value) {
 fn attestation_root_is_refused_without_attestation(ws: &Path, dir: &Path, serial: &str, pin: &Path) {
     let before = std::fs::read_link(ws.join("current")).unwrap();
     let bad = secret_file(dir, "bad.pem", "not a certificate");
-    let register = |root: &Path| {
-        tokens::new_yubikey_key(ws, "attested", "9d", pin, &["--serial", serial, "--attestation-root", s(root)])
-    };
+    let register = |root: &Path| tokens::new_yubikey_key(ws, "attested", "9d", pin, &["--serial", serial, "--attestation-root", s(root)]);
     let out = register(&bad);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("PEM"), "{}", stderr(&out));
@@ -66,7 +64,10 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     let serial = tokens::piv_serial().to_string();
     ok(&ws, &["init"]);
 
-    let out = ok(&ws, &["key", "new", "yubikey", "--holder", "piv", "--slot", "9d", "--serial", &serial, "--pin-file", s(&piv_pin), "--generate"]);
+    let out = ok(
+        &ws,
+        &["key", "new", "yubikey", "--holder", "piv", "--slot", "9d", "--serial", &serial, "--pin-file", s(&piv_pin), "--generate"],
+    );
     assert!(stdout(&out).contains(&format!("YubiKey serial {serial}, slot 9d")), "{}", stdout(&out));
     attestation_root_is_refused_without_attestation(&ws, tmp.path(), &serial, &piv_pin);
     for (holder, key_type) in [("hsm-p256", "EC:prime256v1"), ("hsm-ed25519", "EC:edwards25519")] {
@@ -76,7 +77,8 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     }
     ok(&ws, &["key", "new", "passphrase", "--holder", "alice", "--passphrase-file", s(&pass), "--kdf-profile", "test"]);
     let list: Value = serde_json::from_str(&stdout(&ok(&ws, &["key", "list", "--json"]))).unwrap();
-    let by_holder = |h: &str| list.as_array().unwrap().iter().find(|e| e["holder"] == h).unwrap_or_else(|| panic!("{h} listed: {list}")).clone();
+    let by_holder =
+        |h: &str| list.as_array().unwrap().iter().find(|e| e["holder"] == h).unwrap_or_else(|| panic!("{h} listed: {list}")).clone();
     assert_eq!(by_holder("piv")["scheme"], "ecdsa-sha2-nistp256");
     assert_eq!(by_holder("piv")["source"]["kind"], "yubikey");
     assert_eq!(by_holder("piv")["attestation"], "none", "the software card offers no attestation");
@@ -92,10 +94,25 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     let online = secret_file(tmp.path(), "online.pass", "online keeps eleven paper lanterns 12");
     ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", s(&online), "--kdf-profile", "test"]);
     let holders = ["piv", "hsm-p256", "hsm-ed25519", "alice"];
-    ok(&ws, &[
-        "root", "init", "--root", &holders.join(","), "--root-threshold", "4", "--targets", "alice", "--targets-threshold", "1",
-        "--snapshot", "online", "--timestamp", "online",
-    ]);
+    ok(
+        &ws,
+        &[
+            "root",
+            "init",
+            "--root",
+            &holders.join(","),
+            "--root-threshold",
+            "4",
+            "--targets",
+            "alice",
+            "--targets-threshold",
+            "1",
+            "--snapshot",
+            "online",
+            "--timestamp",
+            "online",
+        ],
+    );
     // No terminal and no --pin-file: a PIN is asked for, so the refusal names --pin-file.
     for holder in ["piv", "hsm-p256"] {
         let out = ceremony(&ws, &["sign", "--holder", holder, "--yes"]);
@@ -169,7 +186,10 @@ fn opensc_signs_a_root_with_the_piv_cards_9c_key_through_pkcs11() {
     let scratch = tmp.path().join("scratch");
     ok(&scratch, &["init"]);
     let serial = tokens::piv_serial().to_string();
-    ok(&scratch, &["key", "new", "yubikey", "--holder", "yk", "--slot", "9c", "--serial", &serial, "--pin-file", s(&piv_pin), "--generate"]);
+    ok(
+        &scratch,
+        &["key", "new", "yubikey", "--holder", "yk", "--slot", "9c", "--serial", &serial, "--pin-file", s(&piv_pin), "--generate"],
+    );
     let yk: Value = serde_json::from_slice(&std::fs::read(scratch.join("current/holders/yk.json")).unwrap()).unwrap();
     let module = opensc_module();
     let token = opensc_token_label(&module);
@@ -200,7 +220,13 @@ fn opensc_signs_a_root_with_the_piv_cards_9c_key_through_pkcs11() {
     // The online key is a key of its own: it may not sign an offline role.
     let online = secret_file(tmp.path(), "online.pass", "online keeps eleven paper lanterns 12");
     ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", s(&online), "--kdf-profile", "test"]);
-    ok(&ws, &["root", "init", "--root", "card", "--root-threshold", "1", "--targets", "card", "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online"]);
+    ok(
+        &ws,
+        &[
+            "root", "init", "--root", "card", "--root-threshold", "1", "--targets", "card", "--targets-threshold", "1", "--snapshot",
+            "online", "--timestamp", "online",
+        ],
+    );
     // Root and targets: two signatures in one run, each with its own context-specific login.
     ok(&ws, &["sign", "--holder", "card", "--pin-file", s(&piv_pin), "--yes"]);
     ok(&ws, &["bundle", "export", "--out", s(&tmp.path().join("b.tar"))]);

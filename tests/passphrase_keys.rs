@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use ceremony::tuf::metadata::Metadata;
-use ceremony::support::secret::SecretBytes;
 use ceremony::keys::signer::passphrase::{self, derive_seed, unlock, Profile};
 use ceremony::keys::signer::Signer;
+use ceremony::support::secret::SecretBytes;
+use ceremony::tuf::metadata::Metadata;
 use ceremony::workspace::Workspace;
 use serde_json::Value;
 use time::macros::datetime;
@@ -24,13 +24,7 @@ const KAT_KEYID: &str = "3b7e1c644d86e69b97ed4bb07b5ef71b230febd055843d6841c9dbd
 const KAT_PUBLIC: &str = "8a7ac12f7df8596a506ab090f42277788a45f951401438555e4bec8631929f5a";
 
 fn ceremony(ws: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ceremony"))
-        .arg("--workspace")
-        .arg(ws)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run ceremony")
+    Command::new(env!("CARGO_BIN_EXE_ceremony")).arg("--workspace").arg(ws).args(args).stdin(Stdio::null()).output().expect("run ceremony")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -85,8 +79,7 @@ fn a_fresh_workspace_rederives_the_same_key_and_the_known_answer() {
     assert!(stderr.contains("UNSAFE"), "{stderr}");
 
     // The library gives the same key, and so does an independent implementation.
-    let signer = passphrase::PassphraseSigner::derive(&SecretBytes::from(KAT_PASSPHRASE), "alice", &Profile::Test.params())
-        .unwrap();
+    let signer = passphrase::PassphraseSigner::derive(&SecretBytes::from(KAT_PASSPHRASE), "alice", &Profile::Test.params()).unwrap();
     assert_eq!(signer.public_key().keyid(), KAT_KEYID);
     assert_eq!(signer.public_key().public(), KAT_PUBLIC);
     let python: Value = serde_json::from_slice(&common::run_python(
@@ -231,8 +224,7 @@ fn no_secret_appears_in_any_file_or_output() {
     let pass = SecretBytes::from(distinctive);
     let signer = unlock(&holder, &pass).unwrap();
     let sig = signer.sign(b"some metadata").unwrap();
-    std::fs::write(ws.path().join("signature.json"), serde_json::to_vec(&serde_json::json!({"sig": sig.sig})).unwrap())
-        .unwrap();
+    std::fs::write(ws.path().join("signature.json"), serde_json::to_vec(&serde_json::json!({"sig": sig.sig})).unwrap()).unwrap();
     let seed = derive_seed(&pass, "carol", &Profile::Test.params()).unwrap();
 
     let mut needles: Vec<(String, Vec<u8>)> = vec![

@@ -7,8 +7,8 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::workspace::add_holder;
 use common::tokens::{self, pin_file, TokenWs};
+use common::workspace::add_holder;
 use serde_json::Value;
 
 use common::ok;
@@ -28,7 +28,8 @@ fn a_mixed_root_of_token_and_passphrase_keys_meets_its_threshold_in_python_tuf()
     let _softhsm = tokens::lock_softhsm();
     let (_, _, pin) = tokens::pkcs11();
     let TokenWs { tmp, ws, pin } = tokens::workspace(&pin);
-    let labels = [("hsm-p256", keypair("EC:prime256v1")), ("hsm-p384", keypair("EC:secp384r1")), ("hsm-ed25519", keypair("EC:edwards25519"))];
+    let labels =
+        [("hsm-p256", keypair("EC:prime256v1")), ("hsm-p384", keypair("EC:secp384r1")), ("hsm-ed25519", keypair("EC:edwards25519"))];
     for (holder, label) in &labels {
         let out = register(&ws, holder, label, &pin);
         assert!(out.status.success(), "{holder}: {}", String::from_utf8_lossy(&out.stderr));
@@ -41,10 +42,13 @@ fn a_mixed_root_of_token_and_passphrase_keys_meets_its_threshold_in_python_tuf()
 
     // The online key is a key of its own: it may not sign an offline role.
     add_holder(&ws, tmp.path(), "online");
-    ok(&ws, &[
-        "root", "init", "--root", "hsm-p256,hsm-p384,hsm-ed25519,alice", "--root-threshold", "4", "--targets", "alice",
-        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
-    ]);
+    ok(
+        &ws,
+        &[
+            "root", "init", "--root", "hsm-p256,hsm-p384,hsm-ed25519,alice", "--root-threshold", "4", "--targets", "alice",
+            "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
+        ],
+    );
     for (holder, _) in &labels {
         ok(&ws, &["sign", "--holder", holder, "--pin-file", pin.to_str().unwrap(), "--yes"]);
     }
@@ -119,10 +123,18 @@ fn a_second_label_is_the_persons_claimed_key() {
     assert_eq!(rec["source"]["key_label"], second.as_str(), "{rec}");
 
     add_holder(&ws, tmp.path(), "online");
-    ok(&ws, &["root", "init", "--root", "bob", "--root-threshold", "1", "--targets", "bob", "--targets-threshold", "1",
-        "--snapshot", "online", "--timestamp", "online"]);
+    ok(
+        &ws,
+        &[
+            "root", "init", "--root", "bob", "--root-threshold", "1", "--targets", "bob", "--targets-threshold", "1", "--snapshot",
+            "online", "--timestamp", "online",
+        ],
+    );
     let shared = common::refused(&ws, &["targets", "init", "--claimed", "bob", "--claimed-threshold", "1", "--online", "online"], 1);
-    assert!(shared.contains("both targets and claimed") && shared.contains("--for claimed") && shared.contains("--key-label NEW-LABEL"), "{shared}");
+    assert!(
+        shared.contains("both targets and claimed") && shared.contains("--for claimed") && shared.contains("--key-label NEW-LABEL"),
+        "{shared}"
+    );
     ok(&ws, &["targets", "init", "--claimed", "bob.claimed", "--claimed-threshold", "1", "--online", "online"]);
     let out = ok(&ws, &["sign", "--holder", "bob", "--pin-file", pin.to_str().unwrap(), "--yes"]);
     assert!(out.contains("Signed root version 1 with bob's key") && out.contains("Signed targets version 1 with bob's key"), "{out}");

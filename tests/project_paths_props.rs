@@ -11,10 +11,7 @@
 
 mod common;
 
-use ceremony::pypi::project::{
-    fnmatch, is_valid_name, legacy_overlap, normalize, pattern_matches, project_paths, shard_key,
-    shard_paths,
-};
+use ceremony::pypi::project::{fnmatch, is_valid_name, legacy_overlap, normalize, pattern_matches, project_paths, shard_key, shard_paths};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -41,55 +38,43 @@ fn arb_sep_run() -> impl Strategy<Value = String> {
 
 /// A valid project name as a user might type it (not normalized).
 fn arb_raw_name() -> impl Strategy<Value = String> {
-    (
-        arb_segment(),
-        prop::collection::vec((arb_sep_run(), arb_segment()), 0..4),
-    )
-        .prop_map(|(first, rest)| {
-            let mut name = first;
-            for (sep, seg) in rest {
-                name.push_str(&sep);
-                name.push_str(&seg);
-            }
-            name
-        })
+    (arb_segment(), prop::collection::vec((arb_sep_run(), arb_segment()), 0..4)).prop_map(|(first, rest)| {
+        let mut name = first;
+        for (sep, seg) in rest {
+            name.push_str(&sep);
+            name.push_str(&seg);
+        }
+        name
+    })
 }
 
 /// Two distinct-looking raw names, drawn to be adversarial: one derived from the other.
 fn arb_name_pair() -> impl Strategy<Value = (String, String)> {
-    (
-        arb_raw_name(),
-        arb_raw_name(),
-        arb_sep_run(),
-        0u8..7,
-        any::<usize>(),
-        any::<bool>(),
-    )
-        .prop_map(|(a, other, sep, how, cut, swap)| {
-            let b = match how {
-                // foo / foo-bar, foo / foo_1
-                0 => format!("{a}{sep}{other}"),
-                // foo / foobar, foo / foo1, foo1 / foo12
-                1 => format!("{a}{other}"),
-                // foo / foo-1, foo-bar / foo-bar-2
-                2 => format!("{a}-{}", cut % 13),
-                // foo-bar / foobar
-                3 => normalize(&a).replace('-', ""),
-                // foo-bar-baz / a prefix of it (trailing separators dropped)
-                4 => {
-                    let keep = 1 + cut % a.len();
-                    a[..keep].trim_end_matches(['-', '_', '.']).to_string()
-                }
-                // foo-bar / foo-bar2 / foo-bar-2 via the normalized form
-                5 => format!("{}{}", normalize(&a), cut % 10),
-                _ => other,
-            };
-            if swap {
-                (b, a)
-            } else {
-                (a, b)
+    (arb_raw_name(), arb_raw_name(), arb_sep_run(), 0u8..7, any::<usize>(), any::<bool>()).prop_map(|(a, other, sep, how, cut, swap)| {
+        let b = match how {
+            // foo / foo-bar, foo / foo_1
+            0 => format!("{a}{sep}{other}"),
+            // foo / foobar, foo / foo1, foo1 / foo12
+            1 => format!("{a}{other}"),
+            // foo / foo-1, foo-bar / foo-bar-2
+            2 => format!("{a}-{}", cut % 13),
+            // foo-bar / foobar
+            3 => normalize(&a).replace('-', ""),
+            // foo-bar-baz / a prefix of it (trailing separators dropped)
+            4 => {
+                let keep = 1 + cut % a.len();
+                a[..keep].trim_end_matches(['-', '_', '.']).to_string()
             }
-        })
+            // foo-bar / foo-bar2 / foo-bar-2 via the normalized form
+            5 => format!("{}{}", normalize(&a), cut % 10),
+            _ => other,
+        };
+        if swap {
+            (b, a)
+        } else {
+            (a, b)
+        }
+    })
 }
 
 /// A PEP 440 version in normalized form.
@@ -97,10 +82,7 @@ fn arb_version() -> impl Strategy<Value = String> {
     let generated = (
         prop::option::weighted(0.15, 1u32..5),
         prop::collection::vec(0u32..30, 1..4),
-        prop::option::weighted(
-            0.3,
-            (prop_oneof![Just("a"), Just("b"), Just("rc")], 0u32..10),
-        ),
+        prop::option::weighted(0.3, (prop_oneof![Just("a"), Just("b"), Just("rc")], 0u32..10)),
         prop::option::weighted(0.2, 0u32..10),
         prop::option::weighted(0.2, 0u32..10),
         prop::option::weighted(0.2, "[a-z0-9]{1,4}(\\.[a-z0-9]{1,4}){0,2}"),
@@ -110,13 +92,7 @@ fn arb_version() -> impl Strategy<Value = String> {
             if let Some(e) = epoch {
                 v.push_str(&format!("{e}!"));
             }
-            v.push_str(
-                &release
-                    .iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join("."),
-            );
+            v.push_str(&release.iter().map(u32::to_string).collect::<Vec<_>>().join("."));
             if let Some((kind, n)) = pre {
                 v.push_str(&format!("{kind}{n}"));
             }
@@ -152,19 +128,9 @@ fn arb_tags() -> impl Strategy<Value = Tags> {
         prop::option::weighted(0.3, "[0-9][a-z0-9_]{0,3}"),
         prop::sample::select(vec!["py3", "py2.py3", "cp311", "pp39", "py2"]),
         prop::sample::select(vec!["none", "abi3", "cp311", "cp27mu"]),
-        prop::sample::select(vec![
-            "any",
-            "win_amd64",
-            "manylinux_2_17_x86_64.manylinux2014_x86_64",
-            "macosx_10_9_universal2",
-        ]),
+        prop::sample::select(vec!["any", "win_amd64", "manylinux_2_17_x86_64.manylinux2014_x86_64", "macosx_10_9_universal2"]),
     )
-        .prop_map(|(build, py, abi, plat)| Tags {
-            build,
-            py,
-            abi,
-            plat,
-        })
+        .prop_map(|(build, py, abi, plat)| Tags { build, py, abi, plat })
 }
 
 /// The `packages/XX/YY/<60 hex>` directory of a Warehouse file (from 64 hex digits).
@@ -196,12 +162,7 @@ fn arb_noise() -> impl Strategy<Value = Vec<u8>> {
 // File names and target paths
 
 fn target(blake: &str, file: &str) -> String {
-    format!(
-        "packages/{}/{}/{}/{file}",
-        &blake[..2],
-        &blake[2..4],
-        &blake[4..64]
-    )
+    format!("packages/{}/{}/{}/{file}", &blake[..2], &blake[2..4], &blake[4..64])
 }
 
 fn simple_page(norm: &str) -> String {
@@ -211,35 +172,16 @@ fn simple_page(norm: &str) -> String {
 /// PEP 427 wheel and PEP 625 sdist of a project (normalized name, `_` for `-`).
 fn modern_files(norm: &str, ver: &str, tags: &Tags) -> [String; 2] {
     let n = norm.replace('-', "_");
-    let build = tags
-        .build
-        .as_ref()
-        .map(|b| format!("-{b}"))
-        .unwrap_or_default();
-    [
-        format!(
-            "{n}-{ver}{build}-{}-{}-{}.whl",
-            tags.py, tags.abi, tags.plat
-        ),
-        format!("{n}-{ver}.tar.gz"),
-    ]
+    let build = tags.build.as_ref().map(|b| format!("-{b}")).unwrap_or_default();
+    [format!("{n}-{ver}{build}-{}-{}-{}.whl", tags.py, tags.abi, tags.plat), format!("{n}-{ver}.tar.gz")]
 }
 
 /// The forms of older distribution files, after `NAME-VERSION`.
 fn older_files(spelled: &str, ver: &str) -> Vec<String> {
-    [
-        ".tar.gz",
-        ".zip",
-        ".tar.bz2",
-        "-py2.7.egg",
-        ".win32.exe",
-        ".win-amd64-py3.8.exe",
-        "-py2.py3-none-any.whl",
-        "-1-py3-none-any.whl",
-    ]
-    .iter()
-    .map(|ext| format!("{spelled}-{ver}{ext}"))
-    .collect()
+    [".tar.gz", ".zip", ".tar.bz2", "-py2.7.egg", ".win32.exe", ".win-amd64-py3.8.exe", "-py2.py3-none-any.whl", "-1-py3-none-any.whl"]
+        .iter()
+        .map(|ext| format!("{spelled}-{ver}{ext}"))
+        .collect()
 }
 
 /// `norm` spelled as an older file name may spell it: each letter in either case, each
@@ -286,10 +228,7 @@ fn covered(patterns: &[String], path: &str) -> bool {
 }
 
 fn proptest_config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    }
+    ProptestConfig { cases, ..ProptestConfig::default() }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -409,41 +348,14 @@ proptest! {
 #[test]
 fn prefix_family_by_hand() {
     let blake = "ab".repeat(32);
-    let family = [
-        "foo",
-        "foo-bar",
-        "foo-bar2",
-        "foo-1",
-        "foo1",
-        "f",
-        "fo",
-        "1",
-        "foo-bar-1",
-    ];
+    let family = ["foo", "foo-bar", "foo-bar2", "foo-1", "foo1", "f", "fo", "1", "foo-bar-1"];
     for a in family {
         let patterns = project_paths(a).unwrap();
         for b in family {
-            for file in modern_files(
-                b,
-                "1.0",
-                &Tags {
-                    build: None,
-                    py: "py3",
-                    abi: "none",
-                    plat: "any",
-                },
-            ) {
-                assert_eq!(
-                    covered(&patterns, &target(&blake, &file)),
-                    a == b,
-                    "{a} vs {b}'s {file}"
-                );
+            for file in modern_files(b, "1.0", &Tags { build: None, py: "py3", abi: "none", plat: "any" }) {
+                assert_eq!(covered(&patterns, &target(&blake, &file)), a == b, "{a} vs {b}'s {file}");
             }
-            assert_eq!(
-                covered(&patterns, &simple_page(b)),
-                a == b,
-                "{a} vs {b}'s simple page"
-            );
+            assert_eq!(covered(&patterns, &simple_page(b)), a == b, "{a} vs {b}'s simple page");
         }
     }
 }
@@ -463,17 +375,10 @@ fn legacy_overlap_through_a_mixed_separator_name() {
 // 5. Differential test against Python's fnmatch and python-tuf
 
 /// Characters that matter to fnmatch, a few letters, and two non-ASCII ones.
-const PATTERN_CHARS: &[char] = &[
-    'a', 'b', 'A', 'z', '0', '9', '-', '_', '.', '[', ']', '!', '*', '?', '/', '^', '\\', 'é', '€',
-];
-const TEXT_CHARS: &[char] = &[
-    'a', 'b', 'A', 'z', '0', '9', '-', '_', '.', '[', ']', '!', '/', '^', '\\', 'é', '€', 'c',
-];
+const PATTERN_CHARS: &[char] = &['a', 'b', 'A', 'z', '0', '9', '-', '_', '.', '[', ']', '!', '*', '?', '/', '^', '\\', 'é', '€'];
+const TEXT_CHARS: &[char] = &['a', 'b', 'A', 'z', '0', '9', '-', '_', '.', '[', ']', '!', '/', '^', '\\', 'é', '€', 'c'];
 
-fn arb_chars(
-    alphabet: &'static [char],
-    len: std::ops::Range<usize>,
-) -> impl Strategy<Value = String> {
+fn arb_chars(alphabet: &'static [char], len: std::ops::Range<usize>) -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(alphabet), len).prop_map(|v| v.into_iter().collect())
 }
 
@@ -482,20 +387,11 @@ fn arb_pattern() -> impl Strategy<Value = String> {
     let class = (
         any::<bool>(),
         any::<bool>(),
-        arb_chars(
-            &[
-                'a', 'b', 'z', '0', '9', '-', '_', '.', '!', '^', '\\', '[', 'é',
-            ],
-            0..5,
-        ),
+        arb_chars(&['a', 'b', 'z', '0', '9', '-', '_', '.', '!', '^', '\\', '[', 'é'], 0..5),
         prop_oneof![4 => Just("]"), 1 => Just("")],
     )
         .prop_map(|(neg, bracket_first, body, close)| {
-            format!(
-                "[{}{}{body}{close}",
-                if neg { "!" } else { "" },
-                if bracket_first { "]" } else { "" }
-            )
+            format!("[{}{}{body}{close}", if neg { "!" } else { "" }, if bracket_first { "]" } else { "" })
         });
     // Classes that start with an empty range (`z-a`), which Python drops before it looks
     // for a `!`: `[]-!!_]` is `[^_]`.
@@ -537,10 +433,7 @@ fn instantiate(pattern: &str, noise: &[u8]) -> String {
 }
 
 fn sample<S: Strategy>(runner: &mut TestRunner, strategy: &S) -> S::Value {
-    strategy
-        .new_tree(runner)
-        .expect("generate a value")
-        .current()
+    strategy.new_tree(runner).expect("generate a value").current()
 }
 
 struct Corpus {
@@ -550,10 +443,7 @@ struct Corpus {
 
 /// Deterministic: the same corpus on every run.
 fn corpus() -> Corpus {
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &[0x45; 32]),
-    );
+    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[0x45; 32]));
     let mut pairs = Vec::new();
     let mut roles = Vec::new();
     let names = arb_name_pair();
@@ -565,25 +455,15 @@ fn corpus() -> Corpus {
             continue;
         }
         let (na, nb) = (normalize(&a), normalize(&b));
-        let (ver, tags, noise, blake) = (
-            sample(&mut runner, &versions),
-            sample(&mut runner, &tags),
-            sample(&mut runner, &noises),
-            sample(&mut runner, &blakes),
-        );
+        let (ver, tags, noise, blake) =
+            (sample(&mut runner, &versions), sample(&mut runner, &tags), sample(&mut runner, &noises), sample(&mut runner, &blakes));
         let mut targets = Vec::new();
         for n in [&na, &nb] {
             for file in modern_files(n, &ver, &tags) {
                 targets.push(target(&blake, &file));
             }
-            targets.push(target(
-                &blake,
-                &format!("{}-{ver}.zip", spell(n, &noise, true)),
-            ));
-            targets.push(target(
-                &blake,
-                &format!("{}-{ver}.tar.gz", spell(n, &noise, false)),
-            ));
+            targets.push(target(&blake, &format!("{}-{ver}.zip", spell(n, &noise, true))));
+            targets.push(target(&blake, &format!("{}-{ver}.tar.gz", spell(n, &noise, false))));
             targets.push(simple_page(n));
             targets.push(format!("simple/{n}/"));
             targets.push(format!("simple/{n}"));
@@ -627,13 +507,9 @@ fn pattern_matching_agrees_with_python_and_python_tuf() {
         "roles": roles.iter().map(|(paths, targets)| serde_json::json!({"paths": paths, "targets": targets})).collect::<Vec<_>>(),
     });
     std::fs::write(&input, serde_json::to_vec(&given).unwrap()).unwrap();
-    let printed = common::run_python(
-        "path_match_judge.py",
-        &[input.as_os_str(), output.as_os_str()],
-    );
+    let printed = common::run_python("path_match_judge.py", &[input.as_os_str(), output.as_os_str()]);
     eprintln!("{}", String::from_utf8_lossy(&printed).trim());
-    let judged: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&output).unwrap()).unwrap();
+    let judged: serde_json::Value = serde_json::from_slice(&std::fs::read(&output).unwrap()).unwrap();
     // A null verdict: Python raised instead of answering; then nothing may match for us.
     let refused = std::cell::Cell::new(0usize);
     let bools = |v: &serde_json::Value| -> Vec<bool> {
@@ -663,9 +539,7 @@ fn pattern_matching_agrees_with_python_and_python_tuf() {
         }
         let ours = pattern_matches(p, t);
         if ours != tuf {
-            failures.push(format!(
-                "pattern_matches({p:?}, {t:?}): python-tuf {tuf}, ours {ours}"
-            ));
+            failures.push(format!("pattern_matches({p:?}, {t:?}): python-tuf {tuf}, ours {ours}"));
         }
         matched += py as usize;
         matched_paths += tuf as usize;
@@ -677,9 +551,7 @@ fn pattern_matching_agrees_with_python_and_python_tuf() {
         for (t, tuf) in targets.iter().zip(bools(verdicts)) {
             let ours = covered(paths, t);
             if ours != tuf {
-                failures.push(format!(
-                    "role {paths:?} for {t:?}: python-tuf {tuf}, ours {ours}"
-                ));
+                failures.push(format!("role {paths:?} for {t:?}: python-tuf {tuf}, ours {ours}"));
             }
             delegated_targets += tuf as usize;
         }
@@ -694,23 +566,10 @@ fn pattern_matching_agrees_with_python_and_python_tuf() {
         failures.is_empty(),
         "{} disagreements with python:\n{}",
         failures.len(),
-        failures
-            .iter()
-            .take(30)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        failures.iter().take(30).cloned().collect::<Vec<_>>().join("\n")
     );
     // The corpus exercises both verdicts.
     assert!(pairs.len() >= 3000, "too few pairs: {}", pairs.len());
-    assert!(
-        matched >= 500 && pairs.len() - matched >= 500,
-        "{matched} of {} pairs match",
-        pairs.len()
-    );
-    assert!(
-        roles.len() >= 200 && delegated_targets >= 500,
-        "{} roles, {delegated_targets} delegated",
-        roles.len()
-    );
+    assert!(matched >= 500 && pairs.len() - matched >= 500, "{matched} of {} pairs match", pairs.len());
+    assert!(roles.len() >= 200 && delegated_targets >= 500, "{} roles, {delegated_targets} delegated", roles.len());
 }

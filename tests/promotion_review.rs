@@ -104,8 +104,13 @@ fn one_holder_workspace(tmp: &Path) -> (PathBuf, PathBuf, String) {
     ok(&ws, &["init"]);
     ok(&ws, &["key", "new", "passphrase", "--holder", "alice", "--passphrase-file", path_str(&pf), "--kdf-profile", "test"]);
     ok(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", path_str(&pf), "--kdf-profile", "test"]);
-    let staged = ok(&ws, &["root", "init", "--root", "alice", "--root-threshold", "1", "--targets", "alice",
-        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online"]);
+    let staged = ok(
+        &ws,
+        &[
+            "root", "init", "--root", "alice", "--root-threshold", "1", "--targets", "alice", "--targets-threshold", "1", "--snapshot",
+            "online", "--timestamp", "online",
+        ],
+    );
     (ws, pf, staged)
 }
 
@@ -120,8 +125,14 @@ fn the_words_at_staging_are_the_words_at_sign() {
     assert_eq!(after(&signed, "sha256"), after(&staged, "sha256"));
     // Staged again with --json: scripts get the label and words the screen shows.
     ok(&ws, &["discard", "root"]);
-    let json: Value = serde_json::from_str(&ok(&ws, &["root", "init", "--root", "alice", "--root-threshold", "1", "--targets", "alice",
-        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online", "--json"])).unwrap();
+    let json: Value = serde_json::from_str(&ok(
+        &ws,
+        &[
+            "root", "init", "--root", "alice", "--root-threshold", "1", "--targets", "alice", "--targets-threshold", "1", "--snapshot",
+            "online", "--timestamp", "online", "--json",
+        ],
+    ))
+    .unwrap();
     assert_eq!(json["covers"], "the signed part of root v1 (the bytes the signature covers)", "{json}");
     let words: Vec<&str> = json["words"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
     let signed = ok(&ws, &["sign", "--holder", "alice", "--passphrase-file", path_str(&pf), "--yes"]);

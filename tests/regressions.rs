@@ -12,8 +12,8 @@ fn fuzz_findings_round_trip_or_are_refused() {
         let bytes = std::fs::read(&path).unwrap();
         seen += 1;
         let Ok(md) = Metadata::from_slice(&bytes) else { continue };
-        let again = Metadata::from_slice(&md.to_bytes())
-            .unwrap_or_else(|e| panic!("{}: what we write must read back: {e}", path.display()));
+        let again =
+            Metadata::from_slice(&md.to_bytes()).unwrap_or_else(|e| panic!("{}: what we write must read back: {e}", path.display()));
         assert_eq!(again.signed_bytes(), md.signed_bytes(), "{}", path.display());
         assert_eq!(again.signatures(), md.signatures(), "{}", path.display());
     }

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use ceremony::keys::signer::{Signer, SoftwareSigner};
 use ceremony::tuf::key::{Algorithm, Key};
 use ceremony::tuf::metadata::Metadata;
-use ceremony::keys::signer::{Signer, SoftwareSigner};
 use ceremony::workspace::Workspace;
 use common::workspace::Setup;
 use common::{ceremony, ok, repo_root};
@@ -51,15 +51,8 @@ fn chromium(args: &[String]) -> Output {
         .arg("180")
         .arg(chromium_path())
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(args)
@@ -141,11 +134,15 @@ fn fixture() -> Fixture {
     let (alice, bob) = (holder("alice"), holder("bob"));
     let developers: Vec<Key> = (0..3).map(|_| SoftwareSigner::generate(Algorithm::EcdsaP256).public_key().clone()).collect();
     let dev: Vec<&Key> = developers.iter().collect();
-    let targets = targets_file(1, &[&alice, &bob, &online_key], &[
-        ("claimed".into(), vec![&alice, &bob], 2, vec!["packages/*/*/*/*".into(), "simple/*/*".into()]),
-        ("recently-claimed".into(), vec![&online_key], 1, vec!["packages/*/*/*/*".into()]),
-        ("unclaimed".into(), vec![&online_key], 1, vec!["packages/*/*/*/*".into()]),
-    ]);
+    let targets = targets_file(
+        1,
+        &[&alice, &bob, &online_key],
+        &[
+            ("claimed".into(), vec![&alice, &bob], 2, vec!["packages/*/*/*/*".into(), "simple/*/*".into()]),
+            ("recently-claimed".into(), vec![&online_key], 1, vec!["packages/*/*/*/*".into()]),
+            ("unclaimed".into(), vec![&online_key], 1, vec!["packages/*/*/*/*".into()]),
+        ],
+    );
     let shards = |n: usize| -> Vec<(String, Vec<&Key>, u64, Vec<String>)> {
         (0..n).map(|i| (format!("claimed-{i}"), vec![&alice, &bob], 2, vec![format!("packages/*/*/*/{i}*")])).collect()
     };
@@ -261,8 +258,8 @@ fn report_prints_on_a4_with_everything_in_it() {
         assert!(flat.contains(h.key.keyid()), "keyid of {} missing from the PDF", h.name);
     }
     for role in [
-        "root", "targets", "snapshot", "timestamp", "claimed", "recently-claimed", "unclaimed", "claimed-0",
-        "claimed-1", "claimed-4", "small-4", "proj-0001", "proj-0019",
+        "root", "targets", "snapshot", "timestamp", "claimed", "recently-claimed", "unclaimed", "claimed-0", "claimed-1", "claimed-4",
+        "small-4", "proj-0001", "proj-0019",
     ] {
         assert!(flat.contains(role), "role {role} missing from the PDF");
     }
@@ -367,10 +364,13 @@ fn three_ceremonies() -> Three {
     let mut bundles = vec![st.files.join("bootstrap.tar")];
     ok(&st.ws, &["bundle", "export", "--out", bundles[0].to_str().unwrap()]);
 
-    ok(&st.ws, &[
-        "begin", "--purpose", "Renew root before it expires", "--place", "<b>Room 2</b> & co, PSF office",
-        "--attendee", "alice", "--attendee", "carol", "--attendee", "Dana Witness",
-    ]);
+    ok(
+        &st.ws,
+        &[
+            "begin", "--purpose", "Renew root before it expires", "--place", "<b>Room 2</b> & co, PSF office", "--attendee", "alice",
+            "--attendee", "carol", "--attendee", "Dana Witness",
+        ],
+    );
     ok(&st.ws, &["renew", "root", "--expires", "300d"]);
     st.sign("alice");
     st.sign("carol");

@@ -52,12 +52,24 @@ fn bootstrap() -> Setup {
         st.add_record(h, "claimed");
     }
     st.import_online("online");
-    ok(&st.ws, &["root", "init", "--root", "alice,bob,carol", "--root-threshold", "3", "--targets", "alice", "--targets-threshold", "1",
-        "--snapshot", "online", "--timestamp", "online"]);
+    ok(
+        &st.ws,
+        &[
+            "root", "init", "--root", "alice,bob,carol", "--root-threshold", "3", "--targets", "alice", "--targets-threshold", "1",
+            "--snapshot", "online", "--timestamp", "online",
+        ],
+    );
     let out = ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed", "--claimed-threshold", "2", "--online", "online"]);
     // A first targets lists each delegation whole.
-    for line in ["delegation ADDED: claimed", "    holders: alice.claimed, bob.claimed", "    threshold: 2 of 2", "    terminating: no",
-        "    paths: packages/*/*/*/*, simple/*/*", "delegation ADDED: unclaimed", "WARNING: claimed needs 2 of 2 keys"] {
+    for line in [
+        "delegation ADDED: claimed",
+        "    holders: alice.claimed, bob.claimed",
+        "    threshold: 2 of 2",
+        "    terminating: no",
+        "    paths: packages/*/*/*/*, simple/*/*",
+        "delegation ADDED: unclaimed",
+        "WARNING: claimed needs 2 of 2 keys",
+    ] {
         assert!(out.contains(line), "{line:?} in:\n{out}");
     }
     for h in ["alice", "bob", "carol"] {
@@ -71,7 +83,8 @@ fn bootstrap() -> Setup {
 fn a_claimed_key_handed_to_another_holder_is_named_at_staging_and_at_sign() {
     let st = bootstrap();
     let (bob, carol) = (st.short("bob.claimed"), st.short("carol.claimed"));
-    let out = ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,carol.claimed", "--claimed-threshold", "2", "--online", "online"]);
+    let out =
+        ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,carol.claimed", "--claimed-threshold", "2", "--online", "online"]);
     let expected = [
         "Review of the staged targets:".to_string(),
         "  targets: version 1 -> 2".into(),
@@ -98,7 +111,8 @@ fn a_claimed_key_handed_to_another_holder_is_named_at_staging_and_at_sign() {
     // alice signs targets (root's targets key): the same lines, on her terminal, before the question.
     let before = common::workspace_snapshot(&st.ws);
     let reviews_before = review_files(&st.ws);
-    let screen = st.sign_screen("alice", &["== targets ==", "delegation CHANGED: claimed", "KEY ADDED:   carol.claimed", "KEY REMOVED: bob.claimed"]);
+    let screen = st
+        .sign_screen("alice", &["== targets ==", "delegation CHANGED: claimed", "KEY ADDED:   carol.claimed", "KEY REMOVED: bob.claimed"]);
     for line in &expected[1..] {
         assert!(screen.contains(line.as_str()), "{line:?} at sign:\n{screen}");
     }
@@ -123,7 +137,8 @@ fn a_claimed_key_handed_to_another_holder_is_named_at_staging_and_at_sign() {
 fn a_root_rotation_names_who_left_and_who_joined_and_which_root_each_counts_for() {
     let st = bootstrap();
     let (alice, bob, carol, dave) = (st.short("alice"), st.short("bob"), st.short("carol"), st.short("dave"));
-    let out = ok(&st.ws, &["root", "rotate", "--add-root", "dave", "--remove-root", "bob", "--remove-root", "carol", "--root-threshold", "2"]);
+    let out =
+        ok(&st.ws, &["root", "rotate", "--add-root", "dave", "--remove-root", "bob", "--remove-root", "carol", "--root-threshold", "2"]);
     let expected = [
         "  root role: 3 of 3 -> 2 of 2".to_string(),
         format!("    HOLDER ADDED:   dave ({dave})"),
@@ -136,7 +151,9 @@ fn a_root_rotation_names_who_left_and_who_joined_and_which_root_each_counts_for(
         "\nWARNING: the root threshold drops from 3 of 3 to 2 of 2".into(),
         format!("    alice ({alice}): both, the previous root (version 1, 3 of 3) and this root (version 2, 2 of 2)"),
         format!("    carol ({carol}): only the previous root (version 1, 3 of 3); removed, so not toward this root (version 2, 2 of 2)"),
-        format!("    dave ({dave}): only this root (version 2, 2 of 2); new to the root, so not toward the previous root (version 1, 3 of 3)"),
+        format!(
+            "    dave ({dave}): only this root (version 2, 2 of 2); new to the root, so not toward the previous root (version 1, 3 of 3)"
+        ),
     ];
     for line in &expected {
         assert!(out.contains(line.as_str()), "{line:?} at staging:\n{out}");
@@ -177,7 +194,8 @@ fn claimed_on_the_key_the_trusted_root_gives_the_online_roles_is_warned_about() 
     // Nothing offline is on the old online key yet.
     assert!(root.contains("    HOLDER REMOVED: online (") && !root.contains("WARNING"), "{root}");
     let targets = ok(&st.ws, &["targets", "init", "--claimed", "online", "--claimed-threshold", "1", "--online", "online2"]);
-    let warning = format!("\nWARNING: the offline role claimed is delegated to online's key {online} (staged), which also signs the online role(s) ");
+    let warning =
+        format!("\nWARNING: the offline role claimed is delegated to online's key {online} (staged), which also signs the online role(s) ");
     assert!(
         targets.contains(&format!("{warning}snapshot (trusted), timestamp (trusted), recently-claimed (trusted), unclaimed (trusted)")),
         "{targets}"

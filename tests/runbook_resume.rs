@@ -163,8 +163,17 @@ fn a_stopped_bootstrap_and_promotion_go_on_when_run_again() {
     std::fs::create_dir_all(room.dir.join("dev")).unwrap();
     let rc = room.dir.join("recently-claimed.json");
     let args: Vec<String> = vec![
-        "recently-claimed".into(), "--online".into(), s(&room.dir.join("online.seed")), "--paths".into(), s(&paths_file),
-        "--out".into(), s(&rc), "--version".into(), "1".into(), "--dev-dir".into(), s(&room.dir.join("dev")),
+        "recently-claimed".into(),
+        "--online".into(),
+        s(&room.dir.join("online.seed")),
+        "--paths".into(),
+        s(&paths_file),
+        "--out".into(),
+        s(&rc),
+        "--version".into(),
+        "1".into(),
+        "--dev-dir".into(),
+        s(&room.dir.join("dev")),
     ];
     run_python("pep480.py", &args.iter().map(OsStr::new).collect::<Vec<_>>());
 

@@ -99,7 +99,10 @@ impl Rehearsal {
         let n = self.bundles.len() + 1;
         assert!(html.contains(&format!("Record of ceremony {n} (of {n})")), "{script}: not ceremony {n}'s record");
         assert!(html.contains(&bag) && html.contains("Rehearsal room"), "{script}: bag or place missing from the record");
-        let sha = { use sha2::Digest; hex::encode(sha2::Sha256::digest(std::fs::read(&bundle).unwrap())) };
+        let sha = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(std::fs::read(&bundle).unwrap()))
+        };
         assert!(html.contains(&sha[..32]), "{script}: the bundle's SHA-256 is not in the record");
         self.import(&bundle);
         self.bundles.push(bundle.clone());
@@ -170,8 +173,19 @@ fn every_runbook_end_to_end_against_the_token_stack() {
     std::fs::write(&paths_file, &paths.stdout).unwrap();
     std::fs::create_dir_all(r.dir.join("dev")).unwrap();
     let rc = r.dir.join("recently-claimed.json");
-    r.python(&["recently-claimed", "--online", &s(&r.dir.join("online.seed")), "--paths", &s(&paths_file), "--out", &s(&rc),
-        "--version", "1", "--dev-dir", &s(&r.dir.join("dev"))]);
+    r.python(&[
+        "recently-claimed",
+        "--online",
+        &s(&r.dir.join("online.seed")),
+        "--paths",
+        &s(&paths_file),
+        "--out",
+        &s(&rc),
+        "--version",
+        "1",
+        "--dev-dir",
+        &s(&r.dir.join("dev")),
+    ]);
     r.ceremony(
         "promotion.sh",
         "usb-promotion",
@@ -184,17 +198,25 @@ fn every_runbook_end_to_end_against_the_token_stack() {
     // A runbook, the folder of its USB stick, its settings.
     type Step<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
     let later: [Step; 3] = [
-        ("root-rotation.sh", "usb-rotation", &[
-            ("CEREMONY_RUNBOOK_ADD", "dave:passphrase"),
-            ("CEREMONY_RUNBOOK_REMOVE", "carol"),
-            ("CEREMONY_RUNBOOK_SIGNERS", "dave alice bob"),
-        ]),
+        (
+            "root-rotation.sh",
+            "usb-rotation",
+            &[
+                ("CEREMONY_RUNBOOK_ADD", "dave:passphrase"),
+                ("CEREMONY_RUNBOOK_REMOVE", "carol"),
+                ("CEREMONY_RUNBOOK_SIGNERS", "dave alice bob"),
+            ],
+        ),
         ("renewal.sh", "usb-renewal", &[("CEREMONY_RUNBOOK_ROLES", "root targets claimed"), ("CEREMONY_RUNBOOK_SIGNERS", "alice bob")]),
-        ("emergency-revocation.sh", "usb-revocation", &[
-            ("CEREMONY_RUNBOOK_REVOKE", "bob"),
-            ("CEREMONY_RUNBOOK_REPLACEMENT", "erin:passphrase"),
-            ("CEREMONY_RUNBOOK_SIGNERS", "alice dave erin"),
-        ]),
+        (
+            "emergency-revocation.sh",
+            "usb-revocation",
+            &[
+                ("CEREMONY_RUNBOOK_REVOKE", "bob"),
+                ("CEREMONY_RUNBOOK_REPLACEMENT", "erin:passphrase"),
+                ("CEREMONY_RUNBOOK_SIGNERS", "alice dave erin"),
+            ],
+        ),
     ];
     for (script, usb, settings) in later {
         let settings: Vec<(&str, String)> = settings.iter().map(|(k, v)| (*k, v.to_string())).collect();

@@ -44,7 +44,8 @@ fn blocked_ceremony(dir: &Path, as_user: Option<u32>) -> Child {
     let fifo = dir.join("passphrase.fifo");
     mkfifo(&fifo);
     let bin = env!("CARGO_BIN_EXE_ceremony");
-    let args = ["--workspace", ws.to_str().unwrap(), "key", "new", "passphrase", "--holder", "alice", "--passphrase-file", fifo.to_str().unwrap()];
+    let args =
+        ["--workspace", ws.to_str().unwrap(), "key", "new", "passphrase", "--holder", "alice", "--passphrase-file", fifo.to_str().unwrap()];
     let mut cmd = match as_user {
         None => Command::new(bin),
         Some(uid) => {
@@ -105,12 +106,17 @@ fn a_running_ceremony_is_not_dumpable() {
     std::os::unix::fs::chown(&fifo, Some(nobody), Some(nobody)).unwrap();
     let bin = env!("CARGO_BIN_EXE_ceremony");
     let mut setpriv = Command::new("setpriv");
-    setpriv
-        .arg(format!("--reuid={nobody}"))
-        .arg(format!("--regid={nobody}"))
-        .arg("--clear-groups")
-        .arg(bin)
-        .args(["--workspace", child_ws.to_str().unwrap(), "key", "new", "passphrase", "--holder", "alice", "--passphrase-file", fifo.to_str().unwrap()]);
+    setpriv.arg(format!("--reuid={nobody}")).arg(format!("--regid={nobody}")).arg("--clear-groups").arg(bin).args([
+        "--workspace",
+        child_ws.to_str().unwrap(),
+        "key",
+        "new",
+        "passphrase",
+        "--holder",
+        "alice",
+        "--passphrase-file",
+        fifo.to_str().unwrap(),
+    ]);
     let child = spawn(setpriv, Stdio::null, "start ceremony as nobody");
     wait_blocked(&child);
     let proc_dir = format!("/proc/{}", child.id());
@@ -169,10 +175,8 @@ fn ctrl_c_at_the_hidden_prompt_restores_the_terminal() {
     let ws = tmp.path().join("ws");
     assert!(common::ceremony(&ws, &["init"]).status.success());
     let bin = env!("CARGO_BIN_EXE_ceremony");
-    let inner = format!(
-        "stty echo icanon isig; {bin} --workspace {} key new passphrase --holder alice; echo \"exit=$?\"; stty -a",
-        ws.display()
-    );
+    let inner =
+        format!("stty echo icanon isig; {bin} --workspace {} key new passphrase --holder alice; echo \"exit=$?\"; stty -a", ws.display());
     let mut script = Command::new("script");
     script.args(["-qec", &inner, "/dev/null"]);
     let mut child = spawn(script, Stdio::piped, "run script");

@@ -14,8 +14,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use ceremony::support::secret::SecretBytes;
 use ceremony::keys::signer::passphrase::{derive_seed, Profile};
+use ceremony::support::secret::SecretBytes;
 use common::{ceremony, tokens};
 
 const ALICE: &str = "ochre walrus juggles 47 quiet lanterns";
@@ -202,12 +202,35 @@ fn no_secret_appears_in_the_workspace_the_bundle_or_any_output() {
     o.run(&ws, &["key", "new", "passphrase", "--holder", "alice", "--passphrase-file", s(&alice), "--kdf-profile", "test"]);
     o.run(&ws, &["key", "new", "passphrase", "--holder", "bob", "--passphrase-file", s(&bob), "--kdf-profile", "test"]);
     let label = token.keypair("EC:prime256v1");
-    o.run(&ws, &["key", "new", "pkcs11", "--holder", "hsm", "--module", s(&module), "--token", &token.label, "--key-label", &label, "--pin-file", s(&hsm_pin)]);
+    o.run(
+        &ws,
+        &[
+            "key",
+            "new",
+            "pkcs11",
+            "--holder",
+            "hsm",
+            "--module",
+            s(&module),
+            "--token",
+            &token.label,
+            "--key-label",
+            &label,
+            "--pin-file",
+            s(&hsm_pin),
+        ],
+    );
     o.run(&ws, &["key", "new", "yubikey", "--holder", "piv", "--slot", "9d", "--serial", &serial, "--pin-file", s(&piv_pin), "--generate"]);
     o.run(&ws, &["--json", "key", "new", "passphrase", "--holder", "carol", "--passphrase-file", s(&alice), "--kdf-profile", "test"]);
     // The online key may not be a root key, so it is a passphrase key of its own here.
     o.run(&ws, &["key", "new", "passphrase", "--holder", "online", "--passphrase-file", s(&bob), "--kdf-profile", "test"]);
-    o.run(&ws, &["root", "init", "--root", "alice,bob,hsm,piv", "--root-threshold", "4", "--targets", "alice,carol", "--targets-threshold", "2", "--snapshot", "online", "--timestamp", "online"]);
+    o.run(
+        &ws,
+        &[
+            "root", "init", "--root", "alice,bob,hsm,piv", "--root-threshold", "4", "--targets", "alice,carol", "--targets-threshold", "2",
+            "--snapshot", "online", "--timestamp", "online",
+        ],
+    );
     o.run(&ws, &["sign", "--holder", "alice", "--passphrase-file", s(&alice), "--yes"]);
     o.run(&ws, &["sign", "--holder", "bob", "--passphrase-file", s(&bob), "--yes"]);
     o.run(&ws, &["sign", "--holder", "hsm", "--pin-file", s(&hsm_pin), "--yes"]);
@@ -244,9 +267,8 @@ fn no_secret_appears_in_the_workspace_the_bundle_or_any_output() {
     let mut haystacks: Vec<(String, Vec<u8>)> = files.iter().map(|f| (f.display().to_string(), std::fs::read(f).unwrap())).collect();
     haystacks.extend(o.0);
 
-    let seed = |passphrase: &str, holder: &str| {
-        derive_seed(&SecretBytes::from(passphrase), holder, &Profile::Test.params()).unwrap().to_vec()
-    };
+    let seed =
+        |passphrase: &str, holder: &str| derive_seed(&SecretBytes::from(passphrase), holder, &Profile::Test.params()).unwrap().to_vec();
     let secrets: Vec<(&str, Vec<u8>)> = vec![
         ("alice's passphrase", ALICE.as_bytes().to_vec()),
         ("bob's passphrase", BOB.as_bytes().to_vec()),

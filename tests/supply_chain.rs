@@ -6,8 +6,8 @@ use std::path::Path;
 
 /// Kept in step with `[bans] deny` in deny.toml (checked below).
 const BANNED: &[&str] = &[
-    "reqwest", "hyper", "hyper-util", "h2", "ureq", "curl", "curl-sys", "isahc", "surf", "attohttpc", "tokio",
-    "async-std", "native-tls", "openssl", "openssl-sys", "rustls",
+    "reqwest", "hyper", "hyper-util", "h2", "ureq", "curl", "curl-sys", "isahc", "surf", "attohttpc", "tokio", "async-std", "native-tls",
+    "openssl", "openssl-sys", "rustls",
 ];
 
 const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";

@@ -5,8 +5,8 @@ mod common;
 
 use std::path::Path;
 
-use ceremony::tuf::key::Algorithm;
 use ceremony::keys::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::key::Algorithm;
 use common::workspace::Setup;
 use common::{ceremony, ok};
 
@@ -14,7 +14,13 @@ use common::{ceremony, ok};
 fn staged_root() -> Setup {
     let st = Setup::with_holders(&["alice"]);
     st.import_online("online");
-    ok(&st.ws, &["root", "init", "--root", "alice", "--root-threshold", "1", "--targets", "alice", "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online"]);
+    ok(
+        &st.ws,
+        &[
+            "root", "init", "--root", "alice", "--root-threshold", "1", "--targets", "alice", "--targets-threshold", "1", "--snapshot",
+            "online", "--timestamp", "online",
+        ],
+    );
     st
 }
 
@@ -92,10 +98,7 @@ fn a_signal_during_a_hidden_prompt_gives_the_terminal_its_mode_back() {
 fn keys_typed_ahead_never_reach_the_passphrase_prompt() {
     // `yes` and, before the passphrase prompt is on screen, a hurried `y`, Enter and more:
     // without the flush the prompt would take `y` as the passphrase and refuse.
-    signs_at_the_terminal(&[
-        ("with the key(s) of alice? Type yes or no:", "y\nextra\n"),
-        ("Please type yes or no:", "yes\ny\nextra\n"),
-    ]);
+    signs_at_the_terminal(&[("with the key(s) of alice? Type yes or no:", "y\nextra\n"), ("Please type yes or no:", "yes\ny\nextra\n")]);
 }
 
 /// `no`, an empty line and Ctrl-D each refuse, and nothing is signed.
@@ -162,7 +165,22 @@ fn a_mistyped_generated_passphrase_gets_another_try() {
     // The key is bob's: the words typed back derive it again.
     let pf = tmp.path().join("bob.pass");
     std::fs::write(&pf, format!("{words}\n")).unwrap();
-    ok(&ws, &["key", "new", "passphrase", "--holder", "bob", "--for", "claimed", "--passphrase-file", pf.to_str().unwrap(), "--kdf-profile", "test"]);
+    ok(
+        &ws,
+        &[
+            "key",
+            "new",
+            "passphrase",
+            "--holder",
+            "bob",
+            "--for",
+            "claimed",
+            "--passphrase-file",
+            pf.to_str().unwrap(),
+            "--kdf-profile",
+            "test",
+        ],
+    );
 
     // Three wrong tries: refused, nothing stored.
     let mut t = common::pty::spawn(&ws, &["key", "new", "passphrase", "--holder", "carol", "--kdf-profile", "test"]);

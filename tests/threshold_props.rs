@@ -2,10 +2,10 @@
 //! duplicated, aliased and stranger signatures a file carries, the count is the number of
 //! distinct keys with a valid signature, and a duplicated keyid never passes.
 
-use ceremony::tuf::key::{Algorithm, Key};
-use ceremony::tuf::metadata::Signature;
 use ceremony::keys::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::key::{Algorithm, Key};
 use ceremony::tuf::metadata::Delegation;
+use ceremony::tuf::metadata::Signature;
 use ceremony::tuf::verify::check_threshold;
 use proptest::prelude::*;
 

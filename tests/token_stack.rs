@@ -30,59 +30,35 @@ use yubikey::{MgmKey, PinPolicy, Serial, TouchPolicy, YubiKey};
 
 fn open_card() -> YubiKey {
     let serial = tokens::piv_serial();
-    YubiKey::open_by_serial(Serial(serial)).unwrap_or_else(|e| {
-        panic!(
-            "no PIV card with serial {serial} through PC/SC ({e}); is the stack up? {}",
-            tokens::HOW_TO_START
-        )
-    })
+    YubiKey::open_by_serial(Serial(serial))
+        .unwrap_or_else(|e| panic!("no PIV card with serial {serial} through PC/SC ({e}); is the stack up? {}", tokens::HOW_TO_START))
 }
 
 fn mgm_key() -> MgmKey {
     let hex_key = tokens::env("CEREMONY_TEST_PIV_MGMT_KEY");
-    MgmKey::from_bytes(hex::decode(&hex_key).expect("CEREMONY_TEST_PIV_MGMT_KEY is hex"))
-        .expect("a 3DES management key")
+    MgmKey::from_bytes(hex::decode(&hex_key).expect("CEREMONY_TEST_PIV_MGMT_KEY is hex")).expect("a 3DES management key")
 }
 
 /// Generates a P-256 key in `slot` (needs the management key) and returns its public key.
 fn generate_p256(yk: &mut YubiKey, slot: SlotId) -> p256::ecdsa::VerifyingKey {
-    yk.authenticate(mgm_key())
-        .expect("authenticate with the default management key");
-    let spki = piv::generate(
-        yk,
-        slot,
-        AlgorithmId::EccP256,
-        PinPolicy::Default,
-        TouchPolicy::Default,
-    )
-    .expect("generate a P-256 key");
-    let point = spki
-        .subject_public_key
-        .as_bytes()
-        .expect("public key is a whole number of bytes");
+    yk.authenticate(mgm_key()).expect("authenticate with the default management key");
+    let spki = piv::generate(yk, slot, AlgorithmId::EccP256, PinPolicy::Default, TouchPolicy::Default).expect("generate a P-256 key");
+    let point = spki.subject_public_key.as_bytes().expect("public key is a whole number of bytes");
     p256::ecdsa::VerifyingKey::from_sec1_bytes(point).expect("a P-256 point")
 }
 
 /// Signs the SHA-256 digest of `message` with the P-256 key in `slot` (PIN already verified)
 /// and checks the signature against `public`.
-fn sign_and_check(
-    yk: &mut YubiKey,
-    slot: SlotId,
-    public: &p256::ecdsa::VerifyingKey,
-    message: &[u8],
-) {
+fn sign_and_check(yk: &mut YubiKey, slot: SlotId, public: &p256::ecdsa::VerifyingKey, message: &[u8]) {
     let digest = Sha256::digest(message);
     let der = piv::sign_data(yk, &digest, AlgorithmId::EccP256, slot).expect("sign on the card");
     let sig = p256::ecdsa::Signature::from_der(&der).expect("a DER ECDSA signature");
-    public
-        .verify_prehash(&digest, &sig)
-        .expect("the card's signature verifies against the slot's public key");
+    public.verify_prehash(&digest, &sig).expect("the card's signature verifies against the slot's public key");
 }
 
 fn verify_pin(yk: &mut YubiKey) {
     let pin = tokens::env("CEREMONY_TEST_PIV_PIN");
-    yk.verify_pin(pin.as_bytes())
-        .expect("verify the default PIN");
+    yk.verify_pin(pin.as_bytes()).expect("verify the default PIN");
 }
 
 #[test]
@@ -91,26 +67,14 @@ fn piv_generate_sign_verify() {
     let mut yk = open_card();
     assert_eq!(yk.serial(), Serial(tokens::piv_serial()));
     let version = yk.version();
-    assert_eq!(
-        (version.major, version.minor, version.patch),
-        (5, 4, 3),
-        "the card glue reports YubiKey firmware 5.4.3"
-    );
+    assert_eq!((version.major, version.minor, version.patch), (5, 4, 3), "the card glue reports YubiKey firmware 5.4.3");
 
     let public = generate_p256(&mut yk, SlotId::Signature);
     verify_pin(&mut yk);
-    sign_and_check(
-        &mut yk,
-        SlotId::Signature,
-        &public,
-        b"ceremony token stack smoke test",
-    );
+    sign_and_check(&mut yk, SlotId::Signature, &public, b"ceremony token stack smoke test");
 
     // A wrong PIN is refused and counted, and the right one resets the counter.
-    assert!(matches!(
-        yk.verify_pin(b"000000"),
-        Err(yubikey::Error::WrongPin { tries: 2 })
-    ));
+    assert!(matches!(yk.verify_pin(b"000000"), Err(yubikey::Error::WrongPin { tries: 2 })));
     verify_pin(&mut yk);
     assert_eq!(yk.get_pin_retries().expect("read PIN retries"), 3);
 }
@@ -128,9 +92,7 @@ fn piv_key_persists_across_restarts() {
         Ok(pem) => p256::ecdsa::VerifyingKey::from_public_key_pem(&pem).expect("recorded key"),
         Err(_) => {
             let public = generate_p256(&mut yk, SlotId::Authentication);
-            let pem = public
-                .to_public_key_pem(LineEnding::LF)
-                .expect("encode PEM");
+            let pem = public.to_public_key_pem(LineEnding::LF).expect("encode PEM");
             std::fs::write(&record, pem).expect("record the public key");
             public
         }
@@ -153,11 +115,8 @@ fn pkcs11() -> &'static Pkcs11 {
     static CTX: OnceLock<Pkcs11> = OnceLock::new();
     CTX.get_or_init(|| {
         let (module, _, _) = tokens::pkcs11();
-        let pkcs11 = Pkcs11::new(&module)
-            .unwrap_or_else(|e| panic!("load PKCS#11 module {}: {e}", module.display()));
-        pkcs11
-            .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
-            .expect("C_Initialize");
+        let pkcs11 = Pkcs11::new(&module).unwrap_or_else(|e| panic!("load PKCS#11 module {}: {e}", module.display()));
+        pkcs11.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)).expect("C_Initialize");
         pkcs11
     })
 }
@@ -169,18 +128,8 @@ fn softhsm_session() -> Session {
         .get_slots_with_initialized_token()
         .expect("list slots")
         .into_iter()
-        .find(|s| {
-            pkcs11
-                .get_token_info(*s)
-                .map(|t| t.label().trim_end() == label)
-                .unwrap_or(false)
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "no PKCS#11 token labelled {label:?}: {}",
-                tokens::HOW_TO_START
-            )
-        });
+        .find(|s| pkcs11.get_token_info(*s).map(|t| t.label().trim_end() == label).unwrap_or(false))
+        .unwrap_or_else(|| panic!("no PKCS#11 token labelled {label:?}: {}", tokens::HOW_TO_START));
     let session = pkcs11.open_rw_session(slot).expect("open a session");
     // Login state is per token and process in PKCS#11: a test running in parallel may have
     // logged in already, which makes this session logged in too.
@@ -192,16 +141,8 @@ fn softhsm_session() -> Session {
 }
 
 /// Session (non-token) key pair, so repeated runs leave nothing behind on the token.
-fn generate_pair(
-    session: &Session,
-    mechanism: &Mechanism,
-    params: &[u8],
-) -> (ObjectHandle, ObjectHandle) {
-    let public = [
-        Attribute::Token(false),
-        Attribute::EcParams(params.to_vec()),
-        Attribute::Verify(true),
-    ];
+fn generate_pair(session: &Session, mechanism: &Mechanism, params: &[u8]) -> (ObjectHandle, ObjectHandle) {
+    let public = [Attribute::Token(false), Attribute::EcParams(params.to_vec()), Attribute::Verify(true)];
     let private = [
         Attribute::Token(false),
         Attribute::Private(true),
@@ -209,19 +150,13 @@ fn generate_pair(
         Attribute::Extractable(false),
         Attribute::Sign(true),
     ];
-    session
-        .generate_key_pair(mechanism, &public, &private)
-        .expect("generate a key pair")
+    session.generate_key_pair(mechanism, &public, &private).expect("generate a key pair")
 }
 
 /// CKA_EC_POINT: a DER OCTET STRING around the raw point (SoftHSM2 wraps it, per PKCS#11 2.40).
 fn ec_point(session: &Session, public: ObjectHandle) -> Vec<u8> {
-    let attrs = session
-        .get_attributes(public, &[AttributeType::EcPoint])
-        .expect("read CKA_EC_POINT");
-    let Some(Attribute::EcPoint(der)) = attrs.into_iter().next() else {
-        panic!("no CKA_EC_POINT")
-    };
+    let attrs = session.get_attributes(public, &[AttributeType::EcPoint]).expect("read CKA_EC_POINT");
+    let Some(Attribute::EcPoint(der)) = attrs.into_iter().next() else { panic!("no CKA_EC_POINT") };
     match der.as_slice() {
         [0x04, len, rest @ ..] if usize::from(*len) == rest.len() => rest.to_vec(),
         _ => der,
@@ -232,38 +167,26 @@ fn ec_point(session: &Session, public: ObjectHandle) -> Vec<u8> {
 fn pkcs11_p256_sign_verify() {
     let session = softhsm_session();
     let (public, private) = generate_pair(&session, &Mechanism::EccKeyPairGen, P256_PARAMS);
-    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&ec_point(&session, public))
-        .expect("a P-256 point");
+    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&ec_point(&session, public)).expect("a P-256 point");
     let digest = Sha256::digest(b"ceremony pkcs11 p256");
-    let raw = session
-        .sign(&Mechanism::Ecdsa, private, &digest)
-        .expect("CKM_ECDSA sign");
+    let raw = session.sign(&Mechanism::Ecdsa, private, &digest).expect("CKM_ECDSA sign");
     let sig = p256::ecdsa::Signature::from_slice(&raw).expect("r||s, 64 bytes");
-    key.verify_prehash(&digest, &sig)
-        .expect("SoftHSM's ECDSA signature verifies");
-    session
-        .verify(&Mechanism::Ecdsa, public, &digest, &raw)
-        .expect("and the token agrees");
+    key.verify_prehash(&digest, &sig).expect("SoftHSM's ECDSA signature verifies");
+    session.verify(&Mechanism::Ecdsa, public, &digest, &raw).expect("and the token agrees");
 }
 
 #[test]
 fn pkcs11_ed25519_sign_verify() {
     use ed25519_dalek::Verifier as _;
     let session = softhsm_session();
-    let (public, private) =
-        generate_pair(&session, &Mechanism::EccEdwardsKeyPairGen, ED25519_PARAMS);
-    let point: [u8; 32] = ec_point(&session, public)
-        .try_into()
-        .expect("a 32-byte Ed25519 public key");
+    let (public, private) = generate_pair(&session, &Mechanism::EccEdwardsKeyPairGen, ED25519_PARAMS);
+    let point: [u8; 32] = ec_point(&session, public).try_into().expect("a 32-byte Ed25519 public key");
     let key = ed25519_dalek::VerifyingKey::from_bytes(&point).expect("an Ed25519 key");
     let message = b"ceremony pkcs11 ed25519";
     let eddsa = Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure));
-    let raw = session
-        .sign(&eddsa, private, message)
-        .expect("CKM_EDDSA sign");
+    let raw = session.sign(&eddsa, private, message).expect("CKM_EDDSA sign");
     let sig = ed25519_dalek::Signature::from_slice(&raw).expect("a 64-byte signature");
-    key.verify(message, &sig)
-        .expect("SoftHSM's Ed25519 signature verifies");
+    key.verify(message, &sig).expect("SoftHSM's Ed25519 signature verifies");
 }
 
 // --- timing (no assertions; run with --ignored --nocapture) ---------------------------------
@@ -281,13 +204,7 @@ fn measure_signature_times() {
         verify_pin(&mut yk);
         let start = Instant::now();
         for _ in 0..PIV_N {
-            let der = piv::sign_data(
-                &mut yk,
-                &digest,
-                AlgorithmId::EccP256,
-                SlotId::KeyManagement,
-            )
-            .expect("sign");
+            let der = piv::sign_data(&mut yk, &digest, AlgorithmId::EccP256, SlotId::KeyManagement).expect("sign");
             let sig = p256::ecdsa::Signature::from_der(&der).expect("DER");
             public.verify_prehash(&digest, &sig).expect("verifies");
         }
@@ -297,22 +214,14 @@ fn measure_signature_times() {
     let (_, private) = generate_pair(&session, &Mechanism::EccKeyPairGen, P256_PARAMS);
     let start = Instant::now();
     for _ in 0..HSM_N {
-        session
-            .sign(&Mechanism::Ecdsa, private, &digest)
-            .expect("sign");
+        session.sign(&Mechanism::Ecdsa, private, &digest).expect("sign");
     }
-    eprintln!(
-        "SoftHSM P-256 signature: {:?} each",
-        start.elapsed() / HSM_N
-    );
+    eprintln!("SoftHSM P-256 signature: {:?} each", start.elapsed() / HSM_N);
     let (_, private) = generate_pair(&session, &Mechanism::EccEdwardsKeyPairGen, ED25519_PARAMS);
     let eddsa = Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure));
     let start = Instant::now();
     for _ in 0..HSM_N {
         session.sign(&eddsa, private, b"timing").expect("sign");
     }
-    eprintln!(
-        "SoftHSM Ed25519 signature: {:?} each",
-        start.elapsed() / HSM_N
-    );
+    eprintln!("SoftHSM Ed25519 signature: {:?} each", start.elapsed() / HSM_N);
 }

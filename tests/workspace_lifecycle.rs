@@ -46,10 +46,13 @@ fn judge(args: &[&OsStr]) -> Value {
 }
 
 fn root_init(dir: &Path) {
-    ok(dir, &[
-        "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice",
-        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
-    ]);
+    ok(
+        dir,
+        &[
+            "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice", "--targets-threshold", "1",
+            "--snapshot", "online", "--timestamp", "online",
+        ],
+    );
 }
 
 #[test]
@@ -158,7 +161,13 @@ fn refusals_name_the_rule_and_leave_the_workspace_unchanged() {
     let other = st.files.join("elsewhere");
     copy_dir(d, &other);
     ok(&other, &["discard", "root"]);
-    ok(&other, &["root", "init", "--root", "alice,bob,carol", "--root-threshold", "3", "--targets", "alice", "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online"]);
+    ok(
+        &other,
+        &[
+            "root", "init", "--root", "alice,bob,carol", "--root-threshold", "3", "--targets", "alice", "--targets-threshold", "1",
+            "--snapshot", "online", "--timestamp", "online",
+        ],
+    );
     sign(&st, &other, "bob");
     let sigs = st.files.join("other-bytes.json");
     ok(&other, &["signature", "export", "--holder", "bob", "--out", sigs.to_str().unwrap()]);

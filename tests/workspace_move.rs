@@ -25,10 +25,13 @@ fn setup(tmp: &Path) -> PathBuf {
         add_holder(&dir, tmp, h);
     }
     import_online(&dir, tmp, "online");
-    ok(&dir, &[
-        "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice",
-        "--targets-threshold", "1", "--snapshot", "online", "--timestamp", "online",
-    ]);
+    ok(
+        &dir,
+        &[
+            "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice", "--targets-threshold", "1",
+            "--snapshot", "online", "--timestamp", "online",
+        ],
+    );
     sign(tmp, &dir, "alice");
     dir
 }
@@ -222,18 +225,24 @@ fn an_altered_pack_is_refused_and_nothing_is_written() {
         ("not one a pack may hold", Box::new(|m| m.push(("state/../../evil".into(), b"x".to_vec())))),
         ("not one a pack may hold", Box::new(|m| m.push(("state/.hidden".into(), b"x".to_vec())))),
         // A record altered and the manifest relisted: the chain breaks.
-        ("altered", Box::new(move |m| {
-            let text = String::from_utf8(m[transcript].1.clone()).unwrap().replacen("\"bob\"", "\"eve\"", 1);
-            m[transcript].1 = text.into_bytes();
-            relist(m);
-        })),
+        (
+            "altered",
+            Box::new(move |m| {
+                let text = String::from_utf8(m[transcript].1.clone()).unwrap().replacen("\"bob\"", "\"eve\"", 1);
+                m[transcript].1 = text.into_bytes();
+                relist(m);
+            }),
+        ),
         // The last record cut and the manifest relisted: the chain no longer reaches its head.
-        ("does not end at the head", Box::new(move |m| {
-            let text = String::from_utf8(m[transcript].1.clone()).unwrap();
-            let kept: Vec<&str> = text.lines().collect();
-            m[transcript].1 = format!("{}\n", kept[..kept.len() - 1].join("\n")).into_bytes();
-            relist(m);
-        })),
+        (
+            "does not end at the head",
+            Box::new(move |m| {
+                let text = String::from_utf8(m[transcript].1.clone()).unwrap();
+                let kept: Vec<&str> = text.lines().collect();
+                m[transcript].1 = format!("{}\n", kept[..kept.len() - 1].join("\n")).into_bytes();
+                relist(m);
+            }),
+        ),
         ("manifest.json is malformed", Box::new(|m| m[0].1 = b"{\"format\": 1.5}".to_vec())),
     ];
     for (i, (words, tamper)) in cases.iter().enumerate() {

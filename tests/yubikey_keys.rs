@@ -12,8 +12,8 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::workspace::add_holder;
 use common::tokens::{self, pin_file, run_ok as ok, stderr, stdout, TokenWs};
+use common::workspace::add_holder;
 use serde_json::Value;
 
 /// The slot this test generates its key in.
@@ -98,10 +98,13 @@ fn a_yubikey_and_a_passphrase_key_sign_a_root_python_tuf_accepts() {
     let pass = tmp.path().join("alice.pass");
     // The online key is a key of its own: it may not sign an offline role.
     add_holder(&ws, tmp.path(), "online");
-    ok(&ws, &[
-        "root", "init", "--root", "yk,alice", "--root-threshold", "2", "--targets", "alice", "--targets-threshold", "1",
-        "--snapshot", "online", "--timestamp", "online",
-    ]);
+    ok(
+        &ws,
+        &[
+            "root", "init", "--root", "yk,alice", "--root-threshold", "2", "--targets", "alice", "--targets-threshold", "1", "--snapshot",
+            "online", "--timestamp", "online",
+        ],
+    );
     let out = ok(&ws, &["sign", "--holder", "yk", "--pin-file", pin.to_str().unwrap(), "--yes"]);
     assert!(stderr(&out).contains("touch the YubiKey now"), "{}", stderr(&out));
     ok(&ws, &["sign", "--holder", "alice", "--passphrase-file", pass.to_str().unwrap(), "--yes"]);
@@ -153,19 +156,19 @@ fn the_touch_policy_is_set_on_the_device_and_the_touches_are_counted_before_the_
 
     // Before the first touch, the holder is told how many there will be: yk signs root and targets.
     add_holder(&ws, tmp.path(), "online");
-    ok(&ws, &[
-        "root", "init", "--root", "yk", "--root-threshold", "1", "--targets", "yk", "--targets-threshold", "1",
-        "--snapshot", "online", "--timestamp", "online",
-    ]);
+    ok(
+        &ws,
+        &[
+            "root", "init", "--root", "yk", "--root-threshold", "1", "--targets", "yk", "--targets-threshold", "1", "--snapshot", "online",
+            "--timestamp", "online",
+        ],
+    );
     let out = ok(&ws, &["sign", "--holder", "yk", "--pin-file", pin.to_str().unwrap(), "--yes"]);
     let (screen, prompts) = (stdout(&out), stderr(&out));
     let signatures = screen.matches("\n== ").count();
     assert!(signatures >= 1, "{screen}");
     let touches = if signatures == 1 { "1 touch".to_string() } else { format!("{signatures} touches") };
-    assert!(
-        screen.contains(&format!("YubiKey serial {serial}, slot {POLICY_SLOT} (touch policy always): {touches} for yk's")),
-        "{screen}"
-    );
+    assert!(screen.contains(&format!("YubiKey serial {serial}, slot {POLICY_SLOT} (touch policy always): {touches} for yk's")), "{screen}");
     for n in 1..=signatures {
         assert!(prompts.contains(&format!("signature {n}: touch the YubiKey now")), "{prompts}");
     }

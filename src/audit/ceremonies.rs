@@ -187,7 +187,10 @@ pub enum Begun {
     Opened(usize),
     /// The same ceremony was already open (a runbook run again): nothing was recorded.
     /// The open ceremony goes on; `joined` are the attendees it did not have yet.
-    Continued { number: usize, joined: Vec<String> },
+    Continued {
+        number: usize,
+        joined: Vec<String>,
+    },
 }
 
 /// The ceremony still open with a `begin` record, if any.
@@ -207,8 +210,7 @@ pub fn begin(ws: &Workspace, lock: &WorkspaceLock, opening: &Opening, sys: &Path
         let had = open.opening(&records).cloned().unwrap_or_default();
         if had.purpose.as_deref() == Some(purpose.as_str()) && had.place.as_deref() == Some(place.as_str()) {
             let present = open.attendees(&records);
-            let joined: Vec<String> =
-                attendees.into_iter().filter(|a| !present.iter().any(|p| p.eq_ignore_ascii_case(a))).collect();
+            let joined: Vec<String> = attendees.into_iter().filter(|a| !present.iter().any(|p| p.eq_ignore_ascii_case(a))).collect();
             if !joined.is_empty() {
                 check_list("attendee name", &[present.clone(), joined.clone()].concat(), MAX_NAME, MAX_ATTENDEES)?;
                 let facts = CeremonyFacts { attendees: joined.clone(), ..CeremonyFacts::default() };

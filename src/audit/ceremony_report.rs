@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 use time::OffsetDateTime;
 
 use crate::audit::ceremonies::{self, Ceremony, BUNDLE_WRITTEN};
-use crate::tuf::datetime::format_expires;
-use crate::keys::holder::person_of;
 use crate::audit::report::{escape, hex_id, page, signature_lines, signed_digests, time_cell, transcript_table, SignedDigest};
+use crate::keys::holder::person_of;
+use crate::tuf::datetime::format_expires;
 use crate::workspace::transcript::{Head, Record};
 use crate::workspace::{Workspace, WorkspaceError};
 
@@ -415,7 +415,8 @@ fn handed_over(h: &mut String, r: &CeremonyReport) {
         for b in &r.bundles {
             let sha = match &b.sha256 {
                 Some(s) => hex_id(s),
-                None => "<span class=\"small\">not recorded (exported by an older Ceremony): run <code>sha256sum</code> on the file</span>".into(),
+                None => "<span class=\"small\">not recorded (exported by an older Ceremony): run <code>sha256sum</code> on the file</span>"
+                    .into(),
             };
             let files = b.files.as_deref().map(|f| format!("<br><span class=\"small\">{}</span>", escape(f))).unwrap_or_default();
             let _ = writeln!(h, "<tr><td>{}</td><td><span class=\"id\">{}</span>{files}</td><td>{sha}</td></tr>", b.seq, escape(&b.file));
@@ -423,7 +424,11 @@ fn handed_over(h: &mut String, r: &CeremonyReport) {
         h.push_str("</tbody>\n</table>\n");
     }
     if r.bags.is_empty() {
-        let why = if r.delimited == Delimited::Ended { "none were entered at <code>ceremony end</code>" } else { "entered at <code>ceremony end</code>" };
+        let why = if r.delimited == Delimited::Ended {
+            "none were entered at <code>ceremony end</code>"
+        } else {
+            "entered at <code>ceremony end</code>"
+        };
         let _ = writeln!(h, "<p>Tamper-evident bags: <span class=\"small\">none recorded ({why})</span></p>");
     } else {
         let bags: Vec<String> = r.bags.iter().map(|b| format!("<span class=\"id\">{}</span>", escape(b))).collect();
@@ -432,8 +437,10 @@ fn handed_over(h: &mut String, r: &CeremonyReport) {
 }
 
 fn sign_off(h: &mut String, r: &CeremonyReport) {
-    h.push_str("<h2>Signed by the people present</h2>\n<div class=\"keep\">\n<p class=\"small\">Each person present checks \
-                that this record matches the screen (transcript head above, bundle SHA-256, bag numbers) and signs.</p>\n");
+    h.push_str(
+        "<h2>Signed by the people present</h2>\n<div class=\"keep\">\n<p class=\"small\">Each person present checks \
+                that this record matches the screen (transcript head above, bundle SHA-256, bag numbers) and signs.</p>\n",
+    );
     if r.present.is_empty() {
         h.push_str("<p>No attendee or signer was recorded for this ceremony.</p>\n</div>\n");
         return;

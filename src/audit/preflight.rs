@@ -69,10 +69,8 @@ fn read_trim(path: &Path) -> Option<String> {
 }
 
 fn entries(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
-    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .collect();
+    let mut out: Vec<(String, PathBuf)> =
+        std::fs::read_dir(dir)?.filter_map(|e| e.ok()).map(|e| (e.file_name().to_string_lossy().into_owned(), e.path())).collect();
     out.sort();
     Ok(out)
 }
@@ -96,12 +94,8 @@ impl Interface {
 fn interfaces(sys: &Path) -> std::io::Result<Vec<Interface>> {
     let mut out = Vec::new();
     for (name, path) in entries(&sys.join("class/net"))? {
-        let flags = read_trim(&path.join("flags"))
-            .and_then(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok())
-            .unwrap_or(0);
-        let loopback = name == "lo"
-            || flags & IFF_LOOPBACK != 0
-            || read_trim(&path.join("type")).as_deref() == Some(ARPHRD_LOOPBACK);
+        let flags = read_trim(&path.join("flags")).and_then(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok()).unwrap_or(0);
+        let loopback = name == "lo" || flags & IFF_LOOPBACK != 0 || read_trim(&path.join("type")).as_deref() == Some(ARPHRD_LOOPBACK);
         if loopback {
             continue;
         }
@@ -144,11 +138,7 @@ pub fn network(sys: &Path) -> Vec<Check> {
                     ),
                 )
             } else {
-                Check::new(
-                    "network",
-                    Level::Warn,
-                    format!("{kind} {} is present but down; an air-gapped machine should have none", i.name),
-                )
+                Check::new("network", Level::Warn, format!("{kind} {} is present but down; an air-gapped machine should have none", i.name))
             }
         })
         .collect()
@@ -239,12 +229,9 @@ pub fn clock(now: OffsetDateTime, trusted: &[Expiry], newest_record: Option<&str
     if !out.iter().any(|c| c.result != Level::Pass) {
         let earliest = trusted.iter().min_by_key(|e| e.expires.at);
         let what = match earliest {
-            Some(e) => format!(
-                "before every trusted expiry (the earliest: {} version {}, {})",
-                e.role,
-                e.version,
-                format_expires(e.expires.at)
-            ),
+            Some(e) => {
+                format!("before every trusted expiry (the earliest: {} version {}, {})", e.role, e.version, format_expires(e.expires.at))
+            }
             None => "nothing trusted yet to compare with".to_string(),
         };
         let record = if newest_record.is_some() { ", and after the transcript's newest record" } else { "" };
@@ -256,11 +243,9 @@ pub fn clock(now: OffsetDateTime, trusted: &[Expiry], newest_record: Option<&str
 /// The running binary's SHA-256, to compare with the published hash.
 pub fn binary(found: std::io::Result<(PathBuf, String)>) -> Check {
     match found {
-        Ok((path, hash)) => Check::new(
-            "binary",
-            Level::Pass,
-            format!("sha256 {hash} ({}); compare it with the published hash", path.display()),
-        ),
+        Ok((path, hash)) => {
+            Check::new("binary", Level::Pass, format!("sha256 {hash} ({}); compare it with the published hash", path.display()))
+        }
         Err(e) => Check::new("binary", Level::Warn, format!("cannot read the running binary to hash it: {e}")),
     }
 }
@@ -300,11 +285,7 @@ pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
         Ok(records) => {
             let head = crate::workspace::transcript::head(&records);
             newest_record = records.last().map(|r| r.time.clone());
-            out.push(Check::new(
-                "transcript",
-                Level::Pass,
-                format!("{} records, the hash chain holds, head {}", head.records, head.hash),
-            ));
+            out.push(Check::new("transcript", Level::Pass, format!("{} records, the hash chain holds, head {}", head.records, head.hash)));
         }
         Err(e) => out.push(Check::new("transcript", Level::Fail, format!("{e}; compare it with a printed report or a bundle"))),
     }
@@ -347,8 +328,8 @@ pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
                     continue;
                 }
                 // Also a staged promotion's source record and the staged files' digests.
-                let known = (dir == "trusted" && name == "root")
-                    || (dir == "staged" && (name == "promotion.record" || name == "digests.record"));
+                let known =
+                    (dir == "trusted" && name == "root") || (dir == "staged" && (name == "promotion.record" || name == "digests.record"));
                 if !known {
                     problems.push(format!("{dir}/{name} is not a metadata file"));
                 }
@@ -401,7 +382,9 @@ pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
 fn key_separation(ws: &Workspace) -> Vec<Check> {
     let holders = ws.holders().unwrap_or_default();
     match crate::workspace::exclusive_keys::trusted_problems(ws, &holders) {
-        Ok(p) if p.is_empty() => vec![Check::new("key separation", Level::Pass, "no key of the trusted metadata signs two roles a client could confuse")],
+        Ok(p) if p.is_empty() => {
+            vec![Check::new("key separation", Level::Pass, "no key of the trusted metadata signs two roles a client could confuse")]
+        }
         Ok(p) => p.into_iter().map(|w| Check::new("key separation", Level::Warn, w)).collect(),
         Err(e) => vec![Check::new("key separation", Level::Warn, format!("could not be checked: {e}"))],
     }
@@ -418,7 +401,9 @@ pub fn date(now: OffsetDateTime, typed: time::Date) -> Check {
         Check::new(
             "date",
             Level::Fail,
-            format!("the clock says {today} (UTC) but the date typed is {typed}; set the clock right (`date -u`), or type today's date in UTC"),
+            format!(
+                "the clock says {today} (UTC) but the date typed is {typed}; set the clock right (`date -u`), or type today's date in UTC"
+            ),
         )
     }
 }

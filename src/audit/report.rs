@@ -13,15 +13,15 @@ use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
-use crate::tuf::datetime::format_expires;
 use crate::keys::holder::{Holder, KeySource};
+use crate::tuf::datetime::format_expires;
 use crate::tuf::key::short_keyid;
+use crate::tuf::metadata::Delegation;
 use crate::tuf::metadata::{Metadata, RoleType};
+use crate::tuf::verify::{check_threshold, ThresholdReport};
 use crate::workspace::review::digest_words;
 use crate::workspace::staging::{self, StageError};
 use crate::workspace::transcript::{Head, Record};
-use crate::tuf::metadata::Delegation;
-use crate::tuf::verify::{check_threshold, ThresholdReport};
 use crate::workspace::Workspace;
 
 /// How many delegations of one role the tree names before it only counts the rest.
@@ -288,12 +288,7 @@ fn role_entry(role: &str, state: RoleState, md: &Metadata) -> RoleEntry {
 /// The delegation of `role` that a trusted version of it is checked against: for root, the
 /// previous trusted root's and its own; for top-level roles, the newest trusted root's; for
 /// delegated roles, the trusted targets-type metadata that delegates to it.
-fn trusted_governing(
-    role: &str,
-    md: &Metadata,
-    roots: &[Metadata],
-    held: &BTreeMap<String, Held>,
-) -> Vec<(String, Delegation)> {
+fn trusted_governing(role: &str, md: &Metadata, roots: &[Metadata], held: &BTreeMap<String, Held>) -> Vec<(String, Delegation)> {
     let mut out = Vec::new();
     if role == "root" {
         let previous = roots.iter().find(|r| r.version() + 1 == md.version());
@@ -367,8 +362,7 @@ impl Report {
             if let Some(md) = held.get(name).and_then(|h| h.trusted.as_ref()) {
                 let mut e = role_entry(name, RoleState::Trusted, md);
                 for (label, d) in trusted_governing(name, md, &roots, &held) {
-                    e.thresholds
-                        .push(threshold_entry(label, &check_threshold(&md.signed_bytes(), md.signatures(), &d), &holders));
+                    e.thresholds.push(threshold_entry(label, &check_threshold(&md.signed_bytes(), md.signatures(), &d), &holders));
                 }
                 roles.push(e);
             }
@@ -425,11 +419,7 @@ fn role_rank(role: &str) -> (u8, &str) {
 
 fn key_labels<'k>(keyids: impl Iterator<Item = &'k str>, holders: &[Holder]) -> (Vec<KeyLabel>, usize) {
     let all: Vec<&str> = keyids.collect();
-    let labels = all
-        .iter()
-        .take(NODE_KEYS)
-        .map(|id| KeyLabel { keyid: id.to_string(), holder: holder_name(id, holders) })
-        .collect();
+    let labels = all.iter().take(NODE_KEYS).map(|id| KeyLabel { keyid: id.to_string(), holder: holder_name(id, holders) }).collect();
     (labels, all.len())
 }
 
@@ -616,9 +606,7 @@ ul.tree li { margin: 2pt 0; overflow-wrap: anywhere; word-break: break-word }
 pub(crate) fn page(title: &str, capacity: usize, body: impl FnOnce(&mut String)) -> String {
     let mut h = String::with_capacity(capacity);
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    h.push_str(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
-    );
+    h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
     let _ = writeln!(h, "<title>{title}</title>");
     let _ = writeln!(h, "<style>{CSS}</style>\n</head>\n<body>");
     body(&mut h);
@@ -672,11 +660,7 @@ fn summary(h: &mut String, r: &Report) {
             None => "could not be read".into(),
         },
     );
-    row(
-        h,
-        "Transcript head",
-        format!("{} records, last hash {}", r.head.records, hex_id(&r.head.hash)),
-    );
+    row(h, "Transcript head", format!("{} records, last hash {}", r.head.records, hex_id(&r.head.hash)));
     let staged = r.roles.iter().filter(|e| e.state == RoleState::Staged).count();
     row(
         h,
@@ -708,11 +692,7 @@ fn holders_section(h: &mut String, r: &Report) {
          <th>attestation</th><th>registered</th></tr></thead>\n<tbody>\n",
     );
     for e in &r.holders {
-        let location = if e.unsafe_key {
-            format!("<span class=\"bad\">{}</span>", escape(&e.location))
-        } else {
-            escape(&e.location)
-        };
+        let location = if e.unsafe_key { format!("<span class=\"bad\">{}</span>", escape(&e.location)) } else { escape(&e.location) };
         let details: Vec<String> = e.details.iter().map(|d| escape(d)).collect();
         let _ = writeln!(
             h,
@@ -762,7 +742,11 @@ fn node_html(h: &mut String, n: &TreeNode) {
     }
     if let Some(c) = n.path_count {
         let sample: Vec<String> = n.path_sample.iter().map(|p| format!("<code>{}</code>", escape(p))).collect();
-        let tail = if sample.is_empty() { String::new() } else { format!(" ({}{})", sample.join(", "), if c > sample.len() { ", …" } else { "" }) };
+        let tail = if sample.is_empty() {
+            String::new()
+        } else {
+            format!(" ({}{})", sample.join(", "), if c > sample.len() { ", …" } else { "" })
+        };
         parts.push(format!("{c} path pattern{}{tail}", if c == 1 { "" } else { "s" }));
     }
     if let Some(c) = n.hash_prefix_count {
@@ -771,11 +755,7 @@ fn node_html(h: &mut String, n: &TreeNode) {
     if n.terminating == Some(true) {
         parts.push("terminating".into());
     }
-    let held = if n.held.is_empty() {
-        "metadata not in the workspace".to_string()
-    } else {
-        escape(&n.held.join(", "))
-    };
+    let held = if n.held.is_empty() { "metadata not in the workspace".to_string() } else { escape(&n.held.join(", ")) };
     let _ = write!(
         h,
         "<li><span class=\"node\"><span class=\"role\">{}</span> <span class=\"small\">[{held}]</span><br>{}",
@@ -877,7 +857,11 @@ fn signed_section(h: &mut String, r: &Report) {
     for s in &r.signed {
         let version = s.version.map(|v| format!(" v{v}")).unwrap_or_default();
         let how = if s.action == "sign" {
-            if s.device.is_empty() { String::new() } else { format!("<br><span class=\"small\">{}</span>", escape(&s.device)) }
+            if s.device.is_empty() {
+                String::new()
+            } else {
+                format!("<br><span class=\"small\">{}</span>", escape(&s.device))
+            }
         } else {
             "<br><span class=\"small\">imported from another machine</span>".to_string()
         };
@@ -978,14 +962,11 @@ fn ceremony_facts(c: &crate::workspace::transcript::CeremonyFacts) -> Vec<String
 }
 
 fn sign_off(h: &mut String, r: &Report) {
-    h.push_str("<h2>Witnessed by</h2>\n<p class=\"small\">Each person present checks that this record matches the screen \
-                (transcript head above) and signs.</p>\n");
-    let names: BTreeSet<&str> = r
-        .holders
-        .iter()
-        .filter(|e| !e.location.starts_with("public key only"))
-        .map(|e| e.name.as_str())
-        .collect();
+    h.push_str(
+        "<h2>Witnessed by</h2>\n<p class=\"small\">Each person present checks that this record matches the screen \
+                (transcript head above) and signs.</p>\n",
+    );
+    let names: BTreeSet<&str> = r.holders.iter().filter(|e| !e.location.starts_with("public key only")).map(|e| e.name.as_str()).collect();
     // Two more lines for witnesses who hold no key.
     signature_lines(h, names, 2);
 }

@@ -35,10 +35,9 @@ fn incomplete(s: &RoleStatus) -> String {
         return format!("{} version {} breaks a rule: {p}; nothing was exported", s.role, s.version);
     }
     match s.thresholds.iter().find(|(_, r)| !r.is_met()) {
-        Some((label, r)) => format!(
-            "{} version {} has {} of the {} signatures needed from the keys of {label}",
-            s.role, s.version, r.have, r.threshold
-        ),
+        Some((label, r)) => {
+            format!("{} version {} has {} of the {} signatures needed from the keys of {label}", s.role, s.version, r.have, r.threshold)
+        }
         None => format!("{} version {} is not complete", s.role, s.version),
     }
 }

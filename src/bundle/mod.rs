@@ -33,10 +33,10 @@ use time::OffsetDateTime;
 use crate::tuf::canonical;
 use crate::tuf::chain::{verify_root_chain, ChainReport, Step};
 use crate::tuf::datetime::format_expires;
-use crate::tuf::metadata::{Metadata, RoleType, Targets};
 use crate::tuf::metadata::is_sane_role_name;
-use crate::workspace::transcript;
+use crate::tuf::metadata::{Metadata, RoleType, Targets};
 use crate::tuf::verify::{check_threshold, verify_delegate, ThresholdReport};
+use crate::workspace::transcript;
 
 /// `manifest.json`'s `format`.
 pub const FORMAT: &str = "ceremony-bundle";
@@ -351,12 +351,7 @@ impl<'a> PreparedBundle<'a> {
             length: f.bytes.len() as u64,
             new: f.new,
         });
-        listed.push(ManifestFile {
-            path: TRANSCRIPT.into(),
-            sha256: hex_sha256(transcript),
-            length: transcript.len() as u64,
-            new: true,
-        });
+        listed.push(ManifestFile { path: TRANSCRIPT.into(), sha256: hex_sha256(transcript), length: transcript.len() as u64, new: true });
         let manifest = Manifest {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
@@ -364,8 +359,8 @@ impl<'a> PreparedBundle<'a> {
             files: listed,
             transcript: TranscriptHead { records: head.records, head: head.hash },
         };
-        let manifest = canonical::to_canonical(&manifest)
-            .map_err(|e| BundleError::InvalidFile { path: MANIFEST.into(), reason: e.to_string() })?;
+        let manifest =
+            canonical::to_canonical(&manifest).map_err(|e| BundleError::InvalidFile { path: MANIFEST.into(), reason: e.to_string() })?;
         Ok(PreparedBundle { ordered: ordered.into_iter().map(|(_, _, f)| f).collect(), manifest, transcript })
     }
 
@@ -463,7 +458,12 @@ fn check_plain_header(raw: &[u8; 512], name: &str) -> Result<(), BundleError> {
     if !zero(ustar::PREFIX) {
         return unusual("a non-empty ustar prefix field, which tar puts before the name");
     }
-    for (range, what) in [(ustar::LINKNAME, "a link name"), (ustar::UNAME, "an owner name"), (ustar::GNAME, "a group name"), (ustar::PAD, "bytes in its padding")] {
+    for (range, what) in [
+        (ustar::LINKNAME, "a link name"),
+        (ustar::UNAME, "an owner name"),
+        (ustar::GNAME, "a group name"),
+        (ustar::PAD, "bytes in its padding"),
+    ] {
         if !zero(range) {
             return unusual(what);
         }
@@ -584,8 +584,7 @@ fn parse_manifest(bytes: &[u8]) -> Result<Manifest, BundleError> {
     // As strict as metadata: duplicate keys (which JSON parsers resolve differently), floats,
     // deep nesting and invalid UTF-8 are refused before anything is read from it.
     canonical::canonicalize(bytes).map_err(|e| BundleError::BadManifest(e.to_string()))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| BundleError::BadManifest(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| BundleError::BadManifest(e.to_string()))?;
     let object = value.as_object().ok_or_else(|| BundleError::BadManifest("it is not a JSON object".into()))?;
     if object.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
         return Err(BundleError::BadManifest(format!("its \"format\" is not {FORMAT:?}")));
@@ -599,13 +598,8 @@ fn parse_manifest(bytes: &[u8]) -> Result<Manifest, BundleError> {
     }
     let manifest: Manifest = serde_json::from_value(value).map_err(|e| BundleError::BadManifest(e.to_string()))?;
     // `tool` is shown to people: printable ASCII only, and short.
-    if manifest.tool.is_empty()
-        || manifest.tool.len() > MAX_TOOL_LEN
-        || !manifest.tool.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
-    {
-        return Err(BundleError::BadManifest(format!(
-            "its \"tool\" is not 1 to {MAX_TOOL_LEN} printable ASCII characters"
-        )));
+    if manifest.tool.is_empty() || manifest.tool.len() > MAX_TOOL_LEN || !manifest.tool.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+        return Err(BundleError::BadManifest(format!("its \"tool\" is not 1 to {MAX_TOOL_LEN} printable ASCII characters")));
     }
     let mut listed = BTreeSet::new();
     for f in &manifest.files {
@@ -784,10 +778,9 @@ fn manifest_problems(bundle: &Bundle) -> Vec<String> {
         let bytes = if f.path == TRANSCRIPT { Some(&bundle.transcript) } else { bundle.files.get(&f.path) };
         match bytes {
             None => problems.push(format!("the manifest lists {}, but the bundle does not hold it", f.path)),
-            Some(b) if b.len() as u64 != f.length || hex_sha256(b) != f.sha256 => problems.push(format!(
-                "{} does not match the length and SHA-256 the manifest lists for it: it was altered",
-                f.path
-            )),
+            Some(b) if b.len() as u64 != f.length || hex_sha256(b) != f.sha256 => {
+                problems.push(format!("{} does not match the length and SHA-256 the manifest lists for it: it was altered", f.path))
+            }
             Some(_) => {}
         }
     }
@@ -838,8 +831,7 @@ fn new_report(path: &str, role: &str, version: u64, new: bool) -> FileReport {
 /// - the transcript's chain verifies and ends at the manifest's head.
 pub fn verify_bundle(bundle: &Bundle, trusted_root: &Metadata, now: OffsetDateTime) -> BundleReport {
     let mut problems = manifest_problems(bundle);
-    let new_flags: BTreeMap<&str, bool> =
-        bundle.manifest.files.iter().map(|f| (f.path.as_str(), f.new)).collect();
+    let new_flags: BTreeMap<&str, bool> = bundle.manifest.files.iter().map(|f| (f.path.as_str(), f.new)).collect();
 
     // Every metadata file: its name, its parse, its version and type.
     let mut items: Vec<Item> = Vec::new();
@@ -858,17 +850,11 @@ pub fn verify_bundle(bundle: &Bundle, trusted_root: &Metadata, now: OffsetDateTi
             Ok(md) => {
                 report.expires = Some(format_expires(md.expires().at));
                 if md.version() != version {
-                    report.problems.push(format!(
-                        "its file name says version {version} but its signed version is {}",
-                        md.version()
-                    ));
+                    report.problems.push(format!("its file name says version {version} but its signed version is {}", md.version()));
                 }
                 let want = expected_type(&role);
                 if md.role_type() != want {
-                    report.problems.push(format!(
-                        "the {role} role must be {want} metadata, but this file is {} metadata",
-                        md.role_type()
-                    ));
+                    report.problems.push(format!("the {role} role must be {want} metadata, but this file is {} metadata", md.role_type()));
                 }
                 Some(md)
             }
@@ -958,20 +944,14 @@ fn verify_roots(
         return (false, None);
     };
     let (s, n) = (items[first].version, items[last].version);
-    let placement = if let Some((a, b)) = roots
-        .windows(2)
-        .map(|pair| (items[pair[0]].version, items[pair[1]].version))
-        .find(|(a, b)| *b != a.saturating_add(1))
+    let placement = if let Some((a, b)) =
+        roots.windows(2).map(|pair| (items[pair[0]].version, items[pair[1]].version)).find(|(a, b)| *b != a.saturating_add(1))
     {
         Some(format!("the bundle's root history has a gap: it goes from version {a} to version {b}"))
     } else if n < t {
-        Some(format!(
-            "the bundle's newest root is version {n}, older than the trusted root version {t}: it would roll clients back"
-        ))
+        Some(format!("the bundle's newest root is version {n}, older than the trusted root version {t}: it would roll clients back"))
     } else if s > t.saturating_add(1) {
-        Some(format!(
-            "the bundle's root history starts at version {s}, so nothing links it to the trusted root version {t}"
-        ))
+        Some(format!("the bundle's root history starts at version {s}, so nothing links it to the trusted root version {t}"))
     } else {
         None
     };
@@ -995,9 +975,9 @@ fn verify_roots(
             Some(md) if md.signed_bytes() == trusted.signed_bytes() => {
                 reports[at_t].verified_under = Some("the trusted root (identical)".into())
             }
-            Some(_) => reports[at_t].problems.push(format!(
-                "it differs from the trusted root version {t}: this is not the root history you trust"
-            )),
+            Some(_) => {
+                reports[at_t].problems.push(format!("it differs from the trusted root version {t}: this is not the root history you trust"))
+            }
             None => {}
         }
         let mds: Option<Vec<Metadata>> = older.iter().map(|&i| items[i].md.clone()).collect();
@@ -1077,10 +1057,7 @@ fn apply_chain(chain: &ChainReport, order: &[usize], reports: &mut [FileReport],
 
 fn check_expiry(report: &mut FileReport, md: &Metadata, now: OffsetDateTime) {
     if md.expires().is_expired(now) {
-        report.problems.push(format!(
-            "it expired at {}; renew it with a later expiry",
-            format_expires(md.expires().at)
-        ));
+        report.problems.push(format!("it expired at {}; renew it with a later expiry", format_expires(md.expires().at)));
     }
 }
 
@@ -1088,12 +1065,7 @@ fn check_expiry(report: &mut FileReport, md: &Metadata, now: OffsetDateTime) {
 /// roles under a verified targets-type role of the bundle that delegates to them.
 /// Verifies every role but root under its delegator; returns what the verified delegators
 /// delegate to that the bundle does not carry.
-fn verify_other_roles(
-    items: &[Item],
-    reports: &mut [FileReport],
-    newest_root: Option<&Metadata>,
-    now: OffsetDateTime,
-) -> Vec<NotCarried> {
+fn verify_other_roles(items: &[Item], reports: &mut [FileReport], newest_root: Option<&Metadata>, now: OffsetDateTime) -> Vec<NotCarried> {
     // One version per role: the newest is checked, any other is refused.
     let mut current: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
@@ -1197,9 +1169,10 @@ fn verify_other_roles(
     }
     for i in pending {
         let role = items[i].role.as_str();
-        let unverified = current.values().copied().find(|&d| {
-            d != i && usable(d).and_then(|md| md.targets().ok()).is_some_and(|t| t.delegation(role).is_some())
-        });
+        let unverified = current
+            .values()
+            .copied()
+            .find(|&d| d != i && usable(d).and_then(|md| md.targets().ok()).is_some_and(|t| t.delegation(role).is_some()));
         let why = match unverified {
             Some(d) => format!(
                 "not checked: its delegator {} v{} does not verify, so nothing trusted vouches for it",
@@ -1214,11 +1187,8 @@ fn verify_other_roles(
         .filter_map(|(d, t)| {
             let named = t.delegations.as_ref()?.roles.as_ref()?;
             // Terminating delegations are project roles, which developers sign online.
-            let roles: Vec<String> = named
-                .iter()
-                .filter(|r| !r.terminating && !current.contains_key(r.name.as_ref()))
-                .map(|r| r.name.to_string())
-                .collect();
+            let roles: Vec<String> =
+                named.iter().filter(|r| !r.terminating && !current.contains_key(r.name.as_ref())).map(|r| r.name.to_string()).collect();
             let delegated_by = format!("{} v{}", items[*d].role, items[*d].version);
             (!roles.is_empty()).then_some(NotCarried { delegated_by, roles })
         })
@@ -1251,14 +1221,8 @@ mod tests {
     fn member_names() {
         assert_eq!(parse_member_name(b"manifest.json"), Ok(MemberName::Manifest));
         assert_eq!(parse_member_name(b"transcript.jsonl"), Ok(MemberName::Transcript));
-        assert_eq!(
-            parse_member_name(b"metadata/3.claimed-0a.json"),
-            Ok(MemberName::Metadata { version: 3, role: "claimed-0a".into() })
-        );
-        assert_eq!(
-            parse_member_name(b"metadata/7.claimed.v2.json"),
-            Ok(MemberName::Metadata { version: 7, role: "claimed.v2".into() })
-        );
+        assert_eq!(parse_member_name(b"metadata/3.claimed-0a.json"), Ok(MemberName::Metadata { version: 3, role: "claimed-0a".into() }));
+        assert_eq!(parse_member_name(b"metadata/7.claimed.v2.json"), Ok(MemberName::Metadata { version: 7, role: "claimed.v2".into() }));
         assert_eq!(parse_member_name(b""), Err(BundleError::EmptyName));
         assert_eq!(parse_member_name(b"/manifest.json"), Err(BundleError::AbsolutePath("/manifest.json".into())));
         assert!(matches!(parse_member_name(b"metadata/../1.root.json"), Err(BundleError::DotComponent(_))));
@@ -1299,10 +1263,7 @@ mod tests {
         let f = |path: &str| BundleFile { path: path.into(), bytes: b"{}".to_vec(), new: true };
         assert!(matches!(write_bundle(&[f("manifest.json")], b""), Err(BundleError::InvalidFile { .. })));
         assert!(matches!(write_bundle(&[f("transcript.jsonl")], b""), Err(BundleError::InvalidFile { .. })));
-        assert!(matches!(
-            write_bundle(&[f("metadata/1.root.json"), f("metadata/1.root.json")], b""),
-            Err(BundleError::InvalidFile { .. })
-        ));
+        assert!(matches!(write_bundle(&[f("metadata/1.root.json"), f("metadata/1.root.json")], b""), Err(BundleError::InvalidFile { .. })));
         assert!(matches!(write_bundle(&[f("metadata/1.root.json")], b"not json\n"), Err(BundleError::Transcript(_))));
     }
 
@@ -1322,12 +1283,8 @@ mod tests {
         assert_eq!(
             order,
             [
-                "metadata/9.root.json",
-                "metadata/10.root.json",
-                "metadata/3.targets.json",
-                "metadata/2.claimed.json",
-                "metadata/1.claimed-0a.json",
-                "transcript.jsonl"
+                "metadata/9.root.json", "metadata/10.root.json", "metadata/3.targets.json", "metadata/2.claimed.json",
+                "metadata/1.claimed-0a.json", "transcript.jsonl"
             ]
         );
         assert_eq!(bundle.manifest.transcript, TranscriptHead { records: 0, head: transcript::GENESIS.into() });

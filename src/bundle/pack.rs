@@ -74,11 +74,9 @@ pub enum PackError {
 fn is_state_path(rel: &str) -> bool {
     !rel.is_empty()
         && STATE.len() + rel.len() <= MAX_NAME
-        && rel.split('/').all(|c| {
-            !c.is_empty()
-                && !c.starts_with('.')
-                && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"@._-+".contains(&b))
-        })
+        && rel
+            .split('/')
+            .all(|c| !c.is_empty() && !c.starts_with('.') && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"@._-+".contains(&b)))
 }
 
 fn check_name(raw: &[u8]) -> Result<(), BundleError> {
@@ -100,8 +98,7 @@ pub fn pack(ws: &Workspace, out: &Path) -> Result<PackManifest, PackError> {
         return Err(WorkspaceError::Corrupt(bad.clone(), "a workspace holds no file of that name".into()).into());
     }
     let manifest = manifest_of(&files)?;
-    let manifest_bytes =
-        crate::tuf::canonical::to_canonical(&manifest).map_err(|e| PackError::Write(MANIFEST.into(), e.to_string()))?;
+    let manifest_bytes = crate::tuf::canonical::to_canonical(&manifest).map_err(|e| PackError::Write(MANIFEST.into(), e.to_string()))?;
     let failed = |e: &dyn std::fmt::Display| PackError::Write(out.display().to_string(), e.to_string());
     write_atomic_with(out, |file| {
         let mut builder = tar::Builder::new(std::io::BufWriter::new(file));
@@ -126,8 +123,8 @@ pub fn pack(ws: &Workspace, out: &Path) -> Result<PackManifest, PackError> {
 
 /// The manifest of a state's files; the transcript must verify and hold a record.
 fn manifest_of(files: &BTreeMap<String, Vec<u8>>) -> Result<PackManifest, PackError> {
-    let records = transcript::read_bytes(files.get(TRANSCRIPT).map_or(&[][..], |t| t.as_slice()))
-        .map_err(|e| PackError::Workspace(e.into()))?;
+    let records =
+        transcript::read_bytes(files.get(TRANSCRIPT).map_or(&[][..], |t| t.as_slice())).map_err(|e| PackError::Workspace(e.into()))?;
     if records.is_empty() {
         return Err(WorkspaceError::Transcript(TranscriptError::Empty).into());
     }
@@ -160,8 +157,7 @@ pub fn read_pack(reader: impl Read) -> Result<(PackManifest, BTreeMap<String, Ve
     let raw = members.remove(MANIFEST).ok_or("it has no manifest.json")?;
     // As strict as a bundle's manifest: duplicate keys, floats and deep nesting are refused.
     crate::tuf::canonical::canonicalize(&raw).map_err(|e| format!("its manifest.json is malformed: {e}"))?;
-    let manifest: PackManifest =
-        serde_json::from_slice(&raw).map_err(|e| format!("its manifest.json is malformed: {e}"))?;
+    let manifest: PackManifest = serde_json::from_slice(&raw).map_err(|e| format!("its manifest.json is malformed: {e}"))?;
     if manifest.format != FORMAT || manifest.format_version != FORMAT_VERSION {
         return Err(format!(
             "its manifest names the format {} version {}, not {FORMAT} version {FORMAT_VERSION}",

@@ -486,7 +486,6 @@ pub enum BundleCommand {
     },
 }
 
-
 // clap parses these flags straight into the struct stage reads, so the flags and what
 // staging receives cannot drift apart.
 #[derive(Args, Debug)]

@@ -6,8 +6,8 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::common::{print_json, Refusal};
-use crate::bundle::{read_bundle, verify_bundle, Bundle, BundleReport, FileReport, Limits, NotCarried};
 use crate::bundle::extract::{extract_verified, ExtractError};
+use crate::bundle::{read_bundle, verify_bundle, Bundle, BundleReport, FileReport, Limits, NotCarried};
 use crate::tuf::metadata::{Metadata, RoleType};
 
 /// Reads `file` as a bundle and verifies it trusting only `trusted_root`.
@@ -137,10 +137,9 @@ fn report_text(r: &BundleReport) -> String {
         out.push_str(&not_carried_line(d));
     }
     match (&r.transcript.records, &r.transcript.head) {
-        (Some(n), Some(h)) => out.push_str(&format!(
-            "transcript: {n} records, head {h}: {}\n",
-            if r.transcript.ok { "ok" } else { "REFUSED" }
-        )),
+        (Some(n), Some(h)) => {
+            out.push_str(&format!("transcript: {n} records, head {h}: {}\n", if r.transcript.ok { "ok" } else { "REFUSED" }))
+        }
         _ => out.push_str("transcript: REFUSED\n"),
     }
     for p in &r.transcript.problems {
@@ -156,7 +155,8 @@ fn report_text(r: &BundleReport) -> String {
 pub(super) fn export(global: &super::args::Global, out: &Path) -> Result<(), Refusal> {
     let ws = super::common::open(global)?;
     let lock = ws.lock().map_err(super::common::refuse)?;
-    let done = crate::bundle::export::export_bundle(&ws, &lock, out, time::OffsetDateTime::now_utc()).map_err(super::common::refuse_stage)?;
+    let done =
+        crate::bundle::export::export_bundle(&ws, &lock, out, time::OffsetDateTime::now_utc()).map_err(super::common::refuse_stage)?;
     if global.json {
         super::common::print_json(&serde_json::json!({
             "bundle": out,

@@ -143,12 +143,7 @@ fn step_text(step: &Step, name: &str, labels: &KeyLabels) -> String {
 
 fn threshold_lines(whose: &str, r: &ThresholdReport, labels: &KeyLabels) -> String {
     let mark = if r.is_met() { "met" } else { "NOT MET" };
-    let mut out = format!(
-        "    {whose}: {} signed, {} needed (of {} keys): {mark}\n",
-        r.have,
-        r.threshold,
-        r.keys.len()
-    );
+    let mut out = format!("    {whose}: {} signed, {} needed (of {} keys): {mark}\n", r.have, r.threshold, r.keys.len());
     for (id, state) in &r.keys {
         let text = match state {
             KeyState::Signed => "signed".to_string(),

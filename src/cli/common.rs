@@ -41,12 +41,7 @@ pub(crate) fn print_json(value: &serde_json::Value) {
 
 /// Root metadata files named on the command line.
 pub(super) fn read_metadata(files: &[PathBuf]) -> Result<Vec<Metadata>, Refusal> {
-    files
-        .iter()
-        .map(|f| {
-            Metadata::from_file(f).map_err(|e| Refusal::unusable(format!("{e}; give TUF root metadata files")))
-        })
-        .collect()
+    files.iter().map(|f| Metadata::from_file(f).map_err(|e| Refusal::unusable(format!("{e}; give TUF root metadata files")))).collect()
 }
 
 pub(crate) fn workspace_dir(global: &Global) -> PathBuf {
@@ -59,9 +54,7 @@ pub(crate) fn refuse(e: WorkspaceError) -> Refusal {
         | WorkspaceError::NotAWorkspace(_)
         | WorkspaceError::Holder { .. }
         | WorkspaceError::CopiedWithoutLinks(..)
-        | WorkspaceError::UnsupportedFileSystem(..) => {
-            Refusal::unusable(e.to_string())
-        }
+        | WorkspaceError::UnsupportedFileSystem(..) => Refusal::unusable(e.to_string()),
         _ => Refusal::failed(e.to_string()),
     }
 }
@@ -77,7 +70,6 @@ pub(crate) fn refuse_stage(e: StageError) -> Refusal {
         other => Refusal::failed(other.to_string()),
     }
 }
-
 
 /// The digest a holder reads aloud, as staging and `sign` print it: which bytes it covers,
 /// the hex and the words (the same words for the same bytes on every screen and in the report).
@@ -103,4 +95,3 @@ pub(super) fn review_lines(lines: &[String]) -> String {
     }
     out
 }
-

@@ -16,10 +16,7 @@ pub(super) fn demo(dir: Option<PathBuf>, json: bool) -> Result<(), Refusal> {
     let now = OffsetDateTime::now_utc();
     let dir = dir.unwrap_or_else(|| PathBuf::from(format!("ceremony-demo-{}", now.unix_timestamp())));
     if dir.join("workspace").exists() {
-        return Err(Refusal::unusable(format!(
-            "{} already holds a demo; choose another --dir or remove it",
-            dir.display()
-        )));
+        return Err(Refusal::unusable(format!("{} already holds a demo; choose another --dir or remove it", dir.display())));
     }
     let opts = DemoOptions {
         dir: dir.clone(),
@@ -36,8 +33,7 @@ pub(super) fn demo(dir: Option<PathBuf>, json: bool) -> Result<(), Refusal> {
             print!("{}", narration(&e));
         }
     };
-    let summary = crate::demo::run(&opts, &mut narrate)
-        .map_err(|e| Refusal::failed(format!("the demo stopped: {e}")))?;
+    let summary = crate::demo::run(&opts, &mut narrate).map_err(|e| Refusal::failed(format!("the demo stopped: {e}")))?;
     if json {
         print_json(&serde_json::to_value(&summary).unwrap_or_default());
     } else {
@@ -54,7 +50,8 @@ fn narration(e: &Event) -> String {
     match e {
         Event::Phase { number, title } => format!("\n== {number}. {title} ==\n"),
         Event::Registered { holder, keyid, kind } => {
-            let whose = if holder == "online" { "the online repository's key (public part only)".to_string() } else { format!("{holder}'s key") };
+            let whose =
+                if holder == "online" { "the online repository's key (public part only)".to_string() } else { format!("{holder}'s key") };
             format!("  Registered {whose}: {kind}, keyid {}.\n", short_keyid(keyid))
         }
         Event::Staged { role, version, covers, digest_hex, words } => format!(
@@ -71,12 +68,9 @@ fn narration(e: &Event) -> String {
             format!("  Checked it against the online key in targets and staged {new} new projects in {files} claimed file(s): each shard sealed by its own one-time key, the index for the claimed holders to sign.\n")
         }
         Event::Signed { holder, roles, after } => signed(holder, roles, after),
-        Event::Exported { bundle, sha256, new_files } => format!(
-            "  Exported {} (sha256 {}…), new in it: {}.\n",
-            bundle.display(),
-            &sha256[..16.min(sha256.len())],
-            new_files.join(", ")
-        ),
+        Event::Exported { bundle, sha256, new_files } => {
+            format!("  Exported {} (sha256 {}…), new in it: {}.\n", bundle.display(), &sha256[..16.min(sha256.len())], new_files.join(", "))
+        }
         Event::Verified { bundle, ok, newest_root, files, problem } => verified(bundle, *ok, *newest_root, *files, problem),
         Event::Wrote { what, path } => format!("  Wrote {what}: {}\n", path.display()),
     }
@@ -126,11 +120,7 @@ fn closing(s: &DemoSummary) -> String {
     out.push_str(&format!("  the online side's trust anchor (root version 1): {}\n", s.trusted_root.display()));
     out.push_str(&format!("  the online repository's recently-claimed: {}\n", s.recently_claimed.display()));
     out.push_str(&format!("  the printable report: {} (open it in a browser, print on A4)\n", s.report.display()));
-    out.push_str(&format!(
-        "  the transcript: {} (`ceremony --workspace {} log show`)\n",
-        s.transcript.display(),
-        s.workspace.display()
-    ));
+    out.push_str(&format!("  the transcript: {} (`ceremony --workspace {} log show`)\n", s.transcript.display(), s.workspace.display()));
     out.push_str(&format!("  the workspace: {}\n", s.workspace.display()));
     out.push_str(&format!(
         "Check a bundle yourself: ceremony bundle verify {} --trusted-root {}\n",

@@ -94,7 +94,10 @@ fn with_sections(page: Vec<u8>, path: &str) -> Vec<u8> {
         extra.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", roff_text(line), roff_text(what)));
     }
     if mine.is_empty() {
-        extra.push_str(&format!(".TP\n\\fB{} --help\\fR\nThe flags of this command; ceremony(1) shows a whole ceremony.\n", roff_text(path)));
+        extra.push_str(&format!(
+            ".TP\n\\fB{} --help\\fR\nThe flags of this command; ceremony(1) shows a whole ceremony.\n",
+            roff_text(path)
+        ));
     }
     let at = page.find(".SH VERSION").unwrap_or(page.len());
     let mut out = page;
@@ -166,8 +169,7 @@ pub(super) fn generate(global: &Global, what: GenerateCommand) -> Result<(), Ref
 
 fn write_man(global: &Global, dir: &Path) -> Result<(), Refusal> {
     let pages = man_pages().map_err(|e| Refusal::failed(format!("cannot render the man pages: {e}")))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Refusal::unusable(format!("cannot create {}: {e}; choose another --out", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| Refusal::unusable(format!("cannot create {}: {e}; choose another --out", dir.display())))?;
     for (name, bytes) in &pages {
         let path = dir.join(name);
         crate::support::fsio::write_atomic(&path, bytes)

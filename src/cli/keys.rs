@@ -4,14 +4,14 @@ use std::path::Path;
 
 use time::OffsetDateTime;
 
-use super::secrets::{choose_new_passphrase, derive_with_progress, have_terminal, no_terminal, read_passphrase, weak_refusal, Terminal};
 use super::args::Global;
 use super::common::{open, print_json, refuse, workspace_dir, Refusal};
-use crate::tuf::datetime::format_expires;
+use super::secrets::{choose_new_passphrase, derive_with_progress, have_terminal, no_terminal, read_passphrase, weak_refusal, Terminal};
 use crate::keys::holder::{check_name, Holder, KeySource};
-use crate::support::secret::read_secret_file;
 use crate::keys::signer::passphrase::{check_strength, PassphraseError, Profile};
 use crate::keys::signer::Signer;
+use crate::support::secret::read_secret_file;
+use crate::tuf::datetime::format_expires;
 use crate::tuf::key::{short_keyid, Key};
 use crate::workspace::{Workspace, WorkspaceError};
 
@@ -36,12 +36,8 @@ fn standard_key(file: &Path) -> Result<(Key, Vec<String>), Refusal> {
             file.display()
         ))
     })?;
-    let public = given
-        .public_key()
-        .map_err(|e| Refusal::unusable(format!("{}: {e}", file.display())))?;
-    let key = public
-        .to_standard_key()
-        .map_err(|e| Refusal::unusable(format!("{}: {e}", file.display())))?;
+    let public = given.public_key().map_err(|e| Refusal::unusable(format!("{}: {e}", file.display())))?;
+    let key = public.to_standard_key().map_err(|e| Refusal::unusable(format!("{}: {e}", file.display())))?;
     // Some tools write the keyid into the key file. The key registered here is the standard
     // form, so a keyid the file states must be that form's: anything else means the file
     // does not describe the key its sender thinks it does.

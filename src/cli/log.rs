@@ -1,7 +1,7 @@
 //! `ceremony log show`, `ceremony log verify`.
 
-use super::common::{open, refuse};
 use super::args::Global;
+use super::common::{open, refuse};
 use super::common::{print_json, Refusal};
 use crate::tuf::key::short_keyid;
 use crate::workspace::transcript::Record;

@@ -148,12 +148,8 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Verify(VerifyCommand::RootChain { files }) => chain::verify_root_chain_cmd(&files, global.json),
         Command::Workspace(what) => workspace::run(&global, what),
         Command::Bundle(BundleCommand::Export { out }) => bundle::export(&global, &out),
-        Command::Bundle(BundleCommand::Verify { file, trusted_root }) => {
-            bundle::verify(&file, &trusted_root, global.json)
-        }
-        Command::Bundle(BundleCommand::Extract { file, trusted_root, out }) => {
-            bundle::extract(&file, &trusted_root, &out, global.json)
-        }
+        Command::Bundle(BundleCommand::Verify { file, trusted_root }) => bundle::verify(&file, &trusted_root, global.json),
+        Command::Bundle(BundleCommand::Extract { file, trusted_root, out }) => bundle::extract(&file, &trusted_root, &out, global.json),
         Command::Demo { dir } => demo::demo(dir, global.json),
         Command::Begin { purpose, place, attendees } => report::begin(&global, purpose, place, attendees),
         Command::End { bags } => report::end(&global, &bags),
@@ -163,4 +159,3 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Generate(what) => generate::generate(&global, what),
     }
 }
-

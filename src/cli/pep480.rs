@@ -4,17 +4,17 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use super::common::{open, refuse};
-use super::stage::{expiry, holder_keys, staged_message, staged_review};
-use super::common::{digest_lines, refuse_stage};
 use super::args::Global;
+use super::common::{digest_lines, refuse_stage};
+use super::common::{open, refuse};
 use super::common::{print_json, Refusal};
+use super::stage::{expiry, holder_keys, staged_message, staged_review};
+use crate::pypi::pep480::TargetsPlan;
+use crate::pypi::project;
+use crate::support::fsio::write_atomic;
 use crate::workspace::claimed_state;
 use crate::workspace::promotion::{self, PromoteRequest, Promotion};
-use crate::support::fsio::write_atomic;
-use crate::pypi::pep480::TargetsPlan;
 use crate::workspace::recently_claimed::{self, SourceError};
-use crate::pypi::project;
 use crate::workspace::role_digest::{role_digest, RoleDigest};
 
 pub(super) fn targets_init(
@@ -101,11 +101,7 @@ pub(super) fn promote(global: &Global, a: PromoteArgs) -> Result<(), Refusal> {
 fn claimed_signers(ws: &crate::workspace::Workspace) -> (Vec<String>, u64) {
     let Ok(index) = claimed_state::load_index(ws) else { return (Vec::new(), 0) };
     let holders = ws.holders().unwrap_or_default();
-    let names = holders
-        .iter()
-        .filter(|h| index.keys.keyids.iter().any(|id| id == h.key.keyid()))
-        .map(|h| h.name.clone())
-        .collect();
+    let names = holders.iter().filter(|h| index.keys.keyids.iter().any(|id| id == h.key.keyid())).map(|h| h.name.clone()).collect();
     (names, index.keys.threshold)
 }
 

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use time::OffsetDateTime;
 
-use super::common::workspace_dir;
 use super::args::Global;
+use super::common::workspace_dir;
 use super::common::{print_json, Refusal};
 use crate::audit::preflight::{self, Level};
 

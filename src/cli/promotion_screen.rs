@@ -1,8 +1,8 @@
 //! What a claimed holder reads at `sign` about the staged claimed index: how it pins its
 //! shards and what the shards change (`promotion_review`), with the full lists in a file.
 
-use super::common::ListsWritten;
 use super::common::refuse_stage;
+use super::common::ListsWritten;
 use super::common::Refusal;
 use crate::tuf::metadata::Metadata;
 use crate::workspace::promotion_review::{promotion_review, KeyChange, PromotionReview};
@@ -34,7 +34,10 @@ pub(super) fn claimed_index_text(ws: &Workspace, index: &Metadata, when: ListsWr
     out.push_str(&removed(&r.removed));
     out.push_str(&format!("  unchanged: {} project(s) in the staged shards keep their keys\n", r.unchanged));
     if r.resealed > 0 {
-        out.push_str(&format!("  resealed: {} shard(s) an older Ceremony signed with the holders' keys now have one-time keys\n", r.resealed));
+        out.push_str(&format!(
+            "  resealed: {} shard(s) an older Ceremony signed with the holders' keys now have one-time keys\n",
+            r.resealed
+        ));
     }
     if !r.split.is_empty() {
         out.push_str(&format!("  split: {} shard(s) outgrew the size limit and were replaced by smaller ones\n", r.split.len()));

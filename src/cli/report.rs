@@ -4,9 +4,9 @@ use std::path::Path;
 
 use time::OffsetDateTime;
 
-use super::common::{open, refuse};
-use super::common::refuse_stage;
 use super::args::Global;
+use super::common::refuse_stage;
+use super::common::{open, refuse};
 use super::common::{print_json, Refusal};
 use crate::audit::ceremonies::{self, Begun, CeremonyError, Ended, Opening};
 use crate::audit::ceremony_report::{CeremonyReport, CeremonyReportError};
@@ -44,7 +44,10 @@ pub(super) fn begin(global: &Global, purpose: String, place: String, attendees: 
     } else if continued && joined.is_empty() {
         println!("Ceremony {number} is already open with this purpose and place; it continues.");
     } else if continued {
-        println!("Ceremony {number} is already open with this purpose and place; it continues, and records {} as present too.", joined.join(", "));
+        println!(
+            "Ceremony {number} is already open with this purpose and place; it continues, and records {} as present too.",
+            joined.join(", ")
+        );
     } else {
         println!(
             "Began ceremony {number}; the purpose, place, attendees, this binary's SHA-256 and the preflight are in the transcript. \

@@ -10,11 +10,10 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 use super::common::Refusal;
-use crate::support::secret::{read_secret_file, SecretBytes};
 use crate::keys::signer::passphrase::{
-    check_strength, generate_passphrase, generated_entropy_bits, PassphraseError, PassphraseSigner, Weakness,
-    GENERATED_WORDS,
+    check_strength, generate_passphrase, generated_entropy_bits, PassphraseError, PassphraseSigner, Weakness, GENERATED_WORDS,
 };
+use crate::support::secret::{read_secret_file, SecretBytes};
 
 /// A place to ask for secrets: the real terminal, or a script in tests.
 pub(crate) trait Console {
@@ -101,9 +100,7 @@ pub(crate) fn have_terminal() -> bool {
 }
 
 pub(crate) fn no_terminal(what: &str, flag: &str) -> Refusal {
-    Refusal::unusable(format!(
-        "there is no terminal to type the {what} on; pass {flag} F (a file whose first line is the {what})"
-    ))
+    Refusal::unusable(format!("there is no terminal to type the {what} on; pass {flag} F (a file whose first line is the {what})"))
 }
 
 fn terminal_failed(e: std::io::Error) -> Refusal {
@@ -174,20 +171,11 @@ fn read_secret(kind: SecretKind, file: Option<&Path>, prompt: &str, confirm: boo
 }
 
 #[cfg(test)]
-pub(crate) fn read_passphrase_from(
-    console: &mut dyn Console,
-    prompt: &str,
-    confirm: bool,
-) -> Result<SecretBytes, Refusal> {
+pub(crate) fn read_passphrase_from(console: &mut dyn Console, prompt: &str, confirm: bool) -> Result<SecretBytes, Refusal> {
     read_secret_from(SecretKind::Passphrase, console, prompt, confirm)
 }
 
-fn read_secret_from(
-    kind: SecretKind,
-    console: &mut dyn Console,
-    prompt: &str,
-    confirm: bool,
-) -> Result<SecretBytes, Refusal> {
+fn read_secret_from(kind: SecretKind, console: &mut dyn Console, prompt: &str, confirm: bool) -> Result<SecretBytes, Refusal> {
     let failed = |e| terminal_failed_for(kind, e);
     let first = SecretBytes::from_string(console.ask_hidden(prompt).map_err(failed)?);
     if first.is_empty() {
@@ -196,10 +184,7 @@ fn read_secret_from(
     if confirm {
         let again = SecretBytes::from_string(console.ask_hidden("Type it again: ").map_err(failed)?);
         if again != first {
-            return Err(Refusal::failed(format!(
-                "the two {}s typed differ; nothing was done; run the command again",
-                kind.noun()
-            )));
+            return Err(Refusal::failed(format!("the two {}s typed differ; nothing was done; run the command again", kind.noun())));
         }
     }
     Ok(first)
@@ -226,9 +211,7 @@ pub(crate) fn choose_new_passphrase(console: &mut dyn Console, holder: &str) -> 
         "Choose the passphrase for {holder}'s key. Signing with this key will need the passphrase \
          and the holder name \"{holder}\", spelled exactly so."
     ));
-    let first = console
-        .ask_hidden("Type your own passphrase, or press Enter to get a generated one: ")
-        .map_err(terminal_failed)?;
+    let first = console.ask_hidden("Type your own passphrase, or press Enter to get a generated one: ").map_err(terminal_failed)?;
     if first.is_empty() {
         let generated = generate_passphrase(holder);
         console
@@ -240,9 +223,7 @@ pub(crate) fn choose_new_passphrase(console: &mut dyn Console, holder: &str) -> 
                 generated.as_str()
             ))
             .map_err(terminal_failed)?;
-        console
-            .ask_hidden("Press Enter when you have written it down; the screen will then be cleared. ")
-            .map_err(terminal_failed)?;
+        console.ask_hidden("Press Enter when you have written it down; the screen will then be cleared. ").map_err(terminal_failed)?;
         console.clear();
         return type_back(console, SecretBytes::from_string(generated));
     }
@@ -262,9 +243,7 @@ pub(crate) const TYPE_BACK_TRIES: usize = 3;
 /// The generated passphrase, once typed back exactly from what the holder wrote down.
 fn type_back(console: &mut dyn Console, generated: SecretBytes) -> Result<SecretBytes, Refusal> {
     for left in (0..TYPE_BACK_TRIES).rev() {
-        let back = SecretBytes::from_string(
-            console.ask_hidden("Type the passphrase from what you wrote down: ").map_err(terminal_failed)?,
-        );
+        let back = SecretBytes::from_string(console.ask_hidden("Type the passphrase from what you wrote down: ").map_err(terminal_failed)?);
         if back == generated {
             return Ok(generated);
         }
@@ -288,10 +267,7 @@ pub(crate) fn derive_with_progress(
 ) -> Result<PassphraseSigner, PassphraseError> {
     let spinner = (std::io::stderr().is_terminal() && params.memory_kib >= 64 * 1024).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_message(format!(
-            "deriving {holder}'s key ({}; this takes several seconds)",
-            params.describe()
-        ));
+        bar.set_message(format!("deriving {holder}'s key ({}; this takes several seconds)", params.describe()));
         bar.enable_steady_tick(Duration::from_millis(120));
         bar
     });

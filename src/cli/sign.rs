@@ -4,19 +4,18 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use super::common::{open, refuse};
-use super::secrets::{ask_yes_no, check_secret_source, have_terminal, read_passphrase, SecretKind};
-use super::common::refuse_stage;
 use super::args::Global;
+use super::common::refuse_stage;
+use super::common::{open, refuse};
 use super::common::{print_json, review_lines, ListsWritten, Refusal};
+use super::secrets::{ask_yes_no, check_secret_source, have_terminal, read_passphrase, SecretKind};
+use crate::keys::holder::{Holder, KeySource};
+use crate::keys::signer::Signer;
 use crate::support::fsio::write_atomic;
 use crate::support::secret::SecretBytes;
-use crate::keys::holder::{Holder, KeySource};
 use crate::workspace::review::{review_staged, signs_as, FullList};
-use crate::keys::signer::Signer;
 use crate::workspace::signing::{self, SignatureFile};
 use crate::workspace::staging;
-
 
 pub(super) struct SignArgs {
     pub holder: String,
@@ -67,7 +66,9 @@ fn confirm(global: &Global, count: usize, holder: &str) -> Result<(), Refusal> {
 /// prove it usable; the secret itself is read again when the key is unlocked.
 fn check_inputs(global: &Global, a: &SignArgs, records: &[&Holder]) -> Result<(), Refusal> {
     if !global.yes && !have_terminal() {
-        return Err(Refusal::unusable("signing needs a confirmation and there is no terminal to ask on; pass --yes to confirm in a script"));
+        return Err(Refusal::unusable(
+            "signing needs a confirmation and there is no terminal to ask on; pass --yes to confirm in a script",
+        ));
     }
     for holder in records {
         let (file, kind) = match &holder.source {

@@ -2,14 +2,13 @@
 
 use std::path::PathBuf;
 
-
 use time::OffsetDateTime;
 
-use super::common::{open, refuse};
 use super::args::{Global, RootInitArgs, RotateArgs};
 use super::common::{digest_lines, print_json, read_metadata, refuse_stage, Refusal};
-use crate::tuf::datetime::parse_duration;
+use super::common::{open, refuse};
 use crate::keys::holder::Holder;
+use crate::tuf::datetime::parse_duration;
 use crate::tuf::key::Key;
 use crate::tuf::metadata::Metadata;
 use crate::workspace::propose::{self, RolePlan, RootPlan, Rotation};
@@ -61,7 +60,6 @@ pub(super) fn staged_review(global: &Global, ws: &Workspace, role: &str, md: &Me
         print!("{text}");
     }
 }
-
 
 pub(super) fn root_init(global: &Global, a: RootInitArgs) -> Result<(), Refusal> {
     let ws = open(global)?;

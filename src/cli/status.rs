@@ -2,21 +2,18 @@
 
 use time::OffsetDateTime;
 
-use super::common::{open, refuse};
-use super::common::refuse_stage;
 use super::args::Global;
+use super::common::refuse_stage;
+use super::common::{open, refuse};
 use super::common::{print_json, Refusal};
 use crate::keys::holder::Holder;
 use crate::tuf::key::short_keyid;
+use crate::tuf::verify::ThresholdReport;
 use crate::workspace::review::digest_words;
 use crate::workspace::status::{self, RoleStatus};
-use crate::tuf::verify::ThresholdReport;
 
 fn who(keyid: &str, holders: &[Holder]) -> String {
-    holders
-        .iter()
-        .find(|h| h.key.keyid() == keyid)
-        .map_or_else(|| format!("key {}", short_keyid(keyid)), |h| h.name.clone())
+    holders.iter().find(|h| h.key.keyid() == keyid).map_or_else(|| format!("key {}", short_keyid(keyid)), |h| h.name.clone())
 }
 
 fn threshold_json(label: &str, r: &ThresholdReport, holders: &[Holder]) -> serde_json::Value {
@@ -87,12 +84,7 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
         None => println!("Nothing is staged."),
     }
     for s in roles.iter().filter(|s| !(is_shard(s) && s.complete())) {
-        println!(
-            "{} version {}: {}",
-            s.role,
-            s.version,
-            if s.complete() { "complete" } else { "NOT complete" }
-        );
+        println!("{} version {}: {}", s.role, s.version, if s.complete() { "complete" } else { "NOT complete" });
         println!("  sha256 {}  ({})", hex::encode(s.digest), digest_words(&s.digest).join(" "));
         for (label, r) in &s.thresholds {
             let signed: Vec<String> = r.signed().map(|id| who(id, &holders)).collect();

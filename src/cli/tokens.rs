@@ -2,18 +2,17 @@
 
 use std::path::{Path, PathBuf};
 
-
-use super::keys::register;
-use super::common::open;
-use super::secrets::read_pin;
 use super::args::Global;
+use super::common::open;
 use super::common::Refusal;
+use super::keys::register;
+use super::secrets::read_pin;
+use crate::keys::holder::TouchPolicyName;
 use crate::keys::holder::{check_name, Holder, KeySource};
-use crate::support::secret::read_secret_file;
 use crate::keys::signer::pkcs11::{Pkcs11Error, Pkcs11Signer};
 use crate::keys::signer::yubikey::{management_key, parse_slot, YubikeyError, YubikeySigner};
-use crate::keys::holder::TouchPolicyName;
 use crate::keys::signer::Signer;
+use crate::support::secret::read_secret_file;
 
 fn refuse_pkcs11(e: Pkcs11Error) -> Refusal {
     match e {
@@ -40,10 +39,14 @@ pub(super) fn new_pkcs11(
     check_name(name).map_err(|e| Refusal::unusable(e.to_string()))?;
     let signer = pkcs11_signer(module, token, label, pin_file)?;
     // A test signature, verified by `sign`, proves the private key belongs to this public key.
-    signer
-        .sign(b"ceremony: proof that this token key signs")
-        .map_err(|e| Refusal::failed(format!("{e}; nothing was registered")))?;
-    register(global, &ws, name, signer.public_key().clone(), KeySource::Pkcs11 { module: module.into(), token: token.into(), key_label: label.into() })?;
+    signer.sign(b"ceremony: proof that this token key signs").map_err(|e| Refusal::failed(format!("{e}; nothing was registered")))?;
+    register(
+        global,
+        &ws,
+        name,
+        signer.public_key().clone(),
+        KeySource::Pkcs11 { module: module.into(), token: token.into(), key_label: label.into() },
+    )?;
     Ok(())
 }
 
@@ -81,11 +84,9 @@ pub(super) fn touch_notice(holder: &Holder, signatures: usize) -> Option<String>
     let touches = |n: usize| if n == 1 { "1 touch".to_string() } else { format!("{n} touches") };
     let signatures_of = if signatures == 1 { "1 signature".to_string() } else { format!("{signatures} signatures") };
     Some(match touch_policy {
-        Some(TouchPolicyName::Always) => format!(
-            "{device} (touch policy always): {} for {}'s {signatures_of}, one before each",
-            touches(signatures),
-            holder.name
-        ),
+        Some(TouchPolicyName::Always) => {
+            format!("{device} (touch policy always): {} for {}'s {signatures_of}, one before each", touches(signatures), holder.name)
+        }
         Some(TouchPolicyName::Cached) => format!(
             "{device} (touch policy cached): 1 touch for {}'s {signatures_of}; it covers 15 seconds, so touch again if the device blinks",
             holder.name
@@ -147,9 +148,7 @@ pub(super) fn new_yubikey(global: &Global, name: &str, a: YubikeyArgs) -> Result
     .before_each_signature(move || touch());
     drop(pin);
     // A test signature, verified by `sign`, proves the private key belongs to this public key.
-    signer
-        .sign(b"ceremony: proof that this YubiKey key signs")
-        .map_err(|e| Refusal::failed(format!("{e}; nothing was registered")))?;
+    signer.sign(b"ceremony: proof that this YubiKey key signs").map_err(|e| Refusal::failed(format!("{e}; nothing was registered")))?;
     let attestation = signer.attestation(roots.as_deref()).map_err(refuse_yubikey)?;
     match &attestation {
         None => eprintln!("this device offers no PIV attestation"),
@@ -190,10 +189,6 @@ pub(super) fn unlock(holder: &Holder, source: &KeySource, pin_file: Option<&Path
             let policy = signer.touch_policy().or(*touch_policy);
             Ok(Box::new(signer.before_each_signature(counted_touch_prompt(policy))))
         }
-        other => Err(Refusal::failed(format!(
-            "{} ({}) has no private key here",
-            holder.name,
-            other.describe(&holder.name)
-        ))),
+        other => Err(Refusal::failed(format!("{} ({}) has no private key here", holder.name, other.describe(&holder.name)))),
     }
 }

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use super::common::{refuse, workspace_dir};
 use super::args::{Global, WorkspaceCommand};
 use super::common::{print_json, Refusal};
+use super::common::{refuse, workspace_dir};
 use crate::bundle::pack::{pack, unpack, PackError, PackManifest};
 use crate::workspace::Workspace;
 

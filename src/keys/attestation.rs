@@ -60,9 +60,7 @@ pub fn fingerprint(cert: &Certificate) -> String {
 /// True when `cert`'s signature verifies under `issuer`'s public key. Algorithms: ECDSA P-256 or
 /// P-384 with SHA-256 or SHA-384, RSA PKCS#1 v1.5 with SHA-256 (what Yubico's CAs use).
 pub fn signed_by(cert: &Certificate, issuer: &SubjectPublicKeyInfoOwned) -> bool {
-    let (Ok(tbs), Some(sig), Ok(spki)) =
-        (cert.tbs_certificate.to_der(), cert.signature.as_bytes(), issuer.to_der())
-    else {
+    let (Ok(tbs), Some(sig), Ok(spki)) = (cert.tbs_certificate.to_der(), cert.signature.as_bytes(), issuer.to_der()) else {
         return false;
     };
     match cert.signature_algorithm.oid {
@@ -148,10 +146,8 @@ pub fn check(
         verified.push_str("; the chain to the vendor's root was not checked (no --attestation-root)");
         return Ok(Checked { state: AttestationState::DeviceVerified, verified });
     };
-    let root = roots
-        .iter()
-        .find(|r| signed_by(device, &r.tbs_certificate.subject_public_key_info))
-        .ok_or(AttestationError::NotSignedByRoot)?;
+    let root =
+        roots.iter().find(|r| signed_by(device, &r.tbs_certificate.subject_public_key_info)).ok_or(AttestationError::NotSignedByRoot)?;
     verified.push_str(&format!(
         ", which is signed by the attestation root {} (SHA-256 {})",
         root.tbs_certificate.subject,
@@ -331,15 +327,29 @@ mod tests {
         let rsa_key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048).unwrap();
         let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new(rsa_key.clone());
         let rsa_spki = SubjectPublicKeyInfoOwned::from_der(rsa_key.to_public_key().to_public_key_der().unwrap().as_bytes()).unwrap();
-        let root = CertificateBuilder::new(Profile::Root, SerialNumber::from(1u32), validity(), Name::from_str("CN=Yubico PIV Root CA Test").unwrap(), rsa_spki, &signer)
-            .unwrap()
-            .build::<rsa::pkcs1v15::Signature>()
-            .unwrap();
+        let root = CertificateBuilder::new(
+            Profile::Root,
+            SerialNumber::from(1u32),
+            validity(),
+            Name::from_str("CN=Yubico PIV Root CA Test").unwrap(),
+            rsa_spki,
+            &signer,
+        )
+        .unwrap()
+        .build::<rsa::pkcs1v15::Signature>()
+        .unwrap();
         let device_key = p256_key();
-        let device = CertificateBuilder::new(sub_ca("CN=Yubico PIV Root CA Test"), SerialNumber::from(2u32), validity(), Name::from_str("CN=Yubico PIV Attestation").unwrap(), spki_of(&device_key), &signer)
-            .unwrap()
-            .build::<rsa::pkcs1v15::Signature>()
-            .unwrap();
+        let device = CertificateBuilder::new(
+            sub_ca("CN=Yubico PIV Root CA Test"),
+            SerialNumber::from(2u32),
+            validity(),
+            Name::from_str("CN=Yubico PIV Attestation").unwrap(),
+            spki_of(&device_key),
+            &signer,
+        )
+        .unwrap()
+        .build::<rsa::pkcs1v15::Signature>()
+        .unwrap();
         assert_eq!(device.signature_algorithm.oid, RSA_SHA256);
         let slot_key = p256_key();
         let key = tuf_key(&slot_key);
@@ -355,10 +365,17 @@ mod tests {
         let root_key = p384::ecdsa::SigningKey::random(&mut rand_core::OsRng);
         let root_spki = SubjectPublicKeyInfoOwned::from_key(*root_key.verifying_key()).unwrap();
         let device_key = p256_key();
-        let device = CertificateBuilder::new(sub_ca("CN=R384"), SerialNumber::from(3u32), validity(), Name::from_str("CN=D").unwrap(), spki_of(&device_key), &root_key)
-            .unwrap()
-            .build::<p384::ecdsa::DerSignature>()
-            .unwrap();
+        let device = CertificateBuilder::new(
+            sub_ca("CN=R384"),
+            SerialNumber::from(3u32),
+            validity(),
+            Name::from_str("CN=D").unwrap(),
+            spki_of(&device_key),
+            &root_key,
+        )
+        .unwrap()
+        .build::<p384::ecdsa::DerSignature>()
+        .unwrap();
         assert_eq!(device.signature_algorithm.oid, ECDSA_SHA384);
         assert!(signed_by(&device, &root_spki));
         assert!(!signed_by(&device, &spki_of(&device_key)));

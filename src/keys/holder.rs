@@ -270,13 +270,11 @@ impl std::fmt::Display for TouchPolicyName {
     }
 }
 
-/// The touch policy `slot` reports, where the device answers GET METADATA.
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tuf::key::Algorithm;
     use crate::keys::signer::{Signer, SoftwareSigner};
+    use crate::tuf::key::Algorithm;
 
     #[test]
     fn names() {

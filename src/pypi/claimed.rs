@@ -19,14 +19,14 @@ use std::ops::Bound;
 
 use time::OffsetDateTime;
 
+use crate::pypi::pep480::{self, Project};
+use crate::pypi::project::{self, shard_key};
+use crate::pypi::roles::CLAIMED;
+use crate::pypi::{refused, LayoutError};
 use crate::tuf::canonical;
 use crate::tuf::datetime::format_expires;
 use crate::tuf::key::{Algorithm, Key};
 use crate::tuf::metadata::{DelegatedRole, Delegations, Metadata, Signature, Targets, SPEC_VERSION};
-use crate::pypi::pep480::{self, Project};
-use crate::pypi::roles::CLAIMED;
-use crate::pypi::project::{self, shard_key};
-use crate::pypi::{refused, LayoutError};
 
 /// The default largest size of a shard's signed bytes (policy.json `claimed_shard_max_bytes`).
 /// A client fetches one shard per claimed project it installs, and python-tuf refuses a
@@ -421,7 +421,10 @@ fn index_problems(md: &Metadata) -> Vec<String> {
             continue;
         };
         if r.threshold != 1 {
-            out.push(format!("layout rule: claimed's delegation to {} has threshold {}; a shard's seal key signs it alone, threshold 1", r.name, r.threshold));
+            out.push(format!(
+                "layout rule: claimed's delegation to {} has threshold {}; a shard's seal key signs it alone, threshold 1",
+                r.name, r.threshold
+            ));
         }
         if let Some(other) = owner.insert(&**id, &*r.name) {
             out.push(format!(
@@ -549,7 +552,9 @@ mod tests {
         let (da, db) = (view.delegation("claimed.a").unwrap(), view.delegation("claimed.b").unwrap());
         assert_eq!((da.threshold, da.keys.len(), db.keys.len()), (1, 1, 1));
         assert_ne!(da.keys[0].0, db.keys[0].0, "two shards share a key");
-        let check = |md: &Metadata, d: &crate::tuf::metadata::Delegation| crate::tuf::verify::check_threshold(&md.signed_bytes(), md.signatures(), d).is_met();
+        let check = |md: &Metadata, d: &crate::tuf::metadata::Delegation| {
+            crate::tuf::verify::check_threshold(&md.signed_bytes(), md.signatures(), d).is_met()
+        };
         assert!(check(&shards[0], &da) && check(&shards[1], &db));
         // Served under the other shard's name, a shard does not verify.
         assert!(!check(&shards[0], &db) && !check(&shards[1], &da));
@@ -567,7 +572,8 @@ mod tests {
         let expires = time::macros::datetime!(2030-01-01 00:00 UTC);
         let text = String::from_utf8(idx.to_signed(2, expires).unwrap()).unwrap();
         let (ka, kb) = (&idx.seals["a"].keyid, &idx.seals["b"].keyid);
-        let shared = Metadata::from_signed(text.replace(&format!("\"keyids\":[\"{kb}\"]"), &format!("\"keyids\":[\"{ka}\"]")).into_bytes()).unwrap();
+        let shared =
+            Metadata::from_signed(text.replace(&format!("\"keyids\":[\"{kb}\"]"), &format!("\"keyids\":[\"{ka}\"]")).into_bytes()).unwrap();
         let problems = layout_problems(CLAIMED, &shared);
         assert!(problems.iter().any(|p| p.contains("to the same key")), "{problems:?}");
         let reparsed = Index::parse(&shared, idx.keys.clone()).unwrap();

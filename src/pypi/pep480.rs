@@ -16,14 +16,14 @@ use std::ops::Range;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
+use crate::pypi::project;
+use crate::pypi::roles::{is_structural_name, CLAIMED, PROJECT_PATHS, RECENTLY_CLAIMED, UNCLAIMED};
+use crate::pypi::{refused, LayoutError};
 use crate::tuf::canonical;
 use crate::tuf::datetime::format_expires;
 use crate::tuf::jsonview::SortedMap;
 use crate::tuf::key::Key;
 use crate::tuf::metadata::{DelegatedRole, Metadata, SPEC_VERSION};
-use crate::pypi::project;
-use crate::pypi::{refused, LayoutError};
-use crate::pypi::roles::{is_structural_name, CLAIMED, PROJECT_PATHS, RECENTLY_CLAIMED, UNCLAIMED};
 
 /// The offline claimed keys and the online key for `targets init`.
 pub struct TargetsPlan {
@@ -48,8 +48,8 @@ fn role_object(name: &str, keys: &[&Key], threshold: u64, paths: &[&str]) -> ser
 pub fn targets_signed(plan: &TargetsPlan, version: u64) -> Result<Metadata, LayoutError> {
     let mut keys = serde_json::Map::new();
     for k in plan.claimed.iter().chain([&plan.online]) {
-        let value: serde_json::Value = serde_json::from_slice(&k.to_json_text())
-            .map_err(|e| refused(format!("a key could not be written: {e}")))?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&k.to_json_text()).map_err(|e| refused(format!("a key could not be written: {e}")))?;
         keys.insert(k.keyid().to_string(), value);
     }
     let claimed: Vec<&Key> = plan.claimed.iter().collect();
@@ -269,8 +269,8 @@ pub fn read_projects_with(md: &Metadata, check: KeyCheck) -> Result<ProjectList,
 /// [`read_projects_with`] without the one-pass reader: every delegation parsed and checked
 /// field by field, each problem named.
 fn read_projects_general(md: &Metadata, check: KeyCheck) -> Result<ProjectList, LayoutError> {
-    let raw: RawTargetsDelegations = serde_json::from_slice(md.signed_text())
-        .map_err(|e| refused(format!("its delegations cannot be read: {e}")))?;
+    let raw: RawTargetsDelegations =
+        serde_json::from_slice(md.signed_text()).map_err(|e| refused(format!("its delegations cannot be read: {e}")))?;
     let Some(d) = raw.delegations else { return Ok(ProjectList { valid: Vec::new(), invalid: Vec::new() }) };
     if d.roles.is_some() && d.succinct_roles.is_some() {
         return Err(refused(
@@ -287,10 +287,7 @@ fn read_projects_general(md: &Metadata, check: KeyCheck) -> Result<ProjectList, 
 }
 
 /// A project from a delegation [`crate::pypi::project_scan`] has already checked in full.
-fn scanned_project(
-    role: &crate::pypi::project_scan::ScannedRole,
-    shared: Option<&Arc<Vec<u8>>>,
-) -> Result<Project, RoleProblems> {
+fn scanned_project(role: &crate::pypi::project_scan::ScannedRole, shared: Option<&Arc<Vec<u8>>>) -> Result<Project, RoleProblems> {
     let keys: SmallVec<[(&str, &[u8]); 2]> = role.keyids.iter().copied().zip(role.keys.iter().copied()).collect();
     let name = role.name.to_string();
     Ok(match shared {
@@ -366,9 +363,7 @@ fn validate_role(raw: &RawValue, keys: &KeysById<'_>, check: KeyCheck) -> Result
         let same = given.len() == expected.len() && given.iter().zip(&expected).all(|(g, e)| **g == **e);
         if role.path_hash_prefixes.is_some() || !same {
             let given: Vec<&str> = given.iter().map(|p| &**p).collect();
-            problems.push(format!(
-                "its paths {given:?} are not the project's own patterns {expected:?} (`ceremony project paths {name}`)"
-            ));
+            problems.push(format!("its paths {given:?} are not the project's own patterns {expected:?} (`ceremony project paths {name}`)"));
         }
     }
     if !role.terminating {
@@ -377,8 +372,7 @@ fn validate_role(raw: &RawValue, keys: &KeysById<'_>, check: KeyCheck) -> Result
     let ids = &role.keyids;
     // Compared without case: `ab…` and `AB…` name one key, which must not count twice.
     let repeated = ids.iter().enumerate().any(|(i, id)| ids[..i].iter().any(|other| other.eq_ignore_ascii_case(id)));
-    let unique =
-        if repeated { ids.iter().map(|k| k.to_ascii_lowercase()).collect::<BTreeSet<String>>().len() } else { ids.len() };
+    let unique = if repeated { ids.iter().map(|k| k.to_ascii_lowercase()).collect::<BTreeSet<String>>().len() } else { ids.len() };
     if repeated {
         problems.push("it lists a keyid more than once".into());
     }

@@ -64,9 +64,7 @@ pub fn normalize(name: &str) -> String {
 
 /// True for a valid name in normalized form, without making the normalized copy.
 pub fn is_normalized(name: &str) -> bool {
-    is_valid_name(name)
-        && name.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
-        && !name.contains("--")
+    is_valid_name(name) && name.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-')) && !name.contains("--")
 }
 
 /// Accepts a valid name already in normalized form (as role names must be).
@@ -398,7 +396,9 @@ mod tests {
     #[test]
     fn project_patterns_cover_the_projects_files() {
         assert_eq!(project_paths("foo-bar").unwrap()[1], "simple/foo-bar/*");
-        for file in ["foo_bar-1.0.tar.gz", "foo_bar-1.0-py3-none-any.whl", "Foo.Bar-1.0.zip", "foo-bar-0.1.tar.gz", "FOO_BAR-2-py2-none-any.whl"] {
+        for file in
+            ["foo_bar-1.0.tar.gz", "foo_bar-1.0-py3-none-any.whl", "Foo.Bar-1.0.zip", "foo-bar-0.1.tar.gz", "FOO_BAR-2-py2-none-any.whl"]
+        {
             assert!(covers("foo-bar", file), "{file}");
         }
         assert!(covers("foo-1", "foo_1-2.0.tar.gz"));

@@ -269,7 +269,7 @@ mod tests {
             text.replace("simple/foo/*", "simple/*"),
             text.replace("\"name\":\"foo\"", "\"name\":\"Foo\""),
             text.replace("\"name\":\"foo\"", "\"name\":\"root\""),
-            text.replace(&b.0, &a.0),                       // a repeated keyid (and a key listed twice)
+            text.replace(&b.0, &a.0), // a repeated keyid (and a key listed twice)
             text.replace(&format!("\"{}\":", a.0), &format!("\"{}\":", "0".repeat(64))), // wrong keyid
             text.replace("\"scheme\":\"ed25519\"", "\"scheme\":\"ed25519\",\"x\":1"),
             text.replace("]},\"expires\"", "],\"succinct_roles\":{}},\"expires\""),

@@ -13,9 +13,6 @@ pub const PROJECT_PATHS: [&str; 2] = ["packages/*/*/*/*", "simple/*/*"];
 /// repository's metadata directory with project roles.
 pub fn is_structural_name(name: &str) -> bool {
     const FIXED: [&str; 7] = ["root", "targets", "snapshot", "timestamp", CLAIMED, RECENTLY_CLAIMED, UNCLAIMED];
-    let bin = name
-        .strip_prefix("bins-")
-        .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    let bin = name.strip_prefix("bins-").is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()));
     FIXED.contains(&name) || bin || name.starts_with("claimed.")
 }
-

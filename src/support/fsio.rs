@@ -22,19 +22,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// [`write_atomic`] of what `write` writes, for a file made as it is written (a bundle).
 /// When `write` fails, nothing is left behind.
-pub fn write_atomic_with<E: From<std::io::Error>>(
-    path: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> Result<(), E>,
-) -> Result<(), E> {
+pub fn write_atomic_with<E: From<std::io::Error>>(path: &Path, write: impl FnOnce(&mut std::fs::File) -> Result<(), E>) -> Result<(), E> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     // Everything Ceremony writes is public (metadata, descriptors, the transcript).
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
-        .tempfile_in(dir)?;
+    let mut tmp =
+        tempfile::Builder::new().prefix(TEMP_PREFIX).permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644)).tempfile_in(dir)?;
     write(tmp.as_file_mut())?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;

@@ -41,8 +41,7 @@ pub fn harden_process() -> Hardening {
     use rustix::process::{setrlimit, Resource, Rlimit};
     let core_dumps_off = setrlimit(Resource::Core, Rlimit { current: Some(0), maximum: Some(0) }).is_ok();
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    let not_dumpable =
-        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable).is_ok();
+    let not_dumpable = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable).is_ok();
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     let not_dumpable = false;
     Hardening { core_dumps_off, not_dumpable }

@@ -114,8 +114,8 @@ impl fmt::Debug for SecretBytes {
 /// sized up front ([`SECRET_FILE_LIMIT`]), so no reallocation leaves a copy behind.
 #[cfg(unix)]
 pub fn read_hidden_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
-    use std::io::{ErrorKind, Write};
     use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions, SpecialCodeIndex};
+    use std::io::{ErrorKind, Write};
 
     struct Restore<'a> {
         tty: &'a std::fs::File,

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::pypi::claimed::{holder_keys_in, layout_problems, shard_key_of, ClaimedKeys, Index};
-use crate::tuf::metadata::Metadata;
 use crate::pypi::roles::CLAIMED;
+use crate::tuf::metadata::Metadata;
 use crate::workspace::staging::{self, refused, StageError};
 use crate::workspace::Workspace;
 
@@ -20,14 +20,12 @@ pub fn load_index(ws: &Workspace) -> Result<Index, StageError> {
     }
 }
 
-
 /// The keys top-level targets (staged, else trusted) delegates `claimed` to.
 pub fn holder_keys(ws: &Workspace) -> Result<ClaimedKeys, StageError> {
     let targets = staging::effective(ws, "targets")?
         .ok_or_else(|| refused("the workspace has no top-level targets; run `ceremony targets init` first"))?;
     Ok(holder_keys_in(&targets)?)
 }
-
 
 /// [`layout_problems`], and for the index also that no shard's seal key signs anything
 /// else: not the index (the claimed holders), not targets, not the online roles.
@@ -68,13 +66,13 @@ fn foreign_keys(ws: &Workspace) -> Result<BTreeMap<String, String>, StageError> 
     Ok(out)
 }
 
-
 /// Refuses while claimed files are staged, except an index staged alone (by a re-key or
 /// `renew claimed` of an index without shards): `what` replaces it, and its holders sign
 /// the new version instead.
 pub(crate) fn refuse_staged_claimed(ws: &Workspace, what: &str) -> Result<(), StageError> {
     let staged: Vec<String> = staging::staged_roles(ws)?.into_iter().filter(|r| r == CLAIMED || shard_key_of(r).is_some()).collect();
-    let lone_index = staged.len() == 1 && staged[0] == CLAIMED && ws.read(crate::workspace::recently_claimed::STAGED_PROMOTION_RECORD)?.is_none();
+    let lone_index =
+        staged.len() == 1 && staged[0] == CLAIMED && ws.read(crate::workspace::recently_claimed::STAGED_PROMOTION_RECORD)?.is_none();
     match staged.first() {
         Some(role) if !lone_index => Err(refused(format!(
             "{what} cannot be staged: claimed files are already staged ({role}); export them with `bundle export` or drop them with `ceremony discard claimed`"
@@ -82,4 +80,3 @@ pub(crate) fn refuse_staged_claimed(ws: &Workspace, what: &str) -> Result<(), St
         _ => Ok(()),
     }
 }
-

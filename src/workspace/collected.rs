@@ -125,9 +125,9 @@ mod tests {
         assert_eq!(Collected::parse(&bytes).unwrap(), c);
         for bad in [
             &b"{\"root\":[{\"sig\":\"01\",\"keyid\":\"aa\"}]}"[..], // not canonical (member order)
-            b"{\"root\":[{\"keyid\":\"aa\",\"sig\":\"01\",\"x\":1}]}",  // unknown field
-            b"[{\"keyid\":\"aa\",\"sig\":\"01\"}]",                     // not by role
-            b"{\"root\":[{\"keyid\":\"aa\"}]}",                          // no signature
+            b"{\"root\":[{\"keyid\":\"aa\",\"sig\":\"01\",\"x\":1}]}", // unknown field
+            b"[{\"keyid\":\"aa\",\"sig\":\"01\"}]",                 // not by role
+            b"{\"root\":[{\"keyid\":\"aa\"}]}",                     // no signature
             b"{\"root\":[1.5]}",
         ] {
             assert!(Collected::parse(bad).is_err(), "{}", String::from_utf8_lossy(bad));

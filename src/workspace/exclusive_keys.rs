@@ -18,9 +18,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::keys::holder::{Holder, KeySource};
+use crate::pypi::roles::{CLAIMED, RECENTLY_CLAIMED, UNCLAIMED};
 use crate::tuf::key::short_keyid;
 use crate::tuf::metadata::Metadata;
-use crate::pypi::roles::{CLAIMED, RECENTLY_CLAIMED, UNCLAIMED};
 use crate::workspace::staging::{self, StageError};
 use crate::workspace::Workspace;
 
@@ -63,7 +63,10 @@ pub struct Conflict {
 fn must_differ(a: Class, b: Class) -> bool {
     !matches!(
         (a, b),
-        (Class::Online, Class::Online) | (Class::Root, Class::OfflineTargets) | (Class::OfflineTargets, Class::Root) | (Class::Root, Class::Root)
+        (Class::Online, Class::Online)
+            | (Class::Root, Class::OfflineTargets)
+            | (Class::OfflineTargets, Class::Root)
+            | (Class::Root, Class::Root)
     )
 }
 
@@ -158,10 +161,7 @@ fn shards(index: &Metadata, claimed: &BTreeSet<String>, threshold: u64, staged: 
     }
     let Ok(view) = index.targets() else { return Vec::new() };
     let roles = view.delegations.iter().flat_map(|d| d.roles.iter().flatten());
-    roles
-        .map(|d| RoleKeys::new(&d.name, Class::OfflineTargets, d.keyids.iter().map(|k| &**k)))
-        .filter(|r| &r.keyids != claimed)
-        .collect()
+    roles.map(|d| RoleKeys::new(&d.name, Class::OfflineTargets, d.keyids.iter().map(|k| &**k))).filter(|r| &r.keyids != claimed).collect()
 }
 
 /// The base name and the command that registers a key for `role` for the holder of a key.
@@ -319,8 +319,8 @@ mod tests {
 
     #[test]
     fn the_sentence_names_holder_key_roles_and_fix() {
-        use crate::tuf::key::Algorithm;
         use crate::keys::signer::{Signer, SoftwareSigner};
+        use crate::tuf::key::Algorithm;
         let s = SoftwareSigner::generate(Algorithm::Ed25519);
         let alice = Holder {
             name: "alice".into(),
@@ -330,8 +330,14 @@ mod tests {
         };
         let c = Conflict { keyid: s.public_key().keyid().to_uppercase(), first: "targets".into(), second: "claimed".into(), online: false };
         let text = sentence(&c, std::slice::from_ref(&alice));
-        assert!(text.starts_with(&format!("alice's key {} would sign both targets and claimed", short_keyid(s.public_key().keyid()))), "{text}");
-        assert!(text.contains("`ceremony key new passphrase --holder alice --for claimed`") && text.ends_with("name alice.claimed instead"), "{text}");
+        assert!(
+            text.starts_with(&format!("alice's key {} would sign both targets and claimed", short_keyid(s.public_key().keyid()))),
+            "{text}"
+        );
+        assert!(
+            text.contains("`ceremony key new passphrase --holder alice --for claimed`") && text.ends_with("name alice.claimed instead"),
+            "{text}"
+        );
         let c = Conflict { keyid: "ab".repeat(32), first: "root".into(), second: "timestamp".into(), online: true };
         let text = sentence(&c, &[]);
         assert!(text.contains("both root and timestamp") && text.contains("signed online"), "{text}");

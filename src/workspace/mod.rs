@@ -60,9 +60,9 @@ pub mod transcript;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use crate::tuf::datetime::format_expires;
-use crate::support::fsio::{fsync_dir, write_atomic};
 use crate::keys::holder::{check_name, Holder, HolderError};
+use crate::support::fsio::{fsync_dir, write_atomic};
+use crate::tuf::datetime::format_expires;
 use transcript::{Action, Head, Record, TranscriptError};
 
 const MARKER: &str = "ceremony-workspace.json";
@@ -266,11 +266,7 @@ impl Workspace {
     pub fn begin<'l>(&self, lock: &'l WorkspaceLock) -> Result<Transaction<'l>, WorkspaceError> {
         let states = self.dir.join("states");
         let current = std::fs::read_link(self.dir.join("current")).ok();
-        let number = current
-            .as_ref()
-            .and_then(|c| c.file_name()?.to_str()?.parse::<u64>().ok())
-            .unwrap_or(0)
-            + 1;
+        let number = current.as_ref().and_then(|c| c.file_name()?.to_str()?.parse::<u64>().ok()).unwrap_or(0) + 1;
         let name = format!("{number:06}");
         let new = states.join(&name);
         // Leftovers of a transaction that crashed before its commit are never current.
@@ -299,10 +295,9 @@ impl Workspace {
     pub fn holders(&self) -> Result<Vec<Holder>, WorkspaceError> {
         let dir = self.holders_dir();
         let mut paths: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                .collect(),
+            Ok(entries) => {
+                entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect()
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(WorkspaceError::Io(dir.display().to_string(), e)),
         };

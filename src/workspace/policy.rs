@@ -54,8 +54,7 @@ fn read_policy(ws: &Workspace) -> Result<PolicyFile, StageError> {
         ))
     };
     crate::tuf::canonical::canonicalize(&bytes).map_err(|e| invalid(e.to_string()))?;
-    let fields: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
+    let fields: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
     if let Some((name, _)) = fields.iter().find(|(_, v)| v.is_null()) {
         return Err(invalid(format!("{name} is null")));
     }
@@ -81,13 +80,7 @@ pub fn claimed_shard_max_bytes(ws: &Workspace) -> Result<usize, StageError> {
 }
 
 /// Every rule `md`, staged as `role`, breaks.
-pub fn check(
-    ws: &Workspace,
-    role: &str,
-    md: &Metadata,
-    holders: &[Holder],
-    now: OffsetDateTime,
-) -> Result<Vec<String>, StageError> {
+pub fn check(ws: &Workspace, role: &str, md: &Metadata, holders: &[Holder], now: OffsetDateTime) -> Result<Vec<String>, StageError> {
     let mut problems = check_except_shard_contents(ws, role, md, holders, now)?;
     if crate::pypi::claimed::shard_key_of(role).is_some() {
         problems.extend(crate::pypi::claimed::layout_problems(role, md));
@@ -177,9 +170,7 @@ fn threshold_problems(what: &str, keyids: &[&str], threshold: u64, registered: O
 fn mismatch_problems(what: &str, mismatches: Vec<(String, String)>) -> Vec<String> {
     mismatches
         .into_iter()
-        .map(|(listed, computed)| {
-            format!("keyid rule: {what} lists a key under keyid {listed}, but that key's keyid is {computed}")
-        })
+        .map(|(listed, computed)| format!("keyid rule: {what} lists a key under keyid {listed}, but that key's keyid is {computed}"))
         .collect()
 }
 
@@ -233,8 +224,8 @@ fn targets_problems(md: &Metadata, registered: &[&str], top_level: bool) -> Vec<
 mod tests {
     use super::*;
     use crate::keys::holder::KeySource;
-    use crate::tuf::key::{Algorithm, Key};
     use crate::keys::signer::{Signer, SoftwareSigner};
+    use crate::tuf::key::{Algorithm, Key};
     use serde_json::{json, Value};
 
     fn key_value(k: &Key) -> Value {
@@ -325,7 +316,8 @@ mod tests {
         let a = SoftwareSigner::generate(Algorithm::Ed25519);
         let stranger = SoftwareSigner::generate(Algorithm::Ed25519);
         let (_d, ws, holders) = workspace_with(&[a.public_key()]);
-        let keys = [(a.public_key().keyid().to_string(), a.public_key()), (stranger.public_key().keyid().to_string(), stranger.public_key())];
+        let keys =
+            [(a.public_key().keyid().to_string(), a.public_key()), (stranger.public_key().keyid().to_string(), stranger.public_key())];
         let md = root(1, &keys, 2, LATER);
         let p = check(&ws, "root", &md, &holders, now()).unwrap();
         assert!(p.iter().any(|p| p.starts_with("reachability rule")), "{p:?}");

@@ -10,10 +10,10 @@ use rayon::slice::ParallelSliceMut;
 use time::OffsetDateTime;
 
 use crate::pypi::claimed::{read_shard, seal, shard_key_of, shard_role, shard_signed, to_metadata, Index, Seal, ShardProjects};
-use crate::workspace::claimed_state::{load_index, refuse_staged_claimed};
-use crate::tuf::metadata::Metadata;
-use crate::pypi::roles::CLAIMED;
 use crate::pypi::project::{self, shard_key};
+use crate::pypi::roles::CLAIMED;
+use crate::tuf::metadata::Metadata;
+use crate::workspace::claimed_state::{load_index, refuse_staged_claimed};
 use crate::workspace::recently_claimed::{SourceRecord, VerifiedSource, STAGED_PROMOTION_RECORD};
 use crate::workspace::staging::{self, refused, StageError};
 use crate::workspace::Workspace;
@@ -87,7 +87,8 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
     let source = req.source.metadata();
     let mut list = crate::pypi::pep480::read_projects(source)?;
     if !req.only.is_empty() {
-        let known: BTreeSet<&str> = list.valid.iter().map(|p| p.name.as_str()).chain(list.invalid.iter().map(|(n, _)| n.as_str())).collect();
+        let known: BTreeSet<&str> =
+            list.valid.iter().map(|p| p.name.as_str()).chain(list.invalid.iter().map(|(n, _)| n.as_str())).collect();
         if let Some(missing) = req.only.iter().find(|n| !known.contains(n.as_str())) {
             return Err(refused(format!("recently-claimed version {} does not delegate to {missing}", source.version())));
         }
@@ -102,12 +103,8 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
         )));
     }
     let record = req.source.record();
-    let mut promotion = Promotion {
-        source_version: record.version,
-        source_sha256: record.sha256.clone(),
-        skipped: list.invalid,
-        ..Promotion::default()
-    };
+    let mut promotion =
+        Promotion { source_version: record.version, source_sha256: record.sha256.clone(), skipped: list.invalid, ..Promotion::default() };
     let mut index = load_index(ws)?;
     // Shards an older Ceremony signed with the holders' keys are resealed now: until then
     // they stay interchangeable with each other and with the index. (Taken before this
@@ -204,12 +201,13 @@ pub fn plan_promotion(ws: &Workspace, req: &PromoteRequest) -> Result<(Promotion
     Ok((promotion, staged))
 }
 
-
 /// Encodes, checks and seals every planned shard, on every core.
 fn build_shards(planned: &[(String, u64, ShardProjects)], expires: OffsetDateTime) -> Result<Vec<(Metadata, Seal)>, StageError> {
-    crate::support::par::map(planned, |(_, v, ps)| seal(shard_signed(ps, *v, expires))).into_iter().map(|r| r.map_err(StageError::from)).collect()
+    crate::support::par::map(planned, |(_, v, ps)| seal(shard_signed(ps, *v, expires)))
+        .into_iter()
+        .map(|r| r.map_err(StageError::from))
+        .collect()
 }
-
 
 /// [`overlaps`] for a batch already staged: `index` is the staged index and `staged` the
 /// projects of each staged shard by leaf; every other leaf is read from its trusted shard.
@@ -283,7 +281,8 @@ pub fn stage_promotion(
     }
     let holders = ws.holders()?;
     let now = OffsetDateTime::now_utc();
-    let checks = crate::support::par::map(staged, |(role, md)| crate::workspace::policy::check_except_shard_contents(ws, role, md, &holders, now));
+    let checks =
+        crate::support::par::map(staged, |(role, md)| crate::workspace::policy::check_except_shard_contents(ws, role, md, &holders, now));
     for ((role, _), problems) in staged.iter().zip(checks) {
         if let Some(first) = problems?.first() {
             return Err(refused(format!("{role}: {first}; nothing was staged")));
@@ -320,8 +319,7 @@ pub fn stage_promotion(
 /// Drops a staged promotion: the index, every shard and the source record, in one
 /// transaction. Returns how many files were dropped.
 pub fn discard_promotion(ws: &Workspace, lock: &crate::workspace::WorkspaceLock) -> Result<usize, StageError> {
-    let roles: Vec<String> =
-        staging::staged_roles(ws)?.into_iter().filter(|r| r == CLAIMED || shard_key_of(r).is_some()).collect();
+    let roles: Vec<String> = staging::staged_roles(ws)?.into_iter().filter(|r| r == CLAIMED || shard_key_of(r).is_some()).collect();
     if roles.is_empty() {
         return Err(refused("no promotion is staged, so there is nothing to discard"));
     }
@@ -340,4 +338,3 @@ pub fn discard_promotion(ws: &Workspace, lock: &crate::workspace::WorkspaceLock)
     tx.commit()?;
     Ok(roles.len())
 }
-

@@ -8,12 +8,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::pypi::claimed::{self, shard_key_of, shard_role, Index, ShardProjects};
-use crate::tuf::metadata::Metadata;
 use crate::pypi::pep480::Project;
 use crate::pypi::roles::CLAIMED;
+use crate::tuf::metadata::Delegation;
+use crate::tuf::metadata::Metadata;
 use crate::workspace::recently_claimed::STAGED_PROMOTION_RECORD;
 use crate::workspace::staging::{self, refused, StageError};
-use crate::tuf::metadata::Delegation;
 use crate::workspace::Workspace;
 
 /// A claimed project whose developer keys or threshold change.
@@ -215,7 +215,8 @@ mod tests {
 
     #[test]
     fn staged_shards_against_trusted_ones_by_name() {
-        let old: ShardProjects = [project("foo", 1, 1), project("bar", 2, 1), project("gone", 3, 1), project("same", 4, 1)].into_iter().collect();
+        let old: ShardProjects =
+            [project("foo", 1, 1), project("bar", 2, 1), project("gone", 3, 1), project("same", 4, 1)].into_iter().collect();
         // "foo" moves to another (split) shard with new keys: still a key change, not new.
         let f: ShardProjects = [project("foo", 9, 1), project("foo-bar", 5, 1)].into_iter().collect();
         let b: ShardProjects = [project("bar", 2, 2), project("same", 4, 1)].into_iter().collect();

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 use time::{Duration, OffsetDateTime};
 
+use crate::keys::holder::Holder;
+use crate::pypi::pep480::TargetsPlan;
 use crate::tuf::canonical;
 use crate::tuf::chain::verify_root_chain;
 use crate::tuf::datetime::format_expires;
-use crate::keys::holder::Holder;
 use crate::tuf::key::Key;
 use crate::tuf::metadata::{Metadata, SPEC_VERSION};
-use crate::pypi::pep480::TargetsPlan;
 use crate::workspace::staging::{self, digest, refused, StageError};
 use crate::workspace::transcript::Action;
 use crate::workspace::{Workspace, WorkspaceLock};
@@ -107,12 +107,8 @@ pub fn root_init(ws: &Workspace, lock: &WorkspaceLock, plan: &RootPlan) -> Resul
         )));
     }
     refuse_if_staged(ws, "root")?;
-    let (keys, roles) = roles_value(&[
-        ("root", &plan.root),
-        ("targets", &plan.targets),
-        ("snapshot", &plan.snapshot),
-        ("timestamp", &plan.timestamp),
-    ])?;
+    let (keys, roles) =
+        roles_value(&[("root", &plan.root), ("targets", &plan.targets), ("snapshot", &plan.snapshot), ("timestamp", &plan.timestamp)])?;
     let md = to_metadata(&json!({
         "_type": "root",
         "spec_version": SPEC_VERSION,
@@ -141,16 +137,13 @@ pub struct Rotation {
 
 /// Stages root N+1 from the newest trusted root N.
 pub fn root_rotate(ws: &Workspace, lock: &WorkspaceLock, r: &Rotation) -> Result<Metadata, ProposeError> {
-    let trusted = staging::trusted_root(ws)?
-        .ok_or_else(|| refused("the workspace trusts no root yet; use `root init` or `root import` first"))?;
+    let trusted =
+        staging::trusted_root(ws)?.ok_or_else(|| refused("the workspace trusts no root yet; use `root init` or `root import` first"))?;
     refuse_if_staged(ws, "root")?;
     let old = trusted.root().map_err(|e| refused(format!("the trusted root cannot be read: {e}")))?;
     let current = |name: &str| -> RolePlan {
         let role = &old.roles[name];
-        RolePlan {
-            keys: role.keyids.iter().filter_map(|id| old.keys.get(id).cloned()).collect(),
-            threshold: role.threshold,
-        }
+        RolePlan { keys: role.keyids.iter().filter_map(|id| old.keys.get(id).cloned()).collect(), threshold: role.threshold }
     };
     let mut root = current("root");
     for k in &r.remove_root {
@@ -179,8 +172,7 @@ pub fn root_rotate(ws: &Workspace, lock: &WorkspaceLock, r: &Rotation) -> Result
     if let Some(k) = &r.timestamp {
         timestamp.keys = vec![k.clone()];
     }
-    let (keys, roles) =
-        roles_value(&[("root", &root), ("targets", &targets), ("snapshot", &snapshot), ("timestamp", &timestamp)])?;
+    let (keys, roles) = roles_value(&[("root", &root), ("targets", &targets), ("snapshot", &snapshot), ("timestamp", &timestamp)])?;
     let mut value = next_version(&trusted, r.expires)?;
     value["keys"] = Value::Object(keys);
     value["roles"] = Value::Object(roles);
@@ -207,8 +199,7 @@ pub fn renew(ws: &Workspace, lock: &WorkspaceLock, role: &str, expires: OffsetDa
     if crate::pypi::claimed::shard_key_of(role).is_some() {
         return Err(crate::workspace::sealed::refuse_shard_renewal(role));
     }
-    let trusted = staging::trusted(ws, role)?
-        .ok_or_else(|| refused(format!("the workspace has no trusted {role} to renew")))?;
+    let trusted = staging::trusted(ws, role)?.ok_or_else(|| refused(format!("the workspace has no trusted {role} to renew")))?;
     refuse_if_staged(ws, role)?;
     let md = to_metadata(&next_version(&trusted, expires)?)?;
     stage(ws, lock, role, &md, "renew")?;

@@ -7,12 +7,12 @@ use std::ops::Range;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::tuf::datetime::format_expires;
-use crate::tuf::metadata::Metadata;
 use crate::pypi::roles::RECENTLY_CLAIMED;
-use crate::workspace::staging::{self, refused, StageError};
+use crate::tuf::datetime::format_expires;
 use crate::tuf::metadata::Delegation;
+use crate::tuf::metadata::Metadata;
 use crate::tuf::verify::{check_threshold, ThresholdReport};
+use crate::workspace::staging::{self, refused, StageError};
 use crate::workspace::Workspace;
 
 /// The last `recently-claimed` a promotion used: its version and the SHA-256 of its
@@ -139,7 +139,13 @@ fn recently_claimed_delegation(ws: &Workspace) -> Result<(u64, Delegation), Stag
 
 /// The rules on a `recently-claimed` whose signed bytes were checked: it is targets
 /// metadata, signed at threshold, not expired, and no rollback.
-fn accept(ws: &Workspace, md: Metadata, check: SignedCheck, targets_version: u64, now: OffsetDateTime) -> Result<VerifiedSource, StageError> {
+fn accept(
+    ws: &Workspace,
+    md: Metadata,
+    check: SignedCheck,
+    targets_version: u64,
+    now: OffsetDateTime,
+) -> Result<VerifiedSource, StageError> {
     if md.role_type() != crate::tuf::metadata::RoleType::Targets {
         return Err(refused(format!("the file is {} metadata, not recently-claimed's targets metadata", md.role_type())));
     }
@@ -167,4 +173,3 @@ fn accept(ws: &Workspace, md: Metadata, check: SignedCheck, targets_version: u64
     }
     Ok(VerifiedSource { md, record })
 }
-

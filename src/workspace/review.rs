@@ -10,10 +10,10 @@ use std::path::PathBuf;
 
 use time::OffsetDateTime;
 
-use crate::workspace::exclusive_keys;
 use crate::keys::holder::Holder;
 use crate::tuf::key::{short_keyid, Key};
 use crate::tuf::metadata::{Metadata, Root};
+use crate::workspace::exclusive_keys;
 use crate::workspace::staging::{digest, Governing, StageError};
 use crate::workspace::Workspace;
 

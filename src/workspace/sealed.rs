@@ -6,10 +6,10 @@
 use time::OffsetDateTime;
 
 use crate::pypi::claimed::{self, shard_role, Index};
-use crate::tuf::metadata::Metadata;
 use crate::pypi::roles::CLAIMED;
-use crate::workspace::staging::{self, refused, StageError};
+use crate::tuf::metadata::Metadata;
 use crate::tuf::verify::check_threshold;
+use crate::workspace::staging::{self, refused, StageError};
 use crate::workspace::{Transaction, Workspace, WorkspaceLock};
 
 /// Where older versions kept a summary of the staged claimed files. Nothing reads it now
@@ -34,7 +34,8 @@ enum Reseal {
 
 /// The next versions of the trusted shards `which` names, each sealed, and the next index.
 fn plan_reseal(ws: &Workspace, which: Reseal) -> Result<Vec<(String, Metadata)>, StageError> {
-    let trusted = staging::trusted(ws, CLAIMED)?.ok_or_else(|| refused("the workspace has no trusted claimed to renew; promote a batch first"))?;
+    let trusted =
+        staging::trusted(ws, CLAIMED)?.ok_or_else(|| refused("the workspace has no trusted claimed to renew; promote a batch first"))?;
     let mut index = Index::parse(&trusted, crate::workspace::claimed_state::holder_keys(ws)?)?;
     let (leaves, expires): (Vec<String>, OffsetDateTime) = match which {
         Reseal::All(at) => (index.leaves.iter().cloned().collect(), at),
@@ -138,7 +139,11 @@ pub fn set_problems(ws: &Workspace) -> Result<Vec<String>, StageError> {
     }
     let (Some(index), Some(targets)) = (staging::trusted(ws, CLAIMED)?, staging::effective(ws, "targets")?) else { return Ok(Vec::new()) };
     let Some(gov) = staging::governing(ws, CLAIMED, &index).ok().and_then(|g| g.into_iter().next()) else {
-        return Ok(vec![format!("targets version {} no longer delegates to claimed, but claimed version {} is trusted", targets.version(), index.version())]);
+        return Ok(vec![format!(
+            "targets version {} no longer delegates to claimed, but claimed version {} is trusted",
+            targets.version(),
+            index.version()
+        )]);
     };
     let report = check_threshold(&index.signed_bytes(), index.signatures(), &gov.delegation);
     if report.is_met() {
@@ -165,10 +170,10 @@ pub fn index_review_lines(index: &Metadata) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pypi::claimed::Seal;
     use crate::keys::holder::{Holder, KeySource};
-    use crate::tuf::key::Algorithm;
     use crate::keys::signer::{Signer, SoftwareSigner};
+    use crate::pypi::claimed::Seal;
+    use crate::tuf::key::Algorithm;
 
     fn seal_of(k: &crate::tuf::key::Key) -> Seal {
         Seal { keyid: k.keyid().to_string(), key: k.canonical_bytes().to_vec() }
@@ -185,10 +190,20 @@ mod tests {
             ws.add_holder(&lock, &h).unwrap();
         }
         let expires = OffsetDateTime::now_utc() + time::Duration::days(30);
-        let plan = crate::pypi::pep480::TargetsPlan { claimed: vec![holder.public_key().clone()], claimed_threshold: 1, online: online.public_key().clone(), expires };
+        let plan = crate::pypi::pep480::TargetsPlan {
+            claimed: vec![holder.public_key().clone()],
+            claimed_threshold: 1,
+            online: online.public_key().clone(),
+            expires,
+        };
         crate::workspace::propose::targets_init(&ws, &lock, &plan).unwrap();
         let fresh = SoftwareSigner::generate(Algorithm::Ed25519);
-        let mut index = Index { version: None, keys: crate::workspace::claimed_state::holder_keys(&ws).unwrap(), leaves: Default::default(), seals: Default::default() };
+        let mut index = Index {
+            version: None,
+            keys: crate::workspace::claimed_state::holder_keys(&ws).unwrap(),
+            leaves: Default::default(),
+            seals: Default::default(),
+        };
         for (leaf, key) in [("a", holder.public_key()), ("b", online.public_key()), ("c", fresh.public_key())] {
             index.leaves.insert(leaf.into());
             index.seals.insert(leaf.into(), seal_of(key));

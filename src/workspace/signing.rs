@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::keys::holder::Holder;
+use crate::keys::signer::Signer;
 use crate::tuf::key::short_keyid;
 use crate::tuf::metadata::{Metadata, Signature};
-use crate::keys::signer::Signer;
+use crate::tuf::verify::{check_threshold, KeyState};
 use crate::workspace::staging::{self, digest, governing, refused, Governing, StageError};
 use crate::workspace::transcript::Action;
-use crate::tuf::verify::{check_threshold, KeyState};
 use crate::workspace::{Workspace, WorkspaceLock};
 
 /// Why signing or a signature was refused.
@@ -33,7 +33,12 @@ pub fn signable(ws: &Workspace, holder: &Holder, only: &[String], now: OffsetDat
 
 /// [`signable`] for each of a person's records (`alice`, `alice.claimed`, ...): the records
 /// some staged role needs, each with its roles. A named role must need one of the records.
-pub fn signable_records(ws: &Workspace, records: &[Holder], only: &[String], now: OffsetDateTime) -> Result<Vec<(Holder, Vec<Signable>)>, SignRefusal> {
+pub fn signable_records(
+    ws: &Workspace,
+    records: &[Holder],
+    only: &[String],
+    now: OffsetDateTime,
+) -> Result<Vec<(Holder, Vec<Signable>)>, SignRefusal> {
     let staged = staging::staged_roles(ws)?;
     for name in only {
         if !staged.contains(name) {
@@ -124,7 +129,12 @@ fn counts(md: &Metadata, sig: &Signature, gov: &[Governing]) -> bool {
 
 /// True when a governing delegation lists `key` under its keyid.
 fn listed(key: &crate::tuf::key::Key, gov: &[Governing]) -> bool {
-    gov.iter().any(|g| g.delegation.keys.iter().any(|(id, k)| id == key.keyid() && k.as_ref().is_some_and(|k| k.canonical_bytes() == key.canonical_bytes())))
+    gov.iter().any(|g| {
+        g.delegation
+            .keys
+            .iter()
+            .any(|(id, k)| id == key.keyid() && k.as_ref().is_some_and(|k| k.canonical_bytes() == key.canonical_bytes()))
+    })
 }
 
 /// Signs each role with `signer` and keeps the signatures, in one transaction.
@@ -307,7 +317,10 @@ pub fn import_signatures(ws: &Workspace, lock: &WorkspaceLock, files: &[Signatur
             .map_err(|e| refused(format!("a signatures file names no usable holder: {e}; nothing was imported")))?;
         for e in &file.signatures {
             let Some((_, md, gov, changed)) = staged.iter_mut().find(|(r, ..)| *r == e.role) else {
-                return Err(refused(format!("{}'s signature is for {}, which is not staged here; nothing was imported", file.holder, e.role)));
+                return Err(refused(format!(
+                    "{}'s signature is for {}, which is not staged here; nothing was imported",
+                    file.holder, e.role
+                )));
             };
             let here = hex::encode(digest(md));
             if e.digest != here || e.version != md.version() {
@@ -323,7 +336,10 @@ pub fn import_signatures(ws: &Workspace, lock: &WorkspaceLock, files: &[Signatur
             if !counts(md, &sig, gov) {
                 return Err(refused(format!(
                     "{}'s signature by key {} over {} does not verify against a key that signs {}; nothing was imported",
-                    file.holder, short_keyid(&e.keyid), e.role, e.role
+                    file.holder,
+                    short_keyid(&e.keyid),
+                    e.role,
+                    e.role
                 )));
             }
             md.set_signature(sig);

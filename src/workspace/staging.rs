@@ -7,8 +7,8 @@
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::tuf::metadata::{Metadata, MetadataError, RoleType};
 use crate::tuf::metadata::Delegation;
+use crate::tuf::metadata::{Metadata, MetadataError, RoleType};
 use crate::tuf::verify::{check_threshold, KeyState, ThresholdReport};
 use crate::workspace::collected::Collected;
 use crate::workspace::{Transaction, Workspace, WorkspaceError};
@@ -52,9 +52,7 @@ fn role_order(role: &str) -> (u8, &str) {
 fn parse(ws: &Workspace, rel: &str) -> Result<Option<Metadata>, StageError> {
     match ws.read(rel)? {
         None => Ok(None),
-        Some(bytes) => Metadata::from_vec(bytes)
-            .map(Some)
-            .map_err(|source| StageError::Corrupt { path: rel.to_string(), source }),
+        Some(bytes) => Metadata::from_vec(bytes).map(Some).map_err(|source| StageError::Corrupt { path: rel.to_string(), source }),
     }
 }
 
@@ -113,8 +111,8 @@ impl StagedDigests {
         if self.0.is_empty() {
             return Ok(tx.remove(STAGED_DIGESTS)?);
         }
-        let bytes = crate::tuf::canonical::to_canonical(&self.0)
-            .map_err(|e| refused(format!("the staged digests cannot be written: {e}")))?;
+        let bytes =
+            crate::tuf::canonical::to_canonical(&self.0).map_err(|e| refused(format!("the staged digests cannot be written: {e}")))?;
         Ok(tx.write(STAGED_DIGESTS, &bytes)?)
     }
 
@@ -136,15 +134,16 @@ fn check_staged_bytes(ws: &Workspace, role: &str, md: &Metadata) -> Result<(), S
         None => Err(refused(format!(
             "staged {role} has no record of being staged by ceremony (it was put there by hand or by an older version); {again}"
         ))),
-        Some(d) if *d != hex::encode(digest(md)) => {
-            Err(refused(format!("staged {role} was changed on disk after it was staged; {again}")))
-        }
+        Some(d) if *d != hex::encode(digest(md)) => Err(refused(format!("staged {role} was changed on disk after it was staged; {again}"))),
         Some(_) => Ok(()),
     }
 }
 
 /// Keeps the signatures of each staged `(role, md)`, whose files are unchanged.
-pub fn write_staged_signatures<'m>(tx: &mut Transaction, roles: impl IntoIterator<Item = (&'m str, &'m Metadata)>) -> Result<(), StageError> {
+pub fn write_staged_signatures<'m>(
+    tx: &mut Transaction,
+    roles: impl IntoIterator<Item = (&'m str, &'m Metadata)>,
+) -> Result<(), StageError> {
     let mut collected = Collected::in_transaction(tx, "staged")?;
     for (role, md) in roles {
         collected.set(role, md.signatures());
@@ -180,11 +179,7 @@ pub fn trust_staged(tx: &mut Transaction, roles: &[String]) -> Result<(), StageE
 
 /// Every trusted root, oldest first.
 pub fn trusted_roots(ws: &Workspace) -> Result<Vec<Metadata>, StageError> {
-    let mut versions: Vec<u64> = ws
-        .list("trusted/root")?
-        .iter()
-        .filter_map(|n| n.strip_suffix(".root.json")?.parse().ok())
-        .collect();
+    let mut versions: Vec<u64> = ws.list("trusted/root")?.iter().filter_map(|n| n.strip_suffix(".root.json")?.parse().ok()).collect();
     versions.sort_unstable();
     let mut roots = Vec::with_capacity(versions.len());
     for v in versions {
@@ -245,7 +240,10 @@ pub fn check_intact(role: &str, md: &Metadata, reports: &[&ThresholdReport]) -> 
         if let Some((id, KeyState::Invalid { reason })) = r.keys.iter().find(|(_, st)| matches!(st, KeyState::Invalid { .. })) {
             return Err(corrupt(
                 &rel,
-                format!("the signature by key {} does not verify ({reason}), and Ceremony keeps only signatures it verified", crate::tuf::key::short_keyid(id)),
+                format!(
+                    "the signature by key {} does not verify ({reason}), and Ceremony keeps only signatures it verified",
+                    crate::tuf::key::short_keyid(id)
+                ),
             ));
         }
     }
@@ -290,19 +288,14 @@ pub fn staged_path(role: &str) -> String {
 
 /// The names of the roles with a staged version, root first.
 pub fn staged_roles(ws: &Workspace) -> Result<Vec<String>, StageError> {
-    let mut roles: Vec<String> =
-        ws.list("staged")?.iter().filter_map(|n| n.strip_suffix(".json").map(str::to_string)).collect();
+    let mut roles: Vec<String> = ws.list("staged")?.iter().filter_map(|n| n.strip_suffix(".json").map(str::to_string)).collect();
     roles.sort_by(|a, b| role_order(a).cmp(&role_order(b)));
     Ok(roles)
 }
 
 /// The names of trusted non-root roles.
 pub fn trusted_roles(ws: &Workspace) -> Result<Vec<String>, StageError> {
-    let mut roles: Vec<String> = ws
-        .list("trusted")?
-        .iter()
-        .filter_map(|n| n.strip_suffix(".json").map(str::to_string))
-        .collect();
+    let mut roles: Vec<String> = ws.list("trusted")?.iter().filter_map(|n| n.strip_suffix(".json").map(str::to_string)).collect();
     roles.sort_by(|a, b| role_order(a).cmp(&role_order(b)));
     Ok(roles)
 }
@@ -391,7 +384,8 @@ pub fn governing_with(ws: &Workspace, role: &str, md: &Metadata, cache: Option<&
             Ok(out)
         }
         "targets" | "snapshot" | "timestamp" => {
-            let root = effective(ws, "root")?.ok_or_else(|| missing("there is no root to delegate to it; stage or import a root first".into()))?;
+            let root =
+                effective(ws, "root")?.ok_or_else(|| missing("there is no root to delegate to it; stage or import a root first".into()))?;
             let view = root.root().map_err(bad)?;
             let d = view.delegation(role).ok_or_else(|| missing(format!("root defines no {role} role")))?;
             Ok(vec![Governing { label: format!("root version {}", root.version()), delegation: d }])
@@ -399,12 +393,9 @@ pub fn governing_with(ws: &Workspace, role: &str, md: &Metadata, cache: Option<&
         _ if cache.is_some_and(|c| c.read.contains_key(crate::pypi::claimed::delegator_of(role))) => {
             let delegator = crate::pypi::claimed::delegator_of(role);
             let entry = cache.and_then(|c| c.read.get(delegator)).and_then(|e| e.as_ref());
-            let (version, map) = entry
-                .ok_or_else(|| missing(format!("there is no {delegator} metadata delegating to {role}; stage {delegator} first")))?;
-            let d = map
-                .get(role)
-                .cloned()
-                .ok_or_else(|| missing(format!("{delegator} version {version} does not delegate to {role}")))?;
+            let (version, map) =
+                entry.ok_or_else(|| missing(format!("there is no {delegator} metadata delegating to {role}; stage {delegator} first")))?;
+            let d = map.get(role).cloned().ok_or_else(|| missing(format!("{delegator} version {version} does not delegate to {role}")))?;
             Ok(vec![Governing { label: format!("{delegator} version {version}"), delegation: d }])
         }
         _ => {

@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 
 use crate::keys::holder::Holder;
 use crate::tuf::metadata::Metadata;
-use crate::workspace::staging::{check_intact, digest, governing_with, staged, staged_roles, Delegators, StageError};
 use crate::tuf::verify::{check_threshold, ThresholdReport};
+use crate::workspace::staging::{check_intact, digest, governing_with, staged, staged_roles, Delegators, StageError};
 use crate::workspace::Workspace;
 
 /// One staged role's state.
@@ -51,10 +51,7 @@ fn role_status(
     let md = staged(ws, role)?.ok_or_else(|| StageError::NotStaged(role.to_string()))?;
     let mut problems = crate::workspace::policy::check(ws, role, &md, holders, now)?;
     let thresholds: Vec<(String, ThresholdReport)> = match governing_with(ws, role, &md, Some(delegators)) {
-        Ok(g) => g
-            .into_iter()
-            .map(|g| (g.label, check_threshold(&md.signed_bytes(), md.signatures(), &g.delegation)))
-            .collect(),
+        Ok(g) => g.into_iter().map(|g| (g.label, check_threshold(&md.signed_bytes(), md.signatures(), &g.delegation))).collect(),
         Err(StageError::Missing(why)) => {
             problems.push(why);
             Vec::new()
@@ -65,4 +62,3 @@ fn role_status(
     let status = RoleStatus { role: role.to_string(), version: md.version(), digest: digest(&md), thresholds, problems };
     Ok((status, md))
 }
-

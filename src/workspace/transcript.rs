@@ -319,18 +319,9 @@ mod tests {
         file.set_len(MAX_TRANSCRIPT + 1).unwrap();
         assert_eq!(read(&path), Err(TranscriptError::TooLarge));
         assert_eq!(verify(&path, None), Err(TranscriptError::TooLarge));
-        assert!(matches!(
-            Appender::open(&path),
-            Err(TranscriptError::TooLarge)
-        ));
-        let a = Action {
-            action: "sign".into(),
-            ..Action::default()
-        };
-        assert_eq!(
-            append(&path, a, "2026-01-01T00:00:00Z"),
-            Err(TranscriptError::TooLarge)
-        );
+        assert!(matches!(Appender::open(&path), Err(TranscriptError::TooLarge)));
+        let a = Action { action: "sign".into(), ..Action::default() };
+        assert_eq!(append(&path, a, "2026-01-01T00:00:00Z"), Err(TranscriptError::TooLarge));
         let len = std::fs::metadata(&path).unwrap().len();
         assert_eq!(len, MAX_TRANSCRIPT + 1, "nothing written");
         let message = TranscriptError::TooLarge.to_string();

@@ -16,32 +16,16 @@ pub fn repo_root() -> &'static Path {
 pub fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
-        let out = Command::new("bash")
-            .arg(repo_root().join("scripts/python-env.sh"))
-            .output()
-            .expect("run scripts/python-env.sh");
-        assert!(
-            out.status.success(),
-            "scripts/python-env.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = Command::new("bash").arg(repo_root().join("scripts/python-env.sh")).output().expect("run scripts/python-env.sh");
+        assert!(out.status.success(), "scripts/python-env.sh failed: {}", String::from_utf8_lossy(&out.stderr));
         PathBuf::from(String::from_utf8_lossy(&out.stdout).trim().to_string())
     })
 }
 
 /// Runs `tests/python/SCRIPT` with the python-tuf interpreter; panics with its stderr on failure.
 pub fn run_python(script: &str, args: &[&std::ffi::OsStr]) -> Vec<u8> {
-    let out = Command::new(python())
-        .arg(repo_root().join("tests/python").join(script))
-        .args(args)
-        .output()
-        .expect("start python");
-    assert!(
-        out.status.success(),
-        "{script} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new(python()).arg(repo_root().join("tests/python").join(script)).args(args).output().expect("start python");
+    assert!(out.status.success(), "{script} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
 

@@ -27,8 +27,13 @@ pub fn staged_setup() -> Setup {
     }
     py(&["keygen", path_str(&st.files.join("online"))]);
     ok(&st.ws, &["key", "import", "--holder", "online", path_str(&st.files.join("online.pub.json"))]);
-    ok(&st.ws, &["root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice,bob,carol",
-        "--targets-threshold", "2", "--snapshot", "online", "--timestamp", "online"]);
+    ok(
+        &st.ws,
+        &[
+            "root", "init", "--root", "alice,bob,carol", "--root-threshold", "2", "--targets", "alice,bob,carol", "--targets-threshold",
+            "2", "--snapshot", "online", "--timestamp", "online",
+        ],
+    );
     let claimed = "alice.claimed,bob.claimed,carol.claimed";
     ok(&st.ws, &["targets", "init", "--claimed", claimed, "--claimed-threshold", "2", "--online", "online"]);
     st
@@ -59,7 +64,8 @@ impl Setup {
         std::fs::write(&paths_file, paths).unwrap();
         let out = self.files.join(out);
         let v = version.to_string();
-        let mut args: Vec<String> = vec!["recently-claimed".into(), "--online".into(), path_str(&self.files.join(format!("{signer}.seed"))).to_owned()];
+        let mut args: Vec<String> =
+            vec!["recently-claimed".into(), "--online".into(), path_str(&self.files.join(format!("{signer}.seed"))).to_owned()];
         args.extend(["--paths", path_str(&paths_file), "--out", path_str(&out), "--version", &v, "--dev-dir"].map(String::from));
         args.push(path_str(&self.files.join("dev")).to_owned());
         args.extend(extra.iter().map(|s| s.to_string()));
@@ -116,4 +122,3 @@ impl Setup {
         (verdict["ok"] == true, verdict["error"].to_string())
     }
 }
-

@@ -29,17 +29,12 @@ pub fn stack_dir() -> PathBuf {
 /// The software PIV card's serial number (`CEREMONY_TEST_PIV_SERIAL`).
 pub fn piv_serial() -> u32 {
     let s = env("CEREMONY_TEST_PIV_SERIAL");
-    s.parse()
-        .unwrap_or_else(|e| panic!("CEREMONY_TEST_PIV_SERIAL={s:?} is not a number: {e}"))
+    s.parse().unwrap_or_else(|e| panic!("CEREMONY_TEST_PIV_SERIAL={s:?} is not a number: {e}"))
 }
 
 /// PKCS#11 module, token label and user PIN of the SoftHSM2 token.
 pub fn pkcs11() -> (PathBuf, String, String) {
-    (
-        PathBuf::from(env("CEREMONY_TEST_PKCS11_MODULE")),
-        env("CEREMONY_TEST_PKCS11_TOKEN"),
-        env("CEREMONY_TEST_PKCS11_PIN"),
-    )
+    (PathBuf::from(env("CEREMONY_TEST_PKCS11_MODULE")), env("CEREMONY_TEST_PKCS11_TOKEN"), env("CEREMONY_TEST_PKCS11_PIN"))
 }
 
 /// Exclusive use of the one software PIV card, held until dropped.
@@ -71,18 +66,11 @@ fn lock(in_process: &'static Mutex<()>, file_name: &str) -> CardLock {
     // A test that panicked while holding the card leaves it usable: its session is gone.
     let guard = guard_source.lock().unwrap_or_else(|e| e.into_inner());
     let path = stack_dir().join(file_name);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let file =
+        OpenOptions::new().create(true).truncate(false).write(true).open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
     // fs4's flock; spelled out because Rust 1.89+ has an inherent `File::lock` of its own.
     FileExt::lock(&file).unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
-    CardLock {
-        _file: file,
-        _guard: guard,
-    }
+    CardLock { _file: file, _guard: guard }
 }
 
 /// A fresh key pair on the SoftHSM token, made by an independent tool (OpenSC's pkcs11-tool),
@@ -145,7 +133,8 @@ pub fn pin_file(dir: &Path, pin: &str) -> PathBuf {
 /// token `token` of `module`, its PIN read from the file `pin`.
 pub fn pkcs11_args(holder: &str, module: &Path, token: &str, label: &str, pin: &Path) -> Vec<String> {
     let (module, pin) = (module.display().to_string(), pin.display().to_string());
-    let args = ["key", "new", "pkcs11", "--holder", holder, "--module", &module, "--token", token, "--key-label", label, "--pin-file", &pin];
+    let args =
+        ["key", "new", "pkcs11", "--holder", holder, "--module", &module, "--token", token, "--key-label", label, "--pin-file", &pin];
     args.map(String::from).to_vec()
 }
 

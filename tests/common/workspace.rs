@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use ceremony::tuf::key::{Algorithm, Key};
 use ceremony::keys::signer::{Signer, SoftwareSigner};
+use ceremony::tuf::key::{Algorithm, Key};
 use serde_json::Value;
 
 use super::{ok, path_str};

@@ -30,8 +30,7 @@ pub struct RootSpec {
 }
 
 fn key_value(key: &Key) -> Result<Value, CanonicalError> {
-    serde_json::from_slice(&key.to_json_text())
-        .map_err(|e| CanonicalError::Serialize { message: e.to_string() })
+    serde_json::from_slice(&key.to_json_text()).map_err(|e| CanonicalError::Serialize { message: e.to_string() })
 }
 
 impl RootSpec {
@@ -39,12 +38,8 @@ impl RootSpec {
     pub fn to_signed(&self) -> Result<Vec<u8>, CanonicalError> {
         let mut keys = Map::new();
         let mut roles = BTreeMap::new();
-        for (name, role) in [
-            ("root", &self.root),
-            ("targets", &self.targets),
-            ("snapshot", &self.snapshot),
-            ("timestamp", &self.timestamp),
-        ] {
+        for (name, role) in [("root", &self.root), ("targets", &self.targets), ("snapshot", &self.snapshot), ("timestamp", &self.timestamp)]
+        {
             let mut keyids = Vec::new();
             for key in &role.keys {
                 keys.insert(key.keyid().to_string(), key_value(key)?);

@@ -48,14 +48,10 @@ pub const MAX_INTEGER_DIGITS: usize = 4300;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CanonicalError {
     /// The input is empty or holds only whitespace.
-    #[error(
-        "the JSON text is empty (or holds only spaces and line breaks); a JSON value was expected"
-    )]
+    #[error("the JSON text is empty (or holds only spaces and line breaks); a JSON value was expected")]
     Empty,
     /// The input starts with a UTF-8 byte order mark (EF BB BF).
-    #[error(
-        "the JSON text starts with a byte order mark (BOM); save the file as UTF-8 without a BOM"
-    )]
+    #[error("the JSON text starts with a byte order mark (BOM); save the file as UTF-8 without a BOM")]
     ByteOrderMark,
     /// The input is not valid UTF-8.
     #[error("the JSON text is not valid UTF-8 at byte {offset}; save the file as UTF-8")]
@@ -79,7 +75,9 @@ pub enum CanonicalError {
     #[error("the JSON has a \\u escape at byte {offset} that is half of a UTF-16 surrogate pair without its other half; such a string cannot be stored as UTF-8")]
     LoneSurrogate { offset: usize },
     /// The same key (after unescaping) twice in one object.
-    #[error("the JSON has the key {key:?} twice in one object (again at byte {offset}); remove one of them so the file has only one meaning")]
+    #[error(
+        "the JSON has the key {key:?} twice in one object (again at byte {offset}); remove one of them so the file has only one meaning"
+    )]
     DuplicateKey { offset: usize, key: String },
     /// Objects and arrays nested deeper than [`MAX_DEPTH`].
     #[error("the JSON nests objects and arrays more than {max} levels deep at byte {offset}; TUF metadata needs far fewer", max = MAX_DEPTH)]
@@ -91,9 +89,7 @@ pub enum CanonicalError {
     #[error("the data could not be written as JSON: {message}")]
     Serialize { message: String },
     /// [`to_canonical`]: the value holds an `f32` or `f64`.
-    #[error(
-        "the data to be written holds a floating-point number; TUF metadata allows only integers"
-    )]
+    #[error("the data to be written holds a floating-point number; TUF metadata allows only integers")]
     FloatValue,
 }
 
@@ -124,18 +120,9 @@ pub fn canonicalize(input: &[u8]) -> std::result::Result<Vec<u8>, CanonicalError
     // python-tuf decodes the whole file as UTF-8 before parsing; so do we. After this, any
     // run of bytes between ASCII delimiters is valid UTF-8 and can be copied as it is.
     if let Err(e) = std::str::from_utf8(input) {
-        return Err(CanonicalError::InvalidUtf8 {
-            offset: e.valid_up_to(),
-        });
+        return Err(CanonicalError::InvalidUtf8 { offset: e.valid_up_to() });
     }
-    let mut p = Parser {
-        input,
-        pos: 0,
-        out: Vec::with_capacity(input.len()),
-        keys: Vec::new(),
-        members: Vec::new(),
-        scratch: Vec::new(),
-    };
+    let mut p = Parser { input, pos: 0, out: Vec::with_capacity(input.len()), keys: Vec::new(), members: Vec::new(), scratch: Vec::new() };
     p.skip_ws();
     if p.pos == input.len() {
         return Err(CanonicalError::Empty);
@@ -152,13 +139,9 @@ pub fn canonicalize(input: &[u8]) -> std::result::Result<Vec<u8>, CanonicalError
 ///
 /// Floating-point numbers are refused ([`CanonicalError::FloatValue`]), NaN and infinities
 /// included (serde_json would silently write those as `null`).
-pub fn to_canonical<T: serde::Serialize + ?Sized>(
-    value: &T,
-) -> std::result::Result<Vec<u8>, CanonicalError> {
+pub fn to_canonical<T: serde::Serialize + ?Sized>(value: &T) -> std::result::Result<Vec<u8>, CanonicalError> {
     value.serialize(float_check::FloatCheck)?;
-    let json = serde_json::to_vec(value).map_err(|e| CanonicalError::Serialize {
-        message: e.to_string(),
-    })?;
+    let json = serde_json::to_vec(value).map_err(|e| CanonicalError::Serialize { message: e.to_string() })?;
     canonicalize(&json)
 }
 
@@ -189,11 +172,7 @@ pub fn is_canonical(input: &[u8]) -> bool {
     if std::str::from_utf8(input).is_err() {
         return false;
     }
-    let mut c = Checker {
-        input,
-        pos: 0,
-        key_buf: Vec::new(),
-    };
+    let mut c = Checker { input, pos: 0, key_buf: Vec::new() };
     c.value(0) && c.pos == input.len()
 }
 
@@ -249,20 +228,10 @@ impl Parser<'_> {
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
             Some(b'n') => self.literal(b"null"),
-            Some(b'N') if self.input[self.pos..].starts_with(b"NaN") => {
-                Err(CanonicalError::NonFinite { offset: self.pos })
-            }
-            Some(b'I') if self.input[self.pos..].starts_with(b"Infinity") => {
-                Err(CanonicalError::NonFinite { offset: self.pos })
-            }
-            Some(_) => Err(invalid(
-                self.pos,
-                "expected a value (an object, array, string, integer, true, false or null)",
-            )),
-            None => Err(invalid(
-                self.pos,
-                "the text ends where a value was expected",
-            )),
+            Some(b'N') if self.input[self.pos..].starts_with(b"NaN") => Err(CanonicalError::NonFinite { offset: self.pos }),
+            Some(b'I') if self.input[self.pos..].starts_with(b"Infinity") => Err(CanonicalError::NonFinite { offset: self.pos }),
+            Some(_) => Err(invalid(self.pos, "expected a value (an object, array, string, integer, true, false or null)")),
+            None => Err(invalid(self.pos, "the text ends where a value was expected")),
         }
     }
 
@@ -272,10 +241,7 @@ impl Parser<'_> {
             self.out.extend_from_slice(word);
             Ok(())
         } else {
-            Err(invalid(
-                self.pos,
-                "expected a value (an object, array, string, integer, true, false or null)",
-            ))
+            Err(invalid(self.pos, "expected a value (an object, array, string, integer, true, false or null)"))
         }
     }
 
@@ -293,9 +259,7 @@ impl Parser<'_> {
         let end = match self.input.get(first) {
             Some(b'0') => first + 1,
             Some(b'1'..=b'9') => self.digits_end(first + 1),
-            _ if negative && self.input[first..].starts_with(b"Infinity") => {
-                return Err(CanonicalError::NonFinite { offset: start })
-            }
+            _ if negative && self.input[first..].starts_with(b"Infinity") => return Err(CanonicalError::NonFinite { offset: start }),
             _ => return Err(invalid(first, "expected a digit after '-'")),
         };
         if let Some(b'.' | b'e' | b'E') = self.input.get(end) {
@@ -303,10 +267,7 @@ impl Parser<'_> {
         }
         let digits = &self.input[first..end];
         if digits.len() > MAX_INTEGER_DIGITS {
-            return Err(CanonicalError::IntegerTooLong {
-                offset: start,
-                digits: digits.len(),
-            });
+            return Err(CanonicalError::IntegerTooLong { offset: start, digits: digits.len() });
         }
         // Python's int("-0") is 0.
         if negative && digits != b"0" {
@@ -347,10 +308,7 @@ impl Parser<'_> {
         self.out.push(b'"');
         loop {
             let run_start = self.pos;
-            let run_len = self.input[run_start..]
-                .iter()
-                .position(|&b| STRING_STOP[usize::from(b)])
-                .unwrap_or(self.input.len() - run_start);
+            let run_len = self.input[run_start..].iter().position(|&b| STRING_STOP[usize::from(b)]).unwrap_or(self.input.len() - run_start);
             self.pos += run_len;
             let run = &self.input[run_start..self.pos];
             self.out.extend_from_slice(run);
@@ -364,12 +322,7 @@ impl Parser<'_> {
                     return Ok(());
                 }
                 Some(b'\\') => self.escape(key)?,
-                Some(byte) => {
-                    return Err(CanonicalError::ControlCharacter {
-                        offset: self.pos,
-                        byte,
-                    })
-                }
+                Some(byte) => return Err(CanonicalError::ControlCharacter { offset: self.pos, byte }),
                 None => return Err(invalid(open, "this string is never closed")),
             }
         }
@@ -424,10 +377,7 @@ impl Parser<'_> {
                 self.push_char(c, key);
                 return Ok(());
             }
-            _ => return Err(invalid(
-                at,
-                "unknown escape; only \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX are allowed",
-            )),
+            _ => return Err(invalid(at, "unknown escape; only \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX are allowed")),
         };
         self.pos = at + 2;
         self.push_char(c, key);
@@ -473,12 +423,7 @@ impl Parser<'_> {
                     self.out.push(b']');
                     return Ok(());
                 }
-                _ => {
-                    return Err(invalid(
-                        self.pos,
-                        "expected ',' or ']' after an array element",
-                    ))
-                }
+                _ => return Err(invalid(self.pos, "expected ',' or ']' after an array element")),
             }
         }
     }
@@ -488,10 +433,7 @@ impl Parser<'_> {
     }
 
     fn duplicate(&self, m: &Member) -> CanonicalError {
-        CanonicalError::DuplicateKey {
-            offset: m.offset,
-            key: String::from_utf8_lossy(self.key_bytes(m)).into_owned(),
-        }
+        CanonicalError::DuplicateKey { offset: m.offset, key: String::from_utf8_lossy(self.key_bytes(m)).into_owned() }
     }
 
     fn object(&mut self, depth: usize) -> Result<()> {
@@ -520,13 +462,7 @@ impl Parser<'_> {
             let out_start = self.out.len();
             let key_start = self.keys.len();
             self.string(true)?;
-            let member = Member {
-                key_start,
-                key_end: self.keys.len(),
-                out_start,
-                out_end: 0,
-                offset,
-            };
+            let member = Member { key_start, key_end: self.keys.len(), out_start, out_end: 0, offset };
             if self.members.len() > members_base {
                 let prev = &self.members[self.members.len() - 1];
                 match self.key_bytes(prev).cmp(self.key_bytes(&member)) {
@@ -543,10 +479,7 @@ impl Parser<'_> {
             self.out.push(b':');
             self.skip_ws();
             self.value(depth)?;
-            self.members.push(Member {
-                out_end: self.out.len(),
-                ..member
-            });
+            self.members.push(Member { out_end: self.out.len(), ..member });
             self.skip_ws();
             match self.peek() {
                 Some(b',') => {
@@ -557,12 +490,7 @@ impl Parser<'_> {
                     self.pos += 1;
                     break;
                 }
-                _ => {
-                    return Err(invalid(
-                        self.pos,
-                        "expected ',' or '}' after an object member",
-                    ))
-                }
+                _ => return Err(invalid(self.pos, "expected ',' or '}' after an object member")),
             }
         }
         if !sorted {
@@ -582,13 +510,8 @@ impl Parser<'_> {
         let keys = &self.keys;
         ms.sort_unstable_by(|a, b| keys[a.key_start..a.key_end].cmp(&keys[b.key_start..b.key_end]));
         for pair in ms.windows(2) {
-            if keys[pair[0].key_start..pair[0].key_end] == keys[pair[1].key_start..pair[1].key_end]
-            {
-                let later = if pair[0].offset > pair[1].offset {
-                    &pair[0]
-                } else {
-                    &pair[1]
-                };
+            if keys[pair[0].key_start..pair[0].key_end] == keys[pair[1].key_start..pair[1].key_end] {
+                let later = if pair[0].offset > pair[1].offset { &pair[0] } else { &pair[1] };
                 let err = self.duplicate(later);
                 self.members = members;
                 return Err(err);
@@ -617,8 +540,7 @@ impl Parser<'_> {
             if i > 0 {
                 self.out.push(b',');
             }
-            self.out
-                .extend_from_slice(&self.scratch[m.out_start - moved_from..m.out_end - moved_from]);
+            self.out.extend_from_slice(&self.scratch[m.out_start - moved_from..m.out_end - moved_from]);
         }
         self.members = members;
         Ok(())
@@ -687,9 +609,7 @@ impl Checker<'_> {
         }
         let start = self.pos;
         loop {
-            let run = self.input[self.pos..]
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\')?;
+            let run = self.input[self.pos..].iter().position(|&b| b == b'"' || b == b'\\')?;
             self.pos += run;
             if self.input[self.pos] == b'"' {
                 self.pos += 1;
@@ -797,9 +717,7 @@ mod float_check {
 
     impl ser::Error for CanonicalError {
         fn custom<T: std::fmt::Display>(msg: T) -> Self {
-            CanonicalError::Serialize {
-                message: msg.to_string(),
-            }
+            CanonicalError::Serialize { message: msg.to_string() }
         }
     }
 
@@ -882,13 +800,7 @@ mod float_check {
         fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, value: &T) -> R {
             value.serialize(self)
         }
-        fn serialize_newtype_variant<T: ?Sized + Serialize>(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            value: &T,
-        ) -> R {
+        fn serialize_newtype_variant<T: ?Sized + Serialize>(self, _: &'static str, _: u32, _: &'static str, value: &T) -> R {
             value.serialize(self)
         }
         fn serialize_seq(self, _: Option<usize>) -> Result<Self, CanonicalError> {
@@ -900,13 +812,7 @@ mod float_check {
         fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self, CanonicalError> {
             Ok(self)
         }
-        fn serialize_tuple_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self, CanonicalError> {
+        fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self, CanonicalError> {
             Ok(self)
         }
         fn serialize_map(self, _: Option<usize>) -> Result<Self, CanonicalError> {
@@ -915,13 +821,7 @@ mod float_check {
         fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, CanonicalError> {
             Ok(self)
         }
-        fn serialize_struct_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self, CanonicalError> {
+        fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self, CanonicalError> {
             Ok(self)
         }
     }
@@ -1015,18 +915,12 @@ mod tests {
 
     #[test]
     fn basics() {
-        assert_eq!(
-            canon(" { \"b\" : [ 1 , true , false , null ] , \"a\" : \"x\" } \n"),
-            r#"{"a":"x","b":[1,true,false,null]}"#
-        );
+        assert_eq!(canon(" { \"b\" : [ 1 , true , false , null ] , \"a\" : \"x\" } \n"), r#"{"a":"x","b":[1,true,false,null]}"#);
         assert_eq!(canon("{}"), "{}");
         assert_eq!(canon("[]"), "[]");
         assert_eq!(canon("{ }"), "{}");
         assert_eq!(canon("[\n]"), "[]");
-        assert_eq!(
-            canon(r#"{"a":{},"b":[],"c":[{}],"d":""}"#),
-            r#"{"a":{},"b":[],"c":[{}],"d":""}"#
-        );
+        assert_eq!(canon(r#"{"a":{},"b":[],"c":[{}],"d":""}"#), r#"{"a":{},"b":[],"c":[{}],"d":""}"#);
         assert_eq!(canon("\"\""), "\"\"");
         assert_eq!(canon("0"), "0");
         assert_eq!(canon("\t-5\r\n"), "-5");
@@ -1053,13 +947,7 @@ mod tests {
         let neg_max = format!("-{max}");
         assert_eq!(canon(&neg_max), neg_max);
         let long = format!("[{}1]", max);
-        assert_eq!(
-            err(long.as_bytes()),
-            CanonicalError::IntegerTooLong {
-                offset: 1,
-                digits: MAX_INTEGER_DIGITS + 1
-            }
-        );
+        assert_eq!(err(long.as_bytes()), CanonicalError::IntegerTooLong { offset: 1, digits: MAX_INTEGER_DIGITS + 1 });
     }
 
     #[test]
@@ -1070,21 +958,12 @@ mod tests {
         assert_eq!(canon(r#""\u005c""#), r#""\\""#);
         assert_eq!(canon(r#""\u005C\\""#), r#""\\\\""#);
         assert_eq!(canonicalize(br#""\u0001""#).unwrap(), b"\"\x01\"");
-        assert_eq!(
-            canonicalize(br#""\u0000\u001f\u007f""#).unwrap(),
-            b"\"\x00\x1f\x7f\""
-        );
-        assert_eq!(
-            canonicalize(br#""\b\f\n\r\t""#).unwrap(),
-            b"\"\x08\x0c\n\r\t\""
-        );
+        assert_eq!(canonicalize(br#""\u0000\u001f\u007f""#).unwrap(), b"\"\x00\x1f\x7f\"");
+        assert_eq!(canonicalize(br#""\b\f\n\r\t""#).unwrap(), b"\"\x08\x0c\n\r\t\"");
         assert_eq!(canon(r#""\u00e9\u00E9é""#), "\"ééé\"");
         assert_eq!(canon(r#""\ud83d\ude00""#), "\"\u{1F600}\"");
         assert_eq!(canon(r#""\uDBFF\uDFFF""#), "\"\u{10FFFF}\"");
-        assert_eq!(
-            canon("\"\u{7f}\u{ffff}\u{10000}\""),
-            "\"\u{7f}\u{ffff}\u{10000}\""
-        );
+        assert_eq!(canon("\"\u{7f}\u{ffff}\u{10000}\""), "\"\u{7f}\u{ffff}\u{10000}\"");
         assert_eq!(canon(r#"{"\u0061":1}"#), r#"{"a":1}"#);
         assert_eq!(canon(r#"{"\"\\":1}"#), r#"{"\"\\":1}"#);
     }
@@ -1094,21 +973,14 @@ mod tests {
         // Code point order: "" < "A" < "a" < "a\0" < "é" < U+FFFF < U+10000. UTF-16 order
         // (RFC 8785) would put U+10000 (D800 DC00) before U+FFFF.
         let input = r#"{"\ud800\udc00":7,"\uffff":6,"\u00e9":5,"a\u0000":4,"a":3,"A":2,"":1}"#;
-        let want =
-            "{\"\":1,\"A\":2,\"a\":3,\"a\u{0}\":4,\"\u{e9}\":5,\"\u{ffff}\":6,\"\u{10000}\":7}";
+        let want = "{\"\":1,\"A\":2,\"a\":3,\"a\u{0}\":4,\"\u{e9}\":5,\"\u{ffff}\":6,\"\u{10000}\":7}";
         assert_eq!(canon(input), want);
         assert!(is_canonical(want.as_bytes()));
         // '"' (0x22) sorts before '#' (0x23) although its escaped form starts with '\' (0x5C).
-        assert_eq!(
-            canon(r##"{"#":1,"\"":2,"\\":3,"]":4}"##),
-            r##"{"\"":2,"#":1,"\\":3,"]":4}"##
-        );
+        assert_eq!(canon(r##"{"#":1,"\"":2,"\\":3,"]":4}"##), r##"{"\"":2,"#":1,"\\":3,"]":4}"##);
         // A key that is a prefix of another sorts first even when the other continues with
         // a byte below '"'.
-        assert_eq!(
-            canonicalize(br#"{"a\u0001":1,"a":2}"#).unwrap(),
-            b"{\"a\":2,\"a\x01\":1}"
-        );
+        assert_eq!(canonicalize(br#"{"a\u0001":1,"a":2}"#).unwrap(), b"{\"a\":2,\"a\x01\":1}");
     }
 
     #[test]
@@ -1118,81 +990,32 @@ mod tests {
             r#"{"a":{"c":{},"d":null},"z":{"x":[{"a":1,"b":2}],"y":1}}"#
         );
         // Sorted prefix kept in place, the rest moved.
-        assert_eq!(
-            canon(r#"{"a":1,"b":2,"e":5,"d":4,"c":3}"#),
-            r#"{"a":1,"b":2,"c":3,"d":4,"e":5}"#
-        );
+        assert_eq!(canon(r#"{"a":1,"b":2,"e":5,"d":4,"c":3}"#), r#"{"a":1,"b":2,"c":3,"d":4,"e":5}"#);
     }
 
     #[test]
     fn duplicate_keys() {
-        assert_eq!(
-            err(br#"{"a":1,"a":2}"#),
-            CanonicalError::DuplicateKey {
-                offset: 7,
-                key: "a".into()
-            }
-        );
+        assert_eq!(err(br#"{"a":1,"a":2}"#), CanonicalError::DuplicateKey { offset: 7, key: "a".into() });
         // Found after sorting, reported at the later occurrence.
-        assert_eq!(
-            err(br#"{"b":1,"a":2,"b":3}"#),
-            CanonicalError::DuplicateKey {
-                offset: 13,
-                key: "b".into()
-            }
-        );
+        assert_eq!(err(br#"{"b":1,"a":2,"b":3}"#), CanonicalError::DuplicateKey { offset: 13, key: "b".into() });
         // Compared after unescaping.
-        assert_eq!(
-            err(br#"{"a":1,"\u0061":2}"#),
-            CanonicalError::DuplicateKey {
-                offset: 7,
-                key: "a".into()
-            }
-        );
-        assert!(matches!(
-            err(br#"{"x":{"\ud83d\ude00":1,"b":0,"\uD83D\uDE00":2}}"#),
-            CanonicalError::DuplicateKey { .. }
-        ));
+        assert_eq!(err(br#"{"a":1,"\u0061":2}"#), CanonicalError::DuplicateKey { offset: 7, key: "a".into() });
+        assert!(matches!(err(br#"{"x":{"\ud83d\ude00":1,"b":0,"\uD83D\uDE00":2}}"#), CanonicalError::DuplicateKey { .. }));
         // Same key in different objects is fine.
-        assert_eq!(
-            canon(r#"{"a":{"a":1},"b":{"a":2}}"#),
-            r#"{"a":{"a":1},"b":{"a":2}}"#
-        );
+        assert_eq!(canon(r#"{"a":{"a":1},"b":{"a":2}}"#), r#"{"a":{"a":1},"b":{"a":2}}"#);
     }
 
     #[test]
     fn floats_refused() {
-        for (text, offset) in [
-            ("1.0", 0),
-            ("[1,-2.5]", 3),
-            ("1e3", 0),
-            ("1E+3", 0),
-            ("-0.0", 0),
-            ("{\"a\":0e-1}", 5),
-        ] {
-            assert_eq!(
-                err(text.as_bytes()),
-                CanonicalError::Float { offset },
-                "{text}"
-            );
+        for (text, offset) in [("1.0", 0), ("[1,-2.5]", 3), ("1e3", 0), ("1E+3", 0), ("-0.0", 0), ("{\"a\":0e-1}", 5)] {
+            assert_eq!(err(text.as_bytes()), CanonicalError::Float { offset }, "{text}");
         }
         for text in ["NaN", "Infinity", "-Infinity", "[NaN]"] {
-            assert!(
-                matches!(err(text.as_bytes()), CanonicalError::NonFinite { .. }),
-                "{text}"
-            );
+            assert!(matches!(err(text.as_bytes()), CanonicalError::NonFinite { .. }), "{text}");
         }
         // Malformed numbers are invalid JSON, not floats.
-        for text in [
-            "1.", "1.e3", "1e", "1e+", "-", "-a", "01", "+1", ".5", "0x10",
-        ] {
-            assert!(
-                matches!(
-                    err(text.as_bytes()),
-                    CanonicalError::InvalidJson { .. } | CanonicalError::TrailingData { .. }
-                ),
-                "{text}"
-            );
+        for text in ["1.", "1.e3", "1e", "1e+", "-", "-a", "01", "+1", ".5", "0x10"] {
+            assert!(matches!(err(text.as_bytes()), CanonicalError::InvalidJson { .. } | CanonicalError::TrailingData { .. }), "{text}");
         }
     }
 
@@ -1206,11 +1029,7 @@ mod tests {
             (r#""\ud83dx""#, 1),
             (r#"{"\udfff":1}"#, 2),
         ] {
-            assert_eq!(
-                err(text.as_bytes()),
-                CanonicalError::LoneSurrogate { offset },
-                "{text}"
-            );
+            assert_eq!(err(text.as_bytes()), CanonicalError::LoneSurrogate { offset }, "{text}");
         }
     }
 
@@ -1219,27 +1038,12 @@ mod tests {
         assert_eq!(err(b""), CanonicalError::Empty);
         assert_eq!(err(b" \n\t "), CanonicalError::Empty);
         assert_eq!(err(b"\xEF\xBB\xBF{}"), CanonicalError::ByteOrderMark);
-        assert_eq!(
-            err(b"\"a\xFFb\""),
-            CanonicalError::InvalidUtf8 { offset: 2 }
-        );
-        assert_eq!(
-            err(b"\"\xED\xA0\x80\""),
-            CanonicalError::InvalidUtf8 { offset: 1 }
-        ); // CESU surrogate
+        assert_eq!(err(b"\"a\xFFb\""), CanonicalError::InvalidUtf8 { offset: 2 });
+        assert_eq!(err(b"\"\xED\xA0\x80\""), CanonicalError::InvalidUtf8 { offset: 1 }); // CESU surrogate
         assert_eq!(err(b"{} {}"), CanonicalError::TrailingData { offset: 3 });
         assert_eq!(err(b"1 2"), CanonicalError::TrailingData { offset: 2 });
-        assert_eq!(
-            err(b"\"a\x01\""),
-            CanonicalError::ControlCharacter { offset: 2, byte: 1 }
-        );
-        assert_eq!(
-            err(b"\"a\nb\""),
-            CanonicalError::ControlCharacter {
-                offset: 2,
-                byte: b'\n'
-            }
-        );
+        assert_eq!(err(b"\"a\x01\""), CanonicalError::ControlCharacter { offset: 2, byte: 1 });
+        assert_eq!(err(b"\"a\nb\""), CanonicalError::ControlCharacter { offset: 2, byte: b'\n' });
         for bad in [
             &b"{"[..],
             b"[",
@@ -1266,10 +1070,7 @@ mod tests {
             b"\x00",
         ] {
             assert!(
-                matches!(
-                    err(bad),
-                    CanonicalError::InvalidJson { .. } | CanonicalError::TrailingData { .. }
-                ),
+                matches!(err(bad), CanonicalError::InvalidJson { .. } | CanonicalError::TrailingData { .. }),
                 "{:?}: {:?}",
                 String::from_utf8_lossy(bad),
                 err(bad)
@@ -1290,27 +1091,16 @@ mod tests {
         assert_eq!(canon(&ok), ok);
         assert!(is_canonical(ok.as_bytes()));
         let deep = nested(MAX_DEPTH + 1, "[", "]");
-        assert_eq!(
-            err(deep.as_bytes()),
-            CanonicalError::TooDeep { offset: MAX_DEPTH }
-        );
+        assert_eq!(err(deep.as_bytes()), CanonicalError::TooDeep { offset: MAX_DEPTH });
         assert!(!is_canonical(deep.as_bytes()));
 
         let ok = nested(MAX_DEPTH, "{\"k\":", "}");
         assert_eq!(canon(&ok), ok);
         let deep = nested(MAX_DEPTH + 1, "{\"k\": ", "}");
-        assert_eq!(
-            err(deep.as_bytes()),
-            CanonicalError::TooDeep {
-                offset: 6 * MAX_DEPTH
-            }
-        );
+        assert_eq!(err(deep.as_bytes()), CanonicalError::TooDeep { offset: 6 * MAX_DEPTH });
         // A very deep input fails cleanly instead of overflowing the stack.
         let huge = nested(1_000_000, "[", "]");
-        assert!(matches!(
-            err(huge.as_bytes()),
-            CanonicalError::TooDeep { .. }
-        ));
+        assert!(matches!(err(huge.as_bytes()), CanonicalError::TooDeep { .. }));
         assert!(!is_canonical(huge.as_bytes()));
     }
 
@@ -1318,10 +1108,7 @@ mod tests {
     fn encode_string_escapes_only_quote_and_backslash() {
         let mut out = Vec::new();
         encode_string("a\"b\\c\u{0}\u{1f}\u{7f}é\u{10FFFF}", &mut out);
-        assert_eq!(
-            out,
-            "\"a\\\"b\\\\c\u{0}\u{1f}\u{7f}é\u{10FFFF}\"".as_bytes()
-        );
+        assert_eq!(out, "\"a\\\"b\\\\c\u{0}\u{1f}\u{7f}é\u{10FFFF}\"".as_bytes());
         out.clear();
         encode_string("", &mut out);
         assert_eq!(out, b"\"\"");
@@ -1394,51 +1181,30 @@ mod tests {
         };
         assert_eq!(
             String::from_utf8(to_canonical(&s).unwrap()).unwrap(),
-            format!(
-                "{{\"alpha\":\"\\\"hi\\\"\n\",\"list\":[{},0],\"nested\":{{\"x\":true,\"y\":null}},\"zeta\":{}}}",
-                i128::MIN,
-                u64::MAX
-            )
+            format!("{{\"alpha\":\"\\\"hi\\\"\n\",\"list\":[{},0],\"nested\":{{\"x\":true,\"y\":null}},\"zeta\":{}}}", i128::MIN, u64::MAX)
         );
         assert_eq!(to_canonical(&1.5f64), Err(CanonicalError::FloatValue));
-        assert_eq!(
-            to_canonical(&vec![f64::NAN]),
-            Err(CanonicalError::FloatValue)
-        );
-        assert_eq!(
-            to_canonical(&Some(f32::INFINITY)),
-            Err(CanonicalError::FloatValue)
-        );
+        assert_eq!(to_canonical(&vec![f64::NAN]), Err(CanonicalError::FloatValue));
+        assert_eq!(to_canonical(&Some(f32::INFINITY)), Err(CanonicalError::FloatValue));
         let v: serde_json::Value = serde_json::json!({"a": [1, {"b": 2.0}]});
         assert_eq!(to_canonical(&v), Err(CanonicalError::FloatValue));
         let v: serde_json::Value = serde_json::json!({"b": [1, {"c": -0}], "a": "é"});
-        assert_eq!(
-            to_canonical(&v).unwrap(),
-            "{\"a\":\"é\",\"b\":[1,{\"c\":0}]}".as_bytes()
-        );
+        assert_eq!(to_canonical(&v).unwrap(), "{\"a\":\"é\",\"b\":[1,{\"c\":0}]}".as_bytes());
         let raw = serde_json::value::RawValue::from_string("{\"b\": 1, \"a\": 2}".into()).unwrap();
         assert_eq!(to_canonical(&raw).unwrap(), b"{\"a\":2,\"b\":1}");
         let map: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into_iter().collect();
-        assert!(matches!(
-            to_canonical(&map),
-            Err(CanonicalError::Serialize { .. })
-        ));
+        assert!(matches!(to_canonical(&map), Err(CanonicalError::Serialize { .. })));
     }
 
     #[test]
     fn messages_are_sentences() {
         let e = err(b"{\"a\": 1.5}");
-        assert_eq!(
-            e.to_string(),
-            "the JSON has a number with a fraction or exponent at byte 6; TUF metadata allows only integers"
-        );
+        assert_eq!(e.to_string(), "the JSON has a number with a fraction or exponent at byte 6; TUF metadata allows only integers");
         let e = err(b"\"\x07\"");
         assert_eq!(
             e.to_string(),
             "the JSON has a raw control character (byte 0x07) inside a string at byte 1; JSON requires it to be written as an escape such as \\u0007"
         );
-        assert!(CanonicalError::TooDeep { offset: 3 }
-            .to_string()
-            .contains("more than 100 levels"));
+        assert!(CanonicalError::TooDeep { offset: 3 }.to_string().contains("more than 100 levels"));
     }
 }

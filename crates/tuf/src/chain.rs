@@ -134,11 +134,9 @@ fn key_warnings(root: &Root) -> Vec<String> {
     }
     for (keyid, key) in &root.keys {
         match key.public_key().map(|p| p.legacy()) {
-            Ok(Some(LegacyForm::EcdsaKeytype)) => warnings.push(format!(
-                "key {} uses the legacy keytype {:?}",
-                short_keyid(keyid),
-                key.keytype()
-            )),
+            Ok(Some(LegacyForm::EcdsaKeytype)) => {
+                warnings.push(format!("key {} uses the legacy keytype {:?}", short_keyid(keyid), key.keytype()))
+            }
             Ok(Some(LegacyForm::HexEcdsaPoint)) => {
                 warnings.push(format!("key {} is a legacy hex ECDSA point, not PEM", short_keyid(keyid)))
             }

@@ -22,8 +22,7 @@ pub struct TimeError {
     pub text: String,
 }
 
-const STRICT: &[time::format_description::FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+const STRICT: &[time::format_description::FormatItem<'static>] = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
 impl MetaTime {
     /// Reads a metadata time: the strict form, or (flagged legacy) any RFC 3339 time.
@@ -55,9 +54,7 @@ pub fn format_expires(at: OffsetDateTime) -> String {
     let at = at.to_offset(UtcOffset::UTC);
     let whole = at.replace_nanosecond(0).unwrap_or(at);
     // Formatting a valid date with a fixed numeric description cannot fail for years 0..=9999.
-    whole
-        .format(STRICT)
-        .unwrap_or_else(|_| "9999-12-31T23:59:59Z".to_string())
+    whole.format(STRICT).unwrap_or_else(|_| "9999-12-31T23:59:59Z".to_string())
 }
 
 /// Parses a duration as the CLI takes it: `90d`, `12h`, `30m`, `45s`, `2w`.
@@ -65,9 +62,7 @@ pub fn parse_duration(text: &str) -> Result<time::Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let n: i64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration; write it like 365d, 12h or 30m"))?;
+    let n: i64 = digits.parse().map_err(|_| format!("{text:?} is not a duration; write it like 365d, 12h or 30m"))?;
     let d = match unit {
         "w" => time::Duration::weeks(n),
         "d" => time::Duration::days(n),

@@ -95,11 +95,7 @@ pub struct Key {
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Key")
-            .field("keyid", &self.keyid)
-            .field("keytype", &self.keytype)
-            .field("scheme", &self.scheme)
-            .finish()
+        f.debug_struct("Key").field("keyid", &self.keyid).field("keytype", &self.keytype).field("scheme", &self.scheme).finish()
     }
 }
 
@@ -260,10 +256,8 @@ impl PublicKey {
     /// ECDSA and RSA, no custom fields.
     pub fn to_standard_key(&self) -> Result<Key, KeyError> {
         use elliptic_curve::pkcs8::{EncodePublicKey, LineEnding};
-        let pem_error = |e: elliptic_curve::pkcs8::spki::Error| KeyError::BadPublicKey {
-            algorithm: self.algorithm.label(),
-            reason: e.to_string(),
-        };
+        let pem_error =
+            |e: elliptic_curve::pkcs8::spki::Error| KeyError::BadPublicKey { algorithm: self.algorithm.label(), reason: e.to_string() };
         let public = match &self.material {
             Material::Ed25519(k) => hex::encode(k.as_bytes()),
             Material::P256(k) => k.to_public_key_pem(LineEnding::LF).map_err(pem_error)?,
@@ -292,13 +286,11 @@ impl PublicKey {
                 k.verify_strict(message, &sig).map_err(|_| KeyError::BadSignature)
             }
             Material::P256(k) => {
-                let sig = p256::ecdsa::Signature::from_der(sig)
-                    .map_err(|_| KeyError::MalformedSignature("ECDSA P-256 (DER expected)"))?;
+                let sig = p256::ecdsa::Signature::from_der(sig).map_err(|_| KeyError::MalformedSignature("ECDSA P-256 (DER expected)"))?;
                 k.verify(message, &sig).map_err(|_| KeyError::BadSignature)
             }
             Material::P384(k) => {
-                let sig = p384::ecdsa::Signature::from_der(sig)
-                    .map_err(|_| KeyError::MalformedSignature("ECDSA P-384 (DER expected)"))?;
+                let sig = p384::ecdsa::Signature::from_der(sig).map_err(|_| KeyError::MalformedSignature("ECDSA P-384 (DER expected)"))?;
                 k.verify(message, &sig).map_err(|_| KeyError::BadSignature)
             }
             Material::Rsa(k) => verify_rsa_pss(k, message, sig),
@@ -335,18 +327,15 @@ where
         return Ok((key, false));
     }
     let bytes = hex::decode(public).map_err(|_| bad("neither PEM nor a hex point".to_string()))?;
-    let key = elliptic_curve::PublicKey::<C>::from_sec1_bytes(&bytes)
-        .map_err(|_| bad("the hex point is not on the curve".to_string()))?;
+    let key = elliptic_curve::PublicKey::<C>::from_sec1_bytes(&bytes).map_err(|_| bad("the hex point is not on the curve".to_string()))?;
     Ok((key, true))
 }
 
 fn parse_rsa(public: &str) -> Result<rsa::RsaPublicKey, KeyError> {
     use rsa::pkcs8::DecodePublicKey;
     use rsa::traits::PublicKeyParts;
-    let key = rsa::RsaPublicKey::from_public_key_pem(public.trim()).map_err(|e| KeyError::BadPublicKey {
-        algorithm: "RSA",
-        reason: format!("not a PEM SubjectPublicKeyInfo ({e})"),
-    })?;
+    let key = rsa::RsaPublicKey::from_public_key_pem(public.trim())
+        .map_err(|e| KeyError::BadPublicKey { algorithm: "RSA", reason: format!("not a PEM SubjectPublicKeyInfo ({e})") })?;
     if key.n().bits() < 2048 {
         return Err(KeyError::BadPublicKey { algorithm: "RSA", reason: "the modulus is shorter than 2048 bits".into() });
     }
@@ -381,9 +370,7 @@ pub fn short_keyid(keyid: &str) -> &str {
 pub fn keyid_matches(id: &str, canonical: &[u8]) -> bool {
     let mut hex = [0u8; 64];
     // The digest is short and the output fixed; encoding cannot fail.
-    id.len() == 64
-        && hex::encode_to_slice(<sha2::Sha256 as sha2::Digest>::digest(canonical), &mut hex).is_ok()
-        && hex == id.as_bytes()
+    id.len() == 64 && hex::encode_to_slice(<sha2::Sha256 as sha2::Digest>::digest(canonical), &mut hex).is_ok() && hex == id.as_bytes()
 }
 
 #[cfg(test)]

@@ -120,7 +120,8 @@ fn is_file_form(input: &[u8]) -> bool {
 
 /// A metadata file's bytes, refused above the size no metadata file reaches.
 fn read_file(path: &Path) -> Result<Vec<u8>, ReadError> {
-    crate::limits::read_limited(path, crate::limits::MAX_METADATA_FILE).map_err(|e| ReadError::Io(path.display().to_string(), e.to_string()))
+    crate::limits::read_limited(path, crate::limits::MAX_METADATA_FILE)
+        .map_err(|e| ReadError::Io(path.display().to_string(), e.to_string()))
 }
 
 /// A signatures list as compact canonical JSON, control characters kept raw (the caller
@@ -180,10 +181,7 @@ pub struct Metadata {
 
 impl fmt::Debug for Metadata {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Metadata")
-            .field("header", &self.header)
-            .field("signatures", &self.signatures)
-            .finish()
+        f.debug_struct("Metadata").field("header", &self.header).field("signatures", &self.signatures).finish()
     }
 }
 
@@ -240,8 +238,7 @@ impl Metadata {
         alongside: impl FnOnce(&[u8]) -> T + Send,
     ) -> Result<(Metadata, Option<T>), ReadError> {
         let input = read_file(path)?;
-        Metadata::from_input_alongside(Cow::Owned(input), alongside)
-            .map_err(|e| ReadError::Metadata(path.display().to_string(), e))
+        Metadata::from_input_alongside(Cow::Owned(input), alongside).map_err(|e| ReadError::Metadata(path.display().to_string(), e))
     }
 
     fn from_text(text: Vec<u8>) -> Result<Metadata, MetadataError> {
@@ -255,8 +252,7 @@ impl Metadata {
         }
         let canonical_len = signed.len();
         let text = wire::canonical_to_text(signed);
-        let outline = wire::outline(&text, 0)
-            .ok_or_else(|| MetadataError::Shape("the signed bytes are not an object".into()))?;
+        let outline = wire::outline(&text, 0).ok_or_else(|| MetadataError::Shape("the signed bytes are not an object".into()))?;
         let header = read_header(&text, &outline)?;
         let range = 0..text.len();
         let signed_has_controls = text.len() != canonical_len;
@@ -436,8 +432,7 @@ fn read_envelope(text: &[u8]) -> Result<Envelope, MetadataError> {
     let range = signed.ok_or_else(|| MetadataError::Shape("it has no \"signed\" object".into()))?;
     let signatures = signatures.ok_or_else(|| MetadataError::Shape("it has no \"signatures\" list".into()))?;
     let signatures: Vec<Signature> = serde_json::from_slice(&text[signatures]).map_err(shape)?;
-    let outline =
-        wire::outline(text, range.start).ok_or_else(|| MetadataError::Shape("\"signed\" is not an object".into()))?;
+    let outline = wire::outline(text, range.start).ok_or_else(|| MetadataError::Shape("\"signed\" is not an object".into()))?;
     let header = read_header(text, &outline)?;
     Ok(Envelope { signed: range, signed_has_controls: outline.escaped_controls, signatures, extra, header })
 }
@@ -458,12 +453,11 @@ fn read_header(text: &[u8], signed: &wire::Outline) -> Result<Header, MetadataEr
         serde_json::from_slice(field(name)?).map_err(|_| MetadataError::Shape(format!("{name:?} must be a string")))
     };
     let type_ = string("_type")?;
-    let role_type =
-        RoleType::parse(&type_).ok_or_else(|| MetadataError::Shape(format!("_type {type_:?} is not a TUF role type")))?;
+    let role_type = RoleType::parse(&type_).ok_or_else(|| MetadataError::Shape(format!("_type {type_:?} is not a TUF role type")))?;
     let spec_version = string("spec_version")?;
     check_spec_version(&spec_version)?;
-    let version: u64 = serde_json::from_slice(field("version")?)
-        .map_err(|_| MetadataError::Shape("\"version\" must be a whole number".into()))?;
+    let version: u64 =
+        serde_json::from_slice(field("version")?).map_err(|_| MetadataError::Shape("\"version\" must be a whole number".into()))?;
     if version == 0 {
         return Err(MetadataError::Rule("version must be at least 1".into()));
     }
@@ -551,8 +545,7 @@ impl Root {
         let mut keys = BTreeMap::new();
         for (keyid, raw_key) in raw.keys {
             check_keyid(&keyid)?;
-            let key = Key::from_json(raw_key.get().as_bytes())
-                .map_err(|e| MetadataError::Rule(format!("key {keyid}: {e}")))?;
+            let key = Key::from_json(raw_key.get().as_bytes()).map_err(|e| MetadataError::Rule(format!("key {keyid}: {e}")))?;
             keys.insert(keyid.into_owned(), key);
         }
         Ok(Root { header: header.clone(), consistent_snapshot: raw.consistent_snapshot, keys, roles: raw.roles })
@@ -688,8 +681,7 @@ impl<'a> Delegations<'a> {
     pub fn keyid_mismatches(&self) -> Result<Vec<(String, String)>, MetadataError> {
         let mut keys = Vec::with_capacity(self.keys.len());
         for (id, raw) in self.keys.iter() {
-            let key = Key::from_json(raw.get().as_bytes())
-                .map_err(|e| MetadataError::Rule(format!("delegated key {id}: {e}")))?;
+            let key = Key::from_json(raw.get().as_bytes()).map_err(|e| MetadataError::Rule(format!("delegated key {id}: {e}")))?;
             keys.push((id, key));
         }
         Ok(keyid_mismatches(keys.iter().map(|(id, k)| (*id, k))))

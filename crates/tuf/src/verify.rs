@@ -62,12 +62,7 @@ impl ThresholdReport {
         if let Some(id) = self.duplicate_keyids.first() {
             return Some(format!("keyid {} appears more than once in the signatures", crate::key::short_keyid(id)));
         }
-        (self.have < self.threshold).then(|| {
-            format!(
-                "{} of the {} {} keys needed signed validly",
-                self.have, self.threshold, self.role
-            )
-        })
+        (self.have < self.threshold).then(|| format!("{} of the {} {} keys needed signed validly", self.have, self.threshold, self.role))
     }
 }
 
@@ -108,13 +103,7 @@ pub fn check_threshold(signed: &[u8], signatures: &[Signature], delegation: &Del
         };
         keys.push((keyid.to_string(), state));
     }
-    ThresholdReport {
-        role: delegation.role.clone(),
-        threshold: delegation.threshold,
-        have: counted.len() as u64,
-        keys,
-        duplicate_keyids,
-    }
+    ThresholdReport { role: delegation.role.clone(), threshold: delegation.threshold, have: counted.len() as u64, keys, duplicate_keyids }
 }
 
 /// What has to be verified for one listed keyid.
@@ -136,9 +125,7 @@ impl<'s> Check<'s> {
             return Check::Done(KeyState::Missing { placeholder: !entries.is_empty() });
         }
         let Some(key) = key else {
-            return Check::Done(KeyState::Unusable {
-                reason: "the delegator lists this keyid but has no key for it".into(),
-            });
+            return Check::Done(KeyState::Unusable { reason: "the delegator lists this keyid but has no key for it".into() });
         };
         match key.public_key() {
             Ok(public) => Check::Verify(public, real),
@@ -173,9 +160,7 @@ fn run_checks(signed: &[u8], checks: &[(&str, Check)]) -> Vec<Outcome> {
         handles
             .into_iter()
             .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Outcome::State(KeyState::Invalid { reason: "the signature check failed unexpectedly".into() })
-                })
+                h.join().unwrap_or_else(|_| Outcome::State(KeyState::Invalid { reason: "the signature check failed unexpectedly".into() }))
             })
             .collect()
     })
@@ -208,13 +193,10 @@ pub fn verify_delegate(delegator: &Metadata, role: &str, delegate: &Metadata) ->
             };
             (root.delegation(role), expected)
         }
-        RoleType::Targets if !TOP_LEVEL_ROLES.contains(&role) => {
-            (delegator.targets()?.delegation(role), RoleType::Targets)
-        }
+        RoleType::Targets if !TOP_LEVEL_ROLES.contains(&role) => (delegator.targets()?.delegation(role), RoleType::Targets),
         other => return Err(DelegateError::NotDelegated { delegator: other, role: role.into() }),
     };
-    let delegation =
-        delegation.ok_or_else(|| DelegateError::NotDelegated { delegator: delegator.role_type(), role: role.into() })?;
+    let delegation = delegation.ok_or_else(|| DelegateError::NotDelegated { delegator: delegator.role_type(), role: role.into() })?;
     if delegate.role_type() != expected {
         return Err(DelegateError::WrongType { role: role.into(), expected, found: delegate.role_type() });
     }

@@ -90,10 +90,7 @@ pub fn text_to_canonical(text: &[u8]) -> Cow<'_, [u8]> {
 }
 
 fn hex_byte(digits: Option<&[u8]>) -> u8 {
-    digits
-        .and_then(|d| std::str::from_utf8(d).ok())
-        .and_then(|d| u8::from_str_radix(d, 16).ok())
-        .unwrap_or(0)
+    digits.and_then(|d| std::str::from_utf8(d).ok()).and_then(|d| u8::from_str_radix(d, 16).ok()).unwrap_or(0)
 }
 
 /// One member of a JSON object in file-form text: where its key and its value are.

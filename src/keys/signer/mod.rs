@@ -6,9 +6,9 @@
 
 pub mod passphrase;
 pub mod pkcs11;
-pub mod yubikey;
 mod software;
 pub mod source;
+pub mod yubikey;
 
 pub use passphrase::PassphraseSigner;
 pub use software::SoftwareSigner;

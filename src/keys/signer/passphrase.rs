@@ -23,14 +23,13 @@ use zeroize::Zeroizing;
 
 use super::source::{SignError, Signer};
 use crate::keys::holder::{Holder, KeySource};
-use crate::tuf::key::{Algorithm, Key};
 use crate::support::secret::SecretBytes;
+use crate::tuf::key::{Algorithm, Key};
 
 pub use crate::keys::holder::{MIN_SAFE_MEMORY_KIB, PASSPHRASE_CONSTRUCTION as CONSTRUCTION};
 
 /// The salt's domain-separation prefix (the NUL byte ends it, so no holder name can extend it).
 pub const SALT_DOMAIN: &[u8] = b"ceremony passphrase key v1\0";
-
 
 /// Refused when unlocking: parameters a tampered descriptor could use to exhaust the machine.
 const MAX_MEMORY_KIB: u32 = 16 * 1024 * 1024;
@@ -64,9 +63,7 @@ impl Profile {
 
     pub fn params(self) -> KdfParams {
         match self {
-            Profile::Ceremony => {
-                KdfParams { profile: "ceremony".into(), memory_kib: 2 * 1024 * 1024, iterations: 3, lanes: 4 }
-            }
+            Profile::Ceremony => KdfParams { profile: "ceremony".into(), memory_kib: 2 * 1024 * 1024, iterations: 3, lanes: 4 },
             Profile::Test => KdfParams { profile: "test".into(), memory_kib: 8 * 1024, iterations: 1, lanes: 1 },
         }
     }
@@ -97,19 +94,12 @@ impl KdfParams {
     /// another construction or asks for absurd resources.
     pub fn from_source(holder: &str, source: &KeySource) -> Result<KdfParams, PassphraseError> {
         let KeySource::Passphrase { construction, profile, memory_kib, iterations, lanes } = source else {
-            return Err(PassphraseError::NotAPassphraseKey {
-                holder: holder.to_string(),
-                location: source.describe(holder),
-            });
+            return Err(PassphraseError::NotAPassphraseKey { holder: holder.to_string(), location: source.describe(holder) });
         };
         if construction != CONSTRUCTION {
-            return Err(PassphraseError::UnknownConstruction {
-                holder: holder.to_string(),
-                construction: construction.clone(),
-            });
+            return Err(PassphraseError::UnknownConstruction { holder: holder.to_string(), construction: construction.clone() });
         }
-        let params =
-            KdfParams { profile: profile.clone(), memory_kib: *memory_kib, iterations: *iterations, lanes: *lanes };
+        let params = KdfParams { profile: profile.clone(), memory_kib: *memory_kib, iterations: *iterations, lanes: *lanes };
         params.check()?;
         Ok(params)
     }
@@ -173,20 +163,14 @@ pub fn salt(holder: &str) -> [u8; 32] {
 
 /// The 32-byte Ed25519 seed for `passphrase` and `holder`. The Argon2 memory is allocated
 /// here, and zeroized before it is freed.
-pub fn derive_seed(
-    passphrase: &SecretBytes,
-    holder: &str,
-    params: &KdfParams,
-) -> Result<Zeroizing<[u8; 32]>, PassphraseError> {
+pub fn derive_seed(passphrase: &SecretBytes, holder: &str, params: &KdfParams) -> Result<Zeroizing<[u8; 32]>, PassphraseError> {
     params.check()?;
     let argon_params = argon2::Params::new(params.memory_kib, params.iterations, params.lanes, Some(32))
         .map_err(|e| PassphraseError::BadParameters(e.to_string()))?;
     let argon = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon_params.clone());
     let blocks = argon_params.block_count();
     let mut memory: Zeroizing<Vec<Block>> = Zeroizing::new(Vec::new());
-    memory
-        .try_reserve_exact(blocks)
-        .map_err(|_| PassphraseError::OutOfMemory { mib: params.memory_kib as u64 / 1024 })?;
+    memory.try_reserve_exact(blocks).map_err(|_| PassphraseError::OutOfMemory { mib: params.memory_kib as u64 / 1024 })?;
     memory.resize(blocks, Block::default());
     let mut seed = Zeroizing::new([0u8; 32]);
     argon
@@ -205,11 +189,7 @@ pub struct PassphraseSigner {
 
 impl PassphraseSigner {
     /// Derives `holder`'s key from `passphrase` with `params`.
-    pub fn derive(
-        passphrase: &SecretBytes,
-        holder: &str,
-        params: &KdfParams,
-    ) -> Result<PassphraseSigner, PassphraseError> {
+    pub fn derive(passphrase: &SecretBytes, holder: &str, params: &KdfParams) -> Result<PassphraseSigner, PassphraseError> {
         let seed = derive_seed(passphrase, holder, params)?;
         let secret = ed25519_dalek::SigningKey::from_bytes(&seed);
         let key = Key::new(Algorithm::Ed25519, hex::encode(secret.verifying_key().as_bytes()));
@@ -360,8 +340,7 @@ pub fn check_strength(passphrase: &SecretBytes, holder: &str) -> Result<Strength
     // zxcvbn scores each separator as a brute-force segment, so "the house and the dog"
     // rates 10^18.8 but "thehouseandthedog" 10^12; attackers try separators cheaply, so the
     // passphrase is also judged without them and the lower estimate counts.
-    let joined: Zeroizing<String> =
-        Zeroizing::new(text.chars().filter(|c| !matches!(c, ' ' | '-' | '_' | '.')).collect());
+    let joined: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !matches!(c, ' ' | '-' | '_' | '.')).collect());
     let mut weakest: Option<(f64, Option<String>)> = None;
     for candidate in [text, joined.as_str()] {
         let estimate = zxcvbn::zxcvbn(candidate, &known);
@@ -439,8 +418,7 @@ mod tests {
             .data(argon2::AssociatedData::new(&[4; 12]).unwrap())
             .build()
             .unwrap();
-        let argon =
-            Argon2::new_with_secret(&[3; 8], argon2::Algorithm::Argon2id, argon2::Version::V0x13, params).unwrap();
+        let argon = Argon2::new_with_secret(&[3; 8], argon2::Algorithm::Argon2id, argon2::Version::V0x13, params).unwrap();
         let mut memory = vec![Block::default(); 32];
         let mut out = [0u8; 32];
         argon.hash_password_into_with_memory(&[1; 32], &[2; 16], &mut out, &mut memory[..]).unwrap();
@@ -496,10 +474,7 @@ mod tests {
         assert!(matches!(unlock(&renamed, &pass), Err(PassphraseError::WrongPassphrase { .. })));
         let public_only = Holder { source: KeySource::PublicOnly, ..holder.clone() };
         assert!(matches!(unlock(&public_only, &pass), Err(PassphraseError::NotAPassphraseKey { .. })));
-        let huge = Holder {
-            source: KdfParams { memory_kib: u32::MAX, ..test_params() }.key_source(),
-            ..holder.clone()
-        };
+        let huge = Holder { source: KdfParams { memory_kib: u32::MAX, ..test_params() }.key_source(), ..holder.clone() };
         assert!(matches!(unlock(&huge, &pass), Err(PassphraseError::BadParameters(_))));
         let other = Holder {
             source: KeySource::Passphrase {

@@ -14,8 +14,8 @@ use cryptoki::types::AuthPin;
 use sha2::{Digest, Sha256, Sha384};
 
 use super::source::{SignError, Signer};
-use crate::tuf::key::{Algorithm, Key, PublicKey};
 use crate::support::secret::SecretBytes;
+use crate::tuf::key::{Algorithm, Key, PublicKey};
 
 /// DER of the curve OIDs in `CKA_EC_PARAMS`.
 const P256_OID: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
@@ -96,7 +96,13 @@ fn find_one(session: &Session, token: &str, label: &str, template: &[Attribute])
 /// The other half of a key pair: the one object of `class` with `half`'s `CKA_ID`. Modules that
 /// emulate a card (OpenSC) label the halves differently ("SIGN key", "SIGN pubkey") and pair them
 /// by ID; an empty ID pairs nothing.
-fn partner(session: &Session, token: &str, label: &str, half: ObjectHandle, class: ObjectClass) -> Result<Option<ObjectHandle>, Pkcs11Error> {
+fn partner(
+    session: &Session,
+    token: &str,
+    label: &str,
+    half: ObjectHandle,
+    class: ObjectClass,
+) -> Result<Option<ObjectHandle>, Pkcs11Error> {
     let attrs = session.get_attributes(half, &[AttributeType::Id]).map_err(token_error(token))?;
     let Some(Attribute::Id(id)) = attrs.into_iter().next() else { return Ok(None) };
     if id.is_empty() {
@@ -227,8 +233,7 @@ impl Signer for Pkcs11Signer {
     }
 
     fn sign_raw(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
-        let malformed =
-            || SignError::Device { device: self.describe(), reason: "the token returned a malformed signature".into() };
+        let malformed = || SignError::Device { device: self.describe(), reason: "the token returned a malformed signature".into() };
         match self.algorithm {
             Algorithm::Ed25519 => {
                 let mechanism = Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure));
@@ -244,10 +249,9 @@ impl Signer for Pkcs11Signer {
                 let sig = p384::ecdsa::Signature::from_slice(&raw).map_err(|_| malformed())?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }
-            Algorithm::RsaPssSha256 => Err(SignError::Device {
-                device: self.describe(),
-                reason: "RSA keys are not used for signing by Ceremony".into(),
-            }),
+            Algorithm::RsaPssSha256 => {
+                Err(SignError::Device { device: self.describe(), reason: "RSA keys are not used for signing by Ceremony".into() })
+            }
         }
     }
 }

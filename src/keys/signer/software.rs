@@ -23,9 +23,7 @@ impl SoftwareSigner {
     /// A fresh random key. RSA is not offered: Ceremony never creates RSA keys.
     pub fn generate(algorithm: Algorithm) -> SoftwareSigner {
         let secret = match algorithm {
-            Algorithm::Ed25519 | Algorithm::RsaPssSha256 => {
-                SecretKey::Ed25519(ed25519_dalek::SigningKey::generate(&mut OsRng))
-            }
+            Algorithm::Ed25519 | Algorithm::RsaPssSha256 => SecretKey::Ed25519(ed25519_dalek::SigningKey::generate(&mut OsRng)),
             Algorithm::EcdsaP256 => SecretKey::P256(p256::ecdsa::SigningKey::random(&mut OsRng)),
             Algorithm::EcdsaP384 => SecretKey::P384(p384::ecdsa::SigningKey::random(&mut OsRng)),
         };
@@ -51,14 +49,8 @@ impl SoftwareSigner {
         use p256::pkcs8::{EncodePublicKey, LineEnding};
         let key = match &secret {
             SecretKey::Ed25519(k) => Key::new(Algorithm::Ed25519, hex::encode(k.verifying_key().as_bytes())),
-            SecretKey::P256(k) => Key::new(
-                Algorithm::EcdsaP256,
-                k.verifying_key().to_public_key_pem(LineEnding::LF).unwrap_or_default(),
-            ),
-            SecretKey::P384(k) => Key::new(
-                Algorithm::EcdsaP384,
-                k.verifying_key().to_public_key_pem(LineEnding::LF).unwrap_or_default(),
-            ),
+            SecretKey::P256(k) => Key::new(Algorithm::EcdsaP256, k.verifying_key().to_public_key_pem(LineEnding::LF).unwrap_or_default()),
+            SecretKey::P384(k) => Key::new(Algorithm::EcdsaP384, k.verifying_key().to_public_key_pem(LineEnding::LF).unwrap_or_default()),
         };
         SoftwareSigner { secret, key, label: label.to_string() }
     }

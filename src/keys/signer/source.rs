@@ -33,12 +33,8 @@ pub trait Signer {
     fn sign(&self, message: &[u8]) -> Result<Signature, SignError> {
         let raw = self.sign_raw(message)?;
         let key = self.public_key();
-        let public = key
-            .public_key()
-            .map_err(|source| SignError::DoesNotVerify { device: self.describe(), source })?;
-        public
-            .verify_raw(message, &raw)
-            .map_err(|source| SignError::DoesNotVerify { device: self.describe(), source })?;
+        let public = key.public_key().map_err(|source| SignError::DoesNotVerify { device: self.describe(), source })?;
+        public.verify_raw(message, &raw).map_err(|source| SignError::DoesNotVerify { device: self.describe(), source })?;
         Ok(Signature { keyid: key.keyid().to_string(), sig: hex::encode(raw) })
     }
 }

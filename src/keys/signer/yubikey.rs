@@ -31,8 +31,8 @@ use yubikey::{Error as YkError, MgmKey, PinPolicy, Serial, TouchPolicy, YubiKey}
 
 use super::source::{SignError, Signer};
 use crate::keys::holder::Attestation;
-use crate::tuf::key::{Key, PublicKey};
 use crate::support::secret::SecretBytes;
+use crate::tuf::key::{Key, PublicKey};
 
 /// Why a YubiKey could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,6 +92,7 @@ fn from_device(policy: TouchPolicy) -> Option<TouchPolicyName> {
     }
 }
 
+/// The touch policy `slot` reports, where the device answers GET METADATA.
 fn read_touch_policy(yk: &mut YubiKey, slot: SlotId) -> Option<TouchPolicyName> {
     let (_, touch) = piv::metadata(yk, slot).ok()?.policy?;
     from_device(touch)
@@ -271,28 +272,22 @@ impl YubikeySigner {
             Err(YkError::AuthenticationError | YkError::GenericError) => return Err(YubikeyError::MgmtKey(serial)),
             Err(e) => return Err(device(serial)(e)),
         }
-        let spki = piv::generate(&mut yk, slot, AlgorithmId::EccP256, PinPolicy::Once, to_device(touch_policy))
-            .map_err(device(serial))?;
+        let spki = piv::generate(&mut yk, slot, AlgorithmId::EccP256, PinPolicy::Once, to_device(touch_policy)).map_err(device(serial))?;
         let touch_found = check_touch_policy(&mut yk, slot, &slot_name, touch_policy)?;
         let der = spki.to_der().map_err(|e| YubikeyError::Device { serial, reason: e.to_string() })?;
         let key = key_from_spki(&der).ok_or(YubikeyError::NotP256 { serial, slot: slot_name.clone() })?;
         verify_pin(&mut yk, pin)?;
-        let name: x509_cert::name::Name = format!("CN={subject}")
-            .parse()
-            .map_err(|e: x509_cert::der::Error| YubikeyError::Device { serial, reason: e.to_string() })?;
+        let name: x509_cert::name::Name =
+            format!("CN={subject}").parse().map_err(|e: x509_cert::der::Error| YubikeyError::Device { serial, reason: e.to_string() })?;
         let validity = x509_cert::time::Validity::from_now(Duration::from_secs(20 * 365 * 86400))
             .map_err(|e| YubikeyError::Device { serial, reason: e.to_string() })?;
         let cert_serial = x509_cert::serial_number::SerialNumber::from(
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs()),
         );
         touch();
-        Certificate::generate_self_signed::<_, p256::NistP256>(&mut yk, slot, cert_serial, validity, name, spki, |_| {
-            Ok(())
-        })
-        .map_err(|e| YubikeyError::Device {
-            serial,
-            reason: format!("the key was generated but its certificate could not be stored: {e}"),
-        })?;
+        Certificate::generate_self_signed::<_, p256::NistP256>(&mut yk, slot, cert_serial, validity, name, spki, |_| Ok(())).map_err(
+            |e| YubikeyError::Device { serial, reason: format!("the key was generated but its certificate could not be stored: {e}") },
+        )?;
         Ok(YubikeySigner {
             yk: RefCell::new(yk),
             slot,
@@ -356,19 +351,11 @@ impl YubikeySigner {
 /// The touch policy of a slot just generated with `asked`: a device that reports another one
 /// ignored the request, so the key is not what the holder was told. A device without GET
 /// METADATA cannot be checked; the policy asked for is then the best knowledge there is.
-fn check_touch_policy(
-    yk: &mut YubiKey,
-    slot: SlotId,
-    slot_name: &str,
-    asked: TouchPolicyName,
-) -> Result<TouchPolicyName, YubikeyError> {
+fn check_touch_policy(yk: &mut YubiKey, slot: SlotId, slot_name: &str, asked: TouchPolicyName) -> Result<TouchPolicyName, YubikeyError> {
     match read_touch_policy(yk, slot) {
-        Some(found) if found != asked => Err(YubikeyError::TouchPolicyNotSet {
-            serial: yk.serial().0,
-            slot: slot_name.to_string(),
-            asked,
-            found,
-        }),
+        Some(found) if found != asked => {
+            Err(YubikeyError::TouchPolicyNotSet { serial: yk.serial().0, slot: slot_name.to_string(), asked, found })
+        }
         _ => Ok(asked),
     }
 }

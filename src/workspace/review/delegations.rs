@@ -81,9 +81,7 @@ pub fn views(t: Option<&Targets<'_>>) -> BTreeMap<String, View> {
 pub fn changes(new: &BTreeMap<String, View>, old: &BTreeMap<String, View>) -> Vec<Change> {
     let added = new.iter().filter(|(k, _)| !old.contains_key(*k)).map(|(k, v)| Change::Added(k.clone(), v.clone()));
     let removed = old.iter().filter(|(k, _)| !new.contains_key(*k)).map(|(k, v)| Change::Removed(k.clone(), v.clone()));
-    let changed = new
-        .iter()
-        .filter_map(|(k, v)| old.get(k).filter(|o| *o != v).map(|o| Change::Changed(k.clone(), o.clone(), v.clone())));
+    let changed = new.iter().filter_map(|(k, v)| old.get(k).filter(|o| *o != v).map(|o| Change::Changed(k.clone(), o.clone(), v.clone())));
     added.chain(removed).chain(changed).collect()
 }
 
@@ -221,12 +219,9 @@ pub fn delegation_threshold_warnings(changes: &[Change]) -> Vec<String> {
     for c in changes {
         match c {
             Change::Added(n, v) => out.extend(threshold_warnings(n, None, (v.threshold, v.keyids.len()), online(n))),
-            Change::Changed(n, o, v) => out.extend(threshold_warnings(
-                n,
-                Some((o.threshold, o.keyids.len())),
-                (v.threshold, v.keyids.len()),
-                online(n),
-            )),
+            Change::Changed(n, o, v) => {
+                out.extend(threshold_warnings(n, Some((o.threshold, o.keyids.len())), (v.threshold, v.keyids.len()), online(n)))
+            }
             Change::Removed(..) => {}
         }
     }

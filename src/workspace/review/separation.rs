@@ -7,9 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::workspace::exclusive_keys::{conflicts, Class, RoleKeys};
 use crate::keys::holder::Holder;
 use crate::tuf::key::short_keyid;
+use crate::workspace::exclusive_keys::{conflicts, Class, RoleKeys};
 
 /// Where a listing was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
