@@ -1,4 +1,4 @@
-//! Property tests of canonical JSON (src/canonical.rs) against a small tree-based model.
+//! Property tests of canonical JSON (crates/tuf/src/canonical.rs) against a small tree-based model.
 
 use ceremony::tuf::canonical::{canonicalize, encode_string, is_canonical, to_canonical, CanonicalError};
 use proptest::prelude::*;

@@ -1,4 +1,4 @@
-//! Property tests of project names and their path patterns (src/project.rs), over generated
+//! Property tests of project names and their path patterns (src/pypi/project.rs), over generated
 //! project names and PEP 440 versions, and a differential test of our pattern matching
 //! against Python's `fnmatch.fnmatchcase` and python-tuf's `DelegatedRole.is_delegated_path`.
 //!

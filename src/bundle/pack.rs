@@ -1,7 +1,7 @@
 //! Workspace packs: one archive that carries a workspace between machines and across file
 //! systems that cannot hold its links (FAT and exFAT USB sticks, zips, Windows).
 //!
-//! A pack is a deterministic ustar archive written like a bundle (`src/bundle.rs`):
+//! A pack is a deterministic ustar archive written like a bundle (`src/bundle/mod.rs`):
 //! `manifest.json` first, then `state/PATH` for every file of the current state, sorted.
 //! The manifest lists each file's SHA-256 and length and the transcript's head. Unpacking
 //! reads the archive with the bundle's hostile-input rules, checks every file against the

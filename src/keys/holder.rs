@@ -235,7 +235,7 @@ impl Holder {
 }
 
 /// The passphrase construction's name, recorded in every passphrase holder's descriptor
-/// (src/signer/passphrase.rs derives keys under it).
+/// (src/keys/signer/passphrase.rs derives keys under it).
 pub const PASSPHRASE_CONSTRUCTION: &str = "ceremony-passphrase-v1";
 
 /// A passphrase key made with less Argon2 memory than this is shown as unsafe wherever it

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""python-tuf's path-pattern matching as the judge of src/project.rs (tests/project_paths_props.rs).
+"""python-tuf's path-pattern matching as the judge of src/pypi/project.rs (tests/project_paths_props.rs).
 
 Usage: path_match_judge.py IN OUT
 
