@@ -64,10 +64,7 @@ fn a_keyholder_signs_at_the_terminal() {
 fn a_signal_during_a_hidden_prompt_gives_the_terminal_its_mode_back() {
     use rexpect::process::Signal;
     use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions};
-    let st = staged_root();
-    let ws = &st.ws;
-    for signal in [Signal::SIGTERM, Signal::SIGHUP, Signal::SIGINT] {
-        let mut t = common::pty::spawn(ws, &["sign", "--holder", "alice"]);
+    never_signed(&[Signal::SIGTERM, Signal::SIGHUP, Signal::SIGINT], |mut t, signal| {
         let master = t.master();
         t.expect("with the key(s) of alice? Type yes or no:");
         // rexpect starts the program with echo off; a person's terminal echoes.
@@ -88,7 +85,16 @@ fn a_signal_during_a_hidden_prompt_gives_the_terminal_its_mode_back() {
         assert_eq!(code, 128 + signal as i32, "{signal}: {screen}");
         let after = tcgetattr(&master).unwrap().local_modes;
         assert!(after.contains(LocalModes::ECHO | LocalModes::ICANON | LocalModes::ISIG), "{signal} left the terminal as {after:?}");
-        assert_eq!(root_signatures(ws), 0, "{signal}");
+    });
+}
+
+/// `sign --holder alice` over one staged root, once per case on a fresh terminal that `drive`
+/// answers; after each, the root is still unsigned.
+fn never_signed<C: Copy + std::fmt::Debug>(cases: &[C], drive: impl Fn(common::pty::Pty, C)) {
+    let st = staged_root();
+    for &case in cases {
+        drive(common::pty::spawn(&st.ws, &["sign", "--holder", "alice"]), case);
+        assert_eq!(root_signatures(&st.ws), 0, "{case:?}");
     }
 }
 
@@ -104,18 +110,14 @@ fn keys_typed_ahead_never_reach_the_passphrase_prompt() {
 /// `no`, an empty line and Ctrl-D each refuse, and nothing is signed.
 #[test]
 fn no_empty_line_and_ctrl_d_refuse_to_sign() {
-    let st = staged_root();
-    let ws = &st.ws;
-    for keys in ["no\n", "\n", "\x04"] {
-        let mut t = common::pty::spawn(ws, &["sign", "--holder", "alice"]);
+    never_signed(&["no\n", "\n", "\x04"], |mut t, keys| {
         t.expect("Type yes or no:");
         t.type_keys(keys);
         let (code, screen) = t.finish();
         assert_eq!(code, 1, "{keys:?}: {screen}");
         assert!(screen.contains("not confirmed; nothing was signed"), "{keys:?}: {screen}");
         assert!(!screen.contains("Passphrase of alice"), "{keys:?}: {screen}");
-    }
-    assert_eq!(root_signatures(ws), 0);
+    });
 }
 
 /// A secret the signing will need and cannot get is refused before the review is shown

@@ -8,8 +8,9 @@
 //! - [`claimed_state`], [`exclusive_keys`], [`policy`]: the rules staged metadata must keep
 //!   (PEP 480 layout in this workspace, role-exclusive keys, versions and expiry);
 //!   [`status`]: where each staged role stands;
-//! - [`recently_claimed`], [`propose`], [`sealed`], [`promotion`]: staging new versions
-//!   (`root init`/`rotate`, `targets init`, `renew`, `claimed promote`);
+//! - [`recently_claimed`], [`sealed`], [`propose`], [`promotion`]: staging new versions
+//!   (`claimed promote`'s source, `renew claimed`, `root init`/`rotate`, `targets init`,
+//!   `renew`, the promotion itself);
 //! - [`signing`]: adding checked signatures; [`review`], [`promotion_review`],
 //!   [`role_digest`]: what a keyholder is shown before signing, computed from the bytes.
 //!

@@ -133,8 +133,8 @@ pub fn restage_for_rekey(ws: &Workspace, lock: &WorkspaceLock) -> Result<Option<
 /// would read (staged, else trusted) must be signed to the threshold of the delegation the
 /// top-level targets a client would read gives `claimed`.
 pub fn set_problems(ws: &Workspace) -> Result<Vec<String>, StageError> {
-    if staging::staged(ws, CLAIMED)?.is_some() {
-        // Its own status counts it against the effective targets.
+    if staging::staged_roles(ws)?.iter().any(|r| r == CLAIMED) {
+        // Its own status counts it against the effective targets (and reads it once there).
         return Ok(Vec::new());
     }
     let (Some(index), Some(targets)) = (staging::trusted(ws, CLAIMED)?, staging::effective(ws, "targets")?) else { return Ok(Vec::new()) };
