@@ -16,6 +16,9 @@ echo "== software token stack: SoftHSM2 + PIV card (tests/tokens/README.md)"
 eval "$(bash tests/tokens/stack.sh up)"
 trap 'bash tests/tokens/stack.sh down' EXIT
 echo "== format and lints: cargo fmt --check, cargo clippy -D warnings"
+for tool in fmt clippy; do
+    cargo $tool --version >/dev/null 2>&1 || { echo "test.sh: cargo $tool is not installed; run: rustup component add rustfmt clippy" >&2; exit 2; }
+done
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings 2>&1
 echo "== cargo test"
