@@ -5,7 +5,8 @@
 //! marks where each ceremony begins and ends in the transcript; [`report`] and
 //! [`ceremony_report`] print the record people sign (HTML for A4).
 //!
-//! May use: everything below ([`crate::workspace`] and what it may use).
+//! May use: everything below ([`crate::workspace`] and what it may use); not
+//! [`crate::bundle`], which stands beside it.
 
 pub mod ceremonies;
 pub mod ceremony_report;

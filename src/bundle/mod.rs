@@ -5,7 +5,8 @@
 //! completed staged roles, [`extract`] writes a verified bundle's files out for the online
 //! side, and [`pack`] carries a whole workspace across media without links.
 //!
-//! May use: everything below ([`crate::workspace`] and what it may use).
+//! May use: everything below ([`crate::workspace`] and what it may use); not
+//! [`crate::audit`], which stands beside it.
 //!
 //! The bundle: the tar archive a ceremony exports and the online repository imports.
 //!

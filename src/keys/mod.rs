@@ -5,7 +5,7 @@
 //! signatures from those sources; [`attestation`] checks a YubiKey's word that a key was
 //! generated on the device.
 //!
-//! May use: [`crate::tuf`], [`crate::support`]. Never the workspace: a signer signs the bytes
+//! May use: [`crate::tuf`], [`crate::support`]; not [`crate::pypi`] beside it. Never the workspace: a signer signs the bytes
 //! it is given.
 
 pub mod attestation;

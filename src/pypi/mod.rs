@@ -7,7 +7,7 @@
 //! a function of the files given to it: which files a workspace holds is the layer above's
 //! business.
 //!
-//! May use: [`crate::tuf`], [`crate::support`].
+//! May use: [`crate::tuf`], [`crate::support`]; not [`crate::keys`] beside it.
 
 pub mod claimed;
 pub mod pep480;

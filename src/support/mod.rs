@@ -4,7 +4,8 @@
 //! every core ([`par`]), the process's own hygiene ([`hygiene`]), secrets in memory and from
 //! the terminal ([`secret`]), and what the running binary is ([`buildinfo`]).
 //!
-//! May use: [`crate::tuf`] (for its size limits). Everything above may use it.
+//! May use: nothing else in this crate, not even the TUF rules beside it. Everything above
+//! may use it.
 
 pub mod buildinfo;
 pub mod fsio;
