@@ -11,10 +11,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The layer folders (and the two top files) from the bottom up. A module may use its own
-/// folder and the folders of lower layers; two folders of one layer stay apart.
-const LAYERS: [(&str, u8); 9] =
-    [("tuf", 1), ("support", 1), ("keys", 2), ("pypi", 2), ("workspace", 3), ("bundle", 4), ("audit", 4), ("demo", 5), ("cli", 6)];
+/// The layer folders of src/ (and `demo.rs`) from the bottom up. A module may use its own
+/// folder and the folders of lower layers; two folders of one layer stay apart. The TUF
+/// rules, beside `support` in layer 1, are the crate crates/tuf.
+const LAYERS: [(&str, u8); 8] =
+    [("support", 1), ("keys", 2), ("pypi", 2), ("workspace", 3), ("bundle", 4), ("audit", 4), ("demo", 5), ("cli", 6)];
 
 fn layer(top: &str) -> u8 {
     LAYERS.iter().find(|(name, _)| *name == top).map(|(_, l)| *l).unwrap_or_else(|| panic!("src/{top} is in no layer"))

@@ -22,11 +22,9 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::source::{SignError, Signer};
-use crate::keys::holder::{Holder, KeySource};
+use crate::keys::holder::{Holder, KeySource, PASSPHRASE_CONSTRUCTION};
 use crate::support::secret::SecretBytes;
 use crate::tuf::key::{Algorithm, Key};
-
-pub use crate::keys::holder::{MIN_SAFE_MEMORY_KIB, PASSPHRASE_CONSTRUCTION as CONSTRUCTION};
 
 /// The salt's domain-separation prefix (the NUL byte ends it, so no holder name can extend it).
 pub const SALT_DOMAIN: &[u8] = b"ceremony passphrase key v1\0";
@@ -82,7 +80,7 @@ impl KdfParams {
     /// The descriptor's key source for a key derived with these parameters.
     pub fn key_source(&self) -> KeySource {
         KeySource::Passphrase {
-            construction: CONSTRUCTION.to_string(),
+            construction: PASSPHRASE_CONSTRUCTION.to_string(),
             profile: self.profile.clone(),
             memory_kib: self.memory_kib,
             iterations: self.iterations,
@@ -96,7 +94,7 @@ impl KdfParams {
         let KeySource::Passphrase { construction, profile, memory_kib, iterations, lanes } = source else {
             return Err(PassphraseError::NotAPassphraseKey { holder: holder.to_string(), location: source.describe(holder) });
         };
-        if construction != CONSTRUCTION {
+        if construction != PASSPHRASE_CONSTRUCTION {
             return Err(PassphraseError::UnknownConstruction { holder: holder.to_string(), construction: construction.clone() });
         }
         let params = KdfParams { profile: profile.clone(), memory_kib: *memory_kib, iterations: *iterations, lanes: *lanes };

@@ -30,7 +30,7 @@ use yubikey::reader::Context;
 use yubikey::{Error as YkError, MgmKey, PinPolicy, Serial, TouchPolicy, YubiKey};
 
 use super::source::{SignError, Signer};
-use crate::keys::holder::Attestation;
+use crate::keys::holder::{Attestation, TouchPolicyName};
 use crate::support::secret::SecretBytes;
 use crate::tuf::key::{Key, PublicKey};
 
@@ -70,9 +70,6 @@ pub enum YubikeyError {
     #[error("YubiKey serial {serial} failed: {reason}")]
     Device { serial: u32, reason: String },
 }
-
-/// Holder records name touch policies; the signer keeps the name callers know it by.
-pub use crate::keys::holder::TouchPolicyName;
 
 /// The device's name for a touch policy.
 fn to_device(policy: TouchPolicyName) -> TouchPolicy {
