@@ -7,6 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use ceremony::workspace::transcript::Action;
 use common::promotion::{ok, path_str, py, setup, Setup};
 use common::{ceremony, refused, workspace_snapshot as snapshot};
 use serde_json::Value;
@@ -327,10 +328,11 @@ fn a_staged_shard_changed_after_promote_is_refused() {
     ] {
         let before = snapshot(&s.ws);
         let msg = refused(&s.ws, &args, 1);
-        // The staged-bytes record catches it first; the seal, which no longer verifies, is the
-        // second line of defence (claimed::tests cover it).
-        let named = msg.contains("changed after Ceremony sealed it") || msg.contains("was changed on disk after it was staged");
-        assert!(msg.contains("staged claimed.f") && named, "{args:?}: {msg}");
+        // The transcript's stage record catches it first; the seal, which no longer verifies,
+        // is the second line of defence (claimed::tests cover it).
+        let named =
+            msg.contains("staged/claimed.f.json is not what transcript record") && msg.contains("changed on disk after it was staged");
+        assert!(named, "{args:?}: {msg}");
         assert_eq!(snapshot(&s.ws), before, "{args:?}");
     }
     assert!(!s.files.join("x.tar").exists());
@@ -452,7 +454,8 @@ fn changing_the_claimed_holders_restages_the_index_for_the_new_holders() {
 }
 
 /// Rewrites the trusted index and shards as a Ceremony from before seals left them: every
-/// shard delegated to the claimed holders (2 of alice, bob, carol) and signed by alice and bob.
+/// shard delegated to the claimed holders (2 of alice, bob, carol) and signed by their claimed
+/// keys, alice.claimed and bob.claimed.
 fn make_legacy(ws_dir: &Path) {
     use ceremony::keys::signer::passphrase::{PassphraseSigner, Profile};
     use ceremony::keys::signer::Signer;
@@ -463,7 +466,7 @@ fn make_legacy(ws_dir: &Path) {
         .iter()
         .map(|h| {
             let pass = ceremony::support::secret::SecretBytes::new(format!("{h} keeps seven quiet granite teapots").into_bytes());
-            PassphraseSigner::derive(&pass, h, &Profile::Test.params()).unwrap()
+            PassphraseSigner::derive(&pass, &format!("{h}.claimed"), &Profile::Test.params()).unwrap()
         })
         .collect();
     let sign = |signed: Vec<u8>| {
@@ -494,6 +497,11 @@ fn make_legacy(ws_dir: &Path) {
     for (role, md) in files {
         collected.take(&role);
         tx.write(&format!("trusted/{role}.json"), &md.to_bytes()).unwrap();
+        // As the export of an older version would have recorded it.
+        let digest = hex::encode(ceremony::workspace::staging::digest(&md));
+        let trust =
+            Action { action: "trust".into(), role: Some(role), version: Some(md.version()), digest: Some(digest), ..Action::default() };
+        tx.record(trust).unwrap();
     }
     collected.write(&mut tx, "trusted").unwrap();
     tx.commit().unwrap();

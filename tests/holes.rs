@@ -134,7 +134,7 @@ fn a_staged_file_changed_on_disk_is_refused() {
         // Replaced, not written in place: a state's files may be shared with older states.
         std::fs::remove_file(&path).unwrap();
         std::fs::write(&path, &edited).unwrap();
-        let expected = format!("staged {role} was changed on disk after it was staged");
+        let expected = format!("staged/{role}.json is not what transcript record");
         let bundle = st.files.join("b.tar");
         for args in [
             vec!["sign", "--holder", "bob", "--passphrase-file", s(&st.files.join("bob.pass")), "--yes"],
@@ -143,7 +143,8 @@ fn a_staged_file_changed_on_disk_is_refused() {
             vec!["bundle", "export", "--out", s(&bundle)],
         ] {
             let msg = refused(&st.ws, &args, 1);
-            assert!(msg.contains(&expected) && msg.contains("ceremony discard"), "{args:?}: {msg}");
+            let why = msg.contains("changed on disk after it was staged") && msg.contains("ceremony discard");
+            assert!(msg.contains(&expected) && why, "{args:?}: {msg}");
         }
         assert!(!bundle.exists());
         std::fs::remove_file(&path).unwrap();

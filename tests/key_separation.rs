@@ -170,7 +170,7 @@ fn an_old_workspace_that_shares_keys_is_warned_about_refused_and_migrated() {
     alice_obj["keyval"]["public"] = public_of(&st.ws, "alice");
     delegations["keys"][&alice] = alice_obj;
     delegations["roles"][0]["keyids"] = serde_json::json!([alice]);
-    std::fs::write(&file, serde_json::to_vec(&md).unwrap()).unwrap();
+    trust_as_an_older_version_did(&st.ws, "targets", &md["signed"], "alice");
 
     let status = ok(&st.ws, &["status"]);
     assert!(status.contains("WARNING (trusted metadata): alice's key") && status.contains("both targets and claimed"), "{status}");
@@ -190,6 +190,35 @@ fn an_old_workspace_that_shares_keys_is_warned_about_refused_and_migrated() {
     ok(&st.ws, &["bundle", "export", "--out", s(&st.files.join("b2.tar"))]);
     let status: Value = serde_json::from_str(&ok(&st.ws, &["status", "--json"])).unwrap();
     assert_eq!(status["trusted_key_warnings"], serde_json::json!([]), "{status}");
+}
+
+/// Makes `signed`, signed by `holder`'s passphrase key, the trusted version of `role`, with the
+/// transcript record an export makes: a workspace as an older version left it, which every
+/// command verifies (a file rewritten without its record is refused as tampered).
+fn trust_as_an_older_version_did(ws_dir: &Path, role: &str, signed: &Value, holder: &str) {
+    use ceremony::keys::signer::passphrase::{PassphraseSigner, Profile};
+    use ceremony::keys::signer::Signer;
+    let pass = ceremony::support::secret::SecretBytes::new(format!("{holder} keeps seven quiet granite teapots").into_bytes());
+    let signer = PassphraseSigner::derive(&pass, holder, &Profile::Test.params()).unwrap();
+    let mut md = ceremony::tuf::metadata::Metadata::from_signed(ceremony::tuf::canonical::to_canonical(signed).unwrap()).unwrap();
+    md.set_signature(signer.sign(&md.signed_bytes()).unwrap());
+    let ws = ceremony::workspace::Workspace::open(ws_dir).unwrap();
+    let lock = ws.lock().unwrap();
+    let mut tx = ws.begin(&lock).unwrap();
+    let mut collected = ceremony::workspace::collected::Collected::in_transaction(&tx, "trusted").unwrap();
+    collected.take(role);
+    collected.write(&mut tx, "trusted").unwrap();
+    tx.write(&format!("trusted/{role}.json"), &md.to_bytes()).unwrap();
+    let digest = hex::encode(ceremony::workspace::staging::digest(&md));
+    let trust = ceremony::workspace::transcript::Action {
+        action: "trust".into(),
+        role: Some(role.into()),
+        version: Some(md.version()),
+        digest: Some(digest),
+        ..Default::default()
+    };
+    tx.record(trust).unwrap();
+    tx.commit().unwrap();
 }
 
 /// A holder's public key value (`keyval.public`) from its descriptor.

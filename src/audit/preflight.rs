@@ -294,6 +294,21 @@ pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
         Err(e) => out.push(Check::new("holders", Level::Fail, e.to_string())),
     }
 
+    match crate::workspace::staging::verify_trusted_state(&ws) {
+        Ok(n) => out.push(Check::new(
+            "trusted state",
+            Level::Pass,
+            format!("{n} trusted files are the versions the transcript made trusted, each signed at its threshold from root down"),
+        )),
+        Err(e) => out.push(Check::new("trusted state", Level::Fail, e.to_string())),
+    }
+    match crate::workspace::staging::staged_roles(&ws)
+        .and_then(|roles| roles.iter().try_for_each(|r| crate::workspace::staging::staged(&ws, r).map(|_| ())).map(|()| roles.len()))
+    {
+        Ok(n) => out.push(Check::new("staged state", Level::Pass, format!("{n} staged files are the ones transcript records staged"))),
+        Err(e) => out.push(Check::new("staged state", Level::Fail, e.to_string())),
+    }
+
     let mut problems = Vec::new();
     let mut count = 0;
     let mut roots: Vec<Metadata> = Vec::new();

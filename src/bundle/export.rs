@@ -45,6 +45,8 @@ fn incomplete(s: &RoleStatus) -> String {
 /// Refuses unless every staged role is complete; writes the bundle to `out`; makes the
 /// staged versions trusted.
 pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: OffsetDateTime) -> Result<Exported, ExportError> {
+    // What leaves the machine is built on what is trusted: all of it is verified first.
+    staging::verify_trusted_state(ws)?;
     let staged = crate::workspace::status::status_with_metadata(ws, now)?;
     if staged.is_empty() {
         return Err(refused("nothing is staged, so there is nothing to export"));
@@ -83,11 +85,9 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         })?;
         files.push(BundleFile::metadata(&role, md.version(), md.to_bytes(), true));
     }
-    // The recently-claimed a staged promotion came from: later promotions may not roll back.
-    if let Some(record) = tx.read(crate::workspace::recently_claimed::STAGED_PROMOTION_RECORD)? {
-        tx.write(crate::workspace::recently_claimed::PROMOTION_RECORD, &record)?;
-        tx.remove(crate::workspace::recently_claimed::STAGED_PROMOTION_RECORD)?;
-    }
+    // The recently-claimed a staged promotion came from is now in the transcript (its stage
+    // record, made trusted by the export record below); the file older versions kept goes.
+    tx.remove(crate::workspace::recently_claimed::STAGED_PROMOTION_RECORD)?;
     crate::workspace::sealed::remove_summary(&mut tx)?;
     // Unchanged claimed shards stay out: the online repository has them from earlier
     // bundles, and at PyPI scale they are hundreds of megabytes (docs/claimed-layout.md).

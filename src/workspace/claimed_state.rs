@@ -71,8 +71,7 @@ fn foreign_keys(ws: &Workspace) -> Result<BTreeMap<String, String>, StageError> 
 /// the new version instead.
 pub(crate) fn refuse_staged_claimed(ws: &Workspace, what: &str) -> Result<(), StageError> {
     let staged: Vec<String> = staging::staged_roles(ws)?.into_iter().filter(|r| r == CLAIMED || shard_key_of(r).is_some()).collect();
-    let lone_index =
-        staged.len() == 1 && staged[0] == CLAIMED && ws.read(crate::workspace::recently_claimed::STAGED_PROMOTION_RECORD)?.is_none();
+    let lone_index = staged.len() == 1 && staged[0] == CLAIMED && ws.ledger()?.staged_source.is_none();
     match staged.first() {
         Some(role) if !lone_index => Err(refused(format!(
             "{what} cannot be staged: claimed files are already staged ({role}); export them with `bundle export` or drop them with `ceremony discard claimed`"

@@ -45,6 +45,7 @@
 pub mod claimed_state;
 pub mod collected;
 pub mod exclusive_keys;
+pub mod ledger;
 pub mod policy;
 pub mod promotion;
 pub mod promotion_review;
@@ -60,6 +61,8 @@ pub mod transcript;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+
+use sha2::Digest;
 
 use crate::keys::holder::{check_name, Holder, HolderError};
 use crate::support::fsio::{fsync_dir, write_atomic};
@@ -93,6 +96,9 @@ pub enum WorkspaceError {
     Transcript(#[from] TranscriptError),
     #[error("the workspace file {0} is not valid: {1}; the workspace was altered outside ceremony")]
     Corrupt(String, String),
+    /// A file that is not what the transcript says this workspace holds.
+    #[error("{0}")]
+    Tampered(String),
     #[error("the workspace {0} was copied without its symbolic links (a FAT or exFAT USB stick, `cp -L`, a zip or a Windows machine): {1}; nothing was changed. Recover it with `ceremony workspace pack --workspace {0} --out FILE` and `ceremony workspace unpack FILE --workspace NEW-DIR` on a Linux file system, and move workspaces as packs from now on")]
     CopiedWithoutLinks(String, String),
     #[error("{0} is on a file system without {1} (FAT32 or exFAT, as on most USB sticks), which a workspace needs for its crash-safe changes; create the workspace on a Linux file system (ext4, xfs, btrfs) and carry it on the stick as one file made by `ceremony workspace pack`")]
@@ -227,9 +233,12 @@ impl Workspace {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(WorkspaceError::Io(path.display().to_string(), e)),
         };
+        // One file may be kept parsed as several things (the transcript as records and as
+        // a ledger), each under its own key.
+        let key = format!("{rel}\0{}", std::any::type_name::<T>());
         // Held while parsing, so threads asking at once parse the file once.
         let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((s, value)) = parsed.get(rel) {
+        if let Some((s, value)) = parsed.get(&key) {
             if *s == stamp {
                 if let Ok(v) = value.clone().downcast::<T>() {
                     return Ok(Some(v));
@@ -239,8 +248,41 @@ impl Workspace {
         let Some(bytes) = self.read(rel)? else { return Ok(None) };
         // Stamped before reading: a file replaced in between is read again next time.
         let value = std::sync::Arc::new(parse(&bytes).map_err(|why| WorkspaceError::Corrupt(rel.to_string(), why))?);
-        parsed.insert(rel.to_string(), (stamp, value.clone()));
+        parsed.insert(key, (stamp, value.clone()));
         Ok(Some(value))
+    }
+
+    /// What `compute` makes of the file `rel` of the current state, computed once per process
+    /// while the file is unchanged, like [`Workspace::read_parsed`]; `compute` runs without the
+    /// cache held, so it may itself read through the cache (a shard's seal is checked under the
+    /// verified index, verified under the verified targets).
+    pub fn memo<T, E>(&self, rel: &str, compute: impl FnOnce() -> Result<T, E>) -> Result<std::sync::Arc<T>, E>
+    where
+        T: std::any::Any + Send + Sync,
+        E: From<WorkspaceError>,
+    {
+        let path = self.state().join(rel);
+        let key = format!("{rel}\0{}", std::any::type_name::<T>());
+        let stamp = match FileStamp::of(&path) {
+            Ok(s) => Some(s),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(WorkspaceError::Io(path.display().to_string(), e).into()),
+        };
+        if let Some(stamp) = stamp {
+            let parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((s, value)) = parsed.get(&key) {
+                if *s == stamp {
+                    if let Ok(v) = value.clone().downcast::<T>() {
+                        return Ok(v);
+                    }
+                }
+            }
+        }
+        let value = std::sync::Arc::new(compute()?);
+        if let Some(stamp) = stamp {
+            self.parsed.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (stamp, value.clone()));
+        }
+        Ok(value)
     }
 
     pub fn dir(&self) -> &Path {
@@ -303,17 +345,29 @@ impl Workspace {
             Err(e) => return Err(WorkspaceError::Io(dir.display().to_string(), e)),
         };
         paths.sort();
-        paths.iter().map(|p| read_holder(p)).collect()
+        let ledger = self.ledger()?;
+        let names: Vec<&str> = paths.iter().filter_map(|p| p.file_stem()?.to_str()).collect();
+        if let Some(why) = ledger::set_mismatch("holder record", names, &ledger.holders, |n| format!("holders/{n}.json")) {
+            return Err(WorkspaceError::Tampered(why));
+        }
+        paths.iter().map(|p| read_holder(p, &ledger)).collect()
     }
 
     /// The holder named `name`.
     pub fn holder(&self, name: &str) -> Result<Holder, WorkspaceError> {
         check_name(name).map_err(|source| WorkspaceError::Holder { path: name.to_string(), source })?;
         let path = self.holders_dir().join(format!("{name}.json"));
+        let ledger = self.ledger()?;
         if !path.is_file() {
+            if let Some(e) = ledger.holders.get(name) {
+                return Err(WorkspaceError::Tampered(format!(
+                    "the workspace file holders/{name}.json that {} made is missing (it was removed outside ceremony); restore the workspace sealed after the last ceremony",
+                    e.name()
+                )));
+            }
             return Err(WorkspaceError::NoSuchHolder(name.to_string()));
         }
-        read_holder(&path)
+        read_holder(&path, &ledger)
     }
 
     /// Registers a new holder in its own transaction.
@@ -330,6 +384,22 @@ impl Workspace {
             return Err(TranscriptError::Empty.into());
         }
         Ok(records)
+    }
+
+    /// What the transcript says this workspace holds (see [`ledger`]), computed once per
+    /// process from the checked chain.
+    pub fn ledger(&self) -> Result<std::sync::Arc<ledger::Ledger>, WorkspaceError> {
+        let parse = |bytes: &[u8]| -> Result<ledger::Ledger, String> {
+            let records = transcript::read_bytes(bytes).map_err(|e| e.to_string())?;
+            Ok(ledger::Ledger::from_records(&records))
+        };
+        match self.read_parsed(TRANSCRIPT, parse) {
+            Ok(Some(l)) => Ok(l),
+            Ok(None) => Err(TranscriptError::Empty.into()),
+            // The chain's own sentence says what is wrong with it.
+            Err(WorkspaceError::Corrupt(_, why)) => Err(WorkspaceError::Corrupt(TRANSCRIPT.into(), why)),
+            Err(e) => Err(e),
+        }
     }
 
     /// The transcript file's bytes, as a bundle ships them.
@@ -494,10 +564,13 @@ impl Transaction<'_> {
         if let Some(other) = ws.holders()?.into_iter().find(|h| h.key.keyid() == holder.key.keyid()) {
             return Err(WorkspaceError::KeyAlreadyRegistered { holder: other.name, keyid: holder.key.keyid().into() });
         }
-        self.write(&rel, &holder.to_json())?;
+        let record = holder.to_json();
+        self.write(&rel, &record)?;
         self.record(Action {
             action: "key-new".into(),
             holder: Some(holder.name.clone()),
+            // The whole record, so that no field of it (the device that signs) can change later.
+            digest: Some(hex::encode(sha2::Sha256::digest(&record))),
             keyid: Some(holder.key.keyid().to_string()),
             device: Some(holder.describe()),
             ..Action::default()
@@ -548,13 +621,30 @@ fn current_kind(dir: &Path) -> Result<Current, WorkspaceError> {
     }
     let current = dir.join("current");
     match std::fs::symlink_metadata(&current) {
-        Ok(m) if m.file_type().is_symlink() && current.is_dir() => Ok(Current::Link),
+        Ok(m) if m.file_type().is_symlink() && current.is_dir() => match std::fs::read_link(&current) {
+            // Only ever `states/NNNNNN`: a link leading anywhere else (out of the workspace,
+            // to another stick) was not made by Ceremony.
+            Ok(target) if is_state_link(&target) => Ok(Current::Link),
+            Ok(target) => Err(WorkspaceError::Tampered(format!(
+                "the workspace's `current` link points at {}, not at a state of its own (states/NNNNNN): it was changed outside ceremony; restore the workspace sealed after the last ceremony",
+                target.display()
+            ))),
+            Err(e) => Err(WorkspaceError::Io(current.display().to_string(), e)),
+        },
         Ok(m) if m.is_dir() => Ok(Current::Directory),
         Ok(m) if m.file_type().is_symlink() => Err(copied(dir, "its `current` link points at no state")),
         Ok(_) => Err(copied(dir, "its `current` link became a plain file")),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(copied(dir, "its `current` link is missing")),
         Err(e) => Err(WorkspaceError::Io(current.display().to_string(), e)),
     }
+}
+
+/// True for the one form Ceremony gives the `current` link: `states/` and six digits.
+fn is_state_link(target: &Path) -> bool {
+    let mut parts = target.components();
+    let first = parts.next().and_then(|c| c.as_os_str().to_str());
+    let second = parts.next().and_then(|c| c.as_os_str().to_str());
+    first == Some("states") && second.is_some_and(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit())) && parts.next().is_none()
 }
 
 /// Refuses a directory whose file system cannot make the symbolic and hard links every
@@ -629,7 +719,31 @@ fn fsync_tree(dir: &Path) -> Result<(), WorkspaceError> {
     fsync_dir(dir).map_err(io(dir))
 }
 
-fn read_holder(path: &Path) -> Result<Holder, WorkspaceError> {
+/// Reads a holder record, refused unless it is the record its `key-new` transcript record
+/// registered: the same bytes (or, for records registered before the transcript kept their
+/// digest, the same keyid). A record names the key people approve and the device that
+/// signs, so one rewritten on the stick must never be believed.
+fn read_holder(path: &Path, ledger: &ledger::Ledger) -> Result<Holder, WorkspaceError> {
     let bytes = crate::tuf::limits::read_limited(path, crate::support::fsio::MAX_KEY_FILE).map_err(io(path))?;
-    Holder::from_json(&bytes).map_err(|source| WorkspaceError::Holder { path: path.display().to_string(), source })
+    let name = path.file_stem().and_then(|n| n.to_str()).unwrap_or_default();
+    let rel = format!("holders/{name}.json");
+    let Some(entry) = ledger.holders.get(name) else {
+        return Err(WorkspaceError::Tampered(format!(
+            "the workspace file {rel} is a holder record that no transcript record registered (it was put there outside ceremony); restore the workspace sealed after the last ceremony"
+        )));
+    };
+    let changed = || {
+        WorkspaceError::Tampered(format!(
+            "the workspace file {rel} is not the holder record {} registered (it was changed outside ceremony); restore the workspace sealed after the last ceremony",
+            entry.name()
+        ))
+    };
+    if entry.digest.as_ref().is_some_and(|d| *d != hex::encode(sha2::Sha256::digest(&bytes))) {
+        return Err(changed());
+    }
+    let holder = Holder::from_json(&bytes).map_err(|source| WorkspaceError::Holder { path: path.display().to_string(), source })?;
+    if entry.keyid.as_deref().is_some_and(|k| k != holder.key.keyid()) || holder.name != name {
+        return Err(changed());
+    }
+    Ok(holder)
 }

@@ -289,17 +289,17 @@ pub fn stage_promotion(
         }
     }
     let mut tx = ws.begin(lock)?;
-    staging::write_staged(&mut tx, staged)?;
+    let files = staging::write_staged(&mut tx, staged)?;
     let source_sha256 = promotion.source_sha256.clone();
-    let record = SourceRecord { version: promotion.source_version, sha256: source_sha256.clone() };
-    let record = serde_json::to_vec(&record).map_err(|e| refused(format!("the promotion record cannot be written: {e}")))?;
-    tx.write(STAGED_PROMOTION_RECORD, &record)?;
+    tx.remove(STAGED_PROMOTION_RECORD)?;
     crate::workspace::sealed::remove_summary(&mut tx)?;
     // The transcript names the index by the digest its holders read at staging and at
     // `sign` (`role_digest`); the source's digest is kept in the detail.
     let index = staged.iter().find(|(role, _)| role == CLAIMED).map(|(_, md)| md);
     tx.record(crate::workspace::transcript::Action {
         action: "stage".into(),
+        files,
+        source: Some(SourceRecord { version: promotion.source_version, sha256: source_sha256.clone() }),
         role: Some(CLAIMED.into()),
         version: index.map(Metadata::version),
         digest: index.map(|md| hex::encode(staging::digest(md))),
@@ -319,20 +319,21 @@ pub fn stage_promotion(
 /// Drops a staged promotion: the index, every shard and the source record, in one
 /// transaction. Returns how many files were dropped.
 pub fn discard_promotion(ws: &Workspace, lock: &crate::workspace::WorkspaceLock) -> Result<usize, StageError> {
-    let roles: Vec<String> = staging::staged_roles(ws)?.into_iter().filter(|r| r == CLAIMED || shard_key_of(r).is_some()).collect();
+    // As found: discarding is the way out when a staged file was added or changed on the stick.
+    let roles: Vec<String> =
+        staging::staged_roles_as_found(ws)?.into_iter().filter(|r| r == CLAIMED || shard_key_of(r).is_some()).collect();
     if roles.is_empty() {
         return Err(refused("no promotion is staged, so there is nothing to discard"));
     }
     let mut tx = ws.begin(lock)?;
     staging::remove_staged(&mut tx, &roles)?;
-    if tx.read(STAGED_PROMOTION_RECORD)?.is_some() {
-        tx.remove(STAGED_PROMOTION_RECORD)?;
-    }
+    tx.remove(STAGED_PROMOTION_RECORD)?;
     crate::workspace::sealed::remove_summary(&mut tx)?;
     tx.record(crate::workspace::transcript::Action {
         action: "discard".into(),
         role: Some(CLAIMED.into()),
         detail: Some(format!("the staged promotion: {} files", roles.len())),
+        files: roles.iter().map(|r| (r.clone(), String::new())).collect(),
         ..Default::default()
     })?;
     tx.commit()?;

@@ -12,7 +12,6 @@ use crate::pypi::pep480::Project;
 use crate::pypi::roles::CLAIMED;
 use crate::tuf::metadata::Delegation;
 use crate::tuf::metadata::Metadata;
-use crate::workspace::recently_claimed::STAGED_PROMOTION_RECORD;
 use crate::workspace::staging::{self, refused, StageError};
 use crate::workspace::Workspace;
 
@@ -173,8 +172,7 @@ fn key_change(old: &Project, new: &Project) -> KeyChange {
 
 /// The source version the staged promotion record names, if any.
 fn source_version(ws: &Workspace) -> Option<u64> {
-    let bytes = ws.read(STAGED_PROMOTION_RECORD).ok().flatten()?;
-    serde_json::from_slice::<crate::workspace::recently_claimed::SourceRecord>(&bytes).ok().map(|r| r.version)
+    ws.ledger().ok()?.staged_source.as_ref().map(|s| s.version)
 }
 
 impl PromotionReview {

@@ -75,8 +75,9 @@ pub(crate) fn stage(ws: &Workspace, lock: &WorkspaceLock, role: &str, md: &Metad
         return Err(refused(format!("{first}; nothing was staged")));
     }
     let mut tx = ws.begin(lock)?;
-    staging::write_staged(&mut tx, &[(role.to_string(), md.clone())])?;
+    let files = staging::write_staged(&mut tx, &[(role.to_string(), md.clone())])?;
     tx.record(Action {
+        files,
         action: "stage".into(),
         role: Some(role.to_string()),
         version: Some(md.version()),

@@ -4,7 +4,6 @@
 
 use std::ops::Range;
 
-use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::pypi::roles::RECENTLY_CLAIMED;
@@ -16,18 +15,20 @@ use crate::workspace::staging::{self, refused, StageError};
 use crate::workspace::Workspace;
 
 /// The last `recently-claimed` a promotion used: its version and the SHA-256 of its
-/// signed bytes (workspace file `promotion.json`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
-pub struct SourceRecord {
-    pub version: u64,
-    pub sha256: String,
-}
+/// signed bytes, as the promotion's `stage` record wrote them down.
+pub use crate::workspace::transcript::SourceDigest as SourceRecord;
 
+/// Where versions before the transcript kept these records, on the stick where anyone could
+/// rewrite them; `promotion.json` is still read for a workspace whose transcript has none.
 pub const PROMOTION_RECORD: &str = "promotion.json";
 pub const STAGED_PROMOTION_RECORD: &str = "staged/promotion.record";
 
-/// The promotion record the last export trusted.
+/// The source of the last exported promotion: from the transcript, or for a workspace
+/// whose promotions were all staged before the transcript kept it, from `promotion.json`.
 pub fn last_source(ws: &Workspace) -> Result<Option<SourceRecord>, StageError> {
+    if let Some(source) = &ws.ledger()?.trusted_source {
+        return Ok(Some(source.clone()));
+    }
     match ws.read(PROMOTION_RECORD)? {
         None => Ok(None),
         Some(bytes) => serde_json::from_slice(&bytes)

@@ -73,9 +73,10 @@ fn stage_all(ws: &Workspace, lock: &WorkspaceLock, staged: &[(String, Metadata)]
         }
     }
     let mut tx = ws.begin(lock)?;
-    staging::write_staged(&mut tx, staged)?;
+    let files = staging::write_staged(&mut tx, staged)?;
     remove_summary(&mut tx)?;
     tx.record(crate::workspace::transcript::Action {
+        files,
         action: "stage".into(),
         role: Some(CLAIMED.into()),
         version: staged.first().map(|(_, md)| md.version()),

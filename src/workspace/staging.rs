@@ -4,6 +4,8 @@
 //! and the current version of each other offline role. Staged metadata is the proposed next
 //! version of a role, with the signatures collected so far in its envelope.
 
+use std::collections::BTreeMap;
+
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -11,6 +13,7 @@ use crate::tuf::metadata::Delegation;
 use crate::tuf::metadata::{Metadata, MetadataError, RoleType};
 use crate::tuf::verify::{check_threshold, KeyState, ThresholdReport};
 use crate::workspace::collected::Collected;
+use crate::workspace::ledger;
 use crate::workspace::{Transaction, Workspace, WorkspaceError};
 
 /// Why staging information could not be read.
@@ -64,77 +67,47 @@ fn parse_role(ws: &Workspace, dir: &str, role: &str) -> Result<Option<Metadata>,
     Ok(Some(md))
 }
 
-/// Stages each `(role, md)`: the file without signatures, its signatures collected apart,
-/// and the SHA-256 of its signed bytes in [`STAGED_DIGESTS`], all in `tx`.
-pub fn write_staged(tx: &mut Transaction, roles: &[(String, Metadata)]) -> Result<(), StageError> {
+/// Stages each `(role, md)`: the file without signatures and its signatures collected
+/// apart, in `tx`. Returns each role's SHA-256 of its signed bytes, hex: the caller's
+/// `stage` record must carry them (`Action::files`), for that record is what ties what is
+/// signed to what was staged and reviewed (see [`crate::workspace::ledger`]).
+pub fn write_staged(tx: &mut Transaction, roles: &[(String, Metadata)]) -> Result<BTreeMap<String, String>, StageError> {
     let files = crate::support::par::map(roles, |(role, md)| ((staged_path(role), md.to_bytes_with(&[])), hex::encode(digest(md))));
-    let mut digests = StagedDigests::in_transaction(tx)?;
-    for ((role, _), (_, digest)) in roles.iter().zip(&files) {
-        digests.0.insert(role.clone(), digest.clone());
-    }
+    let digests = roles.iter().zip(&files).map(|((role, _), (_, digest))| (role.clone(), digest.clone())).collect();
     let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|(file, _)| file).collect();
     tx.write_many(&files)?;
-    digests.write(tx)?;
-    write_staged_signatures(tx, roles.iter().map(|(role, md)| (role.as_str(), md)))
+    // Older versions kept the digests in a file on the stick, where anyone could rewrite them.
+    tx.remove(LEGACY_STAGED_DIGESTS)?;
+    write_staged_signatures(tx, roles.iter().map(|(role, md)| (role.as_str(), md)))?;
+    Ok(digests)
 }
 
-/// Where the SHA-256 of each staged role's signed bytes is kept, recorded in the
-/// transaction that staged it: `staged/ROLE.json` is an ordinary file anyone with the
-/// workspace can edit between staging and signing, and the record is what ties what is
-/// signed to what was staged (and reviewed). Signatures in the file's envelope are not
-/// covered: each is checked against the signed bytes anyway. Canonical JSON, role name
-/// to lower-case hex.
-pub const STAGED_DIGESTS: &str = "staged/digests.record";
+/// The file older versions kept staged digests in; the transcript's stage records replace it.
+pub const LEGACY_STAGED_DIGESTS: &str = "staged/digests.record";
 
-/// The contents of [`STAGED_DIGESTS`].
-#[derive(Debug, Default)]
-struct StagedDigests(std::collections::BTreeMap<String, String>);
-
-impl StagedDigests {
-    fn parse(bytes: &[u8]) -> Result<StagedDigests, String> {
-        if !crate::tuf::canonical::is_canonical(bytes) {
-            return Err("it is not a digest list in canonical JSON".into());
-        }
-        let map: std::collections::BTreeMap<String, String> =
-            serde_json::from_slice(bytes).map_err(|e| format!("it is not a digest list by role: {e}"))?;
-        Ok(StagedDigests(map))
-    }
-
-    fn in_transaction(tx: &Transaction) -> Result<StagedDigests, StageError> {
-        match tx.read(STAGED_DIGESTS)? {
-            None => Ok(StagedDigests::default()),
-            Some(bytes) => StagedDigests::parse(&bytes).map_err(|why| WorkspaceError::Corrupt(STAGED_DIGESTS.into(), why).into()),
-        }
-    }
-
-    fn write(&self, tx: &mut Transaction) -> Result<(), StageError> {
-        if self.0.is_empty() {
-            return Ok(tx.remove(STAGED_DIGESTS)?);
-        }
-        let bytes =
-            crate::tuf::canonical::to_canonical(&self.0).map_err(|e| refused(format!("the staged digests cannot be written: {e}")))?;
-        Ok(tx.write(STAGED_DIGESTS, &bytes)?)
-    }
-
-    fn forget(tx: &mut Transaction, roles: &[String]) -> Result<(), StageError> {
-        let mut digests = StagedDigests::in_transaction(tx)?;
-        for role in roles {
-            digests.0.remove(role);
-        }
-        digests.write(tx)
-    }
+fn tampered(why: String) -> StageError {
+    StageError::Workspace(WorkspaceError::Tampered(why))
 }
 
-/// Refuses staged `role` unless its signed bytes are the ones staged.
+const RESTORE: &str = "restore the workspace sealed after the last ceremony";
+
+/// Refuses staged `role` unless its signed bytes are the ones a transcript `stage` record
+/// staged.
 fn check_staged_bytes(ws: &Workspace, role: &str, md: &Metadata) -> Result<(), StageError> {
-    let digests = ws.read_parsed(STAGED_DIGESTS, StagedDigests::parse)?;
-    let recorded = digests.as_ref().and_then(|d| d.0.get(role));
-    let again = format!("discard it (`ceremony discard {role}`) and stage it again");
-    match recorded {
-        None => Err(refused(format!(
-            "staged {role} has no record of being staged by ceremony (it was put there by hand or by an older version); {again}"
+    let ledger = ws.ledger()?;
+    let again = match crate::pypi::claimed::shard_key_of(role) {
+        Some(_) => "discard the promotion (`ceremony discard claimed`) and stage it again".to_string(),
+        None => format!("discard it (`ceremony discard {role}`) and stage it again"),
+    };
+    let path = staged_path(role);
+    match ledger.staged_entry(role) {
+        None => Err(tampered(format!(
+            "the workspace file {path} was staged by no transcript record (it was put there outside ceremony, or by an older version); {again}"
         ))),
-        Some(d) if *d != hex::encode(digest(md)) => Err(refused(format!("staged {role} was changed on disk after it was staged; {again}"))),
+        Some(e) if e.digest.as_deref() != Some(hex::encode(digest(md)).as_str()) => Err(tampered(format!(
+            "the workspace file {path} is not what {} staged (it was changed on disk after it was staged); {again}",
+            e.name()
+        ))),
         Some(_) => Ok(()),
     }
 }
@@ -160,7 +133,7 @@ pub fn remove_staged(tx: &mut Transaction, roles: &[String]) -> Result<(), Stage
         collected.take(role);
     }
     collected.write(tx, "staged")?;
-    StagedDigests::forget(tx, roles)
+    Ok(())
 }
 
 /// Makes the staged `roles` (not root) trusted: their files move, unchanged, and so do
@@ -174,22 +147,26 @@ pub fn trust_staged(tx: &mut Transaction, roles: &[String]) -> Result<(), StageE
     }
     staged.write(tx, "staged")?;
     trusted.write(tx, "trusted")?;
-    StagedDigests::forget(tx, roles)
+    Ok(())
 }
 
 /// Every trusted root, oldest first.
 pub fn trusted_roots(ws: &Workspace) -> Result<Vec<Metadata>, StageError> {
-    let mut versions: Vec<u64> = ws.list("trusted/root")?.iter().filter_map(|n| n.strip_suffix(".root.json")?.parse().ok()).collect();
-    versions.sort_unstable();
-    let mut roots = Vec::with_capacity(versions.len());
-    for v in versions {
+    let ledger = ws.ledger()?;
+    let names = ws.list("trusted/root")?;
+    let by_version: BTreeMap<String, ledger::Entry> = ledger.roots.iter().map(|(v, e)| (format!("{v}.root.json"), e.clone())).collect();
+    if let Some(why) = ledger::set_mismatch("root", names.iter().map(String::as_str), &by_version, |n| format!("trusted/root/{n}")) {
+        return Err(tampered(why));
+    }
+    let mut roots = Vec::with_capacity(names.len());
+    for (&v, entry) in &ledger.roots {
         let rel = format!("trusted/root/{v}.root.json");
-        if let Some(md) = parse(ws, &rel)? {
-            if md.version() != v {
-                return Err(corrupt(&rel, format!("it holds root version {}, not {v}", md.version())));
-            }
-            roots.push(md);
+        let md = parse(ws, &rel)?.ok_or_else(|| tampered(format!("the workspace file {rel} is missing; {RESTORE}")))?;
+        if md.version() != v {
+            return Err(corrupt(&rel, format!("it holds root version {}, not {v}", md.version())));
         }
+        check_trusted_digest(&rel, &md, entry)?;
+        roots.push(md);
     }
     // Only `root import` (after checking the chain) and `bundle export` (after checking every
     // threshold) make a root trusted, so the trusted roots always form a chain. Checking it
@@ -262,12 +239,112 @@ pub fn trusted_root(ws: &Workspace) -> Result<Option<Metadata>, StageError> {
     Ok(trusted_roots(ws)?.pop())
 }
 
-/// The trusted version of a role (for root: the newest trusted root).
+/// Refuses a trusted file whose signed bytes are not the ones its transcript record made
+/// trusted: an older genuine version put back, or a file rewritten on the stick.
+fn check_trusted_digest(rel: &str, md: &Metadata, entry: &ledger::Entry) -> Result<(), StageError> {
+    if entry.digest.as_deref() == Some(hex::encode(digest(md)).as_str()) {
+        return Ok(());
+    }
+    Err(tampered(format!(
+        "the workspace file {rel} is not the version {} made trusted (it was changed or replaced outside ceremony); {RESTORE}",
+        entry.name()
+    )))
+}
+
+/// The trusted version of a role (for root: the newest trusted root), verified from the
+/// trust anchor down before anything reads it: it is the version its transcript record
+/// made trusted, and it carries a threshold of signatures of the keys its trusted delegator
+/// gives it (the newest trusted root for `targets`, the trusted `targets` for `claimed`,
+/// the seal the trusted index pins for a shard). See docs/threat-model.md.
 pub fn trusted(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageError> {
     if role == "root" {
         return trusted_root(ws);
     }
-    parse_role(ws, "trusted", role)
+    let ledger = ws.ledger()?;
+    let rel = format!("trusted/{role}.json");
+    let Some(md) = parse_role(ws, "trusted", role)? else {
+        return match ledger.trusted_entry(role) {
+            Some(e) => Err(tampered(format!("the workspace file {rel} that {} made trusted is missing; {RESTORE}", e.name()))),
+            None => Ok(None),
+        };
+    };
+    let entry = ledger.trusted_entry(role).ok_or_else(|| {
+        tampered(format!(
+            "the workspace file {rel} was made trusted by no transcript record (it was put there outside ceremony); {RESTORE}"
+        ))
+    })?;
+    check_trusted_digest(&rel, &md, entry)?;
+    if let Some((label, delegation)) = trusted_delegation(ws, role)? {
+        let report = check_threshold(&md.signed_bytes(), md.signatures(), &delegation);
+        if !report.is_met() {
+            return Err(tampered(format!(
+                "the workspace file {rel} has {} of the {} signatures it needs from the keys {label} gives it (its signatures were changed outside ceremony); {RESTORE}",
+                report.have, report.threshold
+            )));
+        }
+    }
+    Ok(Some(md))
+}
+
+/// Verifies the whole trusted state from the anchor down: the root chain and every trusted
+/// file, each against its transcript record and its delegator's keys (as [`trusted`] does
+/// for one). Returns how many files were verified. `bundle export` and `preflight` run it:
+/// what leaves the machine and what a ceremony starts from are checked whole.
+pub fn verify_trusted_state(ws: &Workspace) -> Result<usize, StageError> {
+    let roots = trusted_roots(ws)?.len();
+    let roles = trusted_roles(ws)?;
+    let checked = crate::support::par::map(&roles, |role| trusted(ws, role).map(|_| ()));
+    checked.into_iter().collect::<Result<Vec<()>, StageError>>()?;
+    Ok(roots + roles.len())
+}
+
+/// The delegations of a verified trusted delegator, by delegated role.
+#[derive(Debug)]
+struct TrustedDelegations {
+    label: String,
+    map: std::collections::HashMap<String, Delegation>,
+}
+
+/// The keys and threshold `role`'s trusted delegator gives it, with the delegator named;
+/// `None` for a role its trusted delegator no longer delegates to (a claimed shard split
+/// since: kept, as snapshot keeps listing it, but no client reaches it).
+fn trusted_delegation(ws: &Workspace, role: &str) -> Result<Option<(String, Delegation)>, StageError> {
+    if role == "targets" || role == "snapshot" || role == "timestamp" {
+        let Some(root) = trusted_root(ws)? else { return Ok(None) };
+        let view =
+            root.root().map_err(|source| StageError::Corrupt { path: format!("trusted/root/{}.root.json", root.version()), source })?;
+        return Ok(view.delegation(role).map(|d| (format!("root version {}", root.version()), d)));
+    }
+    let delegator = crate::pypi::claimed::delegator_of(role);
+    let rel = format!("trusted/{delegator}.json");
+    let delegations = ws.memo(&rel, || -> Result<Option<TrustedDelegations>, StageError> {
+        let Some(md) = trusted(ws, delegator)? else { return Ok(None) };
+        let map = delegation_map(&md).map_err(|source| StageError::Corrupt { path: rel.clone(), source })?;
+        Ok(Some(TrustedDelegations { label: format!("the trusted {delegator} version {}", md.version()), map }))
+    })?;
+    let Some(delegations) = delegations.as_ref() else {
+        return Err(tampered(format!(
+            "the workspace trusts {role} but has no trusted {delegator} to delegate to it (a file was removed outside ceremony); {RESTORE}"
+        )));
+    };
+    Ok(delegations.map.get(role).map(|d| (delegations.label.clone(), d.clone())))
+}
+
+/// A targets-type role's delegations by delegated role, each delegation's keys parsed once.
+fn delegation_map(md: &Metadata) -> Result<std::collections::HashMap<String, Delegation>, MetadataError> {
+    let view = md.targets()?;
+    let mut map = std::collections::HashMap::new();
+    for d in view.delegations.iter() {
+        let mut keys: std::collections::HashMap<&str, Option<crate::tuf::key::Key>> = Default::default();
+        for r in d.roles.iter().flatten() {
+            let ids = r.keyids.iter().map(|id| {
+                let key = keys.entry(id).or_insert_with(|| d.key(id)).clone();
+                (id.to_string(), key)
+            });
+            map.insert(r.name.to_string(), Delegation::new(&r.name, r.threshold, ids.collect::<Vec<_>>().into_iter()));
+        }
+    }
+    Ok(map)
 }
 
 /// The staged version of a role, refused unless it signs exactly the bytes staged.
@@ -286,17 +363,38 @@ pub fn staged_path(role: &str) -> String {
     format!("staged/{role}.json")
 }
 
-/// The names of the roles with a staged version, root first.
+/// The names of the roles with a staged version, root first, refused unless they are the
+/// roles the transcript's records left staged (none added or removed on the stick).
 pub fn staged_roles(ws: &Workspace) -> Result<Vec<String>, StageError> {
-    let mut roles: Vec<String> = ws.list("staged")?.iter().filter_map(|n| n.strip_suffix(".json").map(str::to_string)).collect();
-    roles.sort_by(|a, b| role_order(a).cmp(&role_order(b)));
+    let roles = staged_roles_as_found(ws)?;
+    let ledger = ws.ledger()?;
+    if let Some(why) = ledger::set_mismatch("staged file", roles.iter().map(String::as_str), &ledger.staged, staged_path) {
+        return Err(tampered(format!("{why}, or discard what is staged (`ceremony discard ROLE`)")));
+    }
     Ok(roles)
 }
 
-/// The names of trusted non-root roles.
-pub fn trusted_roles(ws: &Workspace) -> Result<Vec<String>, StageError> {
-    let mut roles: Vec<String> = ws.list("trusted")?.iter().filter_map(|n| n.strip_suffix(".json").map(str::to_string)).collect();
+/// The names of the staged files as found, whatever made them: only for discarding them.
+pub fn staged_roles_as_found(ws: &Workspace) -> Result<Vec<String>, StageError> {
+    Ok(role_names(ws.list("staged")?))
+}
+
+fn role_names(files: Vec<String>) -> Vec<String> {
+    let mut roles: Vec<String> = files.iter().filter_map(|n| n.strip_suffix(".json").map(str::to_string)).collect();
     roles.sort_by(|a, b| role_order(a).cmp(&role_order(b)));
+    roles
+}
+
+/// The names of trusted non-root roles, refused unless they are the roles the transcript's
+/// records made trusted.
+pub fn trusted_roles(ws: &Workspace) -> Result<Vec<String>, StageError> {
+    let roles = role_names(ws.list("trusted")?);
+    let ledger = ws.ledger()?;
+    if let Some(why) =
+        ledger::set_mismatch("trusted file", roles.iter().map(String::as_str), &ledger.trusted, |r| format!("trusted/{r}.json"))
+    {
+        return Err(tampered(why));
+    }
     Ok(roles)
 }
 
@@ -336,19 +434,7 @@ impl Delegators {
             let entry = match effective(ws, delegator)? {
                 None => None,
                 Some(md) => {
-                    let view = md.targets().map_err(|source| StageError::Corrupt { path: staged_path(delegator), source })?;
-                    let mut map = std::collections::HashMap::new();
-                    for d in view.delegations.iter() {
-                        // Each delegation's keys, parsed once per key rather than once per role.
-                        let mut keys: std::collections::HashMap<&str, Option<crate::tuf::key::Key>> = Default::default();
-                        for r in d.roles.iter().flatten() {
-                            let ids = r.keyids.iter().map(|id| {
-                                let key = keys.entry(id).or_insert_with(|| d.key(id)).clone();
-                                (id.to_string(), key)
-                            });
-                            map.insert(r.name.to_string(), Delegation::new(&r.name, r.threshold, ids.collect::<Vec<_>>().into_iter()));
-                        }
-                    }
+                    let map = delegation_map(&md).map_err(|source| StageError::Corrupt { path: staged_path(delegator), source })?;
                     Some((md.version(), map))
                 }
             };

@@ -55,6 +55,22 @@ pub struct Action {
     /// so records written before it existed keep their hashes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ceremony: Option<CeremonyFacts>,
+    /// Every file a `stage` or `discard` record staged or dropped: role name to the SHA-256
+    /// of its signed bytes, hex. The workspace's staged files are checked against these
+    /// (`ledger`); absent where the record changed one role, named by `role` and `digest`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub files: std::collections::BTreeMap<String, String>,
+    /// The online `recently-claimed` a promotion was staged from, which the next promotion
+    /// may not roll back behind once this one is exported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceDigest>,
+}
+
+/// A file named by its version and the SHA-256 of its signed bytes, hex.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceDigest {
+    pub version: u64,
+    pub sha256: String,
 }
 
 /// The facts of a ceremony that only people can give, and the machine it ran on.
