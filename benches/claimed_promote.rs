@@ -175,14 +175,31 @@ fn seed_claimed(ws: &Workspace, n: usize) {
             index.leaves.insert(key.clone());
             let (md, seal) = claimed::seal(claimed::shard_signed(&ps, 1, expires)).expect("seal");
             index.seals.insert(key.clone(), seal);
-            tx.write(&format!("trusted/{}.json", claimed::shard_role(&key)), &md.to_bytes()).expect("write");
+            let role = claimed::shard_role(&key);
+            tx.write(&format!("trusted/{role}.json"), &md.to_bytes()).expect("write");
+            trust_record(&mut tx, &role, &md);
         }
     }
     let mut md = Metadata::from_signed(index.to_signed(1, expires).expect("index")).expect("index");
     sign_md(&mut md, &refs);
     tx.write("trusted/claimed.json", &md.to_bytes()).expect("write");
+    trust_record(&mut tx, "claimed", &md);
     tx.commit().expect("commit");
     eprintln!("  seeded {} projects in {} shards", n, index.leaves.len());
+}
+
+/// The transcript record an export makes for a file it makes trusted: a workspace believes
+/// no trusted file without one.
+fn trust_record(tx: &mut ceremony::workspace::Transaction, role: &str, md: &Metadata) {
+    let digest = hex::encode(ceremony::workspace::staging::digest(md));
+    let action = ceremony::workspace::transcript::Action {
+        action: "trust".into(),
+        role: Some(role.into()),
+        version: Some(md.version()),
+        digest: Some(digest),
+        ..Default::default()
+    };
+    tx.record(action).expect("record");
 }
 
 /// One command of the timed part, in its own process as on the command line; prints its
