@@ -162,6 +162,9 @@ pub(super) fn export(global: &super::args::Global, out: &Path) -> Result<(), Ref
             "bundle": out,
             "sha256": done.sha256,
             "files": done.files.iter().map(|(p, new)| serde_json::json!({"path": p, "new": new})).collect::<Vec<_>>(),
+            "trust_anchors": done.anchors.iter().map(|a| serde_json::json!({
+                "file": a.file, "version": a.version, "sha256": a.digest.sha256, "words": a.digest.words,
+            })).collect::<Vec<_>>(),
         }));
     } else {
         println!("Wrote {} (sha256 {}):", out.display(), done.sha256);
@@ -169,6 +172,16 @@ pub(super) fn export(global: &super::args::Global, out: &Path) -> Result<(), Ref
             println!("  {path}{}", if *new { "  (new in this ceremony)" } else { "" });
         }
         println!("The staged versions are now the workspace's trusted versions.");
+        for a in &done.anchors {
+            println!();
+            println!("{}:", a.label());
+            println!("  {}", a.digest.sha256);
+            println!("  words: {}", a.digest.spoken());
+            println!(
+                "Read both aloud and write them on the paper record: the online side types them to check the {} it trusts (bundle extract --trusted-root-sha256).",
+                a.file
+            );
+        }
     }
     Ok(())
 }

@@ -55,6 +55,12 @@ pub struct Action {
     /// so records written before it existed keep their hashes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ceremony: Option<CeremonyFacts>,
+    /// For a root version made trusted by `bundle export`: the SHA-256 of the whole file
+    /// `N.root.json` the bundle carries (what `sha256sum` prints), the trust anchor the room
+    /// reads aloud and the online side types in. Absent elsewhere, so older records keep
+    /// their hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_sha256: Option<String>,
 }
 
 /// The facts of a ceremony that only people can give, and the machine it ran on.
