@@ -21,7 +21,10 @@ fn bootstrap() -> Setup {
     }
     st.import_online("online");
     st.root_init("alice,bob,carol", "2", "alice,bob,carol");
-    ok(&st.ws, &["targets", "init", "--claimed", "alice.claimed,bob.claimed,carol.claimed", "--claimed-threshold", "2", "--online", "online"]);
+    ok(
+        &st.ws,
+        &["targets", "init", "--claimed", "alice.claimed,bob.claimed,carol.claimed", "--claimed-threshold", "2", "--online", "online"],
+    );
     st.sign("alice");
     st.sign("bob");
     st
@@ -72,7 +75,10 @@ fn export_reads_out_each_new_root_and_the_report_holds_it() {
     ok(&st.ws, &["report", "--out", path_str(&report)]);
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(html.contains("SHA-256 of the file 1.root.json (the trust anchor)"), "the record lacks the anchor");
-    assert!(html.contains(&sha[..32]) && html.contains(&sha[32..]) && html.contains(&words), "the record lacks the anchor's digest or words");
+    assert!(
+        html.contains(&sha[..32]) && html.contains(&sha[32..]) && html.contains(&words),
+        "the record lacks the anchor's digest or words"
+    );
     // The whole history shows it too, computed from the trusted file.
     ok(&st.ws, &["report", "--all", "--out", path_str(&report)]);
     let html = std::fs::read_to_string(&report).unwrap();
@@ -114,7 +120,8 @@ fn the_trusted_root_must_have_the_digest_read_out() {
     let msg = one_sentence(&out, 1, "a wrong digest");
     assert!(msg.contains(&sha) && msg.contains(&wrong) && msg.contains("read out at the ceremony"), "{msg}");
     assert!(!st.files.join("x1").exists(), "files were written for a root that is not the anchor");
-    let verify = ceremony(&st.files, &["bundle", "verify", path_str(&bundle), "--trusted-root", path_str(&root), "--trusted-root-sha256", &wrong]);
+    let verify =
+        ceremony(&st.files, &["bundle", "verify", path_str(&bundle), "--trusted-root", path_str(&root), "--trusted-root-sha256", &wrong]);
     assert!(one_sentence(&verify, 1, "verify with a wrong digest").contains(&wrong));
 
     // A root swapped with the bundle: another ceremony's root, and its own bundle, verify
@@ -136,7 +143,12 @@ fn the_trusted_root_must_have_the_digest_read_out() {
     let words = ceremony::workspace::review::digest_words(&Sha256::digest(std::fs::read(&root).unwrap()).into()).join(" ");
     let out = extract(&st, &bundle, &st.files.join("x5"), &["--trusted-root", path_str(&root), "--trusted-root-words", &words]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = extract(&st, &bundle, &st.files.join("x6"), &["--trusted-root", path_str(&root), "--trusted-root-words", "one two three four five six"]);
+    let out = extract(
+        &st,
+        &bundle,
+        &st.files.join("x6"),
+        &["--trusted-root", path_str(&root), "--trusted-root-words", "one two three four five six"],
+    );
     let msg = one_sentence(&out, 1, "wrong words");
     assert!(msg.contains(&words) && msg.contains("one two three four five six"), "{msg}");
 
@@ -184,9 +196,10 @@ fn an_older_bundle_is_refused_against_what_is_published() {
     let out = extract(&st, &b2, &st.files.join("again"), &trust);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(text(&out).contains("Every file of this bundle is already published"), "{}", text(&out));
-    let json: Value =
-        serde_json::from_slice(&ceremony(&st.files, &["--json", "bundle", "verify", path_str(&b2), trust[0], trust[1], trust[2], trust[3]]).stdout)
-            .unwrap();
+    let json: Value = serde_json::from_slice(
+        &ceremony(&st.files, &["--json", "bundle", "verify", path_str(&b2), trust[0], trust[1], trust[2], trust[3]]).stdout,
+    )
+    .unwrap();
     assert!(json["published"].as_array().unwrap().iter().all(|f| f["standing"] == "already-published"), "{json}");
 
     // The same version published with other bytes: two files under one version.
@@ -236,6 +249,7 @@ fn a_root_history_must_extend_the_published_one() {
     assert!(msg.contains("root version 1") && msg.contains("does not extend"), "{msg}");
 
     // A directory that is not there is a mistake, not an empty repository.
-    let out = extract(&st, &b2, &st.files.join("r3"), &["--trusted-root", path_str(&root), "--published", path_str(&st.files.join("nope"))]);
+    let out =
+        extract(&st, &b2, &st.files.join("r3"), &["--trusted-root", path_str(&root), "--published", path_str(&st.files.join("nope"))]);
     one_sentence(&out, 2, "a missing published directory");
 }

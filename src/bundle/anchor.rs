@@ -24,7 +24,9 @@ pub enum ExpectedAnchor {
 pub enum AnchorError {
     #[error("{0:?} is not a SHA-256: give the 64 hex digits of the trusted root file's SHA-256 as written on the ceremony's paper record")]
     NotHex(String),
-    #[error("{got} words were given, but a digest is read out as {DIGEST_WORDS}: give the six words written on the ceremony's paper record")]
+    #[error(
+        "{got} words were given, but a digest is read out as {DIGEST_WORDS}: give the six words written on the ceremony's paper record"
+    )]
     WordCount { got: usize },
     #[error(
         "the trusted root {file} has SHA-256 {actual}, not {expected} as read out at the ceremony: it is not the root the ceremony anchored; do not import, and get the root file whose digest is on the paper record"
@@ -63,12 +65,9 @@ pub fn check_anchor(name: &str, bytes: &[u8], expected: &ExpectedAnchor) -> Resu
         ExpectedAnchor::Sha256(hex) if *hex != actual.sha256 => {
             Err(AnchorError::DigestDiffers { file: name.into(), actual: actual.sha256, expected: hex.clone() })
         }
-        ExpectedAnchor::Words(words) if *words != actual.words => Err(AnchorError::WordsDiffer {
-            file: name.into(),
-            actual: actual.spoken(),
-            expected: words.join(" "),
-            sha256: actual.sha256,
-        }),
+        ExpectedAnchor::Words(words) if *words != actual.words => {
+            Err(AnchorError::WordsDiffer { file: name.into(), actual: actual.spoken(), expected: words.join(" "), sha256: actual.sha256 })
+        }
         _ => Ok(()),
     }
 }

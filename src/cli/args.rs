@@ -455,6 +455,8 @@ pub enum VerifyCommand {
 #[derive(Subcommand, Debug)]
 pub enum BundleCommand {
     /// Refuse unless every staged role meets every threshold; write the bundle; trust the staged versions.
+    /// For each new root, print the SHA-256 of the file N.root.json and its six words: the
+    /// trust anchor, read aloud and written on the paper record (the report holds it too).
     Export {
         /// Where to write the bundle (a tar archive), e.g. ceremony-2026-12.tar.
         #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]

@@ -114,10 +114,7 @@ fn checked_json(c: &Checked) -> serde_json::Value {
 fn checked_text(c: &Checked, trust: &TrustArgs) -> String {
     let mut out = String::new();
     if let Some(sha) = &c.anchor {
-        out.push_str(&format!(
-            "The trusted root {} has the SHA-256 read out at the ceremony: {sha}.\n",
-            trust.trusted_root.display()
-        ));
+        out.push_str(&format!("The trusted root {} has the SHA-256 read out at the ceremony: {sha}.\n", trust.trusted_root.display()));
     }
     out.push_str(&report_text(&c.report));
     if let (Some(standings), Some(dir)) = (&c.published, &trust.published) {
