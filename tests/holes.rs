@@ -404,20 +404,27 @@ fn online_import_unpacks_with_ceremony() {
     let anchor = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(std::fs::read(&root).unwrap()));
     let published = tmp.path().join("published");
     std::fs::create_dir(&published).unwrap();
-    let run = |bundle: &Path, publish: &Path| {
+    let run_with = |bundle: &Path, publish: &Path, anchor: &str| {
         std::process::Command::new("bash")
             .arg(&script)
             .env("CEREMONY", env!("CARGO_BIN_EXE_ceremony"))
             .env("CEREMONY_RUNBOOK_NONINTERACTIVE", "1")
             .env("CEREMONY_RUNBOOK_BUNDLE", bundle)
             .env("CEREMONY_RUNBOOK_TRUSTED_ROOT", &root)
-            .env("CEREMONY_RUNBOOK_TRUSTED_ROOT_SHA256", &anchor)
+            .env("CEREMONY_RUNBOOK_TRUSTED_ROOT_SHA256", anchor)
             .env("CEREMONY_RUNBOOK_PUBLISHED", &published)
             .env("CEREMONY_RUNBOOK_PUBLISH", publish)
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap()
     };
+    let run = |bundle: &Path, publish: &Path| run_with(bundle, publish, &anchor);
+    // A root file that is not the one read out at the ceremony: nothing is laid out.
+    let swapped = tmp.path().join("publish-swapped");
+    let refused_run = run_with(&first, &swapped, &"0".repeat(64));
+    assert_eq!(refused_run.status.code(), Some(1), "{}", String::from_utf8_lossy(&refused_run.stdout));
+    assert!(String::from_utf8_lossy(&refused_run.stderr).contains("read out at the ceremony"));
+    assert!(!swapped.exists(), "a root without the anchor's digest was trusted");
     let publish = tmp.path().join("publish");
     let done = run(&first, &publish);
     let text = String::from_utf8_lossy(&done.stdout);
