@@ -71,6 +71,9 @@ fn export_reads_out_each_new_root_and_the_report_holds_it() {
     assert!(printed.contains("SHA-256 of the file 1.root.json (the trust anchor):"), "{printed}");
     assert!(printed.contains(&sha) && printed.contains(&format!("words: {words}")), "{printed}");
 
+    let log = ok(&st.ws, &["log", "show"]);
+    assert!(log.contains(&format!("file sha256 {sha} (the trust anchor)")), "{log}");
+
     let report = st.files.join("b1.html");
     ok(&st.ws, &["report", "--out", path_str(&report)]);
     let html = std::fs::read_to_string(&report).unwrap();
