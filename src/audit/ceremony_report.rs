@@ -451,7 +451,7 @@ fn trust_anchors(h: &mut String, r: &CeremonyReport) {
             Some(d) => {
                 let _ = writeln!(
                     h,
-                    "<p class=\"anchor\">{label}: {}<br>words: <span class=\"words\">{}</span><br>\
+                    "<p>{label}: {}<br>words: <span class=\"words\">{}</span><br>\
                      <span class=\"small\">Read aloud at the export; the online side checks the root it trusts against it.</span></p>",
                     hex_id(&d.sha256),
                     escape(&d.spoken()),

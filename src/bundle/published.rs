@@ -52,11 +52,11 @@ pub enum PublishedError {
     Unreadable { path: String, source: std::io::Error },
     #[error("the published file {path} cannot be read as metadata ({why}), so what the repository publishes is unknown; fix or remove it and run this again")]
     BadFile { path: String, why: String },
-    #[error("the bundle carries {role} version {version}, but the repository already publishes version {published}: this is an older bundle handed over again (a replay); do not import it")]
+    #[error("the bundle carries {role} version {version}, but the repository already publishes version {published}, so this is an older bundle handed over again (a replay); do not import it")]
     OlderVersion { role: String, version: u64, published: u64 },
     #[error("the bundle carries {role} version {version}, but the published {path} is another file with the same version: do not import it, and ask the ceremony's administrators which one they signed")]
     SameVersionDiffers { role: String, version: u64, path: String },
-    #[error("the bundle's newest root is version {newest}, but the repository already publishes root version {published}: this is an older bundle handed over again (a replay); do not import it")]
+    #[error("the bundle's newest root is version {newest}, but the repository already publishes root version {published}, so this is an older bundle handed over again (a replay); do not import it")]
     OlderRoot { newest: u64, published: u64 },
     #[error("the bundle's root history starts at version {first}, after the repository's newest published root version {published}: it does not extend the published root chain; do not import it")]
     RootGap { first: u64, published: u64 },

@@ -83,7 +83,7 @@ fn read_and_verify(file: &Path, trust: &TrustArgs) -> Result<Checked, Refusal> {
     let published = match &trust.published {
         Some(dir) if report.ok => Some(check_published(&bundle, dir).map_err(|e| match e {
             PublishedError::Unreadable { .. } | PublishedError::BadFile { .. } => Refusal::unusable(e.to_string()),
-            other => Refusal::failed(format!("the bundle {} verifies, but {other}", file.display())),
+            other => Refusal::failed(format!("{}: {other}", file.display())),
         })?),
         _ => None,
     };
