@@ -85,5 +85,5 @@ if ! rb_only_export_left "$name"; then
     rb_sign_round "${signers[@]}"
 fi
 
-rb_export "$name"
+rb_export "$name" new-root
 rb_say "Done. Hand the USB stick to the online side: ceremony-scripts/online-import.sh imports it, trusting 1.root.json."

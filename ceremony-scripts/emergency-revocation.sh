@@ -49,5 +49,5 @@ if ! rb_only_export_left "$name"; then
     rb_sign_round "${RB_SIGNERS[@]}"
 fi
 
-rb_export "$name"
+rb_export "$name" new-root
 rb_say "Done. Publish the new root at once: clients stop trusting $revoked's key when they update root."

@@ -448,9 +448,31 @@ rb_end() {
     rb_ceremony "${args[@]}"
 }
 
+# The newest trusted root's file name, N.root.json.
+rb_newest_root() {
+    local f
+    for f in "$CEREMONY_WORKSPACE"/current/trusted/root/*.root.json; do basename "$f"; done | sort -n | tail -n 1
+}
+
+# The new root is the trust anchor: the online side trusts the N.root.json on the stick only
+# when its SHA-256 is the one on the paper record, so a stick swapped on the way (bundle and
+# root together) is caught. `bundle export` printed the digest and its six words; the copy on
+# the stick must give the same digest.
+rb_read_out_anchor() {
+    local root
+    root="$(rb_newest_root)"
+    rb_step "read out the trust anchor: the SHA-256 of $root"
+    rb_say "SHA-256 of the file $root (the trust anchor), the copy on the USB stick:"
+    sha256sum "$CEREMONY_RUNBOOK_USB/$root"
+    rb_check "this is the SHA-256 \`bundle export\` printed for $root (the report shows it too, with its six words)"
+    rb_check "the room read the SHA-256 of $root and its six words aloud, and they are written on the paper record: the online side types them in to trust $root"
+}
+
 # Exports the bundle and the record onto the USB stick; prints their SHA-256 to write down.
+# With a second argument `new-root` (bootstrap, rotations), the room also reads out the new
+# root's file digest, the trust anchor (rb_read_out_anchor).
 rb_export() {
-    local name="$1"
+    local name="$1" new_root="${2:-}"
     rb_need CEREMONY_RUNBOOK_USB "the directory of the mounted USB stick"
     mkdir -p "$CEREMONY_RUNBOOK_USB"
     rb_step "export onto the USB stick"
@@ -469,6 +491,7 @@ rb_export() {
     rb_say "SHA-256 of the bundle (write it in the ceremony record; the online side compares it):"
     sha256sum "$bundle"
     rb_check "the bundle and the root files are on the USB stick (ls $CEREMONY_RUNBOOK_USB)"
+    [[ "$new_root" != new-root ]] || rb_read_out_anchor
     rb_end
     rb_ceremony report --out "$CEREMONY_RUNBOOK_USB/$name-report.html"
     rb_check "the report (this ceremony: bundle SHA-256, bag numbers) is printed and signed by everyone present; the USB stick and the tokens are sealed in the bags it names"

@@ -41,5 +41,10 @@ if ! rb_only_export_left "$name"; then
     rb_sign_round "${RB_SIGNERS[@]}"
 fi
 
-rb_export "$name"
+# A renewed root is a new trust anchor, read out like any other.
+if [[ " ${roles[*]} " == *" root "* ]]; then
+    rb_export "$name" new-root
+else
+    rb_export "$name"
+fi
 rb_say "Done. Put the next renewal in the calendar, well before the new expiry."

@@ -48,5 +48,5 @@ if ! rb_only_export_left "$name"; then
     rb_sign_round "${RB_SIGNERS[@]}"
 fi
 
-rb_export "$name"
+rb_export "$name" new-root
 rb_say "Done. The online side publishes the new N.root.json next to every older one (they stay forever)."

@@ -758,6 +758,8 @@ fn a_bundle_without_unchanged_shards_verifies_imports_and_serves_clients() {
         .env("CEREMONY_RUNBOOK_NONINTERACTIVE", "1")
         .env("CEREMONY_RUNBOOK_BUNDLE", &bundle)
         .env("CEREMONY_RUNBOOK_TRUSTED_ROOT", &root)
+        .env("CEREMONY_RUNBOOK_TRUSTED_ROOT_SHA256", hex::encode(Sha256::digest(std::fs::read(&root).unwrap())))
+        .env("CEREMONY_RUNBOOK_PUBLISHED", &first)
         .env("CEREMONY_RUNBOOK_PUBLISH", &publish)
         .stdin(std::process::Stdio::null())
         .output()
@@ -766,6 +768,8 @@ fn a_bundle_without_unchanged_shards_verifies_imports_and_serves_clients() {
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("claimed v2 delegates to 2 role(s) this bundle does not carry (claimed.r, claimed.s)"), "{text}");
     assert!(text.contains("Keep serving every role the bundle does not carry"), "{text}");
+    assert!(text.contains("1.root.json   (already published: nothing to do)"), "{text}");
+    assert!(text.contains("metadata/2.claimed.json: to publish"), "{text}");
     assert_eq!(shard_files(&publish.join("metadata")), ["1.claimed.f.json"]);
 
     // The repository: what it published from the first bundle, then the second's files.

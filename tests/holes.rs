@@ -402,18 +402,30 @@ fn online_import_unpacks_with_ceremony() {
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     let first = PathBuf::from(summary["bundles"][0]["path"].as_str().unwrap());
     let root = PathBuf::from(summary["trusted_root"].as_str().unwrap());
-    let run = |bundle: &Path, publish: &Path| {
+    let anchor = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(std::fs::read(&root).unwrap()));
+    let published = tmp.path().join("published");
+    std::fs::create_dir(&published).unwrap();
+    let run_with = |bundle: &Path, publish: &Path, anchor: &str| {
         std::process::Command::new("bash")
             .arg(&script)
             .env("CEREMONY", env!("CARGO_BIN_EXE_ceremony"))
             .env("CEREMONY_RUNBOOK_NONINTERACTIVE", "1")
             .env("CEREMONY_RUNBOOK_BUNDLE", bundle)
             .env("CEREMONY_RUNBOOK_TRUSTED_ROOT", &root)
+            .env("CEREMONY_RUNBOOK_TRUSTED_ROOT_SHA256", anchor)
+            .env("CEREMONY_RUNBOOK_PUBLISHED", &published)
             .env("CEREMONY_RUNBOOK_PUBLISH", publish)
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap()
     };
+    let run = |bundle: &Path, publish: &Path| run_with(bundle, publish, &anchor);
+    // A root file that is not the one read out at the ceremony: nothing is laid out.
+    let swapped = tmp.path().join("publish-swapped");
+    let refused_run = run_with(&first, &swapped, &"0".repeat(64));
+    assert_eq!(refused_run.status.code(), Some(1), "{}", String::from_utf8_lossy(&refused_run.stdout));
+    assert!(String::from_utf8_lossy(&refused_run.stderr).contains("read out at the ceremony"));
+    assert!(!swapped.exists(), "a root without the anchor's digest was trusted");
     let publish = tmp.path().join("publish");
     let done = run(&first, &publish);
     let text = String::from_utf8_lossy(&done.stdout);
@@ -421,6 +433,28 @@ fn online_import_unpacks_with_ceremony() {
     let mut expected = members(&std::fs::read(&first).unwrap());
     expected.sort();
     assert_eq!(contents_under(&publish), expected);
+
+    // What it laid out is published; the rotation's bundle goes through, then the
+    // promotion's, handed over after it (root v1 only), is refused as a replay and nothing
+    // is laid out. (The bootstrap's again would be accepted: every file of it is published.)
+    let publish_into = |from: &Path| {
+        for e in std::fs::read_dir(from.join("metadata")).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), published.join(e.file_name())).unwrap();
+        }
+    };
+    publish_into(&publish);
+    let second = PathBuf::from(summary["bundles"][2]["path"].as_str().unwrap());
+    let publish2 = tmp.path().join("publish-2");
+    let done = run(&second, &publish2);
+    assert!(done.status.success(), "{}{}", String::from_utf8_lossy(&done.stdout), String::from_utf8_lossy(&done.stderr));
+    publish_into(&publish2);
+    let replayed = tmp.path().join("publish-replayed");
+    let older = PathBuf::from(summary["bundles"][1]["path"].as_str().unwrap());
+    let refused_run = run(&older, &replayed);
+    assert_eq!(refused_run.status.code(), Some(1), "{}", String::from_utf8_lossy(&refused_run.stdout));
+    assert!(String::from_utf8_lossy(&refused_run.stderr).contains("replay"), "{}", String::from_utf8_lossy(&refused_run.stderr));
+    assert!(!replayed.exists() || contents_under(&replayed).is_empty(), "a replayed bundle was laid out");
 
     let crafted = tmp.path().join("crafted.tar");
     let bytes = with_header(&std::fs::read(&first).unwrap(), "metadata/1.root.json", |h| {

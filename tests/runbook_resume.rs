@@ -153,6 +153,16 @@ fn a_stopped_bootstrap_and_promotion_go_on_when_run_again() {
         assert!(again.stdout.contains(said), "{said:?} is not in:\n{}", again.stdout);
     }
     assert!(position(&again.stdout, "== targets ==") < position(&again.stdout, "the roles, keys and thresholds on screen"));
+    // The trust anchor: export prints it, the runbook shows the stick's copy, and the room
+    // reads it aloud and writes it down before the record is printed.
+    let anchor = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(std::fs::read(room.dir.join("usb-bootstrap/1.root.json")).unwrap()))
+    };
+    let read_out = position(&again.stdout, "read the SHA-256 of 1.root.json and its six words aloud");
+    assert!(position(&again.stdout, "SHA-256 of the file 1.root.json (the trust anchor):") < read_out, "{}", again.stdout);
+    assert!(again.stdout.matches(&anchor).count() >= 2, "export and sha256sum both show {anchor}:\n{}", again.stdout);
+    assert!(read_out < position(&again.stdout, "--yes report --out"), "{}", again.stdout);
     let boot = room.bundle("usb-bootstrap");
     room.judged(&boot);
 
@@ -190,6 +200,7 @@ fn a_stopped_bootstrap_and_promotion_go_on_when_run_again() {
     assert!(again.stdout.contains("carol has nothing left to sign") && again.stdout.contains("dave signs"), "{}", again.stdout);
     assert!(position(&again.stdout, "== claimed ==") < position(&again.stdout, "the batch on screen"), "{}", again.stdout);
     assert!(again.stdout.contains("--yes bundle export"), "{}", again.stdout);
+    assert!(!again.stdout.contains("trust anchor"), "a promotion carries no new root:\n{}", again.stdout);
     let promo = room.bundle("usb-promotion");
     room.judged(&promo);
 

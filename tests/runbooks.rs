@@ -109,19 +109,32 @@ impl Rehearsal {
         bundle
     }
 
-    /// The online side's runbook, trusting root v1; then python-tuf on what it laid out.
+    /// The online side's runbook, trusting root v1 by the digest read out at the bootstrap,
+    /// against what the earlier imports published; then python-tuf on what it laid out.
     fn import(&self, bundle: &Path) {
         let publish = self.dir.join(format!("publish-{}", bundle.file_stem().unwrap().to_string_lossy()));
+        let published = self.dir.join("published");
+        std::fs::create_dir_all(&published).unwrap();
+        let anchor = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(std::fs::read(self.root1()).unwrap()))
+        };
         let text = self.run(
             "online-import.sh",
             &[
                 ("CEREMONY_RUNBOOK_BUNDLE", s(bundle)),
                 ("CEREMONY_RUNBOOK_TRUSTED_ROOT", s(&self.root1())),
+                ("CEREMONY_RUNBOOK_TRUSTED_ROOT_SHA256", anchor),
+                ("CEREMONY_RUNBOOK_PUBLISHED", s(&published)),
                 ("CEREMONY_RUNBOOK_PUBLISH", s(&publish)),
             ],
         );
         assert!(text.contains("The bundle verifies"), "{text}");
         let md = publish.join("metadata");
+        for e in std::fs::read_dir(&md).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), published.join(e.file_name())).unwrap();
+        }
         let root1 = self.root1();
         let args = [OsStr::new("bundle-dir"), md.as_os_str(), OsStr::new("--trusted-root"), root1.as_os_str()];
         let verdict: Value = serde_json::from_slice(&run_python("judge.py", &args)).unwrap();

@@ -12,6 +12,7 @@ use crate::audit::ceremonies::{self, Ceremony, BUNDLE_WRITTEN};
 use crate::audit::report::{escape, hex_id, page, signature_lines, signed_digests, time_cell, transcript_table, SignedDigest};
 use crate::keys::holder::person_of;
 use crate::tuf::datetime::format_expires;
+use crate::workspace::role_digest::{anchor_label, recorded_root_file_digest};
 use crate::workspace::transcript::{Head, Record};
 use crate::workspace::{Workspace, WorkspaceError};
 
@@ -57,6 +58,8 @@ pub struct RoleLine {
     pub version: Option<u64>,
     pub digest: Option<String>,
     pub detail: Option<String>,
+    /// For a root made trusted: the SHA-256 of its whole file, the trust anchor read aloud.
+    pub file_sha256: Option<String>,
 }
 
 /// A bundle exported in this ceremony.
@@ -141,6 +144,7 @@ fn role_line(r: &Record) -> RoleLine {
         version: r.action.version,
         digest: r.action.digest.clone(),
         detail: r.action.detail.clone(),
+        file_sha256: r.action.file_sha256.clone(),
     }
 }
 
@@ -405,6 +409,7 @@ fn handed_over(h: &mut String, r: &CeremonyReport) {
         let roles: Vec<String> = r.trusted.iter().map(|t| role_version(&t.role, t.version)).collect();
         let _ = writeln!(h, "<p>Became trusted: {}</p>", roles.join(", "));
     }
+    trust_anchors(h, r);
     if r.bundles.is_empty() {
         h.push_str("<p>No bundle was exported in this ceremony.</p>\n");
     } else {
@@ -433,6 +438,32 @@ fn handed_over(h: &mut String, r: &CeremonyReport) {
     } else {
         let bags: Vec<String> = r.bags.iter().map(|b| format!("<span class=\"id\">{}</span>", escape(b))).collect();
         let _ = writeln!(h, "<p>Tamper-evident bags: {}</p>", bags.join(", "));
+    }
+}
+
+/// Each new root's file digest and words, as read aloud: the online side types them to check
+/// the root it trusts, so the paper must hold them.
+fn trust_anchors(h: &mut String, r: &CeremonyReport) {
+    for t in r.trusted.iter().filter(|t| t.role == "root") {
+        let version = t.version.unwrap_or_default();
+        let label = escape(&anchor_label(version));
+        match t.file_sha256.as_deref().and_then(|sha| recorded_root_file_digest(version, sha)) {
+            Some(d) => {
+                let _ = writeln!(
+                    h,
+                    "<p>{label}: {}<br>words: <span class=\"words\">{}</span><br>\
+                     <span class=\"small\">Read aloud at the export; the online side checks the root it trusts against it.</span></p>",
+                    hex_id(&d.sha256),
+                    escape(&d.spoken()),
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    h,
+                    "<p>{label}: <span class=\"small\">not recorded (exported by an older Ceremony): run <code>sha256sum</code> on the file</span></p>"
+                );
+            }
+        }
     }
 }
 
@@ -469,7 +500,14 @@ mod tests {
             preflight: vec![evil.into()],
             tools: vec![evil.into()],
             signers: vec![Signer { person: evil.into(), keys: vec![evil.into()], here: true }],
-            staged: vec![RoleLine { seq: 1, role: evil.into(), version: None, digest: None, detail: Some(evil.into()) }],
+            staged: vec![RoleLine {
+                seq: 1,
+                role: evil.into(),
+                version: None,
+                digest: None,
+                detail: Some(evil.into()),
+                file_sha256: Some(evil.into()),
+            }],
             signed: Vec::new(),
             trusted: Vec::new(),
             bundles: vec![BundleLine { seq: 2, file: evil.into(), sha256: Some(evil.into()), files: Some(evil.into()) }],

@@ -108,6 +108,9 @@ pub struct RoleEntry {
     pub expires: String,
     pub digest: String,
     pub words: Vec<&'static str>,
+    /// For a trusted root: the SHA-256 of its whole file `N.root.json` and its words, the
+    /// trust anchor read aloud when it was exported.
+    pub anchor: Option<crate::workspace::role_digest::RoleDigest>,
     pub thresholds: Vec<ThresholdEntry>,
     pub problems: Vec<String>,
 }
@@ -280,6 +283,8 @@ fn role_entry(role: &str, state: RoleState, md: &Metadata) -> RoleEntry {
         expires: format_expires(md.expires().at),
         digest: hex::encode(d),
         words: digest_words(&d),
+        anchor: (role == "root" && state == RoleState::Trusted)
+            .then(|| crate::workspace::role_digest::root_file_digest(md.version(), &md.to_bytes())),
         thresholds: Vec::new(),
         problems: Vec::new(),
     }
@@ -827,10 +832,19 @@ fn roles_section(h: &mut String, r: &Report) {
             RoleState::Staged if e.complete() => "staged, <span class=\"ok\">complete</span>".to_string(),
             RoleState::Staged => "staged, <span class=\"bad\">NOT complete</span>".to_string(),
         };
+        let anchor = match &e.anchor {
+            Some(a) => format!(
+                "<br><span class=\"small\">{}:</span><br>{}<br><span class=\"words\">{}</span>",
+                escape(&crate::workspace::role_digest::anchor_label(e.version)),
+                hex_id(&a.sha256),
+                escape(&a.spoken())
+            ),
+            None => String::new(),
+        };
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{state}</td><td>{}</td><td class=\"small\">{}</td><td>{th}</td>\
-             <td>{}<br><span class=\"words\">{}</span></td></tr>",
+             <td>{}<br><span class=\"words\">{}</span>{anchor}</td></tr>",
             escape(&e.role),
             e.version,
             time_cell(&e.expires),
@@ -1018,6 +1032,7 @@ mod tests {
                 expires: evil.into(),
                 digest: evil.into(),
                 words: vec!["x"],
+                anchor: None,
                 thresholds: vec![ThresholdEntry {
                     label: evil.into(),
                     have: 0,

@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use crate::bundle::{BundleFile, PreparedBundle};
 use crate::support::fsio::write_atomic_with;
+use crate::workspace::role_digest::{anchor_label, root_file_digest, root_file_name, RoleDigest};
 use crate::workspace::staging::{self, refused, StageError};
 use crate::workspace::status::RoleStatus;
 use crate::workspace::transcript::Action;
@@ -27,6 +28,33 @@ pub type ExportError = StageError;
 pub struct Exported {
     pub files: Vec<(String, bool)>,
     pub sha256: String,
+    /// Each new root the bundle carries, as the room reads it aloud (the trust anchor).
+    pub anchors: Vec<TrustAnchor>,
+}
+
+/// A new root version as the online side will trust it: the SHA-256 of the exact file
+/// `N.root.json` the bundle carries (what `sha256sum` prints) and its words. Read aloud at
+/// the ceremony and written on the paper record, it is what the online side checks the
+/// root it trusts against (`bundle extract --trusted-root-sha256`): a stick swapped on the
+/// way replaces the bundle and the root file together, never the paper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustAnchor {
+    pub version: u64,
+    /// `N.root.json`.
+    pub file: String,
+    pub digest: RoleDigest,
+}
+
+impl TrustAnchor {
+    /// The anchor of the root file `bytes` of `version`.
+    pub fn of(version: u64, bytes: &[u8]) -> TrustAnchor {
+        TrustAnchor { version, file: root_file_name(version), digest: root_file_digest(version, bytes) }
+    }
+
+    /// "SHA-256 of the file N.root.json (the trust anchor)".
+    pub fn label(&self) -> String {
+        anchor_label(self.version)
+    }
 }
 
 fn incomplete(s: &RoleStatus) -> String {
@@ -71,16 +99,23 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
     let (roots, others): (Vec<String>, Vec<String>) = names.iter().cloned().partition(|r| r == "root");
     staging::trust_staged(&mut tx, &others)?;
     staging::remove_staged(&mut tx, &roots)?;
+    let mut anchors = Vec::new();
     for (status, md) in staged {
         let role = status.role;
+        let mut file_sha256 = None;
         if role == "root" {
-            tx.write(&format!("trusted/root/{}.root.json", md.version()), &md.to_bytes())?;
+            let bytes = md.to_bytes();
+            tx.write(&format!("trusted/root/{}.root.json", md.version()), &bytes)?;
+            let anchor = TrustAnchor::of(md.version(), &bytes);
+            file_sha256 = Some(anchor.digest.sha256.clone());
+            anchors.push(anchor);
         }
         tx.record(Action {
             action: "trust".into(),
             role: Some(role.clone()),
             version: Some(md.version()),
             digest: Some(hex::encode(status.digest)),
+            file_sha256,
             ..Action::default()
         })?;
         files.push(BundleFile::metadata(&role, md.version(), md.to_bytes(), true));
@@ -127,7 +162,7 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         ..Action::default()
     })?;
     tx.commit()?;
-    Ok(Exported { files: files.iter().map(|f| (f.path.clone(), f.new)).collect(), sha256 })
+    Ok(Exported { files: files.iter().map(|f| (f.path.clone(), f.new)).collect(), sha256, anchors })
 }
 
 /// A writer that hashes what it passes on.

@@ -20,9 +20,11 @@
 //! before reading a member's data, and checks every member against the manifest.
 //! [`verify_bundle`] then trusts nothing in it but what chains to a root the caller trusts.
 
+pub mod anchor;
 pub mod export;
 pub mod extract;
 pub mod pack;
+pub mod published;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;

@@ -455,6 +455,8 @@ pub enum VerifyCommand {
 #[derive(Subcommand, Debug)]
 pub enum BundleCommand {
     /// Refuse unless every staged role meets every threshold; write the bundle; trust the staged versions.
+    /// For each new root, print the SHA-256 of the file N.root.json and its six words: the
+    /// trust anchor, read aloud and written on the paper record (the report holds it too).
     Export {
         /// Where to write the bundle (a tar archive), e.g. ceremony-2026-12.tar.
         #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
@@ -466,9 +468,8 @@ pub enum BundleCommand {
         /// The bundle (tar archive) to verify.
         #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
         file: PathBuf,
-        /// A root metadata file you trust (any version of the root history).
-        #[arg(long, value_name = "ROOT", value_hint = ValueHint::FilePath)]
-        trusted_root: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
     },
     /// Verify a bundle exactly as `bundle verify` does, then write its files (manifest.json,
     /// metadata/*.json, transcript.jsonl) into DIR; nothing is written unless it verifies.
@@ -477,13 +478,32 @@ pub enum BundleCommand {
         /// The bundle (tar archive) to verify and extract.
         #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
         file: PathBuf,
-        /// A root metadata file you trust (any version of the root history).
-        #[arg(long, value_name = "ROOT", value_hint = ValueHint::FilePath)]
-        trusted_root: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
         /// A new or empty directory for the files.
         #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
         out: PathBuf,
     },
+}
+
+/// What `bundle verify` and `bundle extract` trust, and what they check the bundle against.
+#[derive(Args, Debug)]
+pub struct TrustArgs {
+    /// A root metadata file you trust (any version of the root history).
+    #[arg(long, value_name = "ROOT", value_hint = ValueHint::FilePath)]
+    pub trusted_root: PathBuf,
+    /// The SHA-256 of the ROOT file as read out at the ceremony that exported it (on its paper
+    /// record): refused unless ROOT has it.
+    #[arg(long, value_name = "HEX", value_hint = ValueHint::Other, conflicts_with = "trusted_root_words")]
+    pub trusted_root_sha256: Option<String>,
+    /// The same digest as its six words, in one argument: "w1 w2 w3 w4 w5 w6".
+    #[arg(long, value_name = "WORDS", value_hint = ValueHint::Other)]
+    pub trusted_root_words: Option<String>,
+    /// The repository's published metadata directory (N.root.json, VERSION.ROLE.json,
+    /// ROLE.json): refused when the bundle would publish a role older than, or different
+    /// from, what is published, or a root history that does not extend the published one.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub published: Option<PathBuf>,
 }
 
 // clap parses these flags straight into the struct stage reads, so the flags and what

@@ -68,7 +68,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("ceremony verify root-chain 1.root.json 2.root.json", "Check that version 2 is a valid successor of version 1."),
     ("ceremony bundle export --out ceremony.tar", "Write the bundle for the online repository."),
     ("ceremony bundle verify ceremony.tar --trusted-root 1.root.json", "Verify a bundle trusting only 1.root.json."),
-    ("ceremony bundle extract ceremony.tar --trusted-root 1.root.json --out incoming", "Verify a bundle, then write its files into incoming."),
+    (
+        "ceremony bundle extract ceremony.tar --trusted-root 7.root.json --trusted-root-sha256 HEX --published /srv/tuf/metadata --out incoming",
+        "Check 7.root.json against the SHA-256 on the paper record and the bundle against what is published, then write its files into incoming.",
+    ),
     ("ceremony workspace pack --out /media/usb/ws.pack", "Write the workspace as one archive for a FAT USB stick."),
     ("ceremony workspace unpack /media/usb/ws.pack --workspace ws", "Make the pack a new workspace in ws."),
     ("ceremony report --out ceremony.html", "Write the printable ceremony record."),

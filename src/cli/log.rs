@@ -46,6 +46,10 @@ fn line(r: &Record) -> String {
     if let Some(d) = &a.digest {
         parts.push(format!("sha256 {}", short_keyid(d)));
     }
+    if let Some(f) = &a.file_sha256 {
+        // Whole, as on the paper record: it is compared with what the room wrote down.
+        parts.push(format!("file sha256 {f} (the trust anchor)"));
+    }
     if let Some(k) = &a.keyid {
         parts.push(format!("key {}", short_keyid(k)));
     }

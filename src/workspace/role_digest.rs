@@ -47,6 +47,30 @@ pub fn file_digest(name: &str, bytes: &[u8]) -> RoleDigest {
     RoleDigest { label: format!("the whole file {name}"), sha256: hex::encode(d), words: digest_words(&d) }
 }
 
+/// The name a root version's file has everywhere: `N.root.json`.
+pub fn root_file_name(version: u64) -> String {
+    format!("{version}.root.json")
+}
+
+/// "SHA-256 of the file N.root.json (the trust anchor)": the one label the export screen,
+/// the ceremony's record and the runbooks give a root file's digest.
+pub fn anchor_label(version: u64) -> String {
+    format!("SHA-256 of the file {} (the trust anchor)", root_file_name(version))
+}
+
+/// The trust anchor of root `version`: the digest of the whole file `N.root.json` with
+/// these `bytes` (what `sha256sum` prints), read aloud when a bundle carrying it is exported.
+pub fn root_file_digest(version: u64, bytes: &[u8]) -> RoleDigest {
+    file_digest(&root_file_name(version), bytes)
+}
+
+/// [`root_file_digest`] from the hex the transcript recorded. None when `sha256_hex` is
+/// not 64 hex digits.
+pub fn recorded_root_file_digest(version: u64, sha256_hex: &str) -> Option<RoleDigest> {
+    let d: [u8; 32] = hex::decode(sha256_hex).ok()?.try_into().ok()?;
+    Some(RoleDigest { label: format!("the whole file {}", root_file_name(version)), sha256: hex::encode(d), words: digest_words(&d) })
+}
+
 fn signed_part(role: &str, version: u64, d: &[u8; 32]) -> RoleDigest {
     RoleDigest {
         label: format!("the signed part of {role} v{version} (the bytes the signature covers)"),
@@ -73,5 +97,14 @@ mod tests {
         let file = file_digest("claimed.json", &md.signed_bytes());
         assert_eq!((file.sha256, file.words), (live.sha256, live.words));
         assert!(file.label.starts_with("the whole file"));
+    }
+
+    #[test]
+    fn a_recorded_root_file_digest_gives_the_words_of_the_file() {
+        let live = root_file_digest(3, b"the bytes of 3.root.json");
+        assert_eq!(live.label, "the whole file 3.root.json");
+        assert_eq!(recorded_root_file_digest(3, &live.sha256), Some(live));
+        assert_eq!(recorded_root_file_digest(3, "zz"), None);
+        assert_eq!(anchor_label(3), "SHA-256 of the file 3.root.json (the trust anchor)");
     }
 }

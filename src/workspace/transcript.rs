@@ -64,6 +64,12 @@ pub struct Action {
     /// may not roll back behind once this one is exported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceDigest>,
+    /// For a root version made trusted by `bundle export`: the SHA-256 of the whole file
+    /// `N.root.json` the bundle carries (what `sha256sum` prints), the trust anchor the room
+    /// reads aloud and the online side types in. Absent elsewhere, so older records keep
+    /// their hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_sha256: Option<String>,
 }
 
 /// A file named by its version and the SHA-256 of its signed bytes, hex.
