@@ -48,6 +48,8 @@ pub struct Report {
     pub signed: Vec<SignedDigest>,
     pub transcript: Vec<Record>,
     pub head: Head,
+    /// Each closed ceremony's number and closing head, as its paper record shows it.
+    pub closings: Vec<(usize, Head)>,
     /// Whether every staged role meets every threshold (false when nothing is staged).
     pub ready: bool,
     /// Things that could not be read or shown, in plain words.
@@ -325,6 +327,10 @@ impl Report {
     pub fn build(ws: &Workspace, now: OffsetDateTime, binary_sha256: Option<String>) -> Result<Report, StageError> {
         let transcript = ws.transcript()?;
         let head = crate::workspace::transcript::head(&transcript);
+        let closings = crate::audit::ceremonies::split(&transcript)
+            .iter()
+            .filter_map(|c| crate::audit::ceremonies::closing_head(&transcript, c).map(|h| (c.number, h)))
+            .collect();
         let holders = ws.holders()?;
         let mut notes = Vec::new();
 
@@ -403,6 +409,7 @@ impl Report {
             signed,
             transcript,
             head,
+            closings,
             ready,
             notes,
         })
@@ -661,6 +668,7 @@ fn summary(h: &mut String, r: &Report) {
         },
     );
     row(h, "Transcript head", format!("{} records, last hash {}", r.head.records, hex_id(&r.head.hash)));
+    row(h, "Closing heads", closings_cell(&r.closings));
     let staged = r.roles.iter().filter(|e| e.state == RoleState::Staged).count();
     row(
         h,
@@ -880,6 +888,21 @@ fn signed_section(h: &mut String, r: &Report) {
     h.push_str("</tbody>\n</table>\n");
 }
 
+/// Each closed ceremony's closing head with its words, as each paper record shows it.
+fn closings_cell(closings: &[(usize, Head)]) -> String {
+    if closings.is_empty() {
+        return "no ceremony was closed yet".into();
+    }
+    let lines: Vec<String> = closings
+        .iter()
+        .map(|(n, c)| {
+            let words = escape(&crate::audit::ceremonies::head_words(&c.hash));
+            format!("ceremony {n}: record {}, {} ({words})", c.records, hex_id(&c.hash))
+        })
+        .collect();
+    lines.join("<br>")
+}
+
 fn transcript_section(h: &mut String, r: &Report) {
     h.push_str("<h2>Transcript</h2>\n");
     let _ = writeln!(
@@ -1043,6 +1066,7 @@ mod tests {
             }],
             transcript: Vec::new(),
             head: Head { records: 0, hash: evil.into() },
+            closings: vec![(1, Head { records: 0, hash: evil.into() })],
             ready: false,
             notes: vec![evil.into()],
         }

@@ -75,6 +75,10 @@ pub struct CeremonyFacts {
     /// Tamper-evident bag numbers, entered at the end.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bags: Vec<String>,
+    /// At `begin`: the previous ceremony's closing head, as typed from its paper record and
+    /// found to be this workspace's (absent for a workspace that never closed a ceremony).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_head: Option<Head>,
 }
 
 /// A record as stored: the action, when, by which tool, and the chain.
