@@ -126,7 +126,7 @@ fn closing_json(head: &Head) -> serde_json::Value {
 fn closing_lines(number: usize, head: &Head) -> String {
     format!(
         "Closing head of ceremony {number} (write it on the signed paper record; the next `ceremony begin` asks for it):\n  \
-         records: {}\n  closing head: {}\n  words: {}",
+         records: {}\n  closing head: {}\n  closing head words: {}",
         head.records,
         head.hash,
         ceremonies::head_words(&head.hash)
