@@ -79,9 +79,11 @@ pub enum CeremonyError {
     )]
     NoClosedCeremony { typed: String },
     #[error(
-        "--previous-head none says this workspace never closed a ceremony, but it closed ceremony {number} at {held}: give that ceremony's closing head from its signed paper record; if no paper record of it exists, this is not the workspace you meant, so do not sign anything with it"
+        "--previous-head none says this workspace never closed a ceremony, but it closed ceremony {number} (at record {records}): type that ceremony's closing head from its signed paper record; if no paper record of it exists, this is not the workspace you meant, so do not sign anything with it"
     )]
-    ClosedButNoneGiven { number: usize, held: String },
+    // The head it holds is not named: it would invite copying it from the screen instead
+    // of reading it from the paper, which is the whole check.
+    ClosedButNoneGiven { number: usize, records: u64 },
     #[error(transparent)]
     Workspace(#[from] WorkspaceError),
 }
@@ -220,7 +222,7 @@ pub fn check_previous(records: &[Record], given: &PreviousHead) -> Result<Option
     match (last_closed(records), given) {
         (None, PreviousHead::None) => Ok(None),
         (None, typed) => Err(CeremonyError::NoClosedCeremony { typed: typed.describe() }),
-        (Some((number, held)), PreviousHead::None) => Err(CeremonyError::ClosedButNoneGiven { number, held: describe_head(&held) }),
+        (Some((number, held)), PreviousHead::None) => Err(CeremonyError::ClosedButNoneGiven { number, records: held.records }),
         (Some((_, held)), typed) if typed.matches(&held) => Ok(Some(held)),
         (Some((number, held)), typed) => {
             Err(CeremonyError::PreviousHeadMismatch { typed: typed.describe(), number, held: describe_head(&held) })
