@@ -271,6 +271,14 @@ pub fn split(records: &[Record]) -> Vec<Ceremony> {
     out
 }
 
+/// True for a character that prints as nothing or differently than it reads: controls,
+/// bidirectional overrides, zero-width and other invisible format characters.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c as u32,
+            0x061C | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x2069 | 0xFEFF | 0xFFF9..=0xFFFB)
+}
+
 /// A purpose, place, name or bag number as people typed it: trimmed, not empty, at most
 /// `max` characters, and nothing that prints differently than it reads.
 pub fn check_text(what: &'static str, text: &str, max: usize) -> Result<String, CeremonyError> {
@@ -278,7 +286,7 @@ pub fn check_text(what: &'static str, text: &str, max: usize) -> Result<String, 
     if text.is_empty() {
         return Err(CeremonyError::Empty { what });
     }
-    if let Some(c) = text.chars().find(|c| crate::audit::report::is_hidden(*c)) {
+    if let Some(c) = text.chars().find(|c| is_hidden(*c)) {
         return Err(CeremonyError::Hidden { what, code: c as u32 });
     }
     let len = text.chars().count();

@@ -553,13 +553,9 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// True for a character that prints as nothing or differently than it reads: controls,
-/// bidirectional overrides, zero-width and other invisible format characters.
-pub fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c as u32,
-            0x061C | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x2069 | 0xFEFF | 0xFFF9..=0xFFFB)
-}
+/// The characters escaped as marks: defined with the texts people type for a ceremony, which
+/// refuse them (the report reads the ceremonies, never the other way round).
+pub use crate::audit::ceremonies::is_hidden;
 
 /// A 64-hex keyid or digest as two lines of 32 (the columns are sized for that), so people
 /// read it in two halves; anything else is escaped whole and breaks where it must.
