@@ -83,7 +83,10 @@ impl Rehearsal {
         all.extend_from_slice(extra);
         // The previous closing head, copied from the paper: alternately its hex and its words.
         if let Some((hex, words)) = &self.closing {
-            all.push(("CEREMONY_RUNBOOK_PREVIOUS_HEAD", if self.bundles.len() % 2 == 0 { hex.clone() } else { words.to_uppercase() }));
+            all.push((
+                "CEREMONY_RUNBOOK_PREVIOUS_HEAD",
+                if self.bundles.len().is_multiple_of(2) { hex.clone() } else { words.to_uppercase() },
+            ));
         }
         let text = self.run(script, &all);
         for item in ["tamper-evident bags", "verified live image", "no network hardware", "six digest words", "USB stick"] {
