@@ -203,7 +203,7 @@ rb_previous_head() {
     if [[ -z "$typed" ]]; then
         rb_noninteractive && rb_die "set CEREMONY_RUNBOOK_PREVIOUS_HEAD to the previous ceremony's closing head, from its signed paper record (64 hex digits or the six words)"
         [[ -t 0 ]] || rb_die "no terminal to ask for the previous closing head on; set CEREMONY_RUNBOOK_PREVIOUS_HEAD to the previous ceremony's closing head from its signed paper record"
-        rb_say "Take the signed paper record of the previous ceremony out of its folder: its \"Closing head\" line (under the bag numbers)."
+        rb_say "Take the signed paper record of the previous ceremony out of its folder: the \"Closing head\" row of the summary at the top of its first page, its six words also written there by hand."
         while [[ -z "${typed// /}" ]]; do
             read -r -p "The previous ceremony's closing head as written there (64 hex digits or the six words): " typed
         done

@@ -36,8 +36,8 @@ pub(super) fn refuse_ceremony(e: CeremonyError) -> Refusal {
 }
 
 /// Where to find the previous closing head on paper, asked when `--previous-head` is absent.
-const PREVIOUS_HEAD_PROMPT: &str = "The previous ceremony's closing head, from its signed paper record (the line \"closing head\" \
-    under the bag numbers, as `ceremony end` printed it): type its 64 hex digits or its six words, \
+const PREVIOUS_HEAD_PROMPT: &str = "The previous ceremony's closing head, from its signed paper record (the \"Closing head\" row \
+    of the summary at the top of its first page, its six words also written there by hand): type its 64 hex digits or its six words, \
     or none if this workspace has never closed a ceremony: ";
 
 /// The previous closing head from the flag, else typed at the terminal.
