@@ -39,6 +39,7 @@ claimed_names=()
 for spec in "${claimed_specs[@]}"; do claimed_names+=("${spec%%:*}.claimed"); done
 claimed_list="$(IFS=,; echo "${claimed_names[*]}")"
 
+RB_FIRST_CEREMONY=1
 rb_title "Bootstrap ceremony: keys, root version 1, top-level targets"
 rb_say "Holders: ${names[*]}; $threshold of ${#names[@]} must sign root, targets and claimed."
 rb_room_checks

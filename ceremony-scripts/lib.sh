@@ -34,6 +34,11 @@
 #   CEREMONY_RUNBOOK_BAGS       the tamper-evident bag numbers sealed at the end, separated
 #                               by spaces (else asked)
 #   CEREMONY_RUNBOOK_PURPOSE    overrides the runbook's own purpose line
+#   CEREMONY_RUNBOOK_PREVIOUS_HEAD  the previous ceremony's closing head, copied from its
+#                               signed paper record (64 hex digits or the six words): asked
+#                               first on a terminal when unset; required in non-interactive
+#                               runs after the bootstrap. `ceremony begin` refuses a workspace
+#                               whose last ceremony did not close there.
 set -euo pipefail
 
 CEREMONY="${CEREMONY:-ceremony}"
@@ -181,8 +186,36 @@ rb_secret_flag() {
     [[ -z "$pass" ]] || printf '%s\n%s\n' --passphrase-file "$pass"
 }
 
-# The room: bags, image, network, the date, then the tool's own preflight checks.
+# The previous ceremony's closing head, from its signed paper record, asked before anything
+# else: `ceremony begin` refuses a workspace whose last ceremony closed anywhere else (a
+# rewritten transcript, a workspace rolled back to an older copy). A bootstrap makes a new
+# workspace: there was no previous ceremony (`none`), and begin refuses a workspace that
+# closed one.
+RB_PREVIOUS_HEAD=""
+rb_previous_head() {
+    rb_step "the previous ceremony's paper record"
+    if [[ "${RB_FIRST_CEREMONY:-0}" == 1 ]]; then
+        RB_PREVIOUS_HEAD=none
+        rb_say "A bootstrap begins a new workspace: no ceremony came before it (ceremony begin checks that with --previous-head none)."
+        return 0
+    fi
+    local typed="${CEREMONY_RUNBOOK_PREVIOUS_HEAD:-}"
+    if [[ -z "$typed" ]]; then
+        rb_noninteractive && rb_die "set CEREMONY_RUNBOOK_PREVIOUS_HEAD to the previous ceremony's closing head, from its signed paper record (64 hex digits or the six words)"
+        [[ -t 0 ]] || rb_die "no terminal to ask for the previous closing head on; set CEREMONY_RUNBOOK_PREVIOUS_HEAD to the previous ceremony's closing head from its signed paper record"
+        rb_say "Take the signed paper record of the previous ceremony out of its folder: the \"Closing head\" row of the summary at the top of its first page, its six words also written there by hand."
+        while [[ -z "${typed// /}" ]]; do
+            read -r -p "The previous ceremony's closing head as written there (64 hex digits or the six words): " typed
+        done
+    fi
+    RB_PREVIOUS_HEAD="$typed"
+    rb_say "Previous closing head from the paper: $RB_PREVIOUS_HEAD (ceremony begin compares it with the workspace)."
+}
+
+# The room: the previous paper record's closing head, bags, image, network, the date, then
+# the tool's own preflight checks.
 rb_room_checks() {
+    rb_previous_head
     rb_step "the room and the machine"
     rb_check "the tamper-evident bags of the laptop, the tokens and the USB stick are intact and their numbers match the last record"
     rb_check "the laptop was booted from the verified live image (its SHA-256 compared with the published one)"
@@ -372,11 +405,11 @@ rb_only_export_left() {
 }
 
 # The workspace brought out of its bag is the one the last ceremony sealed: its transcript
-# verifies and its head is the one on the last report.
+# verifies and its last closed ceremony closed at the head typed from the paper record
+# (compared by the tool, not by eye: `ceremony begin` already did, this says so again).
 rb_check_sealed_workspace() {
     rb_step "the workspace is the one sealed after the last ceremony"
-    rb_ceremony log verify
-    rb_check "the transcript head above matches the one printed in the last ceremony's report"
+    rb_ceremony log verify --previous-head "$RB_PREVIOUS_HEAD"
 }
 
 # Stages the next root version (`ceremony ROTATE-ARGS...`), unless an earlier run of this
@@ -429,14 +462,16 @@ rb_begin() {
         if rb_noninteractive; then place="rehearsal (CEREMONY_RUNBOOK_PLACE not set)"; else read -r -p "Where does this ceremony take place? " place; fi
     fi
     rb_check "everyone present is named here (witnesses too; else set CEREMONY_RUNBOOK_ATTENDEES): $attendees"
-    local args=(begin --purpose "$purpose" --place "$place")
+    local args=(begin --purpose "$purpose" --place "$place" --previous-head "$RB_PREVIOUS_HEAD")
     IFS=, read -r -a list <<<"$attendees"
     for name in "${list[@]}"; do [[ -z "${name// /}" ]] || args+=(--attendee "$name"); done
     rb_ceremony "${args[@]}"
 }
 
 # Closes the ceremony record (`ceremony end`) with the numbers of the tamper-evident bags
-# sealed now: CEREMONY_RUNBOOK_BAGS (separated by spaces), else typed at the terminal.
+# sealed now: CEREMONY_RUNBOOK_BAGS (separated by spaces), else typed at the terminal. The
+# tool prints the closing head, which the room writes on the paper record: the next
+# ceremony begins by typing it.
 rb_end() {
     local bags="${CEREMONY_RUNBOOK_BAGS:-}" bag list=() args=(end)
     rb_step "seal the bags and close the ceremony record"
@@ -494,5 +529,9 @@ rb_export() {
     [[ "$new_root" != new-root ]] || rb_read_out_anchor
     rb_end
     rb_ceremony report --out "$CEREMONY_RUNBOOK_USB/$name-report.html"
-    rb_check "the report (this ceremony: bundle SHA-256, bag numbers) is printed and signed by everyone present; the USB stick and the tokens are sealed in the bags it names"
+    rb_step "the closing head onto the paper record"
+    rb_say "The closing head above (records, the 64 hex digits and the six words) is this ceremony's anchor outside the USB stick:"
+    rb_say "the next ceremony begins by typing it from the paper, and refuses a workspace that did not close here."
+    rb_check "the closing head's six words, read aloud from the screen, are written by hand on the printed report next to its printed closing head, and match it"
+    rb_check "the report (this ceremony: bundle SHA-256, bag numbers, closing head) is printed and signed by everyone present; the USB stick and the tokens are sealed in the bags it names"
 }

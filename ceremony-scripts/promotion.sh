@@ -9,6 +9,7 @@
 #   CEREMONY_RUNBOOK_RECENTLY_CLAIMED  the online repository's recently-claimed.json, brought on the USB stick
 #   CEREMONY_RUNBOOK_SIGNERS           who signs today (space-separated; at least the claimed threshold)
 #   CEREMONY_RUNBOOK_DATE              today's date in UTC (YYYY-MM-DD); asked on a terminal when unset
+#   CEREMONY_RUNBOOK_PREVIOUS_HEAD     the last ceremony's closing head from its signed paper record; asked first when unset
 #   secrets: CEREMONY_RUNBOOK_SECRET_<HOLDER>; non-interactive: CEREMONY_RUNBOOK_NONINTERACTIVE=1
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

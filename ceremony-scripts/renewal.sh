@@ -10,6 +10,7 @@
 #   CEREMONY_RUNBOOK_EXPIRES  the new validity (default 365d)
 #   CEREMONY_RUNBOOK_SIGNERS  who signs (enough for every renewed role's thresholds)
 #   CEREMONY_RUNBOOK_DATE              today's date in UTC (YYYY-MM-DD); asked on a terminal when unset
+#   CEREMONY_RUNBOOK_PREVIOUS_HEAD     the last ceremony's closing head from its signed paper record; asked first when unset
 #   secrets: CEREMONY_RUNBOOK_SECRET_<HOLDER>; non-interactive: CEREMONY_RUNBOOK_NONINTERACTIVE=1
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -10,6 +10,7 @@
 #   CEREMONY_RUNBOOK_THRESHOLD the new root threshold (default: unchanged)
 #   CEREMONY_RUNBOOK_SIGNERS   who signs: enough of the old holders and enough of the new
 #   CEREMONY_RUNBOOK_DATE              today's date in UTC (YYYY-MM-DD); asked on a terminal when unset
+#   CEREMONY_RUNBOOK_PREVIOUS_HEAD     the last ceremony's closing head from its signed paper record; asked first when unset
 #   secrets: CEREMONY_RUNBOOK_SECRET_<HOLDER>; non-interactive: CEREMONY_RUNBOOK_NONINTERACTIVE=1
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -351,6 +351,8 @@ struct Three {
     ws: PathBuf,
     files: PathBuf,
     bundles: Vec<PathBuf>,
+    /// Each ceremony's closing head, as its paper record shows it.
+    closings: Vec<String>,
 }
 
 /// Three ceremonies: a bootstrap with no markers (as an older workspace has: the export
@@ -364,11 +366,13 @@ fn three_ceremonies() -> Three {
     let mut bundles = vec![st.files.join("bootstrap.tar")];
     ok(&st.ws, &["bundle", "export", "--out", bundles[0].to_str().unwrap()]);
 
+    // The export closed ceremony 1: its closing head is the head after the export.
+    let first_closing = common::last_hash(&st.ws);
     ok(
         &st.ws,
         &[
             "begin", "--purpose", "Renew root before it expires", "--place", "<b>Room 2</b> & co, PSF office", "--attendee", "alice",
-            "--attendee", "carol", "--attendee", "Dana Witness",
+            "--attendee", "carol", "--attendee", "Dana Witness", "--previous-head", &first_closing,
         ],
     );
     ok(&st.ws, &["renew", "root", "--expires", "300d"]);
@@ -378,14 +382,17 @@ fn three_ceremonies() -> Three {
     ok(&st.ws, &["bundle", "export", "--out", bundles[1].to_str().unwrap()]);
     ok(&st.ws, &["end", "--bag", "TEB-200001", "--bag", "TEB-200002"]);
 
-    ok(&st.ws, &["begin", "--purpose", "Second renewal", "--place", "Video call, holders at home", "--attendee", "bob"]);
+    let second_closing = common::last_hash(&st.ws);
+    let begin = ["begin", "--purpose", "Second renewal", "--place", "Video call, holders at home", "--attendee", "bob"];
+    ok(&st.ws, &[&begin[..], &["--previous-head", &second_closing]].concat());
     ok(&st.ws, &["renew", "root", "--expires", "250d"]);
     st.sign("bob");
     st.sign("carol");
     bundles.push(st.files.join("renewal-2.tar"));
     ok(&st.ws, &["bundle", "export", "--out", bundles[2].to_str().unwrap()]);
     ok(&st.ws, &["end", "--bag", "TEB-300003"]);
-    Three { _tmp: st._tmp, ws: st.ws, files: st.files, bundles }
+    let closings = vec![first_closing, second_closing, common::last_hash(&st.ws)];
+    Three { _tmp: st._tmp, ws: st.ws, files: st.files, bundles, closings }
 }
 
 #[test]
@@ -394,7 +401,12 @@ fn a_report_covers_one_ceremony_and_all_covers_every_one() {
     let one = t.files.join("ceremony-2.html");
     let said = ok(&t.ws, &["report", "--ceremony", "2", "--out", one.to_str().unwrap()]);
     assert!(said.contains("ceremony 2 of 3"), "{said}");
+    assert!(said.contains(&format!("closing head: {}", t.closings[1])), "the closing head of ceremony 2, labelled: {said}");
     let html = std::fs::read_to_string(&one).unwrap();
+    // Its closing head, and the previous one it was begun from, are on its record.
+    let closing_words = ceremony::audit::ceremonies::head_words(&t.closings[1]);
+    assert!(html.contains("Closing head") && html.contains(&t.closings[1][..32]) && html.contains(&closing_words), "{html}");
+    assert!(html.contains("Previous closing head") && html.contains(&t.closings[0][..32]));
     assert!(html.contains("&lt;b&gt;Room 2&lt;/b&gt; &amp; co, PSF office") && !html.contains("<b>Room"), "the place is escaped");
     // Exactly the people present sign: the attendees, and the signers of this ceremony.
     assert_eq!(signature_lines(&html), ["alice", "carol", "Dana Witness"]);
@@ -439,6 +451,8 @@ fn a_report_covers_one_ceremony_and_all_covers_every_one() {
     let first = std::fs::read_to_string(&first).unwrap();
     assert_eq!(signature_lines(&first), ["alice", "bob"]);
     assert!(first.contains("bootstrap.tar") && first.contains("not recorded (the ceremony was not begun"));
+    // Closed by its export: the closing head is the head after the export's last record.
+    assert!(first.contains("Closing head") && first.contains(&t.closings[0][..32]));
 
     // --all covers every ceremony.
     let all = t.files.join("all.html");
@@ -480,7 +494,8 @@ fn begin_and_end_check_their_texts_and_resume() {
     assert!(refused(&["begin", "--purpose", "p", "--place", "here", "--attendee", "evil\u{202E}"], 2).contains("U+202E"));
     assert!(refused(&["end", "--bag", "1"], 1).contains("no ceremony is open"));
     let begin = ["begin", "--purpose", "Bootstrap", "--place", "Room 1", "--attendee", "alice"];
-    ok(&ws, &begin);
+    // A new workspace: no closing head on any paper yet. Continuing needs none again.
+    ok(&ws, &[&begin[..], &["--previous-head", "none"]].concat());
     // A runbook run again continues the open ceremony; a different one is refused.
     assert!(ok(&ws, &begin).contains("continues"));
     // Run again with someone who arrived late: the ceremony goes on and records them once.

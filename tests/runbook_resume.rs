@@ -79,13 +79,14 @@ impl Room {
         )
     }
 
-    fn promotion(&self, recently_claimed: &Path, signers: &str) -> Run {
+    fn promotion(&self, recently_claimed: &Path, signers: &str, previous_head: &str) -> Run {
         self.run(
             "promotion.sh",
             &[
                 ("CEREMONY_RUNBOOK_USB", s(&self.dir.join("usb-promotion"))),
                 ("CEREMONY_RUNBOOK_RECENTLY_CLAIMED", s(recently_claimed)),
                 ("CEREMONY_RUNBOOK_SIGNERS", signers.into()),
+                ("CEREMONY_RUNBOOK_PREVIOUS_HEAD", previous_head.into()),
             ],
         )
     }
@@ -117,6 +118,15 @@ impl Room {
         let verdict: serde_json::Value = serde_json::from_slice(&run_python("judge.py", &args)).unwrap();
         assert_eq!(verdict["ok"], true, "{verdict}");
     }
+}
+
+/// The closing head a runbook's `ceremony end` printed for the paper record: (hex, words).
+fn closing_head(text: &str) -> (String, String) {
+    let last = |label: &str| {
+        let line = text.lines().rev().find_map(|l| l.trim().strip_prefix(label)).unwrap_or_else(|| panic!("no {label:?} in:\n{text}"));
+        line.trim().to_string()
+    };
+    (last("closing head:"), last("closing head words:"))
 }
 
 fn position(text: &str, what: &str) -> usize {
@@ -165,6 +175,10 @@ fn a_stopped_bootstrap_and_promotion_go_on_when_run_again() {
     assert!(read_out < position(&again.stdout, "--yes report --out"), "{}", again.stdout);
     let boot = room.bundle("usb-bootstrap");
     room.judged(&boot);
+    // The closing head is printed for the paper record; the next runbook is given it.
+    let (boot_hex, boot_words) = closing_head(&again.stdout);
+    assert_eq!(boot_hex.len(), 64, "{}", again.stdout);
+    assert!(again.stdout.contains("written by hand on the printed report"), "{}", again.stdout);
 
     // The online side's recently-claimed, made by python-tuf with the online key.
     let paths = Command::new(env!("CARGO_BIN_EXE_ceremony")).args(["project", "paths", "foo", "bar-baz", "--json"]).output().unwrap();
@@ -189,12 +203,25 @@ fn a_stopped_bootstrap_and_promotion_go_on_when_run_again() {
 
     // The promotion stops after staging (only carol signs), then goes on: the dead end of
     // "a promotion is already staged" is gone.
-    let first = room.promotion(&rc, "carol");
+    // A closing head that is not the workspace's stops the runbook at begin, before staging;
+    // none at all, in a run that cannot ask, is refused by name.
+    let wrong = room.promotion(&rc, "carol", &"ab".repeat(32));
+    assert_eq!(wrong.code, 1, "{}", wrong.stdout);
+    assert!(wrong.stderr.contains("not the workspace sealed after the last ceremony"), "{}", wrong.stderr);
+    assert!(!wrong.stdout.contains("--yes claimed promote"), "{}", wrong.stdout);
+    let unset = room.promotion(&rc, "carol", "");
+    assert_eq!(unset.code, 2, "{}", unset.stdout);
+    assert!(unset.stderr.contains("set CEREMONY_RUNBOOK_PREVIOUS_HEAD"), "{}", unset.stderr);
+    assert!(position(&unset.stdout, "paper record") < unset.stdout.find("preflight").unwrap_or(usize::MAX), "asked before preflight");
+
+    let first = room.promotion(&rc, "carol", &boot_words);
     assert_ne!(first.code, 0, "{}", first.stdout);
     assert!(first.stdout.contains("--yes claimed promote"), "{}", first.stdout);
     assert!(position(&first.stdout, "== claimed ==") < position(&first.stdout, "the batch on screen"), "{}", first.stdout);
-    let again = room.promotion(&rc, "carol dave");
+    let again = room.promotion(&rc, "carol dave", &boot_hex);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    // The question about the transcript head is answered by the tool, from what was typed.
+    assert!(again.stdout.contains("The last closed ceremony closed at the head on the paper record"), "{}", again.stdout);
     assert!(again.stdout.contains("A promotion is already staged"), "{}", again.stdout);
     assert!(!again.stdout.contains("--yes claimed promote"), "promoted twice:\n{}", again.stdout);
     assert!(again.stdout.contains("carol has nothing left to sign") && again.stdout.contains("dave signs"), "{}", again.stdout);
@@ -205,7 +232,10 @@ fn a_stopped_bootstrap_and_promotion_go_on_when_run_again() {
     room.judged(&promo);
 
     // Stopped after the export (the report step, say): the bundle is not exported twice.
-    let third = room.promotion(&rc, "carol dave");
+    // The promotion was closed: run again, it begins from the promotion's closing head.
+    let (promo_hex, _) = closing_head(&again.stdout);
+    assert_ne!(promo_hex, boot_hex);
+    let third = room.promotion(&rc, "carol dave", &promo_hex);
     assert_eq!(third.code, 0, "{}\n{}", third.stdout, third.stderr);
     assert!(third.stdout.contains("already on the USB stick"), "{}", third.stdout);
     assert!(!third.stdout.contains("--yes bundle export"), "{}", third.stdout);

@@ -23,6 +23,8 @@ struct Rehearsal {
     dir: PathBuf,
     env: Vec<(String, String)>,
     bundles: Vec<PathBuf>,
+    /// The last ceremony's closing head as printed for its paper record: (hex, words).
+    closing: Option<(String, String)>,
 }
 
 fn s(p: &Path) -> String {
@@ -50,7 +52,7 @@ impl Rehearsal {
         for h in ["carol", "dave", "erin"] {
             env.push(secret(h, &format!("{h} keeps seven quiet granite teapots")));
         }
-        Rehearsal { _tmp: tmp, dir, env, bundles: Vec::new() }
+        Rehearsal { _tmp: tmp, dir, env, bundles: Vec::new(), closing: None }
     }
 
     /// Runs a runbook with the common settings plus `extra`; returns its output.
@@ -79,6 +81,13 @@ impl Rehearsal {
             ("CEREMONY_RUNBOOK_BAGS", format!("{bag} TEB-tokens")),
         ];
         all.extend_from_slice(extra);
+        // The previous closing head, copied from the paper: alternately its hex and its words.
+        if let Some((hex, words)) = &self.closing {
+            all.push((
+                "CEREMONY_RUNBOOK_PREVIOUS_HEAD",
+                if self.bundles.len().is_multiple_of(2) { hex.clone() } else { words.to_uppercase() },
+            ));
+        }
         let text = self.run(script, &all);
         for item in ["tamper-evident bags", "verified live image", "no network hardware", "six digest words", "USB stick"] {
             assert!(text.contains(item), "{script} does not show the checklist item {item:?}");
@@ -104,6 +113,12 @@ impl Rehearsal {
             hex::encode(sha2::Sha256::digest(std::fs::read(&bundle).unwrap()))
         };
         assert!(html.contains(&sha[..32]), "{script}: the bundle's SHA-256 is not in the record");
+        let closing = closing_head(&text);
+        assert!(html.contains(&closing.0[..32]) && html.contains(&closing.1), "{script}: the closing head is not in the record");
+        if n > 1 {
+            assert!(text.contains("The last closed ceremony closed at the head on the paper record"), "{script}: the head was not checked");
+        }
+        self.closing = Some(closing);
         self.import(&bundle);
         self.bundles.push(bundle.clone());
         bundle
@@ -149,6 +164,15 @@ impl Rehearsal {
         let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
         run_python("pep480.py", &args);
     }
+}
+
+/// The closing head a runbook's `ceremony end` printed for the paper record: (hex, words).
+fn closing_head(text: &str) -> (String, String) {
+    let last = |label: &str| {
+        let line = text.lines().rev().find_map(|l| l.trim().strip_prefix(label)).unwrap_or_else(|| panic!("no {label:?} in:\n{text}"));
+        line.trim().to_string()
+    };
+    (last("closing head:"), last("closing head words:"))
 }
 
 #[test]

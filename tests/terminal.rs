@@ -234,3 +234,29 @@ fn a_runbook_asks_the_date_and_stops_on_a_wrong_one() {
     assert!(screen.contains("but today is 2001-02-03; set the clock right"), "{screen}");
     assert!(!tmp.path().join("ws").exists(), "nothing is made before the clock is right");
 }
+
+/// `ceremony begin` at a terminal without --previous-head asks for the previous closing
+/// head, saying where it is on paper, and takes its words as typed.
+#[test]
+fn begin_asks_for_the_previous_closing_head_at_the_terminal() {
+    let st = Setup::new();
+    ok(&st.ws, &["begin", "--purpose", "First", "--place", "Room 1", "--previous-head", "none"]);
+    ok(&st.ws, &["end", "--bag", "TEB-1"]);
+    let words = ceremony::audit::ceremonies::head_words(&common::last_hash(&st.ws));
+    let begin = ["begin", "--purpose", "Second", "--place", "Room 1"];
+    // A wrong head is refused.
+    let mut pty = common::pty::spawn(&st.ws, &begin);
+    pty.expect("signed paper record");
+    pty.expect("six words");
+    pty.type_line("abandon ability able about above absent");
+    let (code, screen) = pty.finish();
+    assert_eq!(code, 1, "{screen}");
+    assert!(screen.contains("not the workspace sealed after the last ceremony"), "{screen}");
+    // The right words, typed in capitals, open ceremony 2.
+    let mut pty = common::pty::spawn(&st.ws, &begin);
+    pty.expect("closing head");
+    pty.type_line(&words.to_uppercase());
+    pty.expect("Began ceremony 2");
+    let (code, screen) = pty.finish();
+    assert_eq!(code, 0, "{screen}");
+}

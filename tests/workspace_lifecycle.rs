@@ -272,3 +272,155 @@ fn tampering_with_the_collected_signatures_is_caught() {
     std::fs::write(&path, &original).unwrap();
     sign(&st, &st.ws, "bob");
 }
+
+/// Begins a ceremony with `previous` as the closing head typed from the paper.
+fn begin_args<'a>(purpose: &'a str, previous: &'a str) -> Vec<&'a str> {
+    vec!["begin", "--purpose", purpose, "--place", "Room 1", "--attendee", "alice", "--previous-head", previous]
+}
+
+/// Ends the open ceremony; returns its closing head as printed for the paper: (hex, words).
+fn end_ceremony(ws: &Path, bag: &str) -> (String, String) {
+    let out: Value = serde_json::from_str(&ok(ws, &["--json", "end", "--bag", bag])).unwrap();
+    let closing = &out["closing_head"];
+    (closing["head"].as_str().unwrap().to_string(), closing["words"].as_str().unwrap().to_string())
+}
+
+/// The history anchored outside the stick (issue 23): `ceremony end` prints the closing
+/// head; the next `begin` takes it from the paper, in hex or words, and refuses a workspace
+/// whose last ceremony closed anywhere else, a `none` where a ceremony was closed, and a
+/// missing head where nobody can be asked. A continued ceremony is not asked again.
+#[test]
+fn begin_checks_the_previous_closing_head_from_the_paper() {
+    let st = Setup::new();
+    let ws = &st.ws;
+    // No terminal, no flag: refused at once (no hang), naming the flag; nothing recorded.
+    let said = refused(ws, &["begin", "--purpose", "First", "--place", "Room 1"], 2);
+    assert!(said.contains("--previous-head") && said.contains("paper record"), "{said}");
+    // A prefix of hex, or five words, is not a head.
+    let said = refused(ws, &begin_args("First", "0123456789abcdef"), 2);
+    assert!(said.contains("all 64 are needed"), "{said}");
+    ok(ws, &begin_args("First", "none"));
+    // Continuing the open ceremony needs no head again.
+    assert!(ok(ws, &["begin", "--purpose", "First", "--place", "Room 1"]).contains("continues"));
+    let text = ok(ws, &["end", "--bag", "TEB-1"]);
+    let (hex, words) = (common::last_hash(ws), ceremony::audit::ceremonies::head_words(&common::last_hash(ws)));
+    assert!(text.contains(&format!("closing head: {hex}")) && text.contains(&format!("closing head words: {words}")), "{text}");
+    assert!(text.contains("records: 3"), "the head after the end record: {text}");
+    assert_eq!(words.split(' ').count(), 6);
+
+    // `none` where a ceremony was closed is refused, without the head it holds (to be read
+    // from the paper, not copied from the screen).
+    let said = refused(ws, &begin_args("Second", "none"), 1);
+    assert!(said.contains("closed ceremony 1") && said.contains("do not sign"), "{said}");
+    assert!(!said.contains(&hex) && !said.contains(&words), "{said}");
+    // A wrong head: one sentence naming both, each with its words, and what to do.
+    let wrong = "ab".repeat(32);
+    let wrong_words = ceremony::audit::ceremonies::head_words(&wrong);
+    let said = refused(ws, &begin_args("Second", &wrong), 1);
+    for part in [&wrong, &wrong_words, &hex, &words] {
+        assert!(said.contains(part.as_str()), "{part} missing from: {said}");
+    }
+    assert!(said.contains("restore the sealed copy") && said.contains("do not sign"), "{said}");
+    // The right head in words, any case and spacing, opens ceremony 2.
+    let spaced = words.to_uppercase().replace(' ', "   ");
+    assert!(ok(ws, &begin_args("Second", &spaced)).contains("Began ceremony 2"));
+    let (hex2, _) = end_ceremony(ws, "TEB-2");
+    // In hex, in groups of eight as written on paper, it opens ceremony 3.
+    let grouped: Vec<&str> = (0..8).map(|i| &hex2[i * 8..i * 8 + 8]).collect();
+    assert!(ok(ws, &begin_args("Third", &grouped.join(" "))).contains("Began ceremony 3"));
+    // The begin record keeps the head that was checked; `log verify` checks it again.
+    let log: Value = serde_json::from_str(&ok(ws, &["log", "show", "--json"])).unwrap();
+    let last = log.as_array().unwrap().last().unwrap();
+    assert_eq!(last["ceremony"]["previous_head"]["hash"], hex2.as_str());
+    assert!(ok(ws, &["log", "verify", "--previous-head", &hex2]).contains("closed at the head on the paper record"));
+    refused(ws, &["log", "verify", "--previous-head", &hex], 1);
+}
+
+/// A workspace rolled back to an older, consistent copy passes every check of its own
+/// chain, but not the paper: begin refuses it.
+#[test]
+fn a_workspace_rolled_back_to_an_older_copy_is_refused_at_begin() {
+    let st = Setup::new();
+    let ws = &st.ws;
+    ok(ws, &begin_args("First", "none"));
+    let (hex1, _) = end_ceremony(ws, "TEB-1");
+    let sealed_after_1 = st.files.join("copy-after-1");
+    copy_dir(ws, &sealed_after_1);
+    ok(ws, &begin_args("Second", &hex1));
+    common::workspace::import_online(ws, &st.files, "online");
+    let (hex2, words2) = end_ceremony(ws, "TEB-2");
+
+    std::fs::remove_dir_all(ws).unwrap();
+    copy_dir(&sealed_after_1, ws);
+    ok(ws, &["log", "verify"]);
+    let said = refused(ws, &begin_args("Third", &hex2), 1);
+    assert!(said.contains(&hex2) && said.contains(&words2) && said.contains(&hex1), "{said}");
+    assert!(said.contains("not the workspace sealed after the last ceremony"), "{said}");
+    // The same with the words.
+    refused(ws, &begin_args("Third", &words2), 1);
+}
+
+/// A JSON value with every object's keys in sorted order, at every depth.
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let keys: std::collections::BTreeMap<&String, Value> = map.iter().map(|(k, v)| (k, sorted(v))).collect();
+            Value::Object(keys.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Re-hashes a transcript as Ceremony writes it: each record's `hash` is the SHA-256 of its
+/// canonical JSON without `hash` (keys sorted, no spaces; the texts here are plain ASCII, so
+/// string escaping agrees), and `prev` is the hash of the record before.
+fn rehash(text: &str) -> String {
+    use sha2::Digest;
+    let mut prev = "0".repeat(64);
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut record: serde_json::Map<String, Value> = serde_json::from_str(line).unwrap();
+        record.insert("prev".into(), Value::String(prev.clone()));
+        record.remove("hash");
+        let canonical = serde_json::to_string(&sorted(&Value::Object(record.clone()))).unwrap();
+        let hash = hex::encode(sha2::Sha256::digest(canonical));
+        record.insert("hash".into(), Value::String(hash.clone()));
+        out.push_str(&serde_json::to_string(&record).unwrap());
+        out.push('\n');
+        prev = hash;
+    }
+    out
+}
+
+fn hashes(text: &str) -> Vec<String> {
+    text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["hash"].as_str().unwrap().to_string()).collect()
+}
+
+/// A transcript rewritten and re-hashed consistently verifies as a chain, but its
+/// ceremony no longer closes at the head on the paper: begin refuses it.
+#[test]
+fn a_rewritten_and_rehashed_transcript_is_refused_at_begin() {
+    let st = Setup::new();
+    let ws = &st.ws;
+    ok(ws, &begin_args("First", "none"));
+    common::workspace::add_holder(ws, &st.files, "alice");
+    let (hex1, words1) = end_ceremony(ws, "TEB-1");
+    let path = ws.join("current").join("transcript.jsonl");
+    let original = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(hashes(&rehash(&original)), hashes(&original), "the re-hasher hashes as Ceremony does");
+
+    // History rewritten: mallory, not alice, registered in ceremony 1.
+    let forged = rehash(&original.replace("\"alice\"", "\"mallory\""));
+    assert_ne!(forged, original);
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, &forged).unwrap();
+    ok(ws, &["log", "verify"]);
+    let said = refused(ws, &begin_args("Second", &hex1), 1);
+    assert!(said.contains(&hex1) && said.contains(&words1) && said.contains("restore the sealed copy"), "{said}");
+    refused(ws, &["log", "verify", "--previous-head", &words1], 1);
+
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, &original).unwrap();
+    assert!(ok(ws, &begin_args("Second", &words1)).contains("Began ceremony 2"));
+}

@@ -97,6 +97,11 @@ pub struct CeremonyReport {
     pub records: Vec<Record>,
     /// The whole transcript's head, to compare with the screen.
     pub head: Head,
+    /// The transcript's head after this ceremony's last record (its `end`, or the export
+    /// that closed it), for the paper record: the next `begin` asks for it. `None` while open.
+    pub closing: Option<Head>,
+    /// The previous ceremony's closing head, typed from its paper record and checked at `begin`.
+    pub previous: Option<Head>,
     /// One signature line each: attendees, then everyone who signed here.
     pub present: Vec<String>,
     pub generated: String,
@@ -233,6 +238,8 @@ impl CeremonyReport {
             bags: c.bags(&transcript).to_vec(),
             records: records.to_vec(),
             head: crate::workspace::transcript::head(&transcript),
+            closing: ceremonies::closing_head(&transcript, c),
+            previous: opening.previous_head.clone(),
             generated: format_expires(now),
             tool: format!("ceremony {}", crate::support::buildinfo::VERSION),
             binary_sha256,
@@ -305,6 +312,18 @@ fn summary(h: &mut String, r: &CeremonyReport) {
             hex_id(&r.head.hash)
         ),
     );
+    row(h, "Closing head", &closing_cell(r.closing.as_ref()));
+    if let Some(p) = &r.previous {
+        row(
+            h,
+            "Previous closing head",
+            &format!(
+                "record {}, {}<br><span class=\"small\">typed from the previous ceremony's paper record at <code>ceremony begin</code>; it matched this workspace</span>",
+                p.records,
+                hex_id(&p.hash)
+            ),
+        );
+    }
     let report_binary = match &r.binary_sha256 {
         Some(s) => hex_id(s),
         None => "binary SHA-256 could not be read".into(),
@@ -467,6 +486,20 @@ fn trust_anchors(h: &mut String, r: &CeremonyReport) {
     }
 }
 
+/// The closing head with its words, or why there is none yet.
+fn closing_cell(closing: Option<&Head>) -> String {
+    match closing {
+        Some(c) => format!(
+            "record {}, {}<br>words: <b>{}</b><br><span class=\"small\">the transcript's head after this ceremony's last record; \
+             the next <code>ceremony begin</code> asks for it from this paper</span>",
+            c.records,
+            hex_id(&c.hash),
+            escape(&ceremonies::head_words(&c.hash))
+        ),
+        None => "<span class=\"bad\">not closed yet: <code>ceremony end</code> prints it</span>".to_string(),
+    }
+}
+
 fn sign_off(h: &mut String, r: &CeremonyReport) {
     h.push_str(
         "<h2>Signed by the people present</h2>\n<div class=\"keep\">\n<p class=\"small\">Each person present checks \
@@ -514,6 +547,8 @@ mod tests {
             bags: vec![evil.into()],
             records: Vec::new(),
             head: Head { records: 0, hash: evil.into() },
+            closing: Some(Head { records: 0, hash: evil.into() }),
+            previous: Some(Head { records: 0, hash: evil.into() }),
             present: vec![evil.into()],
             generated: evil.into(),
             tool: evil.into(),

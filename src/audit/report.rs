@@ -48,6 +48,8 @@ pub struct Report {
     pub signed: Vec<SignedDigest>,
     pub transcript: Vec<Record>,
     pub head: Head,
+    /// Each closed ceremony's number and closing head, as its paper record shows it.
+    pub closings: Vec<(usize, Head)>,
     /// Whether every staged role meets every threshold (false when nothing is staged).
     pub ready: bool,
     /// Things that could not be read or shown, in plain words.
@@ -330,6 +332,10 @@ impl Report {
     pub fn build(ws: &Workspace, now: OffsetDateTime, binary_sha256: Option<String>) -> Result<Report, StageError> {
         let transcript = ws.transcript()?;
         let head = crate::workspace::transcript::head(&transcript);
+        let closings = crate::audit::ceremonies::split(&transcript)
+            .iter()
+            .filter_map(|c| crate::audit::ceremonies::closing_head(&transcript, c).map(|h| (c.number, h)))
+            .collect();
         let holders = ws.holders()?;
         let mut notes = Vec::new();
 
@@ -408,6 +414,7 @@ impl Report {
             signed,
             transcript,
             head,
+            closings,
             ready,
             notes,
         })
@@ -551,13 +558,9 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// True for a character that prints as nothing or differently than it reads: controls,
-/// bidirectional overrides, zero-width and other invisible format characters.
-pub fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c as u32,
-            0x061C | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x2069 | 0xFEFF | 0xFFF9..=0xFFFB)
-}
+/// The characters escaped as marks: defined with the texts people type for a ceremony, which
+/// refuse them (the report reads the ceremonies, never the other way round).
+pub use crate::audit::ceremonies::is_hidden;
 
 /// A 64-hex keyid or digest as two lines of 32 (the columns are sized for that), so people
 /// read it in two halves; anything else is escaped whole and breaks where it must.
@@ -666,6 +669,7 @@ fn summary(h: &mut String, r: &Report) {
         },
     );
     row(h, "Transcript head", format!("{} records, last hash {}", r.head.records, hex_id(&r.head.hash)));
+    row(h, "Closing heads", closings_cell(&r.closings));
     let staged = r.roles.iter().filter(|e| e.state == RoleState::Staged).count();
     row(
         h,
@@ -894,6 +898,21 @@ fn signed_section(h: &mut String, r: &Report) {
     h.push_str("</tbody>\n</table>\n");
 }
 
+/// Each closed ceremony's closing head with its words, as each paper record shows it.
+fn closings_cell(closings: &[(usize, Head)]) -> String {
+    if closings.is_empty() {
+        return "no ceremony was closed yet".into();
+    }
+    let lines: Vec<String> = closings
+        .iter()
+        .map(|(n, c)| {
+            let words = escape(&crate::audit::ceremonies::head_words(&c.hash));
+            format!("ceremony {n}: record {}, {} ({words})", c.records, hex_id(&c.hash))
+        })
+        .collect();
+    lines.join("<br>")
+}
+
 fn transcript_section(h: &mut String, r: &Report) {
     h.push_str("<h2>Transcript</h2>\n");
     let _ = writeln!(
@@ -1058,6 +1077,7 @@ mod tests {
             }],
             transcript: Vec::new(),
             head: Head { records: 0, hash: evil.into() },
+            closings: vec![(1, Head { records: 0, hash: evil.into() })],
             ready: false,
             notes: vec![evil.into()],
         }

@@ -127,6 +127,11 @@ pub enum Command {
         /// A person present (holder or witness); repeat for each. Each gets a signature line.
         #[arg(long = "attendee", value_name = "NAME")]
         attendees: Vec<String>,
+        /// The previous ceremony's closing head from its signed paper record: all 64 hex
+        /// digits or the six words; `none` for a workspace that never closed a ceremony.
+        /// Asked on a terminal when absent; not needed to continue an open ceremony.
+        #[arg(long, value_name = "HEX|WORDS|none")]
+        previous_head: Option<String>,
     },
     /// Close the open ceremony, recording the tamper-evident bag numbers.
     End {
@@ -297,7 +302,12 @@ pub enum LogCommand {
     /// Print every record.
     Show,
     /// Check that no record was altered, removed or reordered.
-    Verify,
+    Verify {
+        /// Also check that the last closed ceremony closed at this head, as on its signed
+        /// paper record (64 hex digits or six words; `none`: no ceremony was closed).
+        #[arg(long, value_name = "HEX|WORDS|none")]
+        previous_head: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

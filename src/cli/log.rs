@@ -3,6 +3,7 @@
 use super::args::Global;
 use super::common::{open, refuse};
 use super::common::{print_json, Refusal};
+use crate::audit::ceremonies::{self, PreviousHead};
 use crate::tuf::key::short_keyid;
 use crate::workspace::transcript::Record;
 use crate::workspace::WorkspaceError;
@@ -77,13 +78,32 @@ fn line(r: &Record) -> String {
     parts.join(", ")
 }
 
-pub(super) fn verify(global: &Global) -> Result<(), Refusal> {
+pub(super) fn verify(global: &Global, previous_head: Option<&str>) -> Result<(), Refusal> {
     let ws = open(global)?;
     let head = ws.verify_transcript(None).map_err(refuse_log)?;
+    // The chain alone cannot tell a rewritten or rolled-back history: the paper can.
+    let anchored = match previous_head {
+        Some(typed) => {
+            let given = PreviousHead::parse(typed).map_err(super::report::refuse_ceremony)?;
+            let records = ws.transcript().map_err(refuse_log)?;
+            Some(ceremonies::check_previous(&records, &given).map_err(super::report::refuse_ceremony)?)
+        }
+        None => None,
+    };
     if global.json {
-        print_json(&serde_json::json!({"ok": true, "records": head.records, "head": head.hash}));
-    } else {
-        println!("The transcript is intact: {} records, head {}.", head.records, head.hash);
+        let mut out = serde_json::json!({"ok": true, "records": head.records, "head": head.hash});
+        if let Some(matched) = &anchored {
+            out["previous_head"] =
+                matched.as_ref().map_or(serde_json::Value::Null, |h| serde_json::json!({"records": h.records, "head": h.hash}));
+        }
+        print_json(&out);
+        return Ok(());
+    }
+    println!("The transcript is intact: {} records, head {}.", head.records, head.hash);
+    match anchored {
+        Some(Some(h)) => println!("The last closed ceremony closed at the head on the paper record: {}.", ceremonies::describe_head(&h)),
+        Some(None) => println!("No ceremony was closed in this workspace, as the paper record said."),
+        None => {}
     }
     Ok(())
 }

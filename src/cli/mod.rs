@@ -144,14 +144,16 @@ fn dispatch(cli: Cli) -> Result<(), Refusal> {
         Command::Signature(SignatureCommand::Export { holder, out }) => sign::export(&global, &holder, &out),
         Command::Signature(SignatureCommand::Import { files }) => sign::import(&global, &files),
         Command::Log(LogCommand::Show) => log::show(&global),
-        Command::Log(LogCommand::Verify) => log::verify(&global),
+        Command::Log(LogCommand::Verify { previous_head }) => log::verify(&global, previous_head.as_deref()),
         Command::Verify(VerifyCommand::RootChain { files }) => chain::verify_root_chain_cmd(&files, global.json),
         Command::Workspace(what) => workspace::run(&global, what),
         Command::Bundle(BundleCommand::Export { out }) => bundle::export(&global, &out),
         Command::Bundle(BundleCommand::Verify { file, trust }) => bundle::verify(&file, &trust, global.json),
         Command::Bundle(BundleCommand::Extract { file, trust, out }) => bundle::extract(&file, &trust, &out, global.json),
         Command::Demo { dir } => demo::demo(dir, global.json),
-        Command::Begin { purpose, place, attendees } => report::begin(&global, purpose, place, attendees),
+        Command::Begin { purpose, place, attendees, previous_head } => {
+            report::begin(&global, purpose, place, attendees, previous_head.as_deref())
+        }
         Command::End { bags } => report::end(&global, &bags),
         Command::Report { out, ceremony, all } => report::report(&global, &out, ceremony, all),
         Command::Preflight { date, sys_root } => preflight::preflight(&global, date, &sys_root),

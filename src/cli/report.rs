@@ -8,9 +8,10 @@ use super::args::Global;
 use super::common::refuse_stage;
 use super::common::{open, refuse};
 use super::common::{print_json, Refusal};
-use crate::audit::ceremonies::{self, Begun, CeremonyError, Ended, Opening};
+use crate::audit::ceremonies::{self, Begun, CeremonyError, Ended, Opening, PreviousHead};
 use crate::audit::ceremony_report::{CeremonyReport, CeremonyReportError};
 use crate::audit::report::{render_html, Report};
+use crate::workspace::transcript::Head;
 use crate::workspace::WorkspaceError;
 
 fn transcript_refusal(e: WorkspaceError) -> Refusal {
@@ -22,18 +23,45 @@ fn transcript_refusal(e: WorkspaceError) -> Refusal {
     }
 }
 
-fn refuse_ceremony(e: CeremonyError) -> Refusal {
+pub(super) fn refuse_ceremony(e: CeremonyError) -> Refusal {
     match e {
         CeremonyError::Workspace(w) => refuse(w),
-        CeremonyError::AlreadyOpen { .. } | CeremonyError::NotOpen => Refusal::failed(e.to_string()),
+        CeremonyError::AlreadyOpen { .. }
+        | CeremonyError::NotOpen
+        | CeremonyError::PreviousHeadMismatch { .. }
+        | CeremonyError::NoClosedCeremony { .. }
+        | CeremonyError::ClosedButNoneGiven { .. } => Refusal::failed(e.to_string()),
         other => Refusal::unusable(other.to_string()),
     }
 }
 
-pub(super) fn begin(global: &Global, purpose: String, place: String, attendees: Vec<String>) -> Result<(), Refusal> {
+/// Where to find the previous closing head on paper, asked when `--previous-head` is absent.
+const PREVIOUS_HEAD_PROMPT: &str = "The previous ceremony's closing head, from its signed paper record (the \"Closing head\" row \
+    of the summary at the top of its first page, its six words also written there by hand): type its 64 hex digits or its six words, \
+    or none if this workspace has never closed a ceremony: ";
+
+/// The previous closing head from the flag, else typed at the terminal.
+fn previous_head(given: Option<&str>) -> Result<Option<PreviousHead>, Refusal> {
+    let typed = match given {
+        Some(text) => text.to_string(),
+        None if !super::secrets::have_terminal() => return Ok(None),
+        None => match super::secrets::ask_line(PREVIOUS_HEAD_PROMPT) {
+            Ok(Some(line)) => line,
+            Ok(None) => return Err(Refusal::failed("nothing was typed for the previous closing head; no ceremony was begun")),
+            Err(e) => return Err(Refusal::unusable(format!("cannot read from the terminal: {e}; pass --previous-head instead"))),
+        },
+    };
+    PreviousHead::parse(&typed).map(Some).map_err(refuse_ceremony)
+}
+
+pub(super) fn begin(global: &Global, purpose: String, place: String, attendees: Vec<String>, given: Option<&str>) -> Result<(), Refusal> {
     let ws = open(global)?;
     let lock = ws.lock().map_err(refuse)?;
-    let opening = Opening { purpose, place, attendees };
+    let mut opening = Opening { purpose, place, attendees, previous_head: None };
+    // Only a new ceremony needs the head: one being continued is not asked for it again.
+    if given.is_some() || ceremonies::opens_new(&ws, &opening).map_err(refuse_ceremony)? {
+        opening.previous_head = previous_head(given)?;
+    }
     let begun = ceremonies::begin(&ws, &lock, &opening, Path::new("/sys"), OffsetDateTime::now_utc()).map_err(refuse_ceremony)?;
     let (number, continued, joined) = match begun {
         Begun::Opened(n) => (n, false, Vec::new()),
@@ -49,8 +77,12 @@ pub(super) fn begin(global: &Global, purpose: String, place: String, attendees: 
             joined.join(", ")
         );
     } else {
+        let anchor = match opening.previous_head {
+            Some(PreviousHead::None) | None => "this workspace never closed a ceremony, as the paper said".to_string(),
+            Some(_) => "the previous ceremony's closing head on paper is this workspace's".to_string(),
+        };
         println!(
-            "Began ceremony {number}; the purpose, place, attendees, this binary's SHA-256 and the preflight are in the transcript. \
+            "Began ceremony {number} ({anchor}); the purpose, place, attendees, this binary's SHA-256 and the preflight are in the transcript. \
              End it with `ceremony end --bag NUMBER` once the bags are sealed."
         );
     }
@@ -60,13 +92,20 @@ pub(super) fn begin(global: &Global, purpose: String, place: String, attendees: 
 pub(super) fn end(global: &Global, bags: &[String]) -> Result<(), Refusal> {
     let ws = open(global)?;
     let lock = ws.lock().map_err(refuse)?;
-    let (number, again) = match ceremonies::end(&ws, &lock, bags).map_err(refuse_ceremony)? {
-        Ended::Closed(n) => (n, false),
-        Ended::AlreadyEnded(n) => (n, true),
+    let (number, head, again) = match ceremonies::end(&ws, &lock, bags).map_err(refuse_ceremony)? {
+        Ended::Closed { number, head } => (number, head, false),
+        Ended::AlreadyEnded { number, head } => (number, head, true),
     };
     if global.json {
-        print_json(&serde_json::json!({"ceremony": number, "bags": bags, "already_ended": again}));
-    } else if again {
+        print_json(&serde_json::json!({
+            "ceremony": number,
+            "bags": bags,
+            "already_ended": again,
+            "closing_head": closing_json(&head),
+        }));
+        return Ok(());
+    }
+    if again {
         println!("Ceremony {number} was already ended with these bag numbers.");
     } else {
         println!(
@@ -74,7 +113,24 @@ pub(super) fn end(global: &Global, bags: &[String]) -> Result<(), Refusal> {
             bags.len()
         );
     }
+    println!("{}", closing_lines(number, &head));
     Ok(())
+}
+
+/// A closing head for `--json`: record count, hash and words.
+fn closing_json(head: &Head) -> serde_json::Value {
+    serde_json::json!({"records": head.records, "head": head.hash, "words": ceremonies::head_words(&head.hash)})
+}
+
+/// The closing head as people copy it onto the paper record, each part on its own line.
+fn closing_lines(number: usize, head: &Head) -> String {
+    format!(
+        "Closing head of ceremony {number} (write it on the signed paper record; the next `ceremony begin` asks for it):\n  \
+         records: {}\n  closing head: {}\n  closing head words: {}",
+        head.records,
+        head.hash,
+        ceremonies::head_words(&head.hash)
+    )
 }
 
 pub(super) fn report(global: &Global, out: &Path, ceremony: Option<u32>, all: bool) -> Result<(), Refusal> {
@@ -99,6 +155,7 @@ pub(super) fn report(global: &Global, out: &Path, ceremony: Option<u32>, all: bo
             "bags": record.bags,
             "present": record.present,
             "transcript": {"records": record.head.records, "head": record.head.hash},
+            "closing_head": record.closing.as_ref().map(closing_json),
         }));
     } else {
         println!(
@@ -111,6 +168,10 @@ pub(super) fn report(global: &Global, out: &Path, ceremony: Option<u32>, all: bo
             record.present.len(),
             crate::tuf::key::short_keyid(&record.head.hash)
         );
+        match &record.closing {
+            Some(head) => println!("{}", closing_lines(record.number, head)),
+            None => println!("Ceremony {} is not closed yet: `ceremony end` prints its closing head.", record.number),
+        }
     }
     Ok(())
 }

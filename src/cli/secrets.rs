@@ -94,6 +94,19 @@ pub(crate) fn ask_yes_no(question: &str) -> std::io::Result<bool> {
     }
 }
 
+/// Asks `prompt` on the terminal and reads one visible line (not a secret); `None` at the
+/// end of input (Ctrl-D). Keys typed before the prompt was on screen are dropped first.
+pub(crate) fn ask_line(prompt: &str) -> std::io::Result<Option<String>> {
+    use std::io::BufRead;
+    let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty")?;
+    crate::support::secret::discard_pending_input(&tty);
+    (&tty).write_all(prompt.as_bytes())?;
+    (&tty).flush()?;
+    let mut line = String::new();
+    let read = std::io::BufReader::new(&tty).read_line(&mut line)?;
+    Ok((read > 0).then_some(line))
+}
+
 /// True when a person can be asked: standard input is a terminal.
 pub(crate) fn have_terminal() -> bool {
     std::io::stdin().is_terminal()

@@ -6,6 +6,9 @@
 //! leaves a shorter but consistent chain, so the head (sequence number and hash) is also
 //! shown wherever the transcript's state matters — in `status`, on every signing screen,
 //! in the report and in every bundle's manifest — and `verify` takes an expected head.
+//! A chain re-hashed after an edit, or a whole older copy, is consistent too: that is caught
+//! by each ceremony's closing head on its signed paper record, which the next `ceremony
+//! begin` checks (`audit::ceremonies`).
 //!
 //! The file is rewritten whole, atomically, on each append: after a crash it holds every
 //! record or every record but the one being added, never a partial line.
@@ -97,6 +100,10 @@ pub struct CeremonyFacts {
     /// Tamper-evident bag numbers, entered at the end.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bags: Vec<String>,
+    /// At `begin`: the previous ceremony's closing head, as typed from its paper record and
+    /// found to be this workspace's (absent for a workspace that never closed a ceremony).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_head: Option<Head>,
 }
 
 /// A record as stored: the action, when, by which tool, and the chain.

@@ -82,6 +82,13 @@ pub fn ok(ws: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The hash of the transcript's last record: a ceremony's closing head right after its
+/// `ceremony end` (or the bundle export that closed it), as its paper record shows it.
+pub fn last_hash(ws: &Path) -> String {
+    let log: serde_json::Value = serde_json::from_str(&ok(ws, &["log", "show", "--json"])).unwrap();
+    log.as_array().and_then(|a| a.last()).and_then(|r| r["hash"].as_str()).unwrap().to_string()
+}
+
 /// A path as the `&str` an argument list takes (test paths are UTF-8).
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
