@@ -123,24 +123,21 @@ impl ModulePolicy {
         let real = std::fs::canonicalize(&given).map_err(|e| refuse(format!("cannot be resolved ({e})")))?;
         let meta = std::fs::metadata(&real).map_err(|e| refuse(format!("cannot be read ({e})")))?;
         if !meta.is_file() {
-            return Err(refuse(format!("resolves to {}, which is not a regular file", real.display())));
+            return Err(refuse(format!("resolves to {real:?}, which is not a regular file")));
         }
         if !self.in_system_dir(&real) {
             match self.listed(&real) {
                 Ok(true) => {}
                 Ok(false) => {
                     return Err(refuse(format!(
-                        "resolves to {}, outside the system library directories and not listed in {}",
-                        real.display(),
+                        "resolves to {real:?}, outside the system library directories and not listed in {}",
                         self.machine_list.display()
                     )))
                 }
-                Err(why) => {
-                    return Err(refuse(format!("resolves to {}, outside the system library directories, and {why}", real.display())))
-                }
+                Err(why) => return Err(refuse(format!("resolves to {real:?}, outside the system library directories, and {why}"))),
             }
         }
-        self.owned_by_root(&real).map_err(|why| refuse(format!("resolves to {}, but {why}", real.display())))?;
+        self.owned_by_root(&real).map_err(|why| refuse(format!("resolves to {real:?}, but {why}")))?;
         Ok(AllowedModule { named: named.to_string(), path: real })
     }
 
@@ -318,7 +315,7 @@ mod tests {
         std::fs::create_dir_all(t.root.join("lib")).unwrap();
         std::os::unix::fs::symlink(&outside, t.root.join("lib/x.so")).unwrap();
         let err = t.policy().check(t.root.join("lib/x.so").to_str().unwrap(), "--module").unwrap_err();
-        assert!(err.why.contains(&format!("resolves to {}", outside.display())), "{err}");
+        assert!(err.why.contains(&format!("resolves to {outside:?}")), "{err}");
         for relative in ["./x.so", "lib/x.so", "../lib/x.so", ""] {
             assert!(t.policy().check(relative, "--module").is_err(), "{relative}");
         }

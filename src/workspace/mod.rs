@@ -250,7 +250,11 @@ impl Workspace {
     /// Takes the workspace's lock without waiting: a second process is refused at once.
     pub fn lock(&self) -> Result<WorkspaceLock, WorkspaceError> {
         let path = self.dir.join(".lock");
-        let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(io(&path))?;
+        // Not through a link: a `.lock` planted as a link to /etc/nologin would have root
+        // create that file.
+        use std::os::unix::fs::OpenOptionsExt;
+        let no_follow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
+        let file = File::options().create(true).truncate(false).write(true).custom_flags(no_follow).open(&path).map_err(io(&path))?;
         match file.try_lock() {
             Ok(()) => Ok(WorkspaceLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => Err(WorkspaceError::Locked(self.dir.display().to_string())),
@@ -548,13 +552,54 @@ fn current_kind(dir: &Path) -> Result<Current, WorkspaceError> {
     }
     let current = dir.join("current");
     match std::fs::symlink_metadata(&current) {
-        Ok(m) if m.file_type().is_symlink() && current.is_dir() => Ok(Current::Link),
+        Ok(m) if m.file_type().is_symlink() && current.is_dir() => {
+            state_in_workspace(dir)?;
+            Ok(Current::Link)
+        }
         Ok(m) if m.is_dir() => Ok(Current::Directory),
         Ok(m) if m.file_type().is_symlink() => Err(copied(dir, "its `current` link points at no state")),
         Ok(_) => Err(copied(dir, "its `current` link became a plain file")),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(copied(dir, "its `current` link is missing")),
         Err(e) => Err(WorkspaceError::Io(current.display().to_string(), e)),
     }
+}
+
+/// Makes the workspace directory `dir` (`WS/review`) if it is missing; refuses it when it is a
+/// link or a file. A link planted on the stick (to `/etc/cron.d`, say) would otherwise receive
+/// what is written there, text that comes from staged files.
+pub fn own_dir(dir: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(std::io::Error::other(format!("{} is a link or a file, not a directory of the workspace", dir.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(dir),
+        Err(e) => Err(e),
+    }
+}
+
+/// Refuses a `current` link that leads out of the workspace. Anyone with the stick can rewrite
+/// the link (`/home/op`, `../..`) or make `states` a link elsewhere; the workspace would then be
+/// read from there, and every commit removes the old state, wherever it was. So `current`
+/// must name `states/NUMBER`, and `states` and that state must be real directories here.
+fn state_in_workspace(dir: &Path) -> Result<(), WorkspaceError> {
+    let current = dir.join("current");
+    let target = std::fs::read_link(&current).map_err(io(&current))?;
+    let altered = |why: String| WorkspaceError::Corrupt(current.display().to_string(), why);
+    let numbered = |c: &std::path::Component| match c {
+        std::path::Component::Normal(n) => n.to_str().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+        _ => false,
+    };
+    let parts: Vec<std::path::Component> = target.components().collect();
+    let inside = matches!(parts.as_slice(), [std::path::Component::Normal(s), n] if *s == "states" && numbered(n));
+    if !inside {
+        return Err(altered(format!("it links to {}, not to a state in {}", target.display(), dir.join("states").display())));
+    }
+    for real in [dir.join("states"), dir.join(&target)] {
+        let meta = std::fs::symlink_metadata(&real).map_err(io(&real))?;
+        if !meta.is_dir() {
+            return Err(altered(format!("{} is not a directory of this workspace but a link or a file", real.display())));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a directory whose file system cannot make the symbolic and hard links every
@@ -632,4 +677,25 @@ fn fsync_tree(dir: &Path) -> Result<(), WorkspaceError> {
 fn read_holder(path: &Path) -> Result<Holder, WorkspaceError> {
     let bytes = crate::tuf::limits::read_limited(path, crate::support::fsio::MAX_KEY_FILE).map_err(io(path))?;
     Holder::from_json(&bytes).map_err(|source| WorkspaceError::Holder { path: path.display().to_string(), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_dir_makes_a_missing_directory_and_refuses_a_link_or_a_file() {
+        let t = tempfile::tempdir().unwrap();
+        let review = t.path().join("review");
+        own_dir(&review).unwrap();
+        assert!(review.is_dir());
+        own_dir(&review).unwrap();
+        let elsewhere = t.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let link = t.path().join("link");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        assert!(own_dir(&link).unwrap_err().to_string().contains("is a link or a file"));
+        std::fs::write(t.path().join("file"), b"").unwrap();
+        assert!(own_dir(&t.path().join("file")).is_err());
+    }
 }

@@ -1,7 +1,9 @@
-//! Nothing on the stick chooses code to run: a holder record rewritten to name a PKCS#11
-//! module on the USB stick is refused by `sign`, `preflight` and `key new pkcs11` before the
-//! module is loaded. The module here is a real shared object, built with `cc`, whose
-//! constructor writes a marker file the moment anything loads it; the marker must not appear.
+//! Nothing on the stick chooses code to run or where files go: a holder record rewritten to
+//! name a PKCS#11 module on the USB stick is refused by `sign`, `preflight` and `key new
+//! pkcs11` before the module is loaded (the module here is a real shared object, built with
+//! `cc`, whose constructor writes a marker file the moment anything loads it; the marker must
+//! not appear); a `current` link, a `states` directory or a `.lock` file rewritten to lead out
+//! of the workspace is refused before anything outside is touched.
 
 mod common;
 
@@ -131,4 +133,68 @@ fn key_new_pkcs11_refuses_a_module_outside_the_system_directories() {
     let msg = common::refused(&st.ws, &[&args[..], &["--pin-file", path_str(&pin)]].concat(), 2);
     assert!(msg.contains("--module names the PKCS#11 module") && msg.contains(path_str(&planted.module)), "{msg}");
     assert!(!planted.marker.exists(), "key new loaded the module");
+}
+
+/// A workspace and, outside it, a victim directory holding a copy of the workspace's state and
+/// a file the operator cares about.
+fn victim(st: &Setup) -> (PathBuf, PathBuf) {
+    let state = std::fs::read_link(st.ws.join("current")).unwrap();
+    let home = st.files.join("home");
+    let copy = home.join(state.file_name().unwrap());
+    std::fs::create_dir_all(&copy).unwrap();
+    for entry in common::files_under(&st.ws.join("current")) {
+        let rel = entry.strip_prefix(st.ws.join("current")).unwrap();
+        std::fs::create_dir_all(copy.join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(&entry, copy.join(rel)).unwrap();
+    }
+    let precious = copy.join("precious.txt");
+    std::fs::write(&precious, "the operator's file\n").unwrap();
+    (copy, precious)
+}
+
+fn swing(link: &Path, to: &Path) {
+    std::fs::remove_file(link).unwrap();
+    std::os::unix::fs::symlink(to, link).unwrap();
+}
+
+#[test]
+fn a_current_link_leading_out_of_the_workspace_is_refused_and_nothing_there_is_removed() {
+    let st = Setup::with_holders(&["alice"]);
+    let (copy, precious) = victim(&st);
+    let pass = common::passphrase_file(&st.files, "bob");
+    let add_bob = ["key", "new", "passphrase", "--holder", "bob", "--passphrase-file", pass.as_str(), "--kdf-profile", "test"];
+    for target in [copy.clone(), PathBuf::from("../files/home").join(copy.file_name().unwrap())] {
+        swing(&st.ws.join("current"), &target);
+        let msg = one_sentence(&ceremony(&st.ws, &add_bob), 1, "key new");
+        assert!(msg.contains("current") && msg.contains("not to a state in") && msg.contains("altered"), "{msg}");
+        assert!(precious.exists(), "a commit removed {} outside the workspace", copy.display());
+        let out = ceremony(&st.ws, &["key", "list"]);
+        assert_eq!(out.status.code(), Some(1), "reading through the link is refused too");
+    }
+}
+
+#[test]
+fn a_states_directory_that_is_a_link_is_refused_and_nothing_there_is_removed() {
+    let st = Setup::with_holders(&["alice"]);
+    let (copy, precious) = victim(&st);
+    let states = st.ws.join("states");
+    std::fs::remove_dir_all(&states).unwrap();
+    std::os::unix::fs::symlink(copy.parent().unwrap(), &states).unwrap();
+    let pass = common::passphrase_file(&st.files, "bob");
+    let out = ceremony(&st.ws, &["key", "new", "passphrase", "--holder", "bob", "--passphrase-file", &pass, "--kdf-profile", "test"]);
+    let msg = one_sentence(&out, 1, "key new");
+    assert!(msg.contains("states is not a directory of this workspace"), "{msg}");
+    assert!(precious.exists(), "a commit removed the state the `states` link led to");
+}
+
+#[test]
+fn a_lock_file_that_is_a_link_creates_nothing_where_it_points() {
+    let st = Setup::with_holders(&["alice"]);
+    let planted = st.files.join("nologin");
+    let _ = std::fs::remove_file(st.ws.join(".lock"));
+    std::os::unix::fs::symlink(&planted, st.ws.join(".lock")).unwrap();
+    let pass = common::passphrase_file(&st.files, "bob");
+    let out = ceremony(&st.ws, &["key", "new", "passphrase", "--holder", "bob", "--passphrase-file", &pass, "--kdf-profile", "test"]);
+    one_sentence(&out, 2, "key new");
+    assert!(!planted.exists(), "the lock was taken through the link");
 }
