@@ -198,3 +198,28 @@ fn a_lock_file_that_is_a_link_creates_nothing_where_it_points() {
     one_sentence(&out, 2, "key new");
     assert!(!planted.exists(), "the lock was taken through the link");
 }
+
+#[test]
+fn a_file_of_the_state_that_is_a_link_out_of_the_workspace_is_not_read() {
+    let st = Setup::with_holders(&["alice"]);
+    st.import_online("online");
+    st.root_init("alice", "1", "alice");
+    let state = st.ws.join("current");
+    for (rel, command) in [("holders/alice.json", "status"), ("staged/root.json", "status"), ("transcript.jsonl", "log verify")] {
+        let outside = st.files.join("outside.json");
+        std::fs::copy(state.join(rel), &outside).unwrap();
+        let saved = st.files.join("saved");
+        std::fs::rename(state.join(rel), &saved).unwrap();
+        std::os::unix::fs::symlink(&outside, state.join(rel)).unwrap();
+        let out = ceremony(&st.ws, &command.split(' ').collect::<Vec<_>>());
+        let msg = one_sentence(&out, 1, rel);
+        assert!(msg.contains(rel) && msg.contains("is a link or a special file"), "{rel}: {msg}");
+        std::fs::remove_file(state.join(rel)).unwrap();
+        std::fs::rename(&saved, state.join(rel)).unwrap();
+    }
+    // A directory of the state that is a link is refused alike.
+    std::fs::rename(state.join("holders"), st.files.join("holders")).unwrap();
+    std::os::unix::fs::symlink(st.files.join("holders"), state.join("holders")).unwrap();
+    let msg = one_sentence(&ceremony(&st.ws, &["key", "list"]), 1, "key list");
+    assert!(msg.contains("holders") && msg.contains("is a link"), "{msg}");
+}

@@ -292,13 +292,9 @@ impl Workspace {
         })
     }
 
-    fn holders_dir(&self) -> PathBuf {
-        self.state().join("holders")
-    }
-
     /// Every registered holder, by name.
     pub fn holders(&self) -> Result<Vec<Holder>, WorkspaceError> {
-        let dir = self.holders_dir();
+        let dir = self.in_state("holders")?;
         let mut paths: Vec<PathBuf> = match std::fs::read_dir(&dir) {
             Ok(entries) => {
                 entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect()
@@ -307,17 +303,24 @@ impl Workspace {
             Err(e) => return Err(WorkspaceError::Io(dir.display().to_string(), e)),
         };
         paths.sort();
-        paths.iter().map(|p| read_holder(p)).collect()
+        paths.iter().map(|p| self.read_holder_in_state(p)).collect()
     }
 
     /// The holder named `name`.
     pub fn holder(&self, name: &str) -> Result<Holder, WorkspaceError> {
         check_name(name).map_err(|source| WorkspaceError::Holder { path: name.to_string(), source })?;
-        let path = self.holders_dir().join(format!("{name}.json"));
+        let path = self.in_state(&format!("holders/{name}.json"))?;
         if !path.is_file() {
             return Err(WorkspaceError::NoSuchHolder(name.to_string()));
         }
         read_holder(&path)
+    }
+
+    /// A holder file found in `holders/`, refused when it is a link (see [`Workspace::in_state`]).
+    fn read_holder_in_state(&self, path: &Path) -> Result<Holder, WorkspaceError> {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        self.in_state(&format!("holders/{name}"))?;
+        read_holder(path)
     }
 
     /// Registers a new holder in its own transaction.
@@ -329,7 +332,7 @@ impl Workspace {
 
     /// The transcript's records, after checking the whole chain.
     pub fn transcript(&self) -> Result<Vec<Record>, WorkspaceError> {
-        let records = transcript::read(&self.state().join(TRANSCRIPT))?;
+        let records = transcript::read(&self.in_state(TRANSCRIPT)?)?;
         if records.is_empty() {
             return Err(TranscriptError::Empty.into());
         }
@@ -338,23 +341,45 @@ impl Workspace {
 
     /// The transcript file's bytes, as a bundle ships them.
     pub fn transcript_bytes(&self) -> Result<Vec<u8>, WorkspaceError> {
-        let path = self.state().join(TRANSCRIPT);
+        let path = self.in_state(TRANSCRIPT)?;
         let missing = || std::io::Error::from(std::io::ErrorKind::NotFound);
         transcript::read_file(&path)?.ok_or_else(|| io(&path)(missing()))
     }
 
     /// Checks the transcript's chain (and that it reaches `expected`, if given).
     pub fn verify_transcript(&self, expected: Option<&Head>) -> Result<Head, WorkspaceError> {
-        let head = transcript::verify(&self.state().join(TRANSCRIPT), expected)?;
+        let head = transcript::verify(&self.in_state(TRANSCRIPT)?, expected)?;
         if head.records == 0 {
             return Err(TranscriptError::Empty.into());
         }
         Ok(head)
     }
 
+    /// `rel` in the current state, refused when it or a directory on the way is a link or
+    /// (at the end) neither a file nor a directory: a link planted on the stick would have the
+    /// workspace read a file of the machine (or a FIFO that never ends) as its own.
+    fn in_state(&self, rel: &str) -> Result<PathBuf, WorkspaceError> {
+        let mut path = self.state();
+        for part in Path::new(rel).components() {
+            path.push(part);
+            match std::fs::symlink_metadata(&path) {
+                Ok(m) if m.is_dir() || m.is_file() => {}
+                Ok(_) => {
+                    return Err(WorkspaceError::Corrupt(
+                        rel.to_string(),
+                        "it is a link or a special file, not a file of the workspace".into(),
+                    ))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
+                Err(e) => return Err(WorkspaceError::Io(path.display().to_string(), e)),
+            }
+        }
+        Ok(self.state().join(rel))
+    }
+
     /// Reads a file of the current state, `None` when it does not exist.
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, WorkspaceError> {
-        let path = self.state().join(rel);
+        let path = self.in_state(rel)?;
         match crate::tuf::limits::read_limited(&path, crate::tuf::limits::MAX_METADATA_FILE) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -364,7 +389,7 @@ impl Workspace {
 
     /// The names of the files in a directory of the current state, sorted.
     pub fn list(&self, rel: &str) -> Result<Vec<String>, WorkspaceError> {
-        let dir = self.state().join(rel);
+        let dir = self.in_state(rel)?;
         let mut names: Vec<String> = match std::fs::read_dir(&dir) {
             Ok(entries) => entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
