@@ -120,7 +120,10 @@ impl ModulePolicy {
     pub fn check(&self, named: &str, whose: &str) -> Result<AllowedModule, ModuleRefused> {
         let refuse = |why: String| ModuleRefused { whose: whose.to_string(), named: named.to_string(), why };
         let given = self.locate(named).map_err(refuse)?;
-        let real = std::fs::canonicalize(&given).map_err(|e| refuse(format!("cannot be resolved ({e})")))?;
+        let real = std::fs::canonicalize(&given).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => refuse("does not exist on this machine".into()),
+            _ => refuse(format!("cannot be resolved ({e})")),
+        })?;
         let meta = std::fs::metadata(&real).map_err(|e| refuse(format!("cannot be read ({e})")))?;
         if !meta.is_file() {
             return Err(refuse(format!("resolves to {real:?}, which is not a regular file")));
