@@ -15,6 +15,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ceremony::keys::holder::TouchPolicyName;
+use ceremony::keys::pkcs11_module;
 use ceremony::keys::signer::pkcs11::Pkcs11Signer;
 use ceremony::keys::signer::yubikey::YubikeySigner;
 use ceremony::keys::signer::{Signer, SoftwareSigner};
@@ -52,8 +53,10 @@ fn main() {
     let hsm_pin = SecretBytes::from(env("CEREMONY_TEST_PKCS11_PIN").as_str());
     let p256_label = keypair(&module, &token, &env("CEREMONY_TEST_PKCS11_PIN"), "EC:prime256v1");
     let ed_label = keypair(&module, &token, &env("CEREMONY_TEST_PKCS11_PIN"), "EC:edwards25519");
-    let hsm_p256 = or_exit(Pkcs11Signer::open(&module, &token, &p256_label, &hsm_pin));
-    let hsm_ed25519 = or_exit(Pkcs11Signer::open(&module, &token, &ed_label, &hsm_pin));
+    // The bench loads the module as `sign` does: only one the machine allows.
+    let allowed = or_exit(pkcs11_module::allowed(&module, "CEREMONY_TEST_PKCS11_MODULE"));
+    let hsm_p256 = or_exit(Pkcs11Signer::open(&allowed, &token, &p256_label, &hsm_pin));
+    let hsm_ed25519 = or_exit(Pkcs11Signer::open(&allowed, &token, &ed_label, &hsm_pin));
 
     let lock_path = std::path::Path::new(&env("TOKEN_STACK_DIR")).join("piv-card.lock");
     let lock = or_exit(OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path));

@@ -520,7 +520,10 @@ rb_export() {
     rb_ceremony log verify
     # The online side needs a root it already trusts; after a bootstrap that is root v1.
     local root
+    # Only the workspace's own files: a link planted there would copy a file of this machine
+    # onto the stick.
     for root in "$CEREMONY_WORKSPACE"/current/trusted/root/*.root.json; do
+        [[ -f "$root" && ! -L "$root" ]] || rb_die "$root is a link or not a file; the workspace was altered, restore it from a trusted copy"
         cp "$root" "$CEREMONY_RUNBOOK_USB/"
     done
     rb_say "SHA-256 of the bundle (write it in the ceremony record; the online side compares it):"

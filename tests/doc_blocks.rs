@@ -30,6 +30,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("docs/fuzzing.md", "cargo-fuzz: a nightly toolchain, and each run takes minutes"),
     ("docs/key-separation.md", "a migration fragment: needs bob's YubiKey and carol's token in an existing workspace"),
     ("docs/online-import.md", "names the online repository's own files: its bundle and its newest root"),
+    ("docs/pkcs11-keys.md", "writes to /etc as root"),
     ("docs/pkcs11-keys.md", "needs a real PIV card behind OpenSC, its labels and its PIN file"),
     ("docs/preflight.md", "fails on purpose on any machine with a network interface up, as a test machine has"),
     ("docs/testing.md", "runs test binaries of this suite itself"),

@@ -140,3 +140,39 @@ fn a_second_label_is_the_persons_claimed_key() {
     assert!(out.contains("Signed root version 1 with bob's key") && out.contains("Signed targets version 1 with bob's key"), "{out}");
     ok(&ws, &["bundle", "export", "--out", tmp.path().join("b.tar").to_str().unwrap()]);
 }
+
+/// SoftHSM2's module from the Debian package, named by its link in /usr/lib/softhsm, is a
+/// module the machine allows: it registers, signs, and preflight lists the file it loads (the
+/// link resolved) with that file's SHA-256 (tests/pkcs11_modules.rs: modules on the stick).
+#[test]
+fn the_system_softhsm_module_is_accepted_and_preflight_lists_its_hash() {
+    use sha2::Digest;
+    let _softhsm = tokens::lock_softhsm();
+    let (module, _, pin) = tokens::pkcs11();
+    assert!(module.starts_with("/usr/lib"), "the stack names Debian's SoftHSM module: {}", module.display());
+    let TokenWs { tmp, ws, pin } = tokens::workspace(&pin);
+    let out = register(&ws, "carol", &keypair("EC:prime256v1"), &pin);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    add_holder(&ws, tmp.path(), "online");
+    ok(
+        &ws,
+        &[
+            "root", "init", "--root", "carol", "--root-threshold", "1", "--targets", "carol", "--targets-threshold", "1", "--snapshot",
+            "online", "--timestamp", "online",
+        ],
+    );
+    let out = ok(&ws, &["sign", "--holder", "carol", "--pin-file", pin.to_str().unwrap(), "--yes"]);
+    assert!(out.contains("Signed root version 1 with carol's key"), "{out}");
+
+    let sys = tmp.path().join("sys/class/net/lo");
+    std::fs::create_dir_all(&sys).unwrap();
+    std::fs::write(sys.join("operstate"), "unknown\n").unwrap();
+    std::fs::write(sys.join("flags"), "0x9\n").unwrap();
+    let out = common::ceremony(&ws, &["preflight", "--sys-root", tmp.path().join("sys").to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let real = std::fs::canonicalize(&module).unwrap();
+    let hash = hex::encode(sha2::Sha256::digest(std::fs::read(&real).unwrap()));
+    let line = format!("pass: pkcs11 module: {} sha256 {hash} (for carol)", real.display());
+    assert!(stdout.lines().any(|l| l.starts_with(&line)), "{line}\n{stdout}");
+    assert!(!stdout.contains("fail: "), "{stdout}");
+}

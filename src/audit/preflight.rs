@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::keys::holder::{Holder, KeySource};
+use crate::keys::pkcs11_module::{holder_record, AllowedModule, ModulePolicy};
 use crate::tuf::chain::verify_root_chain;
 use crate::tuf::datetime::{format_expires, MetaTime};
 use crate::tuf::metadata::{Metadata, RoleType};
@@ -290,7 +292,10 @@ pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
         Err(e) => out.push(Check::new("transcript", Level::Fail, format!("{e}; compare it with a printed report or a bundle"))),
     }
     match ws.holders() {
-        Ok(h) => out.push(Check::new("holders", Level::Pass, format!("{} holder descriptors read, every keyid matches its key", h.len()))),
+        Ok(h) => {
+            out.push(Check::new("holders", Level::Pass, format!("{} holder descriptors read, every keyid matches its key", h.len())));
+            out.extend(pkcs11_modules(&h, &ModulePolicy::machine()));
+        }
         Err(e) => out.push(Check::new("holders", Level::Fail, e.to_string())),
     }
 
@@ -390,6 +395,41 @@ pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
     }
     out.extend(clock(now, &expiries, newest_record.as_deref()));
     out.extend(key_separation(&ws));
+    out
+}
+
+/// The PKCS#11 modules the holders' records would load: one line per module with its
+/// SHA-256 and whose records name it, to compare with the module the machine should have; a
+/// fail line for each record naming a module the machine does not allow (it is never loaded,
+/// here or at `sign`). No line when no record names a module.
+pub fn pkcs11_modules(holders: &[Holder], policy: &ModulePolicy) -> Vec<Check> {
+    let mut allowed: Vec<(AllowedModule, Vec<&str>)> = Vec::new();
+    let mut out = Vec::new();
+    for h in holders {
+        let KeySource::Pkcs11 { module, .. } = &h.source else { continue };
+        match policy.check(module, &holder_record(&h.name)) {
+            Ok(m) => match allowed.iter_mut().find(|(seen, _)| seen.path() == m.path()) {
+                Some((_, names)) => names.push(&h.name),
+                None => allowed.push((m, vec![&h.name])),
+            },
+            Err(e) => out.push(Check::new("pkcs11 module", Level::Fail, e.to_string())),
+        }
+    }
+    for (m, names) in allowed {
+        let whose = format!("for {}", names.join(", "));
+        out.push(match m.sha256() {
+            Ok(hash) => Check::new(
+                "pkcs11 module",
+                Level::Pass,
+                format!("{} sha256 {hash} ({whose}); compare it with the module the machine should have", m.path().display()),
+            ),
+            Err(e) => Check::new(
+                "pkcs11 module",
+                Level::Fail,
+                format!("{} ({whose}) cannot be read to hash it: {e}; check the module's installation", m.path().display()),
+            ),
+        });
+    }
     out
 }
 

@@ -376,7 +376,10 @@ pub enum NewKeyCommand {
         /// claimed), which must differ from the keys H holds for other roles.
         #[arg(long = "for", value_name = "ROLE", value_enum)]
         for_role: Option<ForRole>,
-        /// The PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so.
+        /// The PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so: an absolute path or a plain
+        /// file name that resolves below a root-owned system library directory (/usr/lib,
+        /// /usr/local/lib, ...) or is listed in /etc/ceremony/pkcs11-modules; any other is refused
+        /// before it is loaded.
         #[arg(long, value_name = "LIB")]
         module: String,
         /// The token's label.

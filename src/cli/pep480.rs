@@ -127,7 +127,7 @@ fn write_batch_list(ws_dir: &Path, p: &Promotion) -> Option<PathBuf> {
         text.push_str(&format!("file\t{role}\t{version}\n"));
     }
     let dir = ws_dir.join("review");
-    std::fs::create_dir_all(&dir).ok()?;
+    crate::workspace::own_dir(&dir).ok()?;
     let path = dir.join(format!("claimed-batch-from-recently-claimed-v{}.txt", p.source_version));
     write_atomic(&path, text.as_bytes()).ok()?;
     Some(path)

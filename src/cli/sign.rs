@@ -74,7 +74,14 @@ fn check_inputs(global: &Global, a: &SignArgs, records: &[&Holder]) -> Result<()
         let (file, kind) = match &holder.source {
             KeySource::Passphrase { .. } => (a.passphrase_file.as_deref(), SecretKind::Passphrase),
             KeySource::PublicOnly => return Err(unlock_public_only(holder)),
-            KeySource::Pkcs11 { .. } | KeySource::Yubikey { .. } => (a.pin_file.as_deref(), SecretKind::Pin),
+            KeySource::Pkcs11 { module, .. } => {
+                // The record is the workspace's word, which anyone may have rewritten: the
+                // module must be one this machine allows, before anything is shown or loaded.
+                let whose = crate::keys::pkcs11_module::holder_record(&holder.name);
+                crate::keys::pkcs11_module::allowed(module, &whose).map_err(|e| Refusal::failed(e.to_string()))?;
+                (a.pin_file.as_deref(), SecretKind::Pin)
+            }
+            KeySource::Yubikey { .. } => (a.pin_file.as_deref(), SecretKind::Pin),
         };
         check_secret_source(kind, file)?;
     }

@@ -9,6 +9,7 @@ use super::keys::register;
 use super::secrets::read_pin;
 use crate::keys::holder::TouchPolicyName;
 use crate::keys::holder::{check_name, Holder, KeySource};
+use crate::keys::pkcs11_module::{self, AllowedModule};
 use crate::keys::signer::pkcs11::{Pkcs11Error, Pkcs11Signer};
 use crate::keys::signer::yubikey::{management_key, parse_slot, YubikeyError, YubikeySigner};
 use crate::keys::signer::Signer;
@@ -21,7 +22,8 @@ fn refuse_pkcs11(e: Pkcs11Error) -> Refusal {
     }
 }
 
-fn pkcs11_signer(module: &str, token: &str, label: &str, pin_file: Option<&Path>) -> Result<Pkcs11Signer, Refusal> {
+/// Opens a token through `module`, a module this machine allows (checked before the PIN is asked).
+fn pkcs11_signer(module: &AllowedModule, token: &str, label: &str, pin_file: Option<&Path>) -> Result<Pkcs11Signer, Refusal> {
     let pin = read_pin(pin_file, &format!("User PIN of token {token:?}"))?;
     Pkcs11Signer::open(module, token, label, &pin).map_err(refuse_pkcs11)
 }
@@ -37,7 +39,9 @@ pub(super) fn new_pkcs11(
 ) -> Result<(), Refusal> {
     let ws = open(global)?;
     check_name(name).map_err(|e| Refusal::unusable(e.to_string()))?;
-    let signer = pkcs11_signer(module, token, label, pin_file)?;
+    // A module the machine does not allow is a wrong --module: bad usage, nothing loaded.
+    let allowed = pkcs11_module::allowed(module, "--module").map_err(|e| Refusal::unusable(e.to_string()))?;
+    let signer = pkcs11_signer(&allowed, token, label, pin_file)?;
     // A test signature, verified by `sign`, proves the private key belongs to this public key.
     signer.sign(b"ceremony: proof that this token key signs").map_err(|e| Refusal::failed(format!("{e}; nothing was registered")))?;
     register(
@@ -168,7 +172,10 @@ pub(super) fn new_yubikey(global: &Global, name: &str, a: YubikeyArgs) -> Result
 pub(super) fn unlock(holder: &Holder, source: &KeySource, pin_file: Option<&Path>) -> Result<Box<dyn Signer>, Refusal> {
     match source {
         KeySource::Pkcs11 { module, token, key_label } => {
-            let signer = pkcs11_signer(module, token, key_label, pin_file)?;
+            // The record comes from the workspace, which anyone may have rewritten: refused, exit 1.
+            let allowed =
+                pkcs11_module::allowed(module, &pkcs11_module::holder_record(&holder.name)).map_err(|e| Refusal::failed(e.to_string()))?;
+            let signer = pkcs11_signer(&allowed, token, key_label, pin_file)?;
             if signer.public_key().keyid() != holder.key.keyid() {
                 return Err(Refusal::failed(format!(
                     "the key {key_label:?} on token {token:?} is not {}'s registered key; nothing was signed",

@@ -164,6 +164,17 @@ fn shards(index: &Metadata, claimed: &BTreeSet<String>, threshold: u64, staged: 
     roles.map(|d| RoleKeys::new(&d.name, Class::OfflineTargets, d.keyids.iter().map(|k| &**k))).filter(|r| &r.keyids != claimed).collect()
 }
 
+/// `text` as one shell word: the record's module and token come from the workspace, and a
+/// command people copy into a shell must not run what a rewritten record slipped in.
+fn shell_word(text: &str) -> String {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"_./@:+-=,".contains(&b)) {
+        text.to_string()
+    } else {
+        let quoted: String = text.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+        format!("'{}'", quoted.replace('\'', "'\\''"))
+    }
+}
+
 /// The base name and the command that registers a key for `role` for the holder of a key.
 fn new_key_command(holder: &Holder, role: &str) -> String {
     let base = holder.name.split('.').next().unwrap_or(&holder.name);
@@ -171,6 +182,7 @@ fn new_key_command(holder: &Holder, role: &str) -> String {
         KeySource::Passphrase { .. } => format!("ceremony key new passphrase --holder {base} --for {role}"),
         KeySource::Yubikey { .. } => format!("ceremony key new yubikey --holder {base} --for {role} --slot 9d --generate"),
         KeySource::Pkcs11 { module, token, .. } => {
+            let (module, token) = (shell_word(module), shell_word(token));
             format!("ceremony key new pkcs11 --holder {base} --for {role} --module {module} --token {token} --key-label NEW-LABEL")
         }
         KeySource::PublicOnly => format!("ceremony key import --holder {base} --for {role} FILE"),
@@ -227,6 +239,15 @@ mod tests {
 
     fn pairs(layout: &[RoleKeys]) -> Vec<(String, String)> {
         conflicts(layout).into_iter().map(|c| (c.first, c.second)).collect()
+    }
+
+    #[test]
+    fn a_records_words_reach_the_suggested_command_as_single_shell_words() {
+        assert_eq!(shell_word("/usr/lib/softhsm/libsofthsm2.so"), "/usr/lib/softhsm/libsofthsm2.so");
+        assert_eq!(shell_word("x.so; rm -rf ~"), "'x.so; rm -rf ~'");
+        assert_eq!(shell_word("it's $(id)"), "'it'\\''s $(id)'");
+        assert_eq!(shell_word("a\u{1b}[2Jb"), "'a?[2Jb'");
+        assert_eq!(shell_word(""), "''");
     }
 
     fn pair(a: &str, b: &str) -> (String, String) {

@@ -292,7 +292,11 @@ impl Workspace {
     /// Takes the workspace's lock without waiting: a second process is refused at once.
     pub fn lock(&self) -> Result<WorkspaceLock, WorkspaceError> {
         let path = self.dir.join(".lock");
-        let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(io(&path))?;
+        // Not through a link: a `.lock` planted as a link to /etc/nologin would have root
+        // create that file.
+        use std::os::unix::fs::OpenOptionsExt;
+        let no_follow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
+        let file = File::options().create(true).truncate(false).write(true).custom_flags(no_follow).open(&path).map_err(io(&path))?;
         match file.try_lock() {
             Ok(()) => Ok(WorkspaceLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => Err(WorkspaceError::Locked(self.dir.display().to_string())),
@@ -330,13 +334,9 @@ impl Workspace {
         })
     }
 
-    fn holders_dir(&self) -> PathBuf {
-        self.state().join("holders")
-    }
-
     /// Every registered holder, by name.
     pub fn holders(&self) -> Result<Vec<Holder>, WorkspaceError> {
-        let dir = self.holders_dir();
+        let dir = self.in_state("holders")?;
         let mut paths: Vec<PathBuf> = match std::fs::read_dir(&dir) {
             Ok(entries) => {
                 entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect()
@@ -350,13 +350,13 @@ impl Workspace {
         if let Some(why) = ledger::set_mismatch("holder record", names, &ledger.holders, |n| format!("holders/{n}.json")) {
             return Err(WorkspaceError::Tampered(why));
         }
-        paths.iter().map(|p| read_holder(p, &ledger)).collect()
+        paths.iter().map(|p| self.read_holder_in_state(p, &ledger)).collect()
     }
 
     /// The holder named `name`.
     pub fn holder(&self, name: &str) -> Result<Holder, WorkspaceError> {
         check_name(name).map_err(|source| WorkspaceError::Holder { path: name.to_string(), source })?;
-        let path = self.holders_dir().join(format!("{name}.json"));
+        let path = self.in_state(&format!("holders/{name}.json"))?;
         let ledger = self.ledger()?;
         if !path.is_file() {
             if let Some(e) = ledger.holders.get(name) {
@@ -370,6 +370,13 @@ impl Workspace {
         read_holder(&path, &ledger)
     }
 
+    /// A holder file found in `holders/`, refused when it is a link (see [`Workspace::in_state`]).
+    fn read_holder_in_state(&self, path: &Path, ledger: &ledger::Ledger) -> Result<Holder, WorkspaceError> {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        self.in_state(&format!("holders/{name}"))?;
+        read_holder(path, ledger)
+    }
+
     /// Registers a new holder in its own transaction.
     pub fn add_holder(&self, lock: &WorkspaceLock, holder: &Holder) -> Result<(), WorkspaceError> {
         let mut tx = self.begin(lock)?;
@@ -379,7 +386,7 @@ impl Workspace {
 
     /// The transcript's records, after checking the whole chain.
     pub fn transcript(&self) -> Result<Vec<Record>, WorkspaceError> {
-        let records = transcript::read(&self.state().join(TRANSCRIPT))?;
+        let records = transcript::read(&self.in_state(TRANSCRIPT)?)?;
         if records.is_empty() {
             return Err(TranscriptError::Empty.into());
         }
@@ -404,23 +411,45 @@ impl Workspace {
 
     /// The transcript file's bytes, as a bundle ships them.
     pub fn transcript_bytes(&self) -> Result<Vec<u8>, WorkspaceError> {
-        let path = self.state().join(TRANSCRIPT);
+        let path = self.in_state(TRANSCRIPT)?;
         let missing = || std::io::Error::from(std::io::ErrorKind::NotFound);
         transcript::read_file(&path)?.ok_or_else(|| io(&path)(missing()))
     }
 
     /// Checks the transcript's chain (and that it reaches `expected`, if given).
     pub fn verify_transcript(&self, expected: Option<&Head>) -> Result<Head, WorkspaceError> {
-        let head = transcript::verify(&self.state().join(TRANSCRIPT), expected)?;
+        let head = transcript::verify(&self.in_state(TRANSCRIPT)?, expected)?;
         if head.records == 0 {
             return Err(TranscriptError::Empty.into());
         }
         Ok(head)
     }
 
+    /// `rel` in the current state, refused when it or a directory on the way is a link or
+    /// (at the end) neither a file nor a directory: a link planted on the stick would have the
+    /// workspace read a file of the machine (or a FIFO that never ends) as its own.
+    fn in_state(&self, rel: &str) -> Result<PathBuf, WorkspaceError> {
+        let mut path = self.state();
+        for part in Path::new(rel).components() {
+            path.push(part);
+            match std::fs::symlink_metadata(&path) {
+                Ok(m) if m.is_dir() || m.is_file() => {}
+                Ok(_) => {
+                    return Err(WorkspaceError::Corrupt(
+                        rel.to_string(),
+                        "it is a link or a special file, not a file of the workspace".into(),
+                    ))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
+                Err(e) => return Err(WorkspaceError::Io(path.display().to_string(), e)),
+            }
+        }
+        Ok(self.state().join(rel))
+    }
+
     /// Reads a file of the current state, `None` when it does not exist.
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, WorkspaceError> {
-        let path = self.state().join(rel);
+        let path = self.in_state(rel)?;
         match crate::tuf::limits::read_limited(&path, crate::tuf::limits::MAX_METADATA_FILE) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -430,7 +459,7 @@ impl Workspace {
 
     /// The names of the files in a directory of the current state, sorted.
     pub fn list(&self, rel: &str) -> Result<Vec<String>, WorkspaceError> {
-        let dir = self.state().join(rel);
+        let dir = self.in_state(rel)?;
         let mut names: Vec<String> = match std::fs::read_dir(&dir) {
             Ok(entries) => entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -621,16 +650,10 @@ fn current_kind(dir: &Path) -> Result<Current, WorkspaceError> {
     }
     let current = dir.join("current");
     match std::fs::symlink_metadata(&current) {
-        Ok(m) if m.file_type().is_symlink() && current.is_dir() => match std::fs::read_link(&current) {
-            // Only ever `states/NNNNNN`: a link leading anywhere else (out of the workspace,
-            // to another stick) was not made by Ceremony.
-            Ok(target) if is_state_link(&target) => Ok(Current::Link),
-            Ok(target) => Err(WorkspaceError::Tampered(format!(
-                "the workspace's `current` link points at {}, not at a state of its own (states/NNNNNN): it was changed outside ceremony; restore the workspace sealed after the last ceremony",
-                target.display()
-            ))),
-            Err(e) => Err(WorkspaceError::Io(current.display().to_string(), e)),
-        },
+        Ok(m) if m.file_type().is_symlink() && current.is_dir() => {
+            state_in_workspace(dir)?;
+            Ok(Current::Link)
+        }
         Ok(m) if m.is_dir() => Ok(Current::Directory),
         Ok(m) if m.file_type().is_symlink() => Err(copied(dir, "its `current` link points at no state")),
         Ok(_) => Err(copied(dir, "its `current` link became a plain file")),
@@ -639,12 +662,42 @@ fn current_kind(dir: &Path) -> Result<Current, WorkspaceError> {
     }
 }
 
-/// True for the one form Ceremony gives the `current` link: `states/` and six digits.
-fn is_state_link(target: &Path) -> bool {
-    let mut parts = target.components();
-    let first = parts.next().and_then(|c| c.as_os_str().to_str());
-    let second = parts.next().and_then(|c| c.as_os_str().to_str());
-    first == Some("states") && second.is_some_and(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit())) && parts.next().is_none()
+/// Makes the workspace directory `dir` (`WS/review`) if it is missing; refuses it when it is a
+/// link or a file. A link planted on the stick (to `/etc/cron.d`, say) would otherwise receive
+/// what is written there, text that comes from staged files.
+pub fn own_dir(dir: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(std::io::Error::other(format!("{} is a link or a file, not a directory of the workspace", dir.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(dir),
+        Err(e) => Err(e),
+    }
+}
+
+/// Refuses a `current` link that leads out of the workspace. Anyone with the stick can rewrite
+/// the link (`/home/op`, `../..`) or make `states` a link elsewhere; the workspace would then be
+/// read from there, and every commit removes the old state, wherever it was. So `current`
+/// must name `states/NUMBER`, and `states` and that state must be real directories here.
+fn state_in_workspace(dir: &Path) -> Result<(), WorkspaceError> {
+    let current = dir.join("current");
+    let target = std::fs::read_link(&current).map_err(io(&current))?;
+    let altered = |why: String| WorkspaceError::Corrupt(current.display().to_string(), why);
+    let numbered = |c: &std::path::Component| match c {
+        std::path::Component::Normal(n) => n.to_str().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+        _ => false,
+    };
+    let parts: Vec<std::path::Component> = target.components().collect();
+    let inside = matches!(parts.as_slice(), [std::path::Component::Normal(s), n] if *s == "states" && numbered(n));
+    if !inside {
+        return Err(altered(format!("it links to {}, not to a state in {}", target.display(), dir.join("states").display())));
+    }
+    for real in [dir.join("states"), dir.join(&target)] {
+        let meta = std::fs::symlink_metadata(&real).map_err(io(&real))?;
+        if !meta.is_dir() {
+            return Err(altered(format!("{} is not a directory of this workspace but a link or a file", real.display())));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a directory whose file system cannot make the symbolic and hard links every
@@ -746,4 +799,25 @@ fn read_holder(path: &Path, ledger: &ledger::Ledger) -> Result<Holder, Workspace
         return Err(changed());
     }
     Ok(holder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_dir_makes_a_missing_directory_and_refuses_a_link_or_a_file() {
+        let t = tempfile::tempdir().unwrap();
+        let review = t.path().join("review");
+        own_dir(&review).unwrap();
+        assert!(review.is_dir());
+        own_dir(&review).unwrap();
+        let elsewhere = t.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let link = t.path().join("link");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        assert!(own_dir(&link).unwrap_err().to_string().contains("is a link or a file"));
+        std::fs::write(t.path().join("file"), b"").unwrap();
+        assert!(own_dir(&t.path().join("file")).is_err());
+    }
 }

@@ -210,7 +210,7 @@ impl FullList {
     pub fn write(&self) -> Result<(), FullListError> {
         let fail = |source| FullListError { path: self.path.display().to_string(), source };
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(fail)?;
+            crate::workspace::own_dir(dir).map_err(fail)?;
         }
         crate::support::fsio::write_atomic(&self.path, self.text.as_bytes()).map_err(fail)
     }

@@ -14,6 +14,7 @@ use cryptoki::types::AuthPin;
 use sha2::{Digest, Sha256, Sha384};
 
 use super::source::{SignError, Signer};
+use crate::keys::pkcs11_module::AllowedModule;
 use crate::support::secret::SecretBytes;
 use crate::tuf::key::{Algorithm, Key, PublicKey};
 
@@ -63,12 +64,15 @@ fn token_error(token: &str) -> impl Fn(CkError) -> Pkcs11Error + '_ {
     move |e| Pkcs11Error::Token { token: token.to_string(), reason: e.to_string() }
 }
 
-/// Loads the module and finds the token; returns a read-write session on it.
-fn session(module: &str, token: &str) -> Result<Session, Pkcs11Error> {
-    let ctx = Pkcs11::new(module).map_err(|e| Pkcs11Error::Module { module: module.into(), reason: e.to_string() })?;
+/// Loads the module and finds the token; returns a read-write session on it. The module is
+/// one the machine allows (`crate::keys::pkcs11_module`), loaded by its resolved path: this is
+/// the one place a module is loaded.
+fn session(module: &AllowedModule, token: &str) -> Result<Session, Pkcs11Error> {
+    let failed = |e: CkError| Pkcs11Error::Module { module: module.path().display().to_string(), reason: e.to_string() };
+    let ctx = Pkcs11::new(module.path()).map_err(failed)?;
     match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
         Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
-        Err(e) => return Err(Pkcs11Error::Module { module: module.into(), reason: e.to_string() }),
+        Err(e) => return Err(failed(e)),
     }
     let slots = ctx.get_slots_with_token().map_err(token_error(token))?;
     let slot = slots
@@ -172,7 +176,7 @@ fn public_key(session: &Session, token: &str, label: &str, handle: ObjectHandle)
 }
 
 /// Reads the public key labelled `label` without logging in (public objects are public).
-pub fn read_public_key(module: &str, token: &str, label: &str) -> Result<Key, Pkcs11Error> {
+pub fn read_public_key(module: &AllowedModule, token: &str, label: &str) -> Result<Key, Pkcs11Error> {
     let s = session(module, token)?;
     let handle = match find(&s, token, ObjectClass::PUBLIC_KEY, label)? {
         Some(h) => h,
@@ -198,7 +202,7 @@ fn always_authenticate(session: &Session, token: &str, private: ObjectHandle) ->
 
 impl Pkcs11Signer {
     /// Opens the token, logs in with `pin` and finds the key pair labelled `label`.
-    pub fn open(module: &str, token: &str, label: &str, pin: &SecretBytes) -> Result<Pkcs11Signer, Pkcs11Error> {
+    pub fn open(module: &AllowedModule, token: &str, label: &str, pin: &SecretBytes) -> Result<Pkcs11Signer, Pkcs11Error> {
         let session = session(module, token)?;
         let pin_text = String::from_utf8(pin.expose().to_vec()).map_err(|_| Pkcs11Error::WrongPin(token.into()))?;
         let pin = AuthPin::new(pin_text.into());
