@@ -59,13 +59,45 @@ fn plant(dir: &Path) -> Planted {
 
 /// What an attacker does with the stick: rewrites `holder`'s record so its key lives in a
 /// PKCS#11 token behind `module`; the key and keyid stay, so the record still reads as valid.
-fn rewrite_source(ws: &Path, holder: &str, module: &str) {
+/// The holder record with its `source` naming `module`, as bytes.
+fn with_source(ws: &Path, holder: &str, module: &str) -> Vec<u8> {
     let path = ws.join("current/holders").join(format!("{holder}.json"));
     let mut record: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     record["source"] = serde_json::json!({"kind": "pkcs11", "module": module, "token": "ceremony", "key_label": holder});
+    serde_json::to_vec_pretty(&record).unwrap()
+}
+
+/// Rewrites the record on the stick, as anyone holding it can: the transcript's `key-new`
+/// record no longer vouches for it, so it is refused before its module is even looked at.
+fn rewrite_source_on_disk(ws: &Path, holder: &str, module: &str) {
+    let bytes = with_source(ws, holder, module);
+    let path = ws.join("current/holders").join(format!("{holder}.json"));
     // A new file, as an editor writes it: the state's other hard links keep the old one.
     std::fs::remove_file(&path).unwrap();
-    std::fs::write(&path, serde_json::to_vec_pretty(&record).unwrap()).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+}
+
+/// Rewrites the record together with a `key-new` transcript record that vouches for it (as a
+/// transcript rewritten and anchored anew, or an older version that registered such a record,
+/// would leave it): the outer check holds, so the module rule itself must refuse.
+fn rewrite_source(ws: &Path, holder: &str, module: &str) {
+    let bytes = with_source(ws, holder, module);
+    let workspace = ceremony::workspace::Workspace::open(ws).unwrap();
+    let keyid = workspace.holder(holder).unwrap().key.keyid().to_string();
+    let lock = workspace.lock().unwrap();
+    let mut tx = workspace.begin(&lock).unwrap();
+    tx.write(&format!("holders/{holder}.json"), &bytes).unwrap();
+    use sha2::Digest;
+    let digest = hex::encode(sha2::Sha256::digest(&bytes));
+    let action = ceremony::workspace::transcript::Action {
+        action: "key-new".into(),
+        holder: Some(holder.into()),
+        keyid: Some(keyid),
+        digest: Some(digest),
+        ..Default::default()
+    };
+    tx.record(action).unwrap();
+    tx.commit().unwrap();
 }
 
 fn lo_only_sysfs(dir: &Path) -> PathBuf {
@@ -94,8 +126,23 @@ fn a_holder_record_naming_a_module_on_the_stick_is_refused_before_it_is_loaded()
     st.root_init("alice,bob", "1", "alice");
     let planted = plant(&st.files);
     let module = path_str(&planted.module).to_string();
-    rewrite_source(&st.ws, "alice", &module);
     let pin = common::tokens::pin_file(&st.files, "123456");
+    // Rewritten on the stick alone: the transcript does not vouch for the record.
+    let before = std::fs::read(st.ws.join("current/holders/alice.json")).unwrap();
+    rewrite_source_on_disk(&st.ws, "alice", &module);
+    for args in [vec!["sign", "--holder", "alice", "--pin-file", path_str(&pin), "--yes"], vec!["preflight"]] {
+        let out = ceremony(&st.ws, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        // preflight names the file on its fail line (stdout), sign in its refusal (stderr).
+        let err = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(err.contains("holders/alice.json is not the holder record transcript record"), "{args:?}: {err}");
+        assert!(!planted.marker.exists(), "{args:?} loaded the module on the stick");
+    }
+    let path = st.ws.join("current/holders/alice.json");
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, before).unwrap();
+    // Vouched for by the transcript too: the module rule refuses it.
+    rewrite_source(&st.ws, "alice", &module);
 
     let out = ceremony(&st.ws, &["sign", "--holder", "alice", "--pin-file", path_str(&pin), "--yes"]);
     let msg = one_sentence(&out, 1, "sign");

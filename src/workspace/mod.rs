@@ -28,8 +28,8 @@
 //!     trusted/root/N.root.json every trusted root version
 //!     trusted/ROLE.json       the current trusted version of every other offline role
 //!     staged/ROLE.json        the proposed next version, with the signatures collected so far
-//!     staged/digests.record   the SHA-256 of each staged role's signed bytes (see `staging`)
-//!     transcript.jsonl        the hash-chained record of every action (see `transcript`)
+//!     transcript.jsonl        the hash-chained record of every action (see `transcript`),
+//!                             which vouches for every other file (see `ledger`)
 //! ```
 //!
 //! A command that changes anything works in a [`Transaction`]: a new state directory made
