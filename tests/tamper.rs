@@ -150,7 +150,7 @@ impl Case {
 
     /// Replaces `from` in the file by `to`, once.
     fn edit(&self, rel: &str, from: &str, to: &str) {
-        let text = String::from_utf8(self.read(rel)).unwrap();
+        let text = self.text(rel);
         assert!(text.contains(from), "{rel} has no {from:?}");
         self.put(rel, text.replacen(from, to, 1).as_bytes());
     }
