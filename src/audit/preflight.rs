@@ -273,6 +273,10 @@ fn parse_file(ws: &Workspace, rel: &str, expected: Option<RoleType>) -> Result<M
 pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
     let ws = match Workspace::open(ws_dir) {
         Ok(ws) => ws,
+        // A workspace that cannot be opened (its `current` link changed or lost) fails.
+        Err(e) if !matches!(e, crate::workspace::WorkspaceError::NotAWorkspace(_)) => {
+            return vec![Check::new("workspace", Level::Fail, e.to_string())];
+        }
         Err(_) => {
             return vec![Check::new(
                 "workspace",
@@ -299,7 +303,8 @@ pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
         Err(e) => out.push(Check::new("holders", Level::Fail, e.to_string())),
     }
 
-    match crate::workspace::staging::verify_trusted_state(&ws) {
+    let trusted = crate::workspace::staging::verify_trusted_state(&ws);
+    match &trusted {
         Ok(n) => out.push(Check::new(
             "trusted state",
             Level::Pass,
@@ -307,11 +312,16 @@ pub fn workspace(ws_dir: &Path, now: OffsetDateTime) -> Vec<Check> {
         )),
         Err(e) => out.push(Check::new("trusted state", Level::Fail, e.to_string())),
     }
-    match crate::workspace::staging::staged_roles(&ws)
-        .and_then(|roles| roles.iter().try_for_each(|r| crate::workspace::staging::staged(&ws, r).map(|_| ())).map(|()| roles.len()))
-    {
-        Ok(n) => out.push(Check::new("staged state", Level::Pass, format!("{n} staged files are the ones transcript records staged"))),
-        Err(e) => out.push(Check::new("staged state", Level::Fail, e.to_string())),
+    // The staged files as `status` reads them: each the file its stage record staged, its
+    // collected signatures intact (each verifies, each shard under its seal).
+    match trusted.map(|_| crate::workspace::status::status(&ws, now)) {
+        Ok(Ok(s)) => out.push(Check::new(
+            "staged state",
+            Level::Pass,
+            format!("{} staged files are the ones transcript records staged, their signatures intact", s.len()),
+        )),
+        Ok(Err(e)) => out.push(Check::new("staged state", Level::Fail, e.to_string())),
+        Err(_) => out.push(Check::new("staged state", Level::Warn, "not checked: the trusted state it is judged against failed")),
     }
 
     let mut problems = Vec::new();

@@ -163,15 +163,19 @@ pub(super) fn review_command(global: &Global, only: &[String]) -> Result<(), Ref
     let roles = signing::reviewable(&ws, only, now).map_err(refuse_stage)?;
     let holders = ws.holders().map_err(refuse)?;
     let (text, lists) = review_text(&ws, None, &roles, &holders, now, ListsWritten::Now)?;
+    let policy = crate::workspace::policy::in_effect(&ws).map_err(refuse_stage)?;
     write_lists(&lists)?;
     if global.json {
         let staged: Vec<_> = roles.iter().map(|s| serde_json::json!({"role": s.role, "version": s.metadata.version()})).collect();
-        print_json(&serde_json::json!({"staged": staged, "review": text}));
-    } else if roles.is_empty() {
+        print_json(&serde_json::json!({"staged": staged, "review": text, "policy": policy}));
+        return Ok(());
+    }
+    if roles.is_empty() {
         println!("Nothing is staged.");
     } else {
         print!("{text}");
     }
+    println!("{}", policy.line());
     Ok(())
 }
 

@@ -69,6 +69,7 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
     let ready = !roles.is_empty() && roles.iter().all(RoleStatus::complete) && set_problems.is_empty();
     // A workspace made before keys were role-exclusive: say so even with nothing staged.
     let shared = crate::workspace::exclusive_keys::trusted_problems(&ws, &holders).map_err(refuse_stage)?;
+    let policy = crate::workspace::policy::in_effect(&ws).map_err(refuse_stage)?;
     if global.json {
         print_json(&serde_json::json!({
             "ready": ready,
@@ -76,6 +77,7 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
             "trusted_key_warnings": shared,
             "staged": roles.iter().map(|s| role_json(s, &holders)).collect::<Vec<_>>(),
             "transcript": {"records": head.records, "head": head.hash},
+            "policy": policy,
         }));
         return Ok(());
     }
@@ -112,6 +114,7 @@ pub(super) fn status(global: &Global) -> Result<(), Refusal> {
     for w in &shared {
         println!("WARNING (trusted metadata): {w}.");
     }
+    println!("{}", policy.line());
     println!(
         "Ready to export: {}. Transcript: {} records, head {}.",
         if ready { "yes" } else { "no" },

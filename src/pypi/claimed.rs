@@ -450,7 +450,7 @@ fn index_problems(md: &Metadata) -> Vec<String> {
 /// The refusal for a staged shard whose seal no longer verifies.
 pub fn tampered_shard(role: &str) -> String {
     format!(
-        "staged {role} no longer verifies under the one-time key the staged claimed index pins for it, so it was changed after Ceremony sealed it; drop the staged claimed files with `ceremony discard claimed` and stage them again"
+        "staged {role} (the workspace file staged/{role}.json, with its seal in staged/collected.sigs) no longer verifies under the one-time key the staged claimed index pins for it, so it was changed after Ceremony sealed it; drop the staged claimed files with `ceremony discard claimed` and stage them again"
     )
 }
 

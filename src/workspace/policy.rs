@@ -79,6 +79,36 @@ pub fn claimed_shard_max_bytes(ws: &Workspace) -> Result<usize, StageError> {
     Ok(b)
 }
 
+/// The policy in effect, as `status` and `review` show it. `policy.json` is written by hand
+/// (no command writes it, so no transcript record vouches for it, and a changed one is never
+/// refused): the screen names it by its SHA-256, so the room sees which file sets the rules
+/// and a change since the last ceremony shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InEffect {
+    /// SHA-256 of `policy.json`, lower-case hex; `None` without one (the defaults).
+    pub sha256: Option<String>,
+    pub max_expiry_days: i64,
+    pub claimed_shard_max_bytes: usize,
+}
+
+impl InEffect {
+    /// "Policy: policy.json (sha256 …): max_expiry_days 1000, claimed_shard_max_bytes 262144."
+    pub fn line(&self) -> String {
+        let from = match &self.sha256 {
+            Some(d) => format!("policy.json (sha256 {d})"),
+            None => "the defaults (no policy.json)".to_string(),
+        };
+        format!("Policy: {from}: max_expiry_days {}, claimed_shard_max_bytes {}.", self.max_expiry_days, self.claimed_shard_max_bytes)
+    }
+}
+
+/// The policy in effect (refused, as everywhere, when policy.json is not valid).
+pub fn in_effect(ws: &Workspace) -> Result<InEffect, StageError> {
+    use sha2::Digest;
+    let sha256 = ws.read("policy.json")?.map(|bytes| hex::encode(sha2::Sha256::digest(bytes)));
+    Ok(InEffect { sha256, max_expiry_days: max_expiry(ws)?.whole_days(), claimed_shard_max_bytes: claimed_shard_max_bytes(ws)? })
+}
+
 /// Every rule `md`, staged as `role`, breaks.
 pub fn check(ws: &Workspace, role: &str, md: &Metadata, holders: &[Holder], now: OffsetDateTime) -> Result<Vec<String>, StageError> {
     let mut problems = check_except_shard_contents(ws, role, md, holders, now)?;

@@ -39,6 +39,8 @@ pub fn signable_records(
     only: &[String],
     now: OffsetDateTime,
 ) -> Result<Vec<(Holder, Vec<Signable>)>, SignRefusal> {
+    // What is signed is reviewed against what is trusted: all of it is verified first.
+    staging::verify_trusted_state(ws)?;
     let staged = staging::staged_roles(ws)?;
     for name in only {
         if !staged.contains(name) {
@@ -76,6 +78,7 @@ pub fn signable_records(
 /// for a review before anyone signs. The claimed shards are left out unless named: each is
 /// sealed by its own one-time key when staged, and the claimed index people sign pins them.
 pub fn reviewable(ws: &Workspace, only: &[String], now: OffsetDateTime) -> Result<Vec<Signable>, SignRefusal> {
+    staging::verify_trusted_state(ws)?;
     let staged = staging::staged_roles(ws)?;
     if let Some(name) = only.iter().find(|n| !staged.contains(n)) {
         return Err(refused(format!("nothing is staged for {name}; `ceremony status` shows what is")));

@@ -276,10 +276,20 @@ pub fn trusted(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageErro
     check_trusted_digest(&rel, &md, entry)?;
     if let Some((label, delegation)) = trusted_delegation(ws, role)? {
         let report = check_threshold(&md.signed_bytes(), md.signatures(), &delegation);
+        // Its signatures may be in the file or in trusted/collected.sigs: name both.
+        let sigs = format!("{rel} (with its signatures in trusted/{})", crate::workspace::collected::FILE);
         if !report.is_met() {
             return Err(tampered(format!(
-                "the workspace file {rel} has {} of the {} signatures it needs from the keys {label} gives it (its signatures were changed outside ceremony); {RESTORE}",
+                "the workspace file {sigs} has {} of the {} signatures it needs from the keys {label} gives it (its signatures were changed outside ceremony); {RESTORE}",
                 report.have, report.threshold
+            )));
+        }
+        // Only signatures checked when collected become trusted, so one by a key that signs
+        // this role and does not verify was put there since.
+        if let Some((id, KeyState::Invalid { .. })) = report.keys.iter().find(|(_, st)| matches!(st, KeyState::Invalid { .. })) {
+            return Err(tampered(format!(
+                "the workspace file {sigs} carries a signature by key {} that does not verify, and Ceremony trusts only signatures it verified (it was changed outside ceremony); {RESTORE}",
+                crate::tuf::key::short_keyid(id)
             )));
         }
     }

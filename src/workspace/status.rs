@@ -35,6 +35,10 @@ pub fn status(ws: &Workspace, now: OffsetDateTime) -> Result<Vec<RoleStatus>, St
 
 /// [`status`], with the staged metadata each status was read from.
 pub fn status_with_metadata(ws: &Workspace, now: OffsetDateTime) -> Result<Vec<(RoleStatus, Metadata)>, StageError> {
+    // Staged work is judged against what is trusted, so all of it is verified first, also
+    // the files no staged role reads (a shard rewritten on the stick would otherwise wait
+    // silently for the next promotion to launder it under a fresh seal).
+    crate::workspace::staging::verify_trusted_state(ws)?;
     let holders = ws.holders()?;
     let roles = staged_roles(ws)?;
     let delegators = Delegators::load(ws)?;

@@ -142,7 +142,7 @@ pub enum TranscriptError {
     Io(String),
     #[error("the transcript is larger than the {} MiB a transcript may be (a decade of ceremonies writes far less), so Ceremony did not write it; restore the workspace from the copy sealed after the last ceremony", MAX_TRANSCRIPT >> 20)]
     TooLarge,
-    #[error("the transcript has no records, but a workspace's transcript begins with its init record: it was emptied or removed")]
+    #[error("the transcript (the workspace file transcript.jsonl) has no records, but a workspace's transcript begins with its init record: it was emptied or removed; restore the workspace sealed after the last ceremony")]
     Empty,
 }
 
