@@ -157,15 +157,47 @@ fn fixture() -> Fixture {
     let small: Vec<(String, Vec<&Key>, u64, Vec<String>)> =
         (0..5).map(|i| (format!("small-{i}"), vec![dev[0], dev[1]], 2, project_paths(&format!("small-{i}")))).collect();
     let shard1 = targets_file(1, &dev, &small);
+    // Signed as their delegators require and recorded as an export records them: a workspace
+    // believes no trusted file without both.
+    let signers: Vec<ceremony::keys::signer::passphrase::PassphraseSigner> = ["alice", "bob"]
+        .iter()
+        .map(|h| {
+            let pass = ceremony::support::secret::SecretBytes::new(format!("{h} keeps seven quiet granite teapots").into_bytes());
+            let params = ceremony::keys::signer::passphrase::Profile::Test.params();
+            ceremony::keys::signer::passphrase::PassphraseSigner::derive(&pass, h, &params).unwrap()
+        })
+        .collect();
     let lock = w.lock().unwrap();
     let mut tx = w.begin(&lock).unwrap();
-    tx.write("trusted/targets.json", &targets).unwrap();
-    tx.write("trusted/claimed.json", &claimed_v1).unwrap();
-    tx.write("trusted/claimed-0.json", &shard0).unwrap();
-    tx.write("trusted/claimed-1.json", &shard1).unwrap();
+    for (role, bytes) in [("targets", &targets), ("claimed", &claimed_v1), ("claimed-0", &shard0), ("claimed-1", &shard1)] {
+        let mut md = Metadata::from_vec(bytes.clone()).unwrap();
+        for s in &signers {
+            use ceremony::keys::signer::Signer;
+            md.set_signature(s.sign(&md.signed_bytes()).unwrap());
+        }
+        tx.write(&format!("trusted/{role}.json"), &md.to_bytes()).unwrap();
+        let digest = hex::encode(ceremony::workspace::staging::digest(&md));
+        let trust = ceremony::workspace::transcript::Action {
+            action: "trust".into(),
+            role: Some(role.into()),
+            version: Some(md.version()),
+            digest: Some(digest),
+            ..Default::default()
+        };
+        tx.record(trust).unwrap();
+    }
     // Staged as ceremony stages, with the digest that ties it to what was staged.
     let staged_claimed = Metadata::from_vec(claimed_v2).unwrap();
-    ceremony::workspace::staging::write_staged(&mut tx, &[("claimed".into(), staged_claimed)]).unwrap();
+    let version = staged_claimed.version();
+    let files = ceremony::workspace::staging::write_staged(&mut tx, &[("claimed".into(), staged_claimed)]).unwrap();
+    let stage = ceremony::workspace::transcript::Action {
+        action: "stage".into(),
+        role: Some("claimed".into()),
+        version: Some(version),
+        files,
+        ..Default::default()
+    };
+    tx.record(stage).unwrap();
     tx.commit().unwrap();
     drop(lock);
     Fixture { _tmp: st._tmp, ws: st.ws, files: st.files, root_words }

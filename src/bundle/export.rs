@@ -73,8 +73,8 @@ fn incomplete(s: &RoleStatus) -> String {
 /// Refuses unless every staged role is complete; writes the bundle to `out`; makes the
 /// staged versions trusted.
 pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: OffsetDateTime) -> Result<Exported, ExportError> {
-    // What leaves the machine is built on what is trusted: all of it is verified first.
-    staging::verify_trusted_state(ws)?;
+    // `status_with_metadata` verifies the whole trusted state first: what leaves the machine
+    // is built on it.
     let staged = crate::workspace::status::status_with_metadata(ws, now)?;
     if staged.is_empty() {
         return Err(refused("nothing is staged, so there is nothing to export"));
