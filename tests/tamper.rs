@@ -529,7 +529,7 @@ fn transcript_policy_and_links() {
 /// `ceremony begin`) can catch: a whole older workspace state is as consistent as the
 /// current one.
 #[test]
-#[ignore = "a consistent older state is caught only by the transcript anchor typed at `ceremony begin`, not on main yet"]
+#[ignore = "a consistent older state is caught only by the closing head typed at `ceremony begin` (workspace_lifecycle tests it); no check of the workspace alone can tell"]
 fn a_whole_older_state_is_refused() {
     run_table(vec![
         row(
