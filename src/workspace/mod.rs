@@ -689,7 +689,11 @@ fn state_in_workspace(dir: &Path) -> Result<(), WorkspaceError> {
     let parts: Vec<std::path::Component> = target.components().collect();
     let inside = matches!(parts.as_slice(), [std::path::Component::Normal(s), n] if *s == "states" && numbered(n));
     if !inside {
-        return Err(altered(format!("it links to {}, not to a state in {}", target.display(), dir.join("states").display())));
+        return Err(altered(format!(
+            "its `current` link leads to {}, not to a state in {}",
+            target.display(),
+            dir.join("states").display()
+        )));
     }
     for real in [dir.join("states"), dir.join(&target)] {
         let meta = std::fs::symlink_metadata(&real).map_err(io(&real))?;
