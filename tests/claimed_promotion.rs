@@ -7,7 +7,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use ceremony::workspace::transcript::Action;
 use common::promotion::{ok, path_str, py, setup, Setup};
 use common::{ceremony, refused, workspace_snapshot as snapshot};
 use serde_json::Value;
@@ -496,12 +495,7 @@ fn make_legacy(ws_dir: &Path) {
     }
     for (role, md) in files {
         collected.take(&role);
-        tx.write(&format!("trusted/{role}.json"), &md.to_bytes()).unwrap();
-        // As the export of an older version would have recorded it.
-        let digest = hex::encode(ceremony::workspace::staging::digest(&md));
-        let trust =
-            Action { action: "trust".into(), role: Some(role), version: Some(md.version()), digest: Some(digest), ..Action::default() };
-        tx.record(trust).unwrap();
+        common::workspace::trust_as_an_export_does(&mut tx, &role, &md);
     }
     collected.write(&mut tx, "trusted").unwrap();
     tx.commit().unwrap();

@@ -208,16 +208,7 @@ fn trust_as_an_older_version_did(ws_dir: &Path, role: &str, signed: &Value, hold
     let mut collected = ceremony::workspace::collected::Collected::in_transaction(&tx, "trusted").unwrap();
     collected.take(role);
     collected.write(&mut tx, "trusted").unwrap();
-    tx.write(&format!("trusted/{role}.json"), &md.to_bytes()).unwrap();
-    let digest = hex::encode(ceremony::workspace::staging::digest(&md));
-    let trust = ceremony::workspace::transcript::Action {
-        action: "trust".into(),
-        role: Some(role.into()),
-        version: Some(md.version()),
-        digest: Some(digest),
-        ..Default::default()
-    };
-    tx.record(trust).unwrap();
+    common::workspace::trust_as_an_export_does(&mut tx, role, &md);
     tx.commit().unwrap();
 }
 

@@ -175,16 +175,7 @@ fn fixture() -> Fixture {
             use ceremony::keys::signer::Signer;
             md.set_signature(s.sign(&md.signed_bytes()).unwrap());
         }
-        tx.write(&format!("trusted/{role}.json"), &md.to_bytes()).unwrap();
-        let digest = hex::encode(ceremony::workspace::staging::digest(&md));
-        let trust = ceremony::workspace::transcript::Action {
-            action: "trust".into(),
-            role: Some(role.into()),
-            version: Some(md.version()),
-            digest: Some(digest),
-            ..Default::default()
-        };
-        tx.record(trust).unwrap();
+        common::workspace::trust_as_an_export_does(&mut tx, role, &md);
     }
     // Staged as ceremony stages, with the digest that ties it to what was staged.
     let staged_claimed = Metadata::from_vec(claimed_v2).unwrap();

@@ -16,8 +16,6 @@ use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 /// Root-owned system library directories; a module anywhere below one of them may be loaded
 /// (`/usr/lib/softhsm`, `/usr/lib/x86_64-linux-gnu`, `/usr/local/lib/pkcs11`, ...).
 pub const SYSTEM_DIRS: [&str; 7] = ["/usr/lib", "/usr/lib64", "/usr/lib32", "/lib", "/lib64", "/usr/local/lib", "/usr/local/lib64"];
@@ -65,17 +63,7 @@ impl AllowedModule {
 
     /// The SHA-256 of the file that would be loaded, for preflight's line.
     pub fn sha256(&self) -> std::io::Result<String> {
-        let mut file = std::fs::File::open(&self.path)?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        Ok(hex::encode(hasher.finalize()))
+        crate::support::buildinfo::file_sha256(&self.path)
     }
 }
 

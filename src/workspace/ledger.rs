@@ -142,6 +142,14 @@ impl Ledger {
     }
 }
 
+/// What to do about a file the transcript does not vouch for.
+pub const RESTORE: &str = "restore the workspace sealed after the last ceremony";
+
+/// The sentence for a file a record made that is gone.
+pub fn missing(path: &str, e: &Entry) -> String {
+    format!("the workspace file {path} that {} made is missing (it was removed outside ceremony); {RESTORE}", e.name())
+}
+
 /// Refuses a set of files on disk that is not the set the ledger names: `found` (names on
 /// disk) against `expected` (names the transcript vouches for). Returns the sentence.
 pub fn set_mismatch<'a>(
@@ -153,18 +161,11 @@ pub fn set_mismatch<'a>(
     let found: std::collections::BTreeSet<&str> = found.into_iter().collect();
     if let Some(extra) = found.iter().find(|f| !expected.contains_key(**f)) {
         return Some(format!(
-            "the workspace file {} is a {what} that no transcript record made (it was put there outside ceremony); restore the workspace sealed after the last ceremony",
+            "the workspace file {} is a {what} that no transcript record made (it was put there outside ceremony); {RESTORE}",
             path(extra)
         ));
     }
-    if let Some((missing, e)) = expected.iter().find(|(name, _)| !found.contains(name.as_str())) {
-        return Some(format!(
-            "the workspace file {} that {} made is missing (it was removed outside ceremony); restore the workspace sealed after the last ceremony",
-            path(missing),
-            e.name()
-        ));
-    }
-    None
+    expected.iter().find(|(name, _)| !found.contains(name.as_str())).map(|(name, e)| missing(&path(name), e))
 }
 
 #[cfg(test)]

@@ -360,10 +360,7 @@ impl Workspace {
         let ledger = self.ledger()?;
         if !path.is_file() {
             if let Some(e) = ledger.holders.get(name) {
-                return Err(WorkspaceError::Tampered(format!(
-                    "the workspace file holders/{name}.json that {} made is missing (it was removed outside ceremony); restore the workspace sealed after the last ceremony",
-                    e.name()
-                )));
+                return Err(WorkspaceError::Tampered(ledger::missing(&format!("holders/{name}.json"), e)));
             }
             return Err(WorkspaceError::NoSuchHolder(name.to_string()));
         }
@@ -786,13 +783,15 @@ fn read_holder(path: &Path, ledger: &ledger::Ledger) -> Result<Holder, Workspace
     let rel = format!("holders/{name}.json");
     let Some(entry) = ledger.holders.get(name) else {
         return Err(WorkspaceError::Tampered(format!(
-            "the workspace file {rel} is a holder record that no transcript record registered (it was put there outside ceremony); restore the workspace sealed after the last ceremony"
+            "the workspace file {rel} is a holder record that no transcript record registered (it was put there outside ceremony); {}",
+            ledger::RESTORE
         )));
     };
     let changed = || {
         WorkspaceError::Tampered(format!(
-            "the workspace file {rel} is not the holder record {} registered (it was changed outside ceremony); restore the workspace sealed after the last ceremony",
-            entry.name()
+            "the workspace file {rel} is not the holder record {} registered (it was changed outside ceremony); {}",
+            entry.name(),
+            ledger::RESTORE
         ))
     };
     if entry.digest.as_ref().is_some_and(|d| *d != hex::encode(sha2::Sha256::digest(&bytes))) {

@@ -13,7 +13,7 @@ use crate::tuf::metadata::Delegation;
 use crate::tuf::metadata::{Metadata, MetadataError, RoleType};
 use crate::tuf::verify::{check_threshold, KeyState, ThresholdReport};
 use crate::workspace::collected::Collected;
-use crate::workspace::ledger;
+use crate::workspace::ledger::{self, RESTORE};
 use crate::workspace::{Transaction, Workspace, WorkspaceError};
 
 /// Why staging information could not be read.
@@ -88,8 +88,6 @@ pub const LEGACY_STAGED_DIGESTS: &str = "staged/digests.record";
 fn tampered(why: String) -> StageError {
     StageError::Workspace(WorkspaceError::Tampered(why))
 }
-
-const RESTORE: &str = "restore the workspace sealed after the last ceremony";
 
 /// Refuses staged `role` unless its signed bytes are the ones a transcript `stage` record
 /// staged.
@@ -301,6 +299,13 @@ pub fn trusted(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageErro
 /// for one). Returns how many files were verified. `bundle export` and `preflight` run it:
 /// what leaves the machine and what a ceremony starts from are checked whole.
 pub fn verify_trusted_state(ws: &Workspace) -> Result<usize, StageError> {
+    // Once per state in a process, though a command asks from several places (`preflight`
+    // through `status`, export): every transaction makes a new `trusted/` directory, so its
+    // stamp stands for the state's trusted files. A refusal is not kept, and is found again.
+    Ok(*ws.memo("trusted", || verify_trusted_files(ws))?)
+}
+
+fn verify_trusted_files(ws: &Workspace) -> Result<usize, StageError> {
     let roots = trusted_roots(ws)?.len();
     let roles = trusted_roles(ws)?;
     let checked = crate::support::par::map(&roles, |role| trusted(ws, role).map(|_| ()));

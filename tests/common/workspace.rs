@@ -93,3 +93,18 @@ pub fn import_online(ws: &Path, files: &Path, name: &str) -> Key {
     ok(ws, &["key", "import", "--holder", name, path_str(&file)]);
     key
 }
+
+/// Writes `md` as the trusted version of `role` in `tx`, with the `trust` transcript record an
+/// export makes: a workspace as an earlier ceremony (or an older version) left it. A workspace
+/// believes no trusted file without that record, so a fixture must write both.
+pub fn trust_as_an_export_does(tx: &mut ceremony::workspace::Transaction, role: &str, md: &ceremony::tuf::metadata::Metadata) {
+    tx.write(&format!("trusted/{role}.json"), &md.to_bytes()).unwrap();
+    let trust = ceremony::workspace::transcript::Action {
+        action: "trust".into(),
+        role: Some(role.into()),
+        version: Some(md.version()),
+        digest: Some(hex::encode(ceremony::workspace::staging::digest(md))),
+        ..Default::default()
+    };
+    tx.record(trust).unwrap();
+}
