@@ -73,6 +73,9 @@ pub struct ModulePolicy {
     system_dirs: Vec<PathBuf>,
     machine_list: PathBuf,
     owners: Vec<u32>,
+    /// The highest directory whose ownership is checked: `/` on a machine. The unit tests'
+    /// trees stop at their own root, so a checkout under `/tmp` (mode 1777) can run them.
+    top: PathBuf,
 }
 
 /// Checks `named` against this machine's rules ([`ModulePolicy::machine`]); `whose` names the
@@ -93,13 +96,14 @@ impl ModulePolicy {
             system_dirs: SYSTEM_DIRS.iter().map(PathBuf::from).collect(),
             machine_list: PathBuf::from(MACHINE_LIST),
             owners: vec![0],
+            top: PathBuf::from("/"),
         }
     }
 
     /// Other directories, list and owners, for the unit tests' temporary trees.
     #[cfg(test)]
-    fn with(system_dirs: Vec<PathBuf>, machine_list: PathBuf, owners: Vec<u32>) -> ModulePolicy {
-        ModulePolicy { system_dirs, machine_list, owners }
+    fn with(system_dirs: Vec<PathBuf>, machine_list: PathBuf, owners: Vec<u32>, top: PathBuf) -> ModulePolicy {
+        ModulePolicy { system_dirs, machine_list, owners, top }
     }
 
     /// Accepts `named` (an absolute path, or a plain file name looked up in the system
@@ -190,6 +194,9 @@ impl ModulePolicy {
             if let Some(why) = unsafe_owner(meta.uid(), meta.mode(), &self.owners) {
                 return Err(format!("{} {why}", p.display()));
             }
+            if p == self.top {
+                break;
+            }
         }
         Ok(())
     }
@@ -257,20 +264,13 @@ mod tests {
         }
 
         fn policy(&self) -> ModulePolicy {
-            ModulePolicy::with(vec![self.root.join("lib")], self.root.join("etc/pkcs11-modules"), self.owners.clone())
-        }
-
-        /// The tree's own ancestors must pass too; skip the tree when they do not (then the
-        /// checkout itself lies somewhere others may write, and the check is right to refuse).
-        fn ancestors_safe(&self) -> bool {
-            ModulePolicy::with(vec![], PathBuf::new(), self.owners.clone()).owned_by_root(&self.root).is_ok()
+            ModulePolicy::with(vec![self.root.join("lib")], self.root.join("etc/pkcs11-modules"), self.owners.clone(), self.root.clone())
         }
     }
 
     #[test]
     fn a_module_below_a_system_directory_is_allowed_by_path_or_plain_name() {
         let t = tree();
-        assert!(t.ancestors_safe(), "the checkout's directories are writable by others; tests need a safe checkout");
         let module = t.file("lib/softhsm/libsofthsm2.so");
         let ok = t.policy().check(module.to_str().unwrap(), "--module").unwrap();
         assert_eq!(ok.path(), module);
@@ -319,6 +319,19 @@ mod tests {
         std::fs::set_permissions(&module, std::fs::Permissions::from_mode(0o664)).unwrap();
         assert!(t.policy().check(module.to_str().unwrap(), "--module").unwrap_err().why.contains("m.so is writable"));
         assert!(t.policy().check(t.root.join("lib/pkcs11").to_str().unwrap(), "--module").unwrap_err().why.contains("not a regular file"));
+    }
+
+    #[test]
+    fn every_directory_up_to_the_top_is_checked() {
+        assert_eq!(ModulePolicy::machine().top, Path::new("/"), "on a machine the walk reaches the root directory");
+        let t = tree();
+        let module = t.file("lib/m.so");
+        std::fs::set_permissions(&t.root, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = t.policy().check(module.to_str().unwrap(), "--module").unwrap_err();
+        assert!(err.why.contains(&format!("{} is writable by group or others", t.root.display())), "{err}");
+        let below = ModulePolicy::with(vec![t.root.join("lib")], t.root.join("etc/list"), t.owners.clone(), t.root.join("lib"));
+        assert_eq!(below.check(module.to_str().unwrap(), "--module").unwrap().path(), module, "nothing above the top is read");
+        std::fs::set_permissions(&t.root, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
     #[test]
