@@ -44,6 +44,9 @@ pub mod promotion;
 /// A throw-away workspace with passphrase holders and an online key.
 pub mod workspace;
 
+/// The hang guard: the one place a test reads the clock.
+pub mod watchdog;
+
 /// Runs the `ceremony` binary on workspace `ws` with no standard input, as CI does.
 pub fn ceremony(ws: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ceremony"))

@@ -1,0 +1,122 @@
+//! No test asserts on elapsed time: speed belongs in benches/ (docs/performance.md), where a
+//! slow machine gives a slower figure instead of a failed test. This test reads every test
+//! file under tests/ (and its helpers in tests/common/) and every `#[cfg(test)]` module in
+//! src/ and crates/, and fails on a clock read (`Instant::now`, `SystemTime::now`,
+//! `.elapsed()`) anywhere but the one hang guard, tests/common/watchdog.rs, which kills a
+//! hung child far above any normal time and never is what a test asserts on.
+
+use std::path::{Path, PathBuf};
+
+/// The one helper allowed to read the clock.
+const HANG_GUARD: &str = "tests/common/watchdog.rs";
+
+/// Files that still read the clock, each with what it does and where it should go. Owned by
+/// other work (issue 27 is split between helpers); the list may only shrink: a file listed
+/// here that no longer reads the clock fails this test until it is taken off.
+const PENDING: &[(&str, &str)] = &[
+    ("tests/canonical_props.rs", "an #[ignore]d throughput measurement: belongs in a bench"),
+    ("tests/token_stack.rs", "an #[ignore]d signature-time measurement: belongs in benches/token_sign.rs"),
+    ("tests/terminal.rs", "polls for the prompt's terminal mode under its own 30 s limit: common::watchdog::wait_until"),
+    ("tests/secret_hygiene.rs", "polls for a blocked child under its own 60 s limits: common::watchdog::wait_until"),
+];
+
+const CLOCK_READS: [&str; 3] = ["Instant::now", "SystemTime::now", ".elapsed()"];
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The test code of every file: whole files under tests/ (its top level and tests/common/;
+/// the programs in tests/tokens/ and tests/clients/ are tools the tests start, not tests),
+/// and what follows `#[cfg(test)]` in src/ and crates/.
+fn test_code() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut whole = Vec::new();
+    for dir in ["tests", "tests/common"] {
+        let entries = std::fs::read_dir(root().join(dir)).map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>()).unwrap_or_default();
+        whole.extend(entries.into_iter().filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "rs")));
+    }
+    for file in whole {
+        out.push((relative(&file), read(&file)));
+    }
+    let mut library = Vec::new();
+    rust_files(&root().join("src"), &mut library);
+    rust_files(&root().join("crates"), &mut library);
+    for file in library {
+        let text = read(&file);
+        if let Some((_, tests)) = text.split_once("#[cfg(test)]") {
+            out.push((relative(&file), tests.to_string()));
+        }
+    }
+    out
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(root()).unwrap_or(path).display().to_string()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("expected to read {}, got {e}", path.display()))
+}
+
+/// The clock reads in `code`, comments left out: (line number, line).
+fn clock_reads(code: &str) -> Vec<(usize, String)> {
+    let code_of = |line: &str| line.split("//").next().unwrap_or_default().to_string();
+    code.lines()
+        .enumerate()
+        .filter(|(_, line)| CLOCK_READS.iter().any(|c| code_of(line).contains(c)))
+        .map(|(i, line)| (i + 1, line.trim().to_string()))
+        .collect()
+}
+
+#[test]
+fn no_test_reads_the_clock_outside_the_hang_guard() {
+    let files = test_code();
+    assert!(files.len() > 40, "expected to read every test file, got {} files", files.len());
+    let mut found = Vec::new();
+    let mut pending_clean = Vec::new();
+    for (file, code) in &files {
+        let reads = clock_reads(code);
+        let pending = PENDING.iter().any(|(p, _)| p == file);
+        // This file names the clock reads as data, to look for them.
+        if file == HANG_GUARD || file == "tests/suite_timing.rs" || pending {
+            if pending && reads.is_empty() {
+                pending_clean.push(file.clone());
+            }
+            continue;
+        }
+        found.extend(reads.into_iter().map(|(n, line)| format!("{file}:{n}: {line}")));
+    }
+    assert!(
+        found.is_empty(),
+        "expected no clock read in tests outside {HANG_GUARD} (measure speed in benches/), got:\n{}",
+        found.join("\n")
+    );
+    assert!(pending_clean.is_empty(), "expected every PENDING file to still read the clock, got {pending_clean:?} clean: take them off the list");
+    let guard = files.iter().find(|(f, _)| f == HANG_GUARD).map(|(_, c)| clock_reads(c).len());
+    assert!(guard.is_some_and(|n| n > 0), "expected {HANG_GUARD} to be read and to hold the clock reads, got {guard:?}");
+}
+
+/// The check itself catches what it is for: each clock read, in a test file or in a
+/// `#[cfg(test)]` module, and not one in a comment.
+#[test]
+fn the_check_catches_each_kind_of_clock_read() {
+    for read in ["let t = std::time::Instant::now();", "let n = SystemTime::now();", "assert!(t.elapsed() < limit);"] {
+        let got = clock_reads(&format!("fn f() {{\n    {read}\n}}\n"));
+        assert_eq!(got.len(), 1, "expected `{read}` to be caught, got {got:?}");
+    }
+    let got = clock_reads("// Instant::now is not used here\n/// nor .elapsed()\n");
+    assert!(got.is_empty(), "expected comments to be skipped, got {got:?}");
+}
