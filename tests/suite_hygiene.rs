@@ -1,11 +1,22 @@
-//! No test asserts on elapsed time: speed belongs in benches/ (docs/performance.md), where a
-//! slow machine gives a slower figure instead of a failed test. This test reads every test
-//! file under tests/ (and its helpers in tests/common/) and every `#[cfg(test)]` module in
-//! src/ and crates/, and fails on a clock read (`Instant::now`, `SystemTime::now`,
-//! `.elapsed()`) anywhere but the one hang guard, tests/common/watchdog.rs, which kills a
-//! hung child far above any normal time and never is what a test asserts on.
+//! The test suite itself, read as text: every test file under tests/ (and its helpers in
+//! tests/common/) and every `#[cfg(test)]` module in src/ and crates/.
+//!
+//! - No test asserts on elapsed time: speed belongs in benches/ (docs/performance.md), where a
+//!   slow machine gives a slower figure instead of a failed test. A clock read (`Instant::now`,
+//!   `SystemTime::now`, `.elapsed()`) anywhere but the one hang guard, tests/common/watchdog.rs
+//!   (which kills a hung child far above any normal time and never is what a test asserts on),
+//!   fails.
+//! - No silent skip: a test that cannot run its check goes through tests/common/skips.rs
+//!   (recorded, listed by the test command, proven under CI), so `SKIPPED` is printed nowhere
+//!   else; and every `#[ignore]` gives its reason, which the test command lists.
 
 use std::path::{Path, PathBuf};
+
+/// This file, which names what it looks for as data.
+const THIS: &str = "tests/suite_hygiene.rs";
+
+/// The one helper that records a skip.
+const SKIPS: &str = "tests/common/skips.rs";
 
 /// The one helper allowed to read the clock.
 const HANG_GUARD: &str = "tests/common/watchdog.rs";
@@ -91,7 +102,7 @@ fn no_test_reads_the_clock_outside_the_hang_guard() {
         let reads = clock_reads(code);
         let pending = PENDING.iter().any(|(p, _)| p == file);
         // This file names the clock reads as data, to look for them.
-        if file == HANG_GUARD || file == "tests/suite_timing.rs" || pending {
+        if file == HANG_GUARD || file == THIS || pending {
             if pending && reads.is_empty() {
                 pending_clean.push(file.clone());
             }
@@ -119,4 +130,30 @@ fn the_check_catches_each_kind_of_clock_read() {
     }
     let got = clock_reads("// Instant::now is not used here\n/// nor .elapsed()\n");
     assert!(got.is_empty(), "expected comments to be skipped, got {got:?}");
+}
+
+/// Lines of `code` (comments left out) holding `needle`: (line number, line).
+fn lines_with(code: &str, needle: &str) -> Vec<(usize, String)> {
+    code.lines()
+        .enumerate()
+        .filter(|(_, line)| line.split("//").next().unwrap_or_default().contains(needle))
+        .map(|(i, line)| (i + 1, line.trim().to_string()))
+        .collect()
+}
+
+#[test]
+fn every_skip_goes_through_the_skips_helper_and_every_ignore_says_why() {
+    let mut found = Vec::new();
+    for (file, code) in test_code() {
+        if file == THIS || file == SKIPS {
+            continue;
+        }
+        for (n, line) in lines_with(&code, "SKIPPED") {
+            found.push(format!("{file}:{n}: prints SKIPPED itself (use common::skips::cannot_run): {line}"));
+        }
+        for (n, line) in lines_with(&code, "#[ignore]") {
+            found.push(format!("{file}:{n}: an #[ignore] without a reason (write #[ignore = \"why\"]): {line}"));
+        }
+    }
+    assert!(found.is_empty(), "expected no skip outside {SKIPS} and no #[ignore] without a reason, got:\n{}", found.join("\n"));
 }
