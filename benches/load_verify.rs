@@ -50,7 +50,12 @@ fn main() {
             .args(["--measure".as_ref(), file.as_os_str(), keys.as_os_str()])
             .output()
             .expect("run child");
-        assert!(out.status.success(), "the measuring child: expected success, got {}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "the measuring child: expected success, got {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
         eprint!("{}", String::from_utf8_lossy(&out.stderr));
         let line = String::from_utf8_lossy(&out.stdout);
         let mut parts = line.split_whitespace();

@@ -58,7 +58,12 @@ fn report(label: &str, params: &KdfParams, runs: usize) {
             .args([params.memory_kib, params.iterations, params.lanes].map(|v| v.to_string()))
             .output()
             .expect("run child");
-        assert!(out.status.success(), "the measuring child: expected success, got {}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "the measuring child: expected success, got {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
         let line = String::from_utf8_lossy(&out.stdout);
         let v: Vec<f64> = line.split_whitespace().map(|x| x.parse().expect("figure")).collect();
         wall.push(v[0]);
@@ -90,7 +95,13 @@ fn registration(runs: usize) {
         std::fs::write(&pass, "vivid shrimp unbolted cupped deceit gala uncombed\n").expect("write the passphrase file");
         let ceremony = |args: &[&str]| {
             let out = Command::new(env!("CARGO_BIN_EXE_ceremony")).arg("--workspace").arg(&ws).args(args).output().expect("run ceremony");
-            assert!(out.status.success(), "`ceremony {}`: expected success, got {}: {}", args.join(" "), out.status, String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "`ceremony {}`: expected success, got {}: {}",
+                args.join(" "),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
         };
         ceremony(&["init"]);
         let start = Instant::now();
@@ -98,7 +109,13 @@ fn registration(runs: usize) {
         wall.push(start.elapsed().as_secs_f64());
     }
     wall.sort_by(|a, b| a.total_cmp(b));
-    println!("{:<17} {:<40} wall best {:.3} s, median {:.3} s ({runs} runs)", "key new (binary)", "ceremony profile, default", wall[0], wall[runs / 2]);
+    println!(
+        "{:<17} {:<40} wall best {:.3} s, median {:.3} s ({runs} runs)",
+        "key new (binary)",
+        "ceremony profile, default",
+        wall[0],
+        wall[runs / 2]
+    );
 }
 
 /// In a fresh process: derive once, sign once; print wall seconds, CPU seconds, peak KiB.

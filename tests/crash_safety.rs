@@ -164,7 +164,13 @@ fn visible_temp_files(dir: &Path) -> Vec<PathBuf> {
 fn check_consistent(ws: &Path, point: &str) {
     for args in [&["log", "verify"][..], &["status"]] {
         let out = run_output(ws, args);
-        assert!(out.status.success(), "after a crash at {point}: expected `ceremony {}` to succeed, got {}: {}", args.join(" "), out.status, stderr(&out));
+        assert!(
+            out.status.success(),
+            "after a crash at {point}: expected `ceremony {}` to succeed, got {}: {}",
+            args.join(" "),
+            out.status,
+            stderr(&out)
+        );
     }
     let temps = visible_temp_files(&ws.join("current"));
     assert!(temps.is_empty(), "after a crash at {point}: expected no half-written file in the current state, got {temps:?}");
@@ -175,7 +181,11 @@ fn assert_side(ws: &Path, point: &str, side: Side, before: &BTreeMap<String, Str
     match side {
         Side::Before => {
             let got = exact_state(ws);
-            assert!(&got == before, "after a crash at {point}: expected the workspace exactly as before, got changes: {}", diff(before, &got));
+            assert!(
+                &got == before,
+                "after a crash at {point}: expected the workspace exactly as before, got changes: {}",
+                diff(before, &got)
+            );
         }
         Side::After => {
             let got = state_but_times(ws);
@@ -268,7 +278,10 @@ fn crashing_sign_leaves_before_or_after() {
             allowed.push(link_of(&base));
         }
         for state in states_in(&scratch) {
-            assert!(allowed.contains(&state), "after a crash at {point} and a second sign: expected only {allowed:?} in states/, got {state} too");
+            assert!(
+                allowed.contains(&state),
+                "after a crash at {point} and a second sign: expected only {allowed:?} in states/, got {state} too"
+            );
         }
         assert!(!scratch.join(".current.new").exists(), "after a crash at {point} and a second sign: expected no `.current.new`, got one");
     }
@@ -310,15 +323,27 @@ fn crashing_export_leaves_before_or_after() {
         if bundle_there {
             let verify = bin().args(["bundle", "verify", out.to_str().unwrap_or_default(), "--trusted-root"]).arg(&staged_root).output();
             let verify = verify.expect("run the ceremony binary");
-            assert!(verify.status.success(), "after a crash at {point}: expected the bundle left to verify, got {}: {}", verify.status, stderr(&verify));
+            assert!(
+                verify.status.success(),
+                "after a crash at {point}: expected the bundle left to verify, got {}: {}",
+                verify.status,
+                stderr(&verify)
+            );
         }
         if side == Side::Before {
             // Run again: it completes, and no temporary file is left beside the bundle.
             run(&scratch, &args);
             let got = state_but_times(&scratch);
-            assert!(got == after, "after a crash at {point} and a second export: expected the state of a full run, got: {}", diff(&after, &got));
+            assert!(
+                got == after,
+                "after a crash at {point} and a second export: expected the state of a full run, got: {}",
+                diff(&after, &got)
+            );
             let temps = visible_temp_files(&outdir);
-            assert!(temps.is_empty(), "after a crash at {point} and a second export: expected no temporary file beside the bundle, got {temps:?}");
+            assert!(
+                temps.is_empty(),
+                "after a crash at {point} and a second export: expected no temporary file beside the bundle, got {temps:?}"
+            );
         }
     }
 }

@@ -27,7 +27,11 @@ fn demo_bundles_verify_with_python_tuf() {
     let promoted = summary["projects_promoted"].as_u64();
     assert!(promoted.is_some_and(|n| n >= 10), "expected at least 10 projects promoted, got {promoted:?}");
     for key in ["report", "transcript", "trusted_root", "recently_claimed"] {
-        assert!(std::path::Path::new(summary[key].as_str().unwrap()).is_file(), "expected the file the summary names as {key} to exist, got {}", summary[key]);
+        assert!(
+            std::path::Path::new(summary[key].as_str().unwrap()).is_file(),
+            "expected the file the summary names as {key} to exist, got {}",
+            summary[key]
+        );
     }
     let trusted = summary["trusted_root"].as_str().unwrap();
     for b in bundles {
@@ -43,7 +47,12 @@ fn demo_bundles_verify_with_python_tuf() {
         // The ceremony's own verifier agrees, from another process.
         let own =
             Command::new(env!("CARGO_BIN_EXE_ceremony")).args(["bundle", "verify", path, "--trusted-root", trusted]).output().unwrap();
-        assert!(own.status.success(), "`bundle verify {path}`: expected success, got {}: {}", own.status, String::from_utf8_lossy(&own.stderr));
+        assert!(
+            own.status.success(),
+            "`bundle verify {path}`: expected success, got {}: {}",
+            own.status,
+            String::from_utf8_lossy(&own.stderr)
+        );
     }
     // A second run into the same directory is refused, not merged.
     let again = Command::new(env!("CARGO_BIN_EXE_ceremony")).args(["demo", "--dir"]).arg(&dir).output().unwrap();

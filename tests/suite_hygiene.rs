@@ -115,7 +115,10 @@ fn no_test_reads_the_clock_outside_the_hang_guard() {
         "expected no clock read in tests outside {HANG_GUARD} (measure speed in benches/), got:\n{}",
         found.join("\n")
     );
-    assert!(pending_clean.is_empty(), "expected every PENDING file to still read the clock, got {pending_clean:?} clean: take them off the list");
+    assert!(
+        pending_clean.is_empty(),
+        "expected every PENDING file to still read the clock, got {pending_clean:?} clean: take them off the list"
+    );
     let guard = files.iter().find(|(f, _)| f == HANG_GUARD).map(|(_, c)| clock_reads(c).len());
     assert!(guard.is_some_and(|n| n > 0), "expected {HANG_GUARD} to be read and to hold the clock reads, got {guard:?}");
 }

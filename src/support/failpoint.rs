@@ -28,12 +28,7 @@
 
 /// Every failpoint, for the test that each one is reached.
 pub const POINTS: [&str; 7] = [
-    "transaction-write",
-    "commit-start",
-    "commit-before-rename",
-    "commit-link-made",
-    "commit-after-rename",
-    "export-bundle-unrenamed",
+    "transaction-write", "commit-start", "commit-before-rename", "commit-link-made", "commit-after-rename", "export-bundle-unrenamed",
     "export-bundle-renamed",
 ];
 
