@@ -49,8 +49,8 @@ const EXPORT_POINTS: [(&str, Side, bool); 7] = [
 
 /// Fails at once, saying why, when this test was built without the crash points.
 fn require_failpoints() {
-    assert!(
-        cfg!(feature = "failpoints"),
+    #[cfg(not(feature = "failpoints"))]
+    panic!(
         "expected a build with the `failpoints` feature (the crash points this test needs), got one without: \
          run it as scripts/test.sh does, `cargo test --features failpoints --test crash_safety`"
     );
@@ -236,10 +236,8 @@ fn every_failpoint_is_exercised() {
     let mut library = POINTS.to_vec();
     library.sort_unstable();
     assert_eq!(named, library, "expected the points crashed at here to be the library's (src/support/failpoint.rs POINTS)");
-    let mut files = Vec::new();
-    for dir in ["src"] {
-        files.extend(common::files_under(&common::repo_root().join(dir)).into_iter().filter(|p| p.extension().is_some_and(|e| e == "rs")));
-    }
+    let files: Vec<PathBuf> =
+        common::files_under(&common::repo_root().join("src")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "rs")).collect();
     let source: String = files.iter().map(|f| std::fs::read_to_string(f).unwrap_or_default()).collect();
     for point in POINTS {
         let calls = source.matches(&format!("failpoint::hit(\"{point}\")")).count();
