@@ -10,7 +10,14 @@
 //!   (recorded, listed by the test command, proven under CI), so `SKIPPED` is printed nowhere
 //!   else; and every `#[ignore]` gives its reason, which the test command lists.
 
+mod common;
+
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{skips, watchdog};
 
 /// This file, which names what it looks for as data.
 const THIS: &str = "tests/suite_hygiene.rs";
@@ -159,4 +166,44 @@ fn every_skip_goes_through_the_skips_helper_and_every_ignore_says_why() {
         }
     }
     assert!(found.is_empty(), "expected no skip outside {SKIPS} and no #[ignore] without a reason, got:\n{}", found.join("\n"));
+}
+
+/// The hang guard kills a child that does not end, says so, and leaves one that ends alone.
+#[test]
+fn the_hang_guard_kills_only_a_hung_child() {
+    let hung = watchdog::run_for(Command::new("sleep").arg("600").stdin(Stdio::null()), Duration::from_secs(1));
+    assert!(hung.hung && hung.status.signal() == Some(9), "expected `sleep 600` killed by SIGKILL as hung, got {}", hung.describe());
+    assert!(hung.describe().contains("hang guard"), "expected the description to name the hang guard, got {}", hung.describe());
+    let done = watchdog::run(Command::new("sh").arg("-c").arg("echo out; echo err >&2; exit 3").stdin(Stdio::null()));
+    let got = (done.hung, done.status.code(), done.stdout.as_slice(), done.stderr.as_slice());
+    assert_eq!(got, (false, Some(3), &b"out\n"[..], &b"err\n"[..]), "expected a finished child's exit and output untouched");
+}
+
+/// A skip fails where the probe proved the machine can, and under CI without proof; it is
+/// recorded with the proof otherwise.
+#[test]
+fn a_skip_needs_a_proof_under_ci_and_fails_where_the_machine_can() {
+    let unavailable = || Some(Err("/dev/fuse does not exist".to_string()));
+    let cases: [(Option<Result<(), String>>, bool, Option<&str>); 6] = [
+        (Some(Ok(())), false, None),
+        (Some(Ok(())), true, None),
+        (unavailable(), false, Some("proven by the test command's probe `fat-mount`: /dev/fuse does not exist")),
+        (unavailable(), true, Some("proven by the test command's probe `fat-mount`: /dev/fuse does not exist")),
+        (None, false, Some("not proven")),
+        (None, true, None),
+    ];
+    for (probe, ci, recorded) in cases {
+        let shown = format!("{probe:?}, CI {ci}");
+        let got = skips::verdict("a check", "fusefat is missing", "fat-mount", probe, ci);
+        match recorded {
+            Some(proof) => {
+                let line = got.unwrap_or_else(|e| panic!("{shown}: expected the skip recorded, got a failure: {e}"));
+                assert!(
+                    line.starts_with("a check: fusefat is missing (") && line.contains(proof),
+                    "{shown}: expected {proof:?} in the line, got {line}"
+                );
+            }
+            None => assert!(got.is_err(), "{shown}: expected the test to fail, got the skip recorded: {got:?}"),
+        }
+    }
 }

@@ -35,18 +35,10 @@ pub fn under_ci() -> bool {
 /// the test instead when the probe says the machine can, or under `CI=true` without a probe
 /// that says it cannot. The caller returns after it.
 pub fn cannot_run(check: &str, why: &str, name: &str) {
-    let proof = match probe(name) {
-        Some(Ok(())) => {
-            panic!("{check}: expected it to run (scripts/test.sh's probe `{name}` found this machine can), got: {why}")
-        }
-        Some(Err(reason)) => format!("proven by the test command's probe `{name}`: {reason}"),
-        None if under_ci() => panic!(
-            "{check}: expected it to run under CI=true, got: {why}; and no probe of the test command proved the machine cannot \
-             (scripts/test.sh writes $CEREMONY_TEST_PROBES/{name})"
-        ),
-        None => format!("not proven: no probe `{name}` (run through scripts/test.sh to probe)"),
+    let line = match verdict(check, why, name, probe(name), under_ci()) {
+        Ok(line) => line,
+        Err(failure) => panic!("{failure}"),
     };
-    let line = format!("{check}: {why} ({proof})");
     eprintln!("SKIPPED: {line}");
     if let Some(log) = std::env::var_os("CEREMONY_SKIP_LOG") {
         let appended = std::fs::OpenOptions::new().create(true).append(true).open(&log).and_then(|mut f| writeln!(f, "{line}"));
@@ -54,4 +46,23 @@ pub fn cannot_run(check: &str, why: &str, name: &str) {
             panic!("{check}: expected to record the skip in {}, got {e}", std::path::Path::new(&log).display());
         }
     }
+}
+
+/// The rule of [`cannot_run`], given what probe `name` found and whether this is CI: the skip's
+/// line for the log, or why the test must fail instead.
+pub fn verdict(check: &str, why: &str, name: &str, probe: Option<Result<(), String>>, ci: bool) -> Result<String, String> {
+    let proof = match probe {
+        Some(Ok(())) => {
+            return Err(format!("{check}: expected it to run (scripts/test.sh's probe `{name}` found this machine can), got: {why}"));
+        }
+        Some(Err(reason)) => format!("proven by the test command's probe `{name}`: {reason}"),
+        None if ci => {
+            return Err(format!(
+                "{check}: expected it to run under CI=true, got: {why}; and no probe of the test command proved the machine \
+                 cannot (scripts/test.sh writes $CEREMONY_TEST_PROBES/{name})"
+            ));
+        }
+        None => format!("not proven: no probe `{name}` (run through scripts/test.sh to probe)"),
+    };
+    Ok(format!("{check}: {why} ({proof})"))
 }

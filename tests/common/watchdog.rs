@@ -19,6 +19,8 @@ pub const HANG_LIMIT: Duration = Duration::from_secs(300);
 /// A child's exit and what it printed (stdout and stderr each up to [`KEPT`] bytes).
 pub struct Finished {
     pub status: ExitStatus,
+    /// The limit it ran under.
+    pub limit: Duration,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     /// Whether the hang guard killed it.
@@ -33,7 +35,7 @@ impl Finished {
     /// "exit status: 2", or that the hang guard killed it, for a failure message.
     pub fn describe(&self) -> String {
         if self.hung {
-            format!("killed by the hang guard after {} s without finishing (it hung)", HANG_LIMIT.as_secs())
+            format!("killed by the hang guard after {} s without finishing (it hung)", self.limit.as_secs())
         } else {
             self.status.to_string()
         }
@@ -43,6 +45,11 @@ impl Finished {
 /// Runs `cmd` (its stdin as the caller set it, stdout and stderr captured) to its end, killing
 /// it if it has not ended after [`HANG_LIMIT`].
 pub fn run(cmd: &mut Command) -> Finished {
+    run_for(cmd, HANG_LIMIT)
+}
+
+/// [`run`] with another limit: only for the test of the guard itself.
+pub fn run_for(cmd: &mut Command, limit: Duration) -> Finished {
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start the child process");
     let stdout = drain(child.stdout.take().expect("a stdout pipe"));
     let stderr = drain(child.stderr.take().expect("a stderr pipe"));
@@ -50,7 +57,7 @@ pub fn run(cmd: &mut Command) -> Finished {
     let pid = child.id().to_string();
     // The guard waits on a channel the waiter closes; no polling loop, no sleep.
     let guard = std::thread::spawn(move || {
-        let timed_out = matches!(finished.recv_timeout(HANG_LIMIT), Err(mpsc::RecvTimeoutError::Timeout));
+        let timed_out = matches!(finished.recv_timeout(limit), Err(mpsc::RecvTimeoutError::Timeout));
         if timed_out {
             // The child is not reaped until `wait` below returns, so its pid is still its own.
             let _ = Command::new("kill").arg("-KILL").arg(&pid).status();
@@ -60,7 +67,7 @@ pub fn run(cmd: &mut Command) -> Finished {
     let status = child.wait().expect("wait for the child process");
     drop(done);
     let hung = guard.join().unwrap_or(false);
-    Finished { status, stdout: stdout.join().unwrap_or_default(), stderr: stderr.join().unwrap_or_default(), hung }
+    Finished { status, limit, stdout: stdout.join().unwrap_or_default(), stderr: stderr.join().unwrap_or_default(), hung }
 }
 
 /// Reads a pipe to its end on a thread, keeping the first [`KEPT`] bytes.
