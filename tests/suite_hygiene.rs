@@ -184,7 +184,9 @@ fn the_hang_guard_kills_only_a_hung_child() {
 #[test]
 fn a_skip_needs_a_proof_under_ci_and_fails_where_the_machine_can() {
     let unavailable = || Some(Err("/dev/fuse does not exist".to_string()));
-    let cases: [(Option<Result<(), String>>, bool, Option<&str>); 6] = [
+    // (what the probe found, CI, the proof the recorded line gives; None: the test fails)
+    type Case = (Option<Result<(), String>>, bool, Option<&'static str>);
+    let cases: [Case; 6] = [
         (Some(Ok(())), false, None),
         (Some(Ok(())), true, None),
         (unavailable(), false, Some("proven by the test command's probe `fat-mount`: /dev/fuse does not exist")),
