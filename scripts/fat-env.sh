@@ -56,9 +56,9 @@ if [ -n "$mount_tools" ]; then
 elif [ ! -e /dev/fuse ]; then
     verdict fat-mount "unavailable: /dev/fuse does not exist (no FUSE in this kernel or container)"
 else
-    mkdir -p "$work/mnt"
-    truncate -s 4M "$work/mimg" && mkfs.vfat "$work/mimg" >/dev/null 2>&1
-    if ! err="$(fusefat -o rw+ "$work/mimg" "$work/mnt" 2>&1)"; then
+    if ! err="$(mkdir -p "$work/mnt" && truncate -s 4M "$work/mimg" && mkfs.vfat "$work/mimg" 2>&1 >/dev/null)"; then
+        verdict fat-mount "unavailable: making a FAT image failed: $err"
+    elif ! err="$(fusefat -o rw+ "$work/mimg" "$work/mnt" 2>&1)"; then
         verdict fat-mount "unavailable: fusefat cannot mount a FAT image here: $(echo "$err" | head -3 | tr '\n' ' ')"
     elif ! { echo mounted >"$work/mnt/probe.txt" && fusermount -u "$work/mnt"; } 2>/dev/null; then
         verdict fat-mount "unavailable: a fusefat mount took no file or did not unmount"
