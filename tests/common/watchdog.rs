@@ -54,13 +54,15 @@ pub fn run_for(cmd: &mut Command, limit: Duration) -> Finished {
     let stdout = drain(child.stdout.take().expect("a stdout pipe"));
     let stderr = drain(child.stderr.take().expect("a stderr pipe"));
     let (done, finished) = mpsc::channel::<()>();
-    let pid = child.id().to_string();
+    let pid = rustix::process::Pid::from_raw(child.id() as i32);
     // The guard waits on a channel the waiter closes; no polling loop, no sleep.
     let guard = std::thread::spawn(move || {
         let timed_out = matches!(finished.recv_timeout(limit), Err(mpsc::RecvTimeoutError::Timeout));
         if timed_out {
             // The child is not reaped until `wait` below returns, so its pid is still its own.
-            let _ = Command::new("kill").arg("-KILL").arg(&pid).status();
+            if let Some(pid) = pid {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
         }
         timed_out
     });
