@@ -337,7 +337,7 @@ impl Phases {
 
 fn child_with(dir: &Path, args: &[&str]) -> String {
     let out = std::process::Command::new(std::env::current_exe().expect("exe")).args(args).arg(dir).output().expect("child");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the measured child: expected success, got {}: {}", out.status, String::from_utf8_lossy(&out.stderr));
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
@@ -360,7 +360,7 @@ fn scenario(name: &str, existing: usize, batch: usize, runs: usize, measured: bo
     if let Some(keep) = std::env::var_os("CEREMONY_BENCH_KEEP") {
         let keep = PathBuf::from(keep);
         let st = std::process::Command::new("cp").arg("-a").arg(&dir).arg(&keep).status().expect("cp");
-        assert!(st.success());
+        assert!(st.success(), "cp -a {} {}: expected success, got {st}", dir.display(), keep.display());
         std::fs::copy(dir.with_extension("rc.json"), keep.with_extension("rc.json")).expect("rc copy");
         eprintln!("  kept the prepared workspace in {}", keep.display());
         return;
@@ -435,7 +435,7 @@ fn spread_subdirectories(dir: &Path) {
 fn fresh_copy(tmp: &Path, dir: &Path, label: &str) -> PathBuf {
     let copy = tmp.join(label);
     let st = std::process::Command::new("cp").arg("-a").arg(dir).arg(&copy).status().expect("cp");
-    assert!(st.success());
+    assert!(st.success(), "cp -a {} {}: expected success, got {st}", dir.display(), copy.display());
     std::fs::copy(dir.with_extension("rc.json"), copy.with_extension("rc.json")).expect("rc copy");
     copy
 }

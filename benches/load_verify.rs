@@ -50,7 +50,12 @@ fn main() {
             .args(["--measure".as_ref(), file.as_os_str(), keys.as_os_str()])
             .output()
             .expect("run child");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "the measuring child: expected success, got {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
         eprint!("{}", String::from_utf8_lossy(&out.stderr));
         let line = String::from_utf8_lossy(&out.stdout);
         let mut parts = line.split_whitespace();
@@ -93,8 +98,8 @@ fn measure(file: &Path, keys: &Path) {
         (check.join().expect("check"), roles)
     });
     let elapsed = start.elapsed().as_secs_f64();
-    assert!(report.is_met(), "{report:?}");
-    assert!(roles > 0);
+    assert!(report.is_met(), "expected both signatures to meet the threshold, got {report:?}");
+    assert!(roles > 0, "expected the generated file's delegations to be read, got {roles}");
     let peak = (vm_kb("VmHWM:") - baseline) * 1024.0;
     println!("{elapsed} {peak}");
 }

@@ -1,6 +1,7 @@
 //! Benchmark: deriving a passphrase key (Argon2id, then Ed25519) with the `ceremony` and
-//! `test` KDF profiles: wall time, CPU time and peak resident memory. Figures go to
-//! docs/passphrase-keys.md.
+//! `test` KDF profiles: wall time, CPU time and peak resident memory; and a whole
+//! `ceremony key new passphrase` with the default profile through the binary. Figures go to
+//! docs/passphrase-keys.md and docs/performance.md (tests assert no time: this is where it is measured).
 //!
 //! Each derivation runs in a fresh child process so its peak resident memory (VmHWM) is its
 //! own. Run with `cargo bench --bench passphrase_kdf` (under `cargo test` it only smoke-tests
@@ -38,6 +39,7 @@ fn main() {
         return;
     }
     report("ceremony profile", &Profile::Ceremony.params(), runs);
+    registration(runs);
     if std::env::var_os("CANDIDATES").is_some() {
         for (m, t, p) in [(1u32 << 20, 3, 2), (1 << 20, 4, 4), (2 << 20, 1, 4), (2 << 20, 2, 4), (2 << 20, 3, 2), (4 << 20, 1, 4)] {
             let params = KdfParams { profile: "candidate".into(), memory_kib: m, iterations: t, lanes: p };
@@ -56,7 +58,12 @@ fn report(label: &str, params: &KdfParams, runs: usize) {
             .args([params.memory_kib, params.iterations, params.lanes].map(|v| v.to_string()))
             .output()
             .expect("run child");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "the measuring child: expected success, got {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
         let line = String::from_utf8_lossy(&out.stdout);
         let v: Vec<f64> = line.split_whitespace().map(|x| x.parse().expect("figure")).collect();
         wall.push(v[0]);
@@ -73,6 +80,41 @@ fn report(label: &str, params: &KdfParams, runs: usize) {
         cpu[runs / 2],
         peak / 1024.0,
         runs
+    );
+}
+
+/// `ceremony key new passphrase` with the default (`ceremony`) profile through the binary, as a
+/// keyholder registers: the derivation plus the process, the workspace write and the transcript.
+/// tests/passphrase_keys.rs checks this registration; its time is measured only here.
+fn registration(runs: usize) {
+    let mut wall = Vec::new();
+    for _ in 0..runs {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let ws = tmp.path().join("ws");
+        let pass = tmp.path().join("pass");
+        std::fs::write(&pass, "vivid shrimp unbolted cupped deceit gala uncombed\n").expect("write the passphrase file");
+        let ceremony = |args: &[&str]| {
+            let out = Command::new(env!("CARGO_BIN_EXE_ceremony")).arg("--workspace").arg(&ws).args(args).output().expect("run ceremony");
+            assert!(
+                out.status.success(),
+                "`ceremony {}`: expected success, got {}: {}",
+                args.join(" "),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        ceremony(&["init"]);
+        let start = Instant::now();
+        ceremony(&["key", "new", "passphrase", "--holder", "dave", "--passphrase-file", pass.to_str().expect("a UTF-8 path")]);
+        wall.push(start.elapsed().as_secs_f64());
+    }
+    wall.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "{:<17} {:<40} wall best {:.3} s, median {:.3} s ({runs} runs)",
+        "key new (binary)",
+        "ceremony profile, default",
+        wall[0],
+        wall[runs / 2]
     );
 }
 

@@ -11,7 +11,8 @@
 //! - exit with 1 or 2 (never 0, never a panic's 101, never a signal);
 //! - print exactly one non-empty line on stderr, starting `ceremony: `, with no panic text
 //!   and no `RUST_BACKTRACE` hint, and short (a sentence, not the hostile bytes);
-//! - finish within a generous time bound (enforced with a kill, not asserted as speed);
+//! - never hang: a child still running after the shared hang guard's limit (minutes,
+//!   tests/common/watchdog.rs) is killed and reported as hung (a kill, not a speed assertion);
 //! - leave the workspace byte-identical (every file, directory and link of its tree).
 //!
 //! Each slot is first run with its valid content (the control), which must succeed, so a
@@ -25,18 +26,16 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use ceremony::keys::signer::{Signer, SoftwareSigner};
 use ceremony::tuf::key::Algorithm;
 use serde_json::{json, Value};
 
+use common::watchdog;
 use common::workspace::Setup;
 use common::{dir_tree as tree, ok, passphrase_file};
 use sha2::{Digest, Sha256};
 
-/// Far beyond anything a refusal needs, even in a debug build on a busy machine.
-const TIME_LIMIT: Duration = Duration::from_secs(300);
 /// A refusal is one sentence; this is generous for one.
 const MAX_STDERR: usize = 2048;
 const FIFTY_MB: usize = 50 * 1000 * 1000;
@@ -48,53 +47,16 @@ const DEPTH: usize = 100_000;
 struct Run {
     code: Option<i32>,
     stderr: String,
-    elapsed: Duration,
+    /// Killed by the hang guard (tests/common/watchdog.rs).
+    hung: bool,
 }
 
-/// Runs `ceremony --workspace WS ARGS` with no stdin, killing it after [`TIME_LIMIT`].
+/// Runs `ceremony --workspace WS ARGS` with no stdin, under the shared hang guard.
 fn run(ws: &Path, args: &[&str]) -> Run {
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ceremony"))
-        .arg("--workspace")
-        .arg(ws)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .spawn()
-        .expect("start ceremony");
-    let mut err_pipe = child.stderr.take().expect("stderr pipe");
-    // Read stderr on a thread so a chatty child cannot block on a full pipe; keep at most 64 KiB.
-    let reader = std::thread::spawn(move || {
-        let mut kept = Vec::new();
-        let mut buf = [0u8; 8192];
-        loop {
-            match err_pipe.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if kept.len() < 65536 {
-                        kept.extend_from_slice(&buf[..n]);
-                    }
-                }
-            }
-        }
-        kept
-    });
-    let code = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status.code();
-        }
-        if start.elapsed() > TIME_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break Some(-999);
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let stderr = String::from_utf8_lossy(&reader.join().unwrap_or_default()).into_owned();
-    Run { code, stderr, elapsed: start.elapsed() }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ceremony"));
+    cmd.arg("--workspace").arg(ws).args(args).stdin(Stdio::null()).env_remove("RUST_BACKTRACE").env_remove("RUST_LIB_BACKTRACE");
+    let done = watchdog::run(&mut cmd);
+    Run { code: done.status.code(), stderr: String::from_utf8_lossy(&done.stderr).into_owned(), hung: done.hung }
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -445,8 +407,9 @@ struct Failure(String);
 fn check(slot: &str, class: &str, name: &str, command: &[String], r: &Run, changed: bool) -> Result<(), Failure> {
     let what = format!("[{slot} / {class} / {name}] `ceremony {}`", command.join(" "));
     let first: String = r.stderr.chars().take(300).collect();
-    if r.code == Some(-999) {
-        return Err(Failure(format!("{what}: killed after {TIME_LIMIT:?}")));
+    if r.hung {
+        let limit = watchdog::HANG_LIMIT.as_secs();
+        return Err(Failure(format!("{what}: expected an exit, got none: killed by the hang guard after {limit} s (it hung)")));
     }
     if !matches!(r.code, Some(1) | Some(2)) {
         return Err(Failure(format!("{what}: exit {:?} (want 1 or 2); stderr: {first}", r.code)));
@@ -506,9 +469,6 @@ fn run_slot(fx: &Fixture, slot: &Slot, scratch: &Path) -> (Vec<String>, usize) {
             let changed = tree(&ws) != before;
             if let Err(Failure(f)) = check(slot.name, class, name, &cmd, &r, changed) {
                 failures.push(f);
-            }
-            if r.elapsed > Duration::from_secs(20) {
-                eprintln!("note: [{} / {class} / {name}] took {:?}", slot.name, r.elapsed);
             }
         }
     }

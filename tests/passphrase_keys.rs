@@ -7,7 +7,6 @@ mod common;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use ceremony::keys::signer::passphrase::{self, derive_seed, unlock, Profile};
 use ceremony::keys::signer::Signer;
@@ -172,7 +171,7 @@ fn weak_missing_and_absent_passphrases_are_refused_and_nothing_is_stored() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(stderr.contains("generated 7-word passphrase"), "{stderr}");
         assert!(!stderr.contains(weak.trim()), "{stderr}");
-        assert!(out.stdout.is_empty());
+        assert!(out.stdout.is_empty(), "{weak}: expected nothing on stdout, got {}", text(&out.stdout));
         assert!(snapshot(ws.path()) == before, "the workspace changed");
     }
 
@@ -181,29 +180,16 @@ fn weak_missing_and_absent_passphrases_are_refused_and_nothing_is_stored() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert_eq!(text(&out.stderr).lines().count(), 1);
 
-    // No terminal (stdin is /dev/null) and no file: refused at once, not a hang.
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ceremony"))
-        .arg("--workspace")
-        .arg(ws.path())
-        .args(["key", "new", "passphrase", "--holder", "bob", "--kdf-profile", "test"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            child.kill().unwrap();
-            panic!("`key new passphrase` without a terminal or a file hung");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(status.code(), Some(2));
+    // No terminal (stdin is /dev/null) and no file: refused, not a wait for input that never
+    // comes (the shared hang guard kills it if it waits).
+    let out = common::watchdog::run(
+        Command::new(env!("CARGO_BIN_EXE_ceremony"))
+            .arg("--workspace")
+            .arg(ws.path())
+            .args(["key", "new", "passphrase", "--holder", "bob", "--kdf-profile", "test"])
+            .stdin(Stdio::null()),
+    );
+    assert_eq!(out.status.code(), Some(2), "without a terminal or a file: expected exit 2, got {}", out.describe());
     let stderr = text(&out.stderr);
     assert!(stderr.contains("--passphrase-file"), "{stderr}");
     assert!(snapshot(ws.path()) == before, "the workspace changed");
@@ -251,18 +237,18 @@ fn no_secret_appears_in_any_file_or_output() {
             assert!(!contains(content, needle), "{what} appears in {place}");
         }
     }
-    assert!(!format!("{pass:?} {signer:?}").contains("Quixotic"));
+    let debug = format!("{pass:?} {signer:?}");
+    assert!(!debug.contains("Quixotic"), "expected no passphrase in the Debug forms, got {debug}");
 }
 
-/// The one derivation with the strong profile in the test suite (2 GiB, several seconds).
+/// The one derivation with the strong profile in the test suite (2 GiB). How long it takes is
+/// measured by benches/passphrase_kdf.rs (docs/performance.md), not asserted here.
 #[test]
 fn the_default_profile_is_the_strong_one() {
     let ws = workspace();
     let secrets = tempfile::tempdir().unwrap();
     let file = passphrase_file(secrets.path(), &format!("{KAT_PASSPHRASE}\n"));
-    let start = Instant::now();
     let out = ceremony(ws.path(), &["key", "new", "passphrase", "--holder", "dave", "--passphrase-file", file.to_str().unwrap()]);
-    let elapsed = start.elapsed();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(!stdout.contains("UNSAFE") && !text(&out.stderr).contains("UNSAFE"), "{stdout}");
@@ -273,6 +259,4 @@ fn the_default_profile_is_the_strong_one() {
                            "memory_kib": 2097152, "iterations": 3, "lanes": 4})
     );
     assert!(stdout.contains(holder["keyid"].as_str().unwrap()), "{stdout}");
-    eprintln!("strong profile registration took {:.1} s", elapsed.as_secs_f64());
-    assert!(elapsed < Duration::from_secs(120), "{elapsed:?}");
 }

@@ -3,7 +3,9 @@
 //! `workspace unpack` carry a workspace to another path with everything working after it,
 //! refusing any pack that was altered. python-tuf judges the bundle made after the move.
 //! The FAT tests use a real FAT image (mtools, and a fusefat mount), installed by
-//! `scripts/fat-env.sh` where it can; without them they say SKIPPED and return.
+//! `scripts/fat-env.sh` where it can. Where the machine cannot provide them, the test fails,
+//! unless the test command's probe proved the machine cannot (tests/common/skips.rs): then it
+//! is recorded as skipped, and scripts/test.sh lists it at the end.
 
 mod common;
 
@@ -72,11 +74,17 @@ fn export_and_judge(tmp: &Path, dir: &Path, name: &str) {
     ok(dir, &["bundle", "export", "--out", bundle.to_str().unwrap()]);
     let out = tmp.join(name);
     std::fs::create_dir_all(&out).unwrap();
-    assert!(Command::new("tar").arg("-xf").arg(&bundle).arg("-C").arg(&out).status().unwrap().success());
+    succeeds(Command::new("tar").arg("-xf").arg(&bundle).arg("-C").arg(&out));
     let root = out.join("metadata/1.root.json");
     let v = common::judge_delegate(&root, "root", &root);
     assert_eq!(v["ok"], true, "{v}");
     ok(dir, &["bundle", "verify", bundle.to_str().unwrap(), "--trusted-root", root.to_str().unwrap()]);
+}
+
+/// Runs a helper command (cp, tar, mkfs.vfat, ...) that must succeed.
+fn succeeds(cmd: &mut Command) {
+    let status = cmd.status().unwrap_or_else(|e| panic!("{cmd:?}: expected it to start, got {e}"));
+    assert!(status.success(), "{cmd:?}: expected success, got {status}");
 }
 
 const COPIED: &[&str] = &["copied without its symbolic links", "workspace pack", "workspace unpack"];
@@ -97,7 +105,7 @@ fn every_command_refuses(tmp: &Path, copy: &Path, what: &str) {
     ] {
         refused(copy, args, 2, &words);
     }
-    assert!(!out.exists());
+    assert!(!out.exists(), "expected no bundle from the refused export, got {}", out.display());
 }
 
 #[test]
@@ -107,13 +115,14 @@ fn a_copy_without_links_is_named_and_recovered_through_a_pack() {
     let before = head(&ws);
 
     let copy = tmp.path().join("usb-copy");
-    assert!(Command::new("cp").arg("-rL").arg(&ws).arg(&copy).status().unwrap().success());
-    assert!(std::fs::symlink_metadata(copy.join("current")).unwrap().is_dir());
+    succeeds(Command::new("cp").arg("-rL").arg(&ws).arg(&copy));
+    let kind = std::fs::symlink_metadata(copy.join("current")).unwrap().file_type();
+    assert!(kind.is_dir(), "expected `cp -rL` to make `current` a directory, got {kind:?}");
     every_command_refuses(tmp.path(), &copy, "became a plain directory");
 
     // A zip or a Windows copy may drop the link altogether.
     let zipped = tmp.path().join("zip-copy");
-    assert!(Command::new("cp").arg("-r").arg(&ws).arg(&zipped).status().unwrap().success());
+    succeeds(Command::new("cp").arg("-r").arg(&ws).arg(&zipped));
     std::fs::remove_file(zipped.join("current")).unwrap();
     every_command_refuses(tmp.path(), &zipped, "is missing");
 
@@ -147,7 +156,8 @@ fn pack_and_unpack_carry_a_workspace_to_another_path() {
     let other = tmp.path().join("elsewhere/ws");
     std::fs::create_dir_all(&other).unwrap();
     let printed = ok(&other, &["workspace", "unpack", pack.to_str().unwrap()]);
-    assert!(std::fs::symlink_metadata(other.join("current")).unwrap().file_type().is_symlink());
+    let kind = std::fs::symlink_metadata(other.join("current")).unwrap().file_type();
+    assert!(kind.is_symlink(), "expected the unpacked `current` to be a link, got {kind:?}");
     assert_eq!(head(&other), head(&ws));
     assert!(printed.contains(head(&ws).split("head ").nth(1).unwrap().trim_end_matches(".\n")), "{printed}");
     assert_eq!(status(&other)["staged"], status(&ws)["staged"]);
@@ -268,7 +278,8 @@ fn an_altered_pack_is_refused_and_nothing_is_written() {
     std::fs::write(&linked, b.into_inner().unwrap()).unwrap();
     let out = ceremony(&tmp.path().join("t-link"), &["workspace", "unpack", linked.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("link"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("link"), "expected the refusal to name the link, got {stderr}");
 
     // No temporary directory is left beside the targets.
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
@@ -276,7 +287,7 @@ fn an_altered_pack_is_refused_and_nothing_is_written() {
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n.starts_with('.'))
         .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(leftovers.is_empty(), "expected no temporary directory left beside the targets, got {leftovers:?}");
     // The untouched pack still unpacks.
     ok(&tmp.path().join("fine"), &["workspace", "unpack", pack.to_str().unwrap()]);
 }
@@ -285,14 +296,15 @@ fn an_altered_pack_is_refused_and_nothing_is_written() {
 /// USB stick makes of a workspace is recognised.
 #[test]
 fn a_workspace_through_a_fat_image_is_recognised() {
-    if !["mkfs.vfat", "mcopy"].iter().all(|t| have(t)) {
-        eprintln!("SKIPPED: mkfs.vfat and mcopy (dosfstools, mtools) are needed for the FAT image test");
-        return;
+    let missing = missing(&["mkfs.vfat", "mcopy"]);
+    if !missing.is_empty() {
+        let why = format!("{} missing (dosfstools, mtools)", missing.join(", "));
+        return common::skips::cannot_run("workspace_move: a workspace through a FAT image", &why, "fat-tools");
     }
     let tmp = tempfile::tempdir().unwrap();
     let ws = setup(tmp.path());
     let image = tmp.path().join("stick.img");
-    let run = |cmd: &mut Command| assert!(cmd.status().unwrap().success(), "{cmd:?}");
+    let run = succeeds;
     run(Command::new("truncate").arg("-s").arg("16M").arg(&image));
     run(Command::new("mkfs.vfat").arg(&image).stdout(std::process::Stdio::null()));
     run(Command::new("mcopy").arg("-s").arg("-i").arg(&image).arg(&ws).arg("::/ws"));
@@ -321,6 +333,11 @@ impl Drop for Mounted {
     }
 }
 
+/// The `tools` that are not there, after `scripts/fat-env.sh` installed the FAT tools where it can.
+fn missing<'a>(tools: &[&'a str]) -> Vec<&'a str> {
+    tools.iter().copied().filter(|t| !have(t)).collect()
+}
+
 /// Whether `tool` is there, after `scripts/fat-env.sh` installed the FAT tools where it can.
 fn have(tool: &str) -> bool {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
@@ -338,21 +355,23 @@ fn have(tool: &str) -> bool {
 /// written to it and unpacked from it carries the workspace, and recovers the copy.
 #[test]
 fn a_mounted_fat_stick_refuses_init_and_carries_packs() {
-    if !["mkfs.vfat", "fusefat", "fusermount"].iter().all(|t| have(t)) {
-        eprintln!("SKIPPED: mkfs.vfat, fusefat and fusermount (dosfstools, fusefat) are needed to mount a FAT image");
-        return;
+    const CHECK: &str = "workspace_move: a mounted FAT stick";
+    let missing = missing(&["mkfs.vfat", "fusefat", "fusermount"]);
+    if !missing.is_empty() {
+        let why = format!("{} missing (dosfstools, fusefat)", missing.join(", "));
+        return common::skips::cannot_run(CHECK, &why, "fat-mount");
     }
     let tmp = tempfile::tempdir().unwrap();
     let ws = setup(tmp.path());
     let image = tmp.path().join("stick.img");
     let stick = tmp.path().join("stick");
     std::fs::create_dir_all(&stick).unwrap();
-    assert!(Command::new("truncate").arg("-s").arg("16M").arg(&image).status().unwrap().success());
-    assert!(Command::new("mkfs.vfat").arg(&image).stdout(std::process::Stdio::null()).status().unwrap().success());
+    succeeds(Command::new("truncate").arg("-s").arg("16M").arg(&image));
+    succeeds(Command::new("mkfs.vfat").arg(&image).stdout(std::process::Stdio::null()));
     let mounted = Command::new("fusefat").arg("-o").arg("rw+").arg(&image).arg(&stick).output().unwrap();
     if !mounted.status.success() {
-        eprintln!("SKIPPED: fusefat cannot mount here: {}", String::from_utf8_lossy(&mounted.stderr));
-        return;
+        let why = format!("fusefat cannot mount a FAT image here: {}", String::from_utf8_lossy(&mounted.stderr).trim());
+        return common::skips::cannot_run(CHECK, &why, "fat-mount");
     }
     let _mounted = Mounted(stick.clone());
 
@@ -364,7 +383,7 @@ fn a_mounted_fat_stick_refuses_init_and_carries_packs() {
     assert!(!on_stick.exists(), "a refused init left {}", on_stick.display());
 
     let copy = stick.join("copy");
-    assert!(Command::new("cp").arg("-rL").arg(&ws).arg(&copy).status().unwrap().success());
+    succeeds(Command::new("cp").arg("-rL").arg(&ws).arg(&copy));
     refused(&copy, &["status"], 2, &["copied without its symbolic links", "became a plain directory"]);
 
     let pack = stick.join("ws.pack");

@@ -150,9 +150,11 @@ pub fn export_bundle(ws: &Workspace, lock: &WorkspaceLock, out: &Path, now: Offs
         bundle.write_to(&mut hashing).map_err(|e| std::io::Error::other(e.to_string()))?;
         hashing.out.flush()?;
         sha256 = hex::encode(hashing.digest.finalize());
+        crate::support::failpoint::hit("export-bundle-unrenamed");
         Ok::<(), std::io::Error>(())
     })
     .map_err(|e| refused(format!("cannot write {}: {e}; nothing was exported", out.display())))?;
+    crate::support::failpoint::hit("export-bundle-renamed");
     // After the bundle's own transcript was closed: a file cannot hold its own digest. The
     // ceremony's report shows this name and digest for people to compare with the stick.
     tx.record(Action {

@@ -496,7 +496,9 @@ impl Transaction<'_> {
     /// which makes it durable with one `syncfs`, so no write needs its own fsync.
     pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), WorkspaceError> {
         let path = self.make_room(rel)?;
-        std::fs::write(&path, bytes).map_err(io(&path))
+        std::fs::write(&path, bytes).map_err(io(&path))?;
+        crate::support::failpoint::hit("transaction-write");
+        Ok(())
     }
 
     /// The path of `rel` in the new state, its directory made and any linked file there
@@ -606,6 +608,7 @@ impl Transaction<'_> {
 
     /// Makes the new state current with one atomic rename, then drops the old state.
     pub fn commit(mut self) -> Result<(), WorkspaceError> {
+        crate::support::failpoint::hit("commit-start");
         if let Some(t) = self.transcript.take() {
             self.write(TRANSCRIPT, t.text())?;
         }
@@ -615,11 +618,14 @@ impl Transaction<'_> {
         let link = self.ws_dir.join("current");
         let old = std::fs::read_link(&link).ok();
         let tmp = self.ws_dir.join(".current.new");
+        crate::support::failpoint::hit("commit-before-rename");
         let _ = std::fs::remove_file(&tmp);
         std::os::unix::fs::symlink(&self.link_target, &tmp).map_err(io(&tmp))?;
+        crate::support::failpoint::hit("commit-link-made");
         std::fs::rename(&tmp, &link).map_err(io(&link))?;
         // From here on the new state is current: never remove it.
         self.committed = true;
+        crate::support::failpoint::hit("commit-after-rename");
         fsync_dir(&self.ws_dir).map_err(io(&self.ws_dir))?;
         if let Some(old) = old.filter(|o| *o != self.link_target) {
             // Only space is at stake now; a failure here leaves an unused directory behind.

@@ -44,6 +44,12 @@ pub mod promotion;
 /// A throw-away workspace with passphrase holders and an online key.
 pub mod workspace;
 
+/// The hang guard: the one place a test reads the clock.
+pub mod watchdog;
+
+/// Checks a machine cannot run: recorded, proven under CI, never a silent pass.
+pub mod skips;
+
 /// Runs the `ceremony` binary on workspace `ws` with no standard input, as CI does.
 pub fn ceremony(ws: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ceremony"))
