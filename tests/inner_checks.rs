@@ -233,7 +233,7 @@ fn a_key_that_signs_a_shard_is_refused_for_targets() {
         let file = c.ws.parent().map(|p| p.join("sealer.json")).unwrap_or_default();
         std::fs::write(&file, serde_json::to_vec(&key).expect("a key object")).expect("write the key file");
         ok(&c.ws, &["key", "import", "--holder", "sealer", path_str(&file)]);
-        let sentence = refused(&c.ws, &["root", "rotate", "--targets", "sealer"], 1);
+        let sentence = refused(&c.ws, &["root", "rotate", "--targets", "alice,sealer"], 1);
         assert!(
             sentence.contains("sealer's key") && sentence.contains("both targets and claimed.d") && sentence.contains("nothing was staged"),
             "{step}: expected the rotation to be refused for the key that signs claimed.d, got {sentence:?}"
