@@ -54,7 +54,9 @@ fn base() -> &'static Base {
         cp(&s.ws, &dir.join("staged"));
         cp(&s.files, &dir.join("files"));
         let base = Base { dir };
-        for rel in ["promoted/current/trusted/claimed.d.json", "staged/current/staged/claimed.d.json", "staged/current/staged/claimed.f.json"] {
+        for rel in
+            ["promoted/current/trusted/claimed.d.json", "staged/current/staged/claimed.d.json", "staged/current/staged/claimed.f.json"]
+        {
             assert!(base.dir.join(rel).is_file(), "expected the base workspace to hold {rel}, got none");
         }
         base
@@ -321,7 +323,11 @@ fn import_signatures_checks_the_format_and_holder_itself() {
     let before = workspace_snapshot(&c.ws);
     let cases = [
         ("another format", SignatureFile { format: "ceremony-signatures-v0".into(), holder: "alice".into(), signatures: vec![] }, "format"),
-        ("a holder name that is a path", SignatureFile { format: SIGNATURE_FORMAT.into(), holder: "../alice".into(), signatures: vec![] }, "holder"),
+        (
+            "a holder name that is a path",
+            SignatureFile { format: SIGNATURE_FORMAT.into(), holder: "../alice".into(), signatures: vec![] },
+            "holder",
+        ),
     ];
     for (what, file, named) in cases {
         match import_signatures(&ws, &lock, &[file]) {
@@ -522,8 +528,16 @@ fn export_refuses_targets_whose_claimed_keys_the_trusted_index_does_not_meet() {
 fn a_collected_signature_spelled_otherwise_is_refused() {
     type Respell = fn(&mut Value);
     let cases: [(&str, Respell, &str); 2] = [
-        ("its keyid in upper case", |s| s["keyid"] = Value::from(s["keyid"].as_str().map(str::to_ascii_uppercase)), "keyid is not 64 lower-case hex digits"),
-        ("its signature in upper case", |s| s["sig"] = Value::from(s["sig"].as_str().map(str::to_ascii_uppercase)), "is not lower-case hex"),
+        (
+            "its keyid in upper case",
+            |s| s["keyid"] = Value::from(s["keyid"].as_str().map(str::to_ascii_uppercase)),
+            "keyid is not 64 lower-case hex digits",
+        ),
+        (
+            "its signature in upper case",
+            |s| s["sig"] = Value::from(s["sig"].as_str().map(str::to_ascii_uppercase)),
+            "is not lower-case hex",
+        ),
     ];
     for (what, respell, named) in cases {
         let c = Case::of("staged");
@@ -535,5 +549,31 @@ fn a_collected_signature_spelled_otherwise_is_refused() {
         });
         let sentence = refused(&c.ws, &["status"], 1);
         assert!(sentence.contains("staged/claimed.json") && sentence.contains(named), "{what}: expected {named:?}, got {sentence:?}");
+    }
+}
+
+/// `staging::trusted_roots` verifies the trusted roots' chain again on every read. A root's
+/// `trust` record vouches for its signed bytes only, and a trusted root keeps its signatures
+/// in its file: one of them dropped leaves the bytes the record vouches for, so only the
+/// chain check tells (root 1 needs 2 of its root keys and keeps 1).
+#[test]
+fn a_trusted_root_without_its_threshold_of_signatures_is_refused() {
+    let c = Case::of("promoted");
+    let rel = "trusted/root/1.root.json";
+    let mut doc: Value = serde_json::from_slice(&c.read(rel)).expect("the root is JSON");
+    let sigs = doc["signatures"].as_array_mut().expect("the root's signatures");
+    assert_eq!(sigs.len(), 2, "expected root 1 signed by alice and bob, got {sigs:?}");
+    sigs.pop();
+    c.put(rel, &ceremony::tuf::canonical::to_canonical(&doc).expect("canonical JSON"));
+    let ledger = c.open().ledger().unwrap_or_else(|e| panic!("expected the ledger, got {e}"));
+    let md = Metadata::from_vec(c.read(rel)).expect("root 1 still reads");
+    let want = hex::encode(ceremony::workspace::staging::digest(&md));
+    assert_eq!(ledger.roots.get(&1).and_then(|e| e.digest.as_deref()), Some(want.as_str()), "expected root 1's record to vouch for it");
+    for args in [vec!["status"], vec!["root", "rotate", "--targets", "alice,bob"]] {
+        let sentence = refused(&c.ws, &args, 1);
+        assert!(
+            sentence.contains(rel) && sentence.contains("no longer form a chain"),
+            "expected {args:?} refused for root 1's chain, got {sentence:?}"
+        );
     }
 }
