@@ -577,3 +577,16 @@ fn a_trusted_root_without_its_threshold_of_signatures_is_refused() {
         );
     }
 }
+
+/// `renew` refuses a claimed shard alone (`sealed::refuse_shard_renewal`): its seal's private
+/// key was destroyed, so a renewed shard could never be signed, and the index pins the old
+/// seal. No other check stops it: the trusted shard verifies and nothing of it is staged.
+#[test]
+fn a_shard_is_not_renewed_alone() {
+    let c = Case::of("promoted");
+    let sentence = refused(&c.ws, &["renew", "claimed.d"], 1);
+    assert!(
+        sentence.contains("claimed.d cannot be renewed alone") && sentence.contains("`ceremony renew claimed`"),
+        "expected renewing claimed.d alone to be refused, got {sentence:?}"
+    );
+}
