@@ -590,3 +590,19 @@ fn a_shard_is_not_renewed_alone() {
         "expected renewing claimed.d alone to be refused, got {sentence:?}"
     );
 }
+
+/// `sign` refuses a staged role that breaks a policy rule (`signing::signable_role`), though
+/// staging refused it first: a role staged under the rules can break them later, when
+/// `policy.json` (written by hand) tightens a rule before the holders sign.
+#[test]
+fn sign_refuses_a_role_that_breaks_a_rule_tightened_since_it_was_staged() {
+    let c = Case::of("promoted");
+    ok(&c.ws, &["renew", "targets", "--expires", "300d"]);
+    c.put("policy.json", b"{\"max_expiry_days\":100}");
+    let pass = base().step("files").join("alice.pass");
+    let sentence = refused(&c.ws, &["sign", "--holder", "alice", "--passphrase-file", path_str(&pass), "--yes"], 1);
+    assert!(
+        sentence.contains("targets cannot be signed") && sentence.contains("expiry rule"),
+        "expected alice's signing refused for targets' expiry, got {sentence:?}"
+    );
+}
