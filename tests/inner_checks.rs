@@ -124,10 +124,13 @@ fn ledger_vouches_for(c: &Case, dir: &str, role: &str) {
     assert_eq!(got.as_deref(), Some(want.as_str()), "expected the record of {dir}/{role}.json to vouch for its bytes");
 }
 
+/// A change made to a workspace copy.
+type Change = Box<dyn Fn(&Case)>;
+
 /// The two ways a shard loses its seal while its bytes stay the ones staged: the seal
 /// dropped, or replaced by a genuine seal of another shard (a valid signature, by a key its
 /// index does not pin for it).
-fn seal_changes(dir: &'static str, shard: &'static str, other: &'static str) -> Vec<(&'static str, Box<dyn Fn(&Case)>)> {
+fn seal_changes(dir: &'static str, shard: &'static str, other: &'static str) -> Vec<(&'static str, Change)> {
     vec![
         ("its seal dropped", Box::new(move |c: &Case| c.sigs(dir, |s| drop(s.remove(shard))))),
         (
