@@ -105,7 +105,7 @@ impl Case {
     }
 }
 
-/// The signed bytes of the workspace file `rel` are still the ones its record vouches for:
+/// The signed bytes of `dir/role.json` are still the ones its transcript record vouches for:
 /// the outer layer (the ledger) is satisfied.
 fn ledger_vouches_for(c: &Case, dir: &str, role: &str) {
     let ws = c.open();
