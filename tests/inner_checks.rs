@@ -555,6 +555,41 @@ fn a_collected_signature_spelled_otherwise_is_refused() {
     }
 }
 
+/// The same spelling rule holds for trusted signatures (`staging::trusted`): a genuine
+/// signature on trusted `targets`, its keyid or its hex in upper case, still verifies and
+/// still meets the threshold, so only the spelling tells that the file was rewritten.
+#[test]
+fn a_trusted_signature_spelled_otherwise_is_refused() {
+    type Respell = fn(&mut Value);
+    let cases: [(&str, Respell, &str); 2] = [
+        ("its keyid in upper case", |s| s["keyid"] = Value::from(s["keyid"].as_str().map(str::to_ascii_uppercase)), "keyid is not 64"),
+        (
+            "its signature in upper case",
+            |s| s["sig"] = Value::from(s["sig"].as_str().map(str::to_ascii_uppercase)),
+            "is not lower-case hex",
+        ),
+    ];
+    for (what, respell, named) in cases {
+        let c = Case::of("promoted");
+        let mut respelled = false;
+        c.sigs("trusted", |s| {
+            if let Some(first) = s.get_mut("targets").and_then(Value::as_array_mut).and_then(|l| l.first_mut()) {
+                respell(first);
+                respelled = true;
+            }
+        });
+        if !respelled {
+            let rel = "trusted/targets.json";
+            let mut doc: Value = serde_json::from_slice(&c.read(rel)).expect("trusted targets is JSON");
+            let first = doc["signatures"].as_array_mut().and_then(|l| l.first_mut()).expect("trusted targets has a signature");
+            respell(first);
+            c.put(rel, &ceremony::tuf::canonical::to_canonical(&doc).expect("canonical JSON"));
+        }
+        let sentence = refused(&c.ws, &["status"], 1);
+        assert!(sentence.contains("trusted/targets.json") && sentence.contains(named), "{what}: expected {named:?}, got {sentence:?}");
+    }
+}
+
 /// `staging::trusted_roots` verifies the trusted roots' chain again on every read. A root's
 /// `trust` record vouches for its signed bytes only, and a trusted root keeps its signatures
 /// in its file: one of them dropped leaves the bytes the record vouches for, so only the

@@ -185,6 +185,25 @@ fn is_lower_hex(s: &str) -> bool {
     !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// What is wrong with the first signature not spelled as Ceremony keeps every signature:
+/// under a 64-hex-digit keyid, in lower-case hex, each keyid once. Another spelling of a
+/// genuine signature still verifies, so only this tells that the file was written elsewhere.
+fn misspelled_signature(md: &Metadata) -> Option<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for s in md.signatures() {
+        if s.keyid.len() != 64 || !is_lower_hex(&s.keyid) {
+            return Some("a signature's keyid is not 64 lower-case hex digits".into());
+        }
+        if !is_lower_hex(&s.sig) {
+            return Some(format!("the signature by key {} is not lower-case hex", crate::tuf::key::short_keyid(&s.keyid)));
+        }
+        if !seen.insert(s.keyid.as_str()) {
+            return Some(format!("key {} signs it twice", crate::tuf::key::short_keyid(&s.keyid)));
+        }
+    }
+    None
+}
+
 /// Refuses a staged file that holds what Ceremony never writes there: Ceremony keeps only
 /// signatures it verified (under 64-hex-digit keyids, as lower-case hex, each keyid once),
 /// so a malformed entry, a repeated keyid or a signature that no longer verifies under a
@@ -194,17 +213,8 @@ fn is_lower_hex(s: &str) -> bool {
 pub fn check_intact(role: &str, md: &Metadata, reports: &[&ThresholdReport]) -> Result<(), StageError> {
     // The signatures may be in the file or among those collected apart from it.
     let rel = format!("{} (with its signatures in staged/{})", staged_path(role), crate::workspace::collected::FILE);
-    let mut seen = std::collections::BTreeSet::new();
-    for s in md.signatures() {
-        if s.keyid.len() != 64 || !is_lower_hex(&s.keyid) {
-            return Err(corrupt(&rel, "a signature's keyid is not 64 lower-case hex digits".into()));
-        }
-        if !is_lower_hex(&s.sig) {
-            return Err(corrupt(&rel, format!("the signature by key {} is not lower-case hex", crate::tuf::key::short_keyid(&s.keyid))));
-        }
-        if !seen.insert(s.keyid.as_str()) {
-            return Err(corrupt(&rel, format!("key {} signs it twice", crate::tuf::key::short_keyid(&s.keyid))));
-        }
+    if let Some(why) = misspelled_signature(md) {
+        return Err(corrupt(&rel, why));
     }
     // A shard is staged complete, sealed by its one-time key; anything less means its file
     // or its signature changed after `claimed promote`.
@@ -272,10 +282,13 @@ pub fn trusted(ws: &Workspace, role: &str) -> Result<Option<Metadata>, StageErro
         ))
     })?;
     check_trusted_digest(&rel, &md, entry)?;
+    // Its signatures may be in the file or in trusted/collected.sigs: name both.
+    let sigs = format!("{rel} (with its signatures in trusted/{})", crate::workspace::collected::FILE);
+    if let Some(why) = misspelled_signature(&md) {
+        return Err(tampered(format!("the workspace file {sigs} holds what Ceremony never writes ({why}); {RESTORE}")));
+    }
     if let Some((label, delegation)) = trusted_delegation(ws, role)? {
         let report = check_threshold(&md.signed_bytes(), md.signatures(), &delegation);
-        // Its signatures may be in the file or in trusted/collected.sigs: name both.
-        let sigs = format!("{rel} (with its signatures in trusted/{})", crate::workspace::collected::FILE);
         if !report.is_met() {
             return Err(tampered(format!(
                 "the workspace file {sigs} has {} of the {} signatures it needs from the keys {label} gives it (its signatures were changed outside ceremony); {RESTORE}",
