@@ -386,8 +386,10 @@ mod tests {
     fn normalization_follows_pep_503() {
         assert_eq!(normalize("Foo.Bar__baz-QUX"), "foo-bar-baz-qux");
         assert_eq!(normalize("zope.interface"), "zope-interface");
-        assert!(check_normalized("foo-bar").is_ok());
-        assert!(matches!(check_normalized("Foo"), Err(NameError::NotNormalized { .. })));
+        let got = check_normalized("foo-bar");
+        assert!(got.is_ok(), "expected Ok, got {:?}", got);
+        let got = check_normalized("Foo");
+        assert!(matches!(got, Err(NameError::NotNormalized { .. })), "expected Err(NameError::NotNormalized {{ .. }}), got {:?}", got);
         for bad in ["", "-foo", "foo-", "foo bar", "föö", "foo/bar", "a*"] {
             assert!(matches!(check_normalized(bad), Err(NameError::Invalid(_))), "{bad}");
         }
