@@ -216,7 +216,11 @@ fn install_clients() -> (PathBuf, PathBuf) {
         .arg("--target-dir")
         .arg(&target)
         .status();
-    assert!(st.is_ok_and(|s| s.success()), "building tests/clients/tough-client failed");
+    assert!(
+        st.is_ok_and(|s| s.success()),
+        "building tests/clients/tough-client failed: expected `st.is_ok_and(|s| s.success())`; st = {:?}",
+        st
+    );
     (tufjs.join("client.js"), target.join("debug/tough-client"))
 }
 
