@@ -437,7 +437,9 @@ mod tests {
         assert!(fnmatch("[-_.]", "-"));
         assert!(fnmatch("[]]", "]"));
         assert!(fnmatch("[ab", "[ab"));
-        assert!(fnmatch("[a-]", "-") && fnmatch("[!-a]", "b") && !fnmatch("[!-a]", "-"));
+        assert!(fnmatch("[a-]", "-"));
+        assert!(fnmatch("[!-a]", "b"));
+        assert!(!fnmatch("[!-a]", "-"));
     }
 
     /// Found by the differential test against Python (tests/project_paths_props.rs):
@@ -454,9 +456,11 @@ mod tests {
         assert!(fnmatch("[z-a!-xy]", "b"));
         assert!(!fnmatch("[z-a!-xy]", "-"));
         assert!(!fnmatch("[z-a!-xy]", "x"));
-        assert!(!fnmatch("[z-a]", "z") && !fnmatch("[z-a]", "-"));
+        assert!(!fnmatch("[z-a]", "z"));
+        assert!(!fnmatch("[z-a]", "-"));
         // `[c-ab-d]`: the empty range goes, `b-d` stays.
-        assert!(fnmatch("[c-ab-d]", "c") && !fnmatch("[c-ab-d]", "a"));
+        assert!(fnmatch("[c-ab-d]", "c"));
+        assert!(!fnmatch("[c-ab-d]", "a"));
         assert!(!pattern_matches("simple/*/*", "simple/a/b/c"));
         assert!(pattern_matches("simple/*/*", "simple/a/index.html"));
     }
