@@ -241,7 +241,11 @@ fn the_same_files_give_the_same_bytes() {
     );
     // The archive ends with the two zero blocks of the end-of-archive marker, nothing more.
     assert_eq!(first.len() % 512, 0);
-    assert!(first[first.len() - 1024..].iter().all(|b| *b == 0), "not all match `|b| *b == 0`: {:?}", first[first.len() - 1024..]);
+    assert!(
+        first[first.len() - 1024..].iter().all(|b| *b == 0),
+        "the last 1024 bytes are not all zero: {:?}",
+        &first[first.len() - 1024..]
+    );
 }
 
 #[test]

@@ -305,7 +305,7 @@ proptest! {
         let norm = normalize(&raw);
         let key = shard_key(&norm);
         prop_assert!(key.ends_with('-'), "expected {:?} to end with {:?}", key, '-');
-        prop_assert!(!key[..key.len() - 1].contains('-'), "expected {:?} not to contain {:?}", key[..key.len() - 1], '-');
+        prop_assert!(!key[..key.len() - 1].contains('-'), "expected {:?} not to contain {:?}", &key[..key.len() - 1], '-');
         let spelled = spell(&norm, &noise, false);
         let mut files: Vec<String> = modern_files(&norm, &ver, &tags).into();
         files.extend(older_files(&spelled, &ver));

@@ -214,8 +214,8 @@ fn split_args(masked: &[u8], from: usize, to: usize) -> Vec<(usize, usize)> {
     let mut args = Vec::new();
     let mut depth = 0usize;
     let mut start = from;
-    for i in from..to {
-        match masked[i] {
+    for (i, b) in masked.iter().enumerate().take(to).skip(from) {
+        match b {
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             b',' if depth == 0 => {

@@ -523,7 +523,8 @@ mod tests {
         let role = String::from_utf8(projects.get("a").unwrap().role_bytes().to_vec()).unwrap();
         let doubled = text.replacen(&role, &format!("{role},{role}"), 1);
         let md = Metadata::from_signed(doubled.into_bytes()).unwrap();
-        let got = crate::pypi::project_scan::scan(&md.signed_bytes());
+        let signed = md.signed_bytes();
+        let got = crate::pypi::project_scan::scan(&signed);
         assert!(got.is_some(), "the fast reader reads it: expected Some, got {:?}", got);
         let problems = layout_problems("claimed.a", &md);
         assert_eq!(problems.len(), 1, "{problems:?}");

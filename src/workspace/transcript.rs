@@ -357,7 +357,11 @@ mod tests {
         assert_eq!(read(&path), Err(TranscriptError::TooLarge));
         assert_eq!(verify(&path, None), Err(TranscriptError::TooLarge));
         let got = Appender::open(&path);
-        assert!(matches!(got, Err(TranscriptError::TooLarge)), "expected Err(TranscriptError::TooLarge), got {:?}", got);
+        assert!(
+            matches!(got, Err(TranscriptError::TooLarge)),
+            "expected Err(TranscriptError::TooLarge), got {:?}",
+            got.as_ref().map(|_| "an open appender")
+        );
         let a = Action { action: "sign".into(), ..Action::default() };
         assert_eq!(append(&path, a, "2026-01-01T00:00:00Z"), Err(TranscriptError::TooLarge));
         let len = std::fs::metadata(&path).unwrap().len();
