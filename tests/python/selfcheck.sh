@@ -7,7 +7,8 @@
 #   is missing (set REGENERATE=1 to always regenerate), then checks
 #   - every chains/manifest.json case with `judge.py root-chain`: the verdict must be the
 #     `python_tuf` one the manifest recorded, and equal valid/fail_at unless the case names
-#     a `disagreement` (make_fixtures.py's DISAGREEMENTS), where it must differ,
+#     a `disagreement` (make_fixtures.py's DISAGREEMENTS), where it must differ; and
+#     make_fixtures.py must stop on a disagreement not named there or a named case that agrees,
 #   - every metadata/manifest.json and consistent/metadata/manifest.json entry with
 #     `judge.py verify-delegate` (ok must equal valid),
 #   - `judge.py updater` for targets of every delegation kind in both repositories,
@@ -58,6 +59,21 @@ for c in json.load(open(os.path.join(cdir, "manifest.json"))):
         check(agrees, f"chains/{c['case']} valid={c['valid']} fail_at={c['fail_at']}", res)
     else:
         check(not agrees, f"chains/{c['case']} (named disagreement: python-tuf differs)", res)
+
+# the maker itself stops on an unnamed disagreement and on a named case that agrees
+sys.path.insert(0, os.path.dirname(judge))
+import copy
+import make_fixtures
+named = dict(make_fixtures.DISAGREEMENTS)
+for table, what in (({}, "an unnamed disagreement"), ({**named, "rotation": "test"}, "a named case that agrees")):
+    make_fixtures.DISAGREEMENTS = table
+    try:
+        make_fixtures.judged_by_python_tuf(cdir, copy.deepcopy(json.load(open(os.path.join(cdir, "manifest.json")))))
+        refused = None
+    except SystemExit as e:
+        refused = str(e)
+    check(refused is not None, f"make_fixtures.py refuses {what}", refused)
+make_fixtures.DISAGREEMENTS = named
 
 # delegations
 for sub in ("metadata", os.path.join("consistent", "metadata")):
