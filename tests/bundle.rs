@@ -160,6 +160,13 @@ fn file<'r>(report: &'r BundleReport, path: &str) -> &'r ceremony::bundle::FileR
     report.files.iter().find(|f| f.path == path).unwrap_or_else(|| panic!("no {path} in {report:#?}"))
 }
 
+/// What a report found wrong, one line a problem, for assertion messages.
+fn failures(report: &BundleReport) -> String {
+    let files = report.files.iter().flat_map(|f| f.problems.iter().map(move |p| format!("{}: {p}", f.path)));
+    let transcript = report.transcript.problems.iter().map(|p| format!("transcript: {p}"));
+    report.problems.iter().cloned().chain(files).chain(transcript).collect::<Vec<_>>().join("\n")
+}
+
 // ---------------------------------------------------------------------------------------
 // Round trip and determinism
 
@@ -187,8 +194,8 @@ fn round_trip_verifies_trusting_any_root_of_the_history() {
         assert_eq!(targets.verified_under.as_deref(), Some("root v5"));
         let claimed = file(&report, "metadata/1.claimed.json");
         assert_eq!(claimed.verified_under.as_deref(), Some("targets v1"));
-        assert!(claimed.new);
-        assert!(!file(&report, "metadata/2.root.json").new);
+        assert!(claimed.new, "claimed is not listed as new: {claimed:#?}");
+        assert!(!file(&report, "metadata/2.root.json").new, "root v2 is listed as new: {:#?}", file(&report, "metadata/2.root.json"));
         // Root v5 is checked under v4's keys and its own.
         assert_eq!(file(&report, "metadata/5.root.json").thresholds.len(), 2);
         assert_eq!(report.transcript.records, Some(4));
@@ -217,7 +224,8 @@ fn the_same_files_give_the_same_bytes() {
     for entry in archive.entries().unwrap().raw(true) {
         let entry = entry.unwrap();
         let h = entry.header();
-        assert!(h.as_ustar().is_some());
+        let got = h.as_ustar();
+        assert!(got.is_some(), "expected Some, got {:?}", got);
         assert_eq!(h.entry_type(), tar::EntryType::Regular);
         assert_eq!((h.mtime().unwrap(), h.uid().unwrap(), h.gid().unwrap(), h.mode().unwrap()), (0, 0, 0, 0o644));
         assert_eq!(h.username().unwrap(), Some(""));
@@ -233,7 +241,11 @@ fn the_same_files_give_the_same_bytes() {
     );
     // The archive ends with the two zero blocks of the end-of-archive marker, nothing more.
     assert_eq!(first.len() % 512, 0);
-    assert!(first[first.len() - 1024..].iter().all(|b| *b == 0));
+    assert!(
+        first[first.len() - 1024..].iter().all(|b| *b == 0),
+        "the last 1024 bytes are not all zero: {:?}",
+        &first[first.len() - 1024..]
+    );
 }
 
 #[test]
@@ -334,7 +346,8 @@ fn edit_manifest(good: &[(String, Vec<u8>)], edit: impl FnOnce(&mut Value)) -> V
 fn hostile_names_types_and_sizes_are_refused() {
     let fx = Fixture::new();
     let good = members(&fx.bundle_bytes());
-    assert!(read(&rebuild(&good)).is_ok());
+    let got = read(&rebuild(&good));
+    assert!(got.is_ok(), "expected Ok, got {:?}", got);
     let with = |extra: Vec<u8>| -> Vec<u8> {
         let mut all: Vec<Vec<u8>> = good.iter().map(|(n, d)| regular(n, d)).collect();
         all.push(extra);
@@ -373,7 +386,8 @@ fn hostile_names_types_and_sizes_are_refused() {
             Err(e) if expect(e) => {}
             other => panic!("{name}: {other:?}"),
         }
-        assert!(!got.unwrap_err().to_string().is_empty());
+        let said = got.unwrap_err().to_string();
+        assert!(!said.is_empty(), "{name}: the error says nothing: {said:?}");
     }
 }
 
@@ -382,7 +396,8 @@ fn limits_are_checked_before_reading() {
     let fx = Fixture::new();
     let bytes = fx.bundle_bytes();
     let small = Limits { max_member_bytes: 100, ..Limits::default() };
-    assert!(matches!(read_bundle(&bytes[..], &small), Err(BundleError::MemberTooLarge { .. })));
+    let got = read_bundle(&bytes[..], &small);
+    assert!(matches!(got, Err(BundleError::MemberTooLarge { .. })), "expected Err(BundleError::MemberTooLarge {{ .. }}), got {:?}", got);
     let few = Limits { max_members: 3, ..Limits::default() };
     assert_eq!(read_bundle(&bytes[..], &few), Err(BundleError::TooManyMembers { limit: 3 }));
     let total = Limits { max_total_bytes: 2000, ..Limits::default() };
@@ -412,7 +427,8 @@ fn manifest_and_members_must_agree() {
 
     let mut longer = good.clone();
     longer[2].1.push(b' ');
-    assert!(matches!(read(&rebuild(&longer)), Err(BundleError::LengthMismatch { .. })));
+    let got = read(&rebuild(&longer));
+    assert!(matches!(got, Err(BundleError::LengthMismatch { .. })), "expected Err(BundleError::LengthMismatch {{ .. }}), got {:?}", got);
 
     let mut missing = good.clone();
     missing.remove(3);
@@ -422,30 +438,36 @@ fn manifest_and_members_must_agree() {
 
     let mut not_json = good.clone();
     not_json[0].1 = b"{not json".to_vec();
-    assert!(matches!(read(&rebuild(&not_json)), Err(BundleError::BadManifest(_))));
+    let got = read(&rebuild(&not_json));
+    assert!(matches!(got, Err(BundleError::BadManifest(_))), "expected Err(BundleError::BadManifest(_)), got {:?}", got);
 
     let v2 = edit_manifest(&good, |m| m["format_version"] = json!(2));
     assert_eq!(read(&rebuild(&v2)), Err(BundleError::UnknownFormatVersion(2)));
 
     let other = edit_manifest(&good, |m| m["format"] = json!("something-else"));
-    assert!(matches!(read(&rebuild(&other)), Err(BundleError::BadManifest(_))));
+    let got = read(&rebuild(&other));
+    assert!(matches!(got, Err(BundleError::BadManifest(_))), "expected Err(BundleError::BadManifest(_)), got {:?}", got);
 
     let unknown_field = edit_manifest(&good, |m| m["extra"] = json!(1));
-    assert!(matches!(read(&rebuild(&unknown_field)), Err(BundleError::BadManifest(_))));
+    let got = read(&rebuild(&unknown_field));
+    assert!(matches!(got, Err(BundleError::BadManifest(_))), "expected Err(BundleError::BadManifest(_)), got {:?}", got);
 
     let twice = edit_manifest(&good, |m| {
         let first = m["files"][0].clone();
         m["files"].as_array_mut().unwrap().push(first);
     });
-    assert!(matches!(read(&rebuild(&twice)), Err(BundleError::ListedTwice(_))));
+    let got = read(&rebuild(&twice));
+    assert!(matches!(got, Err(BundleError::ListedTwice(_))), "expected Err(BundleError::ListedTwice(_)), got {:?}", got);
 
     let lists_manifest = edit_manifest(&good, |m| {
         m["files"].as_array_mut().unwrap().push(json!({"path": "manifest.json", "sha256": "00".repeat(32), "length": 1, "new": true}));
     });
-    assert!(matches!(read(&rebuild(&lists_manifest)), Err(BundleError::BadManifest(_))));
+    let got = read(&rebuild(&lists_manifest));
+    assert!(matches!(got, Err(BundleError::BadManifest(_))), "expected Err(BundleError::BadManifest(_)), got {:?}", got);
 
     let bad_digest = edit_manifest(&good, |m| m["files"][0]["sha256"] = json!("ABC"));
-    assert!(matches!(read(&rebuild(&bad_digest)), Err(BundleError::BadManifest(_))));
+    let got = read(&rebuild(&bad_digest));
+    assert!(matches!(got, Err(BundleError::BadManifest(_))), "expected Err(BundleError::BadManifest(_)), got {:?}", got);
 }
 
 #[test]
@@ -458,14 +480,19 @@ fn malformed_archives_are_refused() {
     assert_eq!(read(&trailing), Err(BundleError::TrailingData));
     let mut padded = bytes.clone();
     padded.resize(bytes.len().div_ceil(10240) * 10240, 0);
-    assert!(read(&padded).is_ok(), "zero padding to a tar record is fine");
+    let got = read(&padded);
+    assert!(got.is_ok(), "zero padding to a tar record is fine: expected Ok, got {:?}", got);
 
-    assert!(matches!(read(b"this is not a tar archive at all"), Err(BundleError::Malformed(_))));
-    assert!(matches!(read(&[b'x'; 2048]), Err(BundleError::Malformed(_))));
-    assert!(matches!(read(&bytes[..bytes.len() / 2]), Err(BundleError::Malformed(_))));
+    let got = read(b"this is not a tar archive at all");
+    assert!(matches!(got, Err(BundleError::Malformed(_))), "expected Err(BundleError::Malformed(_)), got {:?}", got);
+    let got = read(&[b'x'; 2048]);
+    assert!(matches!(got, Err(BundleError::Malformed(_))), "expected Err(BundleError::Malformed(_)), got {:?}", got);
+    let got = read(&bytes[..bytes.len() / 2]);
+    assert!(matches!(got, Err(BundleError::Malformed(_))), "expected Err(BundleError::Malformed(_)), got {:?}", got);
     let mut bad_sum = bytes.clone();
     bad_sum[0] ^= 1;
-    assert!(matches!(read(&bad_sum), Err(BundleError::Malformed(_))));
+    let got = read(&bad_sum);
+    assert!(matches!(got, Err(BundleError::Malformed(_))), "expected Err(BundleError::Malformed(_)), got {:?}", got);
     assert_eq!(read(b""), Err(BundleError::NoManifest));
 }
 
@@ -510,19 +537,25 @@ fn a_root_history_from_elsewhere_is_refused() {
     let bundle = fx.bundle();
     // The bundle's v1 is not the trusted v1.
     let report = verify_bundle(&bundle, &stranger.roots[0], now());
-    assert!(!report.ok);
+    assert!(!report.ok, "the bundle verifies, a refusal was expected: {report:#?}");
     let root1 = file(&report, "metadata/1.root.json");
     assert!(root1.problems.iter().any(|p| p.contains("differs from the trusted root")), "{root1:#?}");
     // The bundle starts right after the trusted version, but its v2 is not signed by the trusted v1's keys.
     let report = verify_files(&fx, &fx.files_from(2), 1);
-    assert!(report.ok);
+    assert!(report.ok, "the bundle does not verify:\n{}", failures(&report));
     let bytes = write_bundle(&fx.files_from(2), &fx.transcript).unwrap();
     let report = verify_bundle(&read(&bytes).unwrap(), &stranger.roots[0], now());
-    assert!(!report.ok);
+    assert!(!report.ok, "the bundle verifies, a refusal was expected: {report:#?}");
     let root2 = file(&report, "metadata/2.root.json");
     assert!(root2.problems.iter().any(|p| p.contains("previous root's keys")), "{root2:#?}");
-    assert!(file(&report, "metadata/1.targets.json").problems.iter().any(|p| p.contains("root chain does not verify")));
-    assert!(report.first_problem().unwrap().contains("metadata/2.root.json"));
+    let got = &file(&report, "metadata/1.targets.json").problems;
+    assert!(
+        got.iter().any(|p| p.contains("root chain does not verify")),
+        "none matches `|p| p.contains(\"root chain does not verify\")`: {:?}",
+        got
+    );
+    let got = report.first_problem().unwrap();
+    assert!(got.contains("metadata/2.root.json"), "expected {:?} to contain {:?}", got, "metadata/2.root.json");
     // A history that does not reach the trusted root, and one older than it.
     let report = verify_files(&fx, &fx.files_from(4), 2);
     assert!(report.problems.iter().any(|p| p.contains("nothing links it")), "{report:#?}");
@@ -542,9 +575,9 @@ fn targets_signed_by_the_wrong_key_is_refused_and_so_is_what_it_delegates() {
     let wrong = fx.targets_with(1, FAR, &[&fx.targets_keys[0], &fx.claimed_key]);
     replace(&mut files, "metadata/1.targets.json", wrong.to_bytes());
     let report = verify_files(&fx, &files, 1);
-    assert!(!report.ok);
+    assert!(!report.ok, "the bundle verifies, a refusal was expected: {report:#?}");
     let targets = file(&report, "metadata/1.targets.json");
-    assert!(!targets.ok);
+    assert!(!targets.ok, "targets verifies, a refusal was expected: {targets:#?}");
     assert_eq!(targets.thresholds[0].have, 1);
     assert!(targets.problems[0].contains("1 of the 2 targets keys needed"), "{targets:#?}");
     let claimed = file(&report, "metadata/1.claimed.json");
@@ -554,8 +587,8 @@ fn targets_signed_by_the_wrong_key_is_refused_and_so_is_what_it_delegates() {
     let mut files = fx.files();
     replace(&mut files, "metadata/1.claimed.json", fx.claimed_with(1, FAR, &fx.online).to_bytes());
     let report = verify_files(&fx, &files, 1);
-    assert!(!file(&report, "metadata/1.claimed.json").ok);
-    assert!(file(&report, "metadata/1.targets.json").ok);
+    assert!(!file(&report, "metadata/1.claimed.json").ok, "claimed verifies: {:#?}", file(&report, "metadata/1.claimed.json"));
+    assert!(file(&report, "metadata/1.targets.json").ok, "targets does not verify:\n{}", failures(&report));
 
     // A role nothing in the bundle delegates to.
     let mut files = fx.files();
@@ -563,7 +596,7 @@ fn targets_signed_by_the_wrong_key_is_refused_and_so_is_what_it_delegates() {
     let report = verify_files(&fx, &files, 1);
     let orphan = file(&report, "metadata/1.orphan.json");
     assert!(orphan.problems.iter().any(|p| p.contains("no verified role in the bundle delegates to it")), "{orphan:#?}");
-    assert!(!report.ok);
+    assert!(!report.ok, "the bundle verifies, a refusal was expected: {report:#?}");
 }
 
 #[test]
@@ -575,13 +608,16 @@ fn expired_metadata_is_refused() {
     let report = verify_files(&fx, &files, 1);
     let targets = file(&report, "metadata/1.targets.json");
     assert!(targets.problems.iter().any(|p| p.contains("expired")), "{targets:#?}");
-    assert!(!report.ok);
+    assert!(!report.ok, "the bundle verifies, a refusal was expected: {report:#?}");
     // The clock is a parameter: in 2100 everything has expired, the newest root included.
     let report = verify_bundle(&fx.bundle(), &fx.roots[0], datetime!(2100-01-01 00:00 UTC));
-    assert!(file(&report, "metadata/5.root.json").problems.iter().any(|p| p.contains("expired")));
-    assert!(file(&report, "metadata/1.claimed.json").problems.iter().any(|p| p.contains("expired")));
+    let got = &file(&report, "metadata/5.root.json").problems;
+    assert!(got.iter().any(|p| p.contains("expired")), "none matches `|p| p.contains(\"expired\")`: {:?}", got);
+    let got = &file(&report, "metadata/1.claimed.json").problems;
+    assert!(got.iter().any(|p| p.contains("expired")), "none matches `|p| p.contains(\"expired\")`: {:?}", got);
     // Older roots may have expired: only the newest counts.
-    assert!(file(&report, "metadata/4.root.json").problems.is_empty());
+    let got = &file(&report, "metadata/4.root.json").problems;
+    assert!(got.is_empty(), "expected empty, got {:?}", got);
 }
 
 #[test]
@@ -604,8 +640,13 @@ fn a_version_that_does_not_match_its_name_is_refused() {
     let t: Vec<&SoftwareSigner> = fx.targets_keys.iter().collect();
     files.push(BundleFile::metadata("targets", 2, fx.targets_with(2, FAR, &t).to_bytes(), true));
     let report = verify_files(&fx, &files, 1);
-    assert!(file(&report, "metadata/1.targets.json").problems.iter().any(|p| p.contains("only the current version")));
-    assert!(file(&report, "metadata/2.targets.json").ok);
+    let got = &file(&report, "metadata/1.targets.json").problems;
+    assert!(
+        got.iter().any(|p| p.contains("only the current version")),
+        "none matches `|p| p.contains(\"only the current version\")`: {:?}",
+        got
+    );
+    assert!(file(&report, "metadata/2.targets.json").ok, "targets v2 does not verify:\n{}", failures(&report));
 }
 
 fn fix_manifest(bundle: &mut Bundle, path: &str) {
@@ -621,7 +662,7 @@ fn tampering_after_reading_is_caught_by_verify() {
     let mut bundle = fx.bundle();
     bundle.files.get_mut("metadata/1.targets.json").unwrap()[20] ^= 1;
     let report = verify_bundle(&bundle, &fx.roots[0], now());
-    assert!(!report.ok);
+    assert!(!report.ok, "the bundle verifies, a refusal was expected: {report:#?}");
     assert!(report.problems.iter().any(|p| p.contains("metadata/1.targets.json") && p.contains("altered")), "{report:#?}");
 }
 
@@ -633,9 +674,10 @@ fn an_altered_transcript_is_refused() {
     bundle.transcript = String::from_utf8(bundle.transcript).unwrap().replacen("\"alice\"", "\"mallory\"", 1).into_bytes();
     fix_manifest(&mut bundle, "transcript.jsonl");
     let report = verify_bundle(&bundle, &fx.roots[0], now());
-    assert!(!report.ok);
+    assert!(!report.ok, "the bundle verifies, a refusal was expected: {report:#?}");
     assert!(report.transcript.problems[0].contains("altered"), "{:#?}", report.transcript);
-    assert!(report.first_problem().unwrap().starts_with("transcript.jsonl"));
+    let got = report.first_problem().unwrap();
+    assert!(got.starts_with("transcript.jsonl"), "expected {:?} to start with {:?}", got, "transcript.jsonl");
 
     // The last record cut off: a consistent chain, but not the head the manifest names.
     let mut bundle = fx.bundle();
@@ -644,12 +686,13 @@ fn an_altered_transcript_is_refused() {
     bundle.transcript = format!("{}\n", kept.join("\n")).into_bytes();
     fix_manifest(&mut bundle, "transcript.jsonl");
     let report = verify_bundle(&bundle, &fx.roots[0], now());
-    assert!(!report.transcript.ok);
+    assert!(!report.transcript.ok, "the transcript verifies, a refusal was expected: {:#?}", report.transcript);
     assert!(report.transcript.problems[0].contains("ends at record 3"), "{:#?}", report.transcript);
 
     // write_bundle refuses a transcript that does not verify.
     let broken = String::from_utf8(fx.transcript.clone()).unwrap().replacen("\"bob\"", "\"eve\"", 1);
-    assert!(matches!(write_bundle(&fx.files(), broken.as_bytes()), Err(BundleError::Transcript(_))));
+    let got = write_bundle(&fx.files(), broken.as_bytes());
+    assert!(matches!(got, Err(BundleError::Transcript(_))), "expected Err(BundleError::Transcript(_)), got {:?}", got);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -787,6 +830,6 @@ fn a_bundle_without_unchanged_shards_verifies_imports_and_serves_clients() {
     }
     // Without the unchanged shard the client cannot reach its projects.
     std::fs::remove_file(repo.join("1.claimed.r.json")).unwrap();
-    let (fetched, _) = s.client_fetch(&repo, &rc2, "requests", false);
-    assert!(!fetched, "requests resolved without its shard");
+    let (fetched, said) = s.client_fetch(&repo, &rc2, "requests", false);
+    assert!(!fetched, "requests resolved without its shard; the client said: {said}");
 }

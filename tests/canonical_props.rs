@@ -332,12 +332,12 @@ proptest! {
         model(&value_to_j(&v), &mut want);
         prop_assert_eq!(&compact, &want);
 
-        prop_assert!(is_canonical(&compact));
+        prop_assert!(is_canonical(&compact), "not canonical: {:?}", String::from_utf8_lossy(&compact));
         let json_text = escape_controls(&compact);
         prop_assert_eq!(&canonicalize(&json_text).unwrap(), &compact);
         let back: Value = serde_json::from_slice(&json_text).unwrap();
         prop_assert_eq!(&back, &v);
-        prop_assert!(keys_sorted_in(&json_text));
+        prop_assert!(keys_sorted_in(&json_text), "keys out of order in {:?}", String::from_utf8_lossy(&json_text));
     }
 
     /// Any layout and escaping of a value (keys in any order, integers of any length)
@@ -349,10 +349,10 @@ proptest! {
         let text = rendered(&j, st);
         prop_assert_eq!(&canonicalize(&text).unwrap(), &want, "input {}", String::from_utf8_lossy(&text));
         prop_assert_eq!(&canonicalize(&rendered(&j, COMPACT)).unwrap(), &want);
-        prop_assert!(is_canonical(&want));
+        prop_assert!(is_canonical(&want), "not canonical: {:?}", String::from_utf8_lossy(&want));
         let json_text = escape_controls(&want);
         prop_assert_eq!(&canonicalize(&json_text).unwrap(), &want);
-        prop_assert!(keys_sorted_in(&json_text));
+        prop_assert!(keys_sorted_in(&json_text), "keys out of order in {:?}", String::from_utf8_lossy(&json_text));
     }
 
     /// A key written twice in one object (escaped differently) is refused.
@@ -398,7 +398,7 @@ proptest! {
         encode_string(&s, &mut a);
         model_string(&s, &mut b);
         prop_assert_eq!(&a, &b);
-        prop_assert!(is_canonical(&a));
+        prop_assert!(is_canonical(&a), "not canonical: {:?}", String::from_utf8_lossy(&a));
     }
 }
 
@@ -506,7 +506,8 @@ fn throughput() {
             out_len = out.len();
         }
         let t = std::time::Instant::now();
-        assert!(is_canonical(&canonicalize(text).unwrap()));
+        let canonical = canonicalize(text).unwrap();
+        assert!(is_canonical(&canonical), "not canonical: {:?}", String::from_utf8_lossy(&canonical));
         let both = t.elapsed().as_secs_f64();
         eprintln!(
             "canonicalize {name}: {mb:.1} MB -> {:.1} MB in {:.1} ms = {:.0} MB/s \

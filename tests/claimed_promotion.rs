@@ -78,10 +78,12 @@ fn shards_split_and_stay_reachable() {
     s.sign_all(&["alice", "bob"]);
     let metadata = s.export("b");
     for f in std::fs::read_dir(&metadata).unwrap() {
-        assert!(f.unwrap().metadata().unwrap().len() < 16384 + 2048);
+        let f = f.unwrap();
+        let len = f.metadata().unwrap().len();
+        assert!(len < 16384 + 2048, "{} is {len} bytes, more than 16384 + 2048", f.path().display());
     }
     for project in ["pya-tool0", "python-tool3", "pyc-tool158", "pyb-tool97"] {
-        assert!(names.iter().any(|n| n == project));
+        assert!(names.iter().any(|n| n == project), "{project} is not among {names:?}");
         let (ok_, err) = s.client_fetch(&metadata, &rc, project, false);
         assert!(ok_, "{project}: {err}");
     }
@@ -334,7 +336,7 @@ fn a_staged_shard_changed_after_promote_is_refused() {
         assert!(named, "{args:?}: {msg}");
         assert_eq!(snapshot(&s.ws), before, "{args:?}");
     }
-    assert!(!s.files.join("x.tar").exists());
+    assert!(!s.files.join("x.tar").exists(), "{} exists", s.files.join("x.tar").display());
     // Dropping and promoting again seals afresh.
     ok(&s.ws, &["discard", "claimed"]);
     ok(&s.ws, &["claimed", "promote", path_str(&rc)]);

@@ -115,10 +115,10 @@ fn refusals_under_json_print_a_refusal_document() {
     // Without --json, stdout stays empty.
     let plain = ceremony(&nowhere, &["status"]);
     assert_eq!(plain.status.code(), Some(2));
-    assert!(plain.stdout.is_empty());
+    assert!(plain.stdout.is_empty(), "expected empty, got {:?}", plain.stdout);
     // A command that printed its own report (`"ok": false`) adds no second document.
     let root = st.ws.join("current/staged/root.json");
-    assert!(root.exists());
+    assert!(root.exists(), "{} is missing", root.display());
     let root = root.to_str().unwrap();
     let chain = ceremony(&st.ws, &["verify", "root-chain", root, root, "--json"]);
     assert_eq!(chain.status.code(), Some(1));
@@ -166,7 +166,7 @@ fn every_argument_and_command_has_help_text() {
 #[test]
 fn top_level_help_lists_every_command_generate_included() {
     let out = Command::new(env!("CARGO_BIN_EXE_ceremony")).arg("--help").output().unwrap();
-    assert!(out.status.success());
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
     let help = String::from_utf8_lossy(&out.stdout);
     for command in ["init", "key", "root", "status", "sign", "bundle", "report", "preflight", "generate", "demo"] {
         assert!(help.lines().any(|l| l.trim_start().starts_with(&format!("{command} "))), "{command} missing:\n{help}");
@@ -220,7 +220,8 @@ fn holder_completion_offers_no_file_names() {
     for flag in ["--root=", "--add-root=", "--snapshot=", "--online="] {
         assert!(zsh.lines().filter(|l| l.contains(flag)).all(|l| !l.contains("_files")), "{flag}");
     }
-    assert!(zsh.lines().filter(|l| l.contains("'--out=")).all(|l| l.contains("_files")));
+    let out_lines: Vec<&str> = zsh.lines().filter(|l| l.contains("'--out=")).collect();
+    assert!(out_lines.iter().all(|l| l.contains("_files")), "an --out= completion without _files: {out_lines:?}");
 }
 
 /// Bash completes holder flags with the registered holders of the workspace the line names

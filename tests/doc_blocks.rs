@@ -163,9 +163,11 @@ fn passphrase_blocks_use_the_test_profile_or_say_why_not() {
 #[test]
 fn a_marker_away_from_its_block_is_refused() {
     let text = "<!-- doc-test: continues -->\n\nsome text\n```sh\ntrue\n```\n";
-    assert!(blocks("x.md", text).is_err());
+    let got = blocks("x.md", text);
+    assert!(got.is_err(), "expected an error, got {:?}", got);
     let text = "<!-- doc-test: skipp (typo) -->\n```sh\ntrue\n```\n";
-    assert!(blocks("x.md", text).is_err());
+    let got = blocks("x.md", text);
+    assert!(got.is_err(), "expected an error, got {:?}", got);
     let text = "<!-- doc-test: skip (why) -->\n```sh\ntrue\n```\n```text\nnot a command\n```\n```bash\nfalse\n```\n";
     let found = blocks("x.md", text).unwrap();
     assert_eq!(found.len(), 2);
@@ -177,7 +179,7 @@ fn a_marker_away_from_its_block_is_refused() {
 fn every_block_runs() {
     let all = all_blocks();
     let runs = runs(&all);
-    assert!(!runs.is_empty());
+    assert!(!runs.is_empty(), "expected something, got {:?}", runs);
     for chain in &runs {
         run_chain(&all, chain);
         let places: Vec<String> = chain.iter().map(|&i| all[i].place()).collect();

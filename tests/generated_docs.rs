@@ -42,7 +42,8 @@ fn committed_man_pages_are_current() {
         assert!(fresh.contains_key(page), "{page} missing");
     }
     let root = String::from_utf8_lossy(&fresh["ceremony.1"]);
-    assert!(root.contains("preflight") && root.contains("report"));
+    assert!(root.contains("preflight"), "expected {:?} to contain {:?}", root, "preflight");
+    assert!(root.contains("report"), "expected {:?} to contain {:?}", root, "report");
 }
 
 #[test]
@@ -63,7 +64,7 @@ fn completions_generate_for_every_shell() {
     let file = tmp.path().join("ceremony.bash");
     std::fs::write(&file, &out.stdout).unwrap();
     let check = Command::new("bash").arg("-n").arg(&file).status().unwrap();
-    assert!(check.success());
+    assert!(check.success(), "exited {:?}", check);
     let bad = Command::new(env!("CARGO_BIN_EXE_ceremony")).args(["generate", "completions", "cmd.exe"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }

@@ -112,7 +112,7 @@ fn a_staged_file_changed_on_disk_is_refused() {
     // alice signs on a copy of the workspace, as on another machine.
     let other = st.files.join("other-ws");
     let cp = std::process::Command::new("cp").arg("-a").arg(&st.ws).arg(&other).status().unwrap();
-    assert!(cp.success());
+    assert!(cp.success(), "exited {:?}", cp);
     let pf = st.files.join("alice.pass");
     ok(&other, &["sign", "--holder", "alice", "--passphrase-file", s(&pf), "--yes"]);
     let sigs = st.files.join("alice.sigs.json");
@@ -146,7 +146,7 @@ fn a_staged_file_changed_on_disk_is_refused() {
             let why = msg.contains("changed on disk after it was staged") && msg.contains("ceremony discard");
             assert!(msg.contains(&expected) && why, "{args:?}: {msg}");
         }
-        assert!(!bundle.exists());
+        assert!(!bundle.exists(), "{} exists", bundle.display());
         std::fs::remove_file(&path).unwrap();
         std::fs::write(&path, &original).unwrap();
     }
@@ -384,7 +384,7 @@ fn bundle_extract_writes_only_what_verified() {
     let nowhere = st.files.join("nowhere");
     let msg = refused(&st.ws, &["bundle", "extract", s(&bundle), "--trusted-root", s(&other_root), "--out", s(&nowhere)], 1);
     assert!(msg.contains("does not verify"), "{msg}");
-    assert!(!nowhere.exists());
+    assert!(!nowhere.exists(), "{} exists", nowhere.display());
 }
 
 /// ceremony-scripts/online-import.sh unpacks with `ceremony bundle extract`: a demo bundle
@@ -394,7 +394,11 @@ fn bundle_extract_writes_only_what_verified() {
 fn online_import_unpacks_with_ceremony() {
     let script = repo_root().join("ceremony-scripts/online-import.sh");
     let text = std::fs::read_to_string(&script).unwrap();
-    assert!(!text.lines().any(|l| !l.trim_start().starts_with('#') && l.contains("tar ")), "online-import.sh still runs tar");
+    assert!(
+        !text.lines().any(|l| !l.trim_start().starts_with('#') && l.contains("tar ")),
+        "online-import.sh still runs tar: one matches `|l| !l.trim_start().starts_with('#') && l.contains(\"tar \")`: {:?}",
+        text
+    );
     let tmp = tempfile::tempdir().unwrap();
     let demo = tmp.path().join("demo");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ceremony")).args(["demo", "--dir", s(&demo), "--json"]).output().unwrap();
@@ -424,8 +428,13 @@ fn online_import_unpacks_with_ceremony() {
     let swapped = tmp.path().join("publish-swapped");
     let refused_run = run_with(&first, &swapped, &"0".repeat(64));
     assert_eq!(refused_run.status.code(), Some(1), "{}", String::from_utf8_lossy(&refused_run.stdout));
-    assert!(String::from_utf8_lossy(&refused_run.stderr).contains("read out at the ceremony"));
-    assert!(!swapped.exists(), "a root without the anchor's digest was trusted");
+    assert!(
+        String::from_utf8_lossy(&refused_run.stderr).contains("read out at the ceremony"),
+        "expected {:?} to contain {:?}",
+        String::from_utf8_lossy(&refused_run.stderr),
+        "read out at the ceremony"
+    );
+    assert!(!swapped.exists(), "a root without the anchor's digest was trusted: {} exists", swapped.display());
     let publish = tmp.path().join("publish");
     let done = run(&first, &publish);
     let text = String::from_utf8_lossy(&done.stdout);
@@ -454,7 +463,7 @@ fn online_import_unpacks_with_ceremony() {
     let refused_run = run(&older, &replayed);
     assert_eq!(refused_run.status.code(), Some(1), "{}", String::from_utf8_lossy(&refused_run.stdout));
     assert!(String::from_utf8_lossy(&refused_run.stderr).contains("replay"), "{}", String::from_utf8_lossy(&refused_run.stderr));
-    assert!(!replayed.exists() || contents_under(&replayed).is_empty(), "a replayed bundle was laid out");
+    assert!(!replayed.exists() || contents_under(&replayed).is_empty(), "a replayed bundle was laid out: {:?}", contents_under(&replayed));
 
     let crafted = tmp.path().join("crafted.tar");
     let bytes = with_header(&std::fs::read(&first).unwrap(), "metadata/1.root.json", |h| {
@@ -466,5 +475,5 @@ fn online_import_unpacks_with_ceremony() {
     let publish = tmp.path().join("publish-crafted");
     let refused_run = run(&crafted, &publish);
     assert!(!refused_run.status.success(), "{}", String::from_utf8_lossy(&refused_run.stdout));
-    assert!(!publish.exists() || contents_under(&publish).is_empty(), "the crafted bundle was laid out");
+    assert!(!publish.exists() || contents_under(&publish).is_empty(), "the crafted bundle was laid out: {:?}", contents_under(&publish));
 }

@@ -207,7 +207,7 @@ fn run_client(name: &str, mut cmd: Command, cases: &[u8]) -> std::thread::JoinHa
 fn install_clients() -> (PathBuf, PathBuf) {
     let tufjs = repo_root().join("tests/clients/tufjs");
     let st = Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--silent"]).current_dir(&tufjs).status();
-    assert!(st.is_ok_and(|s| s.success()), "npm ci in {} failed", tufjs.display());
+    assert!(st.as_ref().is_ok_and(|s| s.success()), "npm ci in {} failed: {st:?}", tufjs.display());
     let target = repo_root().join("target/tough-client");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let st = Command::new(cargo)
@@ -216,7 +216,7 @@ fn install_clients() -> (PathBuf, PathBuf) {
         .arg("--target-dir")
         .arg(&target)
         .status();
-    assert!(st.is_ok_and(|s| s.success()), "building tests/clients/tough-client failed");
+    assert!(st.as_ref().is_ok_and(|s| s.success()), "building tests/clients/tough-client failed: {st:?}");
     (tufjs.join("client.js"), target.join("debug/tough-client"))
 }
 

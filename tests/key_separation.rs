@@ -56,7 +56,8 @@ fn a_record_comes_from_the_same_passphrase_and_a_wrong_one_registers_nothing() {
     let rec = list.as_array().unwrap().iter().find(|h| h["holder"] == "alice.claimed").unwrap();
     assert_eq!(rec["source"]["kind"], "passphrase");
     assert_eq!(rec["unsafe"], true, "the record keeps alice's (test) KDF profile: {rec}");
-    assert!(ok(&st.ws, &["key", "list"]).contains("alice.claimed"));
+    let got = ok(&st.ws, &["key", "list"]);
+    assert!(got.contains("alice.claimed"), "expected {:?} to contain {:?}", got, "alice.claimed");
     // bob's passphrase is not alice's: refused, nothing registered.
     let bob = st.pass("bob");
     let msg = refused(&st.ws, &["key", "new", "passphrase", "--holder", "alice", "--for", "targets", "--passphrase-file", s(&bob)], 1);

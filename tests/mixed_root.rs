@@ -82,7 +82,13 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     assert_eq!(by_holder("piv")["scheme"], "ecdsa-sha2-nistp256");
     assert_eq!(by_holder("piv")["source"]["kind"], "yubikey");
     assert_eq!(by_holder("piv")["attestation"], "none", "the software card offers no attestation");
-    assert!(stdout(&ok(&ws, &["key", "list"])).contains("slot 9d, touch policy always (attestation: none)"));
+    let got = stdout(&ok(&ws, &["key", "list"]));
+    assert!(
+        got.contains("slot 9d, touch policy always (attestation: none)"),
+        "expected {:?} to contain {:?}",
+        got,
+        "slot 9d, touch policy always (attestation: none)"
+    );
     assert_eq!(by_holder("hsm-p256")["scheme"], "ecdsa-sha2-nistp256");
     assert_eq!(by_holder("hsm-p256")["source"]["kind"], "pkcs11");
     assert_eq!(by_holder("hsm-ed25519")["scheme"], "ed25519");
@@ -152,7 +158,7 @@ fn a_root_of_piv_pkcs11_and_passphrase_keys_meets_threshold_4_in_python_tuf() {
     std::fs::create_dir_all(&copy).unwrap();
     std::fs::write(copy.join("1.root.json"), serde_json::to_vec(&broken).unwrap()).unwrap();
     assert_eq!(tokens::python_tuf_on_root(&tmp.path().join("ws-broken"))["ok"], false);
-    assert!(path.exists());
+    assert!(path.exists(), "{} is missing", path.display());
 }
 
 /// OpenSC's PKCS#11 module (Debian `opensc`, installed by tests/tokens/stack.sh).

@@ -76,7 +76,12 @@ fn a_wrong_pin_or_label_registers_nothing() {
     let (_, _, pin) = tokens::pkcs11();
     let out = register(&ws, "bob", "no-such-key-label", &pin_file(tmp.path(), &pin));
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("has no key labelled"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("has no key labelled"),
+        "expected {:?} to contain {:?}",
+        String::from_utf8_lossy(&out.stderr),
+        "has no key labelled"
+    );
     // Two key pairs under one label: ambiguous, refused.
     let (module, token, pin_text) = tokens::pkcs11();
     let twice = Command::new("pkcs11-tool")
@@ -85,7 +90,7 @@ fn a_wrong_pin_or_label_registers_nothing() {
         .args(["--token-label", &token, "--login", "--pin", &pin_text, "--keypairgen", "--key-type", "EC:prime256v1", "--label", &label])
         .output()
         .unwrap();
-    assert!(twice.status.success());
+    assert!(twice.status.success(), "failed: {}", String::from_utf8_lossy(&twice.stderr));
     let out = register(&ws, "bob", &label, &pin_file(tmp.path(), &pin));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("keys labelled"), "{}", String::from_utf8_lossy(&out.stderr));
@@ -93,7 +98,8 @@ fn a_wrong_pin_or_label_registers_nothing() {
     let out = tokens::new_pkcs11_key(&ws, "bob", no_module, "x", "y", &pin_file(tmp.path(), &pin), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read_link(ws.join("current")).unwrap(), before, "nothing may be stored");
-    assert!(ok(&ws, &["key", "list"]).contains("No keyholders"));
+    let got = ok(&ws, &["key", "list"]);
+    assert!(got.contains("No keyholders"), "expected {:?} to contain {:?}", got, "No keyholders");
 }
 
 /// A person's targets key and claimed key as two key pairs on one SoftHSM token: the second

@@ -32,7 +32,7 @@ fn iface(sys: &Path, name: &str, operstate: &str, flags: &str) {
 #[test]
 fn version_plain_and_verbose() {
     let out = run(&["--version"]);
-    assert!(out.status.success());
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(text(&out.stdout), format!("ceremony {}\n", env!("CARGO_PKG_VERSION")));
     let out = run(&["-V"]);
     assert_eq!(text(&out.stdout), format!("ceremony {}\n", env!("CARGO_PKG_VERSION")));
@@ -75,7 +75,7 @@ fn preflight_on_a_clean_fake_machine_passes_and_an_up_interface_fails() {
 
     // A fresh workspace: its checks pass.
     let init = ceremony(&ws, &["init"]);
-    assert!(init.status.success());
+    assert!(init.status.success(), "failed: {}", String::from_utf8_lossy(&init.stderr));
     let out = ceremony(&ws, &["preflight", "--sys-root", sys_arg, "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -89,7 +89,13 @@ fn preflight_on_a_clean_fake_machine_passes_and_an_up_interface_fails() {
     iface(&sys, "eth0", "up", "0x1003");
     let out = ceremony(&ws, &["preflight", "--sys-root", sys_arg]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stdout).contains("fail: network: interface eth0 is up"));
+    let got = text(&out.stdout);
+    assert!(
+        got.contains("fail: network: interface eth0 is up"),
+        "expected {:?} to contain {:?}",
+        got,
+        "fail: network: interface eth0 is up"
+    );
     let stderr = text(&out.stderr);
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 

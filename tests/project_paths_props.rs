@@ -253,7 +253,7 @@ proptest! {
         for file in older_files(&spelled, &ver).into_iter().chain(older_files(&spelled.to_uppercase(), &ver)) {
             prop_assert!(covered(&patterns, &target(&blake, &file)), "{:?} misses its older file {}", patterns, file);
         }
-        prop_assert!(covered(&patterns, &simple_page(&norm)));
+        prop_assert!(covered(&patterns, &simple_page(&norm)), "{:?} misses {}'s simple page", patterns, norm);
         // The one deliberate gap: `-` before a digit reads as `NAME-VERSION` of another
         // project (`foo-1-2.0.tar.gz` is project foo, version 1), so it is not covered.
         let dashed = spell(&norm, &noise, true);
@@ -278,11 +278,11 @@ proptest! {
         let (a, b) = (normalize(&a), normalize(&b));
         prop_assume!(a != b);
         let own = &project_paths(&a).unwrap()[0];
-        prop_assert!(ceremony::pypi::project::is_file_pattern(&a, own.as_bytes()));
+        prop_assert!(ceremony::pypi::project::is_file_pattern(&a, own.as_bytes()), "{} is not {}'s file pattern", own, a);
         prop_assert!(!ceremony::pypi::project::is_file_pattern(&b, own.as_bytes()), "{} takes {}'s pattern", b, a);
-        prop_assert!(!ceremony::pypi::project::is_file_pattern(&a, &own.as_bytes()[..own.len() - 1]));
+        prop_assert!(!ceremony::pypi::project::is_file_pattern(&a, &own.as_bytes()[..own.len() - 1]), "{:?} cut short is still {}'s file pattern", own, a);
         let widened = format!("{own}*");
-        prop_assert!(!ceremony::pypi::project::is_file_pattern(&a, widened.as_bytes()));
+        prop_assert!(!ceremony::pypi::project::is_file_pattern(&a, widened.as_bytes()), "{} is taken as {}'s file pattern", widened, a);
     }
 
     /// 2. No project's patterns cover a modern file name or the simple page of a different
@@ -304,7 +304,8 @@ proptest! {
     fn every_shard_prefix_covers_the_projects_files((raw, ver, tags, noise, blake) in arb_project()) {
         let norm = normalize(&raw);
         let key = shard_key(&norm);
-        prop_assert!(key.ends_with('-') && !key[..key.len() - 1].contains('-'));
+        prop_assert!(key.ends_with('-'), "expected {:?} to end with {:?}", key, '-');
+        prop_assert!(!key[..key.len() - 1].contains('-'), "expected {:?} not to contain {:?}", &key[..key.len() - 1], '-');
         let spelled = spell(&norm, &noise, false);
         let mut files: Vec<String> = modern_files(&norm, &ver, &tags).into();
         files.extend(older_files(&spelled, &ver));
@@ -366,8 +367,8 @@ fn prefix_family_by_hand() {
 fn legacy_overlap_through_a_mixed_separator_name() {
     let blake = "cd".repeat(32);
     let patterns = project_paths("foo-1").unwrap();
-    assert!(covered(&patterns, &target(&blake, "foo_1-x-1.0.tar.gz")));
-    assert!(!covered(&patterns, &target(&blake, "foo-1-x-1.0.tar.gz")));
+    assert!(covered(&patterns, &target(&blake, "foo_1-x-1.0.tar.gz")), "{patterns:?} misses foo_1-x-1.0.tar.gz");
+    assert!(!covered(&patterns, &target(&blake, "foo-1-x-1.0.tar.gz")), "{patterns:?} covers foo-1-x-1.0.tar.gz");
     assert!(legacy_overlap("foo-1", "foo-1-x"));
 }
 

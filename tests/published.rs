@@ -77,15 +77,25 @@ fn export_reads_out_each_new_root_and_the_report_holds_it() {
     let report = st.files.join("b1.html");
     ok(&st.ws, &["report", "--out", path_str(&report)]);
     let html = std::fs::read_to_string(&report).unwrap();
-    assert!(html.contains("SHA-256 of the file 1.root.json (the trust anchor)"), "the record lacks the anchor");
     assert!(
-        html.contains(&sha[..32]) && html.contains(&sha[32..]) && html.contains(&words),
-        "the record lacks the anchor's digest or words"
+        html.contains("SHA-256 of the file 1.root.json (the trust anchor)"),
+        "the record lacks the anchor: expected {:?} to contain {:?}",
+        html,
+        "SHA-256 of the file 1.root.json (the trust anchor)"
     );
+    assert!(html.contains(&sha[..32]), "the record lacks the anchor's digest or words: expected {:?} to contain {:?}", html, &sha[..32]);
+    assert!(html.contains(&sha[32..]), "the record lacks the anchor's digest or words: expected {:?} to contain {:?}", html, &sha[32..]);
+    assert!(html.contains(&words), "the record lacks the anchor's digest or words: expected {:?} to contain {:?}", html, &words);
     // The whole history shows it too, computed from the trusted file.
     ok(&st.ws, &["report", "--all", "--out", path_str(&report)]);
     let html = std::fs::read_to_string(&report).unwrap();
-    assert!(html.contains("SHA-256 of the file 1.root.json (the trust anchor)") && html.contains(&words));
+    assert!(
+        html.contains("SHA-256 of the file 1.root.json (the trust anchor)"),
+        "expected {:?} to contain {:?}",
+        html,
+        "SHA-256 of the file 1.root.json (the trust anchor)"
+    );
+    assert!(html.contains(&words), "expected {:?} to contain {:?}", html, &words);
 
     // A bundle with no new root reads nothing out.
     ok(&st.ws, &["renew", "targets"]);
@@ -107,7 +117,13 @@ fn export_reads_out_each_new_root_and_the_report_holds_it() {
     assert_eq!(json["trust_anchors"].as_array().unwrap().len(), 1, "{json}");
     ok(&st.ws, &["report", "--out", path_str(&report)]);
     let html = std::fs::read_to_string(&report).unwrap();
-    assert!(html.contains("SHA-256 of the file 2.root.json (the trust anchor)") && html.contains(&sha256_hex(&root2)[..32]));
+    assert!(
+        html.contains("SHA-256 of the file 2.root.json (the trust anchor)"),
+        "expected {:?} to contain {:?}",
+        html,
+        "SHA-256 of the file 2.root.json (the trust anchor)"
+    );
+    assert!(html.contains(&sha256_hex(&root2)[..32]), "expected {:?} to contain {:?}", html, &sha256_hex(&root2)[..32]);
 }
 
 #[test]
@@ -122,10 +138,15 @@ fn the_trusted_root_must_have_the_digest_read_out() {
     let out = extract(&st, &bundle, &st.files.join("x1"), &["--trusted-root", path_str(&root), "--trusted-root-sha256", &wrong]);
     let msg = one_sentence(&out, 1, "a wrong digest");
     assert!(msg.contains(&sha) && msg.contains(&wrong) && msg.contains("read out at the ceremony"), "{msg}");
-    assert!(!st.files.join("x1").exists(), "files were written for a root that is not the anchor");
+    assert!(
+        !st.files.join("x1").exists(),
+        "files were written for a root that is not the anchor: {} exists",
+        st.files.join("x1").display()
+    );
     let verify =
         ceremony(&st.files, &["bundle", "verify", path_str(&bundle), "--trusted-root", path_str(&root), "--trusted-root-sha256", &wrong]);
-    assert!(one_sentence(&verify, 1, "verify with a wrong digest").contains(&wrong));
+    let got = one_sentence(&verify, 1, "verify with a wrong digest");
+    assert!(got.contains(&wrong), "expected {:?} to contain {:?}", got, &wrong);
 
     // A root swapped with the bundle: another ceremony's root, and its own bundle, verify
     // alone; the digest on the paper refuses them.
@@ -190,7 +211,7 @@ fn an_older_bundle_is_refused_against_what_is_published() {
     let out = extract(&st, &b1, &st.files.join("replay"), &trust);
     let msg = one_sentence(&out, 1, "a replayed bundle");
     assert!(msg.contains("targets version 1") && msg.contains("version 2") && msg.contains("replay"), "{msg}");
-    assert!(!st.files.join("replay").exists(), "a replayed bundle was written out");
+    assert!(!st.files.join("replay").exists(), "a replayed bundle was written out: {} exists", st.files.join("replay").display());
     // Without --published it still verifies: only what is published tells it is old.
     let out = extract(&st, &b1, &st.files.join("alone"), &trust[..2]);
     assert_eq!(out.status.code(), Some(0));
@@ -243,7 +264,8 @@ fn a_root_history_must_extend_the_published_one() {
     std::fs::create_dir(&other).unwrap();
     std::fs::copy(repo.join("2.root.json"), other.join("root.json")).unwrap();
     let out = extract(&st, &b1, &st.files.join("r1"), &["--trusted-root", path_str(&root), "--published", path_str(&other)]);
-    assert!(one_sentence(&out, 1, "root.json of version 2").contains("root version 2"));
+    let got = one_sentence(&out, 1, "root.json of version 2");
+    assert!(got.contains("root version 2"), "expected {:?} to contain {:?}", got, "root version 2");
     let mut bytes = std::fs::read(repo.join("1.root.json")).unwrap();
     bytes.push(b'\n');
     std::fs::write(other.join("1.root.json"), bytes).unwrap();

@@ -17,5 +17,5 @@ fn fuzz_findings_round_trip_or_are_refused() {
         assert_eq!(again.signed_bytes(), md.signed_bytes(), "{}", path.display());
         assert_eq!(again.signatures(), md.signatures(), "{}", path.display());
     }
-    assert!(seen > 0);
+    assert!(seen > 0, "expected `seen > 0`, got {:?}", seen);
 }

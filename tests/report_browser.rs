@@ -246,12 +246,28 @@ fn report_prints_on_a4_with_everything_in_it() {
     for banned in ["<script", "<img", "<link", "<iframe", "url(", "@import", "http://", "https://", "\u{202E}"] {
         assert!(!html.contains(banned), "the report contains {banned:?}");
     }
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;[U+202E]evil"));
-    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
-    assert!(html.contains("@page { size: A4; margin: 15mm }"));
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;[U+202E]evil"),
+        "expected {:?} to contain {:?}",
+        html,
+        "&lt;script&gt;alert(1)&lt;/script&gt;[U+202E]evil"
+    );
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "expected {:?} to contain {:?}",
+        html,
+        "&lt;img src=x onerror=alert(1)&gt;"
+    );
+    assert!(html.contains("@page { size: A4; margin: 15mm }"), "expected {:?} to contain {:?}", html, "@page { size: A4; margin: 15mm }");
     // The big shard is counted, not drawn in full.
-    assert!(html.contains(&format!("… and {} more delegations not drawn ({BIG_SHARD} in all)", BIG_SHARD - 20)), "cap");
-    assert!(html.contains("proj-0019") && !html.contains("proj-0020"), "the first 20 project roles are named");
+    assert!(
+        html.contains(&format!("… and {} more delegations not drawn ({BIG_SHARD} in all)", BIG_SHARD - 20)),
+        "cap: expected {:?} to contain {:?}",
+        html,
+        &format!("… and {} more delegations not drawn ({BIG_SHARD} in all)", BIG_SHARD - 20)
+    );
+    assert!(html.contains("proj-0019"), "the first 20 project roles are named: expected {:?} to contain {:?}", html, "proj-0019");
+    assert!(!html.contains("proj-0020"), "the first 20 project roles are named: expected {:?} not to contain {:?}", html, "proj-0020");
 
     // (a) Printed to PDF on A4 with everything a record must show.
     let pdf = f.files.join("record.pdf");
@@ -289,13 +305,24 @@ fn report_prints_on_a4_with_everything_in_it() {
     for held in ["trustedv1", "stagedv2"] {
         assert!(flat.contains(held), "{held} missing from the PDF");
     }
-    assert!(flat.contains("[U+202E]evil"), "the hostile role name is shown, neutralised");
+    assert!(
+        flat.contains("[U+202E]evil"),
+        "the hostile role name is shown, neutralised: expected {:?} to contain {:?}",
+        flat,
+        "[U+202E]evil"
+    );
     // The signed digest's words, once per signer, and in the roles table.
     let words = f.root_words.join("");
     assert!(flat.matches(&words).count() >= 3, "digest words {words} missing from the PDF");
     let head: Value = serde_json::from_str(&ok(&f.ws, &["log", "verify", "--json"])).unwrap();
-    assert!(flat.contains(head["head"].as_str().unwrap()), "transcript head missing from the PDF");
-    assert!(flat.contains("bundle-export") && flat.contains("stage"), "transcript actions missing");
+    assert!(
+        flat.contains(head["head"].as_str().unwrap()),
+        "transcript head missing from the PDF: expected {:?} to contain {:?}",
+        flat,
+        head["head"].as_str().unwrap()
+    );
+    assert!(flat.contains("bundle-export"), "transcript actions missing: expected {:?} to contain {:?}", flat, "bundle-export");
+    assert!(flat.contains("stage"), "transcript actions missing: expected {:?} to contain {:?}", flat, "stage");
 
     // (b) Nothing is cut: the page fits A4's printable width (180 mm = 680 px at 96 dpi with
     // 15 mm margins; 718 px is 190 mm) with no table cell scrolling.
@@ -321,7 +348,7 @@ fn report_refuses_an_altered_transcript_and_writes_nothing() {
         assert_eq!(out.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-        assert!(!out_path.exists());
+        assert!(!out_path.exists(), "{} exists", out_path.display());
     }
 }
 
@@ -429,8 +456,15 @@ fn a_report_covers_one_ceremony_and_all_covers_every_one() {
     // Its closing head, and the previous one it was begun from, are on its record.
     let closing_words = ceremony::audit::ceremonies::head_words(&t.closings[1]);
     assert!(html.contains("Closing head") && html.contains(&t.closings[1][..32]) && html.contains(&closing_words), "{html}");
-    assert!(html.contains("Previous closing head") && html.contains(&t.closings[0][..32]));
-    assert!(html.contains("&lt;b&gt;Room 2&lt;/b&gt; &amp; co, PSF office") && !html.contains("<b>Room"), "the place is escaped");
+    assert!(html.contains("Previous closing head"), "expected {:?} to contain {:?}", html, "Previous closing head");
+    assert!(html.contains(&t.closings[0][..32]), "expected {:?} to contain {:?}", html, &t.closings[0][..32]);
+    assert!(
+        html.contains("&lt;b&gt;Room 2&lt;/b&gt; &amp; co, PSF office"),
+        "the place is escaped: expected {:?} to contain {:?}",
+        html,
+        "&lt;b&gt;Room 2&lt;/b&gt; &amp; co, PSF office"
+    );
+    assert!(!html.contains("<b>Room"), "the place is escaped: expected {:?} not to contain {:?}", html, "<b>Room");
     // Exactly the people present sign: the attendees, and the signers of this ceremony.
     assert_eq!(signature_lines(&html), ["alice", "carol", "Dana Witness"]);
 
@@ -444,19 +478,30 @@ fn a_report_covers_one_ceremony_and_all_covers_every_one() {
     for want in ["RenewrootbeforeitexpiresPlace", "PSFoffice", "DanaWitness", "TEB-200001", "TEB-200002", "renewal-1.tar"] {
         assert!(flat.contains(want), "{want} missing from ceremony 2's record");
     }
-    assert!(flat.contains(&sha256_file(&t.bundles[1])), "ceremony 2's bundle SHA-256 is missing");
+    assert!(
+        flat.contains(&sha256_file(&t.bundles[1])),
+        "ceremony 2's bundle SHA-256 is missing: expected {:?} to contain {:?}",
+        flat,
+        &sha256_file(&t.bundles[1])
+    );
     for other in ["TEB-300003", "Secondrenewal", "bootstrap.tar", "renewal-2.tar"] {
         assert!(!flat.contains(other), "{other} belongs to another ceremony");
     }
-    assert!(!flat.contains(&sha256_file(&t.bundles[0])) && !flat.contains(&sha256_file(&t.bundles[2])));
-    assert!(!flat.contains("bob"), "bob neither attended nor signed ceremony 2");
+    assert!(!flat.contains(&sha256_file(&t.bundles[0])), "expected {:?} not to contain {:?}", flat, &sha256_file(&t.bundles[0]));
+    assert!(!flat.contains(&sha256_file(&t.bundles[2])), "expected {:?} not to contain {:?}", flat, &sha256_file(&t.bundles[2]));
+    assert!(!flat.contains("bob"), "bob neither attended nor signed ceremony 2: expected {:?} not to contain {:?}", flat, "bob");
     // The words read: those `sign` showed, for the signed part of root v2, from the transcript.
     let log: Value = serde_json::from_str(&ok(&t.ws, &["log", "show", "--json"])).unwrap();
     let signed_v2 = log.as_array().unwrap().iter().find(|r| r["action"] == "sign" && r["version"] == 2).unwrap();
     let digest: [u8; 32] = hex::decode(signed_v2["digest"].as_str().unwrap()).unwrap().try_into().unwrap();
     let words = ceremony::workspace::review::digest_words(&digest).join("");
     assert_eq!(flat.matches(&words).count(), 2, "alice's and carol's words for root v2");
-    assert!(flat.contains("SHA-256ofthesignedpart"), "the digest is labelled with the bytes it covers");
+    assert!(
+        flat.contains("SHA-256ofthesignedpart"),
+        "the digest is labelled with the bytes it covers: expected {:?} to contain {:?}",
+        flat,
+        "SHA-256ofthesignedpart"
+    );
     for width in [680, 718] {
         let verdict = probe_at(&html, &t.files, width);
         assert!(verdict.ends_with("FITS"), "at {width} px: {verdict}");
@@ -466,16 +511,25 @@ fn a_report_covers_one_ceremony_and_all_covers_every_one() {
     let latest = t.files.join("latest.html");
     ok(&t.ws, &["report", "--out", latest.to_str().unwrap()]);
     let latest = std::fs::read_to_string(&latest).unwrap();
-    assert!(latest.contains("Record of ceremony 3 (of 3)") && latest.contains("TEB-300003") && !latest.contains("TEB-200001"));
+    assert!(latest.contains("Record of ceremony 3 (of 3)"), "expected {:?} to contain {:?}", latest, "Record of ceremony 3 (of 3)");
+    assert!(latest.contains("TEB-300003"), "expected {:?} to contain {:?}", latest, "TEB-300003");
+    assert!(!latest.contains("TEB-200001"), "expected {:?} not to contain {:?}", latest, "TEB-200001");
     assert_eq!(signature_lines(&latest), ["bob", "carol"]);
-    assert!(latest.contains(&sha256_file(&t.bundles[2])[..32]));
+    assert!(latest.contains(&sha256_file(&t.bundles[2])[..32]), "expected {:?} to contain {:?}", latest, &sha256_file(&t.bundles[2])[..32]);
     let first = t.files.join("first.html");
     ok(&t.ws, &["report", "--ceremony", "1", "--out", first.to_str().unwrap()]);
     let first = std::fs::read_to_string(&first).unwrap();
     assert_eq!(signature_lines(&first), ["alice", "bob"]);
-    assert!(first.contains("bootstrap.tar") && first.contains("not recorded (the ceremony was not begun"));
+    assert!(first.contains("bootstrap.tar"), "expected {:?} to contain {:?}", first, "bootstrap.tar");
+    assert!(
+        first.contains("not recorded (the ceremony was not begun"),
+        "expected {:?} to contain {:?}",
+        first,
+        "not recorded (the ceremony was not begun"
+    );
     // Closed by its export: the closing head is the head after the export's last record.
-    assert!(first.contains("Closing head") && first.contains(&t.closings[0][..32]));
+    assert!(first.contains("Closing head"), "expected {:?} to contain {:?}", first, "Closing head");
+    assert!(first.contains(&t.closings[0][..32]), "expected {:?} to contain {:?}", first, &t.closings[0][..32]);
 
     // --all covers every ceremony.
     let all = t.files.join("all.html");
@@ -494,7 +548,7 @@ fn a_report_covers_one_ceremony_and_all_covers_every_one() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("3 ceremonies") && stderr.contains("--ceremony 1 to 3"), "{stderr}");
-    assert!(!nine.exists());
+    assert!(!nine.exists(), "{} exists", nine.display());
     let out = ceremony(&t.ws, &["report", "--ceremony", "2", "--all", "--out", nine.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -512,27 +566,42 @@ fn begin_and_end_check_their_texts_and_resume() {
         stderr
     };
     let long = "x".repeat(201);
-    assert!(refused(&["begin", "--purpose", &long, "--place", "here"], 2).contains("at most 200"));
-    assert!(refused(&["begin", "--purpose", "a\u{1b}[2Jb", "--place", "here"], 2).contains("U+001B"));
-    assert!(refused(&["begin", "--purpose", "p", "--place", "here", "--attendee", "evil\u{202E}"], 2).contains("U+202E"));
-    assert!(refused(&["end", "--bag", "1"], 1).contains("no ceremony is open"));
+    let got = refused(&["begin", "--purpose", &long, "--place", "here"], 2);
+    assert!(got.contains("at most 200"), "expected {:?} to contain {:?}", got, "at most 200");
+    let got = refused(&["begin", "--purpose", "a\u{1b}[2Jb", "--place", "here"], 2);
+    assert!(got.contains("U+001B"), "expected {:?} to contain {:?}", got, "U+001B");
+    let got = refused(&["begin", "--purpose", "p", "--place", "here", "--attendee", "evil\u{202E}"], 2);
+    assert!(got.contains("U+202E"), "expected {:?} to contain {:?}", got, "U+202E");
+    let got = refused(&["end", "--bag", "1"], 1);
+    assert!(got.contains("no ceremony is open"), "expected {:?} to contain {:?}", got, "no ceremony is open");
     let begin = ["begin", "--purpose", "Bootstrap", "--place", "Room 1", "--attendee", "alice"];
     // A new workspace: no closing head on any paper yet. Continuing needs none again.
     ok(&ws, &[&begin[..], &["--previous-head", "none"]].concat());
     // A runbook run again continues the open ceremony; a different one is refused.
-    assert!(ok(&ws, &begin).contains("continues"));
+    let got = ok(&ws, &begin);
+    assert!(got.contains("continues"), "expected {:?} to contain {:?}", got, "continues");
     // Run again with someone who arrived late: the ceremony goes on and records them once.
     let later = ["begin", "--purpose", "Bootstrap", "--place", "Room 1", "--attendee", "alice", "--attendee", "Dana"];
-    assert!(ok(&ws, &later).contains("records Dana as present too"));
-    assert!(ok(&ws, &later).contains("it continues."));
-    assert!(refused(&["begin", "--purpose", "Another", "--place", "Room 1"], 1).contains("ceremony 1 (Bootstrap) is open"));
-    assert!(refused(&["end", "--bag", "b\u{7}"], 2).contains("U+0007"));
+    let got = ok(&ws, &later);
+    assert!(got.contains("records Dana as present too"), "expected {:?} to contain {:?}", got, "records Dana as present too");
+    let got = ok(&ws, &later);
+    assert!(got.contains("it continues."), "expected {:?} to contain {:?}", got, "it continues.");
+    let got = refused(&["begin", "--purpose", "Another", "--place", "Room 1"], 1);
+    assert!(got.contains("ceremony 1 (Bootstrap) is open"), "expected {:?} to contain {:?}", got, "ceremony 1 (Bootstrap) is open");
+    let got = refused(&["end", "--bag", "b\u{7}"], 2);
+    assert!(got.contains("U+0007"), "expected {:?} to contain {:?}", got, "U+0007");
     ok(&ws, &["end", "--bag", "TEB-1"]);
-    assert!(ok(&ws, &["end", "--bag", "TEB-1"]).contains("already ended"));
+    let got = ok(&ws, &["end", "--bag", "TEB-1"]);
+    assert!(got.contains("already ended"), "expected {:?} to contain {:?}", got, "already ended");
     let html = tmp.path().join("one.html");
     ok(&ws, &["report", "--out", html.to_str().unwrap()]);
     let page = std::fs::read_to_string(&html).unwrap();
-    assert!(page.contains("Attendees: alice; Dana"), "the late attendee is on the record once");
+    assert!(
+        page.contains("Attendees: alice; Dana"),
+        "the late attendee is on the record once: expected {:?} to contain {:?}",
+        page,
+        "Attendees: alice; Dana"
+    );
     let log: Value = serde_json::from_str(&ok(&ws, &["log", "show", "--json"])).unwrap();
     let actions: Vec<&str> = log.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["init", "ceremony-begin", "ceremony-join", "ceremony-end"]);

@@ -143,7 +143,12 @@ fn a_stopped_bootstrap_and_promotion_go_on_when_run_again() {
     assert!(first.stderr.contains("the command above was refused"), "{}", first.stderr);
     // The review is on screen before the question about what is on screen.
     let review = position(&first.stdout, "== root ==");
-    assert!(review < position(&first.stdout, "the roles, keys and thresholds on screen are the ones agreed"));
+    assert!(
+        review < position(&first.stdout, "the roles, keys and thresholds on screen are the ones agreed"),
+        "expected `review < position(&first.stdout, \"the roles, keys and thresholds on screen are the ones agreed\")`, got {:?} and {:?}",
+        review,
+        position(&first.stdout, "the roles, keys and thresholds on screen are the ones agreed")
+    );
     assert!(first.stdout.contains("read aloud and compare"), "{}", first.stdout);
 
     // Run again with dave there: nothing is registered or staged twice, carol is not asked
@@ -162,7 +167,7 @@ fn a_stopped_bootstrap_and_promotion_go_on_when_run_again() {
     ] {
         assert!(again.stdout.contains(said), "{said:?} is not in:\n{}", again.stdout);
     }
-    assert!(position(&again.stdout, "== targets ==") < position(&again.stdout, "the roles, keys and thresholds on screen"));
+    assert!(position(&again.stdout, "== targets ==") < position(&again.stdout, "the roles, keys and thresholds on screen"), "expected `position(&again.stdout, \"== targets ==\") < position(&again.stdout, \"the roles, keys and thresholds on screen\")`, got {:?} and {:?}", position(&again.stdout, "== targets =="), position(&again.stdout, "the roles, keys and thresholds on screen"));
     // The trust anchor: export prints it, the runbook shows the stick's copy, and the room
     // reads it aloud and writes it down before the record is printed.
     let anchor = {
@@ -212,7 +217,7 @@ fn a_stopped_bootstrap_and_promotion_go_on_when_run_again() {
     let unset = room.promotion(&rc, "carol", "");
     assert_eq!(unset.code, 2, "{}", unset.stdout);
     assert!(unset.stderr.contains("set CEREMONY_RUNBOOK_PREVIOUS_HEAD"), "{}", unset.stderr);
-    assert!(position(&unset.stdout, "paper record") < unset.stdout.find("preflight").unwrap_or(usize::MAX), "asked before preflight");
+    assert!(position(&unset.stdout, "paper record") < unset.stdout.find("preflight").unwrap_or(usize::MAX), "asked before preflight: expected `position(&unset.stdout, \"paper record\") < unset.stdout.find(\"preflight\").unwrap_or(usize::MAX)`, got {:?} and {:?}", position(&unset.stdout, "paper record"), unset.stdout.find("preflight").unwrap_or(usize::MAX));
 
     let first = room.promotion(&rc, "carol", &boot_words);
     assert_ne!(first.code, 0, "{}", first.stdout);
@@ -256,7 +261,7 @@ fn the_date_typed_must_be_the_clocks() {
     assert_eq!(wrong.code, 1, "{}", wrong.stdout);
     let clock = today();
     assert!(wrong.stderr.contains(&format!("the machine's clock says {clock} (UTC) but today is 2001-02-03")), "{}", wrong.stderr);
-    assert!(!room.dir.join("ws").exists(), "nothing is made before the clock is right");
+    assert!(!room.dir.join("ws").exists(), "nothing is made before the clock is right: {} exists", room.dir.join("ws").display());
 
     // A non-interactive run never prompts: without the setting it is refused by name.
     let unset = room.run(

@@ -199,13 +199,13 @@ fn every_runbook_end_to_end_against_the_token_stack() {
             ("CEREMONY_RUNBOOK_ONLINE_KEY", s(&r.dir.join("online.pub.json"))),
         ],
     );
-    assert!(r.root1().is_file(), "bootstrap puts root v1 on the USB stick");
-    assert!(boot.exists());
+    assert!(r.root1().is_file(), "bootstrap puts root v1 on the USB stick: {} is not a file", r.root1().display());
+    assert!(boot.exists(), "{} is missing", boot.display());
 
     // The online side's recently-claimed, made by python-tuf with the online key.
     let ceremony = env!("CARGO_BIN_EXE_ceremony");
     let paths = Command::new(ceremony).args(["project", "paths", "foo", "bar-baz", "requests", "--json"]).output().unwrap();
-    assert!(paths.status.success());
+    assert!(paths.status.success(), "failed: {}", String::from_utf8_lossy(&paths.stderr));
     let paths_file = r.dir.join("paths.json");
     std::fs::write(&paths_file, &paths.stdout).unwrap();
     std::fs::create_dir_all(r.dir.join("dev")).unwrap();
@@ -263,7 +263,12 @@ fn every_runbook_end_to_end_against_the_token_stack() {
     // The last bundle carries the whole root history, 1 to 4, and python-tuf followed it.
     let last = r.bundles.last().unwrap();
     let listing = Command::new("tar").arg("-tf").arg(last).output().unwrap();
-    assert!(String::from_utf8_lossy(&listing.stdout).contains("metadata/4.root.json"));
+    assert!(
+        String::from_utf8_lossy(&listing.stdout).contains("metadata/4.root.json"),
+        "expected {:?} to contain {:?}",
+        String::from_utf8_lossy(&listing.stdout),
+        "metadata/4.root.json"
+    );
 }
 
 #[test]
@@ -280,7 +285,12 @@ fn a_runbook_refuses_without_its_settings_and_never_prompts_for_secrets_in_ci() 
     let today = time::OffsetDateTime::now_utc().date().to_string();
     let out = run("bootstrap.sh", &[("CEREMONY_RUNBOOK_NONINTERACTIVE", "1")]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("set CEREMONY_WORKSPACE"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("set CEREMONY_WORKSPACE"),
+        "expected {:?} to contain {:?}",
+        String::from_utf8_lossy(&out.stderr),
+        "set CEREMONY_WORKSPACE"
+    );
     // A passphrase holder without a secret file in a non-interactive run: refused, no prompt.
     let ws = tmp.path().join("ws");
     let usb = tmp.path().join("usb");
@@ -315,5 +325,5 @@ fn a_runbook_refuses_without_its_settings_and_never_prompts_for_secrets_in_ci() 
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("set CEREMONY_RUNBOOK_CLAIMED_HOLDERS") && stderr.contains("yan"), "{stderr}");
-    assert!(!tmp.path().join("ws2").exists(), "nothing was made before the refusal");
+    assert!(!tmp.path().join("ws2").exists(), "nothing was made before the refusal: {} exists", tmp.path().join("ws2").display());
 }

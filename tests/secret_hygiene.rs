@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 fn mkfifo(path: &Path) {
     let status = Command::new("mkfifo").arg(path).status().expect("run mkfifo");
-    assert!(status.success());
+    assert!(status.success(), "exited {:?}", status);
 }
 
 /// Waits until the child is blocked (its /proc entry shows state S) or a minute passes.
@@ -30,7 +30,11 @@ fn wait_blocked(child: &Child) {
                 return;
             }
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "the ceremony process never blocked");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the ceremony process never blocked: expected `start.elapsed() < Duration::from_secs(60)`, got {:?}",
+            start.elapsed()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -98,9 +102,9 @@ fn a_running_ceremony_is_not_dumpable() {
     // The workspace is made by root first; hand it over to nobody.
     let child_ws = dir.join("ws");
     let out = common::ceremony(&child_ws, &["init"]);
-    assert!(out.status.success());
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
     let status = Command::new("chown").arg("-R").arg(format!("{nobody}:{nobody}")).arg(&dir).status().unwrap();
-    assert!(status.success());
+    assert!(status.success(), "exited {:?}", status);
     let fifo = dir.join("passphrase.fifo");
     mkfifo(&fifo);
     std::os::unix::fs::chown(&fifo, Some(nobody), Some(nobody)).unwrap();
@@ -140,7 +144,7 @@ fn hardening_sets_both_and_secrets_are_locked() {
     let secret = ceremony::support::secret::SecretBytes::from("correct horse battery staple");
     if rustix::process::geteuid().as_raw() == 0 {
         // root has CAP_IPC_LOCK; elsewhere RLIMIT_MEMLOCK decides and locking is best effort.
-        assert!(secret.is_locked());
+        assert!(secret.is_locked(), "expected `secret.is_locked()`; secret = {:?}", secret);
     }
 }
 
@@ -162,7 +166,11 @@ fn wait_reading_tty(ws: &Path) {
                 return;
             }
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "ceremony never reached its prompt");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "ceremony never reached its prompt: expected `start.elapsed() < Duration::from_secs(60)`, got {:?}",
+            start.elapsed()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -173,7 +181,8 @@ fn ctrl_c_at_the_hidden_prompt_restores_the_terminal() {
     // after ceremony exits. Ctrl-C (0x03) is typed once the prompt is up.
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
-    assert!(common::ceremony(&ws, &["init"]).status.success());
+    let init = common::ceremony(&ws, &["init"]);
+    assert!(init.status.success(), "init failed: {}", String::from_utf8_lossy(&init.stderr));
     let bin = env!("CARGO_BIN_EXE_ceremony");
     let inner =
         format!("stty echo icanon isig; {bin} --workspace {} key new passphrase --holder alice; echo \"exit=$?\"; stty -a", ws.display());

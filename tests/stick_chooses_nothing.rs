@@ -116,7 +116,11 @@ fn the_marker_appears_when_the_planted_module_is_loaded() {
     let loader = cc(tmp.path(), LOADER_C, "loader", &[]);
     let out = Command::new(&loader).arg(&planted.module).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(planted.marker.exists(), "the planted module's constructor runs at load: the other tests' check means something");
+    assert!(
+        planted.marker.exists(),
+        "the planted module's constructor runs at load: the other tests' check means something: {} is missing",
+        planted.marker.display()
+    );
 }
 
 #[test]
@@ -148,8 +152,12 @@ fn a_holder_record_naming_a_module_on_the_stick_is_refused_before_it_is_loaded()
     let msg = one_sentence(&out, 1, "sign");
     assert!(msg.contains("holder record alice (holders/alice.json)") && msg.contains(&module), "{msg}");
     assert!(msg.contains("not listed in /etc/ceremony/pkcs11-modules") && msg.contains("nothing was loaded"), "{msg}");
-    assert!(!planted.marker.exists(), "sign loaded the module on the stick");
-    assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "nothing is reviewed for a refused record");
+    assert!(!planted.marker.exists(), "sign loaded the module on the stick: {} exists", planted.marker.display());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).is_empty(),
+        "nothing is reviewed for a refused record: expected empty, got {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     let sys = lo_only_sysfs(&st.files);
     let out = ceremony(&st.ws, &["preflight", "--sys-root", path_str(&sys)]);
@@ -157,7 +165,7 @@ fn a_holder_record_naming_a_module_on_the_stick_is_refused_before_it_is_loaded()
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout.lines().find(|l| l.starts_with("fail: pkcs11 module: ")).unwrap_or_else(|| panic!("{stdout}"));
     assert!(line.contains("holder record alice") && line.contains(&module), "{line}");
-    assert!(!planted.marker.exists(), "preflight loaded the module on the stick");
+    assert!(!planted.marker.exists(), "preflight loaded the module on the stick: {} exists", planted.marker.display());
 
     // Paths that lead out of the system directories by `..`, relative paths and plain names
     // not found there are refused alike.
@@ -168,7 +176,7 @@ fn a_holder_record_naming_a_module_on_the_stick_is_refused_before_it_is_loaded()
         let msg = one_sentence(&out, 1, named);
         assert!(msg.contains("holder record alice") && msg.contains(&format!("{named:?}")), "{msg}");
     }
-    assert!(!planted.marker.exists());
+    assert!(!planted.marker.exists(), "{} exists", planted.marker.display());
 }
 
 #[test]
@@ -179,7 +187,7 @@ fn key_new_pkcs11_refuses_a_module_outside_the_system_directories() {
     let args = ["key", "new", "pkcs11", "--holder", "mallory", "--module", path_str(&planted.module), "--token", "t", "--key-label", "k"];
     let msg = common::refused(&st.ws, &[&args[..], &["--pin-file", path_str(&pin)]].concat(), 2);
     assert!(msg.contains("--module names the PKCS#11 module") && msg.contains(path_str(&planted.module)), "{msg}");
-    assert!(!planted.marker.exists(), "key new loaded the module");
+    assert!(!planted.marker.exists(), "key new loaded the module: {} exists", planted.marker.display());
 }
 
 /// A workspace and, outside it, a victim directory holding a copy of the workspace's state and
@@ -231,7 +239,7 @@ fn a_states_directory_that_is_a_link_is_refused_and_nothing_there_is_removed() {
     let out = ceremony(&st.ws, &["key", "new", "passphrase", "--holder", "bob", "--passphrase-file", &pass, "--kdf-profile", "test"]);
     let msg = one_sentence(&out, 1, "key new");
     assert!(msg.contains("states is not a directory of this workspace"), "{msg}");
-    assert!(precious.exists(), "a commit removed the state the `states` link led to");
+    assert!(precious.exists(), "a commit removed the state the `states` link led to: {} is missing", precious.display());
 }
 
 #[test]
@@ -243,7 +251,7 @@ fn a_lock_file_that_is_a_link_creates_nothing_where_it_points() {
     let pass = common::passphrase_file(&st.files, "bob");
     let out = ceremony(&st.ws, &["key", "new", "passphrase", "--holder", "bob", "--passphrase-file", &pass, "--kdf-profile", "test"]);
     one_sentence(&out, 2, "key new");
-    assert!(!planted.exists(), "the lock was taken through the link");
+    assert!(!planted.exists(), "the lock was taken through the link: {} exists", planted.display());
 }
 
 #[test]

@@ -605,7 +605,7 @@ fn an_edited_trusted_shard_is_not_laundered_by_a_reseal() {
     let mut commands = owned(&[&["renew", "claimed"], &["claimed", "promote", path_str(&rc3)]]);
     commands.extend(ceremony_commands(&c.out.join("b.tar")));
     all_refuse(&c, &commands, rel, "");
-    assert!(!c.out.join("b.tar").exists());
+    assert!(!c.out.join("b.tar").exists(), "{} exists", c.out.join("b.tar").display());
 }
 
 /// Attack: a complete promotion's staged files (with the digests older versions kept beside
@@ -621,7 +621,7 @@ fn staged_work_nobody_staged_is_refused() {
     }
     legacy_digests(&c);
     all_refuse(&c, &ceremony_commands(&c.out.join("b.tar")), "staged/claimed", "no transcript record");
-    assert!(!c.out.join("b.tar").exists());
+    assert!(!c.out.join("b.tar").exists(), "{} exists", c.out.join("b.tar").display());
 }
 
 /// Attack: after `claimed promote`, a staged shard gives django an attacker's key, is
@@ -655,5 +655,5 @@ fn a_resealed_staged_shard_is_refused() {
     });
     legacy_digests(&c);
     all_refuse(&c, &ceremony_commands(&c.out.join("b.tar")), "staged/claimed", "(stage)");
-    assert!(!c.out.join("b.tar").exists());
+    assert!(!c.out.join("b.tar").exists(), "{} exists", c.out.join("b.tar").display());
 }

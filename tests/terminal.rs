@@ -76,10 +76,15 @@ fn a_signal_during_a_hidden_prompt_gives_the_terminal_its_mode_back() {
         // The prompt's mode (no echo, no line editing) is on before the signal is sent.
         let started = std::time::Instant::now();
         while tcgetattr(&master).unwrap().local_modes.contains(LocalModes::ICANON) {
-            assert!(started.elapsed() < std::time::Duration::from_secs(30), "the prompt never turned echo off");
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the prompt never turned echo off: expected `started.elapsed() < std::time::Duration::from_secs(30)`, got {:?}",
+                started.elapsed()
+            );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        assert!(!tcgetattr(&master).unwrap().local_modes.contains(LocalModes::ECHO));
+        let got = tcgetattr(&master).unwrap().local_modes;
+        assert!(!got.contains(LocalModes::ECHO), "expected {:?} not to contain {:?}", got, LocalModes::ECHO);
         t.signal(signal);
         let (code, screen) = t.finish();
         assert_eq!(code, 128 + signal as i32, "{signal}: {screen}");
@@ -232,7 +237,7 @@ fn a_runbook_asks_the_date_and_stops_on_a_wrong_one() {
     let (code, screen) = t.finish();
     assert_eq!(code, 1, "{screen}");
     assert!(screen.contains("but today is 2001-02-03; set the clock right"), "{screen}");
-    assert!(!tmp.path().join("ws").exists(), "nothing is made before the clock is right");
+    assert!(!tmp.path().join("ws").exists(), "nothing is made before the clock is right: {} exists", tmp.path().join("ws").display());
 }
 
 /// `ceremony begin` at a terminal without --previous-head asks for the previous closing

@@ -74,7 +74,12 @@ fn piv_generate_sign_verify() {
     sign_and_check(&mut yk, SlotId::Signature, &public, b"ceremony token stack smoke test");
 
     // A wrong PIN is refused and counted, and the right one resets the counter.
-    assert!(matches!(yk.verify_pin(b"000000"), Err(yubikey::Error::WrongPin { tries: 2 })));
+    let got = yk.verify_pin(b"000000");
+    assert!(
+        matches!(got, Err(yubikey::Error::WrongPin { tries: 2 })),
+        "expected Err(yubikey::Error::WrongPin {{ tries: 2 }}), got {:?}",
+        got
+    );
     verify_pin(&mut yk);
     assert_eq!(yk.get_pin_retries().expect("read PIN retries"), 3);
 }

@@ -28,7 +28,7 @@ fn placeholder_never_counts() {
     let msg = b"{}";
     let sigs = vec![Signature { keyid: a.public_key().keyid().into(), sig: String::new() }];
     let r = check_threshold(msg, &sigs, &delegation(1, &[a.public_key()]));
-    assert!(!r.is_met());
+    assert!(!r.is_met(), "expected `!r.is_met()`; r = {:?}", r);
     assert_eq!(r.keys[0].1, KeyState::Missing { placeholder: true });
 }
 
@@ -39,8 +39,9 @@ fn duplicate_keyid_fails() {
     let s = a.sign(msg).unwrap();
     let r = check_threshold(msg, &[s.clone(), s], &delegation(1, &[a.public_key()]));
     assert_eq!(r.have, 1);
-    assert!(!r.is_met());
-    assert!(r.failure().unwrap().contains("more than once"));
+    assert!(!r.is_met(), "expected `!r.is_met()`; r = {:?}", r);
+    let got = r.failure().unwrap();
+    assert!(got.contains("more than once"), "expected {:?} to contain {:?}", got, "more than once");
 }
 
 #[test]
@@ -48,8 +49,8 @@ fn signature_over_other_bytes_is_invalid() {
     let a = SoftwareSigner::generate(Algorithm::EcdsaP384);
     let s = a.sign(b"{\"a\":1}").unwrap();
     let r = check_threshold(b"{\"a\":2}", &[s], &delegation(1, &[a.public_key()]));
-    assert!(matches!(r.keys[0].1, KeyState::Invalid { .. }));
-    assert!(!r.is_met());
+    assert!(matches!(r.keys[0].1, KeyState::Invalid { .. }), "expected KeyState::Invalid {{ .. }}, got {:?}", r.keys[0].1);
+    assert!(!r.is_met(), "expected `!r.is_met()`; r = {:?}", r);
 }
 
 #[test]

@@ -31,13 +31,13 @@ fn status(dir: &Path) -> Value {
 
 fn copy_dir(from: &Path, to: &Path) {
     let status = Command::new("cp").arg("-a").arg(from).arg(to).status().unwrap();
-    assert!(status.success());
+    assert!(status.success(), "exited {:?}", status);
 }
 
 fn extract(bundle: &Path, to: &Path) -> PathBuf {
     std::fs::create_dir_all(to).unwrap();
     let status = Command::new("tar").arg("-xf").arg(bundle).arg("-C").arg(to).status().unwrap();
-    assert!(status.success());
+    assert!(status.success(), "exited {:?}", status);
     to.join("metadata")
 }
 
@@ -72,7 +72,8 @@ fn root_lifecycle_with_three_passphrase_holders() {
     ok(&other, &["signature", "export", "--holder", "bob", "--out", sigs.to_str().unwrap()]);
     ok(&st.ws, &["signature", "import", sigs.to_str().unwrap()]);
     // Importing twice is harmless.
-    assert!(ok(&st.ws, &["signature", "import", sigs.to_str().unwrap(), sigs.to_str().unwrap()]).contains("Imported 0"));
+    let got = ok(&st.ws, &["signature", "import", sigs.to_str().unwrap(), sigs.to_str().unwrap()]);
+    assert!(got.contains("Imported 0"), "expected {:?} to contain {:?}", got, "Imported 0");
     assert_eq!(status(&st.ws)["ready"], true);
 
     let b1 = st.files.join("b1.tar");
@@ -95,7 +96,7 @@ fn root_lifecycle_with_three_passphrase_holders() {
     let b2 = st.files.join("b2.tar");
     let msg = refused(&st.ws, &["bundle", "export", "--out", b2.to_str().unwrap()], 1);
     assert!(msg.contains("previous root (version 1)"), "{msg}");
-    assert!(!b2.exists());
+    assert!(!b2.exists(), "{} exists", b2.display());
 
     sign(&st, &st.ws, "alice");
     assert_eq!(status(&st.ws)["ready"], false);
@@ -191,7 +192,7 @@ fn refusals_name_the_rule_and_leave_the_workspace_unchanged() {
     let out = st.files.join("never.tar");
     let m = refused(d, &["bundle", "export", "--out", out.to_str().unwrap()], 1);
     assert!(m.contains("0 of the 2 signatures"), "{m}");
-    assert!(!out.exists());
+    assert!(!out.exists(), "{} exists", out.display());
     // Not a workspace.
     refused(&st.files.join("nothing-here"), &["status"], 2);
 }
@@ -301,7 +302,8 @@ fn begin_checks_the_previous_closing_head_from_the_paper() {
     assert!(said.contains("all 64 are needed"), "{said}");
     ok(ws, &begin_args("First", "none"));
     // Continuing the open ceremony needs no head again.
-    assert!(ok(ws, &["begin", "--purpose", "First", "--place", "Room 1"]).contains("continues"));
+    let got = ok(ws, &["begin", "--purpose", "First", "--place", "Room 1"]);
+    assert!(got.contains("continues"), "expected {:?} to contain {:?}", got, "continues");
     let text = ok(ws, &["end", "--bag", "TEB-1"]);
     let (hex, words) = (common::last_hash(ws), ceremony::audit::ceremonies::head_words(&common::last_hash(ws)));
     assert!(text.contains(&format!("closing head: {hex}")) && text.contains(&format!("closing head words: {words}")), "{text}");
@@ -323,16 +325,24 @@ fn begin_checks_the_previous_closing_head_from_the_paper() {
     assert!(said.contains("restore the sealed copy") && said.contains("do not sign"), "{said}");
     // The right head in words, any case and spacing, opens ceremony 2.
     let spaced = words.to_uppercase().replace(' ', "   ");
-    assert!(ok(ws, &begin_args("Second", &spaced)).contains("Began ceremony 2"));
+    let got = ok(ws, &begin_args("Second", &spaced));
+    assert!(got.contains("Began ceremony 2"), "expected {:?} to contain {:?}", got, "Began ceremony 2");
     let (hex2, _) = end_ceremony(ws, "TEB-2");
     // In hex, in groups of eight as written on paper, it opens ceremony 3.
     let grouped: Vec<&str> = (0..8).map(|i| &hex2[i * 8..i * 8 + 8]).collect();
-    assert!(ok(ws, &begin_args("Third", &grouped.join(" "))).contains("Began ceremony 3"));
+    let got = ok(ws, &begin_args("Third", &grouped.join(" ")));
+    assert!(got.contains("Began ceremony 3"), "expected {:?} to contain {:?}", got, "Began ceremony 3");
     // The begin record keeps the head that was checked; `log verify` checks it again.
     let log: Value = serde_json::from_str(&ok(ws, &["log", "show", "--json"])).unwrap();
     let last = log.as_array().unwrap().last().unwrap();
     assert_eq!(last["ceremony"]["previous_head"]["hash"], hex2.as_str());
-    assert!(ok(ws, &["log", "verify", "--previous-head", &hex2]).contains("closed at the head on the paper record"));
+    let got = ok(ws, &["log", "verify", "--previous-head", &hex2]);
+    assert!(
+        got.contains("closed at the head on the paper record"),
+        "expected {:?} to contain {:?}",
+        got,
+        "closed at the head on the paper record"
+    );
     refused(ws, &["log", "verify", "--previous-head", &hex], 1);
 }
 
@@ -422,5 +432,6 @@ fn a_rewritten_and_rehashed_transcript_is_refused_at_begin() {
 
     std::fs::remove_file(&path).unwrap();
     std::fs::write(&path, &original).unwrap();
-    assert!(ok(ws, &begin_args("Second", &words1)).contains("Began ceremony 2"));
+    let got = ok(ws, &begin_args("Second", &words1));
+    assert!(got.contains("Began ceremony 2"), "expected {:?} to contain {:?}", got, "Began ceremony 2");
 }

@@ -223,5 +223,6 @@ fn a_pin_protected_management_key_is_used_without_a_key_file() {
 
     // Back to the default: the card is as the other tests expect it.
     let mut yk = yubikey::YubiKey::open_by_serial(yubikey::Serial(tokens::piv_serial())).unwrap();
-    assert!(yk.authenticate(yubikey::MgmKey::default()).is_ok());
+    let got = yk.authenticate(yubikey::MgmKey::default());
+    assert!(got.is_ok(), "expected Ok, got {:?}", got);
 }

@@ -502,34 +502,80 @@ mod tests {
         let ok = |typed: &str| check_previous(&records, &PreviousHead::parse(typed).unwrap());
         assert_eq!(ok(&held.hash.to_uppercase()).unwrap(), Some(held.clone()));
         let grouped: Vec<String> = held.hash.as_bytes().chunks(8).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
-        assert!(ok(&grouped.join(" ")).is_ok(), "hex in groups, as written on paper");
-        assert!(ok(&format!("  {}  ", words.to_uppercase().replace(' ', "   \t"))).is_ok(), "words in any case and spacing");
+        let got = ok(&grouped.join(" "));
+        assert!(got.is_ok(), "hex in groups, as written on paper: expected Ok, got {:?}", got);
+        let got = ok(&format!("  {}  ", words.to_uppercase().replace(' ', "   \t")));
+        assert!(got.is_ok(), "words in any case and spacing: expected Ok, got {:?}", got);
         // A prefix is not enough; five words are not six.
-        assert!(matches!(PreviousHead::parse(&held.hash[..16]), Err(CeremonyError::PreviousHeadUnreadable(_))));
+        let got = PreviousHead::parse(&held.hash[..16]);
+        assert!(
+            matches!(got, Err(CeremonyError::PreviousHeadUnreadable(_))),
+            "expected Err(CeremonyError::PreviousHeadUnreadable(_)), got {:?}",
+            got
+        );
         let five: Vec<&str> = words.split(' ').take(5).collect();
-        assert!(matches!(PreviousHead::parse(&five.join(" ")), Err(CeremonyError::PreviousHeadUnreadable(_))));
+        let got = PreviousHead::parse(&five.join(" "));
+        assert!(
+            matches!(got, Err(CeremonyError::PreviousHeadUnreadable(_))),
+            "expected Err(CeremonyError::PreviousHeadUnreadable(_)), got {:?}",
+            got
+        );
         // Another head, another history.
         let other = chained(&["init", "stage", BEGIN, END]);
         let theirs = head(&other);
-        assert!(matches!(ok(&theirs.hash), Err(CeremonyError::PreviousHeadMismatch { number: 1, .. })));
-        assert!(matches!(ok(&head_words(&theirs.hash)), Err(CeremonyError::PreviousHeadMismatch { .. })));
-        assert!(matches!(ok("none"), Err(CeremonyError::ClosedButNoneGiven { number: 1, .. })));
+        let got = ok(&theirs.hash);
+        assert!(
+            matches!(got, Err(CeremonyError::PreviousHeadMismatch { number: 1, .. })),
+            "expected Err(CeremonyError::PreviousHeadMismatch {{ number: 1, .. }}), got {:?}",
+            got
+        );
+        let got = ok(&head_words(&theirs.hash));
+        assert!(
+            matches!(got, Err(CeremonyError::PreviousHeadMismatch { .. })),
+            "expected Err(CeremonyError::PreviousHeadMismatch {{ .. }}), got {:?}",
+            got
+        );
+        let got = ok("none");
+        assert!(
+            matches!(got, Err(CeremonyError::ClosedButNoneGiven { number: 1, .. })),
+            "expected Err(CeremonyError::ClosedButNoneGiven {{ number: 1, .. }}), got {:?}",
+            got
+        );
         let fresh = chained(&["init", "key-new"]);
         assert_eq!(check_previous(&fresh, &PreviousHead::None).unwrap(), None);
-        assert!(matches!(check_previous(&fresh, &PreviousHead::Hex(held.hash.clone())), Err(CeremonyError::NoClosedCeremony { .. })));
+        let got = check_previous(&fresh, &PreviousHead::Hex(held.hash.clone()));
+        assert!(
+            matches!(got, Err(CeremonyError::NoClosedCeremony { .. })),
+            "expected Err(CeremonyError::NoClosedCeremony {{ .. }}), got {:?}",
+            got
+        );
     }
 
     #[test]
     fn texts_are_plain_bounded_and_trimmed() {
         assert_eq!(check_text("place", "  Room 4, PSF office ", MAX_PLACE).unwrap(), "Room 4, PSF office");
-        assert!(matches!(check_text("place", " \t", MAX_PLACE), Err(CeremonyError::Empty { .. })));
-        assert!(matches!(check_text("place", "a\nb", MAX_PLACE), Err(CeremonyError::Hidden { code: 0x0A, .. })));
-        assert!(matches!(check_text("place", "evil\u{202E}txt", MAX_PLACE), Err(CeremonyError::Hidden { code: 0x202E, .. })));
+        let got = check_text("place", " \t", MAX_PLACE);
+        assert!(matches!(got, Err(CeremonyError::Empty { .. })), "expected Err(CeremonyError::Empty {{ .. }}), got {:?}", got);
+        let got = check_text("place", "a\nb", MAX_PLACE);
+        assert!(
+            matches!(got, Err(CeremonyError::Hidden { code: 0x0A, .. })),
+            "expected Err(CeremonyError::Hidden {{ code: 0x0A, .. }}), got {:?}",
+            got
+        );
+        let got = check_text("place", "evil\u{202E}txt", MAX_PLACE);
+        assert!(
+            matches!(got, Err(CeremonyError::Hidden { code: 0x202E, .. })),
+            "expected Err(CeremonyError::Hidden {{ code: 0x202E, .. }}), got {:?}",
+            got
+        );
         let long = "é".repeat(MAX_PLACE + 1);
-        assert!(matches!(check_text("place", &long, MAX_PLACE), Err(CeremonyError::TooLong { .. })));
-        assert!(check_text("place", &"é".repeat(MAX_PLACE), MAX_PLACE).is_ok());
+        let got = check_text("place", &long, MAX_PLACE);
+        assert!(matches!(got, Err(CeremonyError::TooLong { .. })), "expected Err(CeremonyError::TooLong {{ .. }}), got {:?}", got);
+        let got = check_text("place", &"é".repeat(MAX_PLACE), MAX_PLACE);
+        assert!(got.is_ok(), "expected Ok, got {:?}", got);
         let names = vec!["alice".to_string(), "bob".into(), "alice".into()];
         assert_eq!(check_list("attendee name", &names, MAX_NAME, 3).unwrap(), ["alice", "bob"]);
-        assert!(matches!(check_list("bag number", &names, MAX_BAG, 2), Err(CeremonyError::TooMany { .. })));
+        let got = check_list("bag number", &names, MAX_BAG, 2);
+        assert!(matches!(got, Err(CeremonyError::TooMany { .. })), "expected Err(CeremonyError::TooMany {{ .. }}), got {:?}", got);
     }
 }

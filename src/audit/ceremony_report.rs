@@ -556,8 +556,14 @@ mod tests {
             workspace: evil.into(),
         };
         let html = render_html(&r);
-        assert!(!html.contains("<img") && !html.contains('\u{202E}'));
-        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;[U+202E]"));
+        assert!(!html.contains("<img"), "expected {:?} not to contain {:?}", html, "<img");
+        assert!(!html.contains('\u{202E}'), "expected {:?} not to contain {:?}", html, '\u{202E}');
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;[U+202E]"),
+            "expected {:?} to contain {:?}",
+            html,
+            "&lt;img src=x onerror=alert(1)&gt;[U+202E]"
+        );
     }
 
     #[test]

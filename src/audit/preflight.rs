@@ -526,8 +526,13 @@ mod tests {
         iface(t.path(), "eth2", "down", "0x1003", false);
         let checks = network(t.path());
         assert_eq!(levels(&checks), vec![Level::Fail, Level::Warn, Level::Fail]);
-        assert!(checks[0].line().starts_with("fail: network: interface eth0 is up"));
-        assert!(!passed(&checks));
+        assert!(
+            checks[0].line().starts_with("fail: network: interface eth0 is up"),
+            "expected {:?} to start with {:?}",
+            checks[0].line(),
+            "fail: network: interface eth0 is up"
+        );
+        assert!(!passed(&checks), "passed with {checks:?}");
     }
 
     #[test]
@@ -537,7 +542,8 @@ mod tests {
         std::fs::create_dir_all(t.path().join("class/ieee80211/phy0")).unwrap();
         let w = wireless(t.path());
         assert_eq!(levels(&w), vec![Level::Warn]);
-        assert!(w[0].message.contains("phy0") && w[0].message.contains("wlan0"));
+        assert!(w[0].message.contains("phy0"), "expected {:?} to contain {:?}", w[0].message, "phy0");
+        assert!(w[0].message.contains("wlan0"), "expected {:?} to contain {:?}", w[0].message, "wlan0");
         iface(t.path(), "wlan0", "up", "0x1003", true);
         assert_eq!(levels(&wireless(t.path())), vec![Level::Fail]);
         std::fs::create_dir_all(t.path().join("class/bluetooth/hci0")).unwrap();
@@ -582,7 +588,12 @@ mod tests {
         assert_eq!(levels(&clock(now, &[exp("root", now)], None)), vec![Level::Fail]);
         let behind = clock(now, std::slice::from_ref(&far), Some("2027-02-01T00:00:00Z"));
         assert_eq!(levels(&behind), vec![Level::Fail]);
-        assert!(behind[0].message.contains("before the transcript's newest record"));
+        assert!(
+            behind[0].message.contains("before the transcript's newest record"),
+            "expected {:?} to contain {:?}",
+            behind[0].message,
+            "before the transcript's newest record"
+        );
         assert_eq!(levels(&clock(now, &[], None)), vec![Level::Pass]);
     }
 
@@ -591,7 +602,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let checks = workspace(t.path(), OffsetDateTime::now_utc());
         assert_eq!(levels(&checks), vec![Level::Warn]);
-        assert!(checks[0].message.starts_with("no workspace"));
+        assert!(checks[0].message.starts_with("no workspace"), "expected {:?} to start with {:?}", checks[0].message, "no workspace");
     }
 
     #[test]
@@ -605,11 +616,19 @@ mod tests {
         std::fs::create_dir_all(state.join("staged")).unwrap();
         std::fs::write(state.join("staged/targets.json"), b"{\"signed\": 1}").unwrap();
         let checks = workspace(&dir, now);
-        assert!(checks.iter().any(|c| c.check == "metadata" && c.result == Level::Fail && c.message.contains("staged/targets.json")));
+        assert!(
+            checks.iter().any(|c| c.check == "metadata" && c.result == Level::Fail && c.message.contains("staged/targets.json")),
+            "none matches `|c| c.check == \"metadata\" && c.result == Level::Fail && c.message.contains(\"staged/targets.json\")`: {:?}",
+            checks
+        );
         let transcript = state.join("transcript.jsonl");
         let text = std::fs::read_to_string(&transcript).unwrap().replace("\"init\"", "\"xnit\"");
         std::fs::write(&transcript, text).unwrap();
         let checks = workspace(&dir, now);
-        assert!(checks.iter().any(|c| c.check == "transcript" && c.result == Level::Fail));
+        assert!(
+            checks.iter().any(|c| c.check == "transcript" && c.result == Level::Fail),
+            "none matches `|c| c.check == \"transcript\" && c.result == Level::Fail`: {:?}",
+            checks
+        );
     }
 }

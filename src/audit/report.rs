@@ -1086,11 +1086,21 @@ mod tests {
     #[test]
     fn every_hostile_string_is_escaped() {
         let html = render_html(&hostile_report());
-        assert!(!html.contains("<img"), "unescaped markup in the report");
-        assert!(!html.contains('\u{202E}'), "a bidi override reached the page");
-        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;[U+202E]"));
-        assert!(!html.contains("<script"));
-        assert!(html.contains("Content-Security-Policy"));
-        assert!(html.contains("and 3 more delegations not drawn (4 in all)"));
+        assert!(!html.contains("<img"), "unescaped markup in the report: expected {:?} not to contain {:?}", html, "<img");
+        assert!(!html.contains('\u{202E}'), "a bidi override reached the page: expected {:?} not to contain {:?}", html, '\u{202E}');
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;[U+202E]"),
+            "expected {:?} to contain {:?}",
+            html,
+            "&lt;img src=x onerror=alert(1)&gt;[U+202E]"
+        );
+        assert!(!html.contains("<script"), "expected {:?} not to contain {:?}", html, "<script");
+        assert!(html.contains("Content-Security-Policy"), "expected {:?} to contain {:?}", html, "Content-Security-Policy");
+        assert!(
+            html.contains("and 3 more delegations not drawn (4 in all)"),
+            "expected {:?} to contain {:?}",
+            html,
+            "and 3 more delegations not drawn (4 in all)"
+        );
     }
 }

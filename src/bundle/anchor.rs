@@ -84,15 +84,19 @@ mod tests {
         let spaced = format!("{} {}", hex[..32].to_ascii_uppercase(), &hex[32..]);
         assert_eq!(check_anchor("1.root.json", bytes, &ExpectedAnchor::sha256(&spaced).unwrap()), Ok(()));
         let other = ExpectedAnchor::sha256(&"0".repeat(64)).unwrap();
-        assert!(matches!(check_anchor("1.root.json", bytes, &other), Err(AnchorError::DigestDiffers { .. })));
-        assert!(matches!(ExpectedAnchor::sha256("abc"), Err(AnchorError::NotHex(_))));
-        assert!(matches!(ExpectedAnchor::sha256(&"g".repeat(64)), Err(AnchorError::NotHex(_))));
+        let got = check_anchor("1.root.json", bytes, &other);
+        assert!(matches!(got, Err(AnchorError::DigestDiffers { .. })), "expected Err(AnchorError::DigestDiffers {{ .. }}), got {:?}", got);
+        let got = ExpectedAnchor::sha256("abc");
+        assert!(matches!(got, Err(AnchorError::NotHex(_))), "expected Err(AnchorError::NotHex(_)), got {:?}", got);
+        let got = ExpectedAnchor::sha256(&"g".repeat(64));
+        assert!(matches!(got, Err(AnchorError::NotHex(_))), "expected Err(AnchorError::NotHex(_)), got {:?}", got);
 
         let d: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(bytes).into();
         let words = digest_words(&d).join(" ").to_ascii_uppercase();
         assert_eq!(check_anchor("1.root.json", bytes, &ExpectedAnchor::words(&words).unwrap()), Ok(()));
         let wrong = ExpectedAnchor::words("a b c d e f").unwrap();
-        assert!(matches!(check_anchor("1.root.json", bytes, &wrong), Err(AnchorError::WordsDiffer { .. })));
+        let got = check_anchor("1.root.json", bytes, &wrong);
+        assert!(matches!(got, Err(AnchorError::WordsDiffer { .. })), "expected Err(AnchorError::WordsDiffer {{ .. }}), got {:?}", got);
         assert_eq!(ExpectedAnchor::words("a b"), Err(AnchorError::WordCount { got: 2 }));
     }
 }

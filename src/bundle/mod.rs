@@ -1228,9 +1228,12 @@ mod tests {
         assert_eq!(parse_member_name(b"metadata/7.claimed.v2.json"), Ok(MemberName::Metadata { version: 7, role: "claimed.v2".into() }));
         assert_eq!(parse_member_name(b""), Err(BundleError::EmptyName));
         assert_eq!(parse_member_name(b"/manifest.json"), Err(BundleError::AbsolutePath("/manifest.json".into())));
-        assert!(matches!(parse_member_name(b"metadata/../1.root.json"), Err(BundleError::DotComponent(_))));
-        assert!(matches!(parse_member_name(b"./manifest.json"), Err(BundleError::DotComponent(_))));
-        assert!(matches!(parse_member_name(b"metadata\\1.root.json"), Err(BundleError::Backslash(_))));
+        let got = parse_member_name(b"metadata/../1.root.json");
+        assert!(matches!(got, Err(BundleError::DotComponent(_))), "expected Err(BundleError::DotComponent(_)), got {:?}", got);
+        let got = parse_member_name(b"./manifest.json");
+        assert!(matches!(got, Err(BundleError::DotComponent(_))), "expected Err(BundleError::DotComponent(_)), got {:?}", got);
+        let got = parse_member_name(b"metadata\\1.root.json");
+        assert!(matches!(got, Err(BundleError::Backslash(_))), "expected Err(BundleError::Backslash(_)), got {:?}", got);
         assert_eq!(parse_member_name(b"\xff"), Err(BundleError::NameNotUtf8));
         for bad in [
             "metadata/0.root.json",
@@ -1251,23 +1254,30 @@ mod tests {
             assert!(matches!(parse_member_name(bad.as_bytes()), Err(BundleError::UnexpectedName(_))), "{bad}");
         }
         let long = format!("metadata/1.{}.json", "a".repeat(crate::tuf::metadata::MAX_ROLE_NAME + 1));
-        assert!(parse_member_name(long.as_bytes()).is_err());
+        let got = parse_member_name(long.as_bytes());
+        assert!(got.is_err(), "expected an error, got {:?}", got);
     }
 
     #[test]
     fn longest_names_fit_a_ustar_header() {
         let path = metadata_path(&"r".repeat(crate::tuf::metadata::MAX_ROLE_NAME), u64::MAX);
-        assert!(parse_member_name(path.as_bytes()).is_ok());
-        assert!(header(&path, 1).is_ok());
+        let got = parse_member_name(path.as_bytes());
+        assert!(got.is_ok(), "expected Ok, got {:?}", got);
+        let got = header(&path, 1);
+        assert!(got.is_ok(), "expected Ok, got {:?}", got);
     }
 
     #[test]
     fn write_refuses_bad_input() {
         let f = |path: &str| BundleFile { path: path.into(), bytes: b"{}".to_vec(), new: true };
-        assert!(matches!(write_bundle(&[f("manifest.json")], b""), Err(BundleError::InvalidFile { .. })));
-        assert!(matches!(write_bundle(&[f("transcript.jsonl")], b""), Err(BundleError::InvalidFile { .. })));
-        assert!(matches!(write_bundle(&[f("metadata/1.root.json"), f("metadata/1.root.json")], b""), Err(BundleError::InvalidFile { .. })));
-        assert!(matches!(write_bundle(&[f("metadata/1.root.json")], b"not json\n"), Err(BundleError::Transcript(_))));
+        let got = write_bundle(&[f("manifest.json")], b"");
+        assert!(matches!(got, Err(BundleError::InvalidFile { .. })), "expected Err(BundleError::InvalidFile {{ .. }}), got {:?}", got);
+        let got = write_bundle(&[f("transcript.jsonl")], b"");
+        assert!(matches!(got, Err(BundleError::InvalidFile { .. })), "expected Err(BundleError::InvalidFile {{ .. }}), got {:?}", got);
+        let got = write_bundle(&[f("metadata/1.root.json"), f("metadata/1.root.json")], b"");
+        assert!(matches!(got, Err(BundleError::InvalidFile { .. })), "expected Err(BundleError::InvalidFile {{ .. }}), got {:?}", got);
+        let got = write_bundle(&[f("metadata/1.root.json")], b"not json\n");
+        assert!(matches!(got, Err(BundleError::Transcript(_))), "expected Err(BundleError::Transcript(_)), got {:?}", got);
     }
 
     #[test]
@@ -1292,7 +1302,7 @@ mod tests {
         );
         assert_eq!(bundle.manifest.transcript, TranscriptHead { records: 0, head: transcript::GENESIS.into() });
         assert_eq!(bundle.files.len(), 5);
-        assert!(!bundle.manifest.files[0].new);
+        assert!(!bundle.manifest.files[0].new, "listed as new: {:?}", bundle.manifest.files[0]);
         let mut reversed = files.to_vec();
         reversed.reverse();
         assert_eq!(write_bundle(&reversed, b"").unwrap(), bytes);

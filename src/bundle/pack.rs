@@ -234,8 +234,10 @@ mod tests {
         for bad in ["transcript.jsonl", "state", "state/", "/state/x", "metadata/1.root.json", "manifest.json/x"] {
             assert!(check_name(bad.as_bytes()).is_err(), "{bad:?}");
         }
-        assert!(check_name(b"manifest.json").is_ok());
-        assert!(check_name(&[b's', b't', b'a', b't', b'e', b'/', 0xff]).is_err());
-        assert!(!is_state_path(&"a".repeat(MAX_NAME)));
+        let got = check_name(b"manifest.json");
+        assert!(got.is_ok(), "expected Ok, got {:?}", got);
+        let got = check_name(&[b's', b't', b'a', b't', b'e', b'/', 0xff]);
+        assert!(got.is_err(), "expected an error, got {:?}", got);
+        assert!(!is_state_path(&"a".repeat(MAX_NAME)), "a name of {MAX_NAME} bytes is taken as a state path");
     }
 }

@@ -64,7 +64,7 @@ mod tests {
         let payload = caught.err().map(|p| is_closed_pipe(&*p));
         assert_eq!(payload, Some(true));
         assert!(!is_closed_pipe(&"failed printing to stdout: No space left on device (os error 28)"));
-        assert!(!is_closed_pipe(&String::from("index out of bounds")));
+        assert!(!is_closed_pipe(&String::from("index out of bounds")), "{:?} is taken for a closed pipe", "index out of bounds");
         assert!(!is_closed_pipe(&42_u8));
     }
 }

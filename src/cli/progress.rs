@@ -111,7 +111,12 @@ mod tests {
         assert_eq!(lines[1], "promoting: 200 of 2000 (10%)");
         assert_eq!(lines[9], "promoting: 1800 of 2000 (90%)");
         assert_eq!(lines[10], "promoting: done, 2000 of 2000");
-        assert!(!text.contains('\u{1b}'), "no terminal control characters in plain output");
+        assert!(
+            !text.contains('\u{1b}'),
+            "no terminal control characters in plain output: expected {:?} not to contain {:?}",
+            text,
+            '\u{1b}'
+        );
     }
 
     #[test]
@@ -120,7 +125,7 @@ mod tests {
         let mut p = Progress::plain("signing", 3, Box::new(sink.clone()));
         p.inc(3);
         p.finish();
-        assert!(sink.0.lock().unwrap().is_empty());
+        assert!(sink.0.lock().unwrap().is_empty(), "expected empty, got {:?}", sink.0.lock().unwrap());
 
         let sink = Sink::default();
         let mut p = Progress::plain("signing", 1000, Box::new(sink.clone()));
@@ -128,6 +133,6 @@ mod tests {
         p.finish();
         let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         assert_eq!(text.lines().count(), 11, "{text}");
-        assert!(text.ends_with("signing: done, 1000 of 1000\n"));
+        assert!(text.ends_with("signing: done, 1000 of 1000\n"), "expected {:?} to end with {:?}", text, "signing: done, 1000 of 1000\n");
     }
 }

@@ -331,11 +331,11 @@ mod tests {
     fn own_passphrase_typed_twice() {
         let mut c = Script::new(&[GOOD, GOOD]);
         assert_eq!(choose_new_passphrase(&mut c, "alice").unwrap(), SecretBytes::from(GOOD));
-        assert!(c.shown.is_empty());
+        assert!(c.shown.is_empty(), "expected empty, got {:?}", c.shown);
         let mut c = Script::new(&[GOOD, "vivid shrimp unbolted cupped deceit gal"]);
         let e = choose_new_passphrase(&mut c, "alice").unwrap_err();
         assert_eq!(e.code, 1);
-        assert!(e.message.contains("differ"));
+        assert!(e.message.contains("differ"), "expected {:?} to contain {:?}", e.message, "differ");
     }
 
     #[test]
@@ -344,7 +344,7 @@ mod tests {
         let e = choose_new_passphrase(&mut c, "alice").unwrap_err();
         assert_eq!(e.code, 1);
         assert!(e.message.contains("press Enter") && e.message.contains("7-word"), "{}", e.message);
-        assert!(!e.message.contains("Summer2024"));
+        assert!(!e.message.contains("Summer2024"), "expected {:?} not to contain {:?}", e.message, "Summer2024");
     }
 
     #[test]
@@ -353,13 +353,13 @@ mod tests {
         // script cannot know the words in advance, so a wrong answer is refused...
         let mut c = Script::new(&["", "", "not what was shown", "nor this", "nor that"]);
         let e = choose_new_passphrase(&mut c, "alice").unwrap_err();
-        assert!(c.answers.is_empty(), "every try was asked for");
+        assert!(c.answers.is_empty(), "every try was asked for: expected empty, got {:?}", c.answers);
         assert_eq!(c.said.iter().filter(|s| s.contains("type it again")).count(), TYPE_BACK_TRIES - 1);
         assert_eq!(e.code, 1);
-        assert!(c.cleared);
+        assert!(c.cleared, "the console was not cleared; it said {:?}", c.said);
         assert_eq!(c.shown.len(), 1);
         let shown = &c.shown[0];
-        assert!(!e.message.contains(shown.trim()));
+        assert!(!e.message.contains(shown.trim()), "expected {:?} not to contain {:?}", e.message, shown.trim());
         // ...and the shown words, typed back, are accepted.
         struct Echo(Script, Option<String>);
         impl Console for Echo {
@@ -385,7 +385,11 @@ mod tests {
         let p = choose_new_passphrase(&mut c, "alice").unwrap();
         assert_eq!(p.expose(), c.1.unwrap().as_bytes());
         assert_eq!(std::str::from_utf8(p.expose()).unwrap().split(' ').count(), GENERATED_WORDS);
-        assert!(c.0.said.iter().all(|s| !s.contains(std::str::from_utf8(p.expose()).unwrap())));
+        assert!(
+            c.0.said.iter().all(|s| !s.contains(std::str::from_utf8(p.expose()).unwrap())),
+            "not all match `|s| !s.contains(std::str::from_utf8(p.expose()).unwrap())`: {:?}",
+            c.0.said
+        );
     }
 
     #[test]

@@ -282,7 +282,8 @@ mod tests {
         let registered = tuf_key(&p256_key());
         assert_eq!(check("9c", &c.slot, &registered, Some(&c.device), Some(&roots)), Err(AttestationError::KeyMismatch("9c".into())));
         assert_eq!(check("9c", &c.slot, &registered, Some(&c.device), None), Err(AttestationError::KeyMismatch("9c".into())));
-        assert!(certifies(&c.slot, &c.key) && !certifies(&c.slot, &registered));
+        assert!(certifies(&c.slot, &c.key), "the slot certificate does not certify its key: {:?}", c.key);
+        assert!(!certifies(&c.slot, &registered), "the slot certificate certifies another key: {registered:?}");
     }
 
     #[test]
@@ -377,7 +378,7 @@ mod tests {
         .build::<p384::ecdsa::DerSignature>()
         .unwrap();
         assert_eq!(device.signature_algorithm.oid, ECDSA_SHA384);
-        assert!(signed_by(&device, &root_spki));
-        assert!(!signed_by(&device, &spki_of(&device_key)));
+        assert!(signed_by(&device, &root_spki), "the device certificate is not signed by the root: {root_spki:?}");
+        assert!(!signed_by(&device, &spki_of(&device_key)), "the device certificate is signed by its own key: {:?}", spki_of(&device_key));
     }
 }

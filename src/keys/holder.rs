@@ -319,6 +319,7 @@ mod tests {
         assert_eq!(back.source, h.source);
         let other = SoftwareSigner::generate(Algorithm::EcdsaP256);
         let text = String::from_utf8(json).unwrap().replace(h.key.keyid(), other.public_key().keyid());
-        assert!(matches!(Holder::from_json(text.as_bytes()), Err(HolderError::KeyidMismatch { .. })));
+        let got = Holder::from_json(text.as_bytes());
+        assert!(matches!(got, Err(HolderError::KeyidMismatch { .. })), "expected Err(HolderError::KeyidMismatch {{ .. }}), got {:?}", got);
     }
 }

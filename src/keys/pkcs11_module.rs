@@ -310,15 +310,23 @@ mod tests {
         for relative in ["./x.so", "lib/x.so", "../lib/x.so", ""] {
             assert!(t.policy().check(relative, "--module").is_err(), "{relative}");
         }
-        assert!(t.policy().check("no-such.so", "--module").unwrap_err().why.contains("none of the system library directories"));
+        let got = t.policy().check("no-such.so", "--module").unwrap_err().why;
+        assert!(
+            got.contains("none of the system library directories"),
+            "expected {:?} to contain {:?}",
+            got,
+            "none of the system library directories"
+        );
         let module = t.file("lib/pkcs11/m.so");
         std::fs::set_permissions(t.root.join("lib/pkcs11"), std::fs::Permissions::from_mode(0o777)).unwrap();
         let err = t.policy().check(module.to_str().unwrap(), "--module").unwrap_err();
         assert!(err.why.contains("lib/pkcs11 is writable by group or others"), "{err}");
         std::fs::set_permissions(t.root.join("lib/pkcs11"), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::set_permissions(&module, std::fs::Permissions::from_mode(0o664)).unwrap();
-        assert!(t.policy().check(module.to_str().unwrap(), "--module").unwrap_err().why.contains("m.so is writable"));
-        assert!(t.policy().check(t.root.join("lib/pkcs11").to_str().unwrap(), "--module").unwrap_err().why.contains("not a regular file"));
+        let got = t.policy().check(module.to_str().unwrap(), "--module").unwrap_err().why;
+        assert!(got.contains("m.so is writable"), "expected {:?} to contain {:?}", got, "m.so is writable");
+        let got = t.policy().check(t.root.join("lib/pkcs11").to_str().unwrap(), "--module").unwrap_err().why;
+        assert!(got.contains("not a regular file"), "expected {:?} to contain {:?}", got, "not a regular file");
     }
 
     #[test]
@@ -337,9 +345,17 @@ mod tests {
     #[test]
     fn owner_and_mode_rules() {
         assert_eq!(unsafe_owner(0, 0o100755, &[0]), None);
-        assert!(unsafe_owner(1000, 0o100755, &[0]).unwrap().contains("uid 1000"));
-        assert!(unsafe_owner(0, 0o40775, &[0]).unwrap().contains("group or others"));
-        assert!(unsafe_owner(0, 0o41777, &[0]).unwrap().contains("group or others"), "a sticky /tmp is still writable by all");
+        let got = unsafe_owner(1000, 0o100755, &[0]).unwrap();
+        assert!(got.contains("uid 1000"), "expected {:?} to contain {:?}", got, "uid 1000");
+        let got = unsafe_owner(0, 0o40775, &[0]).unwrap();
+        assert!(got.contains("group or others"), "expected {:?} to contain {:?}", got, "group or others");
+        let got = unsafe_owner(0, 0o41777, &[0]).unwrap();
+        assert!(
+            got.contains("group or others"),
+            "a sticky /tmp is still writable by all: expected {:?} to contain {:?}",
+            got,
+            "group or others"
+        );
         let paths: Vec<&str> = listed_paths("# c\n\n /opt/a.so \nrelative.so\n/opt/b.so").collect();
         assert_eq!(paths, ["/opt/a.so", "/opt/b.so"]);
     }

@@ -503,7 +503,7 @@ mod tests {
         let names: Vec<String> = (0..400).map(|i| format!("py{}-x{i}", ["a", "b", "thon", ""][i % 4])).collect();
         let projects: ShardProjects = names.iter().map(|n| project(n)).collect();
         let parts = split("p", projects, 16 * 1024);
-        assert!(parts.len() > 1);
+        assert!(parts.len() > 1, "expected `parts.len() > 1`, got {:?}", parts.len());
         let mut seen = 0;
         for (leaf, ps) in &parts {
             assert!(leaf.ends_with('-') || shard_size(ps.values()) <= 16 * 1024, "{leaf} too big");
@@ -523,7 +523,9 @@ mod tests {
         let role = String::from_utf8(projects.get("a").unwrap().role_bytes().to_vec()).unwrap();
         let doubled = text.replacen(&role, &format!("{role},{role}"), 1);
         let md = Metadata::from_signed(doubled.into_bytes()).unwrap();
-        assert!(crate::pypi::project_scan::scan(&md.signed_bytes()).is_some(), "the fast reader reads it");
+        let signed = md.signed_bytes();
+        let got = crate::pypi::project_scan::scan(&signed);
+        assert!(got.is_some(), "the fast reader reads it: expected Some, got {:?}", got);
         let problems = layout_problems("claimed.a", &md);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("delegated more than once"), "{problems:?}");
@@ -553,14 +555,21 @@ mod tests {
         assert_eq!((da.threshold, da.keys.len(), db.keys.len()), (1, 1, 1));
         assert_ne!(da.keys[0].0, db.keys[0].0, "two shards share a key");
         let check = |md: &Metadata, d: &crate::tuf::metadata::Delegation| {
-            crate::tuf::verify::check_threshold(&md.signed_bytes(), md.signatures(), d).is_met()
+            crate::tuf::verify::check_threshold(&md.signed_bytes(), md.signatures(), d)
         };
-        assert!(check(&shards[0], &da) && check(&shards[1], &db));
+        for (shard, own) in [(&shards[0], &da), (&shards[1], &db)] {
+            let report = check(shard, own);
+            assert!(report.is_met(), "a shard is not signed by its own seal: {report:?}");
+        }
         // Served under the other shard's name, a shard does not verify.
-        assert!(!check(&shards[0], &db) && !check(&shards[1], &da));
+        for (shard, other) in [(&shards[0], &db), (&shards[1], &da)] {
+            let report = check(shard, other);
+            assert!(!report.is_met(), "a shard verifies under the other shard's seal: {report:?}");
+        }
         // Nor does a second seal of the same bytes: each (shard, version) has its own key.
         let again = seal(shards[0].signed_bytes().into_owned()).unwrap().0;
-        assert!(!check(&again, &da));
+        let report = check(&again, &da);
+        assert!(!report.is_met(), "a second seal of the same bytes verifies under the first seal's key: {report:?}");
         let reparsed = Index::parse(&md, idx.keys.clone()).unwrap();
         assert_eq!(reparsed.seals, idx.seals);
         assert_eq!(reparsed.unsealed().count(), 0);
@@ -602,6 +611,7 @@ mod tests {
         let shard = read_shard(&md).unwrap();
         let names: Vec<&str> = shard.names().collect();
         assert_eq!(names, vec!["a", "a-b", "b"]);
-        assert!(layout_problems("claimed.a", &md).iter().any(|p| p.contains("holds b")));
+        let got = layout_problems("claimed.a", &md);
+        assert!(got.iter().any(|p| p.contains("holds b")), "none matches `|p| p.contains(\"holds b\")`: {:?}", got);
     }
 }

@@ -278,6 +278,7 @@ mod tests {
             assert_ne!(v, &text, "a variant did not apply");
             assert!(scan(v.as_bytes()).is_none(), "accepted: {v}");
         }
-        assert!(scan(&good).is_some());
+        let got = scan(&good);
+        assert!(got.is_some(), "expected Some, got {:?}", got);
     }
 }

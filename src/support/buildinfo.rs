@@ -46,6 +46,7 @@ mod tests {
         let p = dir.path().join("f");
         std::fs::write(&p, b"abc").unwrap();
         assert_eq!(file_sha256(&p).unwrap(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assert!(!TARGET.is_empty() && !PROFILE.is_empty());
+        assert!(!TARGET.is_empty(), "expected something, got {:?}", TARGET);
+        assert!(!PROFILE.is_empty(), "expected something, got {:?}", PROFILE);
     }
 }

@@ -69,8 +69,8 @@ mod tests {
         let long = format!("the file holds \"{}\"; give a TUF root metadata file", "A".repeat(50_000));
         let line = refusal_line(&long);
         assert!(line.chars().count() <= MAX_REFUSAL_CHARS + 10, "{}", line.len());
-        assert!(line.starts_with("the file holds"));
-        assert!(line.ends_with("give a TUF root metadata file"));
-        assert!(line.contains("[...]"));
+        assert!(line.starts_with("the file holds"), "expected {:?} to start with {:?}", line, "the file holds");
+        assert!(line.ends_with("give a TUF root metadata file"), "expected {:?} to end with {:?}", line, "give a TUF root metadata file");
+        assert!(line.contains("[...]"), "expected {:?} to contain {:?}", line, "[...]");
     }
 }

@@ -33,7 +33,8 @@ mod tests {
         let items: Vec<u32> = (0..1000).collect();
         assert_eq!(super::map(&items, |x| x * 2), items.iter().map(|x| x * 2).collect::<Vec<_>>());
         assert_eq!(super::map_from(&items, 4096, |x| x + 1), items.iter().map(|x| x + 1).collect::<Vec<_>>());
-        assert!(super::map(&[] as &[u32], |x| *x).is_empty());
+        let got = super::map(&[] as &[u32], |x| *x);
+        assert!(got.is_empty(), "expected empty, got {:?}", got);
         assert_eq!(super::map_owned(items.clone(), |x| x * 3), items.iter().map(|x| x * 3).collect::<Vec<_>>());
     }
 }

@@ -305,12 +305,18 @@ mod tests {
         for content in [&b""[..], b"\n", b"\r\nsecret-on-line-two\n"] {
             std::fs::write(&path, content).unwrap();
             let e = read_secret_file(&path).unwrap_err();
-            assert!(matches!(e, SecretFileError::Empty { .. }));
-            assert!(!e.to_string().contains("secret-on"));
+            assert!(matches!(e, SecretFileError::Empty { .. }), "expected SecretFileError::Empty {{ .. }}, got {:?}", e);
+            assert!(!e.to_string().contains("secret-on"), "expected {:?} not to contain {:?}", e.to_string(), "secret-on");
         }
         std::fs::write(&path, vec![b'x'; SECRET_FILE_LIMIT + 1]).unwrap();
-        assert!(matches!(read_secret_file(&path), Err(SecretFileError::TooLarge { .. })));
-        assert!(matches!(read_secret_file(&dir.path().join("none")), Err(SecretFileError::Unreadable { .. })));
+        let got = read_secret_file(&path);
+        assert!(matches!(got, Err(SecretFileError::TooLarge { .. })), "expected Err(SecretFileError::TooLarge {{ .. }}), got {:?}", got);
+        let got = read_secret_file(&dir.path().join("none"));
+        assert!(
+            matches!(got, Err(SecretFileError::Unreadable { .. })),
+            "expected Err(SecretFileError::Unreadable {{ .. }}), got {:?}",
+            got
+        );
     }
 
     #[test]

@@ -133,7 +133,8 @@ mod tests {
             assert!(Collected::parse(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
         c.set("root", &[]);
-        assert!(c.of("root").is_empty());
+        let got = c.of("root");
+        assert!(got.is_empty(), "expected empty, got {:?}", got);
         assert_eq!(c.take("claimed.a"), vec![sig('a', "03")]);
     }
 }

@@ -213,7 +213,7 @@ mod tests {
             rec(5, trust("root", "dd")),
         ];
         let l = Ledger::from_records(&records);
-        assert!(l.staged.is_empty());
+        assert!(l.staged.is_empty(), "expected empty, got {:?}", l.staged);
         assert_eq!(l.trusted["claimed.r"].digest.as_deref(), Some("bb"));
         assert_eq!(l.trusted_source.as_ref().map(|s| s.version), Some(3));
         assert_eq!(l.roots[&1].seq, 5);

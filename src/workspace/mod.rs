@@ -819,14 +819,16 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let review = t.path().join("review");
         own_dir(&review).unwrap();
-        assert!(review.is_dir());
+        assert!(review.is_dir(), "expected `review.is_dir()`; review = {:?}", review);
         own_dir(&review).unwrap();
         let elsewhere = t.path().join("elsewhere");
         std::fs::create_dir(&elsewhere).unwrap();
         let link = t.path().join("link");
         std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
-        assert!(own_dir(&link).unwrap_err().to_string().contains("is a link or a file"));
+        let got = own_dir(&link).unwrap_err().to_string();
+        assert!(got.contains("is a link or a file"), "expected {:?} to contain {:?}", got, "is a link or a file");
         std::fs::write(t.path().join("file"), b"").unwrap();
-        assert!(own_dir(&t.path().join("file")).is_err());
+        let got = own_dir(&t.path().join("file"));
+        assert!(got.is_err(), "expected an error, got {:?}", got);
     }
 }

@@ -359,9 +359,11 @@ mod tests {
         let (_d, ws, holders) = workspace_with(&[a.public_key()]);
         let keys = [(a.public_key().keyid().to_string(), a.public_key())];
         let past = root(1, &keys, 1, "2029-01-01T00:00:00Z");
-        assert!(check(&ws, "root", &past, &holders, now()).unwrap().iter().any(|p| p.contains("already be expired")));
+        let got = check(&ws, "root", &past, &holders, now()).unwrap();
+        assert!(got.iter().any(|p| p.contains("already be expired")), "none matches `|p| p.contains(\"already be expired\")`: {:?}", got);
         let far = root(1, &keys, 1, "2099-01-01T00:00:00Z");
-        assert!(check(&ws, "root", &far, &holders, now()).unwrap().iter().any(|p| p.contains("more than 1095 days")));
+        let got = check(&ws, "root", &far, &holders, now()).unwrap();
+        assert!(got.iter().any(|p| p.contains("more than 1095 days")), "none matches `|p| p.contains(\"more than 1095 days\")`: {:?}", got);
     }
 
     #[test]

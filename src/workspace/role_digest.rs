@@ -96,7 +96,7 @@ mod tests {
         // The same bytes as a whole file are another thing, and say so.
         let file = file_digest("claimed.json", &md.signed_bytes());
         assert_eq!((file.sha256, file.words), (live.sha256, live.words));
-        assert!(file.label.starts_with("the whole file"));
+        assert!(file.label.starts_with("the whole file"), "expected {:?} to start with {:?}", file.label, "the whole file");
     }
 
     #[test]

@@ -324,19 +324,27 @@ mod tests {
 
         let removed = [lines[0], lines[2], lines[3]].join("\n");
         std::fs::write(&path, removed).unwrap();
-        assert!(matches!(verify(&path, None), Err(TranscriptError::Broken { .. })));
+        let got = verify(&path, None);
+        assert!(matches!(got, Err(TranscriptError::Broken { .. })), "expected Err(TranscriptError::Broken {{ .. }}), got {:?}", got);
 
         let reordered = [lines[0], lines[2], lines[1], lines[3]].join("\n");
         std::fs::write(&path, reordered).unwrap();
-        assert!(matches!(verify(&path, None), Err(TranscriptError::Broken { .. })));
+        let got = verify(&path, None);
+        assert!(matches!(got, Err(TranscriptError::Broken { .. })), "expected Err(TranscriptError::Broken {{ .. }}), got {:?}", got);
 
         let truncated = lines[..3].join("\n");
         std::fs::write(&path, truncated).unwrap();
-        assert!(verify(&path, None).is_ok());
+        let got = verify(&path, None);
+        assert!(got.is_ok(), "expected Ok, got {:?}", got);
         assert_eq!(verify(&path, Some(&full)), Err(TranscriptError::Truncated { expected: 4, found: 3 }));
 
         std::fs::write(&path, "not json\n").unwrap();
-        assert!(matches!(verify(&path, None), Err(TranscriptError::Unreadable { line: 1, .. })));
+        let got = verify(&path, None);
+        assert!(
+            matches!(got, Err(TranscriptError::Unreadable { line: 1, .. })),
+            "expected Err(TranscriptError::Unreadable {{ line: 1, .. }}), got {:?}",
+            got
+        );
     }
 
     #[test]
@@ -348,7 +356,12 @@ mod tests {
         file.set_len(MAX_TRANSCRIPT + 1).unwrap();
         assert_eq!(read(&path), Err(TranscriptError::TooLarge));
         assert_eq!(verify(&path, None), Err(TranscriptError::TooLarge));
-        assert!(matches!(Appender::open(&path), Err(TranscriptError::TooLarge)));
+        let got = Appender::open(&path);
+        assert!(
+            matches!(got, Err(TranscriptError::TooLarge)),
+            "expected Err(TranscriptError::TooLarge), got {:?}",
+            got.as_ref().map(|_| "an open appender")
+        );
         let a = Action { action: "sign".into(), ..Action::default() };
         assert_eq!(append(&path, a, "2026-01-01T00:00:00Z"), Err(TranscriptError::TooLarge));
         let len = std::fs::metadata(&path).unwrap().len();

@@ -93,7 +93,7 @@ impl Setup {
         let dir = self.files.join(name);
         std::fs::create_dir_all(&dir).unwrap();
         let st = std::process::Command::new("tar").arg("-xf").arg(&bundle).arg("-C").arg(&dir).status().unwrap();
-        assert!(st.success());
+        assert!(st.success(), "exited {:?}", st);
         let root = dir.join("metadata/1.root.json");
         ok(&self.ws, &["bundle", "verify", path_str(&bundle), "--trusted-root", path_str(&root)]);
         dir.join("metadata")

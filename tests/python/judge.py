@@ -107,16 +107,21 @@ def cmd_verify_delegate(a) -> int:
         return out({"ok": False, "error": err(e)})
 
 
-def cmd_root_chain(a) -> int:
-    files = a.files
+def root_chain(files) -> dict:
+    """ngclient's verdict on a root chain: {"ok", "failed_at", "error"}; FILES[0] is the
+    trusted root. Shared with make_fixtures.py, which records it in chains/manifest.json."""
     i = 0
     try:
         tms = TrustedMetadataSet(read(files[0]), EnvelopeType.METADATA)
         for i in range(1, len(files)):
             tms.update_root(read(files[i]))
-        return out({"ok": True, "failed_at": None, "error": None})
+        return {"ok": True, "failed_at": None, "error": None}
     except Exception as e:  # noqa: BLE001
-        return out({"ok": False, "failed_at": i, "error": err(e)})
+        return {"ok": False, "failed_at": i, "error": err(e)}
+
+
+def cmd_root_chain(a) -> int:
+    return out(root_chain(a.files))
 
 
 def cmd_unchanged(a) -> int:

@@ -7,9 +7,15 @@ Writes, under OUTDIR (created; existing fixture subdirectories are replaced):
 
   chains/CASE/N.root.json ... + chains/manifest.json
       Root-rotation chains, valid and invalid.  manifest.json is a list of
-      {"case", "files", "valid", "fail_at", "why", "note"}; "files" are relative
-      to chains/ and listed in verification order; "fail_at" is the 0-based index
-      in "files" of the first file that must be refused (null when valid).
+      {"case", "files", "valid", "fail_at", "why", "note", "python_tuf",
+      "disagreement"}; "files" are relative to chains/ and listed in verification
+      order; "valid"/"fail_at" are the verdict a careful verifier (Ceremony) must
+      give, "fail_at" being the 0-based index in "files" of the first file that
+      must be refused (null when valid).  "python_tuf" is python-tuf's own verdict
+      {"ok", "failed_at", "error"}, asked of ngclient's TrustedMetadataSet when the
+      fixtures are made (judge.root_chain).  The two agree except in the cases named
+      in DISAGREEMENTS, whose reason is "disagreement" (null elsewhere); the maker
+      fails when they differ in any other case, or agree in a named one.
 
   metadata/*.json + metadata/manifest.json
       A small complete repository (root, targets, snapshot, timestamp, delegated
@@ -60,6 +66,8 @@ from tuf.api.metadata import (
     Timestamp,
 )
 from tuf.api.serialization.json import JSONSerializer
+
+from judge import root_chain
 
 FAR = datetime(2099, 1, 1, tzinfo=timezone.utc)
 PRETTY = JSONSerializer(compact=False)
@@ -175,6 +183,39 @@ def make_root(version, roles_keys, *, custom=None, consistent=False):
 
 # --------------------------------------------------------------------------
 # chains
+
+# The chains where python-tuf's verdict is not the one a careful verifier gives, and why.
+# Each is checked both ways when the fixtures are made: python-tuf must still disagree.
+DISAGREEMENTS = {
+    "same-key-twice": (
+        "python-tuf counts keyids, not keys: version 2 lists one P-256 key under two "
+        "keyids (differing only in an x- field), so its two signatures by that one key "
+        "meet the 2-of-3 threshold for python-tuf; Ceremony counts the key once (1 of 2) "
+        "and refuses version 2"
+    ),
+}
+
+
+def judged_by_python_tuf(base, manifest):
+    """Records python-tuf's verdict on every chain, and stops when it differs from the
+    expected one outside DISAGREEMENTS (or agrees in a case named there)."""
+    unknown = set(DISAGREEMENTS) - {c["case"] for c in manifest}
+    if unknown:
+        raise SystemExit(f"DISAGREEMENTS names cases that do not exist: {sorted(unknown)}")
+    for c in manifest:
+        verdict = root_chain([os.path.join(base, f) for f in c["files"]])
+        c["python_tuf"] = verdict
+        c["disagreement"] = DISAGREEMENTS.get(c["case"])
+        agrees = verdict["ok"] == c["valid"] and (c["valid"] or verdict["failed_at"] == c["fail_at"])
+        if not agrees and c["disagreement"] is None:
+            raise SystemExit(
+                f"chains/{c['case']}: python-tuf says {verdict}, the manifest expects "
+                f"valid={c['valid']} fail_at={c['fail_at']}; fix the case or name it in DISAGREEMENTS"
+            )
+        if agrees and c["disagreement"] is not None:
+            raise SystemExit(
+                f"chains/{c['case']}: python-tuf now agrees ({verdict}); remove it from DISAGREEMENTS"
+            )
 
 
 def chains(outdir):
@@ -315,8 +356,8 @@ def chains(outdir):
     case("same-key-twice", ["1.root.json", "2.root.json"], False, 1, "same-key-twice",
          "version 2's root role (2-of-3) lists one P-256 public key under two keyids "
          "(differing only in an x- field) and is signed by that key under both plus "
-         "by version 1's two keys (v1's 2-of-2 met). python-tuf ACCEPTS this chain "
-         "(it counts keyids, not keys); a careful verifier counts the key once (1/2)")
+         "by version 1's two keys (v1's 2-of-2 met). A careful verifier counts the "
+         "key once (1/2); python-tuf accepts (see DISAGREEMENTS)")
 
     # ---- wrong-type -------------------------------------------------------
     wt = Metadata(Targets(version=2, expires=FAR))
@@ -336,6 +377,7 @@ def chains(outdir):
     case("bad-first", ["1.root.json"], False, 0, "threshold",
          "the trusted first root is 2-of-3 but carries one valid signature")
 
+    judged_by_python_tuf(base, manifest)
     write_json(manifest, os.path.join(base, "manifest.json"))
 
 

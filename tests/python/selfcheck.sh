@@ -5,8 +5,10 @@
 # Usage: tests/python/selfcheck.sh OUTDIR
 #   Generates fixtures into OUTDIR with make_fixtures.py when OUTDIR/chains/manifest.json
 #   is missing (set REGENERATE=1 to always regenerate), then checks
-#   - every chains/manifest.json case with `judge.py root-chain`
-#     (valid/fail_at must match; for `same-key-twice` python-tuf is expected to ACCEPT),
+#   - every chains/manifest.json case with `judge.py root-chain`: the verdict must be the
+#     `python_tuf` one the manifest recorded, and equal valid/fail_at unless the case names
+#     a `disagreement` (make_fixtures.py's DISAGREEMENTS), where it must differ; and
+#     make_fixtures.py must stop on a disagreement not named there or a named case that agrees,
 #   - every metadata/manifest.json and consistent/metadata/manifest.json entry with
 #     `judge.py verify-delegate` (ok must equal valid),
 #   - `judge.py updater` for targets of every delegation kind in both repositories,
@@ -49,14 +51,29 @@ def check(cond, what, detail):
 cdir = os.path.join(out, "chains")
 for c in json.load(open(os.path.join(cdir, "manifest.json"))):
     res = run("root-chain", *[os.path.join(cdir, f) for f in c["files"]])
-    if c["case"] == "same-key-twice":
-        # python-tuf counts keyids, not keys: it accepts what Ceremony refuses
-        check(res["ok"] is True, f"chains/{c['case']} (python-tuf accepts)", res)
-    elif c["valid"]:
-        check(res["ok"] is True, f"chains/{c['case']}", res)
+    recorded = c["python_tuf"]
+    check((res["ok"], res["failed_at"]) == (recorded["ok"], recorded["failed_at"]),
+          f"chains/{c['case']} as recorded (ok={recorded['ok']} failed_at={recorded['failed_at']})", res)
+    agrees = res["ok"] == c["valid"] and (c["valid"] or res["failed_at"] == c["fail_at"])
+    if c["disagreement"] is None:
+        check(agrees, f"chains/{c['case']} valid={c['valid']} fail_at={c['fail_at']}", res)
     else:
-        check(res["ok"] is False and res["failed_at"] == c["fail_at"],
-              f"chains/{c['case']} fails at {c['fail_at']}", res)
+        check(not agrees, f"chains/{c['case']} (named disagreement: python-tuf differs)", res)
+
+# the maker itself stops on an unnamed disagreement and on a named case that agrees
+sys.path.insert(0, os.path.dirname(judge))
+import copy
+import make_fixtures
+named = dict(make_fixtures.DISAGREEMENTS)
+for table, what in (({}, "an unnamed disagreement"), ({**named, "rotation": "test"}, "a named case that agrees")):
+    make_fixtures.DISAGREEMENTS = table
+    try:
+        make_fixtures.judged_by_python_tuf(cdir, copy.deepcopy(json.load(open(os.path.join(cdir, "manifest.json")))))
+        refused = None
+    except SystemExit as e:
+        refused = str(e)
+    check(refused is not None, f"make_fixtures.py refuses {what}", refused)
+make_fixtures.DISAGREEMENTS = named
 
 # delegations
 for sub in ("metadata", os.path.join("consistent", "metadata")):

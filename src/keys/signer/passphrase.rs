@@ -444,13 +444,18 @@ mod tests {
         assert_eq!(hex::decode(&sig.sig).unwrap().len(), 64);
         assert_eq!(s.sign_raw(b"message").unwrap().len(), 64);
         s.public_key().public_key().unwrap().verify(b"message", &sig.sig).unwrap();
-        assert!(s.describe().starts_with("passphrase key of alice"));
+        assert!(
+            s.describe().starts_with("passphrase key of alice"),
+            "expected {:?} to start with {:?}",
+            s.describe(),
+            "passphrase key of alice"
+        );
         assert!(s.describe().contains("UNSAFE"), "{}", s.describe());
-        assert!(!format!("{s:?}").contains("vivid"));
+        assert!(!format!("{s:?}").contains("vivid"), "expected {:?} not to contain {:?}", format!("{s:?}"), "vivid");
         let strong = Profile::Ceremony.params().key_source();
         assert_eq!(strong.describe("alice"), "passphrase key of alice");
-        assert!(!strong.is_unsafe());
-        assert!(test_params().key_source().is_unsafe());
+        assert!(!strong.is_unsafe(), "expected `!strong.is_unsafe()`; strong = {:?}", strong);
+        assert!(test_params().key_source().is_unsafe(), "the test parameters are not marked unsafe: {:?}", test_params().key_source());
     }
 
     #[test]
@@ -469,11 +474,22 @@ mod tests {
         assert_eq!(e.to_string(), "the passphrase does not give alice's registered key; nothing was signed");
         // The same passphrase under another name derives another key.
         let renamed = Holder { name: "alice2".into(), ..holder.clone() };
-        assert!(matches!(unlock(&renamed, &pass), Err(PassphraseError::WrongPassphrase { .. })));
+        let got = unlock(&renamed, &pass);
+        assert!(
+            matches!(got, Err(PassphraseError::WrongPassphrase { .. })),
+            "expected Err(PassphraseError::WrongPassphrase {{ .. }}), got {:?}",
+            got
+        );
         let public_only = Holder { source: KeySource::PublicOnly, ..holder.clone() };
-        assert!(matches!(unlock(&public_only, &pass), Err(PassphraseError::NotAPassphraseKey { .. })));
+        let got = unlock(&public_only, &pass);
+        assert!(
+            matches!(got, Err(PassphraseError::NotAPassphraseKey { .. })),
+            "expected Err(PassphraseError::NotAPassphraseKey {{ .. }}), got {:?}",
+            got
+        );
         let huge = Holder { source: KdfParams { memory_kib: u32::MAX, ..test_params() }.key_source(), ..holder.clone() };
-        assert!(matches!(unlock(&huge, &pass), Err(PassphraseError::BadParameters(_))));
+        let got = unlock(&huge, &pass);
+        assert!(matches!(got, Err(PassphraseError::BadParameters(_))), "expected Err(PassphraseError::BadParameters(_)), got {:?}", got);
         let other = Holder {
             source: KeySource::Passphrase {
                 construction: "ceremony-passphrase-v9".into(),
@@ -484,19 +500,31 @@ mod tests {
             },
             ..holder
         };
-        assert!(matches!(unlock(&other, &pass), Err(PassphraseError::UnknownConstruction { .. })));
+        let got = unlock(&other, &pass);
+        assert!(
+            matches!(got, Err(PassphraseError::UnknownConstruction { .. })),
+            "expected Err(PassphraseError::UnknownConstruction {{ .. }}), got {:?}",
+            got
+        );
     }
 
     #[test]
     fn strength_rules() {
         let weak = |p: &str| check_strength(&SecretBytes::from(p), "alice").unwrap_err();
-        assert!(matches!(weak("password"), Weakness::TooShort { length: 8 }));
-        assert!(matches!(weak("passwordpassword1"), Weakness::TooFewGuesses { .. }));
-        assert!(matches!(weak("alicealicealice!!"), Weakness::TooFewGuesses { .. }));
-        assert!(matches!(weak("the house and the dog"), Weakness::TooFewGuesses { .. }));
-        assert!(matches!(weak("i-love-my-dog-very-much"), Weakness::TooFewGuesses { .. }));
-        assert!(matches!(weak("Zürich is lovely in spring"), Weakness::NotPrintableAscii));
-        assert!(matches!(weak(" leading space is invisible here"), Weakness::SpaceAtEnds));
+        let got = weak("password");
+        assert!(matches!(got, Weakness::TooShort { length: 8 }), "expected Weakness::TooShort {{ length: 8 }}, got {:?}", got);
+        let got = weak("passwordpassword1");
+        assert!(matches!(got, Weakness::TooFewGuesses { .. }), "expected Weakness::TooFewGuesses {{ .. }}, got {:?}", got);
+        let got = weak("alicealicealice!!");
+        assert!(matches!(got, Weakness::TooFewGuesses { .. }), "expected Weakness::TooFewGuesses {{ .. }}, got {:?}", got);
+        let got = weak("the house and the dog");
+        assert!(matches!(got, Weakness::TooFewGuesses { .. }), "expected Weakness::TooFewGuesses {{ .. }}, got {:?}", got);
+        let got = weak("i-love-my-dog-very-much");
+        assert!(matches!(got, Weakness::TooFewGuesses { .. }), "expected Weakness::TooFewGuesses {{ .. }}, got {:?}", got);
+        let got = weak("Zürich is lovely in spring");
+        assert!(matches!(got, Weakness::NotPrintableAscii), "expected Weakness::NotPrintableAscii, got {:?}", got);
+        let got = weak(" leading space is invisible here");
+        assert!(matches!(got, Weakness::SpaceAtEnds), "expected Weakness::SpaceAtEnds, got {:?}", got);
         let text = weak("passwordpassword1").to_string();
         assert!(text.contains("at least 10^14"), "{text}");
         assert!(!text.contains("passwordpassword"), "{text}");
@@ -507,12 +535,16 @@ mod tests {
     #[test]
     fn generated_passphrases_have_seven_list_words_and_pass() {
         assert_eq!(word_list().len(), 7776);
-        assert!((generated_entropy_bits() - 90.47).abs() < 0.01);
+        assert!(
+            (generated_entropy_bits() - 90.47).abs() < 0.01,
+            "expected `(generated_entropy_bits() - 90.47).abs() < 0.01`, got {:?}",
+            (generated_entropy_bits() - 90.47).abs()
+        );
         for _ in 0..50 {
             let p = generate_passphrase("alice");
             let words: Vec<&str> = p.split(' ').collect();
             assert_eq!(words.len(), GENERATED_WORDS);
-            assert!(words.iter().all(|w| word_list().contains(w)));
+            assert!(words.iter().all(|w| word_list().contains(w)), "not all match `|w| word_list().contains(w)`: {:?}", words);
             check_strength(&SecretBytes::from(p.as_str()), "alice").unwrap();
         }
         assert_ne!(*generate_passphrase("alice"), *generate_passphrase("alice"));

@@ -96,7 +96,8 @@ mod tests {
             let sig = s.sign(b"hello").unwrap();
             assert_eq!(sig.keyid, s.public_key().keyid());
             s.public_key().public_key().unwrap().verify(b"hello", &sig.sig).unwrap();
-            assert!(s.public_key().public_key().unwrap().verify(b"hellp", &sig.sig).is_err());
+            let got = s.public_key().public_key().unwrap().verify(b"hellp", &sig.sig);
+            assert!(got.is_err(), "expected an error, got {:?}", got);
         }
     }
 }

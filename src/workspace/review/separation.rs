@@ -99,7 +99,8 @@ mod tests {
             role("claimed", Class::OfflineTargets, &[online]),
             role("unclaimed", Class::Online, &["11bb11bb"]),
         ];
-        assert!(conflicts(&staged).is_empty());
+        let got = conflicts(&staged);
+        assert!(got.is_empty(), "expected empty, got {:?}", got);
         let w = online_key_warnings(&trusted, &staged, &names(&["claimed", "recently-claimed", "unclaimed"]), &[]);
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].starts_with("WARNING: the offline role claimed is delegated to unregistered key 00aa00aa (staged)"), "{w:?}");
