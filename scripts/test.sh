@@ -30,6 +30,8 @@ export CEREMONY_TEST_PROBES="$probes" CEREMONY_SKIP_LOG="$probes/skipped.log"
 : >"$CEREMONY_SKIP_LOG"
 echo "== FAT tools and a fusefat mount (scripts/fat-env.sh --probe)"
 bash scripts/fat-env.sh --probe "$probes"
+# Running ceremony as another user (tests/secret_hygiene.rs) takes root.
+if [ "$(id -u)" = 0 ]; then echo ok; else echo "unavailable: the tests run as $(id -un), not root"; fi >"$probes/root"
 echo "== format and lints: cargo fmt --check, cargo clippy -D warnings"
 for tool in fmt clippy; do
     cargo $tool --version >/dev/null 2>&1 || { echo "test.sh: cargo $tool is not installed; run: rustup component add rustfmt clippy" >&2; exit 2; }

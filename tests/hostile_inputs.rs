@@ -61,7 +61,7 @@ fn run(ws: &Path, args: &[&str]) -> Run {
 
 fn copy_dir(from: &Path, to: &Path) {
     let status = Command::new("cp").arg("-a").arg(from).arg(to).status().unwrap();
-    assert!(status.success());
+    assert!(status.success(), "cp -a {} {}: {status}", from.display(), to.display());
 }
 
 // ------------------------------------------------------------------------------------

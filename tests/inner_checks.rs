@@ -486,7 +486,7 @@ fn extract_verified_writes_nothing_for_a_bundle_that_does_not_verify() {
     let k = bundles::Keys::new();
     let bundle = bundles::bundle(&k, &k.targets, &k.online);
     let report = bundles::verify(&k, &bundle);
-    assert!(!report.ok, "expected the bundle with claimed signed by the online key to be refused, got ok");
+    assert!(!report.ok, "expected the bundle with claimed signed by the online key to be refused, got ok: {report:?}");
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let dir = tmp.path().join("out");
     match ceremony::bundle::extract::extract_verified(&bundle, &report, &dir) {
@@ -507,7 +507,7 @@ fn export_refuses_targets_whose_claimed_keys_the_trusted_index_does_not_meet() {
     let c = Case::of("promoted");
     let claimed = "alice.claimed,bob.claimed,carol.claimed";
     ok(&c.ws, &["targets", "init", "--claimed", claimed, "--claimed-threshold", "3", "--online", "online"]);
-    assert!(c.path("staged/claimed.json").is_file(), "expected the re-key to stage the claimed index, got none");
+    assert!(c.path("staged/claimed.json").is_file(), "expected the re-key to stage the claimed index, got none in {}", c.ws.display());
     ok(&c.ws, &["discard", "claimed"]);
     for h in ["alice", "bob"] {
         let pass = base().step("files").join(format!("{h}.pass"));

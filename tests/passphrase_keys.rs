@@ -172,7 +172,7 @@ fn weak_missing_and_absent_passphrases_are_refused_and_nothing_is_stored() {
         assert!(stderr.contains("generated 7-word passphrase"), "{stderr}");
         assert!(!stderr.contains(weak.trim()), "{stderr}");
         assert!(out.stdout.is_empty(), "{weak}: expected nothing on stdout, got {}", text(&out.stdout));
-        assert!(snapshot(ws.path()) == before, "the workspace changed");
+        assert_eq!(snapshot(ws.path()), before, "the workspace changed");
     }
 
     let missing = secrets.path().join("no-such-file");
@@ -192,7 +192,7 @@ fn weak_missing_and_absent_passphrases_are_refused_and_nothing_is_stored() {
     assert_eq!(out.status.code(), Some(2), "without a terminal or a file: expected exit 2, got {}", out.describe());
     let stderr = text(&out.stderr);
     assert!(stderr.contains("--passphrase-file"), "{stderr}");
-    assert!(snapshot(ws.path()) == before, "the workspace changed");
+    assert_eq!(snapshot(ws.path()), before, "the workspace changed");
 }
 
 #[test]

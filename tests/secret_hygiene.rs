@@ -10,7 +10,7 @@ mod common;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn mkfifo(path: &Path) {
     let status = Command::new("mkfifo").arg(path).status().expect("run mkfifo");
@@ -19,24 +19,13 @@ fn mkfifo(path: &Path) {
 
 /// Waits until the child is blocked (its /proc entry shows state S) or a minute passes.
 fn wait_blocked(child: &Child) {
-    let start = Instant::now();
     let stat = format!("/proc/{}/stat", child.id());
-    loop {
-        if let Ok(text) = std::fs::read_to_string(&stat) {
-            // pid (comm) STATE ...
-            if text.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('S')) {
-                // Blocked; give it a moment more so it is really at the open(2) of the FIFO.
-                std::thread::sleep(Duration::from_millis(200));
-                return;
-            }
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the ceremony process never blocked: expected `start.elapsed() < Duration::from_secs(60)`, got {:?}",
-            start.elapsed()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::watchdog::wait_until("the ceremony process to block on the FIFO", || {
+        // pid (comm) STATE ...
+        std::fs::read_to_string(&stat).is_ok_and(|text| text.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('S')))
+    });
+    // Blocked; give it a moment more so it is really at the open(2) of the FIFO.
+    std::thread::sleep(Duration::from_millis(200));
 }
 
 /// A `ceremony key new passphrase` blocked on a FIFO passphrase file, run as `as_user`
@@ -90,7 +79,8 @@ fn a_running_ceremony_is_not_dumpable() {
     // A process that is not dumpable has its /proc/PID files owned by root instead of its
     // own user. As root, run ceremony as another user to see the difference.
     if rustix::process::geteuid().as_raw() != 0 {
-        eprintln!("note: not root, so ceremony cannot be run as another user; dumpability checked in-process only");
+        let check = "a running ceremony is not dumpable (run as another user)";
+        common::skips::cannot_run(check, "not root, so ceremony cannot be run as another user", "root");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -150,29 +140,20 @@ fn hardening_sets_both_and_secrets_are_locked() {
 
 /// Waits until the ceremony process working on `ws` sleeps in a terminal read.
 fn wait_reading_tty(ws: &Path) {
-    let start = Instant::now();
     let needle = ws.display().to_string();
-    loop {
-        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+    common::watchdog::wait_until("ceremony to wait at its prompt", || {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
             let p = entry.path();
             let cmdline = std::fs::read(p.join("cmdline")).unwrap_or_default();
             let cmdline = String::from_utf8_lossy(&cmdline);
             if !cmdline.contains(&needle) || !cmdline.contains("passphrase") || cmdline.contains("script") {
-                continue;
+                return false;
             }
             let wchan = std::fs::read_to_string(p.join("wchan")).unwrap_or_default();
-            if wchan.contains("tty") || wchan.contains("wait_woken") {
-                std::thread::sleep(Duration::from_millis(300));
-                return;
-            }
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "ceremony never reached its prompt: expected `start.elapsed() < Duration::from_secs(60)`, got {:?}",
-            start.elapsed()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+            wchan.contains("tty") || wchan.contains("wait_woken")
+        })
+    });
+    std::thread::sleep(Duration::from_millis(300));
 }
 
 #[test]

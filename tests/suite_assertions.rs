@@ -32,13 +32,6 @@ const ROOTS: &[(&str, Scope)] = &[("tests", Scope::WholeFile), ("src", Scope::Te
 /// Folders below a root that are not Rust test code of this crate (data read by tests).
 const NOT_SCANNED: &[&str] = &["tests/fixtures"];
 
-/// TEMPORARY: files another helper is rewriting for issue 27 at the same time; their
-/// assertions are fixed on that branch. The lead empties this list after merging both. A
-/// file listed here that no longer has an offending assertion fails the test, so the list
-/// cannot outlive its reason.
-const EXEMPT_UNTIL_MERGED: &[&str] =
-    &["tests/crash_safety.rs", "tests/demo.rs", "tests/passphrase_keys.rs", "tests/workspace_move.rs", "tests/hostile_inputs.rs"];
-
 #[derive(Clone, Copy, PartialEq)]
 enum Scope {
     WholeFile,
@@ -56,7 +49,6 @@ struct Offence {
 fn every_assertion_says_what_it_got() {
     let top = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut offences = Vec::new();
-    let mut exempt_clean = Vec::new();
     for (root, scope) in ROOTS {
         for file in rust_files(&top.join(root)) {
             let name = relative(top, &file);
@@ -68,12 +60,6 @@ fn every_assertion_says_what_it_got() {
                 Scope::WholeFile => offences_in(&text, &[(0, text.len())]).into_iter().map(|o| (file.clone(), o)).collect(),
                 Scope::TestItems => offences_in_test_items(&file, &text),
             };
-            if EXEMPT_UNTIL_MERGED.contains(&name.as_str()) {
-                if found.is_empty() {
-                    exempt_clean.push(name);
-                }
-                continue;
-            }
             offences.extend(found.into_iter().map(|(path, o)| format!("{}:{}: {}", relative(top, &path), o.line, o.why)));
         }
     }
@@ -83,7 +69,6 @@ fn every_assertion_says_what_it_got() {
         offences.len(),
         offences.join("\n")
     );
-    assert!(exempt_clean.is_empty(), "remove from EXEMPT_UNTIL_MERGED, they follow the rule now: {exempt_clean:?}");
 }
 
 fn relative(top: &Path, file: &Path) -> String {

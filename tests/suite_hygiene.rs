@@ -28,16 +28,6 @@ const SKIPS: &str = "tests/common/skips.rs";
 /// The one helper allowed to read the clock.
 const HANG_GUARD: &str = "tests/common/watchdog.rs";
 
-/// Files that still read the clock, each with what it does and where it should go. Owned by
-/// other work (issue 27 is split between helpers); the list may only shrink: a file listed
-/// here that no longer reads the clock fails this test until it is taken off.
-const PENDING: &[(&str, &str)] = &[
-    ("tests/canonical_props.rs", "an #[ignore]d throughput measurement: belongs in a bench"),
-    ("tests/token_stack.rs", "an #[ignore]d signature-time measurement: belongs in benches/token_sign.rs"),
-    ("tests/terminal.rs", "polls for the prompt's terminal mode under its own 30 s limit: common::watchdog::wait_until"),
-    ("tests/secret_hygiene.rs", "polls for a blocked child under its own 60 s limits: common::watchdog::wait_until"),
-];
-
 const CLOCK_READS: [&str; 3] = ["Instant::now", "SystemTime::now", ".elapsed()"];
 
 fn root() -> &'static Path {
@@ -104,15 +94,10 @@ fn no_test_reads_the_clock_outside_the_hang_guard() {
     let files = test_code();
     assert!(files.len() > 40, "expected to read every test file, got {} files", files.len());
     let mut found = Vec::new();
-    let mut pending_clean = Vec::new();
     for (file, code) in &files {
         let reads = clock_reads(code);
-        let pending = PENDING.iter().any(|(p, _)| p == file);
         // This file names the clock reads as data, to look for them.
-        if file == HANG_GUARD || file == THIS || pending {
-            if pending && reads.is_empty() {
-                pending_clean.push(file.clone());
-            }
+        if file == HANG_GUARD || file == THIS {
             continue;
         }
         found.extend(reads.into_iter().map(|(n, line)| format!("{file}:{n}: {line}")));
@@ -121,10 +106,6 @@ fn no_test_reads_the_clock_outside_the_hang_guard() {
         found.is_empty(),
         "expected no clock read in tests outside {HANG_GUARD} (measure speed in benches/), got:\n{}",
         found.join("\n")
-    );
-    assert!(
-        pending_clean.is_empty(),
-        "expected every PENDING file to still read the clock, got {pending_clean:?} clean: take them off the list"
     );
     let guard = files.iter().find(|(f, _)| f == HANG_GUARD).map(|(_, c)| clock_reads(c).len());
     assert!(guard.is_some_and(|n| n > 0), "expected {HANG_GUARD} to be read and to hold the clock reads, got {guard:?}");

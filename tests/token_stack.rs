@@ -11,7 +11,6 @@
 mod common;
 
 use std::sync::OnceLock;
-use std::time::Instant;
 
 use common::tokens;
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
@@ -192,41 +191,4 @@ fn pkcs11_ed25519_sign_verify() {
     let raw = session.sign(&eddsa, private, message).expect("CKM_EDDSA sign");
     let sig = ed25519_dalek::Signature::from_slice(&raw).expect("a 64-byte signature");
     key.verify(message, &sig).expect("SoftHSM's Ed25519 signature verifies");
-}
-
-// --- timing (no assertions; run with --ignored --nocapture) ---------------------------------
-
-#[test]
-#[ignore = "measurement: cargo test --test token_stack -- --ignored --nocapture"]
-fn measure_signature_times() {
-    const PIV_N: u32 = 20;
-    const HSM_N: u32 = 200;
-    let digest = Sha256::digest(b"timing");
-    {
-        let _card = tokens::lock_card();
-        let mut yk = open_card();
-        let public = generate_p256(&mut yk, SlotId::KeyManagement);
-        verify_pin(&mut yk);
-        let start = Instant::now();
-        for _ in 0..PIV_N {
-            let der = piv::sign_data(&mut yk, &digest, AlgorithmId::EccP256, SlotId::KeyManagement).expect("sign");
-            let sig = p256::ecdsa::Signature::from_der(&der).expect("DER");
-            public.verify_prehash(&digest, &sig).expect("verifies");
-        }
-        eprintln!("PIV P-256 signature: {:?} each", start.elapsed() / PIV_N);
-    }
-    let session = softhsm_session();
-    let (_, private) = generate_pair(&session, &Mechanism::EccKeyPairGen, P256_PARAMS);
-    let start = Instant::now();
-    for _ in 0..HSM_N {
-        session.sign(&Mechanism::Ecdsa, private, &digest).expect("sign");
-    }
-    eprintln!("SoftHSM P-256 signature: {:?} each", start.elapsed() / HSM_N);
-    let (_, private) = generate_pair(&session, &Mechanism::EccEdwardsKeyPairGen, ED25519_PARAMS);
-    let eddsa = Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure));
-    let start = Instant::now();
-    for _ in 0..HSM_N {
-        session.sign(&eddsa, private, b"timing").expect("sign");
-    }
-    eprintln!("SoftHSM Ed25519 signature: {:?} each", start.elapsed() / HSM_N);
 }
