@@ -794,9 +794,16 @@ mod tests {
         let pretty = "{\n \"signatures\": [{\"keyid\": \"ab\", \"sig\": \"cd\"}],\n \"signed\": {\"_type\": \"targets\", \"version\": 2,\n  \"spec_version\": \"1.0.31\", \"expires\": \"2030-01-01T00:00:00Z\", \"targets\": {}, \"x\": \"a\\nb\"}}";
         let md = Metadata::from_slice(pretty.as_bytes()).unwrap();
         // A control character (escaped in the file) takes the general path, the rest the fast one.
-        assert!(md.signed_bytes().contains(&b'\n') && !is_file_form(&md.to_bytes()));
+        assert!(
+            md.signed_bytes().contains(&b'\n') && !is_file_form(&md.to_bytes()),
+            "expected a raw newline in the signed bytes and the file not in file form, got {md:?}"
+        );
         let plain = Metadata::from_slice(pretty.replace("a\\nb", "ab").as_bytes()).unwrap();
-        assert!(is_file_form(&plain.to_bytes()));
+        assert!(
+            is_file_form(&plain.to_bytes()),
+            "expected the file without controls in file form, got {}",
+            String::from_utf8_lossy(&plain.to_bytes())
+        );
         for m in [&md, &plain] {
             let again = Metadata::from_vec(m.to_bytes()).unwrap();
             assert_eq!(again.signed_bytes(), m.signed_bytes());
@@ -805,7 +812,7 @@ mod tests {
         }
         // Not canonical (a space), so canonicalized rather than taken as it is.
         let spaced = String::from_utf8(plain.to_bytes()).unwrap().replacen(':', ": ", 1);
-        assert!(!is_file_form(spaced.as_bytes()));
+        assert!(!is_file_form(spaced.as_bytes()), "expected a file with a space not in file form: {spaced}");
         assert_eq!(Metadata::from_slice(spaced.as_bytes()).unwrap().to_bytes(), plain.to_bytes());
     }
 
@@ -828,10 +835,10 @@ mod tests {
         assert_eq!(&plain.to_bytes()[span], &md.signed_bytes()[..]);
         for (name, bytes) in [("pretty.json", pretty.as_bytes().to_vec()), ("control.json", with_control.to_bytes())] {
             let (md, seen) = read(name, &bytes);
-            assert!(seen.is_none(), "{name}");
+            assert!(seen.is_none(), "expected no work kept for {name}, got {seen:?}");
             assert_eq!(md.signed_bytes(), with_control.signed_bytes());
         }
-        assert!(with_control.signed_span().is_none());
+        assert!(with_control.signed_span().is_none(), "expected no span for escaped controls, got {:?}", with_control.signed_span());
     }
 
     /// A keyid in any form but 64 lower-case hex digits is refused wherever keys are listed:
@@ -864,9 +871,9 @@ mod tests {
         read(root(&lower, &lower)).unwrap();
         for (listed, in_role) in [(&upper, &upper), (&lower, &upper), (&upper, &lower)] {
             let err = read(targets(listed, in_role)).unwrap_err().to_string();
-            assert!(err.contains("lower-case hex"), "{err}");
+            assert!(err.contains("lower-case hex"), "expected the keyid refused as not lower-case hex, got {err}");
             let err = read(root(listed, in_role)).unwrap_err().to_string();
-            assert!(err.contains("lower-case hex"), "{err}");
+            assert!(err.contains("lower-case hex"), "expected the keyid refused as not lower-case hex, got {err}");
         }
     }
 }

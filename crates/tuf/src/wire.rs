@@ -202,11 +202,11 @@ mod tests {
     fn control_bytes_are_found_anywhere() {
         for len in [0usize, 1, 63, 64, 65, 200] {
             let clean = vec![b'a'; len];
-            assert!(!has_control_bytes(&clean));
+            assert!(!has_control_bytes(&clean), "expected no control bytes found in {len} clean bytes");
             for at in 0..len {
                 let mut dirty = clean.clone();
                 dirty[at] = b'\n';
-                assert!(has_control_bytes(&dirty), "{len} {at}");
+                assert!(has_control_bytes(&dirty), "expected a control byte found at {at} of {len}");
             }
         }
     }
@@ -229,11 +229,11 @@ mod tests {
         let keys: Vec<&[u8]> = o.members.iter().map(|m| &text[m.key.clone()]).collect();
         assert_eq!(keys, [&b"\"a\""[..], b"\"c\"", b"\"g\"", b"\"h\""]);
         assert_eq!(&text[o.members[2].value.clone()], b"-12");
-        assert!(o.escaped_controls);
+        assert!(o.escaped_controls, "expected escaped controls noticed, got {o:?}");
         let inner = outline(&text, o.members[1].value.start).unwrap();
         assert_eq!(inner.end, o.members[1].value.end);
-        assert!(outline(b"{\"a\":1", 0).is_none());
-        assert!(outline(b"{}", 0).unwrap().members.is_empty());
+        assert!(outline(b"{\"a\":1", 0).is_none(), "expected an unclosed object to have no outline");
+        assert!(outline(b"{}", 0).unwrap().members.is_empty(), "expected no members in {{}}");
     }
 
     #[test]
@@ -241,6 +241,6 @@ mod tests {
         let canonical = b"{\"a\":\"\\\\u0041\"}".to_vec();
         let text = canonical_to_text(canonical.clone());
         assert_eq!(text, canonical);
-        assert!(matches!(text_to_canonical(&text), Cow::Borrowed(_)));
+        assert!(matches!(text_to_canonical(&text), Cow::Borrowed(_)), "expected text without escapes borrowed");
     }
 }
