@@ -1228,4 +1228,70 @@ mod tests {
         let message = CanonicalError::TooDeep { offset: 3 }.to_string();
         assert!(message.contains("more than 100 levels"), "expected the depth limit named, got {message}");
     }
+
+    /// A float is found wherever serde can put one: each container kind the float check
+    /// walks, keys of maps included. The same shapes holding integers pass.
+    #[test]
+    fn floats_are_found_in_every_kind_of_container() {
+        #[derive(serde::Serialize)]
+        struct Newtype<T>(T);
+        #[derive(serde::Serialize)]
+        struct TupleStruct<T>(u8, T);
+        #[derive(serde::Serialize)]
+        struct Named<T> {
+            a: T,
+        }
+        #[derive(serde::Serialize)]
+        enum Variants<T> {
+            Newtype(T),
+            Tuple(u8, T),
+            Struct { a: T },
+        }
+        struct KeyedBy<T>(T);
+        impl<T: serde::Serialize> serde::Serialize for KeyedBy<T> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_key(&self.0)?;
+                m.serialize_value(&1u8)?;
+                m.end()
+            }
+        }
+        fn check<T: serde::Serialize>(float: T, int: impl serde::Serialize, what: &str) {
+            let got = to_canonical(&float);
+            assert_eq!(got, Err(CanonicalError::FloatValue), "expected a float in {what} refused, got {got:?}");
+            let got = float_check::FloatCheck.pipe(&int);
+            assert_eq!(got, Ok(()), "expected {what} of integers to pass the float check, got {got:?}");
+        }
+        check(Some(1.5f64), Some(1u8), "an option");
+        check(vec![1.5f32], vec![1u8], "a sequence");
+        check((1u8, 1.5f64), (1u8, 2u8), "a tuple");
+        check(TupleStruct(1, 1.5f64), TupleStruct(1, 2u8), "a tuple struct");
+        check(Newtype(1.5f64), Newtype(2u8), "a newtype struct");
+        check(Named { a: 1.5f64 }, Named { a: 2u8 }, "a struct");
+        check(Variants::Newtype(1.5f64), Variants::Newtype(2u8), "a newtype variant");
+        check(Variants::Tuple(1, 1.5f64), Variants::Tuple(1, 2u8), "a tuple variant");
+        check(Variants::Struct { a: 1.5f64 }, Variants::Struct { a: 2u8 }, "a struct variant");
+        check(KeyedBy(1.5f64), KeyedBy("k"), "a map key");
+        check(
+            [("k", 1.5f64)].into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+            [("k", 1u8)].into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+            "a map value",
+        );
+    }
+
+    impl float_check::FloatCheck {
+        fn pipe<T: serde::Serialize + ?Sized>(self, value: &T) -> std::result::Result<(), CanonicalError> {
+            value.serialize(self)
+        }
+    }
+
+    /// A space (0x20) is string content, not a control character; 0x1F is one.
+    #[test]
+    fn spaces_in_strings_are_content() {
+        assert_eq!(canon("\" a b \""), "\" a b \"", "expected spaces in a string kept");
+        assert_eq!(canon("{\"a b\":\" \"}"), "{\"a b\":\" \"}", "expected spaces in a key kept");
+        let got = canonicalize(b"\"a\x1fb\"");
+        assert_eq!(got, Err(CanonicalError::ControlCharacter { offset: 2, byte: 0x1f }), "expected a raw 0x1F refused, got {got:?}");
+    }
 }
