@@ -475,6 +475,17 @@ mod tests {
                 "expected targets unable to delegate {top}, got {err:?}"
             );
         }
+        // A top-level name is refused before the delegator is read, even a delegator that
+        // does not read as targets metadata.
+        let mut broken = targets_json(&[&k]);
+        broken["delegations"]["succinct_roles"] = serde_json::json!({"keyids": [], "threshold": 1, "bit_length": 1, "name_prefix": "b"});
+        let broken = metadata(&broken, &[]);
+        assert!(broken.targets().is_err(), "expected targets with both roles and succinct_roles unreadable");
+        let err = verify_delegate(&broken, "snapshot", &targets_file).unwrap_err();
+        assert!(
+            matches!(err, DelegateError::NotDelegated { delegator: RoleType::Targets, .. }),
+            "expected snapshot refused as a delegated role before reading the delegator, got {err:?}"
+        );
         let err = verify_delegate(&targets, "other", &targets_file).unwrap_err();
         assert!(matches!(err, DelegateError::NotDelegated { .. }), "expected an undelegated name refused, got {err:?}");
         assert!(err.to_string().contains("\"other\""), "expected the role named, got {err}");
