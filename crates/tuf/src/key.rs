@@ -616,9 +616,12 @@ mod tests {
         assert_eq!(custom.keyid(), hex::encode(Sha256::digest(custom.canonical_bytes())), "expected the keyid over the canonical bytes");
         assert_eq!(
             (custom.keytype(), custom.scheme(), custom.public()),
-            (plain.keytype(), plain.scheme(), plain.public()),
+            ("ed25519", "ed25519", plain.public()),
             "expected the fields read"
         );
+        let rsa_key = rsa(0).key();
+        assert_eq!((rsa_key.keytype(), rsa_key.scheme()), ("rsa", "rsassa-pss-sha256"), "expected RSA's keytype and scheme");
+        assert!(rsa_key.public().starts_with("-----BEGIN PUBLIC KEY-----"), "expected a PEM public key, got {}", rsa_key.public());
         let debug = format!("{custom:?}");
         assert!(debug.contains(custom.keyid()) && debug.contains("ed25519"), "expected the keyid and type in Debug, got {debug}");
         let from_json = Key::from_json(&plain.to_json_text()).unwrap();
