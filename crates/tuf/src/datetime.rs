@@ -122,6 +122,15 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration("365d").unwrap(), time::Duration::days(365));
         assert_eq!(parse_duration("12h").unwrap(), time::Duration::hours(12));
+        assert_eq!(parse_duration("2w").unwrap(), time::Duration::weeks(2));
+        assert_eq!(parse_duration("30m").unwrap(), time::Duration::minutes(30));
+        assert_eq!(parse_duration(" 45s ").unwrap(), time::Duration::seconds(45));
+        let unit = parse_duration("5y").unwrap_err();
+        assert!(unit.contains("unknown unit"), "expected the unit named as unknown, got {unit}");
+        let zero = parse_duration("0h").unwrap_err();
+        assert!(zero.contains("must be positive"), "expected zero refused as not positive, got {zero}");
+        let bare = parse_duration("h").unwrap_err();
+        assert!(bare.contains("is not a duration"), "expected a unit without a number refused, got {bare}");
         assert!(parse_duration("0d").is_err(), "expected 0d refused, got {:?}", parse_duration("0d"));
         assert!(parse_duration("d").is_err(), "expected d refused, got {:?}", parse_duration("d"));
         assert!(parse_duration("5y").is_err(), "expected 5y refused, got {:?}", parse_duration("5y"));

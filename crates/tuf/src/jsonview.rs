@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn maps_are_looked_up_whatever_order_they_came_in() {
-        for text in [r#"{"a":1,"b":2,"c":3}"#, r#"{"c":3,"a":1,"b":2}"#, r#"{"b":2,"a":1,"c":3}"#] {
+        for text in [r#"{"a":1,"b":2,"c":3}"#, r#"{"c":3,"a":1,"b":2}"#, r#"{"b":2,"a":1,"c":3}"#, r#"{"c":3,"b":2,"a":1}"#] {
             let map: SortedMap<'_, u32> = serde_json::from_str(text).unwrap();
             for (key, value) in [("a", 1), ("b", 2), ("c", 3)] {
                 assert_eq!(map.get(key), Some(&value), "expected {key} = {value} in {text}, got {:?}", map.get(key));
