@@ -924,6 +924,9 @@ mod tests {
         assert_eq!(md.version(), 3, "expected version 3");
         assert_eq!(md.header().spec_version, "1.0.31", "expected the spec version read");
         assert_eq!(md.expires(), crate::datetime::MetaTime::parse("2030-01-01T00:00:00Z").unwrap(), "expected the expiry read");
+        let debug = format!("{md:?}");
+        assert!(debug.starts_with("Metadata { header: Header { role_type: Timestamp"), "expected Debug to show the header, got {debug}");
+        assert!(debug.contains("signatures: []"), "expected Debug to show the signatures, got {debug}");
         let cases = [
             ("_type", json!("mirror"), "is not a TUF role type"),
             ("_type", json!(1), "\"_type\" must be a string"),
