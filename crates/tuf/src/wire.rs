@@ -290,6 +290,8 @@ mod tests {
     fn only_escapes_of_controls_count_as_escaped_controls() {
         for (text, want) in [
             (&br#""a\\b""#[..], false),
+            // An escaped backslash right after the opening quote, then a letter: no control.
+            (br#""\\n""#, false),
             (br#""a\"b""#, false),
             (br#""\\\\\"\"""#, false),
             (br#""a\\\nb""#, true),
