@@ -353,6 +353,8 @@ mod tests {
         );
         assert_eq!(o.end, text.len() - 2, "expected the end just after the closing brace");
         assert!(!o.escaped_controls, "expected no escaped controls, got {o:?}");
+        let quoted = outline(br#"{"a":"x\"y\\z"}"#, 0).unwrap();
+        assert!(!quoted.escaped_controls, "expected escaped quotes and backslashes after letters not taken for controls, got {quoted:?}");
         let keyed = outline(br#"{"a\u0001":1}"#, 0).unwrap();
         assert!(keyed.escaped_controls, "expected an escaped control in a key noticed, got {keyed:?}");
         for bad in [
