@@ -58,3 +58,45 @@ impl RootSpec {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::metadata::Metadata;
+    use crate::test_keys::{ed25519, p256, rsa};
+
+    #[test]
+    fn a_built_root_reads_back_as_specified() {
+        let (a, b, c) = (ed25519(1), p256(2), rsa(0));
+        let role = |keys: Vec<Key>, threshold| RoleSpec { keys, threshold };
+        let spec = RootSpec {
+            version: 7,
+            expires: datetime!(2031-02-03 04:05:06.7 UTC),
+            root: role(vec![a.key(), b.key()], 2),
+            targets: role(vec![c.key()], 1),
+            snapshot: role(vec![b.key()], 1),
+            timestamp: role(vec![a.key()], 1),
+        };
+        let signed = spec.to_signed().unwrap_or_else(|e| panic!("expected the root built, got {e}"));
+        assert!(canonical::is_canonical(&signed), "expected canonical bytes, got {}", String::from_utf8_lossy(&signed));
+        let md = Metadata::from_signed(signed).unwrap_or_else(|e| panic!("expected the built root to read, got {e}"));
+        let root = md.root().unwrap_or_else(|e| panic!("expected a valid root, got {e}"));
+        assert_eq!(md.version(), 7, "expected version 7");
+        assert_eq!(format_expires(md.expires().at), "2031-02-03T04:05:06Z", "expected the expiry without its fraction");
+        assert!(!md.expires().legacy, "expected the strict time form");
+        assert_eq!(md.header().spec_version, SPEC_VERSION, "expected the spec version Ceremony writes");
+        assert_eq!(root.consistent_snapshot, Some(true), "expected consistent snapshots");
+        assert_eq!(root.keys.len(), 3, "expected the three keys listed once each, got {:?}", root.keys);
+        for (name, keys, threshold) in
+            [("root", vec![&a, &b], 2), ("targets", vec![&c], 1), ("snapshot", vec![&b], 1), ("timestamp", vec![&a], 1)]
+        {
+            let d = root.delegation(name).unwrap_or_else(|| panic!("expected a {name} role"));
+            let want: Vec<(String, Option<Key>)> = keys.iter().map(|k| (k.keyid(), Some(k.key()))).collect();
+            assert_eq!(d.keys, want, "expected {name}'s keys in the spec's order");
+            assert_eq!(d.threshold, threshold, "expected {name}'s threshold");
+        }
+        assert!(root.keyid_mismatches().is_empty(), "expected every keyid the hash of its key, got {:?}", root.keyid_mismatches());
+    }
+}

@@ -975,7 +975,7 @@ mod tests {
         let input = r#"{"\ud800\udc00":7,"\uffff":6,"\u00e9":5,"a\u0000":4,"a":3,"A":2,"":1}"#;
         let want = "{\"\":1,\"A\":2,\"a\":3,\"a\u{0}\":4,\"\u{e9}\":5,\"\u{ffff}\":6,\"\u{10000}\":7}";
         assert_eq!(canon(input), want);
-        assert!(is_canonical(want.as_bytes()));
+        assert!(is_canonical(want.as_bytes()), "expected the canonical form {want:?} to be judged canonical");
         // '"' (0x22) sorts before '#' (0x23) although its escaped form starts with '\' (0x5C).
         assert_eq!(canon(r##"{"#":1,"\"":2,"\\":3,"]":4}"##), r##"{"\"":2,"#":1,"\\":3,"]":4}"##);
         // A key that is a prefix of another sorts first even when the other continues with
@@ -1000,7 +1000,11 @@ mod tests {
         assert_eq!(err(br#"{"b":1,"a":2,"b":3}"#), CanonicalError::DuplicateKey { offset: 13, key: "b".into() });
         // Compared after unescaping.
         assert_eq!(err(br#"{"a":1,"\u0061":2}"#), CanonicalError::DuplicateKey { offset: 7, key: "a".into() });
-        assert!(matches!(err(br#"{"x":{"\ud83d\ude00":1,"b":0,"\uD83D\uDE00":2}}"#), CanonicalError::DuplicateKey { .. }));
+        let got = err(br#"{"x":{"\ud83d\ude00":1,"b":0,"\uD83D\uDE00":2}}"#);
+        assert!(
+            matches!(got, CanonicalError::DuplicateKey { .. }),
+            "expected one key spelled two ways refused as a duplicate, got {got:?}"
+        );
         // Same key in different objects is fine.
         assert_eq!(canon(r#"{"a":{"a":1},"b":{"a":2}}"#), r#"{"a":{"a":1},"b":{"a":2}}"#);
     }
@@ -1011,11 +1015,19 @@ mod tests {
             assert_eq!(err(text.as_bytes()), CanonicalError::Float { offset }, "{text}");
         }
         for text in ["NaN", "Infinity", "-Infinity", "[NaN]"] {
-            assert!(matches!(err(text.as_bytes()), CanonicalError::NonFinite { .. }), "{text}");
+            assert!(
+                matches!(err(text.as_bytes()), CanonicalError::NonFinite { .. }),
+                "expected {text} refused as non-finite, got {:?}",
+                err(text.as_bytes())
+            );
         }
         // Malformed numbers are invalid JSON, not floats.
         for text in ["1.", "1.e3", "1e", "1e+", "-", "-a", "01", "+1", ".5", "0x10"] {
-            assert!(matches!(err(text.as_bytes()), CanonicalError::InvalidJson { .. } | CanonicalError::TrailingData { .. }), "{text}");
+            assert!(
+                matches!(err(text.as_bytes()), CanonicalError::InvalidJson { .. } | CanonicalError::TrailingData { .. }),
+                "expected {text} refused as invalid JSON, got {:?}",
+                err(text.as_bytes())
+            );
         }
     }
 
@@ -1071,14 +1083,14 @@ mod tests {
         ] {
             assert!(
                 matches!(err(bad), CanonicalError::InvalidJson { .. } | CanonicalError::TrailingData { .. }),
-                "{:?}: {:?}",
+                "expected {:?} refused as invalid JSON, got {:?}",
                 String::from_utf8_lossy(bad),
                 err(bad)
             );
         }
         // Whitespace other than the four JSON ones is refused.
-        assert!(canonicalize("\u{a0}1".as_bytes()).is_err());
-        assert!(canonicalize(b"\x0c1").is_err());
+        assert!(canonicalize("\u{a0}1".as_bytes()).is_err(), "expected a no-break space refused as whitespace");
+        assert!(canonicalize(b"\x0c1").is_err(), "expected a form feed refused as whitespace");
     }
 
     fn nested(depth: usize, open: &str, close: &str) -> String {
@@ -1089,10 +1101,10 @@ mod tests {
     fn depth_limit() {
         let ok = nested(MAX_DEPTH, "[", "]");
         assert_eq!(canon(&ok), ok);
-        assert!(is_canonical(ok.as_bytes()));
+        assert!(is_canonical(ok.as_bytes()), "expected nesting at the limit judged canonical");
         let deep = nested(MAX_DEPTH + 1, "[", "]");
         assert_eq!(err(deep.as_bytes()), CanonicalError::TooDeep { offset: MAX_DEPTH });
-        assert!(!is_canonical(deep.as_bytes()));
+        assert!(!is_canonical(deep.as_bytes()), "expected nesting past the limit judged not canonical");
 
         let ok = nested(MAX_DEPTH, "{\"k\":", "}");
         assert_eq!(canon(&ok), ok);
@@ -1100,8 +1112,12 @@ mod tests {
         assert_eq!(err(deep.as_bytes()), CanonicalError::TooDeep { offset: 6 * MAX_DEPTH });
         // A very deep input fails cleanly instead of overflowing the stack.
         let huge = nested(1_000_000, "[", "]");
-        assert!(matches!(err(huge.as_bytes()), CanonicalError::TooDeep { .. }));
-        assert!(!is_canonical(huge.as_bytes()));
+        assert!(
+            matches!(err(huge.as_bytes()), CanonicalError::TooDeep { .. }),
+            "expected deep nesting refused as too deep, got {:?}",
+            err(huge.as_bytes())
+        );
+        assert!(!is_canonical(huge.as_bytes()), "expected deep nesting judged not canonical");
     }
 
     #[test]
@@ -1132,7 +1148,7 @@ mod tests {
             b"{\"\\\"\":1,\"#\":2}",
             b"123456789012345678901234567890",
         ] {
-            assert!(is_canonical(yes), "{}", String::from_utf8_lossy(yes));
+            assert!(is_canonical(yes), "expected {} judged canonical", String::from_utf8_lossy(yes));
             if !yes.iter().any(|&b| b < 0x20) {
                 assert_eq!(canonicalize(yes).unwrap(), yes);
             }
@@ -1159,7 +1175,7 @@ mod tests {
             b"\"\\",
             b"nul",
         ] {
-            assert!(!is_canonical(no), "{}", String::from_utf8_lossy(no));
+            assert!(!is_canonical(no), "expected {} judged not canonical", String::from_utf8_lossy(no));
         }
     }
 
@@ -1193,7 +1209,11 @@ mod tests {
         let raw = serde_json::value::RawValue::from_string("{\"b\": 1, \"a\": 2}".into()).unwrap();
         assert_eq!(to_canonical(&raw).unwrap(), b"{\"a\":2,\"b\":1}");
         let map: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into_iter().collect();
-        assert!(matches!(to_canonical(&map), Err(CanonicalError::Serialize { .. })));
+        assert!(
+            matches!(to_canonical(&map), Err(CanonicalError::Serialize { .. })),
+            "expected a serialize error, got {:?}",
+            to_canonical(&map)
+        );
     }
 
     #[test]
@@ -1205,6 +1225,73 @@ mod tests {
             e.to_string(),
             "the JSON has a raw control character (byte 0x07) inside a string at byte 1; JSON requires it to be written as an escape such as \\u0007"
         );
-        assert!(CanonicalError::TooDeep { offset: 3 }.to_string().contains("more than 100 levels"));
+        let message = CanonicalError::TooDeep { offset: 3 }.to_string();
+        assert!(message.contains("more than 100 levels"), "expected the depth limit named, got {message}");
+    }
+
+    /// A float is found wherever serde can put one: each container kind the float check
+    /// walks, keys of maps included. The same shapes holding integers pass.
+    #[test]
+    fn floats_are_found_in_every_kind_of_container() {
+        #[derive(serde::Serialize)]
+        struct Newtype<T>(T);
+        #[derive(serde::Serialize)]
+        struct TupleStruct<T>(u8, T);
+        #[derive(serde::Serialize)]
+        struct Named<T> {
+            a: T,
+        }
+        #[derive(serde::Serialize)]
+        enum Variants<T> {
+            Newtype(T),
+            Tuple(u8, T),
+            Struct { a: T },
+        }
+        struct KeyedBy<T>(T);
+        impl<T: serde::Serialize> serde::Serialize for KeyedBy<T> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_key(&self.0)?;
+                m.serialize_value(&1u8)?;
+                m.end()
+            }
+        }
+        fn check<T: serde::Serialize>(float: T, int: impl serde::Serialize, what: &str) {
+            let got = to_canonical(&float);
+            assert_eq!(got, Err(CanonicalError::FloatValue), "expected a float in {what} refused, got {got:?}");
+            let got = float_check::FloatCheck.pipe(&int);
+            assert_eq!(got, Ok(()), "expected {what} of integers to pass the float check, got {got:?}");
+        }
+        check(Some(1.5f64), Some(1u8), "an option");
+        check(vec![1.5f32], vec![1u8], "a sequence");
+        check((1u8, 1.5f64), (1u8, 2u8), "a tuple");
+        check(TupleStruct(1, 1.5f64), TupleStruct(1, 2u8), "a tuple struct");
+        check(Newtype(1.5f64), Newtype(2u8), "a newtype struct");
+        check(Named { a: 1.5f64 }, Named { a: 2u8 }, "a struct");
+        check(Variants::Newtype(1.5f64), Variants::Newtype(2u8), "a newtype variant");
+        check(Variants::Tuple(1, 1.5f64), Variants::Tuple(1, 2u8), "a tuple variant");
+        check(Variants::Struct { a: 1.5f64 }, Variants::Struct { a: 2u8 }, "a struct variant");
+        check(KeyedBy(1.5f64), KeyedBy("k"), "a map key");
+        check(
+            [("k", 1.5f64)].into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+            [("k", 1u8)].into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+            "a map value",
+        );
+    }
+
+    impl float_check::FloatCheck {
+        fn pipe<T: serde::Serialize + ?Sized>(self, value: &T) -> std::result::Result<(), CanonicalError> {
+            value.serialize(self)
+        }
+    }
+
+    /// A space (0x20) is string content, not a control character; 0x1F is one.
+    #[test]
+    fn spaces_in_strings_are_content() {
+        assert_eq!(canon("\" a b \""), "\" a b \"", "expected spaces in a string kept");
+        assert_eq!(canon("{\"a b\":\" \"}"), "{\"a b\":\" \"}", "expected spaces in a key kept");
+        let got = canonicalize(b"\"a\x1fb\"");
+        assert_eq!(got, Err(CanonicalError::ControlCharacter { offset: 2, byte: 0x1f }), "expected a raw 0x1F refused, got {got:?}");
     }
 }

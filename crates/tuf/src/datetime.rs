@@ -85,7 +85,7 @@ mod tests {
     #[test]
     fn strict_form_is_not_legacy() {
         let t = MetaTime::parse("2030-01-02T03:04:05Z").unwrap();
-        assert!(!t.legacy);
+        assert!(!t.legacy, "expected the strict form not flagged legacy, got {t:?}");
         assert_eq!(t.at, datetime!(2030-01-02 03:04:05 UTC));
         assert_eq!(format_expires(t.at), "2030-01-02T03:04:05Z");
     }
@@ -94,7 +94,7 @@ mod tests {
     fn other_rfc3339_forms_are_legacy() {
         for text in ["2030-01-02T03:04:05.123Z", "2030-01-02T04:04:05+01:00", "2030-01-02T03:04:05+00:00"] {
             let t = MetaTime::parse(text).unwrap();
-            assert!(t.legacy, "{text}");
+            assert!(t.legacy, "expected {text} flagged legacy, got {t:?}");
             assert_eq!(t.at.replace_nanosecond(0).unwrap(), datetime!(2030-01-02 03:04:05 UTC));
         }
     }
@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn garbage_is_refused() {
         for text in ["", "2030-01-02", "2030-13-02T03:04:05Z", "2030-01-02 03:04:05Z", "tomorrow"] {
-            assert!(MetaTime::parse(text).is_err(), "{text}");
+            assert!(MetaTime::parse(text).is_err(), "expected {text:?} refused, got {:?}", MetaTime::parse(text));
         }
     }
 
@@ -114,16 +114,25 @@ mod tests {
     #[test]
     fn expiry_is_inclusive() {
         let t = MetaTime::parse("2030-01-02T03:04:05Z").unwrap();
-        assert!(t.is_expired(datetime!(2030-01-02 03:04:05 UTC)));
-        assert!(!t.is_expired(datetime!(2030-01-02 03:04:04 UTC)));
+        assert!(t.is_expired(datetime!(2030-01-02 03:04:05 UTC)), "expected {t:?} expired at its own instant");
+        assert!(!t.is_expired(datetime!(2030-01-02 03:04:04 UTC)), "expected {t:?} not expired a second before");
     }
 
     #[test]
     fn durations() {
         assert_eq!(parse_duration("365d").unwrap(), time::Duration::days(365));
         assert_eq!(parse_duration("12h").unwrap(), time::Duration::hours(12));
-        assert!(parse_duration("0d").is_err());
-        assert!(parse_duration("d").is_err());
-        assert!(parse_duration("5y").is_err());
+        assert_eq!(parse_duration("2w").unwrap(), time::Duration::weeks(2));
+        assert_eq!(parse_duration("30m").unwrap(), time::Duration::minutes(30));
+        assert_eq!(parse_duration(" 45s ").unwrap(), time::Duration::seconds(45));
+        let unit = parse_duration("5y").unwrap_err();
+        assert!(unit.contains("unknown unit"), "expected the unit named as unknown, got {unit}");
+        let zero = parse_duration("0h").unwrap_err();
+        assert!(zero.contains("must be positive"), "expected zero refused as not positive, got {zero}");
+        let bare = parse_duration("h").unwrap_err();
+        assert!(bare.contains("is not a duration"), "expected a unit without a number refused, got {bare}");
+        assert!(parse_duration("0d").is_err(), "expected 0d refused, got {:?}", parse_duration("0d"));
+        assert!(parse_duration("d").is_err(), "expected d refused, got {:?}", parse_duration("d"));
+        assert!(parse_duration("5y").is_err(), "expected 5y refused, got {:?}", parse_duration("5y"));
     }
 }

@@ -137,3 +137,52 @@ impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for SortedMap<'a, V> {
         deserializer.deserialize_map(MapVisitor(std::marker::PhantomData))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_borrow_unless_escaped_and_read_the_same() {
+        let plain: JsonStr<'_> = serde_json::from_str("\"abc\"").unwrap();
+        assert!(matches!(plain.0, Cow::Borrowed("abc")), "expected an unescaped string borrowed, got {plain:?}");
+        let escaped: JsonStr<'_> = serde_json::from_str("\"a\\nb\"").unwrap();
+        assert!(matches!(&escaped.0, Cow::Owned(s) if s == "a\nb"), "expected an escaped string owned and decoded, got {escaped:?}");
+        let owned = JsonStr::deserialize(serde::de::value::StringDeserializer::<serde::de::value::Error>::new("xyz".to_string())).unwrap();
+        assert_eq!(owned, JsonStr(Cow::Borrowed("xyz")), "expected a handed-over String read as it is, got {owned:?}");
+        let err = serde_json::from_str::<JsonStr<'_>>("12").unwrap_err().to_string();
+        assert!(err.contains("expected a string"), "expected the refusal to say a string was expected, got {err}");
+    }
+
+    #[test]
+    fn a_string_reads_as_its_text_every_way() {
+        let s = JsonStr(Cow::Borrowed("a\"b"));
+        assert_eq!(&*s, "a\"b", "expected Deref to give the text");
+        assert_eq!(<JsonStr<'_> as Borrow<str>>::borrow(&s), "a\"b", "expected Borrow to give the text");
+        assert_eq!(s.as_ref(), "a\"b", "expected AsRef to give the text");
+        assert_eq!(format!("{s}"), "a\"b", "expected Display to write the text");
+        assert_eq!(format!("{s:?}"), "\"a\\\"b\"", "expected Debug to quote the text as str does");
+        assert!(s == *"a\"b" && s == "a\"b", "expected equality with str and &str");
+        assert!(s != *"ab" && s != "ab", "expected inequality with other text");
+    }
+
+    #[test]
+    fn maps_are_looked_up_whatever_order_they_came_in() {
+        for text in [r#"{"a":1,"b":2,"c":3}"#, r#"{"c":3,"a":1,"b":2}"#, r#"{"b":2,"a":1,"c":3}"#, r#"{"c":3,"b":2,"a":1}"#] {
+            let map: SortedMap<'_, u32> = serde_json::from_str(text).unwrap();
+            for (key, value) in [("a", 1), ("b", 2), ("c", 3)] {
+                assert_eq!(map.get(key), Some(&value), "expected {key} = {value} in {text}, got {:?}", map.get(key));
+                assert!(map.contains_key(key), "expected {key} found in {text}");
+            }
+            assert_eq!(map.get("d"), None, "expected no d in {text}");
+            assert!(!map.contains_key("d"), "expected no d in {text}");
+            assert_eq!((map.len(), map.is_empty()), (3, false), "expected three entries in {text}");
+            assert_eq!(map.keys().collect::<Vec<_>>(), ["a", "b", "c"], "expected sorted keys from {text}");
+            assert_eq!(map.iter().collect::<Vec<_>>(), [("a", &1), ("b", &2), ("c", &3)], "expected sorted entries from {text}");
+        }
+        let empty: SortedMap<'_, u32> = serde_json::from_str("{}").unwrap();
+        assert!(empty.is_empty() && empty.iter().count() == 0, "expected an empty map, got {empty:?}");
+        let err = serde_json::from_str::<SortedMap<'_, u32>>("[]").unwrap_err().to_string();
+        assert!(err.contains("expected an object"), "expected the refusal to say an object was expected, got {err}");
+    }
+}

@@ -381,10 +381,265 @@ mod encoding_tests {
     fn ed25519_keys_only_in_canonical_encoding() {
         // y = 2^255 - 1 (>= p) is accepted by decompression as y mod p; refuse that spelling.
         let err = PublicKey::from_tuf("ed25519", "ed25519", &"ff".repeat(32)).unwrap_err();
-        assert!(err.to_string().contains("canonical"), "{err}");
+        assert!(err.to_string().contains("canonical"), "expected a non-canonical encoding refused as such, got {err}");
         // A real key's encoding is canonical.
         let seed = [9u8; 32];
         let public = hex::encode(ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().as_bytes());
         PublicKey::from_tuf("ed25519", "ed25519", &public).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_keys::{ed25519, p256, p384, rsa, rsa_private, TestKey};
+
+    const MESSAGE: &[u8] = b"the canonical bytes of signed";
+
+    fn public(k: &TestKey) -> PublicKey {
+        k.key().public_key().unwrap_or_else(|e| panic!("expected the test key to read, got {e}"))
+    }
+
+    fn refused(result: Result<(), KeyError>, expected: KeyError, what: &str) {
+        assert_eq!(result, Err(expected.clone()), "expected {what} refused with {expected:?}");
+    }
+
+    /// Every scheme accepts its own signature and refuses one over other bytes, by another
+    /// key, or with a bit flipped.
+    #[test]
+    fn each_scheme_verifies_only_good_signatures() {
+        for (signer, other) in [(ed25519(1), ed25519(2)), (p256(1), p256(2)), (p384(1), p384(2)), (rsa(0), rsa(1))] {
+            let key = public(&signer);
+            let sig = signer.sign_raw(MESSAGE);
+            let label = key.algorithm().label();
+            assert_eq!(key.verify_raw(MESSAGE, &sig), Ok(()), "expected {label} to accept its own signature");
+            assert_eq!(key.verify(MESSAGE, &hex::encode(&sig)), Ok(()), "expected {label} to accept its own hex signature");
+            refused(key.verify_raw(b"other bytes", &sig), KeyError::BadSignature, &format!("{label} over other bytes"));
+            refused(key.verify_raw(MESSAGE, &other.sign_raw(MESSAGE)), KeyError::BadSignature, &format!("{label} by another key"));
+            let mut flipped = sig.clone();
+            let last = flipped.len() - 1;
+            flipped[last / 2] ^= 0x01;
+            let got = key.verify_raw(MESSAGE, &flipped);
+            assert!(
+                matches!(got, Err(KeyError::BadSignature | KeyError::MalformedSignature(_))),
+                "expected {label} to refuse a flipped bit, got {got:?}"
+            );
+        }
+    }
+
+    /// Breakage (a) of issue 27: an RSA-PSS check that always says yes. A forged signature
+    /// (random bytes of the right length, zeros, the modulus length of another key's
+    /// signature over other bytes) must be refused.
+    #[test]
+    fn rsa_pss_refuses_forgeries() {
+        let signer = rsa(0);
+        let key = public(&signer);
+        for (what, forged) in [
+            ("all zeros", vec![0u8; 256]),
+            ("all ones", vec![0xff; 256]),
+            ("a short signature", vec![1u8; 16]),
+            ("another message's signature", signer.sign_raw(b"not this")),
+            ("another key's signature", rsa(1).sign_raw(MESSAGE)),
+        ] {
+            let got = key.verify_raw(MESSAGE, &forged);
+            assert_eq!(got, Err(KeyError::BadSignature), "expected RSA-PSS to refuse {what}, got {got:?}");
+        }
+    }
+
+    /// Both salt lengths signers use are accepted: the digest length and the maximum.
+    #[test]
+    fn rsa_pss_accepts_both_salt_lengths_and_no_other() {
+        let private = rsa_private(0);
+        let key = public(&TestKey::Rsa(private.clone(), 32));
+        for salt in [32, 256 - 32 - 2] {
+            let sig = TestKey::Rsa(private.clone(), salt).sign_raw(MESSAGE);
+            assert_eq!(key.verify_raw(MESSAGE, &sig), Ok(()), "expected a salt of {salt} bytes accepted");
+        }
+        for salt in [0, 20, 64, 221] {
+            let sig = TestKey::Rsa(private.clone(), salt).sign_raw(MESSAGE);
+            assert_eq!(key.verify_raw(MESSAGE, &sig), Err(KeyError::BadSignature), "expected a salt of {salt} bytes refused");
+        }
+    }
+
+    #[test]
+    fn rsa_keys_shorter_than_2048_bits_are_refused() {
+        use elliptic_curve::pkcs8::LineEnding;
+        let short = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 1024).expect("generating a 1024-bit RSA key");
+        let pem = rsa::pkcs8::EncodePublicKey::to_public_key_pem(&short.to_public_key(), LineEnding::LF).expect("RSA PEM");
+        let err = PublicKey::from_tuf("rsa", "rsassa-pss-sha256", &pem).unwrap_err();
+        assert!(err.to_string().contains("shorter than 2048 bits"), "expected a short modulus refused, got {err}");
+        let err = PublicKey::from_tuf("rsa", "rsassa-pss-sha256", "not pem").unwrap_err();
+        assert!(err.to_string().contains("not a PEM SubjectPublicKeyInfo"), "expected a non-PEM key refused, got {err}");
+        let full = rsa(0).key();
+        let key = PublicKey::from_tuf("rsa", "rsassa-pss-sha256", &format!("\n{}\n", full.public()));
+        assert!(key.is_ok(), "expected surrounding blank lines tolerated, got {key:?}");
+    }
+
+    #[test]
+    fn malformed_signatures_are_named() {
+        refused(public(&ed25519(1)).verify(MESSAGE, ""), KeyError::EmptySignature, "an empty signature");
+        refused(public(&ed25519(1)).verify(MESSAGE, "zz"), KeyError::SignatureNotHex, "a non-hex signature");
+        refused(public(&ed25519(1)).verify_raw(MESSAGE, &[0; 63]), KeyError::MalformedSignature("Ed25519"), "a 63-byte Ed25519 signature");
+        refused(
+            public(&p256(1)).verify_raw(MESSAGE, &[0; 64]),
+            KeyError::MalformedSignature("ECDSA P-256 (DER expected)"),
+            "a raw P-256 signature",
+        );
+        refused(
+            public(&p384(1)).verify_raw(MESSAGE, &[0; 96]),
+            KeyError::MalformedSignature("ECDSA P-384 (DER expected)"),
+            "a raw P-384 signature",
+        );
+    }
+
+    #[test]
+    fn keytypes_and_schemes_must_match_a_supported_pair() {
+        let ed = ed25519(1).key();
+        for (keytype, scheme) in
+            [("ed25519", "ecdsa-sha2-nistp256"), ("rsa", "ed25519"), ("ecdsa", "ecdsa-sha2-nistp521"), ("ed448", "ed448")]
+        {
+            let err = PublicKey::from_tuf(keytype, scheme, ed.public()).unwrap_err();
+            assert_eq!(
+                err,
+                KeyError::Unsupported { keytype: keytype.into(), scheme: scheme.into() },
+                "expected {keytype}/{scheme} unsupported, got {err:?}"
+            );
+        }
+        for (algorithm, keytype, scheme, label) in [
+            (Algorithm::Ed25519, "ed25519", "ed25519", "Ed25519"),
+            (Algorithm::EcdsaP256, "ecdsa", "ecdsa-sha2-nistp256", "ECDSA P-256"),
+            (Algorithm::EcdsaP384, "ecdsa", "ecdsa-sha2-nistp384", "ECDSA P-384"),
+            (Algorithm::RsaPssSha256, "rsa", "rsassa-pss-sha256", "RSA-PSS"),
+        ] {
+            assert_eq!(algorithm.keytype_and_scheme(), (keytype, scheme), "expected {algorithm:?}'s keytype and scheme");
+            assert_eq!(algorithm.label(), label, "expected {algorithm:?}'s label");
+        }
+    }
+
+    #[test]
+    fn ed25519_public_keys_are_64_hex_digits_on_the_curve() {
+        for (public, why) in [("zz".repeat(32), "not hex"), ("ab".repeat(31), "64 hex characters")] {
+            let err = PublicKey::from_tuf("ed25519", "ed25519", &public).unwrap_err();
+            assert!(err.to_string().contains(why), "expected {public:?} refused as {why}, got {err}");
+        }
+    }
+
+    /// ECDSA keys read from PEM or (legacy) a hex point, under either keytype spelling; the
+    /// key is the same key whichever way it is written.
+    #[test]
+    fn ecdsa_legacy_forms_read_as_the_same_key() {
+        for signer in [p256(1), p384(1)] {
+            let (pem, point, algorithm, scheme) = match &signer {
+                TestKey::P256(k) => (
+                    signer.key().public().to_string(),
+                    hex::encode(k.verifying_key().to_encoded_point(false).as_bytes()),
+                    Algorithm::EcdsaP256,
+                    "ecdsa-sha2-nistp256",
+                ),
+                TestKey::P384(k) => (
+                    signer.key().public().to_string(),
+                    hex::encode(k.verifying_key().to_encoded_point(false).as_bytes()),
+                    Algorithm::EcdsaP384,
+                    "ecdsa-sha2-nistp384",
+                ),
+                _ => unreachable!("only ECDSA keys here"),
+            };
+            let standard = PublicKey::from_tuf("ecdsa", scheme, &pem).unwrap();
+            assert_eq!(standard.legacy(), None, "expected PEM under ecdsa not legacy");
+            assert_eq!(standard.algorithm(), algorithm, "expected {algorithm:?}");
+            for (keytype, public, legacy) in [
+                (scheme, pem.as_str(), LegacyForm::EcdsaKeytype),
+                ("ecdsa", point.as_str(), LegacyForm::HexEcdsaPoint),
+                (scheme, point.as_str(), LegacyForm::HexEcdsaPoint),
+            ] {
+                let key = PublicKey::from_tuf(keytype, scheme, public)
+                    .unwrap_or_else(|e| panic!("expected {keytype} {public:.20} read, got {e}"));
+                assert_eq!(key.legacy(), Some(legacy), "expected {keytype} {public:.20} read as {legacy:?}");
+                assert_eq!(key.identity(), standard.identity(), "expected one identity for one key");
+                assert_eq!(key.verify_raw(MESSAGE, &signer.sign_raw(MESSAGE)), Ok(()), "expected the legacy form to verify");
+                let rewritten = key.to_standard_key().unwrap();
+                assert_eq!(rewritten, signer.key(), "expected the standard key object back, got {rewritten:?}");
+            }
+            let err = PublicKey::from_tuf("ecdsa", scheme, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----").unwrap_err();
+            assert!(err.to_string().contains("not a PEM SubjectPublicKeyInfo for this curve"), "expected a bad PEM refused, got {err}");
+            let err = PublicKey::from_tuf("ecdsa", scheme, "04abcd").unwrap_err();
+            assert!(err.to_string().contains("not on the curve"), "expected a bad point refused, got {err}");
+            let err = PublicKey::from_tuf("ecdsa", scheme, "hello").unwrap_err();
+            assert!(err.to_string().contains("neither PEM nor a hex point"), "expected garbage refused, got {err}");
+        }
+        // A P-256 key is no P-384 key.
+        let err = PublicKey::from_tuf("ecdsa", "ecdsa-sha2-nistp384", p256(1).key().public()).unwrap_err();
+        assert!(
+            matches!(err, KeyError::BadPublicKey { algorithm: "ECDSA P-384", .. }),
+            "expected a P-256 PEM refused for P-384, got {err:?}"
+        );
+    }
+
+    #[test]
+    fn identities_tell_keys_and_algorithms_apart() {
+        let keys = [ed25519(1), ed25519(2), p256(1), p256(2), p384(1), rsa(0), rsa(1)];
+        let ids: Vec<Vec<u8>> = keys.iter().map(|k| public(k).identity()).collect();
+        for (i, a) in ids.iter().enumerate() {
+            assert!(a.len() > 32, "expected an identity carrying the key material, got {} bytes", a.len());
+            for b in &ids[i + 1..] {
+                assert_ne!(a, b, "expected distinct keys to have distinct identities");
+            }
+        }
+        assert_eq!(ids[0][0], Algorithm::Ed25519 as u8, "expected the algorithm first");
+        assert_eq!(public(&rsa(0)).identity(), ids[5], "expected an identity to be stable");
+    }
+
+    #[test]
+    fn standard_keys_round_trip() {
+        for k in [ed25519(1), p256(1), p384(1), rsa(0)] {
+            let key = k.key();
+            let again = public(&k).to_standard_key().unwrap();
+            assert_eq!(again, key, "expected the same key object back");
+            assert_eq!(again.keyid(), key.keyid(), "expected the same keyid back");
+            assert!(!key.has_custom_fields(), "expected no custom fields on {key:?}");
+            let parsed = Key::from_json(&key.to_json_text()).unwrap();
+            assert_eq!(parsed, key, "expected the JSON text to read back as the key");
+            assert_eq!(parsed.canonical_bytes(), key.canonical_bytes(), "expected the same canonical bytes");
+        }
+    }
+
+    #[test]
+    fn key_objects_keep_custom_fields_in_their_keyid() {
+        let plain = ed25519(1).key();
+        let text = format!(
+            "{{ \"x-note\": \"mine\", \"keytype\": \"ed25519\", \"scheme\": \"ed25519\", \"keyval\": {{\"public\": \"{}\"}} }}",
+            plain.public()
+        );
+        let custom = Key::from_json(text.as_bytes()).unwrap();
+        assert!(custom.has_custom_fields(), "expected x-note to count as a custom field");
+        assert_ne!(custom.keyid(), plain.keyid(), "expected the custom field to change the keyid");
+        assert_eq!(custom.keyid(), hex::encode(Sha256::digest(custom.canonical_bytes())), "expected the keyid over the canonical bytes");
+        assert_eq!(
+            (custom.keytype(), custom.scheme(), custom.public()),
+            ("ed25519", "ed25519", plain.public()),
+            "expected the fields read"
+        );
+        let rsa_key = rsa(0).key();
+        assert_eq!((rsa_key.keytype(), rsa_key.scheme()), ("rsa", "rsassa-pss-sha256"), "expected RSA's keytype and scheme");
+        assert!(rsa_key.public().starts_with("-----BEGIN PUBLIC KEY-----"), "expected a PEM public key, got {}", rsa_key.public());
+        let debug = format!("{custom:?}");
+        assert!(debug.contains(custom.keyid()) && debug.contains("ed25519"), "expected the keyid and type in Debug, got {debug}");
+        let from_json = Key::from_json(&plain.to_json_text()).unwrap();
+        assert_eq!(from_json.keyid(), plain.keyid(), "expected Key::new and Key::from_json to agree");
+        for bad in [&b"{"[..], br#"{"keytype":"ed25519"}"#] {
+            let err = Key::from_json(bad).unwrap_err();
+            assert!(matches!(err, KeyError::Malformed(_)), "expected {:?} malformed, got {err:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn keyids_match_only_their_own_hash() {
+        let key = ed25519(1).key();
+        assert!(keyid_matches(key.keyid(), key.canonical_bytes()), "expected the keyid to match its key");
+        assert!(!keyid_matches(&key.keyid().to_uppercase(), key.canonical_bytes()), "expected upper case not to match");
+        assert!(!keyid_matches(&key.keyid()[..63], key.canonical_bytes()), "expected a short keyid not to match");
+        assert!(!keyid_matches(&"0".repeat(64), key.canonical_bytes()), "expected another hash not to match");
+        assert_eq!(short_keyid("0123456789abcdef"), "01234567", "expected the first eight characters");
+        assert_eq!(short_keyid("0123"), "0123", "expected a short keyid whole");
     }
 }

@@ -794,9 +794,16 @@ mod tests {
         let pretty = "{\n \"signatures\": [{\"keyid\": \"ab\", \"sig\": \"cd\"}],\n \"signed\": {\"_type\": \"targets\", \"version\": 2,\n  \"spec_version\": \"1.0.31\", \"expires\": \"2030-01-01T00:00:00Z\", \"targets\": {}, \"x\": \"a\\nb\"}}";
         let md = Metadata::from_slice(pretty.as_bytes()).unwrap();
         // A control character (escaped in the file) takes the general path, the rest the fast one.
-        assert!(md.signed_bytes().contains(&b'\n') && !is_file_form(&md.to_bytes()));
+        assert!(
+            md.signed_bytes().contains(&b'\n') && !is_file_form(&md.to_bytes()),
+            "expected a raw newline in the signed bytes and the file not in file form, got {md:?}"
+        );
         let plain = Metadata::from_slice(pretty.replace("a\\nb", "ab").as_bytes()).unwrap();
-        assert!(is_file_form(&plain.to_bytes()));
+        assert!(
+            is_file_form(&plain.to_bytes()),
+            "expected the file without controls in file form, got {}",
+            String::from_utf8_lossy(&plain.to_bytes())
+        );
         for m in [&md, &plain] {
             let again = Metadata::from_vec(m.to_bytes()).unwrap();
             assert_eq!(again.signed_bytes(), m.signed_bytes());
@@ -805,7 +812,7 @@ mod tests {
         }
         // Not canonical (a space), so canonicalized rather than taken as it is.
         let spaced = String::from_utf8(plain.to_bytes()).unwrap().replacen(':', ": ", 1);
-        assert!(!is_file_form(spaced.as_bytes()));
+        assert!(!is_file_form(spaced.as_bytes()), "expected a file with a space not in file form: {spaced}");
         assert_eq!(Metadata::from_slice(spaced.as_bytes()).unwrap().to_bytes(), plain.to_bytes());
     }
 
@@ -828,10 +835,10 @@ mod tests {
         assert_eq!(&plain.to_bytes()[span], &md.signed_bytes()[..]);
         for (name, bytes) in [("pretty.json", pretty.as_bytes().to_vec()), ("control.json", with_control.to_bytes())] {
             let (md, seen) = read(name, &bytes);
-            assert!(seen.is_none(), "{name}");
+            assert!(seen.is_none(), "expected no work kept for {name}, got {seen:?}");
             assert_eq!(md.signed_bytes(), with_control.signed_bytes());
         }
-        assert!(with_control.signed_span().is_none());
+        assert!(with_control.signed_span().is_none(), "expected no span for escaped controls, got {:?}", with_control.signed_span());
     }
 
     /// A keyid in any form but 64 lower-case hex digits is refused wherever keys are listed:
@@ -864,9 +871,385 @@ mod tests {
         read(root(&lower, &lower)).unwrap();
         for (listed, in_role) in [(&upper, &upper), (&lower, &upper), (&upper, &lower)] {
             let err = read(targets(listed, in_role)).unwrap_err().to_string();
-            assert!(err.contains("lower-case hex"), "{err}");
+            assert!(err.contains("lower-case hex"), "expected the keyid refused as not lower-case hex, got {err}");
             let err = read(root(listed, in_role)).unwrap_err().to_string();
-            assert!(err.contains("lower-case hex"), "{err}");
+            assert!(err.contains("lower-case hex"), "expected the keyid refused as not lower-case hex, got {err}");
+        }
+    }
+
+    use crate::test_keys::{ed25519, metadata, signed_by, simple_root};
+    use serde_json::json;
+
+    fn header_json(kind: &str) -> serde_json::Value {
+        json!({"_type": kind, "spec_version": "1.0.31", "version": 3, "expires": "2030-01-01T00:00:00Z"})
+    }
+
+    fn read(envelope: &serde_json::Value) -> Result<Metadata, MetadataError> {
+        Metadata::from_slice(&serde_json::to_vec(envelope).unwrap())
+    }
+
+    fn refusal(envelope: serde_json::Value) -> String {
+        match read(&envelope) {
+            Ok(md) => panic!("expected {envelope} refused, got {md:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn role_types_read_and_print_as_named() {
+        for (text, role) in
+            [("root", RoleType::Root), ("targets", RoleType::Targets), ("snapshot", RoleType::Snapshot), ("timestamp", RoleType::Timestamp)]
+        {
+            assert_eq!(RoleType::parse(text), Some(role), "expected {text} read as {role:?}");
+            assert_eq!(role.as_str(), text, "expected {role:?} written as {text}");
+            assert_eq!(role.to_string(), text, "expected {role:?} displayed as {text}");
+        }
+        assert_eq!(RoleType::parse("mirrors"), None, "expected mirrors not a role type");
+    }
+
+    #[test]
+    fn sane_role_names() {
+        for good in ["a", "0", "proj-1.2_x", &"a".repeat(MAX_ROLE_NAME)] {
+            assert!(is_sane_role_name(good), "expected {good:?} accepted as a role name");
+        }
+        for bad in ["", "-a", ".a", "_a", "a/b", "a b", "é", &"a".repeat(MAX_ROLE_NAME + 1)] {
+            assert!(!is_sane_role_name(bad), "expected {bad:?} refused as a role name");
+        }
+    }
+
+    #[test]
+    fn the_header_is_read_and_checked() {
+        let md = read(&json!({"signatures": [], "signed": header_json("timestamp")})).unwrap();
+        assert_eq!(md.role_type(), RoleType::Timestamp, "expected a timestamp");
+        assert_eq!(md.version(), 3, "expected version 3");
+        assert_eq!(md.header().spec_version, "1.0.31", "expected the spec version read");
+        assert_eq!(md.expires(), crate::datetime::MetaTime::parse("2030-01-01T00:00:00Z").unwrap(), "expected the expiry read");
+        let debug = format!("{md:?}");
+        assert!(debug.starts_with("Metadata { header: Header { role_type: Timestamp"), "expected Debug to show the header, got {debug}");
+        assert!(debug.contains("signatures: []"), "expected Debug to show the signatures, got {debug}");
+        let cases = [
+            ("_type", json!("mirror"), "is not a TUF role type"),
+            ("_type", json!(1), "\"_type\" must be a string"),
+            ("version", json!(0), "version must be at least 1"),
+            ("version", json!("3"), "must be a whole number"),
+            ("version", json!(-1), "must be a whole number"),
+            ("spec_version", json!("2.0.0"), "is not a TUF 1.x version"),
+            ("spec_version", json!("1"), "is not a TUF 1.x version"),
+            ("spec_version", json!("1.0.0.0"), "is not a TUF 1.x version"),
+            ("spec_version", json!("1.x"), "is not a TUF 1.x version"),
+            ("spec_version", json!("1..0"), "is not a TUF 1.x version"),
+            ("spec_version", json!("01.0"), "is not a TUF 1.x version"),
+            ("expires", json!("soon"), "expires field"),
+        ];
+        for (field, value, why) in cases {
+            let mut signed = header_json("targets");
+            signed[field] = value.clone();
+            let err = refusal(json!({"signatures": [], "signed": signed}));
+            assert!(err.contains(why), "expected {field} = {value} refused with {why:?}, got {err}");
+        }
+        for field in ["_type", "version", "expires", "spec_version"] {
+            let mut signed = header_json("targets");
+            signed.as_object_mut().unwrap().remove(field);
+            let err = refusal(json!({"signatures": [], "signed": signed}));
+            assert!(err.contains(&format!("has no \"{field}\" field")), "expected a missing {field} named, got {err}");
+        }
+        for ok in ["1.0", "1.2.3", "1.10.0"] {
+            let mut signed = header_json("targets");
+            signed["spec_version"] = json!(ok);
+            assert!(read(&json!({"signatures": [], "signed": signed})).is_ok(), "expected spec_version {ok} accepted");
+        }
+    }
+
+    #[test]
+    fn the_envelope_needs_signed_and_signatures() {
+        for (envelope, why) in [
+            (json!([]), "not a JSON object"),
+            (json!({"signed": header_json("targets")}), "no \"signatures\" list"),
+            (json!({"signatures": []}), "no \"signed\" object"),
+            (json!({"signatures": [], "signed": []}), "\"signed\" is not an object"),
+            (json!({"signatures": [{"keyid": 1}], "signed": header_json("targets")}), "not TUF metadata"),
+        ] {
+            let err = refusal(envelope.clone());
+            assert!(err.contains(why), "expected {envelope} refused with {why:?}, got {err}");
+        }
+    }
+
+    #[test]
+    fn other_envelope_members_and_signatures_survive_writing() {
+        let sigs = json!([{"keyid": "bb", "sig": "02"}, {"keyid": "aa", "sig": ""}]);
+        let md = read(&json!({"signatures": sigs, "signed": header_json("snapshot"), "x-extra": {"b": 1, "a": "t\tab"}})).unwrap();
+        let again = Metadata::from_vec(md.to_bytes()).unwrap();
+        let text = String::from_utf8(md.to_bytes()).unwrap();
+        assert!(text.contains(r#""x-extra":{"a":"t\tab","b":1}"#), "expected the extra member kept, canonical and escaped: {text}");
+        assert!(
+            text.starts_with(r#"{"signatures":[{"keyid":"bb","sig":"02"},{"keyid":"aa","sig":""}],"signed":"#),
+            "expected signatures in order first: {text}"
+        );
+        assert_eq!(again.to_bytes(), md.to_bytes(), "expected writing to be stable");
+        let none = String::from_utf8(md.to_bytes_with(&[])).unwrap();
+        assert!(
+            none.starts_with(r#"{"signatures":[],"signed":"#) && none.contains("x-extra"),
+            "expected no signatures and the extra kept: {none}"
+        );
+        let s = |keyid: &str, sig: &str| Signature { keyid: keyid.into(), sig: sig.into() };
+        assert_eq!(
+            signatures_json(&[s("a", "1"), s("b\n", "2")]),
+            b"[{\"keyid\":\"a\",\"sig\":\"1\"},{\"keyid\":\"b\n\",\"sig\":\"2\"}]".to_vec(),
+            "expected compact JSON, controls raw"
+        );
+        assert_eq!(signatures_json(&[]), b"[]".to_vec(), "expected an empty list");
+    }
+
+    #[test]
+    fn signatures_are_set_and_added_by_keyid() {
+        let mut md = read(&json!({"signatures": [{"keyid": "bb", "sig": ""}], "signed": header_json("snapshot")})).unwrap();
+        let s = |keyid: &str, sig: &str| Signature { keyid: keyid.into(), sig: sig.into() };
+        md.set_signature(s("bb", "01"));
+        md.set_signature(s("aa", "02"));
+        assert_eq!(md.signatures(), [s("aa", "02"), s("bb", "01")], "expected the placeholder replaced and the list sorted");
+        md.add_signatures(vec![s("aa", "02"), s("aa", "03"), s("0c", "04")]);
+        assert_eq!(
+            md.signatures(),
+            [s("0c", "04"), s("aa", "02"), s("aa", "03"), s("bb", "01")],
+            "expected only new entries added, sorted"
+        );
+    }
+
+    #[test]
+    fn built_signed_bytes_must_be_canonical() {
+        let err = Metadata::from_signed(b"{\"b\":1,\"a\":2}".to_vec()).unwrap_err();
+        assert!(err.to_string().contains("not canonical"), "expected unsorted bytes refused, got {err}");
+        let err = Metadata::from_signed(b"[]".to_vec()).unwrap_err();
+        assert!(err.to_string().contains("not an object"), "expected a list refused, got {err}");
+        let signed = crate::canonical::to_canonical(&json!({"_type": "targets", "spec_version": "1.0.31", "version": 1,
+            "expires": "2030-01-01T00:00:00Z", "targets": {}, "x": "a\nb"}))
+        .unwrap();
+        let md = Metadata::from_signed(signed.clone()).unwrap();
+        assert_eq!(md.signed_bytes().as_ref(), signed.as_slice(), "expected the signed bytes as built");
+        assert!(md.signed_span().is_none() && md.shared_text().is_none(), "expected no shared text with escaped controls");
+        let plain = Metadata::from_signed(crate::canonical::to_canonical(&header_json("snapshot")).unwrap()).unwrap();
+        assert_eq!(plain.signed_span(), Some(0..plain.signed_text().len()), "expected the whole text to be the signed bytes");
+        assert!(plain.shared_text().is_some_and(|t| t.as_slice() == plain.signed_text()), "expected the shared text to be the signed text");
+        assert!(plain.signatures().is_empty(), "expected no signatures on built metadata");
+    }
+
+    #[test]
+    fn files_are_read_with_their_path_in_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let md = signed_by(&simple_root(1, &[&ed25519(1)], 1), &[&ed25519(1)]);
+        let path = dir.path().join("1.root.json");
+        std::fs::write(&path, md.to_bytes()).unwrap();
+        let again = Metadata::from_file(&path).unwrap_or_else(|e| panic!("expected the file read, got {e}"));
+        assert_eq!(again.to_bytes(), md.to_bytes(), "expected the file's metadata");
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, b"{}").unwrap();
+        let err = Metadata::from_file(&bad).unwrap_err();
+        assert!(
+            matches!(&err, ReadError::Metadata(p, _) if p.ends_with("bad.json")),
+            "expected the path with the metadata error, got {err:?}"
+        );
+        let err = Metadata::from_file(&dir.path().join("absent.json")).unwrap_err();
+        assert!(matches!(&err, ReadError::Io(p, _) if p.ends_with("absent.json")), "expected the path with the read error, got {err:?}");
+        let err = Metadata::from_file_alongside(&dir.path().join("absent.json"), |_| ()).unwrap_err();
+        assert!(matches!(&err, ReadError::Io(..)), "expected a read error, got {err:?}");
+        let err = Metadata::from_file_alongside(&bad, |_| ()).unwrap_err();
+        assert!(matches!(&err, ReadError::Metadata(..)), "expected a metadata error, got {err:?}");
+    }
+
+    #[test]
+    fn typed_views_need_their_type() {
+        let md = read(&json!({"signatures": [], "signed": header_json("snapshot")})).unwrap_or_else(|e| panic!("{e}"));
+        let err = md.root().unwrap_err();
+        assert_eq!(
+            err,
+            MetadataError::WrongType { expected: RoleType::Root, found: "snapshot".into() },
+            "expected snapshot refused as root"
+        );
+        assert!(md.targets().is_err() && md.timestamp().is_err(), "expected snapshot refused as targets and timestamp");
+        assert!(md.snapshot().is_err(), "expected a snapshot without meta refused");
+    }
+
+    #[test]
+    fn snapshot_and_timestamp_meta() {
+        let mut snap = header_json("snapshot");
+        snap["meta"] = json!({"targets.json": {"version": 2, "length": 10, "hashes": {"sha256": "ab"}}});
+        let s = metadata(&snap, &[]).snapshot().unwrap();
+        assert_eq!(
+            s.meta["targets.json"],
+            MetaFile { version: 2, length: Some(10), hashes: Some([("sha256".to_string(), "ab".to_string())].into()) },
+            "expected the entry read"
+        );
+        snap["meta"] = json!({"targets.json": {"version": 0}});
+        let err = metadata(&snap, &[]).snapshot().unwrap_err().to_string();
+        assert!(err.contains("has version 0"), "expected version 0 refused, got {err}");
+        let mut ts = header_json("timestamp");
+        ts["meta"] = json!({"snapshot.json": {"version": 4}});
+        assert_eq!(metadata(&ts, &[]).timestamp().unwrap().snapshot.version, 4, "expected the snapshot version read");
+        for meta in [json!({}), json!({"targets.json": {"version": 1}}), json!({"snapshot.json": {"version": 1}, "x.json": {"version": 1}})]
+        {
+            ts["meta"] = meta.clone();
+            let err = metadata(&ts, &[]).timestamp().unwrap_err().to_string();
+            assert!(err.contains("exactly snapshot.json"), "expected timestamp meta {meta} refused, got {err}");
+        }
+    }
+
+    #[test]
+    fn root_rules() {
+        let k = ed25519(1);
+        let good = simple_root(1, &[&k], 1);
+        let root = metadata(&good, &[]).root().unwrap();
+        assert_eq!(root.roles.len(), 4, "expected four roles");
+        assert_eq!(root.delegation("mirror").map(|d| d.role), None, "expected no delegation to an unknown role");
+        let mut missing = good.clone();
+        missing["roles"].as_object_mut().unwrap().remove("timestamp");
+        let mut extra = good.clone();
+        extra["roles"]["mirror"] = good["roles"]["root"].clone();
+        let mut zero = good.clone();
+        zero["roles"]["snapshot"]["threshold"] = json!(0);
+        let mut twice = good.clone();
+        twice["roles"]["targets"]["keyids"] = json!([k.keyid(), k.keyid()]);
+        let mut bad_key = good.clone();
+        bad_key["keys"][k.keyid()] = json!({"keytype": "ed25519"});
+        for (json, why) in [
+            (missing, "exactly the roles"),
+            (extra, "exactly the roles"),
+            (zero, "threshold 0; it must be at least 1"),
+            (twice, "lists a keyid more than once"),
+            (bad_key, "is malformed"),
+        ] {
+            let err = metadata(&json, &[]).root().unwrap_err().to_string();
+            assert!(err.contains(why), "expected a root refused with {why:?}, got {err}");
+        }
+        let mut mismatched = good.clone();
+        let other = "ab".repeat(32);
+        mismatched["keys"][&other] = good["keys"][k.keyid()].clone();
+        let root = metadata(&mismatched, &[]).root().unwrap();
+        assert_eq!(root.keyid_mismatches(), [(other, k.keyid())], "expected the listed and computed keyids");
+    }
+
+    fn delegating(delegations: serde_json::Value) -> serde_json::Value {
+        let mut t = header_json("targets");
+        t["targets"] = json!({"a.txt": {"length": 3, "hashes": {"sha256": "00"}}});
+        t["delegations"] = delegations;
+        t
+    }
+
+    #[test]
+    fn delegations_rules() {
+        let k = ed25519(1);
+        let keys = json!({k.keyid(): serde_json::from_slice::<serde_json::Value>(&k.key().to_json_text()).unwrap()});
+        let role = |name: &str| json!({"name": name, "keyids": [k.keyid()], "threshold": 1, "terminating": false, "paths": ["p/*"]});
+        let good = delegating(json!({"keys": keys, "roles": [role("a"), role("b")]}));
+        let md = metadata(&good, &[]);
+        let targets = md.targets().unwrap();
+        assert_eq!(targets.targets.get("a.txt").map(|t| t.length), Some(3), "expected the target read");
+        let d = targets.delegation("b").unwrap_or_else(|| panic!("expected a delegation to b"));
+        assert_eq!((d.role.as_str(), d.threshold, d.keys.clone()), ("b", 1, vec![(k.keyid(), Some(k.key()))]), "expected b's keys");
+        assert!(targets.delegation("c").is_none(), "expected no delegation to c");
+        assert_eq!(targets.delegations.as_ref().unwrap().key(&"ab".repeat(32)), None, "expected no key under an unlisted keyid");
+        assert!(targets.delegations.as_ref().unwrap().keyid_mismatches().unwrap().is_empty(), "expected no mismatches");
+        let plain = metadata(
+            &header_json("targets")
+                .as_object()
+                .cloned()
+                .map(|mut o| {
+                    o.insert("targets".into(), json!({}));
+                    serde_json::Value::Object(o)
+                })
+                .unwrap(),
+            &[],
+        );
+        assert!(plain.targets().unwrap().delegation("a").is_none(), "expected no delegation without delegations");
+        let mut hashed = role("h");
+        hashed.as_object_mut().unwrap().remove("paths");
+        hashed["path_hash_prefixes"] = json!(["ab"]);
+        assert!(
+            metadata(&delegating(json!({"keys": keys, "roles": [hashed]})), &[]).targets().is_ok(),
+            "expected path_hash_prefixes accepted"
+        );
+        let mut both = role("x");
+        both["path_hash_prefixes"] = json!(["ab"]);
+        let mut neither = role("x");
+        neither.as_object_mut().unwrap().remove("paths");
+        let mut zero = role("x");
+        zero["threshold"] = json!(0);
+        let succinct = json!({"keyids": [k.keyid()], "threshold": 1, "bit_length": 4, "name_prefix": "bins"});
+        let mut bad_keys = keys.clone();
+        bad_keys["AB"] = keys[k.keyid()].clone();
+        for (delegations, why) in [
+            (json!({"keys": keys, "roles": [role("a"), role("a")]}), "appears twice"),
+            (json!({"keys": keys, "roles": [role("")]}), "may not be empty"),
+            (json!({"keys": keys, "roles": [role("snapshot")]}), "may not be empty or named"),
+            (json!({"keys": keys, "roles": [both]}), "exactly one of paths and path_hash_prefixes"),
+            (json!({"keys": keys, "roles": [neither]}), "exactly one of paths and path_hash_prefixes"),
+            (json!({"keys": keys, "roles": [zero]}), "threshold 0"),
+            (json!({"keys": keys}), "exactly one of roles and succinct_roles"),
+            (json!({"keys": keys, "roles": [], "succinct_roles": succinct}), "exactly one of roles and succinct_roles"),
+            (json!({"keys": bad_keys, "roles": []}), "lower-case hex"),
+        ] {
+            let err = metadata(&delegating(delegations.clone()), &[]).targets().unwrap_err().to_string();
+            assert!(err.contains(why), "expected {delegations} refused with {why:?}, got {err}");
+        }
+        let mut odd = keys.clone();
+        odd["ab".repeat(32)] = json!({"keytype": 1});
+        let md = metadata(&delegating(json!({"keys": odd, "roles": []})), &[]);
+        let err = md.targets().unwrap().delegations.unwrap().keyid_mismatches().unwrap_err().to_string();
+        assert!(err.contains(&format!("delegated key {}", "ab".repeat(32))), "expected the malformed key named, got {err}");
+    }
+
+    #[test]
+    fn succinct_bins() {
+        let k = ed25519(1);
+        let keys = json!({k.keyid(): serde_json::from_slice::<serde_json::Value>(&k.key().to_json_text()).unwrap()});
+        for bad in [0, 33] {
+            let s = json!({"keyids": [k.keyid()], "threshold": 1, "bit_length": bad, "name_prefix": "bins"});
+            let err = metadata(&delegating(json!({"keys": keys, "succinct_roles": s})), &[]).targets().unwrap_err().to_string();
+            assert!(err.contains("is not in 1..=32"), "expected bit_length {bad} refused, got {err}");
+        }
+        let s = json!({"keyids": [k.keyid()], "threshold": 0, "bit_length": 4, "name_prefix": "bins"});
+        let err = metadata(&delegating(json!({"keys": keys, "succinct_roles": s})), &[]).targets().unwrap_err().to_string();
+        assert!(err.contains("threshold 0"), "expected threshold 0 refused, got {err}");
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(b"pkg/a.tar.gz");
+        for (bits, width, count, target) in [
+            (1u32, 1usize, 2u64, format!("{:x}", digest[0] >> 7)),
+            (5, 2, 32, format!("{:02x}", digest[0] >> 3)),
+            (8, 2, 256, format!("{:02x}", digest[0])),
+            (32, 8, 1 << 32, hex::encode(&digest[..4])),
+        ] {
+            let s = json!({"keyids": [k.keyid()], "threshold": 1, "bit_length": bits, "name_prefix": "bins"});
+            let md = metadata(&delegating(json!({"keys": keys, "succinct_roles": s})), &[]);
+            let t = md.targets().unwrap();
+            let succinct = t.delegations.as_ref().unwrap().succinct_roles.as_ref().unwrap();
+            assert_eq!(succinct.bin_count(), count, "expected {count} bins of {bits} bits");
+            let last = succinct.role_name(count - 1);
+            assert_eq!(last, format!("bins-{:0width$x}", count - 1), "expected the last bin's name for {bits} bits");
+            assert_eq!(
+                succinct.role_for_target("pkg/a.tar.gz"),
+                format!("bins-{target}"),
+                "expected the bin of the path's hash for {bits} bits"
+            );
+            assert!(
+                succinct.is_role(&last) && succinct.is_role(&succinct.role_name(0)),
+                "expected the first and last bins to be roles ({bits} bits)"
+            );
+            let d = t.delegation(&last).unwrap_or_else(|| panic!("expected a delegation to {last}"));
+            assert_eq!((d.role.as_str(), d.threshold), (last.as_str(), 1), "expected the bin delegated");
+            let past = format!("bins-{:0width$x}", count, width = width);
+            for not in [
+                past.as_str(),
+                "bins",
+                "bins-",
+                "other-0",
+                "binsx0",
+                "bins-g",
+                &format!("bins-{}", "0".repeat(width + 1)),
+                &last.to_uppercase().replace("BINS", "bins"),
+            ] {
+                if not == last {
+                    continue;
+                }
+                assert!(!succinct.is_role(not), "expected {not:?} not a bin of {bits} bits");
+            }
         }
     }
 }

@@ -202,11 +202,11 @@ mod tests {
     fn control_bytes_are_found_anywhere() {
         for len in [0usize, 1, 63, 64, 65, 200] {
             let clean = vec![b'a'; len];
-            assert!(!has_control_bytes(&clean));
+            assert!(!has_control_bytes(&clean), "expected no control bytes found in {len} clean bytes");
             for at in 0..len {
                 let mut dirty = clean.clone();
                 dirty[at] = b'\n';
-                assert!(has_control_bytes(&dirty), "{len} {at}");
+                assert!(has_control_bytes(&dirty), "expected a control byte found at {at} of {len}");
             }
         }
     }
@@ -229,11 +229,11 @@ mod tests {
         let keys: Vec<&[u8]> = o.members.iter().map(|m| &text[m.key.clone()]).collect();
         assert_eq!(keys, [&b"\"a\""[..], b"\"c\"", b"\"g\"", b"\"h\""]);
         assert_eq!(&text[o.members[2].value.clone()], b"-12");
-        assert!(o.escaped_controls);
+        assert!(o.escaped_controls, "expected escaped controls noticed, got {o:?}");
         let inner = outline(&text, o.members[1].value.start).unwrap();
         assert_eq!(inner.end, o.members[1].value.end);
-        assert!(outline(b"{\"a\":1", 0).is_none());
-        assert!(outline(b"{}", 0).unwrap().members.is_empty());
+        assert!(outline(b"{\"a\":1", 0).is_none(), "expected an unclosed object to have no outline");
+        assert!(outline(b"{}", 0).unwrap().members.is_empty(), "expected no members in {{}}");
     }
 
     #[test]
@@ -241,6 +241,135 @@ mod tests {
         let canonical = b"{\"a\":\"\\\\u0041\"}".to_vec();
         let text = canonical_to_text(canonical.clone());
         assert_eq!(text, canonical);
-        assert!(matches!(text_to_canonical(&text), Cow::Borrowed(_)));
+        assert!(matches!(text_to_canonical(&text), Cow::Borrowed(_)), "expected text without escapes borrowed");
+    }
+
+    #[test]
+    fn every_control_character_gets_its_escape() {
+        let mut canonical = b"\"".to_vec();
+        canonical.extend(0u8..0x20);
+        canonical.extend_from_slice(b" ~\"");
+        let text = canonical_to_text(canonical.clone());
+        let want = concat!(
+            "\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000b\\f\\r\\u000e\\u000f",
+            "\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f ~\""
+        );
+        assert_eq!(String::from_utf8_lossy(&text), want, "expected each control escaped as JSON writes it");
+        let back = text_to_canonical(&text);
+        assert_eq!(back.as_ref(), canonical.as_slice(), "expected the escapes undone, got {:?}", String::from_utf8_lossy(&back));
+        assert!(text_has_escaped_controls(&text), "expected escaped controls noticed in {want}");
+    }
+
+    #[test]
+    fn text_without_controls_is_the_same_buffer() {
+        let canonical = b"{\"a\":\"b c\"}".to_vec();
+        let at = canonical.as_ptr();
+        let text = canonical_to_text(canonical);
+        assert_eq!(text.as_ptr(), at, "expected the input returned without a copy");
+    }
+
+    /// A space (0x20) is no control character, in a 64-byte block or in the remainder; two
+    /// controls in one block are found as one is.
+    #[test]
+    fn control_bytes_are_those_below_space() {
+        for len in [64usize, 70, 130] {
+            let spaces = vec![b' '; len];
+            assert!(!has_control_bytes(&spaces), "expected {len} spaces to hold no control byte");
+            let mut two = vec![b'a'; len];
+            two[1] = 0x1f;
+            two[2] = 0x01;
+            assert!(has_control_bytes(&two), "expected two control bytes in a block found ({len} bytes)");
+            let mut tail = vec![b'a'; len];
+            tail[len - 1] = 0x1f;
+            tail[len - 2] = 0x1f;
+            assert!(has_control_bytes(&tail), "expected control bytes at the end found ({len} bytes)");
+        }
+    }
+
+    #[test]
+    fn only_escapes_of_controls_count_as_escaped_controls() {
+        for (text, want) in [
+            (&br#""a\\b""#[..], false),
+            // An escaped backslash right after the opening quote, then a letter: no control.
+            (br#""\\n""#, false),
+            (br#""a\"b""#, false),
+            (br#""\\\\\"\"""#, false),
+            (br#""a\\\nb""#, true),
+            (br#""\u0001""#, true),
+            (br#""\\"#, false),
+            (b"\"a\\", false),
+            (b"", false),
+        ] {
+            assert_eq!(text_has_escaped_controls(text), want, "expected {want} for {:?}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn escapes_are_undone_in_place() {
+        for (text, canonical) in [
+            (&br#""\\n\n""#[..], &b"\"\\\\n\n\""[..]),
+            (br#"{"k\tk":"\r\b\f\u001b"}"#, b"{\"k\tk\":\"\r\x08\x0c\x1b\"}"),
+            (br#""\n\""#, b"\"\n\\\""),
+            (b"\"\\n\\", b"\"\n\\"),
+            (br#""\n\uzz00""#, b"\"\n\x00\""),
+            (br#""\n\u00""#, b"\"\n\x00"),
+        ] {
+            let got = text_to_canonical(text);
+            assert_eq!(
+                got.as_ref(),
+                canonical,
+                "expected {:?} for {:?}, got {:?}",
+                String::from_utf8_lossy(canonical),
+                String::from_utf8_lossy(text),
+                String::from_utf8_lossy(&got)
+            );
+        }
+        assert_eq!(hex_byte(Some(b"7f")), 0x7f, "expected hex 7f read");
+        assert_eq!(hex_byte(Some(b"g0")), 0, "expected bad hex read as 0");
+        assert_eq!(hex_byte(Some(&[0xff, 0x30])), 0, "expected non-UTF-8 read as 0");
+        assert_eq!(hex_byte(None), 0, "expected missing digits read as 0");
+    }
+
+    #[test]
+    fn outlines_skip_every_kind_of_value() {
+        let text = br#"xx{"a":{"b":[1,2,{"c":"]}"}]},"d":"\"\\","e":null,"f":-15,"g":[],"h":{}}yy"#;
+        let o = outline(text, 2).unwrap_or_else(|| panic!("expected an outline of {}", String::from_utf8_lossy(text)));
+        let members: Vec<(&str, &str)> = o
+            .members
+            .iter()
+            .map(|m| (std::str::from_utf8(&text[m.key.clone()]).unwrap(), std::str::from_utf8(&text[m.value.clone()]).unwrap()))
+            .collect();
+        assert_eq!(
+            members,
+            [
+                ("\"a\"", r#"{"b":[1,2,{"c":"]}"}]}"#),
+                ("\"d\"", r#""\"\\""#),
+                ("\"e\"", "null"),
+                ("\"f\"", "-15"),
+                ("\"g\"", "[]"),
+                ("\"h\"", "{}")
+            ],
+            "expected each member's key and value"
+        );
+        assert_eq!(o.end, text.len() - 2, "expected the end just after the closing brace");
+        assert!(!o.escaped_controls, "expected no escaped controls, got {o:?}");
+        let quoted = outline(br#"{"a":"x\"y\\z"}"#, 0).unwrap();
+        assert!(!quoted.escaped_controls, "expected escaped quotes and backslashes after letters not taken for controls, got {quoted:?}");
+        let keyed = outline(br#"{"a\u0001":1}"#, 0).unwrap();
+        assert!(keyed.escaped_controls, "expected an escaped control in a key noticed, got {keyed:?}");
+        for bad in [
+            &br#"{"a":1,}"#[..],
+            br#"{"a":1:2}"#,
+            br#"{"a":,}"#,
+            br#"{"a"1}"#,
+            br#"{"a":1"#,
+            br#"["a"]"#,
+            br#"{"a":]}"#,
+            br#"{"a":"x"#,
+            b"{",
+            b"",
+        ] {
+            assert_eq!(outline(bad, 0), None, "expected no outline of {:?}", String::from_utf8_lossy(bad));
+        }
     }
 }
