@@ -65,25 +65,38 @@ done
 [ "${#files[@]}" -gt 0 ] || files=("${order[@]}")
 budget="${MUTANTS_BUDGET:-5400}"
 
-# cargo-mutants mutates a copy: this one, refreshed from the working tree on every run, keeps
-# its build between files and runs (tar keeps the times of unchanged files, so cargo rebuilds
-# only what changed), where cargo-mutants' own scratch copy would build from nothing per file.
-tree=target/mutants/tree
-mkdir -p "$tree"
-git ls-files --cached --others --exclude-standard | sort >target/mutants/files
-tar -T target/mutants/files -cf - | tar -xf - -C "$tree"
-# A file gone from the working tree goes from the copy too (a stale tests/*.rs would be built).
-(cd "$tree" && find . \( -path ./target -o -path ./.venv \) -prune -o -type f -print | sed 's|^\./||' | sort) |
-    comm -23 - target/mutants/files | (cd "$tree" && xargs -r -d '\n' rm -f)
+# cargo-mutants mutates a copy: one per package (so crates/tuf and the main crate can run side
+# by side), refreshed from the working tree when a run first needs it, keeping its build
+# between files and runs (tar keeps the times of unchanged files, so cargo rebuilds only what
+# changed), where cargo-mutants' own scratch copy would build from nothing for every file.
+refresh() {
+    local tree="$1"
+    mkdir -p "$tree"
+    git ls-files --cached --others --exclude-standard | sort >"$tree.files"
+    tar -T "$tree.files" -cf - | tar -xf - -C "$tree"
+    # A file gone from the working tree goes from the copy too (a stale tests/*.rs would be built).
+    (cd "$tree" && find . \( -path ./target -o -path ./.venv \) -prune -o -type f -print | sed 's|^\./||' | sort) |
+        comm -23 - "$tree.files" | (cd "$tree" && xargs -r -d '\n' rm -f)
+}
+declare -A refreshed=()
 
 for file in "${files[@]}"; do
     out="$PWD/target/mutants/${file//\//_}"
     mkdir -p "$out"
-    args=(--dir "$tree" --in-place --profile mutants --file "$file" --output "$out" --timeout 300 --build-timeout 1200 --no-shuffle)
-    if [ "${tests[$file]}" = tuf ]; then
-        args+=(--package ceremony-tuf)
-    else
-        args+=(--package ceremony)
+    package=ceremony
+    [ "${tests[$file]}" != tuf ] || package=ceremony-tuf
+    tree="target/mutants/tree-$package"
+    if [ -z "${refreshed[$package]:-}" ]; then
+        refresh "$tree"
+        refreshed[$package]=1
+    fi
+    # A mutant that makes a loop endless is caught by the timeout: short for crates/tuf, whose
+    # tests take a second or two, long enough for src/'s integration tests.
+    timeout=300
+    [ "$package" = ceremony ] || timeout=30
+    args=(--dir "$tree" --in-place --profile mutants --file "$file" --output "$out" --timeout "$timeout" --build-timeout 1200 --no-shuffle)
+    args+=(--package "$package")
+    if [ "$package" = ceremony ]; then
         # As cargo arguments (-C), not after `--`: the build of each mutant then compiles
         # only these test binaries, not all forty.
         read -r -a selection <<<"${tests[$file]}"
@@ -98,7 +111,9 @@ for file in "${files[@]}"; do
     timeout --signal=INT "$budget" cargo mutants "${args[@]}" >"$out/run.log" 2>&1
     rc=$?
     set -e
-    echo "$(($(date +%s) - start))" >"$out/seconds"
+    # Seconds over all runs of this file, as the table gives them.
+    echo "$(($(cat "$out/seconds" 2>/dev/null || echo 0) + $(date +%s) - start))" >"$out/seconds.new"
+    mv "$out/seconds.new" "$out/seconds"
     case $rc in
         0 | 2 | 3) ;;    # 2: some mutants missed, 3: some timed out; the summary says which
         124 | 130) echo "   budget spent; a rerun goes on where this stopped" >&2 ;;

@@ -25,7 +25,8 @@ def equivalents(doc: Path) -> set:
         if line.startswith("#"):
             inside = "equivalent mutants" in line.lower()
         elif inside and line.startswith("| `"):
-            names.add(line.split("`")[1])
+            # A `|` in a name is written `\|` inside a table cell.
+            names.add(line.split("`")[1].replace("\\|", "|"))
     return names
 
 

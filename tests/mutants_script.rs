@@ -35,7 +35,8 @@ fn table_names(doc: &str, heading: &str) -> Vec<String> {
         if line.starts_with('#') {
             inside = line.to_lowercase().contains(heading);
         } else if inside && line.starts_with("| `") {
-            names.push(line.split('`').nth(1).unwrap_or_default().to_string());
+            // A `|` in a name is written `\|` inside a table cell.
+            names.push(line.split('`').nth(1).unwrap_or_default().replace("\\|", "|"));
         }
     }
     names

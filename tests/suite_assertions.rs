@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 /// Where assertions are read: a folder, and whether each file in it is test code as a whole
 /// (`tests/`) or only in its `#[cfg(test)]` items (`src/`).
-const ROOTS: &[(&str, Scope)] = &[("tests", Scope::WholeFile), ("src", Scope::TestItems)];
+const ROOTS: &[(&str, Scope)] = &[("tests", Scope::WholeFile), ("src", Scope::TestItems), ("crates/tuf/src", Scope::TestItems)];
 
 /// Folders below a root that are not Rust test code of this crate (data read by tests).
 const NOT_SCANNED: &[&str] = &["tests/fixtures"];

@@ -85,7 +85,7 @@ mod tests {
         let root = md.root().unwrap_or_else(|e| panic!("expected a valid root, got {e}"));
         assert_eq!(md.version(), 7, "expected version 7");
         assert_eq!(format_expires(md.expires().at), "2031-02-03T04:05:06Z", "expected the expiry without its fraction");
-        assert!(!md.expires().legacy, "expected the strict time form");
+        assert!(!md.expires().legacy, "expected the strict time form, got {:?}", md.expires());
         assert_eq!(md.header().spec_version, SPEC_VERSION, "expected the spec version Ceremony writes");
         assert_eq!(root.consistent_snapshot, Some(true), "expected consistent snapshots");
         assert_eq!(root.keys.len(), 3, "expected the three keys listed once each, got {:?}", root.keys);

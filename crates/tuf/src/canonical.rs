@@ -1089,8 +1089,10 @@ mod tests {
             );
         }
         // Whitespace other than the four JSON ones is refused.
-        assert!(canonicalize("\u{a0}1".as_bytes()).is_err(), "expected a no-break space refused as whitespace");
-        assert!(canonicalize(b"\x0c1").is_err(), "expected a form feed refused as whitespace");
+        let got = canonicalize("\u{a0}1".as_bytes());
+        assert!(got.is_err(), "expected a no-break space refused as whitespace, got {got:?}");
+        let got = canonicalize(b"\x0c1");
+        assert!(got.is_err(), "expected a form feed refused as whitespace, got {got:?}");
     }
 
     fn nested(depth: usize, open: &str, close: &str) -> String {
@@ -1101,10 +1103,10 @@ mod tests {
     fn depth_limit() {
         let ok = nested(MAX_DEPTH, "[", "]");
         assert_eq!(canon(&ok), ok);
-        assert!(is_canonical(ok.as_bytes()), "expected nesting at the limit judged canonical");
+        assert!(is_canonical(ok.as_bytes()), "expected nesting at the limit judged canonical: {ok:?}");
         let deep = nested(MAX_DEPTH + 1, "[", "]");
         assert_eq!(err(deep.as_bytes()), CanonicalError::TooDeep { offset: MAX_DEPTH });
-        assert!(!is_canonical(deep.as_bytes()), "expected nesting past the limit judged not canonical");
+        assert!(!is_canonical(deep.as_bytes()), "expected nesting past the limit judged not canonical: {deep:?}");
 
         let ok = nested(MAX_DEPTH, "{\"k\":", "}");
         assert_eq!(canon(&ok), ok);
@@ -1117,7 +1119,7 @@ mod tests {
             "expected deep nesting refused as too deep, got {:?}",
             err(huge.as_bytes())
         );
-        assert!(!is_canonical(huge.as_bytes()), "expected deep nesting judged not canonical");
+        assert!(!is_canonical(huge.as_bytes()), "expected deep nesting judged not canonical, {} bytes judged canonical", huge.len());
     }
 
     #[test]

@@ -319,7 +319,8 @@ mod tests {
 
     #[test]
     fn a_strict_expiry_gives_no_time_warning() {
-        assert!(legacy_time_warning(crate::datetime::MetaTime::parse("2030-01-01T00:00:00Z").unwrap()).is_empty(), "expected no warning");
+        let got = legacy_time_warning(crate::datetime::MetaTime::parse("2030-01-01T00:00:00Z").unwrap());
+        assert!(got.is_empty(), "expected no warning, got {got:?}");
         let unsigned = metadata(&simple_root(1, &[&ed25519(1)], 1), &[]);
         let report = verify_root_chain(&[unsigned], NOW);
         assert!(!report.ok, "expected an unsigned root refused, got {report:?}");

@@ -162,8 +162,8 @@ mod tests {
         assert_eq!(s.as_ref(), "a\"b", "expected AsRef to give the text");
         assert_eq!(format!("{s}"), "a\"b", "expected Display to write the text");
         assert_eq!(format!("{s:?}"), "\"a\\\"b\"", "expected Debug to quote the text as str does");
-        assert!(s == *"a\"b" && s == "a\"b", "expected equality with str and &str");
-        assert!(s != *"ab" && s != "ab", "expected inequality with other text");
+        assert!(s == *"a\"b" && s == "a\"b", "expected equality with str and &str, got {s:?}");
+        assert!(s != *"ab" && s != "ab", "expected inequality with other text, got {s:?}");
     }
 
     #[test]

@@ -611,7 +611,7 @@ mod tests {
             plain.public()
         );
         let custom = Key::from_json(text.as_bytes()).unwrap();
-        assert!(custom.has_custom_fields(), "expected x-note to count as a custom field");
+        assert!(custom.has_custom_fields(), "expected x-note to count as a custom field, got {custom:?}");
         assert_ne!(custom.keyid(), plain.keyid(), "expected the custom field to change the keyid");
         assert_eq!(custom.keyid(), hex::encode(Sha256::digest(custom.canonical_bytes())), "expected the keyid over the canonical bytes");
         assert_eq!(
@@ -635,10 +635,10 @@ mod tests {
     #[test]
     fn keyids_match_only_their_own_hash() {
         let key = ed25519(1).key();
-        assert!(keyid_matches(key.keyid(), key.canonical_bytes()), "expected the keyid to match its key");
-        assert!(!keyid_matches(&key.keyid().to_uppercase(), key.canonical_bytes()), "expected upper case not to match");
-        assert!(!keyid_matches(&key.keyid()[..63], key.canonical_bytes()), "expected a short keyid not to match");
-        assert!(!keyid_matches(&"0".repeat(64), key.canonical_bytes()), "expected another hash not to match");
+        assert!(keyid_matches(key.keyid(), key.canonical_bytes()), "expected the keyid {} to match its key", key.keyid());
+        assert!(!keyid_matches(&key.keyid().to_uppercase(), key.canonical_bytes()), "expected {} in upper case not to match", key.keyid());
+        assert!(!keyid_matches(&key.keyid()[..63], key.canonical_bytes()), "expected {} cut short not to match", key.keyid());
+        assert!(!keyid_matches(&"0".repeat(64), key.canonical_bytes()), "expected 64 zeros not to match the key of {}", key.keyid());
         assert_eq!(short_keyid("0123456789abcdef"), "01234567", "expected the first eight characters");
         assert_eq!(short_keyid("0123"), "0123", "expected a short keyid whole");
     }

@@ -70,7 +70,8 @@ mod tests {
         writer.join().expect("the writer thread");
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidData, "expected 64 bytes through a FIFO refused at a limit of 10, got {err:?}");
         let fifo2 = dir.path().join("fifo2");
-        assert!(std::process::Command::new("mkfifo").arg(&fifo2).status().expect("running mkfifo").success(), "expected a second FIFO");
+        let status = std::process::Command::new("mkfifo").arg(&fifo2).status().expect("running mkfifo");
+        assert!(status.success(), "expected a second FIFO, mkfifo: {status}");
         let writer_path = fifo2.clone();
         let writer = std::thread::spawn(move || {
             use std::io::Write;

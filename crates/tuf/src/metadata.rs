@@ -1026,11 +1026,16 @@ mod tests {
         .unwrap();
         let md = Metadata::from_signed(signed.clone()).unwrap();
         assert_eq!(md.signed_bytes().as_ref(), signed.as_slice(), "expected the signed bytes as built");
-        assert!(md.signed_span().is_none() && md.shared_text().is_none(), "expected no shared text with escaped controls");
+        assert!(md.signed_span().is_none(), "expected no signed span with escaped controls, got {:?}", md.signed_span());
+        assert!(md.shared_text().is_none(), "expected no shared text with escaped controls, got {:?}", md.shared_text());
         let plain = Metadata::from_signed(crate::canonical::to_canonical(&header_json("snapshot")).unwrap()).unwrap();
         assert_eq!(plain.signed_span(), Some(0..plain.signed_text().len()), "expected the whole text to be the signed bytes");
-        assert!(plain.shared_text().is_some_and(|t| t.as_slice() == plain.signed_text()), "expected the shared text to be the signed text");
-        assert!(plain.signatures().is_empty(), "expected no signatures on built metadata");
+        assert!(
+            plain.shared_text().is_some_and(|t| t.as_slice() == plain.signed_text()),
+            "expected the shared text to be the signed text, got {:?}",
+            plain.shared_text()
+        );
+        assert!(plain.signatures().is_empty(), "expected no signatures on built metadata, got {:?}", plain.signatures());
     }
 
     #[test]
@@ -1065,8 +1070,9 @@ mod tests {
             MetadataError::WrongType { expected: RoleType::Root, found: "snapshot".into() },
             "expected snapshot refused as root"
         );
-        assert!(md.targets().is_err() && md.timestamp().is_err(), "expected snapshot refused as targets and timestamp");
-        assert!(md.snapshot().is_err(), "expected a snapshot without meta refused");
+        assert!(md.targets().is_err(), "expected snapshot refused as targets, got {:?}", md.targets());
+        assert!(md.timestamp().is_err(), "expected snapshot refused as timestamp, got {:?}", md.timestamp());
+        assert!(md.snapshot().is_err(), "expected a snapshot without meta refused, got {:?}", md.snapshot());
     }
 
     #[test]
@@ -1145,9 +1151,10 @@ mod tests {
         assert_eq!(targets.targets.get("a.txt").map(|t| t.length), Some(3), "expected the target read");
         let d = targets.delegation("b").unwrap_or_else(|| panic!("expected a delegation to b"));
         assert_eq!((d.role.as_str(), d.threshold, d.keys.clone()), ("b", 1, vec![(k.keyid(), Some(k.key()))]), "expected b's keys");
-        assert!(targets.delegation("c").is_none(), "expected no delegation to c");
+        assert!(targets.delegation("c").is_none(), "expected no delegation to c, got {:?}", targets.delegation("c"));
         assert_eq!(targets.delegations.as_ref().unwrap().key(&"ab".repeat(32)), None, "expected no key under an unlisted keyid");
-        assert!(targets.delegations.as_ref().unwrap().keyid_mismatches().unwrap().is_empty(), "expected no mismatches");
+        let mismatches = targets.delegations.as_ref().unwrap().keyid_mismatches().unwrap();
+        assert!(mismatches.is_empty(), "expected no mismatches, got {mismatches:?}");
         let plain = metadata(
             &header_json("targets")
                 .as_object()
@@ -1159,14 +1166,13 @@ mod tests {
                 .unwrap(),
             &[],
         );
-        assert!(plain.targets().unwrap().delegation("a").is_none(), "expected no delegation without delegations");
+        let got = plain.targets().unwrap().delegation("a");
+        assert!(got.is_none(), "expected no delegation without delegations, got {got:?}");
         let mut hashed = role("h");
         hashed.as_object_mut().unwrap().remove("paths");
         hashed["path_hash_prefixes"] = json!(["ab"]);
-        assert!(
-            metadata(&delegating(json!({"keys": keys, "roles": [hashed]})), &[]).targets().is_ok(),
-            "expected path_hash_prefixes accepted"
-        );
+        let hashed_md = metadata(&delegating(json!({"keys": keys, "roles": [hashed]})), &[]);
+        assert!(hashed_md.targets().is_ok(), "expected path_hash_prefixes accepted, got {:?}", hashed_md.targets());
         let mut both = role("x");
         both["path_hash_prefixes"] = json!(["ab"]);
         let mut neither = role("x");

@@ -480,7 +480,7 @@ mod tests {
         let mut broken = targets_json(&[&k]);
         broken["delegations"]["succinct_roles"] = serde_json::json!({"keyids": [], "threshold": 1, "bit_length": 1, "name_prefix": "b"});
         let broken = metadata(&broken, &[]);
-        assert!(broken.targets().is_err(), "expected targets with both roles and succinct_roles unreadable");
+        assert!(broken.targets().is_err(), "expected targets with both roles and succinct_roles unreadable, got {:?}", broken.targets());
         let err = verify_delegate(&broken, "snapshot", &targets_file).unwrap_err();
         assert!(
             matches!(err, DelegateError::NotDelegated { delegator: RoleType::Targets, .. }),

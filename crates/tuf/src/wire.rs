@@ -232,8 +232,10 @@ mod tests {
         assert!(o.escaped_controls, "expected escaped controls noticed, got {o:?}");
         let inner = outline(&text, o.members[1].value.start).unwrap();
         assert_eq!(inner.end, o.members[1].value.end);
-        assert!(outline(b"{\"a\":1", 0).is_none(), "expected an unclosed object to have no outline");
-        assert!(outline(b"{}", 0).unwrap().members.is_empty(), "expected no members in {{}}");
+        let got = outline(b"{\"a\":1", 0);
+        assert!(got.is_none(), "expected an unclosed object to have no outline, got {got:?}");
+        let got = outline(b"{}", 0).unwrap();
+        assert!(got.members.is_empty(), "expected no members in {{}}, got {:?}", got.members);
     }
 
     #[test]
@@ -241,7 +243,8 @@ mod tests {
         let canonical = b"{\"a\":\"\\\\u0041\"}".to_vec();
         let text = canonical_to_text(canonical.clone());
         assert_eq!(text, canonical);
-        assert!(matches!(text_to_canonical(&text), Cow::Borrowed(_)), "expected text without escapes borrowed");
+        let got = text_to_canonical(&text);
+        assert!(matches!(got, Cow::Borrowed(_)), "expected text without escapes borrowed, got {got:?}");
     }
 
     #[test]
