@@ -905,6 +905,40 @@ mod float_check {
 mod tests {
     use super::*;
 
+    /// Only the words NaN and Infinity are non-finite numbers; any other word is plain invalid
+    /// JSON, at the offset of its first byte.
+    #[test]
+    fn only_nan_and_infinity_are_non_finite() {
+        for (text, offset) in [(&b"[NaN]"[..], 1), (b"[Infinity]", 1), (b"[-Infinity]", 1)] {
+            let got = canonicalize(text);
+            assert!(
+                matches!(got, Err(CanonicalError::NonFinite { offset: o }) if o == offset),
+                "{text:?}: expected NonFinite at {offset}, got {got:?}"
+            );
+        }
+        for text in [&b"[Nope]"[..], b"[Inf]", b"[N]", b"[Infinit]"] {
+            let got = canonicalize(text);
+            assert!(matches!(got, Err(CanonicalError::InvalidJson { offset: 1, .. })), "{text:?}: expected InvalidJson at 1, got {got:?}");
+        }
+    }
+
+    /// A decimal point with no digit after it is invalid JSON at the byte after the point, not
+    /// a float; a well-formed fraction is a float at the number's start.
+    #[test]
+    fn a_point_without_digits_is_invalid_where_the_digit_is_missing() {
+        for (text, offset) in [(&b"[1.e5]"[..], 3), (b"[12.]", 4), (b"[-7.x]", 4)] {
+            let got = canonicalize(text);
+            assert!(
+                matches!(got, Err(CanonicalError::InvalidJson { offset: o, .. }) if o == offset),
+                "{text:?}: expected InvalidJson at {offset}, got {got:?}"
+            );
+        }
+        for text in [&b"[1.5]"[..], b"[12.25e3]", b"[-7.0]"] {
+            let got = canonicalize(text);
+            assert!(matches!(got, Err(CanonicalError::Float { offset: 1 })), "{text:?}: expected Float at 1, got {got:?}");
+        }
+    }
+
     fn canon(s: &str) -> String {
         String::from_utf8(canonicalize(s.as_bytes()).unwrap()).unwrap()
     }
