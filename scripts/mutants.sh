@@ -25,7 +25,7 @@ fi
 # File → the tests that must catch its mutants. crates/tuf stands alone: its own tests only.
 # The integration tests named are the fast ones that reach the file's checks; the slow
 # interop tests (tuf-js, tough, the browser) and the token tests are left to the test command.
-workspace_tests="--lib --test=tamper --test=workspace_lifecycle --test=key_separation --test=stick_chooses_nothing --test=inner_checks --test=claimed_promotion"
+workspace_tests="--lib --test=tamper --test=workspace_lifecycle --test=key_separation --test=stick_chooses_nothing --test=inner_checks --test=claimed_promotion --test=promotion_review"
 bundle_tests="--lib --test=bundle --test=published --test=verify --test=inner_checks"
 pypi_tests="--lib --test=claimed_promotion --test=promotion_review --test=project_paths_props --test=holes"
 declare -A tests=(
