@@ -66,30 +66,30 @@ done
 budget="${MUTANTS_BUDGET:-5400}"
 
 # cargo-mutants mutates a copy: one per package (so crates/tuf and the main crate can run side
-# by side), refreshed from the working tree when a run first needs it, keeping its build
-# between files and runs (tar keeps the times of unchanged files, so cargo rebuilds only what
-# changed), where cargo-mutants' own scratch copy would build from nothing for every file.
+# by side), refreshed from the working tree before each file, keeping its build
+# between files and runs, where cargo-mutants' own scratch copy would build from nothing for
+# every file. Only files whose bytes differ are copied, as new files: cargo then rebuilds what
+# changed, and a file put back after a mutant (an interrupted run) is never older than its build.
 refresh() {
-    local tree="$1"
+    local tree="$1" file
     mkdir -p "$tree"
     git ls-files --cached --others --exclude-standard | sort >"$tree.files"
-    tar -T "$tree.files" -cf - | tar -xf - -C "$tree"
+    while IFS= read -r file; do
+        [ -f "$file" ] || continue
+        cmp -s "$file" "$tree/$file" || { mkdir -p "$tree/$(dirname "$file")" && cp "$file" "$tree/$file"; }
+    done <"$tree.files"
     # A file gone from the working tree goes from the copy too (a stale tests/*.rs would be built).
     (cd "$tree" && find . \( -path ./target -o -path ./.venv \) -prune -o -type f -print | sed 's|^\./||' | sort) |
         comm -23 - "$tree.files" | (cd "$tree" && xargs -r -d '\n' rm -f)
 }
-declare -A refreshed=()
-
 for file in "${files[@]}"; do
     out="$PWD/target/mutants/${file//\//_}"
     mkdir -p "$out"
     package=ceremony
     [ "${tests[$file]}" != tuf ] || package=ceremony-tuf
     tree="target/mutants/tree-$package"
-    if [ -z "${refreshed[$package]:-}" ]; then
-        refresh "$tree"
-        refreshed[$package]=1
-    fi
+    # Before every file: a run the budget interrupted may leave its last mutant in the copy.
+    refresh "$tree"
     # A mutant that makes a loop endless is caught by the timeout: short for crates/tuf, whose
     # tests take a second or two, long enough for src/'s integration tests.
     timeout=300
